@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The `xdpfw` command line (SPEC §4): one function per sub-command. */
+#ifndef XDPFW_CLI_H
+#define XDPFW_CLI_H
+
+#include "config.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_INVALID = 1, /* invalid input: config or rules */
+	EXIT_USAGE = 2,
+	EXIT_RUNTIME = 3, /* kernel refused, interface missing, no permission */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+
+/*
+ * Load the config: path from -c, or the default.  A missing default file
+ * means defaults (except for `run`).  Problems are printed as PATH:LINE:
+ * message.  Returns EXIT_OK or the exit code to use.
+ */
+int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run);
+
+/* Where the daemon of this pin_dir writes its PID. */
+int cli_pidfile_path(char *buf, size_t len, const char *pin_dir);
+
+/* errno -> exit code for runtime failures. */
+int cli_exit_for_errno(int err);
+
+#endif

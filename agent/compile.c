@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "compile.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+const uint8_t kmap_key_size[KMAP_N] = {
+	[KMAP_V4] = sizeof(struct xdpfw_v4_key),
+	[KMAP_V6] = sizeof(struct xdpfw_v6_key),
+	[KMAP_V4_LPM] = sizeof(struct xdpfw_v4_lpm_key),
+	[KMAP_V6_LPM] = sizeof(struct xdpfw_v6_lpm_key),
+	[KMAP_V4_PORT] = sizeof(struct xdpfw_v4_port_key),
+	[KMAP_V6_PORT] = sizeof(struct xdpfw_v6_port_key),
+	[KMAP_V4_PLPM] = sizeof(struct xdpfw_v4_plpm_key),
+	[KMAP_V6_PLPM] = sizeof(struct xdpfw_v6_plpm_key),
+};
+
+const char *const kmap_name[KMAP_N] = {
+	[KMAP_V4] = XDPFW_STR(XDPFW_MAP_V4),
+	[KMAP_V6] = XDPFW_STR(XDPFW_MAP_V6),
+	[KMAP_V4_LPM] = XDPFW_STR(XDPFW_MAP_V4_LPM),
+	[KMAP_V6_LPM] = XDPFW_STR(XDPFW_MAP_V6_LPM),
+	[KMAP_V4_PORT] = XDPFW_STR(XDPFW_MAP_V4_PORT),
+	[KMAP_V6_PORT] = XDPFW_STR(XDPFW_MAP_V6_PORT),
+	[KMAP_V4_PLPM] = XDPFW_STR(XDPFW_MAP_V4_PLPM),
+	[KMAP_V6_PLPM] = XDPFW_STR(XDPFW_MAP_V6_PLPM),
+};
+
+int kmap_is_trie(enum kmap m)
+{
+	return m == KMAP_V4_LPM || m == KMAP_V6_LPM || m == KMAP_V4_PLPM ||
+	       m == KMAP_V6_PLPM;
+}
+
+static int is_host(const struct xdpfw_rule *r)
+{
+	return r->prefixlen == (r->family == XDPFW_FAMILY_V4 ? 32 : 128);
+}
+
+static void build_key(const struct xdpfw_rule *r, uint8_t proto,
+		      struct kkey *k)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+	uint16_t port = htons(r->port);
+
+	memset(k, 0, sizeof(*k));
+	k->proto = proto;
+	if (!r->port) {
+		if (is_host(r)) {
+			k->map = v4 ? KMAP_V4 : KMAP_V6;
+			memcpy(k->b, r->addr, v4 ? 4 : 16);
+		} else {
+			uint32_t plen = r->prefixlen;
+
+			k->map = v4 ? KMAP_V4_LPM : KMAP_V6_LPM;
+			memcpy(k->b, &plen, 4);
+			memcpy(k->b + 4, r->addr, v4 ? 4 : 16);
+		}
+	} else if (is_host(r)) {
+		k->map = v4 ? KMAP_V4_PORT : KMAP_V6_PORT;
+		memcpy(k->b, &port, 2);
+		k->b[2] = proto;
+		memcpy(k->b + 4, r->addr, v4 ? 4 : 16);
+	} else {
+		uint32_t plen = XDPFW_PLPM_FIXED_BITS + r->prefixlen;
+
+		k->map = v4 ? KMAP_V4_PLPM : KMAP_V6_PLPM;
+		memcpy(k->b, &plen, 4);
+		memcpy(k->b + 4, &port, 2);
+		k->b[6] = proto;
+		memcpy(k->b + 8, r->addr, v4 ? 4 : 16);
+	}
+}
+
+int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2])
+{
+	if (!r->port) {
+		build_key(r, 0, &out[0]);
+		return 1;
+	}
+	if (r->proto != XDPFW_PROTO_ANY) {
+		build_key(r, r->proto, &out[0]);
+		return 1;
+	}
+	build_key(r, IPPROTO_TCP, &out[0]);
+	build_key(r, IPPROTO_UDP, &out[1]);
+	return 2;
+}
+
+static uint32_t slot_of(const struct slotset *set, const struct xdpfw_rule *r)
+{
+	uint32_t pos = ruleidx_find(set->ix, set->rules, r);
+
+	if (pos == RULEIDX_NONE)
+		return RULEIDX_NONE;
+	return set->slots ? set->slots[pos] : pos;
+}
+
+uint32_t kkey_owner(const struct slotset *set, const struct xdpfw_rule *r,
+		    const struct kkey *k)
+{
+	struct xdpfw_rule v = *r;
+	uint32_t s;
+
+	if (!r->port)
+		return slot_of(set, r);
+	/* The protocol-specific entry owns its key; else the any-protocol one. */
+	v.proto = k->proto;
+	s = slot_of(set, &v);
+	if (s != RULEIDX_NONE)
+		return s;
+	v.proto = XDPFW_PROTO_ANY;
+	return slot_of(set, &v);
+}
+
+void filters_clear(struct filters *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static void mark_port(struct filters *f, uint16_t port, uint32_t kind)
+{
+	f->ports[port >> 4] |= (uint64_t)kind << ((port & 15) * XDPFW_PORT_BITS);
+}
+
+static void mark_v4_range(struct filters *f, const uint8_t *addr, uint8_t plen)
+{
+	uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+		     (uint32_t)addr[2] << 8 | addr[3];
+	uint32_t first = a >> 8, n;
+
+	if (plen >= 24) {
+		f->v4_bitmap[first >> 6] |= 1ULL << (first & 63);
+		return;
+	}
+	n = 1u << (24 - plen); /* number of /24s covered, a power of two */
+	if (n >= 64) {
+		memset(&f->v4_bitmap[first >> 6], 0xff, (n / 64) * sizeof(uint64_t));
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		f->v4_bitmap[(first + i) >> 6] |= 1ULL << ((first + i) & 63);
+}
+
+void filters_add(struct filters *f, const struct xdpfw_rule *r)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+
+	if (!r->port) {
+		if (v4)
+			mark_v4_range(f, r->addr, r->prefixlen);
+		if (is_host(r))
+			f->flags |= v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
+		else
+			f->flags |= v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
+		return;
+	}
+	if (is_host(r))
+		f->flags |= v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	else
+		f->flags |= v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+	if (r->proto != IPPROTO_UDP)
+		mark_port(f, r->port, v4 ? XDPFW_PORT_V4_TCP : XDPFW_PORT_V6_TCP);
+	if (r->proto != IPPROTO_TCP)
+		mark_port(f, r->port, v4 ? XDPFW_PORT_V4_UDP : XDPFW_PORT_V6_UDP);
+}
+
+int kkey_cmp(const struct kkey *a, const struct kkey *b)
+{
+	if (a->map != b->map)
+		return a->map < b->map ? -1 : 1;
+	return memcmp(a->b, b->b, kmap_key_size[a->map]);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Compile rules into what the XDP program looks up (pure, no I/O):
+ *   - the kernel keys of each rule, in the lookup maps of shared/xdpfw_shared.h;
+ *   - which rule owns a key when two rules produce it;
+ *   - the filters in front of the lookups: port bits, IPv4 /24 bitmap and the
+ *     kinds-present flags.
+ *
+ * A port entry without a protocol matches TCP and UDP, so it owns two keys,
+ * one per protocol.  "X:53" and "X:53/udp" both produce the UDP key; the
+ * protocol-specific entry is the more specific and owns it.
+ */
+#ifndef XDPFW_COMPILE_H
+#define XDPFW_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ruleidx.h"
+#include "xdpfw_shared.h"
+
+enum kmap {
+	KMAP_V4,
+	KMAP_V6,
+	KMAP_V4_LPM,
+	KMAP_V6_LPM,
+	KMAP_V4_PORT,
+	KMAP_V6_PORT,
+	KMAP_V4_PLPM,
+	KMAP_V6_PLPM,
+	KMAP_N
+};
+
+#define KKEY_MAX 24
+
+struct kkey {
+	uint8_t map;   /* enum kmap */
+	uint8_t proto; /* protocol of a port key, else 0 */
+	uint8_t pad[2];
+	uint8_t b[KKEY_MAX]; /* the key bytes; unused tail zero */
+};
+
+extern const uint8_t kmap_key_size[KMAP_N];
+extern const char *const kmap_name[KMAP_N];
+int kmap_is_trie(enum kmap m);
+
+/* The keys of a rule (1, or 2 for a port entry of any protocol). */
+int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2]);
+
+/* A set of rules with their slots: rules[i] has slot slots[i], or slot i
+ * when slots is NULL (the kernel's slot table).  ix indexes rules. */
+struct slotset {
+	const struct xdpfw_rule *rules;
+	const uint32_t *slots;
+	const struct ruleidx *ix;
+};
+
+/* Slot of the rule in set that owns key k of rule r (k from rule_kkeys(r)),
+ * or RULEIDX_NONE when no rule of the set produces that key. */
+uint32_t kkey_owner(const struct slotset *set, const struct xdpfw_rule *r,
+		    const struct kkey *k);
+
+/* Filters computed from a whole rule set. */
+struct filters {
+	uint32_t flags;                          /* XDPFW_F_* */
+	uint64_t ports[XDPFW_PORTS_WORDS];       /* xdpfw_ports */
+	uint64_t v4_bitmap[XDPFW_V4_BITMAP_WORDS]; /* xdpfw_v4_bmap */
+};
+
+void filters_clear(struct filters *f);
+void filters_add(struct filters *f, const struct xdpfw_rule *r);
+
+int kkey_cmp(const struct kkey *a, const struct kkey *b);
+
+#endif

@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "kmaps.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ruleidx.h"
+#include "xdpfw.skel.h"
+
+const char *const xmap_name[XMAP_N] = {
+	[KMAP_V4] = XDPFW_STR(XDPFW_MAP_V4),
+	[KMAP_V6] = XDPFW_STR(XDPFW_MAP_V6),
+	[KMAP_V4_LPM] = XDPFW_STR(XDPFW_MAP_V4_LPM),
+	[KMAP_V6_LPM] = XDPFW_STR(XDPFW_MAP_V6_LPM),
+	[KMAP_V4_PORT] = XDPFW_STR(XDPFW_MAP_V4_PORT),
+	[KMAP_V6_PORT] = XDPFW_STR(XDPFW_MAP_V6_PORT),
+	[KMAP_V4_PLPM] = XDPFW_STR(XDPFW_MAP_V4_PLPM),
+	[KMAP_V6_PLPM] = XDPFW_STR(XDPFW_MAP_V6_PLPM),
+	[XMAP_CFG] = XDPFW_STR(XDPFW_MAP_CFG),
+	[XMAP_PORTS] = XDPFW_STR(XDPFW_MAP_PORTS),
+	[XMAP_V4_BITMAP] = XDPFW_STR(XDPFW_MAP_V4_BITMAP),
+	[XMAP_RULES] = XDPFW_STR(XDPFW_MAP_RULES),
+	[XMAP_RSTATS] = XDPFW_STR(XDPFW_MAP_RSTATS),
+	[XMAP_TOTALS] = XDPFW_STR(XDPFW_MAP_TOTALS),
+};
+
+#define BATCH_CHUNK 4096
+
+void kmaps_init(struct kmaps *km)
+{
+	memset(km, 0, sizeof(*km));
+	for (int i = 0; i < XMAP_N; i++)
+		km->fd[i] = -1;
+}
+
+static size_t mmap_len(size_t bytes)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (bytes + pg - 1) / pg * pg;
+}
+
+static int map_one(int fd, size_t bytes, int writable, void **out)
+{
+	void *p = mmap(NULL, mmap_len(bytes),
+		       PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	return 0;
+}
+
+static int kmaps_finish(struct kmaps *km, int writable)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	err = bpf_obj_get_info_by_fd(km->fd[XMAP_RULES], &info, &len);
+	if (err)
+		return -errno;
+	if (info.value_size != sizeof(struct xdpfw_rule))
+		return -EPROTO;
+	km->capacity = info.max_entries;
+	km->writable = writable;
+	km->ncpus = libbpf_num_possible_cpus();
+	if (km->ncpus < 0)
+		return km->ncpus;
+	err = map_one(km->fd[XMAP_RULES],
+		      (size_t)km->capacity * sizeof(struct xdpfw_rule), writable,
+		      (void **)&km->table);
+	if (!err)
+		err = map_one(km->fd[XMAP_PORTS],
+			      XDPFW_PORTS_WORDS * sizeof(uint64_t), writable,
+			      (void **)&km->ports);
+	if (!err)
+		err = map_one(km->fd[XMAP_V4_BITMAP],
+			      XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t), writable,
+			      (void **)&km->v4_bitmap);
+	return err;
+}
+
+int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
+{
+	struct bpf_map *maps[XMAP_N] = {
+		[KMAP_V4] = skel->maps.XDPFW_MAP_V4,
+		[KMAP_V6] = skel->maps.XDPFW_MAP_V6,
+		[KMAP_V4_LPM] = skel->maps.XDPFW_MAP_V4_LPM,
+		[KMAP_V6_LPM] = skel->maps.XDPFW_MAP_V6_LPM,
+		[KMAP_V4_PORT] = skel->maps.XDPFW_MAP_V4_PORT,
+		[KMAP_V6_PORT] = skel->maps.XDPFW_MAP_V6_PORT,
+		[KMAP_V4_PLPM] = skel->maps.XDPFW_MAP_V4_PLPM,
+		[KMAP_V6_PLPM] = skel->maps.XDPFW_MAP_V6_PLPM,
+		[XMAP_CFG] = skel->maps.XDPFW_MAP_CFG,
+		[XMAP_PORTS] = skel->maps.XDPFW_MAP_PORTS,
+		[XMAP_V4_BITMAP] = skel->maps.XDPFW_MAP_V4_BITMAP,
+		[XMAP_RULES] = skel->maps.XDPFW_MAP_RULES,
+		[XMAP_RSTATS] = skel->maps.XDPFW_MAP_RSTATS,
+		[XMAP_TOTALS] = skel->maps.XDPFW_MAP_TOTALS,
+	};
+
+	kmaps_init(km);
+	for (int i = 0; i < XMAP_N; i++) {
+		km->fd[i] = dup(bpf_map__fd(maps[i]));
+		if (km->fd[i] < 0)
+			return -errno;
+	}
+	return kmaps_finish(km, 1);
+}
+
+int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir)
+{
+	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, XDPFW_LAYOUT_VERSION);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
+		   const char *name)
+{
+	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir,
+			 XDPFW_LAYOUT_VERSION, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
+{
+	char path[4096];
+	int err;
+
+	kmaps_init(km);
+	for (int i = 0; i < XMAP_N; i++) {
+		err = kmaps_pin_path(path, sizeof(path), pin_dir, xmap_name[i]);
+		if (err)
+			goto fail;
+		km->fd[i] = bpf_obj_get(path);
+		if (km->fd[i] < 0) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	err = kmaps_finish(km, writable);
+	if (!err)
+		return 0;
+fail:
+	kmaps_close(km);
+	return err;
+}
+
+void kmaps_close(struct kmaps *km)
+{
+	if (!km)
+		return;
+	if (km->table)
+		munmap(km->table,
+		       mmap_len((size_t)km->capacity * sizeof(struct xdpfw_rule)));
+	if (km->ports)
+		munmap(km->ports, mmap_len(XDPFW_PORTS_WORDS * sizeof(uint64_t)));
+	if (km->v4_bitmap)
+		munmap(km->v4_bitmap,
+		       mmap_len(XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t)));
+	for (int i = 0; i < XMAP_N; i++)
+		if (km->fd[i] >= 0)
+			close(km->fd[i]);
+	kmaps_init(km);
+}
+
+/* ---- reading ---- */
+
+static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
+			   uint32_t slot)
+{
+	memset(&op->key, 0, sizeof(op->key));
+	op->key.map = (uint8_t)m;
+	memcpy(op->key.b, key, kmap_key_size[m]);
+	if (m == KMAP_V4_PORT || m == KMAP_V6_PORT)
+		op->key.proto = op->key.b[2];
+	else if (m == KMAP_V4_PLPM || m == KMAP_V6_PLPM)
+		op->key.proto = op->key.b[6];
+	op->slot = slot;
+}
+
+static int push_kop(struct kop **v, size_t *n, size_t *cap, enum kmap m,
+		    const void *key, uint32_t slot)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		struct kop *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	kop_from_bytes(&(*v)[(*n)++], m, key, slot);
+	return 0;
+}
+
+static int dump_batch(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
+		      size_t *cap)
+{
+	size_t ks = kmap_key_size[m];
+	uint8_t *keys = malloc(BATCH_CHUNK * ks);
+	uint32_t *vals = malloc(BATCH_CHUNK * sizeof(uint32_t));
+	uint8_t in[32], out[32];
+	int first = 1, err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH_CHUNK;
+		int done;
+
+		err = bpf_map_lookup_batch(km->fd[m], first ? NULL : in, out,
+					   keys, vals, &count, NULL);
+		done = err && errno == ENOENT;
+		if (err && !done) {
+			err = -errno;
+			goto out;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			err = push_kop(v, n, cap, m, keys + i * ks, vals[i]);
+			if (err)
+				goto out;
+		}
+		err = 0;
+		if (done)
+			break;
+		memcpy(in, out, sizeof(in));
+		first = 0;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int dump_iter(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
+		     size_t *cap)
+{
+	uint8_t key[KKEY_MAX], next[KKEY_MAX];
+	int has_key = 0, err;
+	uint32_t slot;
+
+	for (;;) {
+		if (bpf_map_get_next_key(km->fd[m], has_key ? key : NULL, next)) {
+			if (errno == ENOENT)
+				return 0;
+			return -errno;
+		}
+		memcpy(key, next, sizeof(key));
+		has_key = 1;
+		if (bpf_map_lookup_elem(km->fd[m], key, &slot))
+			continue; /* deleted under us */
+		err = push_kop(v, n, cap, m, key, slot);
+		if (err)
+			return err;
+	}
+}
+
+int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int m = 0; m < KMAP_N && !err; m++) {
+		if (!kmap_is_trie(m) && !km->no_batch) {
+			size_t before = *n;
+
+			err = dump_batch(km, m, out, n, &cap);
+			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
+				log_debug("batch lookup refused (%s), iterating",
+					  strerror(-err));
+				km->no_batch = 1;
+				*n = before;
+				err = dump_iter(km, m, out, n, &cap);
+			}
+		} else {
+			err = dump_iter(km, m, out, n, &cap);
+		}
+	}
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			struct xdpfw_counter *totals)
+{
+	size_t nc = (size_t)km->ncpus;
+	struct xdpfw_counter *buf;
+	uint32_t *keys = NULL;
+	int err = 0;
+
+	buf = calloc(nc * BATCH_CHUNK, sizeof(*buf));
+	keys = calloc(BATCH_CHUNK, sizeof(*keys));
+	if (!buf || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (totals) {
+		for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
+			totals[t] = (struct xdpfw_counter){ 0 };
+			if (bpf_map_lookup_elem(km->fd[XMAP_TOTALS], &t, buf)) {
+				err = -errno;
+				goto out;
+			}
+			for (size_t c = 0; c < nc; c++) {
+				totals[t].packets += buf[c].packets;
+				totals[t].bytes += buf[c].bytes;
+			}
+		}
+	}
+	if (!slots)
+		goto out;
+	for (uint32_t base = 0; base < km->capacity;) {
+		__u32 count = km->capacity - base < BATCH_CHUNK ?
+				      km->capacity - base : BATCH_CHUNK;
+		__u32 in = base, outb;
+		int use_batch = !km->no_batch;
+
+		if (use_batch &&
+		    bpf_map_lookup_batch(km->fd[XMAP_RSTATS], base ? &in : NULL,
+					 &outb, keys, buf, &count, NULL) &&
+		    errno != ENOENT) {
+			if (errno != EINVAL && errno != ENOTSUP &&
+			    errno != EOPNOTSUPP) {
+				err = -errno;
+				goto out;
+			}
+			km->no_batch = 1;
+			use_batch = 0;
+		}
+		if (!use_batch) {
+			count = km->capacity - base < BATCH_CHUNK ?
+					km->capacity - base : BATCH_CHUNK;
+			for (__u32 i = 0; i < count; i++) {
+				keys[i] = base + i;
+				if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS],
+							&keys[i], buf + i * nc)) {
+					err = -errno;
+					goto out;
+				}
+			}
+		}
+		for (__u32 i = 0; i < count; i++) {
+			struct xdpfw_counter sum = { 0 };
+
+			for (size_t c = 0; c < nc; c++) {
+				sum.packets += buf[i * nc + c].packets;
+				sum.bytes += buf[i * nc + c].bytes;
+			}
+			if (keys[i] < km->capacity)
+				slots[keys[i]] = sum;
+		}
+		if (!count)
+			break;
+		base += count;
+	}
+out:
+	free(buf);
+	free(keys);
+	return err;
+}
+
+uint32_t kmaps_flags(struct kmaps *km)
+{
+	struct xdpfw_cfg cfg = { 0 };
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &cfg))
+		return 0;
+	return cfg.flags;
+}
+
+/* ---- writing ---- */
+
+static int write_one(int fd, const struct kop *op, int del)
+{
+	if (del)
+		return bpf_map_delete_elem(fd, op->key.b) && errno != ENOENT ?
+			       -errno : 0;
+	return bpf_map_update_elem(fd, op->key.b, &op->slot, BPF_ANY) ? -errno :
+									0;
+}
+
+static int batch_refused(int e)
+{
+	return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP;
+}
+
+/* Upserts or deletes of one map: batched where the kernel can; whatever a
+ * batch did not do (refused, or a delete that met a missing key) is done one
+ * by one. */
+static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
+		     size_t n, int del, size_t *count)
+{
+	size_t ks = kmap_key_size[m], i = 0;
+	uint8_t *keys = NULL;
+	uint32_t *vals = NULL;
+	int err = 0;
+
+	if (n && !kmap_is_trie(m) && !km->no_batch) {
+		size_t chunk = n < BATCH_CHUNK ? n : BATCH_CHUNK;
+
+		keys = malloc(chunk * ks);
+		vals = malloc(chunk * sizeof(*vals));
+		if (!keys || !vals) {
+			err = -ENOMEM;
+			goto out;
+		}
+		while (i < n) {
+			__u32 cnt = 0;
+			int r;
+
+			for (; i + cnt < n && cnt < chunk; cnt++) {
+				memcpy(keys + cnt * ks, ops[i + cnt].key.b, ks);
+				vals[cnt] = ops[i + cnt].slot;
+			}
+			r = del ? bpf_map_delete_batch(km->fd[m], keys, &cnt, NULL) :
+				  bpf_map_update_batch(km->fd[m], keys, vals, &cnt,
+						       NULL);
+			i += cnt;
+			*count += cnt;
+			if (r) {
+				if (batch_refused(errno))
+					km->no_batch = 1;
+				break;
+			}
+		}
+	}
+	for (; i < n; i++) {
+		err = write_one(km->fd[m], &ops[i], del);
+		if (err)
+			goto out;
+		(*count)++;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int kop_map_cmp(const void *a, const void *b)
+{
+	const struct kop *x = a, *y = b;
+
+	return (int)x->key.map - (int)y->key.map;
+}
+
+static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
+		      size_t *count)
+{
+	size_t i = 0;
+	int err;
+
+	/* Group by map; order within a map does not matter. */
+	if (n)
+		qsort(ops, n, sizeof(*ops), kop_map_cmp);
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && ops[j].key.map == ops[i].key.map)
+			j++;
+		err = write_ops(km, ops[i].key.map, ops + i, j - i, del, count);
+		if (err) {
+			log_error("cannot %s %zu entries of map %s: %s",
+				  del ? "delete" : "write", j - i,
+				  kmap_name[ops[i].key.map], strerror(-err));
+			return err;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
+			  size_t *count)
+{
+	size_t vs = (size_t)km->ncpus * sizeof(struct xdpfw_counter);
+	void *zero = calloc(1, vs);
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &slots[i], zero,
+					BPF_ANY)) {
+			err = -errno;
+			break;
+		}
+		(*count)++;
+	}
+	free(zero);
+	return err;
+}
+
+static int write_cfg(struct kmaps *km, uint32_t flags, size_t *count)
+{
+	struct xdpfw_cfg cfg = { 0 };
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &cfg))
+		return -errno;
+	if (cfg.flags == flags && cfg.layout == XDPFW_LAYOUT_VERSION)
+		return 0;
+	cfg.flags = flags;
+	cfg.layout = XDPFW_LAYOUT_VERSION;
+	cfg.generation++;
+	if (bpf_map_update_elem(km->fd[XMAP_CFG], &zero, &cfg, BPF_ANY))
+		return -errno;
+	(*count)++;
+	return 0;
+}
+
+static void write_words(uint64_t *dst, const uint64_t *src, size_t n, int widen,
+			size_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = widen ? dst[i] | src[i] : src[i];
+
+		if (dst[i] != v) {
+			dst[i] = v;
+			(*count)++;
+		}
+	}
+}
+
+int kmaps_apply(struct kmaps *km, const struct plan *p,
+		const struct xdpfw_rule *rules, const struct filters *f,
+		struct apply_stats *st)
+{
+	struct kop_list up = p->upserts, del = p->deletes;
+	uint32_t *added_slots = NULL;
+	uint32_t old_flags = kmaps_flags(km);
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	if (!km->writable)
+		return -EPERM;
+
+	if (p->delete_first) {
+		err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+		if (err)
+			return err;
+		del.n = 0;
+	}
+
+	/* 1. slots of added rules: counters from zero, then the table. */
+	added_slots = malloc((p->n_added ? p->n_added : 1) * sizeof(uint32_t));
+	if (!added_slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_added; i++)
+		added_slots[i] = p->slots[p->added[i]];
+	err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < p->n_added; i++) {
+		km->table[added_slots[i]] = rules[p->added[i]];
+		st->slot_writes++;
+	}
+
+	/* 2. new keys; 3. filters widened so that old and new both match. */
+	err = write_kops(km, up.v, up.n, 0, &st->key_writes);
+	if (err)
+		goto out;
+	write_words(km->ports, f->ports, XDPFW_PORTS_WORDS, 1, &st->filter_writes);
+	write_words(km->v4_bitmap, f->v4_bitmap, XDPFW_V4_BITMAP_WORDS, 1,
+		    &st->filter_writes);
+	err = write_cfg(km, old_flags | f->flags, &st->filter_writes);
+	if (err)
+		goto out;
+
+	/* 4. old keys go; 5. filters narrowed; table entries freed. */
+	err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+	if (err)
+		goto out;
+	err = write_cfg(km, f->flags, &st->filter_writes);
+	if (err)
+		goto out;
+	write_words(km->ports, f->ports, XDPFW_PORTS_WORDS, 0, &st->filter_writes);
+	write_words(km->v4_bitmap, f->v4_bitmap, XDPFW_V4_BITMAP_WORDS, 0,
+		    &st->filter_writes);
+	for (size_t i = 0; i < p->n_removed; i++) {
+		uint32_t s = p->removed[i];
+		int reused = 0;
+
+		/* With delete_first a removed slot may hold an added rule. */
+		for (size_t j = 0; p->delete_first && j < p->n_added; j++)
+			reused |= added_slots[j] == s;
+		if (!reused) {
+			memset(&km->table[s], 0, sizeof(km->table[s]));
+			st->slot_writes++;
+		}
+	}
+out:
+	free(added_slots);
+	return err;
+}
+
+int kmaps_copy_counters(struct kmaps *dst, struct kmaps *src, size_t *copied)
+{
+	size_t nc = (size_t)src->ncpus;
+	struct xdpfw_counter *per_slot = NULL, *val = NULL;
+	struct ruleidx ix = { 0 };
+	int err;
+
+	*copied = 0;
+	per_slot = calloc(src->capacity ? src->capacity : 1, sizeof(*per_slot));
+	val = calloc(nc, sizeof(*val));
+	if (!per_slot || !val) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Totals: per CPU as they are. */
+	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
+		if (bpf_map_lookup_elem(src->fd[XMAP_TOTALS], &t, val) ||
+		    bpf_map_update_elem(dst->fd[XMAP_TOTALS], &t, val, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	err = kmaps_read_counters(src, per_slot, NULL);
+	if (!err)
+		err = ruleidx_init(&ix, 1024);
+	for (uint32_t s = 0; !err && s < dst->capacity; s++)
+		if (dst->table[s].family &&
+		    ruleidx_failed(ruleidx_add(&ix, dst->table, s)))
+			err = -ENOMEM;
+	for (uint32_t s = 0; !err && s < src->capacity; s++) {
+		uint32_t to;
+
+		if (!src->table[s].family || !per_slot[s].packets)
+			continue;
+		to = ruleidx_find(&ix, dst->table, &src->table[s]);
+		if (to == RULEIDX_NONE)
+			continue;
+		/* Sums land on CPU 0; readers add all CPUs up anyway. */
+		memset(val, 0, nc * sizeof(*val));
+		val[0] = per_slot[s];
+		if (bpf_map_update_elem(dst->fd[XMAP_RSTATS], &to, val, BPF_ANY))
+			err = -errno;
+		else
+			(*copied)++;
+	}
+out:
+	ruleidx_free(&ix);
+	free(per_slot);
+	free(val);
+	return err;
+}

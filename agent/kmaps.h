@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel side of the rule set: the pinned maps, opened either from a
+ * freshly loaded skeleton or from their pins, read back, and written by
+ * applying a plan.  The only module that writes rule maps.
+ *
+ * Pinned layout (docs/DESIGN.md):
+ *   <pin_dir>/maps-v<XDPFW_LAYOUT_VERSION>/<map name>
+ *   <pin_dir>/prog              the XDP program
+ *   <pin_dir>/link-<ifname>     the XDP link of each interface
+ */
+#ifndef XDPFW_KMAPS_H
+#define XDPFW_KMAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "plan.h"
+
+struct xdpfw_bpf;
+
+enum xmap {
+	XMAP_CFG = KMAP_N,
+	XMAP_PORTS,
+	XMAP_V4_BITMAP,
+	XMAP_RULES,
+	XMAP_RSTATS,
+	XMAP_TOTALS,
+	XMAP_N
+};
+
+extern const char *const xmap_name[XMAP_N];
+
+struct kmaps {
+	int fd[XMAP_N];
+	uint32_t capacity;          /* max_entries of the slot table */
+	struct xdpfw_rule *table;   /* mmap of xdpfw_rules */
+	uint64_t *ports;            /* mmap of xdpfw_ports */
+	uint64_t *v4_bitmap;        /* mmap of xdpfw_v4_bmap */
+	int ncpus;                  /* libbpf_num_possible_cpus() */
+	int writable;
+	int no_batch;               /* the kernel refused batch ops once */
+};
+
+/* Counts of what an apply wrote to the kernel. */
+struct apply_stats {
+	size_t key_writes;   /* upserts + deletes in the lookup maps */
+	size_t slot_writes;  /* slot table entries and counter resets */
+	size_t filter_writes; /* changed words of the filters, cfg */
+};
+
+void kmaps_init(struct kmaps *km);
+int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel);
+/* Open the pinned maps under pin_dir.  -ENOENT when none are pinned. */
+int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable);
+void kmaps_close(struct kmaps *km); /* NULL-safe */
+
+int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
+		   const char *name);
+int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir);
+
+/* Every key of every lookup map with its slot. */
+int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);
+
+/* Make the kernel hold exactly: rules (slots from p), filters f.  Order:
+ * slot table and counters of added rules, key upserts, filters widened to
+ * old | new, key deletes, filters narrowed to new, slot table of removed
+ * rules cleared.  Enforcement of a rule present before and after is never
+ * interrupted. */
+int kmaps_apply(struct kmaps *km, const struct plan *p,
+		const struct xdpfw_rule *rules, const struct filters *f,
+		struct apply_stats *st);
+
+/* Sum per-CPU counters: per slot (array of capacity) and totals
+ * (XDPFW_TOTAL_MAX).  Either may be NULL. */
+int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			struct xdpfw_counter *totals);
+
+uint32_t kmaps_flags(struct kmaps *km);
+
+/* After a migration to new maps (dst, already synced): carry the counters
+ * of every rule present in both, and the totals, over from src. */
+int kmaps_copy_counters(struct kmaps *dst, struct kmaps *src, size_t *copied);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The diff between what the kernel enforces and a new rule set (pure):
+ * which rules are added, removed and unchanged, which slot each rule gets,
+ * and the kernel key writes that take the maps from one to the other.
+ *
+ * Slots: an unchanged rule keeps its slot (so its counters keep counting);
+ * an added rule takes the lowest slot that was free before this reload, so
+ * a slot freed by this reload is never reused by it.  Only when the table
+ * would overflow in the transition (old + added > capacity) does the plan
+ * say delete_first and reuse freed slots.
+ */
+#ifndef XDPFW_PLAN_H
+#define XDPFW_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "ruleidx.h"
+
+struct kop {
+	struct kkey key;
+	uint32_t slot; /* upserts only */
+};
+
+struct kop_list {
+	struct kop *v;
+	size_t n, cap;
+};
+
+/* What the kernel holds: the slot table, indexed by slot. */
+struct kview {
+	const struct xdpfw_rule *table;
+	uint32_t capacity;
+	const struct ruleidx *ix; /* over table; positions are slots */
+};
+
+struct plan {
+	uint32_t *slots;     /* slot of each new rule */
+	uint32_t *added;     /* positions in the new rule array */
+	size_t n_added;
+	uint32_t *removed;   /* slots */
+	size_t n_removed;
+	size_t n_unchanged;
+	int delete_first;
+	struct kop_list upserts;
+	struct kop_list deletes;
+};
+
+void plan_init(struct plan *p);
+void plan_free(struct plan *p); /* NULL-safe */
+
+/*
+ * Rule-level diff and slot assignment, then the key writes for the changed
+ * rules only (O(change) writes).  new_ix indexes rules.  -ENOSPC when the new
+ * set exceeds the capacity, -ENOMEM.
+ */
+int plan_build(struct plan *p, const struct kview *old,
+	       const struct xdpfw_rule *rules, size_t n,
+	       const struct ruleidx *new_ix);
+
+/*
+ * Replace the key writes by a full comparison against the keys the kernel
+ * maps really hold (actual, with their slots): writes whatever is missing or
+ * wrong and deletes whatever is extra.  For start-up and SIGHUP.
+ */
+int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
+		   const struct ruleidx *new_ix, struct kop *actual,
+		   size_t n_actual);
+
+int kop_list_push(struct kop_list *l, const struct kkey *k, uint32_t slot);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The rules file (SPEC §2): a pure function from text to a validated set of
+ * entries plus diagnostics, and the canonical formatter that `list` and
+ * `stats` print.  No I/O except rules_parse_file(), which only reads.
+ */
+#ifndef XDPFW_RULES_H
+#define XDPFW_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xdpfw_shared.h"
+
+enum rules_severity {
+	RULES_ERROR,
+	RULES_WARNING,
+};
+
+struct rules_diag {
+	uint32_t line; /* 1-based */
+	uint32_t col;  /* 1-based byte column in the raw line */
+	enum rules_severity severity;
+	char *msg;     /* "expected ..., found ..." ; owned by the ruleset */
+};
+
+/* Diagnostics kept in memory; beyond this only the counts grow. */
+#define RULES_MAX_DIAGS 10000
+
+struct ruleset {
+	char *path;                /* as given, for messages */
+	struct xdpfw_rule *rules;  /* distinct valid entries, file order */
+	uint32_t *lines;           /* line of each entry */
+	size_t n, cap;
+	struct rules_diag *diags;  /* errors and warnings, file order */
+	size_t n_diags, cap_diags;
+	size_t n_errors, n_warnings; /* counted even past RULES_MAX_DIAGS */
+	size_t n_lines;
+};
+
+void ruleset_init(struct ruleset *rs);
+void ruleset_free(struct ruleset *rs); /* NULL-safe */
+
+/*
+ * Parse a whole buffer.  Valid entries (deduplicated: an exact duplicate of
+ * an earlier entry, also in another spelling, is a warning naming both lines
+ * and counts once) go to rs->rules; each bad line to rs->diags.  The caller
+ * applies on_invalid and the capacity.  Returns 0, or -ENOMEM.
+ */
+int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
+		       size_t len);
+
+/* Read and parse a file.  Returns 0, -ENOMEM, or -errno of open/read
+ * (nothing is parsed then). */
+int rules_parse_file(struct ruleset *rs, const char *path);
+
+/*
+ * Parse one entry (no comment, no surrounding space).  Returns 0, or -EINVAL
+ * with a message in err and the 1-based column within text in *err_col.
+ */
+int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
+	       char *err, size_t errlen, uint32_t *err_col);
+
+/* Canonical rules-file form of a rule ("10.0.2.2:30000/udp",
+ * "[2001:db8::/48]:443", "2001:db8::1").  Returns the length (snprintf
+ * semantics). */
+#define RULE_FMT_MAX 64
+int rule_format(const struct xdpfw_rule *r, char *buf, size_t len);
+
+/* "PATH:LINE:COL: message" or "PATH:LINE:COL: warning: message". */
+int rules_diag_format(const struct ruleset *rs, const struct rules_diag *d,
+		      char *buf, size_t len);
+
+#endif

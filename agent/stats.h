@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Counter snapshots and their presentations: the `xdpfw stats` table, JSON
+ * (SPEC §4) and the Prometheus text exposition format.  Collecting reads the
+ * kernel; everything else is pure.
+ */
+#ifndef XDPFW_STATS_H
+#define XDPFW_STATS_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "kmaps.h"
+
+struct stat_row {
+	uint32_t slot;
+	struct xdpfw_rule rule;
+	struct xdpfw_counter c;
+};
+
+struct stats_snapshot {
+	struct stat_row *rows; /* rules in force, slot order */
+	size_t n;
+	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
+};
+
+extern const char *const xdpfw_total_name[XDPFW_TOTAL_MAX];
+
+int stats_collect(struct kmaps *km, struct stats_snapshot *out);
+void stats_free(struct stats_snapshot *s); /* NULL-safe */
+
+/* Most packets first; equal counts keep slot order. */
+void stats_sort(struct stats_snapshot *s);
+
+/* top = 0: every rule. */
+void stats_print_table(FILE *f, const struct stats_snapshot *s, size_t top);
+void stats_print_json(FILE *f, const struct stats_snapshot *s, size_t top);
+void stats_print_prometheus(FILE *f, const struct stats_snapshot *s);
+
+/* 1234567 -> "1.23M"; below 10000 the number itself.  For tables. */
+void human_count(uint64_t v, char *buf, size_t len);
+
+/* Prometheus label value escaping (\\, \", \n). */
+void stats_prom_escape(char *out, size_t len, const char *in);
+
+#endif

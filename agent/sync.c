@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sync.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "plan.h"
+#include "ruleidx.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void sync_report_diags(const struct ruleset *rs, size_t max, diag_out_fn out,
+		       void *ctx)
+{
+	char line[1024];
+	size_t shown = 0;
+
+	for (size_t i = 0; i < rs->n_diags; i++) {
+		if (max && shown == max)
+			break;
+		rules_diag_format(rs, &rs->diags[i], line, sizeof(line));
+		out(ctx, rs->diags[i].severity == RULES_ERROR, line);
+		shown++;
+	}
+	if (shown < rs->n_errors + rs->n_warnings) {
+		snprintf(line, sizeof(line), "%s: ... and %zu more diagnostics",
+			 rs->path, rs->n_errors + rs->n_warnings - shown);
+		out(ctx, rs->n_errors > 0, line);
+	}
+}
+
+int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
+		  uint32_t capacity, char *why, size_t whylen)
+{
+	if (rs->n_errors && cfg->on_invalid == ON_INVALID_REJECT) {
+		snprintf(why, whylen, "%zu invalid line%s (on_invalid = reject)",
+			 rs->n_errors, rs->n_errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (rs->n > capacity) {
+		snprintf(why, whylen,
+			 "%zu entries exceed the capacity of %u; raise [agent] "
+			 "max_rules in %s",
+			 rs->n, capacity, cfg->path ? cfg->path : "the config file");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+size_t sync_count_in_force(const struct kmaps *km)
+{
+	size_t n = 0;
+
+	for (uint32_t s = 0; s < km->capacity; s++)
+		n += km->table[s].family != 0;
+	return n;
+}
+
+static void log_diag(void *ctx, int is_error, const char *line)
+{
+	(void)ctx;
+	if (is_error)
+		log_error("%s", line);
+	else
+		log_warn("%s", line);
+}
+
+static int index_table(const struct kmaps *km, struct ruleidx *ix)
+{
+	int err = ruleidx_init(ix, 1024);
+
+	if (err)
+		return err;
+	for (uint32_t s = 0; s < km->capacity; s++) {
+		uint32_t r;
+
+		if (!km->table[s].family)
+			continue;
+		r = ruleidx_add(ix, km->table, s);
+		if (ruleidx_failed(r))
+			return -ENOMEM;
+		if (r != RULEIDX_NONE) {
+			/* The same rule in two slots: only a foreign writer or a
+			 * crash mid-apply does that.  Free the later slot. */
+			log_warn("slot %u repeats the rule of slot %u; freeing it",
+				 s, r);
+			memset(&km->table[s], 0, sizeof(km->table[s]));
+		}
+	}
+	return 0;
+}
+
+int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
+		       enum sync_mode mode, struct sync_result *res)
+{
+	struct ruleidx old_ix = { 0 }, new_ix = { 0 };
+	struct filters *f = NULL;
+	struct kop *actual = NULL;
+	size_t n_actual = 0;
+	struct plan p;
+	int err;
+
+	plan_init(&p);
+	err = index_table(km, &old_ix);
+	if (!err)
+		err = ruleidx_init(&new_ix, rs->n);
+	for (size_t i = 0; !err && i < rs->n; i++)
+		if (ruleidx_failed(ruleidx_add(&new_ix, rs->rules, (uint32_t)i)))
+			err = -ENOMEM;
+	if (!err) {
+		struct kview old = { km->table, km->capacity, &old_ix };
+
+		err = plan_build(&p, &old, rs->rules, rs->n, &new_ix);
+	}
+	if (!err && mode == SYNC_FULL) {
+		err = kmaps_dump_keys(km, &actual, &n_actual);
+		if (!err)
+			err = plan_full_keys(&p, rs->rules, rs->n, &new_ix, actual,
+					     n_actual);
+	}
+	if (!err) {
+		f = malloc(sizeof(*f));
+		if (!f)
+			err = -ENOMEM;
+	}
+	if (err)
+		goto out;
+	filters_clear(f);
+	for (size_t i = 0; i < rs->n; i++)
+		filters_add(f, &rs->rules[i]);
+	if (p.delete_first)
+		log_warn("the change needs more than the free slots; removing %zu "
+			 "rules before adding (raise [agent] max_rules to avoid it)",
+			 p.n_removed);
+	err = kmaps_apply(km, &p, rs->rules, f, &res->writes);
+	if (err)
+		goto out;
+	res->applied = 1;
+	res->added = p.n_added;
+	res->removed = p.n_removed;
+	res->unchanged = p.n_unchanged;
+	res->in_force = rs->n;
+out:
+	free(f);
+	free(actual);
+	plan_free(&p);
+	ruleidx_free(&old_ix);
+	ruleidx_free(&new_ix);
+	return err;
+}
+
+int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
+	       const char *trigger, enum sync_mode mode,
+	       struct sync_result *res)
+{
+	double t0 = now_ms();
+	struct ruleset rs;
+	char why[512];
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	ruleset_init(&rs);
+
+	err = rules_parse_file(&rs, cfg->rules_path);
+	if (err) {
+		res->in_force = sync_count_in_force(km);
+		log_error("reload (%s): cannot read %s: %s; keeping %zu rules in force",
+			  trigger, cfg->rules_path, strerror(-err), res->in_force);
+		err = err == -ENOMEM ? err : 0;
+		goto out;
+	}
+	res->errors = rs.n_errors;
+	res->warnings = rs.n_warnings;
+	sync_report_diags(&rs, 20, log_diag, NULL);
+	err = sync_validate(&rs, cfg, km->capacity, why, sizeof(why));
+	if (err) {
+		res->in_force = sync_count_in_force(km);
+		log_error("reload (%s): rejected %s: %s; keeping %zu rules in force",
+			  trigger, cfg->rules_path, why, res->in_force);
+		err = 0;
+		goto out;
+	}
+
+	err = sync_apply_ruleset(km, &rs, mode, res);
+	res->ms = now_ms() - t0;
+	if (err) {
+		log_error("reload (%s): writing the maps failed: %s; the kernel may "
+			  "hold part of the change, the next reload repairs it",
+			  trigger, strerror(-err));
+		goto out;
+	}
+	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
+		 "%zu in force, %zu key writes, %.1f ms%s",
+		 trigger, cfg->rules_path, res->added, res->removed,
+		 res->unchanged, res->in_force, res->writes.key_writes, res->ms,
+		 rs.n_errors ? " (invalid lines skipped)" : "");
+out:
+	res->ms = now_ms() - t0;
+	ruleset_free(&rs);
+	return err;
+}

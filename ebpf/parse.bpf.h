@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Packet parsing for the XDP program: Ethernet, up to two VLAN tags
+ * (802.1Q / 802.1ad), IPv4 with options, IPv6 with up to XDPFW_IP6_EXT_MAX
+ * extension headers, and the TCP/UDP source port.  Every step checks bounds
+ * against data_end; nothing here reads past the frame.
+ *
+ * Outcome in struct xdpfw_pkt:
+ *   family  0 when the source address is unknown (non-IP or broken IP header)
+ *   has_l4  1 when the TCP/UDP header is complete (first fragment or whole)
+ *   reason  XDPFW_T_* why a frame is non-IP or malformed, else 0
+ */
+#ifndef XDPFW_PARSE_BPF_H
+#define XDPFW_PARSE_BPF_H
+
+#include <linux/in6.h>
+
+struct xdpfw_pkt {
+	__u8 family;
+	__u8 has_l4;
+	__u8 l4proto;
+	__u8 reason;
+	__be16 sport;
+	__u16 pad;
+	union {
+		__be32 v4;
+		__u8 v6[16];
+	} saddr;
+};
+
+struct xdpfw_vlan_hdr {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct xdpfw_ip6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 id;
+};
+
+#define XDPFW_IP4_OFFSET_MASK 0x1fff
+#define XDPFW_IP6_OFFSET_MASK 0xfff8
+
+static __always_inline int xdpfw_is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) ||
+	       proto == bpf_htons(ETH_P_8021AD);
+}
+
+static __always_inline void xdpfw_parse_l4(void *pos, void *data_end,
+					   __u8 proto, struct xdpfw_pkt *p)
+{
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = pos;
+
+		if ((void *)(tcp + 1) > data_end) {
+			p->reason = XDPFW_T_BAD_L4;
+			return;
+		}
+		p->sport = tcp->source;
+	} else if (proto == IPPROTO_UDP) {
+		struct udphdr *udp = pos;
+
+		if ((void *)(udp + 1) > data_end) {
+			p->reason = XDPFW_T_BAD_L4;
+			return;
+		}
+		p->sport = udp->source;
+	} else {
+		return; /* ICMP, GRE, ...: address entries only */
+	}
+	p->l4proto = proto;
+	p->has_l4 = 1;
+}
+
+static __always_inline void xdpfw_parse_ip4(void *pos, void *data_end,
+					    struct xdpfw_pkt *p)
+{
+	struct iphdr *ip = pos;
+
+	if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5) {
+		p->reason = XDPFW_T_BAD_IP4;
+		return;
+	}
+	p->family = XDPFW_FAMILY_V4;
+	p->saddr.v4 = ip->saddr;
+	pos += ip->ihl * 4;
+	if (pos > data_end) {
+		p->reason = XDPFW_T_BAD_IP4; /* options cut off */
+		return;
+	}
+	if (ip->frag_off & bpf_htons(XDPFW_IP4_OFFSET_MASK))
+		return; /* non-first fragment: no L4 header */
+	xdpfw_parse_l4(pos, data_end, ip->protocol, p);
+}
+
+static __always_inline int xdpfw_is_ip6_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH ||
+	       nexthdr == IPPROTO_FRAGMENT;
+}
+
+static __always_inline void xdpfw_parse_ip6(void *pos, void *data_end,
+					    struct xdpfw_pkt *p)
+{
+	struct ipv6hdr *ip6 = pos;
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6) {
+		p->reason = XDPFW_T_BAD_IP6;
+		return;
+	}
+	p->family = XDPFW_FAMILY_V6;
+	__builtin_memcpy(p->saddr.v6, &ip6->saddr, 16);
+	nexthdr = ip6->nexthdr;
+	pos = ip6 + 1;
+
+#pragma unroll
+	for (i = 0; i < XDPFW_IP6_EXT_MAX; i++) {
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			struct xdpfw_ip6_frag_hdr *f = pos;
+
+			if ((void *)(f + 1) > data_end) {
+				p->reason = XDPFW_T_BAD_IP6_EXT;
+				return;
+			}
+			if (f->frag_off & bpf_htons(XDPFW_IP6_OFFSET_MASK))
+				return; /* non-first fragment: no L4 header */
+			nexthdr = f->nexthdr;
+			pos = f + 1;
+		} else if (xdpfw_is_ip6_ext(nexthdr)) {
+			struct ipv6_opt_hdr *h = pos;
+			__u32 len;
+
+			if ((void *)(h + 1) > data_end) {
+				p->reason = XDPFW_T_BAD_IP6_EXT;
+				return;
+			}
+			len = nexthdr == IPPROTO_AH ? (h->hdrlen + 2) * 4 :
+						      (h->hdrlen + 1) * 8;
+			nexthdr = h->nexthdr;
+			pos += len;
+			if (pos > data_end) {
+				p->reason = XDPFW_T_BAD_IP6_EXT;
+				return;
+			}
+		} else {
+			break;
+		}
+	}
+	if (xdpfw_is_ip6_ext(nexthdr)) {
+		p->reason = XDPFW_T_IP6_EXT_DEPTH;
+		return;
+	}
+	xdpfw_parse_l4(pos, data_end, nexthdr, p);
+}
+
+static __always_inline void xdpfw_parse(void *data, void *data_end,
+					struct xdpfw_pkt *p)
+{
+	struct ethhdr *eth = data;
+	void *pos;
+	__be16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end) {
+		p->reason = XDPFW_T_BAD_ETH;
+		return;
+	}
+	proto = eth->h_proto;
+	pos = eth + 1;
+
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		struct xdpfw_vlan_hdr *vh = pos;
+
+		if (!xdpfw_is_vlan(proto))
+			break;
+		if ((void *)(vh + 1) > data_end) {
+			p->reason = XDPFW_T_BAD_VLAN;
+			return;
+		}
+		proto = vh->encap_proto;
+		pos = vh + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		xdpfw_parse_ip4(pos, data_end, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		xdpfw_parse_ip6(pos, data_end, p);
+	else if (xdpfw_is_vlan(proto))
+		p->reason = XDPFW_T_VLAN_DEPTH;
+	else
+		p->reason = XDPFW_T_NON_IP;
+}
+
+#endif /* XDPFW_PARSE_BPF_H */

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpfw datapath: drop ingress packets whose source endpoint is on the
+ * blocklist, count each drop under exactly one rule (the most specific).
+ *
+ * Order of lookups, most specific first (SPEC §2):
+ *   1. port entries (only when the packet carries its TCP/UDP header and the
+ *      source port is marked in xdpfw_ports): exact address, then prefix trie;
+ *   2. address entries (IPv4 only when the /24 is marked in xdpfw_v4_bmap):
+ *      exact address, then prefix trie.
+ * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags), so
+ * the common miss costs a few inlined array reads.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xdpfw_shared.h"
+#include "parse.bpf.h"
+
+/* Sizes are placeholders: the loader sets them from max_rules. */
+#define XDPFW_BPF_DEFAULT_ENTRIES 1024
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpfw_cfg);
+} XDPFW_MAP_CFG SEC(".maps");
+
+#define XDPFW_HASH(name, key_t)                            \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_HASH);           \
+		__uint(map_flags, BPF_F_NO_PREALLOC);      \
+		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
+		__type(key, key_t);                        \
+		__type(value, xdpfw_slot_t);               \
+	} name SEC(".maps")
+
+#define XDPFW_TRIE(name, key_t)                            \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);       \
+		__uint(map_flags, BPF_F_NO_PREALLOC);      \
+		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
+		__type(key, key_t);                        \
+		__type(value, xdpfw_slot_t);               \
+	} name SEC(".maps")
+
+XDPFW_HASH(XDPFW_MAP_V4, struct xdpfw_v4_key);
+XDPFW_HASH(XDPFW_MAP_V6, struct xdpfw_v6_key);
+XDPFW_TRIE(XDPFW_MAP_V4_LPM, struct xdpfw_v4_lpm_key);
+XDPFW_TRIE(XDPFW_MAP_V6_LPM, struct xdpfw_v6_lpm_key);
+XDPFW_HASH(XDPFW_MAP_V4_PORT, struct xdpfw_v4_port_key);
+XDPFW_HASH(XDPFW_MAP_V6_PORT, struct xdpfw_v6_port_key);
+XDPFW_TRIE(XDPFW_MAP_V4_PLPM, struct xdpfw_v4_plpm_key);
+XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_PORTS_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} XDPFW_MAP_PORTS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_V4_BITMAP_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} XDPFW_MAP_V4_BITMAP SEC(".maps");
+
+/* Only user space reads this one; it lives here so it is created, sized and
+ * pinned with the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xdpfw_rule);
+} XDPFW_MAP_RULES SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xdpfw_counter);
+} XDPFW_MAP_RSTATS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPFW_TOTAL_MAX);
+	__type(key, __u32);
+	__type(value, struct xdpfw_counter);
+} XDPFW_MAP_TOTALS SEC(".maps");
+
+static __always_inline void count(void *map, __u32 idx, __u64 bytes)
+{
+	struct xdpfw_counter *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline int port_marked(__be16 sport, __u32 bit)
+{
+	__u32 port = bpf_ntohs(sport);
+	__u32 idx = port >> 4;
+	__u64 *bits = bpf_map_lookup_elem(&XDPFW_MAP_PORTS, &idx);
+
+	return bits && ((*bits >> ((port & 15) * XDPFW_PORT_BITS)) & bit);
+}
+
+static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
+					       const struct xdpfw_pkt *p)
+{
+	xdpfw_slot_t *slot;
+
+	if (p->has_l4 && (flags & XDPFW_F_V4_PORT) &&
+	    port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+					   XDPFW_PORT_V4_TCP :
+					   XDPFW_PORT_V4_UDP)) {
+		if (flags & XDPFW_F_V4_PORT_EXACT) {
+			struct xdpfw_v4_port_key k = {
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+				.addr = p->saddr.v4,
+			};
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PORT, &k);
+			if (slot)
+				return slot;
+		}
+		if (flags & XDPFW_F_V4_PORT_PREFIX) {
+			struct xdpfw_v4_plpm_key k = {
+				.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+				.addr = p->saddr.v4,
+			};
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PLPM, &k);
+			if (slot)
+				return slot;
+		}
+	}
+
+	if (flags & XDPFW_F_V4_ADDR) {
+		__u32 h = bpf_ntohl(p->saddr.v4);
+		__u32 widx = h >> 14;
+		__u64 *word = bpf_map_lookup_elem(&XDPFW_MAP_V4_BITMAP, &widx);
+
+		if (!word || !(*word & (1ULL << ((h >> 8) & 63))))
+			return NULL;
+		if (flags & XDPFW_F_V4_EXACT) {
+			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
+
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4, &k);
+			if (slot)
+				return slot;
+		}
+		if (flags & XDPFW_F_V4_PREFIX) {
+			struct xdpfw_v4_lpm_key k = {
+				.prefixlen = 32,
+				.addr = p->saddr.v4,
+			};
+			return bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
+		}
+	}
+	return NULL;
+}
+
+static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
+					       const struct xdpfw_pkt *p)
+{
+	xdpfw_slot_t *slot;
+
+	if (p->has_l4 && (flags & XDPFW_F_V6_PORT) &&
+	    port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+					   XDPFW_PORT_V6_TCP :
+					   XDPFW_PORT_V6_UDP)) {
+		if (flags & XDPFW_F_V6_PORT_EXACT) {
+			struct xdpfw_v6_port_key k = {
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+			};
+			__builtin_memcpy(k.addr, p->saddr.v6, 16);
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PORT, &k);
+			if (slot)
+				return slot;
+		}
+		if (flags & XDPFW_F_V6_PORT_PREFIX) {
+			struct xdpfw_v6_plpm_key k = {
+				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+			};
+			__builtin_memcpy(k.addr, p->saddr.v6, 16);
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PLPM, &k);
+			if (slot)
+				return slot;
+		}
+	}
+
+	if (flags & XDPFW_F_V6_EXACT) {
+		struct xdpfw_v6_key k;
+
+		__builtin_memcpy(k.addr, p->saddr.v6, 16);
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6, &k);
+		if (slot)
+			return slot;
+	}
+	if (flags & XDPFW_F_V6_PREFIX) {
+		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, p->saddr.v6, 16);
+		return bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+	}
+	return NULL;
+}
+
+SEC("xdp")
+int xdpfw_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct xdpfw_pkt p = {};
+	xdpfw_slot_t *slot = NULL;
+	struct xdpfw_cfg *cfg;
+	__u32 zero = 0;
+
+	xdpfw_parse(data, data_end, &p);
+
+	cfg = bpf_map_lookup_elem(&XDPFW_MAP_CFG, &zero);
+	if (cfg && cfg->flags) {
+		if (p.family == XDPFW_FAMILY_V4)
+			slot = match_v4(cfg->flags, &p);
+		else if (p.family == XDPFW_FAMILY_V6)
+			slot = match_v6(cfg->flags, &p);
+	}
+
+	if (slot) {
+		count(&XDPFW_MAP_RSTATS, *slot, bytes);
+		count(&XDPFW_MAP_TOTALS, XDPFW_T_DROPPED, bytes);
+		return XDP_DROP;
+	}
+	if (p.reason)
+		count(&XDPFW_MAP_TOTALS, p.reason, bytes);
+	count(&XDPFW_MAP_TOTALS, XDPFW_T_PASSED, bytes);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every type that crosses the kernel/user line, and the names of the maps.
+ *
+ * Compiled by clang -target bpf (ebpf/) and by gcc (agent/, test/).  Only
+ * fixed-width types; every hole is an explicit, named padding field that the
+ * writer zeroes; the _Static_asserts below pin sizes and offsets so that the
+ * seed's bug (a 6-byte key padded to 8 bytes with garbage) cannot come back.
+ */
+#ifndef XDPFW_SHARED_H
+#define XDPFW_SHARED_H
+
+#include <linux/types.h>
+
+#ifndef __cplusplus
+#define XDPFW_ASSERT_LAYOUT(type, size) \
+	_Static_assert(sizeof(type) == (size), #type " must be " #size " bytes")
+#define XDPFW_ASSERT_OFFSET(type, field, off)                        \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       #type "." #field " must be at offset " #off)
+#endif
+
+/* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
+#define XDPFW_LAYOUT_VERSION 1
+
+/*
+ * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
+ * space finds each map by the name the BPF side declares.  At most 15 chars.
+ */
+#define XDPFW_MAP_CFG       xdpfw_cfg      /* [1] struct xdpfw_cfg */
+#define XDPFW_MAP_V4        xdpfw_v4       /* hash: v4 /32, no port */
+#define XDPFW_MAP_V6        xdpfw_v6       /* hash: v6 /128, no port */
+#define XDPFW_MAP_V4_LPM    xdpfw_v4_lpm   /* trie: v4 prefix, no port */
+#define XDPFW_MAP_V6_LPM    xdpfw_v6_lpm   /* trie: v6 prefix, no port */
+#define XDPFW_MAP_V4_PORT   xdpfw_v4_port  /* hash: v4 /32 + port */
+#define XDPFW_MAP_V6_PORT   xdpfw_v6_port  /* hash: v6 /128 + port */
+#define XDPFW_MAP_V4_PLPM   xdpfw_v4_plpm  /* trie: port + v4 prefix */
+#define XDPFW_MAP_V6_PLPM   xdpfw_v6_plpm  /* trie: port + v6 prefix */
+#define XDPFW_MAP_PORTS     xdpfw_ports    /* [4096] u64: port filter bits */
+#define XDPFW_MAP_V4_BITMAP xdpfw_v4_bmap  /* [2^18] u64: /24 filter */
+#define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
+#define XDPFW_MAP_RSTATS    xdpfw_rstats   /* percpu [max_rules] counters */
+#define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
+
+#define XDPFW_STR_(x) #x
+#define XDPFW_STR(x) XDPFW_STR_(x)
+
+/* xdpfw_cfg.flags: which kinds of entry the rule set has right now.  The
+ * program skips every lookup whose kind is absent. */
+enum {
+	XDPFW_F_V4_EXACT = 1u << 0,
+	XDPFW_F_V4_PREFIX = 1u << 1,
+	XDPFW_F_V4_PORT_EXACT = 1u << 2,
+	XDPFW_F_V4_PORT_PREFIX = 1u << 3,
+	XDPFW_F_V6_EXACT = 1u << 4,
+	XDPFW_F_V6_PREFIX = 1u << 5,
+	XDPFW_F_V6_PORT_EXACT = 1u << 6,
+	XDPFW_F_V6_PORT_PREFIX = 1u << 7,
+};
+#define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
+#define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
+#define XDPFW_F_V6_ADDR (XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX)
+#define XDPFW_F_V6_PORT (XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX)
+
+struct xdpfw_cfg {
+	__u32 flags;   /* XDPFW_F_* */
+	__u32 layout;  /* XDPFW_LAYOUT_VERSION of the writer */
+	__u64 generation; /* bumped by every reload that wrote something */
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_cfg, 16);
+
+/*
+ * xdpfw_ports: 4 bits per source port, set when some port entry of that
+ * family/proto uses the port.  Word = port >> 4, bit = (port & 15) * 4 + kind.
+ * (u64 values: array maps round values up to 8 bytes, also in mmap.)
+ */
+#define XDPFW_PORTS_WORDS 4096
+#define XDPFW_PORT_BITS 4
+enum {
+	XDPFW_PORT_V4_TCP = 1u << 0,
+	XDPFW_PORT_V4_UDP = 1u << 1,
+	XDPFW_PORT_V6_TCP = 1u << 2,
+	XDPFW_PORT_V6_UDP = 1u << 3,
+};
+
+/* xdpfw_v4_bmap: bit (addr >> 8) is set when some address-only IPv4 entry
+ * covers part of that /24.  Word index = (addr >> 14), bit = (addr >> 8) & 63
+ * with addr in host order. */
+#define XDPFW_V4_BITMAP_WORDS (1u << 18)
+
+/* Values of every lookup map: the rule's counter slot. */
+typedef __u32 xdpfw_slot_t;
+
+struct xdpfw_v4_key {
+	__be32 addr;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_key, 4);
+
+struct xdpfw_v6_key {
+	__u8 addr[16];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_key, 16);
+
+struct xdpfw_v4_lpm_key {
+	__u32 prefixlen; /* 0..32 */
+	__be32 addr;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_lpm_key, 8);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_lpm_key, addr, 4);
+
+struct xdpfw_v6_lpm_key {
+	__u32 prefixlen; /* 0..128 */
+	__u8 addr[16];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_lpm_key, 20);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_lpm_key, addr, 4);
+
+struct xdpfw_v4_port_key {
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP, never 0 */
+	__u8 pad;   /* always 0 */
+	__be32 addr;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_port_key, 8);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_port_key, addr, 4);
+
+struct xdpfw_v6_port_key {
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+	__u8 addr[16];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_port_key, 20);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_port_key, addr, 4);
+
+/* Port + prefix tries: the port, proto and pad (32 bits) always match in
+ * full, so prefixlen = 32 + the address prefix length. */
+#define XDPFW_PLPM_FIXED_BITS 32
+
+struct xdpfw_v4_plpm_key {
+	__u32 prefixlen; /* 32 + 0..32 */
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+	__be32 addr;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_plpm_key, 12);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_plpm_key, port, 4);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_plpm_key, addr, 8);
+
+struct xdpfw_v6_plpm_key {
+	__u32 prefixlen; /* 32 + 0..128 */
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+	__u8 addr[16];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_plpm_key, 24);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_plpm_key, port, 4);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_plpm_key, addr, 8);
+
+/*
+ * One rule, as the rules file names it.  Also the value of xdpfw_rules
+ * (slot -> rule), which makes the pinned maps self-describing for `list`,
+ * `stats` and a restarting daemon.  family == 0 marks a free slot.
+ * The whole struct is the rule's identity: compare and hash it as bytes.
+ */
+#define XDPFW_FAMILY_V4 4
+#define XDPFW_FAMILY_V6 6
+#define XDPFW_PROTO_ANY 0
+
+struct xdpfw_rule {
+	__u8 family;    /* 0 (free slot), XDPFW_FAMILY_V4 or XDPFW_FAMILY_V6 */
+	__u8 prefixlen; /* 0..32 or 0..128; host bits of addr are zero */
+	__u8 proto;     /* XDPFW_PROTO_ANY, IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad0;      /* always 0 */
+	__u16 port;     /* host order; 0 = no port */
+	__u16 pad1;     /* always 0 */
+	__u8 addr[16];  /* network order; IPv4 in addr[0..3], rest zero */
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_rule, 24);
+XDPFW_ASSERT_OFFSET(struct xdpfw_rule, port, 4);
+XDPFW_ASSERT_OFFSET(struct xdpfw_rule, addr, 8);
+
+/* Per-rule and total counters. */
+struct xdpfw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_counter, 16);
+
+/* Index of xdpfw_totals.  Every packet counts in exactly one of DROPPED or
+ * PASSED; a malformed one (passed to the stack) also counts under its
+ * reason. */
+enum xdpfw_total {
+	XDPFW_T_DROPPED = 0,
+	XDPFW_T_PASSED,
+	XDPFW_T_NON_IP,          /* ARP, LLDP, ...: passed untouched */
+	XDPFW_T_BAD_ETH,         /* shorter than an Ethernet header */
+	XDPFW_T_BAD_VLAN,        /* truncated VLAN tag */
+	XDPFW_T_VLAN_DEPTH,      /* more than two VLAN tags */
+	XDPFW_T_BAD_IP4,         /* truncated IPv4 header or IHL < 5 */
+	XDPFW_T_BAD_IP6,         /* truncated IPv6 header */
+	XDPFW_T_BAD_IP6_EXT,     /* truncated IPv6 extension header */
+	XDPFW_T_IP6_EXT_DEPTH,   /* more extension headers than we walk */
+	XDPFW_T_BAD_L4,          /* TCP/UDP header truncated */
+	XDPFW_TOTAL_MAX
+};
+
+/* Extension headers the program walks before giving up on the L4 header. */
+#define XDPFW_IP6_EXT_MAX 6
+
+#endif /* XDPFW_SHARED_H */
