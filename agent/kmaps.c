@@ -12,7 +12,7 @@
 
 #include "log.h"
 #include "ruleidx.h"
-#include "xdpfw.skel.h"
+#include "skel.h"
 
 const char *const xmap_name[XMAP_N] = {
 	[KMAP_V4] = XDPFW_STR(XDPFW_MAP_V4),

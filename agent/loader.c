@@ -19,7 +19,7 @@
 
 #include "kmaps.h"
 #include "log.h"
-#include "xdpfw.skel.h"
+#include "skel.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11

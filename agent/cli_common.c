@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "cli.h"
+#include "log.h"
+
+static void print_diag(void *ctx, const char *path, unsigned line,
+		       const char *msg)
+{
+	(void)ctx;
+	if (line)
+		fprintf(stderr, "%s:%u: %s\n", path, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", path, msg);
+}
+
+int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run)
+{
+	const char *p = path ? path : XDPFW_DEFAULT_CONFIG_PATH;
+	int err;
+
+	config_init(cfg);
+	err = config_load_file(cfg, p, print_diag, NULL);
+	if (err == -ENOENT && !path && !for_run) {
+		log_debug("no config at %s; using defaults", p);
+		return EXIT_OK;
+	}
+	if (err == -EINVAL)
+		return EXIT_INVALID;
+	if (err) {
+		fprintf(stderr, "xdpfw: cannot read config %s: %s\n", p,
+			strerror(-err));
+		return err == -ENOENT ? EXIT_INVALID : EXIT_RUNTIME;
+	}
+	if (for_run && config_validate_for_run(cfg, print_diag, NULL))
+		return EXIT_INVALID;
+	log_set_level(cfg->log_level);
+	return EXIT_OK;
+}
+
+int cli_pidfile_path(char *buf, size_t len, const char *pin_dir)
+{
+	const char *dir = getenv("XDPFW_RUN_DIR");
+	size_t o;
+	int n;
+
+	n = snprintf(buf, len, "%s/xdpfw", dir && *dir ? dir : "/run/xdpfw");
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	o = (size_t)n;
+	for (const char *s = pin_dir; *s && o + 6 < len; s++)
+		buf[o++] = *s == '/' ? '_' : *s;
+	if (o + 5 >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf + o, ".pid", 5);
+	return 0;
+}
+
+int cli_exit_for_errno(int err)
+{
+	(void)err;
+	return EXIT_RUNTIME;
+}

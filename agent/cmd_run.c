@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* xdpfw run [-c CONFIG]: the daemon, in the foreground. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "daemon.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: xdpfw run [-c CONFIG]\n\n"
+		   "Run the firewall daemon in the foreground: load the XDP program,\n"
+		   "attach it to [agent] interfaces, keep the kernel's maps in step\n"
+		   "with the rules file (re-read on every save; SIGHUP forces a full\n"
+		   "re-sync) and log to stderr.  SIGTERM/SIGINT stop the daemon and\n"
+		   "leave the firewall enforcing; `xdpfw detach` turns it off.\n\n"
+		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   "  -h, --help         this help\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config = NULL;
+	struct xdpfw_config cfg;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c') {
+			config = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	rc = cli_load_config(config, &cfg, 1);
+	if (!rc)
+		rc = daemon_run(&cfg);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "daemon.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "cli.h"
+#include "ifmon.h"
+#include "kmaps.h"
+#include "loader.h"
+#include "log.h"
+#include "notify.h"
+#include "statpipe.h"
+#include "stats.h"
+#include "sync.h"
+#include "watch.h"
+#include "skel.h"
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* How long an empty file that appeared by truncation is given to fill up
+ * before it is applied as "no rules". */
+#define EMPTY_GRACE_MS 1000
+
+struct daemon {
+	struct xdpfw_config *cfg;
+	struct xdpfw_bpf *skel;
+	struct kmaps km;
+	struct watch watch;
+	struct ev_loop *loop;
+	ev_io watch_io;
+	ev_io ifmon_io;
+	int ifmon_fd;
+	int attached[CONFIG_MAX_INTERFACES];
+	ev_timer debounce;
+	ev_signal sig_term, sig_int, sig_hup;
+	ev_timer stats_timer;
+	struct stats_snapshot stats_prev;
+	double stats_prev_ms;
+	int have_stats_prev;
+	struct daemon_metrics metrics;
+	int lock_fd;
+	char pidfile[4096];
+	double empty_since; /* when a pending reload first saw an empty file */
+	int exit_code;
+};
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify_printf("RELOADING=1\nMONOTONIC_USEC=%llu",
+		      (unsigned long long)ts.tv_sec * 1000000ULL +
+			      (unsigned long long)ts.tv_nsec / 1000);
+}
+
+static void record_reload(struct daemon *d, const struct sync_result *res,
+			  int err)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	d->metrics.last_reload_ok = !err && res->applied;
+	if (d->metrics.last_reload_ok)
+		d->metrics.reloads_ok++;
+	else
+		d->metrics.reloads_rejected++;
+	d->metrics.last_reload_ms = res->ms;
+	d->metrics.last_reload_unix = now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
+{
+	struct sync_result res;
+	int err;
+
+	notify_reloading();
+	err = sync_rules(&d->km, d->cfg, trigger, mode, &res);
+	record_reload(d, &res, err);
+	notify_printf("READY=1\nSTATUS=%zu rules in force; last reload (%s) %s",
+		      res.in_force, trigger,
+		      err ? "failed" : res.applied ? "applied" : "rejected");
+	/* A ConfigMap-style swap moves the real directory: follow it. */
+	watch_refresh(&d->watch);
+}
+
+/* A truncating writer (">", some editors) leaves an empty file for a
+ * moment; applying it would lift every rule.  Give it EMPTY_GRACE_MS. */
+static int empty_file_pending(struct daemon *d)
+{
+	struct stat st;
+
+	if (stat(d->cfg->rules_path, &st) || st.st_size != 0 ||
+	    !sync_count_in_force(&d->km)) {
+		d->empty_since = 0;
+		return 0;
+	}
+	if (!d->empty_since)
+		d->empty_since = mono_ms();
+	if (mono_ms() - d->empty_since >= EMPTY_GRACE_MS) {
+		d->empty_since = 0;
+		return 0;
+	}
+	log_debug("%s is empty; waiting for the writer before applying it",
+		  d->cfg->rules_path);
+	return 1;
+}
+
+static void on_debounce(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = container_of(t, struct daemon, debounce);
+
+	(void)revents;
+	ev_timer_stop(loop, t);
+	if (empty_file_pending(d)) {
+		ev_timer_set(t, d->cfg->reload_delay_ms / 1000.0 + 0.2, 0.);
+		ev_timer_start(loop, t);
+		return;
+	}
+	reload(d, "inotify", SYNC_INCREMENTAL);
+}
+
+static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, watch_io);
+	int r = watch_read(&d->watch);
+
+	(void)revents;
+	if (r < 0) {
+		log_error("reading inotify events failed: %s", strerror(-r));
+		return;
+	}
+	if (!r)
+		return;
+	/* Debounce: the reload runs reload_delay_ms after the last event. */
+	ev_timer_stop(loop, &d->debounce);
+	ev_timer_set(&d->debounce, d->cfg->reload_delay_ms / 1000.0, 0.);
+	ev_timer_start(loop, &d->debounce);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, sig_hup);
+
+	(void)revents;
+	/* A forced re-sync supersedes a pending debounced one. */
+	ev_timer_stop(loop, &d->debounce);
+	reload(d, "SIGHUP", SYNC_FULL);
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("received %s; exiting, the firewall stays attached and enforcing "
+		 "(`xdpfw detach` turns it off)",
+		 strsignal(w->signum));
+	notify_send("STOPPING=1");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* collect -> delta -> journal line and Prometheus textfile. */
+static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = container_of(t, struct daemon, stats_timer);
+	struct stats_snapshot cur;
+	struct stats_delta delta;
+	double now = mono_ms();
+	char line[4096];
+	int err;
+
+	(void)loop;
+	(void)revents;
+	err = stats_collect(&d->km, &cur);
+	if (err) {
+		log_error("stats: cannot read counters: %s", strerror(-err));
+		return;
+	}
+	if (d->have_stats_prev &&
+	    !stats_delta_compute(&d->stats_prev, &cur,
+				 (now - d->stats_prev_ms) / 1000.0, &delta)) {
+		stats_delta_format(&delta, d->cfg->stats_log_top, line,
+				   sizeof(line));
+		if (line[0])
+			log_info("%s", line);
+		stats_delta_free(&delta);
+	}
+	if (d->cfg->prometheus_textfile) {
+		err = stats_write_textfile(d->cfg->prometheus_textfile, &cur,
+					   &d->metrics);
+		if (err)
+			log_warn("stats: cannot write %s: %s",
+				 d->cfg->prometheus_textfile, strerror(-err));
+	}
+	stats_free(&d->stats_prev);
+	d->stats_prev = cur;
+	d->stats_prev_ms = now;
+	d->have_stats_prev = 1;
+}
+
+static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
+		    int ifindex)
+{
+	struct daemon *d = ctx;
+
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+		if (strcmp(d->cfg->interfaces[i], ifname))
+			continue;
+		if (ev == IFMON_DEL && d->attached[i]) {
+			d->attached[i] = 0;
+			log_warn("%s: interface disappeared (ifindex %d); it is "
+				 "attached again when it returns", ifname, ifindex);
+		} else if (ev == IFMON_NEW && !d->attached[i]) {
+			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
+						d->cfg->xdp_mode);
+
+			if (!err)
+				d->attached[i] = 1;
+			else if (err != -ENODEV)
+				log_error("%s: cannot attach: %s", ifname,
+					  strerror(-err));
+		}
+	}
+}
+
+static void on_ifmon(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, ifmon_io);
+	int err = ifmon_read(d->ifmon_fd, on_link, d);
+
+	(void)loop;
+	(void)revents;
+	if (err == -ENOBUFS) {
+		/* Events were lost: look at every configured interface. */
+		for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+			int idx = (int)if_nametoindex(d->cfg->interfaces[i]);
+
+			on_link(d, idx ? IFMON_NEW : IFMON_DEL,
+				d->cfg->interfaces[i], idx);
+		}
+	} else if (err) {
+		log_error("reading link notifications failed: %s", strerror(-err));
+	}
+}
+
+static void on_syserr(const char *msg)
+{
+	log_error("event loop: %s: %s", msg, strerror(errno));
+	abort();
+}
+
+static int lock_pin_dir(struct daemon *d)
+{
+	d->lock_fd = open(d->cfg->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0)
+		return -errno;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (err == -EWOULDBLOCK)
+			log_error("another xdpfw daemon already runs on %s; stop it "
+				  "first or give this one another pin_dir",
+				  d->cfg->pin_dir);
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return 0;
+}
+
+static void write_pidfile(struct daemon *d)
+{
+	char dir[4096], *slash;
+	FILE *f;
+
+	if (cli_pidfile_path(d->pidfile, sizeof(d->pidfile), d->cfg->pin_dir))
+		return;
+	strcpy(dir, d->pidfile);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	f = fopen(d->pidfile, "w");
+	if (!f) {
+		log_warn("cannot write %s: %s (`xdpfw reload` will not find the "
+			 "daemon)", d->pidfile, strerror(errno));
+		d->pidfile[0] = '\0';
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static int start(struct daemon *d)
+{
+	struct sync_result res;
+	size_t attached = 0;
+	int err, migrate = 0;
+
+	err = loader_prepare_pin_dir(d->cfg->pin_dir);
+	if (err)
+		return EXIT_RUNTIME;
+	err = lock_pin_dir(d);
+	if (err) {
+		if (err != -EBUSY)
+			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
+	if (err == -EEXIST) {
+		/* max_rules or the layout changed: build new maps beside the
+		 * pinned ones, fill them, swap the program, then re-pin. */
+		log_info("migrating the pinned maps under %s to max_rules=%u",
+			 d->cfg->pin_dir, d->cfg->max_rules);
+		migrate = 1;
+		err = loader_load(&d->skel, NULL, d->cfg->max_rules);
+	}
+	if (err)
+		return EXIT_RUNTIME;
+	err = kmaps_from_skel(&d->km, d->skel);
+	if (err) {
+		log_error("cannot map the rule table: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	/* Rules first, then the program: it never runs on stale maps. */
+	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
+	record_reload(d, &res, err);
+	if (err)
+		return EXIT_RUNTIME;
+	if (migrate && !res.applied) {
+		log_error("cannot migrate: the rules file was not applied, so the "
+			  "new maps would be empty; fix it and restart (the old "
+			  "program keeps enforcing)");
+		return EXIT_INVALID;
+	}
+	if (migrate) {
+		struct kmaps old;
+		size_t copied = 0;
+
+		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
+			err = kmaps_copy_counters(&d->km, &old, &copied);
+			if (err)
+				log_warn("counters not carried over: %s",
+					 strerror(-err));
+			kmaps_close(&old);
+		}
+		log_info("migration: carried the counters of %zu rules over",
+			 copied);
+	}
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+		const char *ifname = d->cfg->interfaces[i];
+
+		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
+				    d->cfg->xdp_mode);
+		if (err == -ENODEV) {
+			log_error("%s: interface not found; it is attached as soon "
+				  "as it appears", ifname);
+			continue;
+		}
+		if (err)
+			return EXIT_RUNTIME;
+		d->attached[i] = 1;
+		attached++;
+	}
+	if (!attached) {
+		log_error("none of the configured interfaces exists; check "
+			  "[agent] interfaces in %s", d->cfg->path);
+		return EXIT_RUNTIME;
+	}
+	if (migrate) {
+		/* The links run the new program now; the pins follow. */
+		err = loader_repin_maps(d->skel, d->cfg->pin_dir);
+		if (err)
+			return EXIT_RUNTIME;
+		log_info("migration done: old maps released");
+	}
+	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
+	if (err)
+		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,
+			 strerror(-err));
+	log_info("xdpfw %s running: %zu interface%s, %zu rules in force, "
+		 "pin_dir %s, watching %s",
+		 XDPFW_VERSION_STRING, attached, attached == 1 ? "" : "s",
+		 res.in_force, d->cfg->pin_dir, d->cfg->rules_path);
+	notify_printf("READY=1\nSTATUS=%zu rules in force", res.in_force);
+	return EXIT_OK;
+}
+
+int daemon_run(struct xdpfw_config *cfg)
+{
+	struct daemon d = { .cfg = cfg, .lock_fd = -1, .ifmon_fd = -1 };
+	int rc, err;
+
+	log_bridge_libbpf();
+	signal(SIGPIPE, SIG_IGN);
+	ev_set_syserr_cb(on_syserr);
+	kmaps_init(&d.km);
+	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
+
+	/* Watch before the first read so no save is missed in between. */
+	err = watch_init(&d.watch, cfg->rules_path);
+	if (err) {
+		log_error("cannot watch %s: %s", cfg->rules_path, strerror(-err));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	/* Subscribe before attaching: a link that appears in between is seen. */
+	d.ifmon_fd = ifmon_open();
+	if (d.ifmon_fd < 0)
+		log_warn("cannot follow interface changes: %s", strerror(-d.ifmon_fd));
+	rc = start(&d);
+	if (rc)
+		goto out;
+	write_pidfile(&d);
+
+	if (d.ifmon_fd >= 0) {
+		ev_io_init(&d.ifmon_io, on_ifmon, d.ifmon_fd, EV_READ);
+		ev_io_start(d.loop, &d.ifmon_io);
+	}
+	ev_io_init(&d.watch_io, on_watch, d.watch.fd, EV_READ);
+	ev_io_start(d.loop, &d.watch_io);
+	ev_init(&d.debounce, on_debounce);
+	ev_signal_init(&d.sig_hup, on_hup, SIGHUP);
+	ev_signal_init(&d.sig_term, on_stop, SIGTERM);
+	ev_signal_init(&d.sig_int, on_stop, SIGINT);
+	ev_signal_start(d.loop, &d.sig_hup);
+	ev_signal_start(d.loop, &d.sig_term);
+	ev_signal_start(d.loop, &d.sig_int);
+
+	if (cfg->stats_interval) {
+		ev_timer_init(&d.stats_timer, on_stats, 0., cfg->stats_interval);
+		ev_timer_again(d.loop, &d.stats_timer);
+		/* A first sample now, so the first interval has a baseline and
+		 * the textfile exists from the start. */
+		on_stats(d.loop, &d.stats_timer, 0);
+	}
+
+	ev_run(d.loop, 0);
+out:
+	stats_free(&d.stats_prev);
+	if (d.ifmon_fd >= 0)
+		close(d.ifmon_fd);
+	if (d.pidfile[0])
+		unlink(d.pidfile);
+	watch_free(&d.watch);
+	kmaps_close(&d.km);
+	if (d.skel)
+		xdpfw_bpf__destroy(d.skel);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
+	return rc;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* xdpfw: the entry point, dispatching to sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "run the daemon in the foreground" },
+	{ "check", cmd_check, "validate the config and a rules file; touch nothing" },
+	{ "stats", cmd_stats, "per-rule drop counters and totals" },
+	{ "list", cmd_list, "the entries enforced in the kernel now" },
+	{ "reload", cmd_reload, "ask the running daemon for a re-sync (SIGHUP)" },
+	{ "detach", cmd_detach, "remove the program from the interfaces and the pins" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: xdpfw COMMAND [OPTIONS]\n\n"
+		   "An XDP firewall that drops ingress packets from the remote\n"
+		   "endpoints listed in a rules file.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'xdpfw COMMAND --help' for a command's options.\n"
+		   "Default config: %s\n"
+		   "Exit status: 0 success, 1 invalid config or rules, 2 usage error,\n"
+		   "3 runtime failure (kernel refused, interface missing, no permission).\n",
+		XDPFW_DEFAULT_CONFIG_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	log_init();
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("xdpfw %s\n", XDPFW_VERSION_STRING);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "xdpfw: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+const char *const xdpfw_total_name[XDPFW_TOTAL_MAX] = {
+	[XDPFW_T_DROPPED] = "dropped",
+	[XDPFW_T_PASSED] = "passed",
+	[XDPFW_T_NON_IP] = "non_ip",
+	[XDPFW_T_BAD_ETH] = "bad_eth",
+	[XDPFW_T_BAD_VLAN] = "bad_vlan",
+	[XDPFW_T_VLAN_DEPTH] = "vlan_depth",
+	[XDPFW_T_BAD_IP4] = "bad_ip4",
+	[XDPFW_T_BAD_IP6] = "bad_ip6",
+	[XDPFW_T_BAD_IP6_EXT] = "bad_ip6_ext",
+	[XDPFW_T_IP6_EXT_DEPTH] = "ip6_ext_depth",
+	[XDPFW_T_BAD_L4] = "bad_l4",
+};
+
+/* Malformed reasons: every total after NON_IP. */
+#define FIRST_MALFORMED XDPFW_T_BAD_ETH
+
+int stats_collect(struct kmaps *km, struct stats_snapshot *out)
+{
+	struct xdpfw_counter *per_slot;
+	size_t n = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	per_slot = calloc(km->capacity ? km->capacity : 1, sizeof(*per_slot));
+	if (!per_slot)
+		return -ENOMEM;
+	err = kmaps_read_counters(km, per_slot, out->totals);
+	if (err)
+		goto out;
+	for (uint32_t s = 0; s < km->capacity; s++)
+		n += km->table[s].family != 0;
+	out->rows = calloc(n ? n : 1, sizeof(*out->rows));
+	if (!out->rows) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t s = 0; s < km->capacity; s++) {
+		if (!km->table[s].family)
+			continue;
+		out->rows[out->n].slot = s;
+		out->rows[out->n].rule = km->table[s];
+		out->rows[out->n].c = per_slot[s];
+		out->n++;
+	}
+out:
+	free(per_slot);
+	return err;
+}
+
+void stats_free(struct stats_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->rows);
+	s->rows = NULL;
+	s->n = 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct stat_row *x = a, *y = b;
+
+	if (x->c.packets != y->c.packets)
+		return x->c.packets > y->c.packets ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+void stats_sort(struct stats_snapshot *s)
+{
+	qsort(s->rows, s->n, sizeof(*s->rows), row_cmp);
+}
+
+static size_t limit(const struct stats_snapshot *s, size_t top)
+{
+	return top && top < s->n ? top : s->n;
+}
+
+void human_count(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = { 'k', 'M', 'G', 'T', 'P', 'E' };
+	double x = (double)v;
+	int u = -1;
+
+	if (v < 10000) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	while (x >= 1000 && u < 5) {
+		x /= 1000;
+		u++;
+	}
+	snprintf(buf, len, x < 10 ? "%.2f%c" : x < 100 ? "%.1f%c" : "%.0f%c", x,
+		 units[u]);
+}
+
+void stats_print_table(FILE *f, const struct stats_snapshot *s, size_t top)
+{
+	char rule[RULE_FMT_MAX];
+	size_t n = limit(s, top);
+
+	char pk[32], by[32];
+
+	fprintf(f, "%-45s %10s %10s\n", "RULE", "PACKETS", "BYTES");
+	for (size_t i = 0; i < n; i++) {
+		rule_format(&s->rows[i].rule, rule, sizeof(rule));
+		human_count(s->rows[i].c.packets, pk, sizeof(pk));
+		human_count(s->rows[i].c.bytes, by, sizeof(by));
+		fprintf(f, "%-45s %10s %10s\n", rule, pk, by);
+	}
+	if (n < s->n)
+		fprintf(f, "(%zu more rules)\n", s->n - n);
+	fprintf(f, "\n%zu rules in force; dropped %" PRIu64 " packets (%" PRIu64
+		   " bytes); passed %" PRIu64 " packets\n",
+		s->n, (uint64_t)s->totals[XDPFW_T_DROPPED].packets,
+		(uint64_t)s->totals[XDPFW_T_DROPPED].bytes,
+		(uint64_t)s->totals[XDPFW_T_PASSED].packets);
+	for (int t = FIRST_MALFORMED; t < XDPFW_TOTAL_MAX; t++)
+		if (s->totals[t].packets)
+			fprintf(f, "malformed %s: %" PRIu64 " packets (passed)\n",
+				xdpfw_total_name[t],
+				(uint64_t)s->totals[t].packets);
+}
+
+void stats_print_json(FILE *f, const struct stats_snapshot *s, size_t top)
+{
+	char rule[RULE_FMT_MAX];
+	size_t n = limit(s, top);
+
+	/* Rule text is [0-9a-f.:/\[\]tcpud]: nothing to escape in JSON. */
+	fputs("{\"rules\": [", f);
+	for (size_t i = 0; i < n; i++) {
+		rule_format(&s->rows[i].rule, rule, sizeof(rule));
+		fprintf(f, "%s{\"rule\": \"%s\", \"packets\": %" PRIu64
+			   ", \"bytes\": %" PRIu64 "}",
+			i ? ", " : "", rule, (uint64_t)s->rows[i].c.packets,
+			(uint64_t)s->rows[i].c.bytes);
+	}
+	fprintf(f, "], \"total\": {\"dropped_packets\": %" PRIu64
+		   ", \"dropped_bytes\": %" PRIu64 ", \"passed_packets\": %" PRIu64
+		   "}, \"malformed\": {",
+		(uint64_t)s->totals[XDPFW_T_DROPPED].packets,
+		(uint64_t)s->totals[XDPFW_T_DROPPED].bytes,
+		(uint64_t)s->totals[XDPFW_T_PASSED].packets);
+	for (int t = FIRST_MALFORMED; t < XDPFW_TOTAL_MAX; t++)
+		fprintf(f, "%s\"%s\": %" PRIu64, t == FIRST_MALFORMED ? "" : ", ",
+			xdpfw_total_name[t], (uint64_t)s->totals[t].packets);
+	fprintf(f, "}, \"rules_in_force\": %zu}\n", s->n);
+}
+
+void stats_prom_escape(char *out, size_t len, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < len; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void prom_header(FILE *f, const char *name, const char *type,
+			const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
+{
+	char rule[RULE_FMT_MAX], esc[2 * RULE_FMT_MAX];
+
+	prom_header(f, "xdpfw_rule_dropped_packets_total", "counter",
+		    "Packets dropped by each rule in force.");
+	for (size_t i = 0; i < s->n; i++) {
+		rule_format(&s->rows[i].rule, rule, sizeof(rule));
+		stats_prom_escape(esc, sizeof(esc), rule);
+		fprintf(f, "xdpfw_rule_dropped_packets_total{rule=\"%s\"} %" PRIu64 "\n",
+			esc, (uint64_t)s->rows[i].c.packets);
+	}
+	prom_header(f, "xdpfw_rule_dropped_bytes_total", "counter",
+		    "Bytes dropped by each rule in force.");
+	for (size_t i = 0; i < s->n; i++) {
+		rule_format(&s->rows[i].rule, rule, sizeof(rule));
+		stats_prom_escape(esc, sizeof(esc), rule);
+		fprintf(f, "xdpfw_rule_dropped_bytes_total{rule=\"%s\"} %" PRIu64 "\n",
+			esc, (uint64_t)s->rows[i].c.bytes);
+	}
+	prom_header(f, "xdpfw_dropped_packets_total", "counter",
+		    "Packets dropped by xdpfw.");
+	fprintf(f, "xdpfw_dropped_packets_total %" PRIu64 "\n",
+		(uint64_t)s->totals[XDPFW_T_DROPPED].packets);
+	prom_header(f, "xdpfw_dropped_bytes_total", "counter",
+		    "Bytes dropped by xdpfw.");
+	fprintf(f, "xdpfw_dropped_bytes_total %" PRIu64 "\n",
+		(uint64_t)s->totals[XDPFW_T_DROPPED].bytes);
+	prom_header(f, "xdpfw_passed_packets_total", "counter",
+		    "Packets passed to the network stack.");
+	fprintf(f, "xdpfw_passed_packets_total %" PRIu64 "\n",
+		(uint64_t)s->totals[XDPFW_T_PASSED].packets);
+	prom_header(f, "xdpfw_non_ip_packets_total", "counter",
+		    "Non-IP packets (ARP, ...) passed untouched.");
+	fprintf(f, "xdpfw_non_ip_packets_total %" PRIu64 "\n",
+		(uint64_t)s->totals[XDPFW_T_NON_IP].packets);
+	prom_header(f, "xdpfw_malformed_packets_total", "counter",
+		    "Malformed packets passed to the stack, by reason.");
+	for (int t = FIRST_MALFORMED; t < XDPFW_TOTAL_MAX; t++)
+		fprintf(f, "xdpfw_malformed_packets_total{reason=\"%s\"} %" PRIu64 "\n",
+			xdpfw_total_name[t], (uint64_t)s->totals[t].packets);
+	prom_header(f, "xdpfw_rules_in_force", "gauge",
+		    "Rules enforced in the kernel.");
+	fprintf(f, "xdpfw_rules_in_force %zu\n", s->n);
+}
