@@ -43,4 +43,11 @@ uint32_t ruleidx_find(const struct ruleidx *ix, const struct xdpfw_rule *base,
 uint64_t rule_hash(const struct xdpfw_rule *r);
 int rule_equal(const struct xdpfw_rule *a, const struct xdpfw_rule *b);
 
+/* Start loading the bucket a later ruleidx_add/find of r reads first. */
+static inline void ruleidx_prefetch(const struct ruleidx *ix,
+				    const struct xdpfw_rule *r)
+{
+	__builtin_prefetch(&ix->tab[(uint32_t)rule_hash(r) & ix->mask]);
+}
+
 #endif

@@ -947,13 +947,6 @@ struct parser {
 	unsigned head, count;
 };
 
-/* A hint only: mirrors ruleidx's choice of first bucket (hash & mask). */
-static inline void prefetch_bucket(const struct ruleidx *ix,
-				   const struct xdpfw_rule *r)
-{
-	__builtin_prefetch(&ix->tab[(uint32_t)rule_hash(r) & ix->mask]);
-}
-
 static int index_one(struct parser *ps)
 {
 	struct ruleset *rs = ps->rs;
@@ -1038,7 +1031,7 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
 	pd->line = lineno;
 	pd->col = (uint32_t)(s - ls) + 1;
-	prefetch_bucket(&ps->ix, &pd->rule);
+	ruleidx_prefetch(&ps->ix, &pd->rule);
 	ps->count++;
 	return 0;
 }
