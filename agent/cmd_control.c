@@ -99,10 +99,30 @@ out:
 }
 
 /* 0 once pid is gone, -ETIMEDOUT after ms milliseconds. */
+/* Gone, or a zombie its parent has not reaped yet (it exited). */
+static int pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 static int wait_gone(pid_t pid, int ms)
 {
 	for (int waited = 0; waited < ms; waited += 20) {
-		if (kill(pid, 0) && errno == ESRCH)
+		if (pid_gone(pid))
 			return 0;
 		usleep(20000);
 	}

@@ -197,6 +197,8 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 		log_error("stats: cannot read counters: %s", strerror(-err));
 		return;
 	}
+	log_debug("stats: collected %zu rules in %.1f ms", cur.n,
+		  mono_ms() - now);
 	if (d->have_stats_prev &&
 	    !stats_delta_compute(&d->stats_prev, &cur,
 				 (now - d->stats_prev_ms) / 1000.0, &delta)) {

@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The Debian 12 / Ubuntu 22.04 packages xdpfw needs, in one place, and an
+# installer that only calls apt-get when something is missing.  Sourced by
+# scripts/run.sh and scripts/test.sh.
+
+# Building: C toolchain, BPF toolchain (clang + bpftool for the skeleton),
+# the libraries (libbpf >= 1.1, libelf, zlib, libev, inih) and meson/ninja.
+XDPFW_BUILD_PKGS=(
+	gcc libc6-dev linux-libc-dev pkg-config meson ninja-build
+	clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev libev-dev libinih-dev
+)
+# Running (and the demo of scripts/run.sh): ip, ping, mount.
+XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
+# Testing only: nftables counts what passes XDP, python3 reads JSON.
+XDPFW_TEST_PKGS=(nftables python3)
+
+xdpfw_missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
+			echo "$p"
+	done
+}
+
+# xdpfw_install_pkgs PKG...: apt-get install what is not installed yet.
+xdpfw_install_pkgs() {
+	local missing
+	if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+		echo "xdpfw: no dpkg/apt-get here; make sure these are installed: $*" >&2
+		return 0
+	fi
+	mapfile -t missing < <(xdpfw_missing_pkgs "$@")
+	if [ "${#missing[@]}" -eq 0 ]; then
+		echo "xdpfw: all ${#} packages already installed"
+		return 0
+	fi
+	echo "xdpfw: installing ${missing[*]}"
+	if [ "$(id -u)" != 0 ]; then
+		echo "xdpfw: need root to install packages (run with sudo)" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q || return 1
+	apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
+}
+
+# xdpfw_build DIR: configure (or reconfigure) and build the tree into DIR.
+xdpfw_build() {
+	local dir=$1
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" ||
+			meson setup --wipe "$dir" || return 1
+	else
+		rm -rf "$dir"
+		meson setup "$dir" || return 1
+	fi
+	ninja -C "$dir"
+}
+
+# bpffs at /sys/fs/bpf, where the default pin_dir lives.
+xdpfw_mount_bpffs() {
+	if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
+		mkdir -p /sys/fs/bpf 2>/dev/null
+		mount -t bpf bpf /sys/fs/bpf || echo "xdpfw: cannot mount a bpffs on /sys/fs/bpf" >&2
+	fi
+}

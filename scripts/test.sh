@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The one command that installs, builds and runs every test suite of xdpfw
+# on a fresh Debian 12 (or Ubuntu 22.04) machine, as root:
+#
+#   sudo scripts/test.sh            # BUILD_DIR=build-test by default
+#
+# Exits non-zero on any failure.  With CI=true a skipped test (exit 77: no
+# root, no BPF) is a failure too, since CI has every privilege.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. scripts/lib-deps.sh
+
+BUILD=${BUILD_DIR:-build-test}
+
+echo "== packages"
+xdpfw_install_pkgs "${XDPFW_BUILD_PKGS[@]}" "${XDPFW_RUN_PKGS[@]}" "${XDPFW_TEST_PKGS[@]}"
+
+if [ "$(id -u)" = 0 ]; then
+	xdpfw_mount_bpffs
+else
+	echo "xdpfw: not root: the network-namespace tests will be skipped" >&2
+fi
+
+echo "== build ($BUILD)"
+xdpfw_build "$BUILD"
+
+echo "== test"
+rc=0
+meson test -C "$BUILD" --print-errorlogs "$@" || rc=$?
+
+LOG="$BUILD/meson-logs/testlog.json"
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+summary=$("$PY" - "$LOG" <<'PYEOF'
+import collections, json, sys
+counts = collections.Counter()
+skipped = []
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            t = json.loads(line)
+            counts[t["result"]] += 1
+            if t["result"] == "SKIP":
+                skipped.append(t["name"])
+except OSError as e:
+    print("no test log: %s" % e)
+    sys.exit(2)
+parts = ", ".join("%d %s" % (n, r.lower()) for r, n in sorted(counts.items()))
+print("%d tests: %s%s" % (sum(counts.values()), parts,
+      ("; skipped: " + " ".join(skipped)) if skipped else ""))
+sys.exit(1 if skipped else 0)
+PYEOF
+) && skips=0 || skips=$?
+
+echo "== summary: $summary"
+if [ "$skips" = 2 ]; then
+	rc=${rc:-1}
+	[ "$rc" = 0 ] && rc=1
+elif [ "$skips" = 1 ] && [ "${CI:-}" = true ]; then
+	echo "xdpfw: CI=true and some tests were skipped: failing" >&2
+	[ "$rc" = 0 ] && rc=1
+fi
+if [ "$rc" = 0 ]; then echo "== PASS"; else echo "== FAIL (exit $rc)"; fi
+exit "$rc"

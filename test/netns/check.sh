@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# check: `xdpfw check` and the command line's exit statuses (SPEC §4):
+# 0 success, 1 invalid input, 2 usage error; every bad rules line is printed
+# as PATH:LINE:COL: message.  Needs no privilege.
+. "$(dirname "$0")/lib.sh"
+
+make_tmp
+
+cat >"$CONF" <<EOF
+[agent]
+interfaces = lo
+rules = $TMP/none.txt
+pin_dir = $TMP/pins
+EOF
+
+# run_cli OUTFILE ARGS...: run xdpfw, stdout+stderr to OUTFILE, echo status.
+run_cli() {
+	local out=$1
+	shift
+	timeout 20 "$XDPFW" "$@" >"$out" 2>&1
+	echo $?
+}
+
+# ---- a rules file with errors
+GOOD="$TMP/good.txt"
+cat >"$GOOD" <<'EOF'
+# every kind of entry
+203.0.113.7
+10.0.2.2:30000
+10.0.2.2:30000/udp
+198.51.100.0/24
+198.51.100.0/24:443/tcp
+0.0.0.0/0:11211/udp
+2001:db8::1
+2001:db8::/32
+[2001:db8::1]:53/udp
+[2001:db8::/48]:443
+  192.0.2.1   # surrounding blanks and a comment
+
+EOF
+printf '203.0.113.9\r\n198.51.100.7:80/tcp\r\n' >>"$GOOD"   # CRLF
+
+BAD="$TMP/bad.txt"
+# Lines 2, 4, 5, 6, 7, 8, 9, 10, 11, 12 are bad; 1, 3, 13 are good.
+cat >"$BAD" <<'EOF'
+203.0.113.7
+10.0.0.1/24
+198.51.100.1
+300.1.2.3
+1.2.3.4:0
+1.2.3.4:70000
+1.2.3.4:80/icmp
+1.2.3.4/33
+[2001:db8::1:53
+2001:db8::zz
+hello world
+1.2.3.4/udp
+# a comment
+EOF
+BAD_LINES="2 4 5 6 7 8 9 10 11 12"
+
+rc=$(run_cli "$TMP/out" check -c "$CONF" "$BAD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check of a file with errors: exit status"
+for l in $BAD_LINES; do
+	if grep -Eq "^$BAD:$l:[0-9]+: " "$TMP/out"; then
+		pass "error reported as $BAD:$l:COL"
+	else
+		fail "no '$BAD:$l:COL: message' line in the output"
+	fi
+done
+for l in 1 3 13; do
+	if grep -Eq "^$BAD:$l:[0-9]+: " "$TMP/out"; then
+		fail "good line $l reported as bad"
+	else
+		pass "good line $l not reported"
+	fi
+done
+assert_eq "$(grep -Ec "^$BAD:[0-9]+:[0-9]+: " "$TMP/out")" 10 "number of PATH:LINE:COL lines"
+# The column points into the line: 10.0.0.1/24 is wrong in its prefix part.
+col=$(sed -n "s|^$BAD:2:\([0-9]*\): .*|\1|p" "$TMP/out" | head -n1)
+if [[ "$col" =~ ^[0-9]+$ ]] && [ "$col" -ge 1 ] && [ "$col" -le 12 ]; then
+	pass "column of the host-bits error is within the entry ($col)"
+else
+	fail "column of the host-bits error: '$col'"
+fi
+# A one-line summary.
+if tail -n1 "$TMP/out" | grep -q "$BAD"; then pass "summary line names the file"
+else fail "no summary line naming $BAD"; fi
+
+# ---- a good file
+rc=$(run_cli "$TMP/out" check -c "$CONF" "$GOOD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 0 "check of a good file: exit status"
+assert_eq "$(grep -Ec "^$GOOD:[0-9]+:[0-9]+: " "$TMP/out")" 0 "diagnostics for a good file"
+
+# ---- the rules file of the config, no argument
+cp "$GOOD" "$TMP/none.txt"
+rc=$(run_cli "$TMP/out" check -c "$CONF")
+assert_eq "$rc" 0 "check of the config's rules file: exit status"
+rm -f "$TMP/none.txt"
+
+# ---- a missing file
+rc=$(run_cli "$TMP/out" check -c "$CONF" "$TMP/missing.txt")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check of a missing file: exit status"
+if grep -q "$TMP/missing.txt" "$TMP/out"; then pass "the message names the missing file"
+else fail "the message does not name $TMP/missing.txt"; fi
+
+# ---- duplicates are a warning, not an error
+printf '203.0.113.7\n198.51.100.1\n203.0.113.7\n' >"$TMP/dup.txt"
+rc=$(run_cli "$TMP/out" check -c "$CONF" "$TMP/dup.txt")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 0 "check of a file with a duplicate: exit status"
+if grep -q "$TMP/dup.txt:3:" "$TMP/out" && grep -qi "warning" "$TMP/out"; then
+	pass "the duplicate is a warning on line 3"
+else
+	fail "no warning naming line 3 for the duplicate"
+fi
+
+# ---- bad configs
+BADCONF="$TMP/bad.conf"
+cat >"$BADCONF" <<EOF
+[agent]
+interfaces = lo
+frobnicate = yes
+rules = $GOOD
+EOF
+rc=$(run_cli "$TMP/out" check -c "$BADCONF" "$GOOD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check with an unknown config key: exit status"
+if grep -q "$BADCONF:3" "$TMP/out"; then pass "the unknown key is reported at $BADCONF:3"
+else fail "no '$BADCONF:3' in the output"; fi
+
+cat >"$BADCONF" <<EOF
+[agent]
+interfaces = lo
+
+[nonsense]
+x = 1
+EOF
+rc=$(run_cli "$TMP/out" check -c "$BADCONF" "$GOOD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check with an unknown section: exit status"
+if grep -Eq "$BADCONF:[45]" "$TMP/out"; then pass "the unknown section is reported with its line"
+else fail "no '$BADCONF:4' (or :5) in the output"; fi
+
+cat >"$BADCONF" <<EOF
+[agent]
+interfaces = lo
+reload_delay_ms = soon
+xdp_mode = turbo
+EOF
+rc=$(run_cli "$TMP/out" check -c "$BADCONF" "$GOOD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check with bad values: exit status"
+if grep -q "$BADCONF:3" "$TMP/out" && grep -q "$BADCONF:4" "$TMP/out"; then
+	pass "both bad values are reported with their lines"
+else
+	fail "expected $BADCONF:3 and $BADCONF:4 in the output"
+fi
+
+rc=$(run_cli "$TMP/out" check -c "$TMP/no-such.conf" "$GOOD")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "check with a missing -c config: exit status"
+
+# ---- help and usage
+rc=$(run_cli "$TMP/out" --help)
+assert_eq "$rc" 0 "xdpfw --help: exit status"
+for c in run check stats list reload detach; do
+	grep -q "$c" "$TMP/out" || fail "xdpfw --help does not list '$c'"
+done
+for c in run check stats list reload detach; do
+	rc=$(run_cli "$TMP/out" "$c" --help)
+	assert_eq "$rc" 0 "xdpfw $c --help: exit status"
+	if grep -q "Usage: xdpfw $c" "$TMP/out"; then pass "xdpfw $c --help prints its usage"
+	else fail "xdpfw $c --help prints no 'Usage: xdpfw $c'"; fi
+done
+rc=$(run_cli "$TMP/out" frobnicate)
+assert_eq "$rc" 2 "unknown sub-command: exit status"
+rc=$(run_cli "$TMP/out")
+assert_eq "$rc" 2 "no sub-command: exit status"
+rc=$(run_cli "$TMP/out" check --bogus-option)
+assert_eq "$rc" 2 "unknown option: exit status"
+rc=$(run_cli "$TMP/out" check -c "$CONF" "$GOOD" "$GOOD")
+assert_eq "$rc" 2 "check with two files: exit status"
+rc=$(run_cli "$TMP/out" stats --json --prometheus -c "$CONF")
+assert_eq "$rc" 2 "stats --json --prometheus: exit status"
+
+# ---- run refuses a config without interfaces (invalid input, before BPF)
+cat >"$BADCONF" <<EOF
+[agent]
+rules = $GOOD
+pin_dir = $TMP/pins
+EOF
+rc=$(run_cli "$TMP/out" run -c "$BADCONF")
+sed 's/^/    /' "$TMP/out"
+assert_eq "$rc" 1 "run without [agent] interfaces: exit status"
+
+finish
