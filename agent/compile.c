@@ -87,30 +87,21 @@ int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2])
 	return 2;
 }
 
-static uint32_t slot_of(const struct slotset *set, const struct xdpfw_rule *r)
-{
-	uint32_t pos = ruleidx_find(set->ix, set->rules, r);
-
-	if (pos == RULEIDX_NONE)
-		return RULEIDX_NONE;
-	return set->slots ? set->slots[pos] : pos;
-}
-
-uint32_t kkey_owner(const struct slotset *set, const struct xdpfw_rule *r,
-		    const struct kkey *k)
+uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
+		    const struct xdpfw_rule *r, const struct kkey *k)
 {
 	struct xdpfw_rule v = *r;
 	uint32_t s;
 
 	if (!r->port)
-		return slot_of(set, r);
+		return lookup(set, r);
 	/* The protocol-specific entry owns its key; else the any-protocol one. */
 	v.proto = k->proto;
-	s = slot_of(set, &v);
+	s = lookup(set, &v);
 	if (s != RULEIDX_NONE)
 		return s;
 	v.proto = XDPFW_PROTO_ANY;
-	return slot_of(set, &v);
+	return lookup(set, &v);
 }
 
 void filters_clear(struct filters *f)

@@ -47,18 +47,14 @@ int kmap_is_trie(enum kmap m);
 /* The keys of a rule (1, or 2 for a port entry of any protocol). */
 int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2]);
 
-/* A set of rules with their slots: rules[i] has slot slots[i], or slot i
- * when slots is NULL (the kernel's slot table).  ix indexes rules. */
-struct slotset {
-	const struct xdpfw_rule *rules;
-	const uint32_t *slots;
-	const struct ruleidx *ix;
-};
+/* Slot of the rule equal to *r in some set of rules, or RULEIDX_NONE. */
+typedef uint32_t (*slot_lookup_fn)(const void *set,
+				   const struct xdpfw_rule *r);
 
 /* Slot of the rule in set that owns key k of rule r (k from rule_kkeys(r)),
  * or RULEIDX_NONE when no rule of the set produces that key. */
-uint32_t kkey_owner(const struct slotset *set, const struct xdpfw_rule *r,
-		    const struct kkey *k);
+uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
+		    const struct xdpfw_rule *r, const struct kkey *k);
 
 /* Filters computed from a whole rule set. */
 struct filters {

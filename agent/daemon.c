@@ -48,6 +48,10 @@ struct daemon {
 	ev_timer debounce;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer stats_timer;
+	ev_idle stats_idle;        /* runs a collection a piece at a time */
+	struct stats_collector collector;
+	int collecting;
+	double collect_start_ms;
 	struct stats_snapshot stats_prev;
 	double stats_prev_ms;
 	int have_stats_prev;
@@ -180,27 +184,20 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Slots read per loop iteration: a few ms, so reloads and signals wait
+ * no longer than that for a collection over a million rules. */
+#define STATS_STEP_SLOTS 32768
+
 /* collect -> delta -> journal line and Prometheus textfile. */
-static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
+static void stats_sinks(struct daemon *d, struct stats_snapshot *cur,
+			double now)
 {
-	struct daemon *d = container_of(t, struct daemon, stats_timer);
-	struct stats_snapshot cur;
 	struct stats_delta delta;
-	double now = mono_ms();
 	char line[4096];
 	int err;
 
-	(void)loop;
-	(void)revents;
-	err = stats_collect(&d->km, &cur);
-	if (err) {
-		log_error("stats: cannot read counters: %s", strerror(-err));
-		return;
-	}
-	log_debug("stats: collected %zu rules in %.1f ms", cur.n,
-		  mono_ms() - now);
 	if (d->have_stats_prev &&
-	    !stats_delta_compute(&d->stats_prev, &cur,
+	    !stats_delta_compute(&d->stats_prev, cur,
 				 (now - d->stats_prev_ms) / 1000.0, &delta)) {
 		stats_delta_format(&delta, d->cfg->stats_log_top, line,
 				   sizeof(line));
@@ -209,16 +206,58 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 		stats_delta_free(&delta);
 	}
 	if (d->cfg->prometheus_textfile) {
-		err = stats_write_textfile(d->cfg->prometheus_textfile, &cur,
+		err = stats_write_textfile(d->cfg->prometheus_textfile, cur,
 					   &d->metrics);
 		if (err)
 			log_warn("stats: cannot write %s: %s",
 				 d->cfg->prometheus_textfile, strerror(-err));
 	}
 	stats_free(&d->stats_prev);
-	d->stats_prev = cur;
+	d->stats_prev = *cur;
 	d->stats_prev_ms = now;
 	d->have_stats_prev = 1;
+}
+
+static void on_stats_step(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, stats_idle);
+	struct stats_snapshot cur;
+	int r;
+
+	(void)revents;
+	r = stats_collect_step(&d->collector, &d->km, STATS_STEP_SLOTS);
+	if (r == 0)
+		return; /* more next iteration */
+	ev_idle_stop(loop, w);
+	d->collecting = 0;
+	if (r < 0 || (r = stats_collect_end(&d->collector, &d->km, &cur))) {
+		stats_collect_abort(&d->collector);
+		log_error("stats: cannot read counters: %s", strerror(-r));
+		return;
+	}
+	log_debug("stats: collected %zu rules in %.1f ms", cur.n,
+		  mono_ms() - d->collect_start_ms);
+	stats_sinks(d, &cur, mono_ms());
+}
+
+static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = container_of(t, struct daemon, stats_timer);
+	int err;
+
+	(void)revents;
+	if (d->collecting) {
+		log_debug("stats: previous collection still running; skipping");
+		return;
+	}
+	err = stats_collect_begin(&d->collector, &d->km);
+	if (err) {
+		log_error("stats: %s", strerror(-err));
+		return;
+	}
+	d->collecting = 1;
+	d->collect_start_ms = mono_ms();
+	ev_idle_start(loop, &d->stats_idle);
 }
 
 static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
@@ -450,6 +489,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	ev_signal_start(d.loop, &d.sig_int);
 
 	if (cfg->stats_interval) {
+		ev_idle_init(&d.stats_idle, on_stats_step);
 		ev_timer_init(&d.stats_timer, on_stats, 0., cfg->stats_interval);
 		ev_timer_again(d.loop, &d.stats_timer);
 		/* A first sample now, so the first interval has a baseline and
@@ -460,6 +500,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	ev_run(d.loop, 0);
 out:
 	stats_free(&d.stats_prev);
+	stats_collect_abort(&d.collector);
 	if (d.ifmon_fd >= 0)
 		close(d.ifmon_fd);
 	if (d.pidfile[0])

@@ -176,6 +176,12 @@ void kmaps_close(struct kmaps *km)
 
 /* ---- reading ---- */
 
+static int batch_refused(int e)
+{
+	return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP;
+}
+
+
 static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
 			   uint32_t slot)
 {
@@ -300,75 +306,108 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 	return err;
 }
 
-int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
-			struct xdpfw_counter *totals)
+int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
+{
+	size_t nc = (size_t)km->ncpus;
+	struct xdpfw_counter *buf = calloc(nc, sizeof(*buf));
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX && !err; t++) {
+		totals[t] = (struct xdpfw_counter){ 0 };
+		if (bpf_map_lookup_elem(km->fd[XMAP_TOTALS], &t, buf)) {
+			err = -errno;
+			break;
+		}
+		for (size_t c = 0; c < nc; c++) {
+			totals[t].packets += buf[c].packets;
+			totals[t].bytes += buf[c].bytes;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+/* Slots in use among [first, first + n). */
+static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
+{
+	uint32_t used = 0;
+
+	for (uint32_t s = first; s < first + n; s++)
+		used += km->table[s].family != 0;
+	return used;
+}
+
+static void sum_cpus(const struct xdpfw_counter *percpu, size_t nc,
+		     struct xdpfw_counter *out)
+{
+	struct xdpfw_counter sum = { 0 };
+
+	for (size_t c = 0; c < nc; c++) {
+		sum.packets += percpu[c].packets;
+		sum.bytes += percpu[c].bytes;
+	}
+	*out = sum;
+}
+
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n)
 {
 	size_t nc = (size_t)km->ncpus;
 	struct xdpfw_counter *buf;
 	uint32_t *keys = NULL;
 	int err = 0;
 
+	if (first > km->capacity || n > km->capacity - first)
+		return -EINVAL;
 	buf = calloc(nc * BATCH_CHUNK, sizeof(*buf));
 	keys = calloc(BATCH_CHUNK, sizeof(*keys));
 	if (!buf || !keys) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (totals) {
-		for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
-			totals[t] = (struct xdpfw_counter){ 0 };
-			if (bpf_map_lookup_elem(km->fd[XMAP_TOTALS], &t, buf)) {
-				err = -errno;
-				goto out;
-			}
-			for (size_t c = 0; c < nc; c++) {
-				totals[t].packets += buf[c].packets;
-				totals[t].bytes += buf[c].bytes;
-			}
-		}
-	}
-	if (!slots)
-		goto out;
-	for (uint32_t base = 0; base < km->capacity;) {
-		__u32 count = km->capacity - base < BATCH_CHUNK ?
-				      km->capacity - base : BATCH_CHUNK;
-		__u32 in = base, outb;
-		int use_batch = !km->no_batch;
+	for (uint32_t base = first; base < first + n;) {
+		__u32 count = first + n - base < BATCH_CHUNK ? first + n - base :
+							      BATCH_CHUNK;
+		uint32_t used = used_in(km, base, count);
 
-		if (use_batch &&
-		    bpf_map_lookup_batch(km->fd[XMAP_RSTATS], base ? &in : NULL,
-					 &outb, keys, buf, &count, NULL) &&
-		    errno != ENOENT) {
-			if (errno != EINVAL && errno != ENOTSUP &&
-			    errno != EOPNOTSUPP) {
-				err = -errno;
-				goto out;
-			}
-			km->no_batch = 1;
-			use_batch = 0;
-		}
-		if (!use_batch) {
-			count = km->capacity - base < BATCH_CHUNK ?
-					km->capacity - base : BATCH_CHUNK;
-			for (__u32 i = 0; i < count; i++) {
-				keys[i] = base + i;
-				if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS],
-							&keys[i], buf + i * nc)) {
+		/* Free slots read as zero; a sparse chunk is cheaper one by
+		 * one, a dense one in a batch. */
+		if (used < count / 16 || km->no_batch) {
+			for (uint32_t s = base; s < base + count; s++) {
+				slots[s] = (struct xdpfw_counter){ 0 };
+				if (!km->table[s].family)
+					continue;
+				if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS], &s, buf)) {
 					err = -errno;
 					goto out;
 				}
+				sum_cpus(buf, nc, &slots[s]);
 			}
+			base += count;
+			continue;
 		}
-		for (__u32 i = 0; i < count; i++) {
-			struct xdpfw_counter sum = { 0 };
+		{
+			__u32 in = base, outb, want = count;
 
-			for (size_t c = 0; c < nc; c++) {
-				sum.packets += buf[i * nc + c].packets;
-				sum.bytes += buf[i * nc + c].bytes;
+			if (bpf_map_lookup_batch(km->fd[XMAP_RSTATS],
+						 base ? &in : NULL, &outb, keys, buf,
+						 &count, NULL) &&
+			    errno != ENOENT) {
+				if (!batch_refused(errno)) {
+					err = -errno;
+					goto out;
+				}
+				km->no_batch = 1;
+				continue; /* this chunk again, one by one */
 			}
-			if (keys[i] < km->capacity)
-				slots[keys[i]] = sum;
+			if (count > want)
+				count = want;
 		}
+		for (__u32 i = 0; i < count; i++)
+			if (keys[i] >= first && keys[i] < first + n)
+				sum_cpus(buf + i * nc, nc, &slots[keys[i]]);
 		if (!count)
 			break;
 		base += count;
@@ -376,6 +415,18 @@ int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
 out:
 	free(buf);
 	free(keys);
+	return err;
+}
+
+int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			struct xdpfw_counter *totals)
+{
+	int err = 0;
+
+	if (totals)
+		err = kmaps_read_totals(km, totals);
+	if (!err && slots)
+		err = kmaps_read_slot_counters(km, slots, 0, km->capacity);
 	return err;
 }
 
@@ -398,11 +449,6 @@ static int write_one(int fd, const struct kop *op, int del)
 			       -errno : 0;
 	return bpf_map_update_elem(fd, op->key.b, &op->slot, BPF_ANY) ? -errno :
 									0;
-}
-
-static int batch_refused(int e)
-{
-	return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP;
 }
 
 /* Upserts or deletes of one map: batched where the kernel can; whatever a
@@ -490,16 +536,33 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	return 0;
 }
 
+/* Zero the per-CPU counters of slots: batched where the kernel can. */
 static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
 			  size_t *count)
 {
 	size_t vs = (size_t)km->ncpus * sizeof(struct xdpfw_counter);
-	void *zero = calloc(1, vs);
+	size_t chunk = n < BATCH_CHUNK ? n : BATCH_CHUNK, i = 0;
+	void *zero = calloc(chunk ? chunk : 1, vs);
 	int err = 0;
 
 	if (!zero)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	while (i < n && !km->no_batch) {
+		__u32 cnt = n - i < chunk ? (__u32)(n - i) : (__u32)chunk;
+
+		if (bpf_map_update_batch(km->fd[XMAP_RSTATS], slots + i, zero,
+					 &cnt, NULL)) {
+			if (batch_refused(errno))
+				km->no_batch = 1;
+			else
+				err = -errno;
+		}
+		i += cnt;
+		*count += cnt;
+		if (err)
+			goto out;
+	}
+	for (; i < n; i++) {
 		if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &slots[i], zero,
 					BPF_ANY)) {
 			err = -errno;
@@ -507,6 +570,7 @@ static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
 		}
 		(*count)++;
 	}
+out:
 	free(zero);
 	return err;
 }

@@ -73,9 +73,14 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 		struct apply_stats *st);
 
 /* Sum per-CPU counters: per slot (array of capacity) and totals
- * (XDPFW_TOTAL_MAX).  Either may be NULL. */
+ * (XDPFW_TOTAL_MAX).  Either may be NULL.  Free slots read as zero. */
 int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			struct xdpfw_counter *totals);
+
+int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals);
+/* Slots [first, first + n) into slots[first...], a piece at a time. */
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n);
 
 uint32_t kmaps_flags(struct kmaps *km);
 

@@ -15,10 +15,12 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	free(p->slots);
+	free(p->old_slots);
 	free(p->added);
 	free(p->removed);
 	free(p->upserts.v);
 	free(p->deletes.v);
+	ruleidx_free(&p->removed_ix);
 	plan_init(p);
 }
 
@@ -39,19 +41,40 @@ int kop_list_push(struct kop_list *l, const struct kkey *k, uint32_t slot)
 	return 0;
 }
 
-static int in_set(const struct ruleidx *ix, const struct xdpfw_rule *base,
-		  const struct xdpfw_rule *r)
+/* The two sides of a diff, as look-ups.  The old side is not indexed as a
+ * whole: a rule was in the kernel if it is in the new set with an old slot,
+ * or among the (few) removed rules. */
+struct diff_view {
+	const struct plan *p;
+	const struct kview *old;
+	const struct xdpfw_rule *rules;
+	const struct ruleidx *new_ix;
+};
+
+static uint32_t old_slot_of(const void *ctx, const struct xdpfw_rule *r)
 {
-	return ruleidx_find(ix, base, r) != RULEIDX_NONE;
+	const struct diff_view *v = ctx;
+	uint32_t pos = ruleidx_find(v->new_ix, v->rules, r);
+
+	if (pos != RULEIDX_NONE && v->p->old_slots[pos] != RULEIDX_NONE)
+		return v->p->old_slots[pos];
+	return ruleidx_find(&v->p->removed_ix, v->old->table, r);
+}
+
+static uint32_t new_slot_of(const void *ctx, const struct xdpfw_rule *r)
+{
+	const struct diff_view *v = ctx;
+	uint32_t pos = ruleidx_find(v->new_ix, v->rules, r);
+
+	return pos == RULEIDX_NONE ? RULEIDX_NONE : v->p->slots[pos];
 }
 
 /* Key writes for one key of a changed rule r. */
-static int plan_key(struct plan *p, const struct slotset *oldset,
-		    const struct slotset *newset, const struct xdpfw_rule *r,
-		    const struct kkey *k)
+static int plan_key(struct plan *p, const struct diff_view *v,
+		    const struct xdpfw_rule *r, const struct kkey *k)
 {
-	uint32_t was = kkey_owner(oldset, r, k);
-	uint32_t now = kkey_owner(newset, r, k);
+	uint32_t was = kkey_owner(old_slot_of, v, r, k);
+	uint32_t now = kkey_owner(new_slot_of, v, r, k);
 
 	if (now != RULEIDX_NONE) {
 		if (was == now)
@@ -65,34 +88,47 @@ static int plan_key(struct plan *p, const struct slotset *oldset,
 
 /* "X:53" and "X:53/udp" share the UDP key: when both changed, handle the
  * key once, from the protocol-specific rule. */
-static int key_handled_by_specific(const struct slotset *oldset,
-				   const struct slotset *newset,
+static int key_handled_by_specific(const struct diff_view *v,
 				   const struct xdpfw_rule *r,
 				   const struct kkey *k)
 {
-	struct xdpfw_rule v = *r;
+	struct xdpfw_rule twin = *r;
 
 	if (!r->port || r->proto != XDPFW_PROTO_ANY)
 		return 0;
-	v.proto = k->proto;
-	return in_set(oldset->ix, oldset->rules, &v) !=
-	       in_set(newset->ix, newset->rules, &v);
+	twin.proto = k->proto;
+	return (old_slot_of(v, &twin) != RULEIDX_NONE) !=
+	       (new_slot_of(v, &twin) != RULEIDX_NONE);
 }
 
-static int plan_rule_keys(struct plan *p, const struct slotset *oldset,
-			  const struct slotset *newset,
+static int plan_rule_keys(struct plan *p, const struct diff_view *v,
 			  const struct xdpfw_rule *r)
 {
 	struct kkey keys[2];
 	int n = rule_kkeys(r, keys), err;
 
 	for (int i = 0; i < n; i++) {
-		if (key_handled_by_specific(oldset, newset, r, &keys[i]))
+		if (key_handled_by_specific(v, r, &keys[i]))
 			continue;
-		err = plan_key(p, oldset, newset, r, &keys[i]);
+		err = plan_key(p, v, r, &keys[i]);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+static int push_removed(struct plan *p, uint32_t s, size_t *cap)
+{
+	if (p->n_removed == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint32_t *nv = realloc(p->removed, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		p->removed = nv;
+		*cap = ncap;
+	}
+	p->removed[p->n_removed++] = s;
 	return 0;
 }
 
@@ -100,121 +136,159 @@ int plan_build(struct plan *p, const struct kview *old,
 	       const struct xdpfw_rule *rules, size_t n,
 	       const struct ruleidx *new_ix)
 {
-	struct slotset oldset = { old->table, NULL, old->ix };
-	struct slotset newset = { rules, NULL, new_ix };
+	struct diff_view v = { p, old, rules, new_ix };
 	uint32_t next_free = 0, next_reuse = 0;
-	size_t n_old = old->ix->n;
+	size_t removed_cap = 0;
 	int err;
 
 	if (n > old->capacity)
 		return -ENOSPC;
 	p->slots = malloc((n ? n : 1) * sizeof(*p->slots));
+	p->old_slots = malloc((n ? n : 1) * sizeof(*p->old_slots));
 	p->added = malloc((n ? n : 1) * sizeof(*p->added));
-	p->removed = malloc((n_old ? n_old : 1) * sizeof(*p->removed));
-	if (!p->slots || !p->added || !p->removed)
+	if (!p->slots || !p->old_slots || !p->added)
 		return -ENOMEM;
+	memset(p->old_slots, 0xff, (n ? n : 1) * sizeof(*p->old_slots));
 
-	/* Removed: in the kernel's table, not in the new set. */
-	for (uint32_t s = 0; s < old->capacity && p->n_removed < n_old; s++) {
+	/* One pass over the kernel's table: a rule of the new set keeps its
+	 * slot; anything else there is removed (also a second slot holding
+	 * the same rule, which only a crash or a foreign writer leaves). */
+	for (uint32_t s = 0; s < old->capacity; s++) {
+		uint32_t pos;
+
 		if (!old->table[s].family)
 			continue;
-		if (!in_set(new_ix, rules, &old->table[s]))
-			p->removed[p->n_removed++] = s;
-	}
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t s = ruleidx_find(old->ix, old->table, &rules[i]);
-
-		if (s != RULEIDX_NONE) {
-			p->slots[i] = s;
+		pos = ruleidx_find(new_ix, rules, &old->table[s]);
+		if (pos != RULEIDX_NONE && p->old_slots[pos] == RULEIDX_NONE) {
+			p->old_slots[pos] = s;
 			p->n_unchanged++;
 			continue;
 		}
-		while (next_free < old->capacity && old->table[next_free].family)
-			next_free++;
-		if (next_free < old->capacity) {
-			s = next_free++;
-		} else {
-			/* Transition would overflow: free removed rules first. */
-			if (next_reuse >= p->n_removed)
-				return -ENOSPC;
-			p->delete_first = 1;
-			s = p->removed[next_reuse++];
+		err = push_removed(p, s, &removed_cap);
+		if (err)
+			return err;
+	}
+	err = ruleidx_init(&p->removed_ix, p->n_removed);
+	for (size_t i = 0; !err && i < p->n_removed; i++)
+		if (ruleidx_failed(ruleidx_add(&p->removed_ix, old->table,
+					       p->removed[i])))
+			err = -ENOMEM;
+	if (err)
+		return err;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t s = p->old_slots[i];
+
+		if (s == RULEIDX_NONE) {
+			while (next_free < old->capacity &&
+			       old->table[next_free].family)
+				next_free++;
+			if (next_free < old->capacity) {
+				s = next_free++;
+			} else {
+				/* The transition would overflow: free removed
+				 * rules first. */
+				if (next_reuse >= p->n_removed)
+					return -ENOSPC;
+				p->delete_first = 1;
+				s = p->removed[next_reuse++];
+			}
+			p->added[p->n_added++] = (uint32_t)i;
 		}
 		p->slots[i] = s;
-		p->added[p->n_added++] = (uint32_t)i;
 	}
 
-	newset.slots = p->slots;
 	for (size_t i = 0; i < p->n_added; i++) {
-		err = plan_rule_keys(p, &oldset, &newset, &rules[p->added[i]]);
+		err = plan_rule_keys(p, &v, &rules[p->added[i]]);
 		if (err)
 			return err;
 	}
 	for (size_t i = 0; i < p->n_removed; i++) {
-		err = plan_rule_keys(p, &oldset, &newset,
-				     &old->table[p->removed[i]]);
+		err = plan_rule_keys(p, &v, &old->table[p->removed[i]]);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int kop_cmp(const void *a, const void *b)
+static uint64_t kkey_hash(const struct kkey *k)
 {
-	return kkey_cmp(&((const struct kop *)a)->key,
-			&((const struct kop *)b)->key);
+	uint64_t w[3], h = (uint64_t)k->map * 0x9e3779b97f4a7c15ULL;
+
+	memcpy(w, k->b, sizeof(w));
+	h ^= w[0] * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 29)) + w[1] * 0x94d049bb133111ebULL;
+	h = (h ^ (h >> 31)) + w[2] * 0xd6e8feb86659fd93ULL;
+	return h ^ (h >> 32);
+}
+
+/* Position of key k in actual through the open-addressing table tab
+ * (positions + 1), or RULEIDX_NONE. */
+static uint32_t actual_find(const uint32_t *tab, uint32_t mask,
+			    const struct kop *actual, const struct kkey *k)
+{
+	uint32_t b = (uint32_t)kkey_hash(k) & mask;
+
+	for (; tab[b]; b = (b + 1) & mask)
+		if (!kkey_cmp(&actual[tab[b] - 1].key, k))
+			return tab[b] - 1;
+	return RULEIDX_NONE;
 }
 
 int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
 		   const struct ruleidx *new_ix, struct kop *actual,
 		   size_t n_actual)
 {
-	struct slotset newset = { rules, p->slots, new_ix };
-	struct kop_list want = { 0 };
-	size_t i = 0, j = 0;
+	struct diff_view v = { p, NULL, rules, new_ix };
+	uint32_t cap = 16, mask, *tab;
+	uint8_t *seen;
 	int err = 0;
 
 	p->upserts.n = 0;
 	p->deletes.n = 0;
-	for (size_t r = 0; r < n; r++) {
+	while (cap < 2 * n_actual + 1)
+		cap <<= 1;
+	mask = cap - 1;
+	tab = calloc(cap, sizeof(*tab));
+	seen = calloc(n_actual ? n_actual : 1, 1);
+	if (!tab || !seen) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Index what the kernel holds (a key held twice cannot happen). */
+	for (size_t j = 0; j < n_actual; j++) {
+		uint32_t b = (uint32_t)kkey_hash(&actual[j].key) & mask;
+
+		while (tab[b])
+			b = (b + 1) & mask;
+		tab[b] = (uint32_t)j + 1;
+	}
+	/* Every key the new set owns: present with the right slot, or write. */
+	for (size_t r = 0; r < n && !err; r++) {
 		struct kkey keys[2];
 		int nk = rule_kkeys(&rules[r], keys);
 
-		for (int k = 0; k < nk; k++) {
-			if (kkey_owner(&newset, &rules[r], &keys[k]) != p->slots[r])
+		for (int k = 0; k < nk && !err; k++) {
+			uint32_t j;
+
+			if (kkey_owner(new_slot_of, &v, &rules[r], &keys[k]) !=
+			    p->slots[r])
 				continue;
-			err = kop_list_push(&want, &keys[k], p->slots[r]);
-			if (err)
-				goto out;
+			j = actual_find(tab, mask, actual, &keys[k]);
+			if (j != RULEIDX_NONE) {
+				seen[j] = 1;
+				if (actual[j].slot == p->slots[r])
+					continue;
+			}
+			err = kop_list_push(&p->upserts, &keys[k], p->slots[r]);
 		}
 	}
-	if (want.n)
-		qsort(want.v, want.n, sizeof(*want.v), kop_cmp);
-	if (n_actual)
-		qsort(actual, n_actual, sizeof(*actual), kop_cmp);
-
-	while (!err && (i < want.n || j < n_actual)) {
-		int c = i == want.n ? 1 :
-			j == n_actual ? -1 :
-					kkey_cmp(&want.v[i].key, &actual[j].key);
-
-		if (c < 0) {
-			err = kop_list_push(&p->upserts, &want.v[i].key,
-					    want.v[i].slot);
-			i++;
-		} else if (c > 0) {
+	/* Whatever else the kernel holds goes. */
+	for (size_t j = 0; j < n_actual && !err; j++)
+		if (!seen[j])
 			err = kop_list_push(&p->deletes, &actual[j].key, 0);
-			j++;
-		} else {
-			if (want.v[i].slot != actual[j].slot)
-				err = kop_list_push(&p->upserts, &want.v[i].key,
-						    want.v[i].slot);
-			i++;
-			j++;
-		}
-	}
 out:
-	free(want.v);
+	free(tab);
+	free(seen);
 	return err;
 }

@@ -33,11 +33,11 @@ struct kop_list {
 struct kview {
 	const struct xdpfw_rule *table;
 	uint32_t capacity;
-	const struct ruleidx *ix; /* over table; positions are slots */
 };
 
 struct plan {
 	uint32_t *slots;     /* slot of each new rule */
+	uint32_t *old_slots; /* its slot before, or RULEIDX_NONE: added */
 	uint32_t *added;     /* positions in the new rule array */
 	size_t n_added;
 	uint32_t *removed;   /* slots */
@@ -46,6 +46,7 @@ struct plan {
 	int delete_first;
 	struct kop_list upserts;
 	struct kop_list deletes;
+	struct ruleidx removed_ix; /* over the table, the removed slots */
 };
 
 void plan_init(struct plan *p);
@@ -53,7 +54,8 @@ void plan_free(struct plan *p); /* NULL-safe */
 
 /*
  * Rule-level diff and slot assignment, then the key writes for the changed
- * rules only (O(change) writes).  new_ix indexes rules.  -ENOSPC when the new
+ * rules only (O(change) writes).  One pass over the table with look-ups in
+ * new_ix (which indexes rules); the table itself needs no index.  -ENOSPC when the new
  * set exceeds the capacity, -ENOMEM.
  */
 int plan_build(struct plan *p, const struct kview *old,

@@ -853,6 +853,7 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->rules);
 	free(rs->lines);
 	free(rs->path);
+	ruleidx_free(&rs->ix);
 	ruleset_init(rs);
 }
 
@@ -942,7 +943,7 @@ struct pending {
 
 struct parser {
 	struct ruleset *rs;
-	struct ruleidx ix;
+	struct ruleidx *ix; /* &rs->ix */
 	struct pending q[PENDING];
 	unsigned head, count;
 };
@@ -962,7 +963,7 @@ static int index_one(struct parser *ps)
 		return err;
 	rs->rules[rs->n] = pd->rule;
 	rs->lines[rs->n] = pd->line;
-	dup = ruleidx_add(&ps->ix, rs->rules, (uint32_t)rs->n);
+	dup = ruleidx_add(ps->ix, rs->rules, (uint32_t)rs->n);
 	if (ruleidx_failed(dup))
 		return -ENOMEM;
 	if (dup == RULEIDX_NONE) {
@@ -1031,7 +1032,7 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
 	pd->line = lineno;
 	pd->col = (uint32_t)(s - ls) + 1;
-	ruleidx_prefetch(&ps->ix, &pd->rule);
+	ruleidx_prefetch(ps->ix, &pd->rule);
 	ps->count++;
 	return 0;
 }
@@ -1040,7 +1041,7 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len)
 {
 	const char *p = buf, *end = buf + len;
-	struct parser ps = { .rs = rs };
+	struct parser ps = { .rs = rs, .ix = &rs->ix };
 	uint32_t lineno = 0;
 	bool may_have_nul;
 	size_t est;
@@ -1063,15 +1064,12 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 	err = reserve_rules(rs, rs->n + est);
 	if (err)
 		return err;
-	err = ruleidx_init(&ps.ix, rs->n + est);
-	if (err)
-		return err;
-	/* A second buffer into the same set: its entries are known already. */
-	for (size_t i = 0; i < rs->n; i++) {
-		if (ruleidx_failed(ruleidx_add(&ps.ix, rs->rules, (uint32_t)i))) {
-			err = -ENOMEM;
-			goto out;
-		}
+	/* The index lives with the set (callers look rules up in it); a
+	 * second buffer into the same set extends it. */
+	if (!rs->ix.tab) {
+		err = ruleidx_init(&rs->ix, rs->n + est);
+		if (err)
+			return err;
 	}
 
 	may_have_nul = p < end && memchr(p, '\0', (size_t)(end - p));
@@ -1087,7 +1085,6 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 	err = drain(&ps);
 out:
 	rs->n_lines += lineno;
-	ruleidx_free(&ps.ix);
 	return err;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ruleidx.h"
 #include "xdpfw_shared.h"
 
 enum rules_severity {
@@ -36,6 +37,7 @@ struct ruleset {
 	size_t n_diags, cap_diags;
 	size_t n_errors, n_warnings; /* counted even past RULES_MAX_DIAGS */
 	size_t n_lines;
+	struct ruleidx ix;         /* indexes rules (positions); for look-ups */
 };
 
 void ruleset_init(struct ruleset *rs);

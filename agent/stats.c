@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,17 +26,34 @@ const char *const xdpfw_total_name[XDPFW_TOTAL_MAX] = {
 /* Malformed reasons: every total after NON_IP. */
 #define FIRST_MALFORMED XDPFW_T_BAD_ETH
 
-int stats_collect(struct kmaps *km, struct stats_snapshot *out)
+int stats_collect_begin(struct stats_collector *c, struct kmaps *km)
 {
-	struct xdpfw_counter *per_slot;
+	c->next = 0;
+	c->per_slot = calloc(km->capacity ? km->capacity : 1,
+			     sizeof(*c->per_slot));
+	return c->per_slot ? 0 : -ENOMEM;
+}
+
+int stats_collect_step(struct stats_collector *c, struct kmaps *km,
+		       uint32_t max)
+{
+	uint32_t n = km->capacity - c->next < max ? km->capacity - c->next : max;
+	int err = kmaps_read_slot_counters(km, c->per_slot, c->next, n);
+
+	if (err)
+		return err;
+	c->next += n;
+	return c->next >= km->capacity;
+}
+
+int stats_collect_end(struct stats_collector *c, struct kmaps *km,
+		      struct stats_snapshot *out)
+{
 	size_t n = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	per_slot = calloc(km->capacity ? km->capacity : 1, sizeof(*per_slot));
-	if (!per_slot)
-		return -ENOMEM;
-	err = kmaps_read_counters(km, per_slot, out->totals);
+	err = kmaps_read_totals(km, out->totals);
 	if (err)
 		goto out;
 	for (uint32_t s = 0; s < km->capacity; s++)
@@ -45,17 +63,41 @@ int stats_collect(struct kmaps *km, struct stats_snapshot *out)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t s = 0; s < km->capacity; s++) {
+	for (uint32_t s = 0; s < km->capacity && out->n < n; s++) {
 		if (!km->table[s].family)
 			continue;
 		out->rows[out->n].slot = s;
 		out->rows[out->n].rule = km->table[s];
-		out->rows[out->n].c = per_slot[s];
+		out->rows[out->n].c = c->per_slot[s];
 		out->n++;
 	}
 out:
-	free(per_slot);
+	stats_collect_abort(c);
 	return err;
+}
+
+void stats_collect_abort(struct stats_collector *c)
+{
+	if (!c)
+		return;
+	free(c->per_slot);
+	c->per_slot = NULL;
+	c->next = 0;
+}
+
+int stats_collect(struct kmaps *km, struct stats_snapshot *out)
+{
+	struct stats_collector c;
+	int err = stats_collect_begin(&c, km);
+
+	while (!err && !(err = stats_collect_step(&c, km, UINT32_MAX)))
+		;
+	if (err < 0) {
+		stats_collect_abort(&c);
+		memset(out, 0, sizeof(*out));
+		return err;
+	}
+	return stats_collect_end(&c, km, out);
 }
 
 void stats_free(struct stats_snapshot *s)

@@ -27,6 +27,23 @@ struct stats_snapshot {
 extern const char *const xdpfw_total_name[XDPFW_TOTAL_MAX];
 
 int stats_collect(struct kmaps *km, struct stats_snapshot *out);
+
+/* The same in pieces, so a daemon's loop stays responsive: begin, step
+ * until it returns 1 (each reads at most max slots; free slots cost
+ * nothing), end (totals, and the join with the slot table as it is then).
+ * A slot whose rule changed between its step and the end is counted under
+ * the new rule for that one collection. */
+struct stats_collector {
+	struct xdpfw_counter *per_slot;
+	uint32_t next;
+};
+
+int stats_collect_begin(struct stats_collector *c, struct kmaps *km);
+int stats_collect_step(struct stats_collector *c, struct kmaps *km,
+		       uint32_t max);
+int stats_collect_end(struct stats_collector *c, struct kmaps *km,
+		      struct stats_snapshot *out);
+void stats_collect_abort(struct stats_collector *c); /* NULL-safe */
 void stats_free(struct stats_snapshot *s); /* NULL-safe */
 
 /* Most packets first; equal counts keep slot order. */

@@ -75,57 +75,37 @@ static void log_diag(void *ctx, int is_error, const char *line)
 		log_warn("%s", line);
 }
 
-static int index_table(const struct kmaps *km, struct ruleidx *ix)
-{
-	int err = ruleidx_init(ix, 1024);
-
-	if (err)
-		return err;
-	for (uint32_t s = 0; s < km->capacity; s++) {
-		uint32_t r;
-
-		if (!km->table[s].family)
-			continue;
-		r = ruleidx_add(ix, km->table, s);
-		if (ruleidx_failed(r))
-			return -ENOMEM;
-		if (r != RULEIDX_NONE) {
-			/* The same rule in two slots: only a foreign writer or a
-			 * crash mid-apply does that.  Free the later slot. */
-			log_warn("slot %u repeats the rule of slot %u; freeing it",
-				 s, r);
-			memset(&km->table[s], 0, sizeof(km->table[s]));
-		}
-	}
-	return 0;
-}
-
 int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
 		       enum sync_mode mode, struct sync_result *res)
 {
-	struct ruleidx old_ix = { 0 }, new_ix = { 0 };
+	return sync_apply(km, rs->rules, rs->n, &rs->ix, mode, res);
+}
+
+int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
+	       const struct ruleidx *ix, enum sync_mode mode,
+	       struct sync_result *res)
+{
 	struct filters *f = NULL;
 	struct kop *actual = NULL;
 	size_t n_actual = 0;
 	struct plan p;
+	double t[5];
 	int err;
 
 	plan_init(&p);
-	err = index_table(km, &old_ix);
-	if (!err)
-		err = ruleidx_init(&new_ix, rs->n);
-	for (size_t i = 0; !err && i < rs->n; i++)
-		if (ruleidx_failed(ruleidx_add(&new_ix, rs->rules, (uint32_t)i)))
-			err = -ENOMEM;
-	if (!err) {
-		struct kview old = { km->table, km->capacity, &old_ix };
+	t[0] = now_ms();
+	{
+		struct kview old = { km->table, km->capacity };
 
-		err = plan_build(&p, &old, rs->rules, rs->n, &new_ix);
+		err = plan_build(&p, &old, rules, n, ix);
 	}
+	t[1] = now_ms();
 	if (!err && mode == SYNC_FULL) {
 		err = kmaps_dump_keys(km, &actual, &n_actual);
+		log_debug("sync: read %zu keys from the kernel in %.1f ms", n_actual,
+			  now_ms() - t[1]);
 		if (!err)
-			err = plan_full_keys(&p, rs->rules, rs->n, &new_ix, actual,
+			err = plan_full_keys(&p, rules, n, ix, actual,
 					     n_actual);
 	}
 	if (!err) {
@@ -135,27 +115,31 @@ int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
 	}
 	if (err)
 		goto out;
+	t[2] = now_ms();
 	filters_clear(f);
-	for (size_t i = 0; i < rs->n; i++)
-		filters_add(f, &rs->rules[i]);
+	for (size_t i = 0; i < n; i++)
+		filters_add(f, &rules[i]);
+	t[3] = now_ms();
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
 			 "rules before adding (raise [agent] max_rules to avoid it)",
 			 p.n_removed);
-	err = kmaps_apply(km, &p, rs->rules, f, &res->writes);
+	err = kmaps_apply(km, &p, rules, f, &res->writes);
 	if (err)
 		goto out;
+	t[4] = now_ms();
+	log_debug("sync: plan %.1f ms, compare keys %.1f ms, filters %.1f ms, "
+		  "apply %.1f ms", t[1] - t[0], t[2] - t[1], t[3] - t[2],
+		  t[4] - t[3]);
 	res->applied = 1;
 	res->added = p.n_added;
 	res->removed = p.n_removed;
 	res->unchanged = p.n_unchanged;
-	res->in_force = rs->n;
+	res->in_force = n;
 out:
 	free(f);
 	free(actual);
 	plan_free(&p);
-	ruleidx_free(&old_ix);
-	ruleidx_free(&new_ix);
 	return err;
 }
 
@@ -191,6 +175,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		goto out;
 	}
 
+	log_debug("sync: parsed %zu entries in %.1f ms", rs.n, now_ms() - t0);
 	err = sync_apply_ruleset(km, &rs, mode, res);
 	res->ms = now_ms() - t0;
 	if (err) {

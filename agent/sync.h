@@ -43,6 +43,11 @@ int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
 		       enum sync_mode mode, struct sync_result *res);
 
+/* The same for distinct rules not from a file; ix indexes them. */
+int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
+	       const struct ruleidx *ix, enum sync_mode mode,
+	       struct sync_result *res);
+
 /* The whole reload, logged as one line.  Returns 0 when the kernel now
  * matches the file, or when the file was rejected (res->applied = 0); a
  * negative errno when writing to the kernel failed. */

@@ -81,15 +81,11 @@ static void fake_apply(struct fake *k, const struct plan *p,
 static int plan_for(struct fake *k, const struct xdpfw_rule *rules, size_t n,
 		    struct plan *p, int full)
 {
-	struct ruleidx old_ix, new_ix;
-	struct kview kv = { k->table, CAP, &old_ix };
+	struct ruleidx new_ix;
+	struct kview kv = { k->table, CAP };
 	int err;
 
-	ruleidx_init(&old_ix, CAP);
 	ruleidx_init(&new_ix, n);
-	for (uint32_t s = 0; s < CAP; s++)
-		if (k->table[s].family)
-			ruleidx_add(&old_ix, k->table, s);
 	for (uint32_t i = 0; i < n; i++)
 		ruleidx_add(&new_ix, rules, i);
 	plan_init(p);
@@ -101,7 +97,6 @@ static int plan_for(struct fake *k, const struct xdpfw_rule *rules, size_t n,
 		err = plan_full_keys(p, rules, n, &new_ix, dump, k->n_keys);
 		free(dump);
 	}
-	ruleidx_free(&old_ix);
 	ruleidx_free(&new_ix);
 	return err;
 }
