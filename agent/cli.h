@@ -3,6 +3,8 @@
 #ifndef XDPFW_CLI_H
 #define XDPFW_CLI_H
 
+#include <stdio.h>
+
 #include "config.h"
 
 enum {
@@ -25,6 +27,11 @@ int cmd_detach(int argc, char **argv);
  * message.  Returns EXIT_OK or the exit code to use.
  */
 int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run);
+
+/* Options of a command that takes only -c CONFIG and --help.  Returns
+ * EXIT_OK, -1 after printing --help (exit 0), or EXIT_USAGE. */
+int cli_parse_config_only(int argc, char **argv, const char **config,
+			  void (*usage)(FILE *f));
 
 /* Where the daemon of this pin_dir writes its PID. */
 int cli_pidfile_path(char *buf, size_t len, const char *pin_dir);

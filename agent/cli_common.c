@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +65,32 @@ int cli_exit_for_errno(int err)
 {
 	(void)err;
 	return EXIT_RUNTIME;
+}
+
+int cli_parse_config_only(int argc, char **argv, const char **config,
+			  void (*usage)(FILE *f))
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c') {
+			*config = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			return -1;
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

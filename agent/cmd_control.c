@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The commands that act on a running or pinned firewall: reload, detach. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,34 +32,6 @@ static pid_t daemon_pid(const struct xdpfw_config *cfg)
 	return (pid_t)pid;
 }
 
-static int parse_simple(int argc, char **argv, const char **config,
-			void (*usage)(FILE *))
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (c == 'c') {
-			*config = optarg;
-		} else if (c == 'h') {
-			usage(stdout);
-			return -1;
-		} else {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
-}
-
 static void reload_usage(FILE *f)
 {
 	fprintf(f, "Usage: xdpfw reload [-c CONFIG]\n\n"
@@ -75,7 +46,7 @@ int cmd_reload(int argc, char **argv)
 	const char *config = NULL;
 	struct xdpfw_config cfg;
 	pid_t pid;
-	int rc = parse_simple(argc, argv, &config, reload_usage);
+	int rc = cli_parse_config_only(argc, argv, &config, reload_usage);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -146,7 +117,7 @@ int cmd_detach(int argc, char **argv)
 	struct xdpfw_config cfg;
 	struct stat st;
 	pid_t pid;
-	int rc = parse_simple(argc, argv, &config, detach_usage);
+	int rc = cli_parse_config_only(argc, argv, &config, detach_usage);
 	int err;
 
 	if (rc)

@@ -44,32 +44,14 @@ static void list_usage(FILE *f)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *config = NULL;
 	struct xdpfw_config cfg;
 	struct kmaps km;
 	char buf[RULE_FMT_MAX];
-	int c, rc;
+	int rc = cli_parse_config_only(argc, argv, &config, list_usage);
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (c == 'c') {
-			config = optarg;
-		} else if (c == 'h') {
-			list_usage(stdout);
-			return EXIT_OK;
-		} else {
-			list_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		list_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 0);
 	if (rc)
 		goto out_cfg;

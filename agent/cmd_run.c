@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* xdpfw run [-c CONFIG]: the daemon, in the foreground. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -20,30 +19,12 @@ static void usage(FILE *f)
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *config = NULL;
 	struct xdpfw_config cfg;
-	int c, rc;
+	int rc = cli_parse_config_only(argc, argv, &config, usage);
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (c == 'c') {
-			config = optarg;
-		} else if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		} else {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 1);
 	if (!rc)
 		rc = daemon_run(&cfg);

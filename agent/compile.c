@@ -15,17 +15,6 @@ const uint8_t kmap_key_size[KMAP_N] = {
 	[KMAP_V6_PLPM] = sizeof(struct xdpfw_v6_plpm_key),
 };
 
-const char *const kmap_name[KMAP_N] = {
-	[KMAP_V4] = XDPFW_STR(XDPFW_MAP_V4),
-	[KMAP_V6] = XDPFW_STR(XDPFW_MAP_V6),
-	[KMAP_V4_LPM] = XDPFW_STR(XDPFW_MAP_V4_LPM),
-	[KMAP_V6_LPM] = XDPFW_STR(XDPFW_MAP_V6_LPM),
-	[KMAP_V4_PORT] = XDPFW_STR(XDPFW_MAP_V4_PORT),
-	[KMAP_V6_PORT] = XDPFW_STR(XDPFW_MAP_V6_PORT),
-	[KMAP_V4_PLPM] = XDPFW_STR(XDPFW_MAP_V4_PLPM),
-	[KMAP_V6_PLPM] = XDPFW_STR(XDPFW_MAP_V6_PLPM),
-};
-
 int kmap_is_trie(enum kmap m)
 {
 	return m == KMAP_V4_LPM || m == KMAP_V6_LPM || m == KMAP_V4_PLPM ||

@@ -41,7 +41,6 @@ struct kkey {
 };
 
 extern const uint8_t kmap_key_size[KMAP_N];
-extern const char *const kmap_name[KMAP_N];
 int kmap_is_trie(enum kmap m);
 
 /* The keys of a rule (1, or 2 for a port entry of any protocol). */

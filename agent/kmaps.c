@@ -528,7 +528,7 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 		if (err) {
 			log_error("cannot %s %zu entries of map %s: %s",
 				  del ? "delete" : "write", j - i,
-				  kmap_name[ops[i].key.map], strerror(-err));
+				  xmap_name[ops[i].key.map], strerror(-err));
 			return err;
 		}
 		i = j;

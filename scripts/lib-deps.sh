@@ -47,15 +47,17 @@ xdpfw_install_pkgs() {
 	apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
 }
 
-# xdpfw_build DIR: configure (or reconfigure) and build the tree into DIR.
+# xdpfw_build DIR [MESON OPTION...]: configure (or reconfigure) and build
+# the tree into DIR.
 xdpfw_build() {
 	local dir=$1
+	shift
 	if [ -f "$dir/build.ninja" ]; then
-		meson setup --reconfigure "$dir" ||
-			meson setup --wipe "$dir" || return 1
+		meson setup --reconfigure "$dir" "$@" ||
+			meson setup --wipe "$dir" "$@" || return 1
 	else
 		rm -rf "$dir"
-		meson setup "$dir" || return 1
+		meson setup "$dir" "$@" || return 1
 	fi
 	ninja -C "$dir"
 }

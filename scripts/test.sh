@@ -25,8 +25,10 @@ else
 	echo "xdpfw: not root: the network-namespace tests will be skipped" >&2
 fi
 
-echo "== build ($BUILD)"
-xdpfw_build "$BUILD"
+# Tests run on an AddressSanitizer + UBSan build: a memory error or leak in
+# the daemon fails the test that started it (its exit status).
+echo "== build ($BUILD, with sanitizers)"
+xdpfw_build "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== test"
 rc=0
@@ -51,14 +53,17 @@ try:
 except OSError as e:
     print("no test log: %s" % e)
     sys.exit(2)
-parts = ", ".join("%d %s" % (n, r.lower()) for r, n in sorted(counts.items()))
-print("%d tests: %s%s" % (sum(counts.values()), parts,
-      ("; skipped: " + " ".join(skipped)) if skipped else ""))
+passed = counts["OK"] + counts["EXPECTEDFAIL"]
+failed = sum(n for r, n in counts.items() if r not in ("OK", "EXPECTEDFAIL", "SKIP"))
+# The plain closing line CI reads: "N passed, N failed, N skipped".
+print("tests: %d passed, %d failed, %d skipped" % (passed, failed, counts["SKIP"]))
+if skipped:
+    print("skipped: " + " ".join(skipped))
 sys.exit(1 if skipped else 0)
 PYEOF
 ) && skips=0 || skips=$?
 
-echo "== summary: $summary"
+echo "$summary"
 if [ "$skips" = 2 ]; then
 	rc=${rc:-1}
 	[ "$rc" = 0 ] && rc=1

@@ -44,6 +44,7 @@
 #include "plan.h"
 #include "ruleidx.h"
 #include "rules.h"
+#include "stats.h"
 #include "sync.h"
 #include "testlib.h"
 #include "xdpfw.skel.h"
@@ -65,19 +66,6 @@ struct snap {
 };
 static struct snap before, after;
 
-static const char *const total_name[XDPFW_TOTAL_MAX] = {
-	[XDPFW_T_DROPPED] = "dropped",
-	[XDPFW_T_PASSED] = "passed",
-	[XDPFW_T_NON_IP] = "non_ip",
-	[XDPFW_T_BAD_ETH] = "bad_eth",
-	[XDPFW_T_BAD_VLAN] = "bad_vlan",
-	[XDPFW_T_VLAN_DEPTH] = "vlan_depth",
-	[XDPFW_T_BAD_IP4] = "bad_ip4",
-	[XDPFW_T_BAD_IP6] = "bad_ip6",
-	[XDPFW_T_BAD_IP6_EXT] = "bad_ip6_ext",
-	[XDPFW_T_IP6_EXT_DEPTH] = "ip6_ext_depth",
-	[XDPFW_T_BAD_L4] = "bad_l4",
-};
 
 /* A failed check that is not a frame case (set-up, plan, maps). */
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -348,7 +336,7 @@ static void run_frame(const char *desc, const uint8_t *frame, size_t len,
 			exp = !want && t == reason;
 		if (dp != (uint64_t)exp || db != (exp ? len : 0))
 			WHY(" total %s +%llu pkts +%llu bytes (expected +%d/+%zu)",
-			    total_name[t], (unsigned long long)dp,
+			    xdpfw_total_name[t], (unsigned long long)dp,
 			    (unsigned long long)db, exp, exp ? len : 0);
 	}
 #undef WHY
