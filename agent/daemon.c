@@ -394,20 +394,6 @@ static int start(struct daemon *d)
 			  "program keeps enforcing)");
 		return EXIT_INVALID;
 	}
-	if (migrate) {
-		struct kmaps old;
-		size_t copied = 0;
-
-		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
-			err = kmaps_copy_counters(&d->km, &old, &copied);
-			if (err)
-				log_warn("counters not carried over: %s",
-					 strerror(-err));
-			kmaps_close(&old);
-		}
-		log_info("migration: carried the counters of %zu rules over",
-			 copied);
-	}
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
 		const char *ifname = d->cfg->interfaces[i];
 
@@ -429,7 +415,20 @@ static int start(struct daemon *d)
 		return EXIT_RUNTIME;
 	}
 	if (migrate) {
-		/* The links run the new program now; the pins follow. */
+		struct kmaps old;
+		size_t carried = 0;
+
+		/* The links run the new program now, so the old maps (still
+		 * pinned) count no more: carry their counts over, once. */
+		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
+			err = kmaps_carry_counters(&d->km, &old, &carried);
+			if (err)
+				log_warn("counters not carried over: %s",
+					 strerror(-err));
+			kmaps_close(&old);
+		}
+		log_info("migration: carried the counters of %zu rules over",
+			 carried);
 		err = loader_repin_maps(d->skel, d->cfg->pin_dir);
 		if (err)
 			return EXIT_RUNTIME;

@@ -29,6 +29,8 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_RULES] = XDPFW_STR(XDPFW_MAP_RULES),
 	[XMAP_RSTATS] = XDPFW_STR(XDPFW_MAP_RSTATS),
 	[XMAP_TOTALS] = XDPFW_STR(XDPFW_MAP_TOTALS),
+	[XMAP_RBASE] = XDPFW_STR(XDPFW_MAP_RBASE),
+	[XMAP_TBASE] = XDPFW_STR(XDPFW_MAP_TBASE),
 };
 
 #define BATCH_CHUNK 4096
@@ -85,6 +87,14 @@ static int kmaps_finish(struct kmaps *km, int writable)
 		err = map_one(km->fd[XMAP_V4_BITMAP],
 			      XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t), writable,
 			      (void **)&km->v4_bitmap);
+	if (!err)
+		err = map_one(km->fd[XMAP_RBASE],
+			      (size_t)km->capacity * sizeof(struct xdpfw_counter),
+			      writable, (void **)&km->rbase);
+	if (!err)
+		err = map_one(km->fd[XMAP_TBASE],
+			      XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter),
+			      writable, (void **)&km->tbase);
 	return err;
 }
 
@@ -105,6 +115,8 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 		[XMAP_RULES] = skel->maps.XDPFW_MAP_RULES,
 		[XMAP_RSTATS] = skel->maps.XDPFW_MAP_RSTATS,
 		[XMAP_TOTALS] = skel->maps.XDPFW_MAP_TOTALS,
+		[XMAP_RBASE] = skel->maps.XDPFW_MAP_RBASE,
+		[XMAP_TBASE] = skel->maps.XDPFW_MAP_TBASE,
 	};
 
 	kmaps_init(km);
@@ -168,6 +180,12 @@ void kmaps_close(struct kmaps *km)
 	if (km->v4_bitmap)
 		munmap(km->v4_bitmap,
 		       mmap_len(XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t)));
+	if (km->rbase)
+		munmap(km->rbase, mmap_len((size_t)km->capacity *
+					   sizeof(struct xdpfw_counter)));
+	if (km->tbase)
+		munmap(km->tbase,
+		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);
@@ -306,6 +324,18 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 	return err;
 }
 
+static void sum_cpus(const struct xdpfw_counter *percpu, size_t nc,
+		     struct xdpfw_counter *out)
+{
+	struct xdpfw_counter sum = { 0 };
+
+	for (size_t c = 0; c < nc; c++) {
+		sum.packets += percpu[c].packets;
+		sum.bytes += percpu[c].bytes;
+	}
+	*out = sum;
+}
+
 int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
 {
 	size_t nc = (size_t)km->ncpus;
@@ -320,10 +350,9 @@ int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
 			err = -errno;
 			break;
 		}
-		for (size_t c = 0; c < nc; c++) {
-			totals[t].packets += buf[c].packets;
-			totals[t].bytes += buf[c].bytes;
-		}
+		sum_cpus(buf, nc, &totals[t]);
+		totals[t].packets += km->tbase[t].packets;
+		totals[t].bytes += km->tbase[t].bytes;
 	}
 	free(buf);
 	return err;
@@ -337,18 +366,6 @@ static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
 	for (uint32_t s = first; s < first + n; s++)
 		used += km->table[s].family != 0;
 	return used;
-}
-
-static void sum_cpus(const struct xdpfw_counter *percpu, size_t nc,
-		     struct xdpfw_counter *out)
-{
-	struct xdpfw_counter sum = { 0 };
-
-	for (size_t c = 0; c < nc; c++) {
-		sum.packets += percpu[c].packets;
-		sum.bytes += percpu[c].bytes;
-	}
-	*out = sum;
 }
 
 int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
@@ -384,6 +401,8 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 					goto out;
 				}
 				sum_cpus(buf, nc, &slots[s]);
+				slots[s].packets += km->rbase[s].packets;
+				slots[s].bytes += km->rbase[s].bytes;
 			}
 			base += count;
 			continue;
@@ -405,9 +424,15 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			if (count > want)
 				count = want;
 		}
-		for (__u32 i = 0; i < count; i++)
-			if (keys[i] >= first && keys[i] < first + n)
-				sum_cpus(buf + i * nc, nc, &slots[keys[i]]);
+		for (__u32 i = 0; i < count; i++) {
+			uint32_t k = keys[i];
+
+			if (k < first || k >= first + n)
+				continue;
+			sum_cpus(buf + i * nc, nc, &slots[k]);
+			slots[k].packets += km->rbase[k].packets;
+			slots[k].bytes += km->rbase[k].bytes;
+		}
 		if (!count)
 			break;
 		base += count;
@@ -606,6 +631,15 @@ static void write_words(uint64_t *dst, const uint64_t *src, size_t n, int widen,
 	}
 }
 
+static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
+			size_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&km->table[slots[i]], 0, sizeof(km->table[0]));
+		(*count)++;
+	}
+}
+
 int kmaps_apply(struct kmaps *km, const struct plan *p,
 		const struct xdpfw_rule *rules, const struct filters *f,
 		struct apply_stats *st)
@@ -620,27 +654,31 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 		return -EPERM;
 
 	if (p->delete_first) {
+		/* Not enough free slots for the transition: the removed rules
+		 * go first, and their slots are reused. */
 		err = write_kops(km, del.v, del.n, 1, &st->key_writes);
 		if (err)
 			return err;
 		del.n = 0;
+		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 	}
 
-	/* 1. slots of added rules: counters from zero, then the table. */
+	/* 1. counters of added slots from zero (also what a migration
+	 * carried over into them). */
 	added_slots = malloc((p->n_added ? p->n_added : 1) * sizeof(uint32_t));
 	if (!added_slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_added; i++)
+	for (size_t i = 0; i < p->n_added; i++) {
 		added_slots[i] = p->slots[p->added[i]];
+		memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
+	}
 	err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
 	if (err)
 		goto out;
-	for (size_t i = 0; i < p->n_added; i++) {
-		km->table[added_slots[i]] = rules[p->added[i]];
-		st->slot_writes++;
-	}
 
-	/* 2. new keys; 3. filters widened so that old and new both match. */
+	/* 2. new keys; 3. filters widened so that old and new both match;
+	 * then the table names the added rules: what `list` shows is in
+	 * force, also if we die half-way. */
 	err = write_kops(km, up.v, up.n, 0, &st->key_writes);
 	if (err)
 		goto out;
@@ -650,6 +688,10 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	err = write_cfg(km, old_flags | f->flags, &st->filter_writes);
 	if (err)
 		goto out;
+	for (size_t i = 0; i < p->n_added; i++) {
+		km->table[added_slots[i]] = rules[p->added[i]];
+		st->slot_writes++;
+	}
 
 	/* 4. old keys go; 5. filters narrowed; table entries freed. */
 	err = write_kops(km, del.v, del.n, 1, &st->key_writes);
@@ -661,71 +703,53 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	write_words(km->ports, f->ports, XDPFW_PORTS_WORDS, 0, &st->filter_writes);
 	write_words(km->v4_bitmap, f->v4_bitmap, XDPFW_V4_BITMAP_WORDS, 0,
 		    &st->filter_writes);
-	for (size_t i = 0; i < p->n_removed; i++) {
-		uint32_t s = p->removed[i];
-		int reused = 0;
-
-		/* With delete_first a removed slot may hold an added rule. */
-		for (size_t j = 0; p->delete_first && j < p->n_added; j++)
-			reused |= added_slots[j] == s;
-		if (!reused) {
-			memset(&km->table[s], 0, sizeof(km->table[s]));
-			st->slot_writes++;
-		}
-	}
+	if (!p->delete_first)
+		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:
 	free(added_slots);
 	return err;
 }
 
-int kmaps_copy_counters(struct kmaps *dst, struct kmaps *src, size_t *copied)
+int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
 {
-	size_t nc = (size_t)src->ncpus;
-	struct xdpfw_counter *per_slot = NULL, *val = NULL;
+	struct xdpfw_counter *per_slot = NULL;
+	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
 	struct ruleidx ix = { 0 };
 	int err;
 
-	*copied = 0;
+	*carried = 0;
 	per_slot = calloc(src->capacity ? src->capacity : 1, sizeof(*per_slot));
-	val = calloc(nc, sizeof(*val));
-	if (!per_slot || !val) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Totals: per CPU as they are. */
-	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
-		if (bpf_map_lookup_elem(src->fd[XMAP_TOTALS], &t, val) ||
-		    bpf_map_update_elem(dst->fd[XMAP_TOTALS], &t, val, BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
-	}
-	err = kmaps_read_counters(src, per_slot, NULL);
+	if (!per_slot)
+		return -ENOMEM;
+	/* src (with its own bases) no longer counts: read it once, for good. */
+	err = kmaps_read_counters(src, per_slot, totals);
 	if (!err)
 		err = ruleidx_init(&ix, 1024);
 	for (uint32_t s = 0; !err && s < dst->capacity; s++)
 		if (dst->table[s].family &&
 		    ruleidx_failed(ruleidx_add(&ix, dst->table, s)))
 			err = -ENOMEM;
-	for (uint32_t s = 0; !err && s < src->capacity; s++) {
+	if (err)
+		goto out;
+	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
+		dst->tbase[t].packets += totals[t].packets;
+		dst->tbase[t].bytes += totals[t].bytes;
+	}
+	for (uint32_t s = 0; s < src->capacity; s++) {
 		uint32_t to;
 
-		if (!src->table[s].family || !per_slot[s].packets)
+		if (!src->table[s].family ||
+		    !(per_slot[s].packets | per_slot[s].bytes))
 			continue;
 		to = ruleidx_find(&ix, dst->table, &src->table[s]);
 		if (to == RULEIDX_NONE)
 			continue;
-		/* Sums land on CPU 0; readers add all CPUs up anyway. */
-		memset(val, 0, nc * sizeof(*val));
-		val[0] = per_slot[s];
-		if (bpf_map_update_elem(dst->fd[XMAP_RSTATS], &to, val, BPF_ANY))
-			err = -errno;
-		else
-			(*copied)++;
+		dst->rbase[to].packets += per_slot[s].packets;
+		dst->rbase[to].bytes += per_slot[s].bytes;
+		(*carried)++;
 	}
 out:
 	ruleidx_free(&ix);
 	free(per_slot);
-	free(val);
 	return err;
 }

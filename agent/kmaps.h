@@ -27,6 +27,8 @@ enum xmap {
 	XMAP_RULES,
 	XMAP_RSTATS,
 	XMAP_TOTALS,
+	XMAP_RBASE,
+	XMAP_TBASE,
 	XMAP_N
 };
 
@@ -38,6 +40,8 @@ struct kmaps {
 	struct xdpfw_rule *table;   /* mmap of xdpfw_rules */
 	uint64_t *ports;            /* mmap of xdpfw_ports */
 	uint64_t *v4_bitmap;        /* mmap of xdpfw_v4_bmap */
+	struct xdpfw_counter *rbase; /* mmap of xdpfw_rbase */
+	struct xdpfw_counter *tbase; /* mmap of xdpfw_tbase */
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
@@ -84,8 +88,9 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 
 uint32_t kmaps_flags(struct kmaps *km);
 
-/* After a migration to new maps (dst, already synced): carry the counters
- * of every rule present in both, and the totals, over from src. */
-int kmaps_copy_counters(struct kmaps *dst, struct kmaps *src, size_t *copied);
+/* After a migration to new maps (dst, synced, and the program already
+ * swapped to them so src counts no more): carry the counters of every rule
+ * present in both, and the totals, over from src into dst's bases. */
+int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
 
 #endif

@@ -175,6 +175,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6_PLPM, 2 * max_rules);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RULES, max_rules);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RSTATS, max_rules);
+	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RBASE, max_rules);
 
 	if (pin_dir && !pins_compatible(skel, pin_dir)) {
 		err = -EEXIST;
@@ -308,10 +309,8 @@ int loader_attach(struct xdpfw_bpf *skel, const char *pin_dir,
 	char path[4096];
 	int err;
 
-	if (!ifindex) {
-		log_error("interface %s not found", ifname);
-		return -ENODEV;
-	}
+	if (!ifindex)
+		return -ENODEV; /* the caller says what it does about it */
 	err = loader_link_path(path, sizeof(path), pin_dir, ifname);
 	if (err)
 		return err;

@@ -101,6 +101,23 @@ struct {
 	__type(value, struct xdpfw_counter);
 } XDPFW_MAP_TOTALS SEC(".maps");
 
+/* Counts carried over by a migration; only user space touches them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xdpfw_counter);
+} XDPFW_MAP_RBASE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_TOTAL_MAX);
+	__type(key, __u32);
+	__type(value, struct xdpfw_counter);
+} XDPFW_MAP_TBASE SEC(".maps");
+
 static __always_inline void count(void *map, __u32 idx, __u64 bytes)
 {
 	struct xdpfw_counter *c = bpf_map_lookup_elem(map, &idx);

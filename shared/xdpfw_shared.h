@@ -41,6 +41,8 @@
 #define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* percpu [max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
+#define XDPFW_MAP_RBASE     xdpfw_rbase    /* [max_rules] carried-over counts */
+#define XDPFW_MAP_TBASE     xdpfw_tbase    /* [XDPFW_TOTAL_MAX] carried over */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -182,7 +184,12 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_rule, 24);
 XDPFW_ASSERT_OFFSET(struct xdpfw_rule, port, 4);
 XDPFW_ASSERT_OFFSET(struct xdpfw_rule, addr, 8);
 
-/* Per-rule and total counters. */
+/*
+ * Per-rule and total counters.  A reader's value is the sum over all CPUs of
+ * xdpfw_rstats (xdpfw_totals) plus xdpfw_rbase (xdpfw_tbase): the bases hold
+ * counts carried over from maps replaced by a migration, written only by
+ * user space, so nothing races with the program's per-CPU increments.
+ */
 struct xdpfw_counter {
 	__u64 packets;
 	__u64 bytes;
