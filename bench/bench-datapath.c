@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench-datapath: cost per packet of XDP programs, with BPF_PROG_TEST_RUN.
+ *
+ * In one run, for each case (a frame and the verdict it must get) and in
+ * several interleaved rounds, it times:
+ *   floor       a bare XDP_PASS program (bench/bpf/pass.bpf.c), measured
+ *               before and after the others of the same case and round;
+ *   xdpfw@LABEL xdpfw's program with its maps populated through the agent's
+ *               own pipeline (rules_parse_file -> ruleidx -> plan_build ->
+ *               filters -> kmaps_apply), one instance per rule set; the set
+ *               "1" holds the single entry that the case is about;
+ *   xf@LABEL    xdp-filter programs (Debian's xdp-tools), loaded by
+ *               xdp-filter itself and found through their pins, with their
+ *               maps filled with the closest equivalent of the rule set;
+ *   VAR@LABEL   prototype objects (--variant) run over the very maps of
+ *               each xdpfw instance.
+ * Every run checks the verdict (retval); a wrong verdict is an error.
+ * ns/pkt is the CPU time of this thread over the syscall / repeat: precise
+ * (the kernel's own figure is a truncated integer, ~4% at 25 ns) and blind
+ * to other tasks taking the CPU (wall time is not, on a shared machine);
+ * the kernel's figure is kept in the JSON as a cross-check.  The ratio to
+ * the floor is taken per round, then the median over rounds.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_link.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "frame.h"
+#include "kmaps.h"
+#include "loader.h"
+#include "log.h"
+#include "plan.h"
+#include "ruleidx.h"
+#include "sync.h"
+#include "rules.h"
+#include "pass.skel.h"
+#include "xdpfw.skel.h"
+
+#define MAX_SETS 8
+#define MAX_XF 8
+#define MAX_VARIANTS 4
+#define MAX_PROGS (1 + MAX_SETS * (1 + MAX_VARIANTS) + MAX_XF)
+#define MAX_ROUNDS 64
+
+/* xdp-filter's map layout (xdp-tools, xdp-filter/common_kern_user.h). */
+#define XF_MAP_FLAG_SRC 1
+
+struct bcase {
+	const char *name;
+	int family;
+	const char *src;
+	uint8_t proto;
+	uint16_t sport;
+	const char *rule1;   /* the single-entry set for this case */
+	const char *xf1;     /* xdp-filter's closest single entry (address) */
+	int hit;             /* 1: must be dropped */
+};
+
+/* The sources are documentation prefixes; gen-rules.py puts the entries
+ * hit here in every generated file and keeps the miss sources clear. */
+static const struct bcase cases[] = {
+	{ "v4-miss", 4, "198.51.100.77", IPPROTO_TCP, 443, "203.0.113.7",
+	  "203.0.113.7", 0 },
+	{ "v4-miss-near", 4, "192.0.2.7", IPPROTO_TCP, 443, "192.0.2.128/25",
+	  "192.0.2.200", 0 },
+	{ "v4-hit-addr", 4, "203.0.113.7", IPPROTO_TCP, 443, "203.0.113.7",
+	  "203.0.113.7", 1 },
+	{ "v4-hit-port", 4, "198.51.100.10", IPPROTO_UDP, 30000,
+	  "198.51.100.10:30000/udp", "198.51.100.10", 1 },
+	{ "v4-hit-prefix", 4, "192.0.2.200", IPPROTO_TCP, 443, "192.0.2.128/25",
+	  "192.0.2.200", 1 },
+	{ "v6-miss", 6, "2001:db8:ffff::77", IPPROTO_TCP, 443, "2001:db8::7",
+	  "2001:db8::7", 0 },
+	{ "v6-hit-addr", 6, "2001:db8::7", IPPROTO_TCP, 443, "2001:db8::7",
+	  "2001:db8::7", 1 },
+	{ "v6-hit-port", 6, "2001:db8::10", IPPROTO_UDP, 30000,
+	  "[2001:db8::10]:30000/udp", "2001:db8::10", 1 },
+	{ "v6-hit-prefix", 6, "2001:db8:1::200", IPPROTO_TCP, 443,
+	  "2001:db8:1::/48", "2001:db8:1::200", 1 },
+};
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+enum pkind { P_FLOOR, P_XDPFW, P_VARIANT, P_XF };
+
+struct xset {
+	char label[32];
+	const char *file; /* NULL: the per-case single entry */
+	struct xdpfw_bpf *skel;
+	struct kmaps km;
+	struct bpf_object *var_obj[MAX_VARIANTS];
+	int var_fd[MAX_VARIANTS];
+	size_t n_rules;
+	double parse_ms, apply_ms;
+	size_t key_writes;
+};
+
+struct xfinst {
+	char label[32];
+	char root[512];
+	const char *file; /* NULL: per-case single address */
+	int deny;         /* policy deny: verdicts inverted */
+	int prog_fd, v4_fd, v6_fd;
+	size_t n_v4, n_v6;
+};
+
+struct prog {
+	char label[64];
+	enum pkind kind;
+	int fd;
+	int set;   /* xset or xfinst index */
+	int inverted;
+	double ns[N_CASES][MAX_ROUNDS];
+	double ratio[N_CASES][MAX_ROUNDS];
+	uint32_t kns[N_CASES][MAX_ROUNDS];
+	int n[N_CASES];
+};
+
+static struct xset sets[MAX_SETS];
+static int n_sets;
+static struct xfinst xfs[MAX_XF];
+static int n_xf;
+static struct {
+	char label[16];
+	const char *path;
+} variants[MAX_VARIANTS];
+static int n_variants;
+static struct prog progs[MAX_PROGS];
+static int n_progs;
+static uint32_t max_rules = 1048576;
+static int quiet;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench-datapath: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this thread: the time other tasks of this shared machine
+ * take on our CPU is not counted (wall time would be). */
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ---- populating xdpfw through the agent's pipeline (as sync.c does) ---- */
+
+static int apply_rules(struct kmaps *km, const struct xdpfw_rule *rules,
+		       size_t n, struct apply_stats *st)
+{
+	struct sync_result res;
+	struct ruleidx ix = { 0 };
+	int err = ruleidx_init(&ix, n);
+
+	for (size_t i = 0; !err && i < n; i++)
+		if (ruleidx_failed(ruleidx_add(&ix, rules, (uint32_t)i)))
+			err = -ENOMEM;
+	if (!err)
+		err = sync_apply(km, rules, n, &ix, SYNC_INCREMENTAL, &res);
+	if (!err && st)
+		*st = res.writes;
+	ruleidx_free(&ix);
+	return err;
+}
+
+static void parse_one(const char *text, struct xdpfw_rule *r)
+{
+	char err[256];
+	uint32_t col;
+
+	if (rule_parse(text, strlen(text), r, err, sizeof(err), &col))
+		die("built-in rule %s: %s", text, err);
+}
+
+static void set_load(struct xset *s)
+{
+	struct apply_stats st;
+	int err;
+
+	err = loader_load(&s->skel, NULL, max_rules);
+	if (err)
+		die("loading xdpfw (max_rules %u): %s", max_rules, strerror(-err));
+	err = kmaps_from_skel(&s->km, s->skel);
+	if (err)
+		die("kmaps_from_skel: %s", strerror(-err));
+	if (s->file) {
+		struct ruleset rs;
+		double t0 = now_ms(), t1;
+
+		ruleset_init(&rs);
+		err = rules_parse_file(&rs, s->file);
+		if (err)
+			die("%s: %s", s->file, strerror(-err));
+		if (rs.n_errors)
+			die("%s: %zu invalid lines", s->file, rs.n_errors);
+		t1 = now_ms();
+		err = apply_rules(&s->km, rs.rules, rs.n, &st);
+		if (err)
+			die("applying %s: %s", s->file, strerror(-err));
+		s->parse_ms = t1 - t0;
+		s->apply_ms = now_ms() - t1;
+		s->n_rules = rs.n;
+		s->key_writes = st.key_writes;
+		ruleset_free(&rs);
+		info("xdpfw@%s: %zu rules from %s (parse %.0f ms, apply %.0f ms, "
+		     "%zu key writes)\n", s->label, s->n_rules, s->file,
+		     s->parse_ms, s->apply_ms, s->key_writes);
+	}
+}
+
+static void set_single(struct xset *s, const char *text)
+{
+	struct xdpfw_rule r;
+	struct apply_stats st;
+	int err;
+
+	parse_one(text, &r);
+	err = apply_rules(&s->km, &r, 1, &st);
+	if (err)
+		die("applying %s: %s", text, strerror(-err));
+	s->n_rules = 1;
+}
+
+/* A prototype object run over the maps of set s: every map with the same
+ * name is shared; the others are created empty. */
+static void variant_load(struct xset *s, int v)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *m;
+	int err;
+
+	obj = bpf_object__open_file(variants[v].path, NULL);
+	if (!obj)
+		die("opening %s: %s", variants[v].path, strerror(errno));
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map *ref;
+
+		if (bpf_map__is_internal(m))
+			continue;
+		ref = bpf_object__find_map_by_name(s->skel->obj,
+						   bpf_map__name(m));
+		if (!ref)
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(ref));
+		if (err)
+			die("%s: reusing map %s: %s", variants[v].path,
+			    bpf_map__name(m), strerror(-err));
+	}
+	err = bpf_object__load(obj);
+	if (err)
+		die("loading %s: %s", variants[v].path, strerror(-err));
+	prog = bpf_object__next_program(obj, NULL);
+	if (!prog)
+		die("%s has no program", variants[v].path);
+	s->var_obj[v] = obj;
+	s->var_fd[v] = bpf_program__fd(prog);
+}
+
+/* ---- xdp-filter ---- */
+
+static int xf_find_prog(struct xfinst *x)
+{
+	char dir[700], path[1200];
+	struct dirent *de;
+	DIR *d;
+	int fd = -1;
+
+	snprintf(dir, sizeof(dir), "%s/xdp-filter/programs", x->root);
+	d = opendir(dir);
+	if (!d)
+		die("xdp-filter@%s: %s: %s (is xdp-filter loaded with that "
+		    "bpffs at /sys/fs/bpf?)", x->label, dir, strerror(errno));
+	while ((de = readdir(d)) && fd < 0) {
+		DIR *d2;
+		struct dirent *de2;
+		char sub[1000];
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(sub))
+			continue;
+		d2 = opendir(sub);
+		if (!d2)
+			continue;
+		while ((de2 = readdir(d2))) {
+			if (strncmp(de2->d_name, "xdpfilt_", 8))
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", sub,
+				     de2->d_name) >= (int)sizeof(path))
+				continue;
+			fd = bpf_obj_get(path);
+			if (fd >= 0) {
+				x->deny = strstr(de2->d_name, "_dny_") != NULL;
+				info("xdp-filter@%s: program %s\n", x->label, path);
+			}
+			break;
+		}
+		closedir(d2);
+	}
+	closedir(d);
+	if (fd < 0)
+		die("xdp-filter@%s: no pinned program under %s", x->label, dir);
+	return fd;
+}
+
+static int xf_map(struct xfinst *x, const char *name)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/xdp-filter/%s", x->root, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		die("xdp-filter@%s: %s: %s", x->label, path, strerror(errno));
+	return fd;
+}
+
+static void xf_clear(int fd, size_t ks)
+{
+	uint8_t key[16], next[16];
+
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, ks);
+		if (bpf_map_delete_elem(fd, key))
+			die("xdp-filter: cannot delete: %s", strerror(errno));
+	}
+}
+
+/* What `xdp-filter ip ADDR --mode src` writes: MAP_FLAG_SRC on every CPU. */
+static int xf_add(struct xfinst *x, int family, const uint8_t *addr)
+{
+	static uint64_t *val;
+	static int ncpus;
+	int fd = family == 6 ? x->v6_fd : x->v4_fd;
+
+	if (!val) {
+		ncpus = libbpf_num_possible_cpus();
+		val = calloc((size_t)ncpus, sizeof(*val));
+		for (int i = 0; i < ncpus; i++)
+			val[i] = XF_MAP_FLAG_SRC;
+	}
+	if ((family == 6 ? x->n_v6 : x->n_v4) >= 10000)
+		return -ENOSPC; /* xdp-filter's maps hold 10000 per family */
+	if (bpf_map_update_elem(fd, addr, val, BPF_NOEXIST)) {
+		if (errno == EEXIST)
+			return 0;
+		return -errno;
+	}
+	if (family == 6)
+		x->n_v6++;
+	else
+		x->n_v4++;
+	return 0;
+}
+
+static void xf_add_text(struct xfinst *x, const char *text)
+{
+	uint8_t a[16];
+	int fam = strchr(text, ':') ? 6 : 4;
+
+	if (inet_pton(fam == 6 ? AF_INET6 : AF_INET, text, a) != 1)
+		die("bad address %s", text);
+	if (xf_add(x, fam, a))
+		die("xdp-filter@%s: cannot add %s", x->label, text);
+}
+
+static void xf_set_single(struct xfinst *x, const char *text)
+{
+	xf_clear(x->v4_fd, 4);
+	xf_clear(x->v6_fd, 16);
+	x->n_v4 = x->n_v6 = 0;
+	xf_add_text(x, text);
+}
+
+static void xf_load(struct xfinst *x)
+{
+	x->prog_fd = xf_find_prog(x);
+	x->v4_fd = xf_map(x, "filter_ipv4");
+	x->v6_fd = xf_map(x, "filter_ipv6");
+	xf_clear(x->v4_fd, 4);
+	xf_clear(x->v6_fd, 16);
+	x->n_v4 = x->n_v6 = 0;
+	if (x->file) {
+		struct ruleset rs;
+		size_t skipped = 0;
+		int err;
+
+		/* The hit addresses of the cases first, so they always fit. */
+		for (size_t c = 0; c < N_CASES; c++)
+			if (cases[c].hit)
+				xf_add_text(x, cases[c].xf1);
+		ruleset_init(&rs);
+		err = rules_parse_file(&rs, x->file);
+		if (err || rs.n_errors)
+			die("%s: cannot parse", x->file);
+		/* Closest equivalent: every entry becomes its address (an
+		 * ip:port its host, a prefix its first address). */
+		for (size_t i = 0; i < rs.n; i++)
+			if (xf_add(x, rs.rules[i].family, rs.rules[i].addr))
+				skipped++;
+		info("xdp-filter@%s: %zu IPv4 + %zu IPv6 addresses from %s "
+		     "(%zu entries did not fit its 10000-per-family maps)\n",
+		     x->label, x->n_v4, x->n_v6, x->file, skipped);
+		ruleset_free(&rs);
+	}
+}
+
+/* ---- timing ---- */
+
+static int run(int fd, const void *frame, size_t len, unsigned repeat,
+	       double *ns, uint32_t *kns, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (__u32)len, .repeat = repeat);
+	double t0 = cpu_ns(), t1;
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		return -errno;
+	t1 = cpu_ns();
+	if (ns)
+		*ns = (t1 - t0) / repeat;
+	if (kns)
+		*kns = o.duration;
+	*retval = o.retval;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n, double *mn, double *mx)
+{
+	double t[MAX_ROUNDS];
+
+	if (n <= 0)
+		return NAN;
+	memcpy(t, v, (size_t)n * sizeof(*t));
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	if (mn)
+		*mn = t[0];
+	if (mx)
+		*mx = t[n - 1];
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void add_prog(const char *label, enum pkind kind, int fd, int set,
+		     int inverted)
+{
+	struct prog *p;
+
+	if (n_progs == MAX_PROGS)
+		die("too many programs");
+	p = &progs[n_progs++];
+	memset(p, 0, sizeof(*p));
+	if (snprintf(p->label, sizeof(p->label), "%s", label) >=
+	    (int)sizeof(p->label))
+		die("label too long");
+	p->kind = kind;
+	p->fd = fd;
+	p->set = set;
+	p->inverted = inverted;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench-datapath [options]\n"
+		"  --repeat N          BPF_PROG_TEST_RUN repeat (default 1000000)\n"
+		"  --rounds R          interleaved rounds, median reported (default 5)\n"
+		"  --set LABEL=FILE    an xdpfw instance with that rules file (repeatable);\n"
+		"                      the instance \"1\" (single entry per case) is always there\n"
+		"  --xdp-filter LABEL=BPFFS_ROOT[=FILE]  an xdp-filter that pinned\n"
+		"                      under BPFFS_ROOT; FILE: its addresses (else\n"
+		"                      the single address of each case)\n"
+		"  --variant LABEL=OBJ a prototype object run over each instance's maps\n"
+		"  --case NAME[,NAME]  only these cases\n"
+		"  --max-rules N       capacity of the xdpfw instances (default 1048576)\n"
+		"  --cpu N             pin to this CPU (default: the last one)\n"
+		"  --json FILE         write the results there\n"
+		"  --quiet\n");
+	exit(2);
+}
+
+static char *split_eq(char *s)
+{
+	char *eq = strchr(s, '=');
+
+	if (!eq)
+		usage();
+	*eq = '\0';
+	return eq + 1;
+}
+
+static int case_selected(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return 1;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int expected(const struct prog *p, const struct bcase *c)
+{
+	int drop = c->hit;
+
+	if (p->kind == P_FLOOR)
+		return XDP_PASS;
+	if (p->inverted)
+		drop = !drop;
+	return drop ? XDP_DROP : XDP_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'R' },
+		{ "set", required_argument, NULL, 's' },
+		{ "xdp-filter", required_argument, NULL, 'x' },
+		{ "variant", required_argument, NULL, 'v' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "max-rules", required_argument, NULL, 'm' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long repeat = 1000000;
+	int rounds = 5, cpu = -1, opt;
+	const char *case_list = NULL, *json = NULL;
+	struct xb_pass *pass;
+	uint8_t frames[N_CASES][256];
+	int flen[N_CASES];
+	int sel[N_CASES], n_sel = 0;
+	int failures = 0;
+
+	sets[n_sets++] = (struct xset){ .label = "1" };
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *val;
+
+		switch (opt) {
+		case 'r':
+			repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'R':
+			rounds = atoi(optarg);
+			break;
+		case 's':
+			if (n_sets == MAX_SETS)
+				die("too many sets");
+			val = split_eq(optarg);
+			snprintf(sets[n_sets].label, sizeof(sets[0].label), "%s",
+				 optarg);
+			sets[n_sets++].file = val;
+			break;
+		case 'x': {
+			char *file;
+
+			if (n_xf == MAX_XF)
+				die("too many xdp-filter instances");
+			val = split_eq(optarg);
+			file = strchr(val, '=');
+			if (file)
+				*file++ = '\0';
+			snprintf(xfs[n_xf].label, sizeof(xfs[0].label), "%s", optarg);
+			snprintf(xfs[n_xf].root, sizeof(xfs[0].root), "%s", val);
+			xfs[n_xf++].file = file;
+			break;
+		}
+		case 'v':
+			if (n_variants == MAX_VARIANTS)
+				die("too many variants");
+			val = split_eq(optarg);
+			snprintf(variants[n_variants].label,
+				 sizeof(variants[0].label), "%s", optarg);
+			variants[n_variants++].path = val;
+			break;
+		case 'c':
+			case_list = optarg;
+			break;
+		case 'm':
+			max_rules = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS)
+		usage();
+
+	log_set_level(LOG_LVL_WARNING);
+	{
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t cs;
+
+		if (cpu < 0)
+			cpu = (int)(ncpu > 0 ? ncpu - 1 : 0);
+		CPU_ZERO(&cs);
+		CPU_SET(cpu, &cs);
+		if (sched_setaffinity(0, sizeof(cs), &cs))
+			info("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+	}
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		struct frame_spec fs = {
+			.family = cases[c].family,
+			.src = cases[c].src,
+			.dst = cases[c].family == 6 ? "2001:2::2" : "198.18.0.2",
+			.proto = cases[c].proto,
+			.sport = cases[c].sport,
+			.dport = cases[c].proto == IPPROTO_TCP ? 80 : 9,
+			.smac = { 0x02, 0, 0, 0, 0, 1 },
+			.dmac = { 0x02, 0, 0, 0, 0, 2 },
+			.payload = 0,
+		};
+
+		flen[c] = frame_build(&fs, frames[c], sizeof(frames[c]));
+		if (flen[c] < 0)
+			die("frame of %s", cases[c].name);
+		if (case_selected(case_list, cases[c].name))
+			sel[n_sel++] = (int)c;
+	}
+	if (!n_sel)
+		die("no case selected");
+
+	pass = xb_pass__open_and_load();
+	if (!pass)
+		die("loading the pass program: %s", strerror(errno));
+	add_prog("floor", P_FLOOR, bpf_program__fd(pass->progs.xb_pass), -1, 0);
+
+	for (int s = 0; s < n_sets; s++) {
+		char label[64];
+
+		set_load(&sets[s]);
+		if (snprintf(label, sizeof(label), "xdpfw@%s", sets[s].label) >=
+		    (int)sizeof(label))
+			die("label too long");
+		add_prog(label, P_XDPFW,
+			 bpf_program__fd(sets[s].skel->progs.xdpfw_xdp), s, 0);
+		for (int v = 0; v < n_variants; v++) {
+			variant_load(&sets[s], v);
+			if (snprintf(label, sizeof(label), "%s@%s",
+				     variants[v].label, sets[s].label) >=
+			    (int)sizeof(label))
+				die("label too long");
+			add_prog(label, P_VARIANT, sets[s].var_fd[v], s, 0);
+		}
+	}
+	for (int x = 0; x < n_xf; x++) {
+		char label[64];
+
+		xf_load(&xfs[x]);
+		if (snprintf(label, sizeof(label), "xf%s@%s",
+			     xfs[x].deny ? "-deny" : "", xfs[x].label) >=
+		    (int)sizeof(label))
+			die("label too long");
+		add_prog(label, P_XF, xfs[x].prog_fd, x, xfs[x].deny);
+	}
+
+	info("timing %d programs x %d cases x %d rounds, repeat %lu, CPU %d\n",
+	     n_progs, n_sel, rounds, repeat, cpu);
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < n_sel; k++) {
+			int c = sel[k];
+			const struct bcase *bc = &cases[c];
+			double f0 = 0, f1 = 0, floor_ns;
+			uint32_t ret, kns;
+
+			for (int s = 0; s < n_sets; s++)
+				if (!sets[s].file)
+					set_single(&sets[s], bc->rule1);
+			for (int x = 0; x < n_xf; x++)
+				if (!xfs[x].file)
+					xf_set_single(&xfs[x], bc->xf1);
+
+			/* Floor before and after, the others in between in an
+			 * order rotated by round. */
+			for (int i = 0; i < n_progs + 1; i++) {
+				int pi = i == 0 || i == n_progs ?
+						 0 :
+						 1 + (i - 1 + r) % (n_progs - 1);
+				struct prog *p = &progs[pi];
+				double ns;
+				int err;
+
+				/* warm-up */
+				err = run(p->fd, frames[c], (size_t)flen[c],
+					  repeat / 100 + 1, NULL, NULL, &ret);
+				if (!err)
+					err = run(p->fd, frames[c], (size_t)flen[c],
+						  (unsigned)repeat, &ns, &kns, &ret);
+				if (err)
+					die("%s on %s: test run failed: %s", p->label,
+					    bc->name, strerror(-err));
+				if ((int)ret != expected(p, bc)) {
+					fprintf(stderr,
+						"bench-datapath: %s on %s: verdict %u, "
+						"expected %d\n", p->label, bc->name,
+						ret, expected(p, bc));
+					failures++;
+				}
+				if (pi == 0) {
+					if (i == 0)
+						f0 = ns;
+					else
+						f1 = ns;
+					if (i == 0)
+						continue;
+					floor_ns = (f0 + f1) / 2;
+					p->ns[c][p->n[c]] = floor_ns;
+					p->ratio[c][p->n[c]] = 1.0;
+					p->kns[c][p->n[c]] = kns;
+					p->n[c]++;
+					continue;
+				}
+				p->ns[c][p->n[c]] = ns;
+				p->kns[c][p->n[c]] = kns;
+				p->n[c]++;
+			}
+			floor_ns = (f0 + f1) / 2;
+			for (int pi = 1; pi < n_progs; pi++) {
+				struct prog *p = &progs[pi];
+
+				p->ratio[c][p->n[c] - 1] = p->ns[c][p->n[c] - 1] /
+							   floor_ns;
+			}
+		}
+		info("round %d/%d done\n", r + 1, rounds);
+	}
+
+	/* Table. */
+	printf("%-14s", "case");
+	for (int pi = 0; pi < n_progs; pi++)
+		printf(" %17s", progs[pi].label);
+	printf("\n");
+	for (int k = 0; k < n_sel; k++) {
+		int c = sel[k];
+
+		printf("%-14s", cases[c].name);
+		for (int pi = 0; pi < n_progs; pi++) {
+			struct prog *p = &progs[pi];
+			double ns = median(p->ns[c], p->n[c], NULL, NULL);
+			double ra = median(p->ratio[c], p->n[c], NULL, NULL);
+			char cell[64];
+
+			if (pi == 0)
+				snprintf(cell, sizeof(cell), "%.2f", ns);
+			else
+				snprintf(cell, sizeof(cell), "%.2f (%.2fx)", ns, ra);
+			printf(" %17s", cell);
+		}
+		printf("\n");
+	}
+	printf("ns/pkt, median of %d rounds (repeat %lu); (Nx) = ratio to the "
+	       "floor of the same round\n", rounds, repeat);
+
+	if (json) {
+		FILE *f = fopen(json, "w");
+
+		if (!f)
+			die("%s: %s", json, strerror(errno));
+		fprintf(f, "{\"repeat\": %lu, \"rounds\": %d, \"cpu\": %d,\n",
+			repeat, rounds, cpu);
+		fprintf(f, " \"sets\": {");
+		for (int s = 0; s < n_sets; s++)
+			fprintf(f, "%s\"%s\": {\"file\": \"%s\", \"rules\": %zu, "
+				"\"parse_ms\": %.1f, \"apply_ms\": %.1f, "
+				"\"key_writes\": %zu}",
+				s ? ", " : "", sets[s].label,
+				sets[s].file ? sets[s].file : "", sets[s].n_rules,
+				sets[s].parse_ms, sets[s].apply_ms,
+				sets[s].key_writes);
+		fprintf(f, "},\n \"xdp_filter\": {");
+		for (int x = 0; x < n_xf; x++)
+			fprintf(f, "%s\"xf%s@%s\": {\"deny\": %d, \"v4\": %zu, "
+				"\"v6\": %zu, \"file\": \"%s\"}",
+				x ? ", " : "", xfs[x].deny ? "-deny" : "", xfs[x].label,
+				xfs[x].deny, xfs[x].n_v4, xfs[x].n_v6,
+				xfs[x].file ? xfs[x].file : "");
+		fprintf(f, "},\n \"cases\": [\n");
+		for (int k = 0; k < n_sel; k++) {
+			int c = sel[k];
+
+			fprintf(f, "  {\"name\": \"%s\", \"family\": %d, \"hit\": %d, "
+				"\"frame_len\": %d, \"rule1\": \"%s\", \"results\": {",
+				cases[c].name, cases[c].family, cases[c].hit, flen[c],
+				cases[c].rule1);
+			for (int pi = 0; pi < n_progs; pi++) {
+				struct prog *p = &progs[pi];
+				double mn, mx, rmn, rmx, kv[MAX_ROUNDS];
+				double ns = median(p->ns[c], p->n[c], &mn, &mx);
+				double ra = median(p->ratio[c], p->n[c], &rmn, &rmx);
+
+				for (int i = 0; i < p->n[c]; i++)
+					kv[i] = p->kns[c][i];
+				fprintf(f, "%s\n    \"%s\": {\"ns\": %.3f, \"ns_min\": %.3f, "
+					"\"ns_max\": %.3f, \"ratio\": %.4f, "
+					"\"ratio_min\": %.4f, \"ratio_max\": %.4f, "
+					"\"kernel_ns\": %.1f, \"rounds\": %d}",
+					pi ? "," : "", p->label, ns, mn, mx, ra, rmn,
+					rmx, median(kv, p->n[c], NULL, NULL), p->n[c]);
+			}
+			fprintf(f, "}}%s\n", k + 1 < n_sel ? "," : "");
+		}
+		fprintf(f, " ],\n \"verdict_failures\": %d}\n", failures);
+		fclose(f);
+	}
+
+	for (int s = 0; s < n_sets; s++) {
+		for (int v = 0; v < n_variants; v++)
+			bpf_object__close(sets[s].var_obj[v]);
+		kmaps_close(&sets[s].km);
+		xdpfw_bpf__destroy(sets[s].skel);
+	}
+	xb_pass__destroy(pass);
+	if (failures) {
+		fprintf(stderr, "bench-datapath: %d wrong verdicts\n", failures);
+		return 1;
+	}
+	return 0;
+}
