@@ -93,6 +93,30 @@ uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 	return lookup(set, &v);
 }
 
+const uint32_t fmap_words[FMAP_N] = {
+	[FMAP_PORTS] = XDPFW_PORTS_WORDS,
+	[FMAP_V4] = XDPFW_V4_BITMAP_WORDS,
+	[FMAP_EP] = XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG),
+	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
+	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
+};
+
+uint64_t *filters_words(struct filters *f, enum fmap m)
+{
+	switch (m) {
+	case FMAP_PORTS:
+		return f->ports;
+	case FMAP_V4:
+		return f->v4_bitmap;
+	case FMAP_EP:
+		return f->ep_bitmap;
+	case FMAP_PP:
+		return f->pp_bitmap;
+	default:
+		return f->v6_bitmap;
+	}
+}
+
 void filters_clear(struct filters *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -101,6 +125,13 @@ void filters_clear(struct filters *f)
 static void mark_port(struct filters *f, uint16_t port, uint32_t kind)
 {
 	f->ports[port >> 4] |= (uint64_t)kind << ((port & 15) * XDPFW_PORT_BITS);
+}
+
+static void mark_hash(uint64_t *bits, uint32_t h, unsigned log)
+{
+	uint32_t idx = h >> (32 - log);
+
+	bits[idx >> 6] |= 1ULL << (idx & 63);
 }
 
 static void mark_v4_range(struct filters *f, const uint8_t *addr, uint8_t plen)
@@ -122,13 +153,61 @@ static void mark_v4_range(struct filters *f, const uint8_t *addr, uint8_t plen)
 		f->v4_bitmap[(first + i) >> 6] |= 1ULL << ((first + i) & 63);
 }
 
+/* Address-only IPv6: the class at or below the entry's length, or wild. */
+static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
+			 const uint32_t *a)
+{
+	uint32_t cls;
+
+	if (r->prefixlen == 128)
+		cls = 128;
+	else if (r->prefixlen >= 64)
+		cls = 64;
+	else if (r->prefixlen >= 48)
+		cls = 48;
+	else if (r->prefixlen >= 32)
+		cls = 32;
+	else {
+		f->flags |= XDPFW_F_V6_PREFIX_WILD;
+		return;
+	}
+	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+}
+
+/* One port key (proto is TCP or UDP) of a port entry. */
+static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
+			  const uint32_t *a, uint8_t proto)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+	uint32_t pw = xdpfw_port_word(r->port, proto, r->family);
+
+	if (is_host(r)) {
+		mark_hash(f->ep_bitmap, v4 ? xdpfw_ep_hash4(pw, a[0]) :
+					     xdpfw_ep_hash6(pw, a),
+			  XDPFW_EP_BITMAP_LOG);
+	} else if (r->prefixlen >= (v4 ? 16 : 32)) {
+		mark_hash(f->pp_bitmap, v4 ? xdpfw_pp_hash4(pw, a[0]) :
+					     xdpfw_pp_hash6(pw, a[0]),
+			  XDPFW_PP_BITMAP_LOG);
+	} else {
+		mark_port(f, r->port,
+			  proto == IPPROTO_TCP ?
+				  (v4 ? XDPFW_PORT_V4_TCP : XDPFW_PORT_V6_TCP) :
+				  (v4 ? XDPFW_PORT_V4_UDP : XDPFW_PORT_V6_UDP));
+	}
+}
+
 void filters_add(struct filters *f, const struct xdpfw_rule *r)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
+	uint32_t a[4];
 
+	memcpy(a, r->addr, sizeof(a));
 	if (!r->port) {
 		if (v4)
 			mark_v4_range(f, r->addr, r->prefixlen);
+		else
+			mark_v6_addr(f, r, a);
 		if (is_host(r))
 			f->flags |= v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
 		else
@@ -140,9 +219,9 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 	else
 		f->flags |= v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
 	if (r->proto != IPPROTO_UDP)
-		mark_port(f, r->port, v4 ? XDPFW_PORT_V4_TCP : XDPFW_PORT_V6_TCP);
+		mark_port_key(f, r, a, IPPROTO_TCP);
 	if (r->proto != IPPROTO_TCP)
-		mark_port(f, r->port, v4 ? XDPFW_PORT_V4_UDP : XDPFW_PORT_V6_UDP);
+		mark_port_key(f, r, a, IPPROTO_UDP);
 }
 
 int kkey_cmp(const struct kkey *a, const struct kkey *b)

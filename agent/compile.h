@@ -55,12 +55,30 @@ typedef uint32_t (*slot_lookup_fn)(const void *set,
 uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 		    const struct xdpfw_rule *r, const struct kkey *k);
 
-/* Filters computed from a whole rule set. */
-struct filters {
-	uint32_t flags;                          /* XDPFW_F_* */
-	uint64_t ports[XDPFW_PORTS_WORDS];       /* xdpfw_ports */
-	uint64_t v4_bitmap[XDPFW_V4_BITMAP_WORDS]; /* xdpfw_v4_bmap */
+/* The filter bitmaps, in the order of struct filters' words. */
+enum fmap {
+	FMAP_PORTS,     /* xdpfw_ports */
+	FMAP_V4,        /* xdpfw_v4_bmap */
+	FMAP_EP,        /* xdpfw_ep_bmap */
+	FMAP_PP,        /* xdpfw_pp_bmap */
+	FMAP_V6,        /* xdpfw_v6_bmap */
+	FMAP_N
 };
+
+extern const uint32_t fmap_words[FMAP_N];
+
+/* Filters computed from a whole rule set (about 7.3 MB: allocate it). */
+struct filters {
+	uint32_t flags; /* XDPFW_F_* */
+	uint64_t ports[XDPFW_PORTS_WORDS];
+	uint64_t v4_bitmap[XDPFW_V4_BITMAP_WORDS];
+	uint64_t ep_bitmap[XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG)];
+	uint64_t pp_bitmap[XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG)];
+	uint64_t v6_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG)];
+};
+
+/* The words of bitmap m in f. */
+uint64_t *filters_words(struct filters *f, enum fmap m);
 
 void filters_clear(struct filters *f);
 void filters_add(struct filters *f, const struct xdpfw_rule *r);

@@ -31,6 +31,18 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_TOTALS] = XDPFW_STR(XDPFW_MAP_TOTALS),
 	[XMAP_RBASE] = XDPFW_STR(XDPFW_MAP_RBASE),
 	[XMAP_TBASE] = XDPFW_STR(XDPFW_MAP_TBASE),
+	[XMAP_EP_BITMAP] = XDPFW_STR(XDPFW_MAP_EP_BITMAP),
+	[XMAP_PP_BITMAP] = XDPFW_STR(XDPFW_MAP_PP_BITMAP),
+	[XMAP_V6_BITMAP] = XDPFW_STR(XDPFW_MAP_V6_BITMAP),
+};
+
+/* The map behind each filter bitmap. */
+static const enum xmap fmap_xmap[FMAP_N] = {
+	[FMAP_PORTS] = XMAP_PORTS,
+	[FMAP_V4] = XMAP_V4_BITMAP,
+	[FMAP_EP] = XMAP_EP_BITMAP,
+	[FMAP_PP] = XMAP_PP_BITMAP,
+	[FMAP_V6] = XMAP_V6_BITMAP,
 };
 
 #define BATCH_CHUNK 4096
@@ -79,14 +91,9 @@ static int kmaps_finish(struct kmaps *km, int writable)
 	err = map_one(km->fd[XMAP_RULES],
 		      (size_t)km->capacity * sizeof(struct xdpfw_rule), writable,
 		      (void **)&km->table);
-	if (!err)
-		err = map_one(km->fd[XMAP_PORTS],
-			      XDPFW_PORTS_WORDS * sizeof(uint64_t), writable,
-			      (void **)&km->ports);
-	if (!err)
-		err = map_one(km->fd[XMAP_V4_BITMAP],
-			      XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t), writable,
-			      (void **)&km->v4_bitmap);
+	for (int m = 0; m < FMAP_N && !err; m++)
+		err = map_one(km->fd[fmap_xmap[m]], fmap_words[m] * sizeof(uint64_t),
+			      writable, (void **)&km->filter[m]);
 	if (!err)
 		err = map_one(km->fd[XMAP_RBASE],
 			      (size_t)km->capacity * sizeof(struct xdpfw_counter),
@@ -117,6 +124,9 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 		[XMAP_TOTALS] = skel->maps.XDPFW_MAP_TOTALS,
 		[XMAP_RBASE] = skel->maps.XDPFW_MAP_RBASE,
 		[XMAP_TBASE] = skel->maps.XDPFW_MAP_TBASE,
+		[XMAP_EP_BITMAP] = skel->maps.XDPFW_MAP_EP_BITMAP,
+		[XMAP_PP_BITMAP] = skel->maps.XDPFW_MAP_PP_BITMAP,
+		[XMAP_V6_BITMAP] = skel->maps.XDPFW_MAP_V6_BITMAP,
 	};
 
 	kmaps_init(km);
@@ -175,11 +185,10 @@ void kmaps_close(struct kmaps *km)
 	if (km->table)
 		munmap(km->table,
 		       mmap_len((size_t)km->capacity * sizeof(struct xdpfw_rule)));
-	if (km->ports)
-		munmap(km->ports, mmap_len(XDPFW_PORTS_WORDS * sizeof(uint64_t)));
-	if (km->v4_bitmap)
-		munmap(km->v4_bitmap,
-		       mmap_len(XDPFW_V4_BITMAP_WORDS * sizeof(uint64_t)));
+	for (int m = 0; m < FMAP_N; m++)
+		if (km->filter[m])
+			munmap(km->filter[m],
+			       mmap_len(fmap_words[m] * sizeof(uint64_t)));
 	if (km->rbase)
 		munmap(km->rbase, mmap_len((size_t)km->capacity *
 					   sizeof(struct xdpfw_counter)));
@@ -631,6 +640,15 @@ static void write_words(uint64_t *dst, const uint64_t *src, size_t n, int widen,
 	}
 }
 
+static void write_filters(struct kmaps *km, const struct filters *f,
+			  int widen, size_t *count)
+{
+	for (int m = 0; m < FMAP_N; m++)
+		write_words(km->filter[m],
+			    filters_words((struct filters *)f, (enum fmap)m),
+			    fmap_words[m], widen, count);
+}
+
 static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
 			size_t *count)
 {
@@ -682,9 +700,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	err = write_kops(km, up.v, up.n, 0, &st->key_writes);
 	if (err)
 		goto out;
-	write_words(km->ports, f->ports, XDPFW_PORTS_WORDS, 1, &st->filter_writes);
-	write_words(km->v4_bitmap, f->v4_bitmap, XDPFW_V4_BITMAP_WORDS, 1,
-		    &st->filter_writes);
+	write_filters(km, f, 1, &st->filter_writes);
 	err = write_cfg(km, old_flags | f->flags, &st->filter_writes);
 	if (err)
 		goto out;
@@ -700,9 +716,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	err = write_cfg(km, f->flags, &st->filter_writes);
 	if (err)
 		goto out;
-	write_words(km->ports, f->ports, XDPFW_PORTS_WORDS, 0, &st->filter_writes);
-	write_words(km->v4_bitmap, f->v4_bitmap, XDPFW_V4_BITMAP_WORDS, 0,
-		    &st->filter_writes);
+	write_filters(km, f, 0, &st->filter_writes);
 	if (!p->delete_first)
 		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:

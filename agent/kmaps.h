@@ -29,6 +29,9 @@ enum xmap {
 	XMAP_TOTALS,
 	XMAP_RBASE,
 	XMAP_TBASE,
+	XMAP_EP_BITMAP,
+	XMAP_PP_BITMAP,
+	XMAP_V6_BITMAP,
 	XMAP_N
 };
 
@@ -38,8 +41,7 @@ struct kmaps {
 	int fd[XMAP_N];
 	uint32_t capacity;          /* max_entries of the slot table */
 	struct xdpfw_rule *table;   /* mmap of xdpfw_rules */
-	uint64_t *ports;            /* mmap of xdpfw_ports */
-	uint64_t *v4_bitmap;        /* mmap of xdpfw_v4_bmap */
+	uint64_t *filter[FMAP_N];   /* mmap of each filter bitmap */
 	struct xdpfw_counter *rbase; /* mmap of xdpfw_rbase */
 	struct xdpfw_counter *tbase; /* mmap of xdpfw_tbase */
 	int ncpus;                  /* libbpf_num_possible_cpus() */

@@ -4,12 +4,14 @@
  * blocklist, count each drop under exactly one rule (the most specific).
  *
  * Order of lookups, most specific first (SPEC §2):
- *   1. port entries (only when the packet carries its TCP/UDP header and the
- *      source port is marked in xdpfw_ports): exact address, then prefix trie;
- *   2. address entries (IPv4 only when the /24 is marked in xdpfw_v4_bmap):
- *      exact address, then prefix trie.
- * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags), so
- * the common miss costs a few inlined array reads.
+ *   1. port entries (only when the packet carries its TCP/UDP header):
+ *      exact address hash, then the (port, proto, prefix) trie;
+ *   2. address entries: exact address hash, then the prefix trie.
+ * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
+ * and every lookup sits behind a one-probe filter that is an inlined array
+ * read (IPv4 /24 bitmap; hashed bitmaps for endpoints, prefix:port and IPv6;
+ * source-port bits for short-prefix port entries), so the common miss costs
+ * a few array reads and no helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -77,6 +79,19 @@ struct {
 	__type(value, __u64);
 } XDPFW_MAP_V4_BITMAP SEC(".maps");
 
+#define XDPFW_HASHED_BITMAP(name, log)                   \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);        \
+		__uint(map_flags, BPF_F_MMAPABLE);       \
+		__uint(max_entries, XDPFW_BITMAP_WORDS(log)); \
+		__type(key, __u32);                      \
+		__type(value, __u64);                    \
+	} name SEC(".maps")
+
+XDPFW_HASHED_BITMAP(XDPFW_MAP_EP_BITMAP, XDPFW_EP_BITMAP_LOG);
+XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
+XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
+
 /* Only user space reads this one; it lives here so it is created, sized and
  * pinned with the others. */
 struct {
@@ -137,16 +152,29 @@ static __always_inline int port_marked(__be16 sport, __u32 bit)
 	return bits && ((*bits >> ((port & 15) * XDPFW_PORT_BITS)) & bit);
 }
 
+/* The bit of hash h in a hashed bitmap of 2^log bits. */
+static __always_inline int hashed_bit(void *map, __u32 h, __u32 log)
+{
+	__u32 idx = h >> (32 - log);
+	__u32 word = idx >> 6;
+	__u64 *bits = bpf_map_lookup_elem(map, &word);
+
+	return bits && ((*bits >> (idx & 63)) & 1);
+}
+
 static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 					       const struct xdpfw_pkt *p)
 {
 	xdpfw_slot_t *slot;
 
-	if (p->has_l4 && (flags & XDPFW_F_V4_PORT) &&
-	    port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
-					   XDPFW_PORT_V4_TCP :
-					   XDPFW_PORT_V4_UDP)) {
-		if (flags & XDPFW_F_V4_PORT_EXACT) {
+	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
+		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
+					   XDPFW_FAMILY_V4);
+
+		if ((flags & XDPFW_F_V4_PORT_EXACT) &&
+		    hashed_bit(&XDPFW_MAP_EP_BITMAP,
+			       xdpfw_ep_hash4(pw, p->saddr.v4),
+			       XDPFW_EP_BITMAP_LOG)) {
 			struct xdpfw_v4_port_key k = {
 				.port = p->sport,
 				.proto = p->l4proto,
@@ -157,7 +185,13 @@ static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 			if (slot)
 				return slot;
 		}
-		if (flags & XDPFW_F_V4_PORT_PREFIX) {
+		if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
+		    (hashed_bit(&XDPFW_MAP_PP_BITMAP,
+				xdpfw_pp_hash4(pw, p->saddr.v4),
+				XDPFW_PP_BITMAP_LOG) ||
+		     port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+						   XDPFW_PORT_V4_TCP :
+						   XDPFW_PORT_V4_UDP))) {
 			struct xdpfw_v4_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
 				.port = p->sport,
@@ -196,16 +230,31 @@ static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 	return NULL;
 }
 
+/* Could an address-only IPv6 prefix entry cover a? */
+static __always_inline int v6_prefix_possible(__u32 flags, const __u32 *a)
+{
+	return (flags & XDPFW_F_V6_PREFIX_WILD) ||
+	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 32),
+			  XDPFW_V6_BITMAP_LOG) ||
+	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 48),
+			  XDPFW_V6_BITMAP_LOG) ||
+	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 64),
+			  XDPFW_V6_BITMAP_LOG);
+}
+
 static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 					       const struct xdpfw_pkt *p)
 {
+	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;
 
-	if (p->has_l4 && (flags & XDPFW_F_V6_PORT) &&
-	    port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
-					   XDPFW_PORT_V6_TCP :
-					   XDPFW_PORT_V6_UDP)) {
-		if (flags & XDPFW_F_V6_PORT_EXACT) {
+	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
+		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
+					   XDPFW_FAMILY_V6);
+
+		if ((flags & XDPFW_F_V6_PORT_EXACT) &&
+		    hashed_bit(&XDPFW_MAP_EP_BITMAP, xdpfw_ep_hash6(pw, a),
+			       XDPFW_EP_BITMAP_LOG)) {
 			struct xdpfw_v6_port_key k = {
 				.port = p->sport,
 				.proto = p->l4proto,
@@ -216,7 +265,12 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 			if (slot)
 				return slot;
 		}
-		if (flags & XDPFW_F_V6_PORT_PREFIX) {
+		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
+		    (hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
+				XDPFW_PP_BITMAP_LOG) ||
+		     port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+						   XDPFW_PORT_V6_TCP :
+						   XDPFW_PORT_V6_UDP))) {
 			struct xdpfw_v6_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 				.port = p->sport,
@@ -230,7 +284,9 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 		}
 	}
 
-	if (flags & XDPFW_F_V6_EXACT) {
+	if ((flags & XDPFW_F_V6_EXACT) &&
+	    hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 128),
+		       XDPFW_V6_BITMAP_LOG)) {
 		struct xdpfw_v6_key k;
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
@@ -238,7 +294,7 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 		if (slot)
 			return slot;
 	}
-	if (flags & XDPFW_F_V6_PREFIX) {
+	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(flags, a)) {
 		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);

@@ -42,6 +42,9 @@
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* percpu [max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
 #define XDPFW_MAP_RBASE     xdpfw_rbase    /* [max_rules] carried-over counts */
+#define XDPFW_MAP_EP_BITMAP xdpfw_ep_bmap  /* hashed bits: endpoints */
+#define XDPFW_MAP_PP_BITMAP xdpfw_pp_bmap  /* hashed bits: prefix:port */
+#define XDPFW_MAP_V6_BITMAP xdpfw_v6_bmap  /* hashed bits: IPv6 addresses */
 #define XDPFW_MAP_TBASE     xdpfw_tbase    /* [XDPFW_TOTAL_MAX] carried over */
 
 #define XDPFW_STR_(x) #x
@@ -58,6 +61,9 @@ enum {
 	XDPFW_F_V6_PREFIX = 1u << 5,
 	XDPFW_F_V6_PORT_EXACT = 1u << 6,
 	XDPFW_F_V6_PORT_PREFIX = 1u << 7,
+	/* An address-only IPv6 prefix shorter than /32: the IPv6 prefix
+	 * filter cannot rule it out, always look in the trie. */
+	XDPFW_F_V6_PREFIX_WILD = 1u << 8,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -72,8 +78,10 @@ struct xdpfw_cfg {
 XDPFW_ASSERT_LAYOUT(struct xdpfw_cfg, 16);
 
 /*
- * xdpfw_ports: 4 bits per source port, set when some port entry of that
- * family/proto uses the port.  Word = port >> 4, bit = (port & 15) * 4 + kind.
+ * xdpfw_ports: 4 bits per source port, set when some prefix:port entry of
+ * that family/proto with a prefix too short for xdpfw_pp_bmap (IPv4 < /16,
+ * IPv6 < /32, e.g. 0.0.0.0/0:11211/udp) uses the port.
+ * Word = port >> 4, bit = (port & 15) * 4 + kind.
  * (u64 values: array maps round values up to 8 bytes, also in mmap.)
  */
 #define XDPFW_PORTS_WORDS 4096
@@ -89,6 +97,102 @@ enum {
  * covers part of that /24.  Word index = (addr >> 14), bit = (addr >> 8) & 63
  * with addr in host order. */
 #define XDPFW_V4_BITMAP_WORDS (1u << 18)
+
+/*
+ * Hashed one-probe filters in front of the hash and trie lookups (array maps:
+ * the verifier inlines them, no helper call).  A clear bit proves that no
+ * entry of that kind can match; a set bit (or a hash collision) sends the
+ * packet on to the real lookup.  Bit index = top LOG bits of the hash.
+ *   xdpfw_ep_bmap  endpoint (address /32 or /128, port, proto)
+ *   xdpfw_pp_bmap  prefix:port with the address cut at /16 (IPv4) or /32
+ *   xdpfw_v6_bmap  IPv6 address-only entries: the address at /128 (exact),
+ *                  or cut at the class /32, /48 or /64 at or below the
+ *                  entry's length
+ * Both sides compute the hash with the functions below, over the address
+ * as 32-bit words loaded from its network-order bytes.
+ */
+#define XDPFW_EP_BITMAP_LOG 25
+#define XDPFW_PP_BITMAP_LOG 23
+#define XDPFW_V6_BITMAP_LOG 24
+#define XDPFW_BITMAP_WORDS(log) (1u << ((log) - 6))
+
+#define XDPFW_SEED_EP 0x45500000u
+#define XDPFW_SEED_PP 0x50500000u
+#define XDPFW_SEED_V6 0x76360000u /* | class (32, 48, 64, 128) */
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XDPFW_BE32(x) __builtin_bswap32(x)
+#else
+#define XDPFW_BE32(x) (x)
+#endif
+
+static inline __u32 xdpfw_hash_step(__u32 h, __u32 w)
+{
+	h ^= w;
+	h *= 0x9e3779b1u;
+	return h ^ (h >> 15);
+}
+
+static inline __u32 xdpfw_hash_final(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+/* The word that starts a port entry's hash. */
+static inline __u32 xdpfw_port_word(__u16 port, __u8 proto, __u8 family)
+{
+	return (__u32)port << 16 | (__u32)proto << 8 | family;
+}
+
+static inline __u32 xdpfw_ep_hash4(__u32 port_word, __u32 a)
+{
+	return xdpfw_hash_final(
+		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_EP, port_word), a));
+}
+
+static inline __u32 xdpfw_ep_hash6(__u32 port_word, const __u32 *a)
+{
+	__u32 h = xdpfw_hash_step(XDPFW_SEED_EP, port_word);
+
+	h = xdpfw_hash_step(h, a[0]);
+	h = xdpfw_hash_step(h, a[1]);
+	h = xdpfw_hash_step(h, a[2]);
+	return xdpfw_hash_final(xdpfw_hash_step(h, a[3]));
+}
+
+/* prefix:port: IPv4 cut at /16, IPv6 at /32 (a is the first word). */
+static inline __u32 xdpfw_pp_hash4(__u32 port_word, __u32 a)
+{
+	return xdpfw_hash_final(
+		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_PP, port_word),
+				a & XDPFW_BE32(0xffff0000u)));
+}
+
+static inline __u32 xdpfw_pp_hash6(__u32 port_word, __u32 a0)
+{
+	return xdpfw_hash_final(
+		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_PP, port_word), a0));
+}
+
+/* IPv6 address cut at class 32, 48, 64 or 128. */
+static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
+{
+	__u32 h = xdpfw_hash_step(XDPFW_SEED_V6 | cls, a[0]);
+
+	if (cls == 48)
+		h = xdpfw_hash_step(h, a[1] & XDPFW_BE32(0xffff0000u));
+	else if (cls > 48)
+		h = xdpfw_hash_step(h, a[1]);
+	if (cls == 128) {
+		h = xdpfw_hash_step(h, a[2]);
+		h = xdpfw_hash_step(h, a[3]);
+	}
+	return xdpfw_hash_final(h);
+}
 
 /* Values of every lookup map: the rule's counter slot. */
 typedef __u32 xdpfw_slot_t;

@@ -436,6 +436,43 @@ static int port_bits(const struct filters *f, uint16_t port)
 	return (int)((f->ports[port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) & 0xf);
 }
 
+static int hashed(const uint64_t *bits, uint32_t h, unsigned log)
+{
+	uint32_t idx = h >> (32 - log);
+
+	return (int)((bits[idx >> 6] >> (idx & 63)) & 1);
+}
+
+static int ep_bit(const struct filters *f, const char *v4, uint16_t port,
+		  uint8_t proto)
+{
+	uint32_t a;
+
+	inet_pton(AF_INET, v4, &a);
+	return hashed(f->ep_bitmap,
+		      xdpfw_ep_hash4(xdpfw_port_word(port, proto, 4), a),
+		      XDPFW_EP_BITMAP_LOG);
+}
+
+static int pp_bit(const struct filters *f, const char *v4, uint16_t port,
+		  uint8_t proto)
+{
+	uint32_t a;
+
+	inet_pton(AF_INET, v4, &a);
+	return hashed(f->pp_bitmap,
+		      xdpfw_pp_hash4(xdpfw_port_word(port, proto, 4), a),
+		      XDPFW_PP_BITMAP_LOG);
+}
+
+static int v6_bit(const struct filters *f, const char *v6, uint32_t cls)
+{
+	uint32_t a[4];
+
+	inet_pton(AF_INET6, v6, a);
+	return hashed(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+}
+
 static void test_filters(void)
 {
 	static struct filters f;
@@ -443,6 +480,15 @@ static void test_filters(void)
 
 	filters_clear(&f);
 	CHECK_INT(f.flags, 0);
+	/* The hashes both sides compute must not move: pin two values. */
+	{
+		uint32_t a = htonl(0xc0a80001); /* 192.168.0.1 */
+
+		CHECK(xdpfw_ep_hash4(xdpfw_port_word(53, 17, 4), a) !=
+		      xdpfw_ep_hash4(xdpfw_port_word(53, 6, 4), a));
+		CHECK(xdpfw_pp_hash4(1, a) == xdpfw_pp_hash4(1, a | htonl(0xffffu)));
+		CHECK(xdpfw_pp_hash4(1, a) != xdpfw_pp_hash4(1, a ^ htonl(0x10000u)));
+	}
 	r = R("198.51.100.7", -1, 0, 0);
 	filters_add(&f, &r);
 	CHECK_INT(f.flags, XDPFW_F_V4_EXACT);
@@ -465,8 +511,42 @@ static void test_filters(void)
 	r = R("192.0.2.1", -1, 53, 0);
 	filters_add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V4_PORT_EXACT);
-	CHECK_INT(port_bits(&f, 53), XDPFW_PORT_V4_TCP | XDPFW_PORT_V4_UDP);
+	/* An endpoint sets its hashed bit, one per protocol; no port bit. */
+	CHECK_INT(port_bits(&f, 53), 0);
+	CHECK(ep_bit(&f, "192.0.2.1", 53, IPPROTO_TCP));
+	CHECK(ep_bit(&f, "192.0.2.1", 53, IPPROTO_UDP));
+	CHECK(!ep_bit(&f, "192.0.2.1", 54, IPPROTO_UDP));
+	CHECK(!ep_bit(&f, "192.0.2.2", 53, IPPROTO_UDP));
 	CHECK(!bit(&f, "192.0.2.1")); /* port entries are not in the bitmap */
+
+	/* prefix:port at /16 or longer: hashed by the address cut at /16. */
+	r = R("198.51.0.0", 20, 443, IPPROTO_TCP);
+	filters_add(&f, &r);
+	CHECK(f.flags & XDPFW_F_V4_PORT_PREFIX);
+	CHECK(pp_bit(&f, "198.51.7.9", 443, IPPROTO_TCP));
+	CHECK(pp_bit(&f, "198.51.200.9", 443, IPPROTO_TCP)); /* same /16 */
+	CHECK(!pp_bit(&f, "198.51.7.9", 443, IPPROTO_UDP));
+	CHECK(!pp_bit(&f, "198.52.7.9", 443, IPPROTO_TCP));
+	CHECK_INT(port_bits(&f, 443), 0);
+	/* Shorter than /16: the port bit (any address). */
+	r = R("10.0.0.0", 8, 11211, IPPROTO_UDP);
+	filters_add(&f, &r);
+	CHECK_INT(port_bits(&f, 11211), XDPFW_PORT_V4_UDP);
+
+	/* IPv6 address entries: the class at or below the length. */
+	r = R("2001:db8::1", -1, 0, 0);
+	filters_add(&f, &r);
+	CHECK(v6_bit(&f, "2001:db8::1", 128));
+	CHECK(!v6_bit(&f, "2001:db8::2", 128));
+	r = R("2001:db8:aa::", 52, 0, 0);
+	filters_add(&f, &r);
+	CHECK(v6_bit(&f, "2001:db8:aa::", 48));
+	CHECK(v6_bit(&f, "2001:db8:aa:0:1::", 48)); /* same /48 */
+	CHECK(!v6_bit(&f, "2001:db8:ab::", 48));
+	CHECK(!(f.flags & XDPFW_F_V6_PREFIX_WILD));
+	r = R("2000::", 3, 0, 0);
+	filters_add(&f, &r);
+	CHECK(f.flags & XDPFW_F_V6_PREFIX_WILD);
 
 	r = R("::", 0, 123, IPPROTO_UDP);
 	filters_add(&f, &r);
