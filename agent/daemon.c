@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -108,6 +109,9 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 		      err ? "failed" : res.applied ? "applied" : "rejected");
 	/* A ConfigMap-style swap moves the real directory: follow it. */
 	watch_refresh(&d->watch);
+	/* A reload of a large file used tens of MB for a moment: give them
+	 * back, the daemon idles between reloads. */
+	malloc_trim(0);
 }
 
 /* A truncating writer (">", some editors) leaves an empty file for a
@@ -212,6 +216,9 @@ static void stats_sinks(struct daemon *d, struct stats_snapshot *cur,
 			log_warn("stats: cannot write %s: %s",
 				 d->cfg->prometheus_textfile, strerror(-err));
 	}
+	/* The next delta only needs the rules that have counted something:
+	 * keep those (a million idle rules would hold ~48 MB). */
+	stats_keep_counted(cur);
 	stats_free(&d->stats_prev);
 	d->stats_prev = *cur;
 	d->stats_prev_ms = now;
@@ -386,6 +393,7 @@ static int start(struct daemon *d)
 	/* Rules first, then the program: it never runs on stale maps. */
 	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
 	record_reload(d, &res, err);
+	malloc_trim(0);
 	if (err)
 		return EXIT_RUNTIME;
 	if (migrate && !res.applied) {
@@ -453,6 +461,10 @@ int daemon_run(struct xdpfw_config *cfg)
 
 	log_bridge_libbpf();
 	signal(SIGPIPE, SIG_IGN);
+	/* Large, short-lived buffers (file, rule arrays, plans) straight from
+	 * mmap, so that freeing them returns the memory: glibc would otherwise
+	 * raise this threshold and keep them in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	ev_set_syserr_cb(on_syserr);
 	kmaps_init(&d.km);
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);

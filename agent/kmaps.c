@@ -367,6 +367,17 @@ int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
 	return err;
 }
 
+/* Did a migration ever carry counts over into the bases?  (Its totals
+ * always moved too.)  If not, the bases are all zero and stay untouched:
+ * reading them would map megabytes into the daemon for nothing. */
+static int have_bases(const struct kmaps *km)
+{
+	for (int t = 0; t < XDPFW_TOTAL_MAX; t++)
+		if (km->tbase[t].packets || km->tbase[t].bytes)
+			return 1;
+	return 0;
+}
+
 /* Slots in use among [first, first + n). */
 static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
 {
@@ -383,7 +394,7 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 	size_t nc = (size_t)km->ncpus;
 	struct xdpfw_counter *buf;
 	uint32_t *keys = NULL;
-	int err = 0;
+	int err = 0, bases = have_bases(km);
 
 	if (first > km->capacity || n > km->capacity - first)
 		return -EINVAL;
@@ -410,8 +421,10 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 					goto out;
 				}
 				sum_cpus(buf, nc, &slots[s]);
-				slots[s].packets += km->rbase[s].packets;
-				slots[s].bytes += km->rbase[s].bytes;
+				if (bases) {
+					slots[s].packets += km->rbase[s].packets;
+					slots[s].bytes += km->rbase[s].bytes;
+				}
 			}
 			base += count;
 			continue;
@@ -439,8 +452,10 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			if (k < first || k >= first + n)
 				continue;
 			sum_cpus(buf + i * nc, nc, &slots[k]);
-			slots[k].packets += km->rbase[k].packets;
-			slots[k].bytes += km->rbase[k].bytes;
+			if (bases) {
+				slots[k].packets += km->rbase[k].packets;
+				slots[k].bytes += km->rbase[k].bytes;
+			}
 		}
 		if (!count)
 			break;
@@ -665,7 +680,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	struct kop_list up = p->upserts, del = p->deletes;
 	uint32_t *added_slots = NULL;
 	uint32_t old_flags = kmaps_flags(km);
-	int err;
+	int err, bases = have_bases(km);
 
 	memset(st, 0, sizeof(*st));
 	if (!km->writable)
@@ -688,7 +703,8 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_added; i++) {
 		added_slots[i] = p->slots[p->added[i]];
-		memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
+		if (bases)
+			memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
 	}
 	err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
 	if (err)

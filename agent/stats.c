@@ -100,6 +100,20 @@ int stats_collect(struct kmaps *km, struct stats_snapshot *out)
 	return stats_collect_end(&c, km, out);
 }
 
+void stats_keep_counted(struct stats_snapshot *s)
+{
+	size_t n = 0;
+	struct stat_row *rows;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rows[i].c.packets || s->rows[i].c.bytes)
+			s->rows[n++] = s->rows[i];
+	s->n = n;
+	rows = realloc(s->rows, (n ? n : 1) * sizeof(*rows));
+	if (rows)
+		s->rows = rows;
+}
+
 void stats_free(struct stats_snapshot *s)
 {
 	if (!s)

@@ -46,6 +46,11 @@ int stats_collect_end(struct stats_collector *c, struct kmaps *km,
 void stats_collect_abort(struct stats_collector *c); /* NULL-safe */
 void stats_free(struct stats_snapshot *s); /* NULL-safe */
 
+/* Drop the rows that never counted anything (slot order is kept), e.g. to
+ * keep a snapshot as the base of the next delta: a missing row counts as
+ * zero there. */
+void stats_keep_counted(struct stats_snapshot *s);
+
 /* Most packets first; equal counts keep slot order. */
 void stats_sort(struct stats_snapshot *s);
 

@@ -86,6 +86,30 @@ static void test_delta(void)
 	CHECK_INT(d.n, 2);
 	stats_delta_free(&d);
 
+	/* A compacted base (idle rules dropped) gives the same deltas. */
+	{
+		struct stats_snapshot base;
+		struct stats_delta d2;
+
+		snap_init(&base, 3);
+		memcpy(base.rows, a.rows, 3 * sizeof(*a.rows));
+		base.rows[2].c = (struct xdpfw_counter){ 0, 0 };
+		base.totals[XDPFW_T_DROPPED] = a.totals[XDPFW_T_DROPPED];
+		stats_keep_counted(&base);
+		CHECK_INT(base.n, 2);
+		CHECK_INT(base.rows[1].slot, 1);
+		b.rows[2].c = (struct xdpfw_counter){ 2, 200 };
+		CHECK_INT(stats_delta_compute(&base, &b, 1.0, &d2), 0);
+		/* slot 2 was idle (absent from the base): all its counts new */
+		CHECK_INT(d2.n, 3);
+		for (size_t i = 0; i < d2.n; i++)
+			if (d2.rows[i].slot == 2)
+				CHECK_INT(d2.rows[i].packets, 2);
+		stats_delta_free(&d2);
+		stats_free(&base);
+		b.rows[2].c = (struct xdpfw_counter){ 7, 700 };
+	}
+
 	/* First collection: everything is new. */
 	CHECK_INT(stats_delta_compute(NULL, &a, 1.0, &d), 0);
 	CHECK_INT(d.n, 3);
