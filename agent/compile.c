@@ -167,10 +167,8 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 		cls = 48;
 	else if (r->prefixlen >= 32)
 		cls = 32;
-	else {
-		f->flags |= XDPFW_F_V6_PREFIX_WILD;
-		return;
-	}
+	else
+		return; /* XDPFW_F_V6_PREFIX_WILD (rule_flags) */
 	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
 }
 
@@ -197,27 +195,36 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	}
 }
 
+uint32_t rule_flags(const struct xdpfw_rule *r)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+
+	if (!r->port) {
+		if (is_host(r))
+			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
+		if (!v4 && r->prefixlen < 32)
+			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
+		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
+	}
+	if (is_host(r))
+		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+}
+
 void filters_add(struct filters *f, const struct xdpfw_rule *r)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
 	uint32_t a[4];
 
+	f->flags |= rule_flags(r);
 	memcpy(a, r->addr, sizeof(a));
 	if (!r->port) {
 		if (v4)
 			mark_v4_range(f, r->addr, r->prefixlen);
 		else
 			mark_v6_addr(f, r, a);
-		if (is_host(r))
-			f->flags |= v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
-		else
-			f->flags |= v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
 		return;
 	}
-	if (is_host(r))
-		f->flags |= v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
-	else
-		f->flags |= v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
 	if (r->proto != IPPROTO_UDP)
 		mark_port_key(f, r, a, IPPROTO_TCP);
 	if (r->proto != IPPROTO_TCP)

@@ -67,9 +67,16 @@ enum fmap {
 
 extern const uint32_t fmap_words[FMAP_N];
 
-/* Filters computed from a whole rule set (about 7.3 MB: allocate it). */
+/*
+ * Filters computed from a rule set (about 7.3 MB: allocate it).  Built from
+ * the whole set they replace the kernel's bitmaps; with widen_only they hold
+ * only the bits of added rules, to be OR-ed in: a stale bit of a removed
+ * rule costs a needless lookup, never a wrong verdict, and the next full
+ * build clears it.  flags are always those of the whole set.
+ */
 struct filters {
 	uint32_t flags; /* XDPFW_F_* */
+	int widen_only;
 	uint64_t ports[XDPFW_PORTS_WORDS];
 	uint64_t v4_bitmap[XDPFW_V4_BITMAP_WORDS];
 	uint64_t ep_bitmap[XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG)];
@@ -82,6 +89,9 @@ uint64_t *filters_words(struct filters *f, enum fmap m);
 
 void filters_clear(struct filters *f);
 void filters_add(struct filters *f, const struct xdpfw_rule *r);
+
+/* The XDPFW_F_* kinds a rule makes present. */
+uint32_t rule_flags(const struct xdpfw_rule *r);
 
 int kkey_cmp(const struct kkey *a, const struct kkey *b);
 

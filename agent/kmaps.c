@@ -208,6 +208,16 @@ static int batch_refused(int e)
 	return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP;
 }
 
+/* Batch map operations came with Linux 5.6 (arrays, hashes); say once which
+ * path this kernel takes. */
+static void no_batch(struct kmaps *km)
+{
+	if (!km->no_batch)
+		log_info("this kernel refuses batch map operations (%s); reading "
+			 "and writing one entry at a time", strerror(errno));
+	km->no_batch = 1;
+}
+
 
 static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
 			   uint32_t slot)
@@ -315,9 +325,8 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 
 			err = dump_batch(km, m, out, n, &cap);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
-				log_debug("batch lookup refused (%s), iterating",
-					  strerror(-err));
-				km->no_batch = 1;
+				errno = -err;
+				no_batch(km);
 				*n = before;
 				err = dump_iter(km, m, out, n, &cap);
 			}
@@ -440,7 +449,7 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 					err = -errno;
 					goto out;
 				}
-				km->no_batch = 1;
+				no_batch(km);
 				continue; /* this chunk again, one by one */
 			}
 			if (count > want)
@@ -535,7 +544,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 			*count += cnt;
 			if (r) {
 				if (batch_refused(errno))
-					km->no_batch = 1;
+					no_batch(km);
 				break;
 			}
 		}
@@ -602,7 +611,7 @@ static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
 		if (bpf_map_update_batch(km->fd[XMAP_RSTATS], slots + i, zero,
 					 &cnt, NULL)) {
 			if (batch_refused(errno))
-				km->no_batch = 1;
+				no_batch(km);
 			else
 				err = -errno;
 		}
@@ -732,7 +741,8 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	err = write_cfg(km, f->flags, &st->filter_writes);
 	if (err)
 		goto out;
-	write_filters(km, f, 0, &st->filter_writes);
+	if (!f->widen_only)
+		write_filters(km, f, 0, &st->filter_writes);
 	if (!p->delete_first)
 		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:

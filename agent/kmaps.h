@@ -47,6 +47,7 @@ struct kmaps {
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
+	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
 };
 
 /* Counts of what an apply wrote to the kernel. */

@@ -117,8 +117,22 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 		goto out;
 	t[2] = now_ms();
 	filters_clear(f);
-	for (size_t i = 0; i < n; i++)
-		filters_add(f, &rules[i]);
+	/* Rebuilding the filters walks every rule with random writes into
+	 * megabytes of bitmaps: do it at start-up, on SIGHUP and once the
+	 * bits left by removed rules reach 1/8 of the set; otherwise only OR
+	 * in the added rules. */
+	km->stale_filter_rules += p.n_removed;
+	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
+		for (size_t i = 0; i < n; i++)
+			filters_add(f, &rules[i]);
+		km->stale_filter_rules = 0;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			f->flags |= rule_flags(&rules[i]);
+		for (size_t i = 0; i < p.n_added; i++)
+			filters_add(f, &rules[p.added[i]]);
+		f->widen_only = 1;
+	}
 	t[3] = now_ms();
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
