@@ -43,7 +43,8 @@ int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
 		       enum sync_mode mode, struct sync_result *res);
 
-/* The same for distinct rules not from a file; ix indexes them. */
+/* The same for distinct rules not from a file; ix indexes them (NULL:
+ * sync_apply indexes them itself). */
 int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	       const struct ruleidx *ix, enum sync_mode mode,
 	       struct sync_result *res);

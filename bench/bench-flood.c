@@ -92,17 +92,10 @@ static int apply_rules(struct kmaps *km, const struct xdpfw_rule *rules,
 		       size_t n, struct apply_stats *st)
 {
 	struct sync_result res;
-	struct ruleidx ix = { 0 };
-	int err = ruleidx_init(&ix, n);
+	int err = sync_apply(km, rules, n, NULL, SYNC_INCREMENTAL, &res);
 
-	for (size_t i = 0; !err && i < n; i++)
-		if (ruleidx_failed(ruleidx_add(&ix, rules, (uint32_t)i)))
-			err = -ENOMEM;
-	if (!err)
-		err = sync_apply(km, rules, n, &ix, SYNC_INCREMENTAL, &res);
 	if (!err && st)
 		*st = res.writes;
-	ruleidx_free(&ix);
 	return err;
 }
 
