@@ -365,6 +365,16 @@ static int start(struct daemon *d)
 	size_t attached = 0;
 	int err, migrate = 0;
 
+	/* Nothing to protect: fail before creating any state. */
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++)
+		attached += if_nametoindex(d->cfg->interfaces[i]) != 0;
+	if (!attached) {
+		log_error("none of the configured interfaces exists (%s%s); check "
+			  "[agent] interfaces in %s", d->cfg->interfaces[0],
+			  d->cfg->n_interfaces > 1 ? ", ..." : "", d->cfg->path);
+		return EXIT_RUNTIME;
+	}
+	attached = 0;
 	err = loader_prepare_pin_dir(d->cfg->pin_dir);
 	if (err)
 		return EXIT_RUNTIME;
