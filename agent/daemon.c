@@ -1,69 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "daemon.h"
 
+/* The event loop: reloads, signals, the stats pipeline (startup.c brings
+ * the daemon up). */
+
 #include <errno.h>
 #include <ev.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <net/if.h>
 #include <unistd.h>
 
-#include "build_config.h"
 #include "cli.h"
-#include "ifmon.h"
-#include "kmaps.h"
-#include "loader.h"
+#include "daemon_int.h"
 #include "log.h"
 #include "notify.h"
-#include "statpipe.h"
-#include "stats.h"
-#include "sync.h"
-#include "watch.h"
 #include "skel.h"
 
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
-
-/* How long an empty file that appeared by truncation is given to fill up
- * before it is applied as "no rules". */
-#define EMPTY_GRACE_MS 1000
-
-struct daemon {
-	struct xdpfw_config *cfg;
-	struct xdpfw_bpf *skel;
-	struct kmaps km;
-	struct watch watch;
-	struct ev_loop *loop;
-	ev_io watch_io;
-	ev_io ifmon_io;
-	int ifmon_fd;
-	int attached[CONFIG_MAX_INTERFACES];
-	ev_timer debounce;
-	ev_signal sig_term, sig_int, sig_hup;
-	ev_timer stats_timer;
-	ev_idle stats_idle;        /* runs a collection a piece at a time */
-	struct stats_collector collector;
-	int collecting;
-	double collect_start_ms;
-	struct stats_snapshot stats_prev;
-	double stats_prev_ms;
-	int have_stats_prev;
-	struct daemon_metrics metrics;
-	int lock_fd;
-	char pidfile[4096];
-	double empty_since; /* when a pending reload first saw an empty file */
-	int exit_code;
-};
-
-static double mono_ms(void)
+double daemon_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -81,7 +39,7 @@ static void notify_reloading(void)
 			      (unsigned long long)ts.tv_nsec / 1000);
 }
 
-static void record_reload(struct daemon *d, const struct sync_result *res,
+void daemon_record_reload(struct daemon *d, const struct sync_result *res,
 			  int err)
 {
 	struct timespec now;
@@ -103,7 +61,7 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 
 	notify_reloading();
 	err = sync_rules(&d->km, d->cfg, trigger, mode, &res);
-	record_reload(d, &res, err);
+	daemon_record_reload(d, &res, err);
 	notify_printf("READY=1\nSTATUS=%zu rules in force; last reload (%s) %s",
 		      res.in_force, trigger,
 		      err ? "failed" : res.applied ? "applied" : "rejected");
@@ -126,8 +84,8 @@ static int empty_file_pending(struct daemon *d)
 		return 0;
 	}
 	if (!d->empty_since)
-		d->empty_since = mono_ms();
-	if (mono_ms() - d->empty_since >= EMPTY_GRACE_MS) {
+		d->empty_since = daemon_mono_ms();
+	if (daemon_mono_ms() - d->empty_since >= EMPTY_GRACE_MS) {
 		d->empty_since = 0;
 		return 0;
 	}
@@ -243,8 +201,8 @@ static void on_stats_step(struct ev_loop *loop, ev_idle *w, int revents)
 		return;
 	}
 	log_debug("stats: collected %zu rules in %.1f ms", cur.n,
-		  mono_ms() - d->collect_start_ms);
-	stats_sinks(d, &cur, mono_ms());
+		  daemon_mono_ms() - d->collect_start_ms);
+	stats_sinks(d, &cur, daemon_mono_ms());
 }
 
 static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
@@ -263,205 +221,14 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 		return;
 	}
 	d->collecting = 1;
-	d->collect_start_ms = mono_ms();
+	d->collect_start_ms = daemon_mono_ms();
 	ev_idle_start(loop, &d->stats_idle);
-}
-
-static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
-		    int ifindex)
-{
-	struct daemon *d = ctx;
-
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-		if (strcmp(d->cfg->interfaces[i], ifname))
-			continue;
-		if (ev == IFMON_DEL && d->attached[i]) {
-			d->attached[i] = 0;
-			log_warn("%s: interface disappeared (ifindex %d); it is "
-				 "attached again when it returns", ifname, ifindex);
-		} else if (ev == IFMON_NEW && !d->attached[i]) {
-			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-						d->cfg->xdp_mode);
-
-			if (!err)
-				d->attached[i] = 1;
-			else if (err != -ENODEV)
-				log_error("%s: cannot attach: %s", ifname,
-					  strerror(-err));
-		}
-	}
-}
-
-static void on_ifmon(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct daemon *d = container_of(w, struct daemon, ifmon_io);
-	int err = ifmon_read(d->ifmon_fd, on_link, d);
-
-	(void)loop;
-	(void)revents;
-	if (err == -ENOBUFS) {
-		/* Events were lost: look at every configured interface. */
-		for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-			int idx = (int)if_nametoindex(d->cfg->interfaces[i]);
-
-			on_link(d, idx ? IFMON_NEW : IFMON_DEL,
-				d->cfg->interfaces[i], idx);
-		}
-	} else if (err) {
-		log_error("reading link notifications failed: %s", strerror(-err));
-	}
 }
 
 static void on_syserr(const char *msg)
 {
 	log_error("event loop: %s: %s", msg, strerror(errno));
 	abort();
-}
-
-static int lock_pin_dir(struct daemon *d)
-{
-	d->lock_fd = open(d->cfg->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->lock_fd < 0)
-		return -errno;
-	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
-		int err = -errno;
-
-		if (err == -EWOULDBLOCK)
-			log_error("another xdpfw daemon already runs on %s; stop it "
-				  "first or give this one another pin_dir",
-				  d->cfg->pin_dir);
-		return err == -EWOULDBLOCK ? -EBUSY : err;
-	}
-	return 0;
-}
-
-static void write_pidfile(struct daemon *d)
-{
-	char dir[4096], *slash;
-	FILE *f;
-
-	if (cli_pidfile_path(d->pidfile, sizeof(d->pidfile), d->cfg->pin_dir))
-		return;
-	strcpy(dir, d->pidfile);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	f = fopen(d->pidfile, "w");
-	if (!f) {
-		log_warn("cannot write %s: %s (`xdpfw reload` will not find the "
-			 "daemon)", d->pidfile, strerror(errno));
-		d->pidfile[0] = '\0';
-		return;
-	}
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
-}
-
-static int start(struct daemon *d)
-{
-	struct sync_result res;
-	size_t attached = 0;
-	int err, migrate = 0;
-
-	/* Nothing to protect: fail before creating any state. */
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++)
-		attached += if_nametoindex(d->cfg->interfaces[i]) != 0;
-	if (!attached) {
-		log_error("none of the configured interfaces exists (%s%s); check "
-			  "[agent] interfaces in %s", d->cfg->interfaces[0],
-			  d->cfg->n_interfaces > 1 ? ", ..." : "", d->cfg->path);
-		return EXIT_RUNTIME;
-	}
-	attached = 0;
-	err = loader_prepare_pin_dir(d->cfg->pin_dir);
-	if (err)
-		return EXIT_RUNTIME;
-	err = lock_pin_dir(d);
-	if (err) {
-		if (err != -EBUSY)
-			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
-	if (err == -EEXIST) {
-		/* max_rules or the layout changed: build new maps beside the
-		 * pinned ones, fill them, swap the program, then re-pin. */
-		log_info("migrating the pinned maps under %s to max_rules=%u",
-			 d->cfg->pin_dir, d->cfg->max_rules);
-		migrate = 1;
-		err = loader_load(&d->skel, NULL, d->cfg->max_rules);
-	}
-	if (err)
-		return EXIT_RUNTIME;
-	err = kmaps_from_skel(&d->km, d->skel);
-	if (err) {
-		log_error("cannot map the rule table: %s", strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	/* Rules first, then the program: it never runs on stale maps. */
-	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
-	record_reload(d, &res, err);
-	malloc_trim(0);
-	if (err)
-		return EXIT_RUNTIME;
-	if (migrate && !res.applied) {
-		log_error("cannot migrate: the rules file was not applied, so the "
-			  "new maps would be empty; fix it and restart (the old "
-			  "program keeps enforcing)");
-		return EXIT_INVALID;
-	}
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-		const char *ifname = d->cfg->interfaces[i];
-
-		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-				    d->cfg->xdp_mode);
-		if (err == -ENODEV) {
-			log_error("%s: interface not found; it is attached as soon "
-				  "as it appears", ifname);
-			continue;
-		}
-		if (err)
-			return EXIT_RUNTIME;
-		d->attached[i] = 1;
-		attached++;
-	}
-	if (!attached) {
-		log_error("none of the configured interfaces exists; check "
-			  "[agent] interfaces in %s", d->cfg->path);
-		return EXIT_RUNTIME;
-	}
-	if (migrate) {
-		struct kmaps old;
-		size_t carried = 0;
-
-		/* The links run the new program now, so the old maps (still
-		 * pinned) count no more: carry their counts over, once. */
-		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
-			err = kmaps_carry_counters(&d->km, &old, &carried);
-			if (err)
-				log_warn("counters not carried over: %s",
-					 strerror(-err));
-			kmaps_close(&old);
-		}
-		log_info("migration: carried the counters of %zu rules over",
-			 carried);
-		err = loader_repin_maps(d->skel, d->cfg->pin_dir);
-		if (err)
-			return EXIT_RUNTIME;
-		log_info("migration done: old maps released");
-	}
-	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
-	if (err)
-		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,
-			 strerror(-err));
-	log_info("xdpfw %s running: %zu interface%s, %zu rules in force, "
-		 "pin_dir %s, watching %s",
-		 XDPFW_VERSION_STRING, attached, attached == 1 ? "" : "s",
-		 res.in_force, d->cfg->pin_dir, d->cfg->rules_path);
-	notify_printf("READY=1\nSTATUS=%zu rules in force", res.in_force);
-	return EXIT_OK;
 }
 
 int daemon_run(struct xdpfw_config *cfg)
@@ -490,13 +257,12 @@ int daemon_run(struct xdpfw_config *cfg)
 	d.ifmon_fd = ifmon_open();
 	if (d.ifmon_fd < 0)
 		log_warn("cannot follow interface changes: %s", strerror(-d.ifmon_fd));
-	rc = start(&d);
+	rc = daemon_start(&d);
 	if (rc)
 		goto out;
-	write_pidfile(&d);
 
 	if (d.ifmon_fd >= 0) {
-		ev_io_init(&d.ifmon_io, on_ifmon, d.ifmon_fd, EV_READ);
+		ev_io_init(&d.ifmon_io, daemon_on_ifmon, d.ifmon_fd, EV_READ);
 		ev_io_start(d.loop, &d.ifmon_io);
 	}
 	ev_io_init(&d.watch_io, on_watch, d.watch.fd, EV_READ);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's state, shared by its two halves: daemon.c (the event loop,
+ * reloads, signals, the stats pipeline) and startup.c (taking the pin_dir,
+ * loading or migrating, the first sync, attaching, interface events).
+ */
+#ifndef XDPFW_DAEMON_INT_H
+#define XDPFW_DAEMON_INT_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "ifmon.h"
+#include "kmaps.h"
+#include "statpipe.h"
+#include "stats.h"
+#include "sync.h"
+#include "watch.h"
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* How long an empty file that appeared by truncation is given to fill up
+ * before it is applied as "no rules". */
+#define EMPTY_GRACE_MS 1000
+
+struct daemon {
+	struct xdpfw_config *cfg;
+	struct xdpfw_bpf *skel;
+	struct kmaps km;
+	struct watch watch;
+	struct ev_loop *loop;
+	ev_io watch_io;
+	ev_io ifmon_io;
+	int ifmon_fd;
+	int attached[CONFIG_MAX_INTERFACES];
+	ev_timer debounce;
+	ev_signal sig_term, sig_int, sig_hup;
+	ev_timer stats_timer;
+	ev_idle stats_idle;        /* runs a collection a piece at a time */
+	struct stats_collector collector;
+	int collecting;
+	double collect_start_ms;
+	struct stats_snapshot stats_prev;
+	double stats_prev_ms;
+	int have_stats_prev;
+	struct daemon_metrics metrics;
+	int lock_fd;
+	char pidfile[4096];
+	double empty_since; /* when a pending reload first saw an empty file */
+};
+
+double daemon_mono_ms(void);
+void daemon_record_reload(struct daemon *d, const struct sync_result *res,
+			  int err);
+
+/* startup.c */
+int daemon_start(struct daemon *d); /* an exit code of cli.h */
+void daemon_on_ifmon(struct ev_loop *loop, ev_io *w, int revents);
+
+#endif

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Bringing the daemon up: take the pin_dir, load the program (adopting the
+ * pinned maps, or migrating them), the first full sync, attach to the
+ * interfaces (and follow them coming and going), pin, write the PID.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "cli.h"
+#include "daemon_int.h"
+#include "loader.h"
+#include "log.h"
+#include "notify.h"
+#include "skel.h"
+
+static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
+		    int ifindex)
+{
+	struct daemon *d = ctx;
+
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+		if (strcmp(d->cfg->interfaces[i], ifname))
+			continue;
+		if (ev == IFMON_DEL && d->attached[i]) {
+			d->attached[i] = 0;
+			log_warn("%s: interface disappeared (ifindex %d); it is "
+				 "attached again when it returns", ifname, ifindex);
+		} else if (ev == IFMON_NEW && !d->attached[i]) {
+			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
+						d->cfg->xdp_mode);
+
+			if (!err)
+				d->attached[i] = 1;
+			else if (err != -ENODEV)
+				log_error("%s: cannot attach: %s", ifname,
+					  strerror(-err));
+		}
+	}
+}
+
+void daemon_on_ifmon(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, ifmon_io);
+	int err = ifmon_read(d->ifmon_fd, on_link, d);
+
+	(void)loop;
+	(void)revents;
+	if (err == -ENOBUFS) {
+		/* Events were lost: look at every configured interface. */
+		for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+			int idx = (int)if_nametoindex(d->cfg->interfaces[i]);
+
+			on_link(d, idx ? IFMON_NEW : IFMON_DEL,
+				d->cfg->interfaces[i], idx);
+		}
+	} else if (err) {
+		log_error("reading link notifications failed: %s", strerror(-err));
+	}
+}
+
+static int lock_pin_dir(struct daemon *d)
+{
+	d->lock_fd = open(d->cfg->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0)
+		return -errno;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (err == -EWOULDBLOCK)
+			log_error("another xdpfw daemon already runs on %s; stop it "
+				  "first or give this one another pin_dir",
+				  d->cfg->pin_dir);
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return 0;
+}
+
+static void write_pidfile(struct daemon *d)
+{
+	char dir[4096], *slash;
+	FILE *f;
+
+	if (cli_pidfile_path(d->pidfile, sizeof(d->pidfile), d->cfg->pin_dir))
+		return;
+	strcpy(dir, d->pidfile);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	f = fopen(d->pidfile, "w");
+	if (!f) {
+		log_warn("cannot write %s: %s (`xdpfw reload` will not find the "
+			 "daemon)", d->pidfile, strerror(errno));
+		d->pidfile[0] = '\0';
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+int daemon_start(struct daemon *d)
+{
+	struct sync_result res;
+	size_t attached = 0;
+	int err, migrate = 0;
+
+	/* Nothing to protect: fail before creating any state. */
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++)
+		attached += if_nametoindex(d->cfg->interfaces[i]) != 0;
+	if (!attached) {
+		log_error("none of the configured interfaces exists (%s%s); check "
+			  "[agent] interfaces in %s", d->cfg->interfaces[0],
+			  d->cfg->n_interfaces > 1 ? ", ..." : "", d->cfg->path);
+		return EXIT_RUNTIME;
+	}
+	attached = 0;
+	err = loader_prepare_pin_dir(d->cfg->pin_dir);
+	if (err)
+		return EXIT_RUNTIME;
+	err = lock_pin_dir(d);
+	if (err) {
+		if (err != -EBUSY)
+			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
+	if (err == -EEXIST) {
+		/* max_rules or the layout changed: build new maps beside the
+		 * pinned ones, fill them, swap the program, then re-pin. */
+		log_info("migrating the pinned maps under %s to max_rules=%u",
+			 d->cfg->pin_dir, d->cfg->max_rules);
+		migrate = 1;
+		err = loader_load(&d->skel, NULL, d->cfg->max_rules);
+	}
+	if (err)
+		return EXIT_RUNTIME;
+	err = kmaps_from_skel(&d->km, d->skel);
+	if (err) {
+		log_error("cannot map the rule table: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	/* Rules first, then the program: it never runs on stale maps. */
+	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
+	daemon_record_reload(d, &res, err);
+	malloc_trim(0);
+	if (err)
+		return EXIT_RUNTIME;
+	if (migrate && !res.applied) {
+		log_error("cannot migrate: the rules file was not applied, so the "
+			  "new maps would be empty; fix it and restart (the old "
+			  "program keeps enforcing)");
+		return EXIT_INVALID;
+	}
+	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
+		const char *ifname = d->cfg->interfaces[i];
+
+		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
+				    d->cfg->xdp_mode);
+		if (err == -ENODEV) {
+			log_error("%s: interface not found; it is attached as soon "
+				  "as it appears", ifname);
+			continue;
+		}
+		if (err)
+			return EXIT_RUNTIME;
+		d->attached[i] = 1;
+		attached++;
+	}
+	if (!attached) {
+		log_error("none of the configured interfaces exists; check "
+			  "[agent] interfaces in %s", d->cfg->path);
+		return EXIT_RUNTIME;
+	}
+	if (migrate) {
+		struct kmaps old;
+		size_t carried = 0;
+
+		/* The links run the new program now, so the old maps (still
+		 * pinned) count no more: carry their counts over, once. */
+		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
+			err = kmaps_carry_counters(&d->km, &old, &carried);
+			if (err)
+				log_warn("counters not carried over: %s",
+					 strerror(-err));
+			kmaps_close(&old);
+		}
+		log_info("migration: carried the counters of %zu rules over",
+			 carried);
+		err = loader_repin_maps(d->skel, d->cfg->pin_dir);
+		if (err)
+			return EXIT_RUNTIME;
+		log_info("migration done: old maps released");
+	}
+	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
+	if (err)
+		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,
+			 strerror(-err));
+	log_info("xdpfw %s running: %zu interface%s, %zu rules in force, "
+		 "pin_dir %s, watching %s",
+		 XDPFW_VERSION_STRING, attached, attached == 1 ? "" : "s",
+		 res.in_force, d->cfg->pin_dir, d->cfg->rules_path);
+	write_pidfile(d); /* before READY=1: `xdpfw reload` works from then on */
+	notify_printf("READY=1\nSTATUS=%zu rules in force", res.in_force);
+	return EXIT_OK;
+}
