@@ -689,8 +689,9 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	struct kop_list up = p->upserts, del = p->deletes;
 	uint32_t *added_slots = NULL;
 	uint32_t old_flags = kmaps_flags(km);
-	int err, bases = have_bases(km);
+	int err, bases = have_bases(km), fresh = km->counters_fresh;
 
+	km->counters_fresh = 0; /* whatever happens below, only once */
 	memset(st, 0, sizeof(*st));
 	if (!km->writable)
 		return -EPERM;
@@ -715,7 +716,9 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 		if (bases)
 			memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
 	}
-	err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
+	/* Just-created maps are zero: a first start skips a million writes. */
+	if (!fresh)
+		err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
 	if (err)
 		goto out;
 

@@ -48,6 +48,7 @@ struct kmaps {
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
 	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
+	int counters_fresh;         /* counter maps just created: all zero */
 };
 
 /* Counts of what an apply wrote to the kernel. */

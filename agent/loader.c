@@ -127,6 +127,16 @@ static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 1;
 }
 
+int loader_has_pins(const char *pin_dir)
+{
+	char path[4096];
+
+	if (kmaps_pin_path(path, sizeof(path), pin_dir,
+			   XDPFW_STR(XDPFW_MAP_RSTATS)))
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
 int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 {
 	struct bpf_map *map;

@@ -24,6 +24,9 @@ int loader_prepare_pin_dir(const char *pin_dir);
 int loader_load(struct xdpfw_bpf **out, const char *pin_dir,
 		uint32_t max_rules);
 
+/* Are maps pinned under pin_dir (from an earlier run)? */
+int loader_has_pins(const char *pin_dir);
+
 /* Replace the pins of every map by this skeleton's maps. */
 int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir);
 

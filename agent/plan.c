@@ -102,10 +102,16 @@ static int key_handled_by_specific(const struct diff_view *v,
 }
 
 static int plan_rule_keys(struct plan *p, const struct diff_view *v,
-			  const struct xdpfw_rule *r)
+			  const struct xdpfw_rule *r, uint32_t slot, int added)
 {
 	struct kkey keys[2];
 	int n = rule_kkeys(r, keys), err;
+
+	/* An address entry's key is its own, in either set: no look-ups
+	 * (most of a large rule set, and every one of an initial load). */
+	if (!r->port)
+		return added ? kop_list_push(&p->upserts, &keys[0], slot) :
+			       kop_list_push(&p->deletes, &keys[0], 0);
 
 	for (int i = 0; i < n; i++) {
 		if (key_handled_by_specific(v, r, &keys[i]))
@@ -203,12 +209,14 @@ int plan_build(struct plan *p, const struct kview *old,
 	}
 
 	for (size_t i = 0; i < p->n_added; i++) {
-		err = plan_rule_keys(p, &v, &rules[p->added[i]]);
+		err = plan_rule_keys(p, &v, &rules[p->added[i]],
+				     p->slots[p->added[i]], 1);
 		if (err)
 			return err;
 	}
 	for (size_t i = 0; i < p->n_removed; i++) {
-		err = plan_rule_keys(p, &v, &old->table[p->removed[i]]);
+		err = plan_rule_keys(p, &v, &old->table[p->removed[i]],
+				     p->removed[i], 0);
 		if (err)
 			return err;
 	}

@@ -112,7 +112,7 @@ int daemon_start(struct daemon *d)
 {
 	struct sync_result res;
 	size_t attached = 0;
-	int err, migrate = 0;
+	int err, migrate = 0, counters_fresh;
 
 	/* Nothing to protect: fail before creating any state. */
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++)
@@ -133,6 +133,7 @@ int daemon_start(struct daemon *d)
 			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	counters_fresh = !loader_has_pins(d->cfg->pin_dir);
 	err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
 	if (err == -EEXIST) {
 		/* max_rules or the layout changed: build new maps beside the
@@ -149,6 +150,7 @@ int daemon_start(struct daemon *d)
 		log_error("cannot map the rule table: %s", strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	d->km.counters_fresh = counters_fresh || migrate;
 	/* Rules first, then the program: it never runs on stale maps. */
 	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
 	daemon_record_reload(d, &res, err);

@@ -127,7 +127,9 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		err = kmaps_dump_keys(km, &actual, &n_actual);
 		log_debug("sync: read %zu keys from the kernel in %.1f ms", n_actual,
 			  now_ms() - t[1]);
-		if (!err)
+		/* Empty maps and an empty slot table (a first start): the rule
+		 * diff has every key to write already. */
+		if (!err && (n_actual || p.n_unchanged || p.n_removed))
 			err = plan_full_keys(&p, rules, n, ix, actual,
 					     n_actual);
 	}
