@@ -88,6 +88,14 @@ static int kmaps_finish(struct kmaps *km, int writable)
 	km->ncpus = libbpf_num_possible_cpus();
 	if (km->ncpus < 0)
 		return km->ncpus;
+	/* Layout 2: one counter per (CPU, slot). */
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(km->fd[XMAP_RSTATS], &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.max_entries != km->capacity * (uint32_t)km->ncpus)
+		return -EPROTO;
 	err = map_one(km->fd[XMAP_RULES],
 		      (size_t)km->capacity * sizeof(struct xdpfw_rule), writable,
 		      (void **)&km->table);
@@ -397,77 +405,104 @@ static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
 	return used;
 }
 
+/*
+ * Counters of CPU cpu for slots [first, first + n), added into slots[].
+ * A batch lookup continues *after* its in_batch key (it walks with
+ * get_next_key), so a range starting at key K passes K - 1, or nothing for
+ * key 0; the keys it returns say where each value goes.
+ */
+static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
+			 uint32_t n, struct xdpfw_counter *slots,
+			 struct xdpfw_counter *buf, uint32_t *keys)
+{
+	uint32_t base = (uint32_t)cpu * km->capacity + first;
+	uint32_t lo = (uint32_t)cpu * km->capacity;
+	__u32 count = n, prev = base - 1, outb;
+	struct xdpfw_counter one;
+
+	if (!km->no_batch) {
+		int r = bpf_map_lookup_batch(km->fd[XMAP_RSTATS],
+					     base ? &prev : NULL, &outb, keys, buf,
+					     &count, NULL);
+
+		if ((!r || errno == ENOENT) && count == n) {
+			for (__u32 i = 0; i < count; i++) {
+				if (keys[i] < base || keys[i] >= base + n)
+					continue;
+				slots[keys[i] - lo].packets += buf[i].packets;
+				slots[keys[i] - lo].bytes += buf[i].bytes;
+			}
+			return 0;
+		}
+		if (r && batch_refused(errno))
+			no_batch(km);
+		else if (r && errno != ENOENT)
+			return -errno;
+		/* else a short batch: read the range one by one below */
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = base + i;
+
+		if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS], &k, &one))
+			return -errno;
+		slots[first + i].packets += one.packets;
+		slots[first + i].bytes += one.bytes;
+	}
+	return 0;
+}
+
 int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			     uint32_t first, uint32_t n)
 {
-	size_t nc = (size_t)km->ncpus;
-	struct xdpfw_counter *buf;
+	struct xdpfw_counter *buf = NULL, one;
 	uint32_t *keys = NULL;
 	int err = 0, bases = have_bases(km);
 
 	if (first > km->capacity || n > km->capacity - first)
 		return -EINVAL;
-	buf = calloc(nc * BATCH_CHUNK, sizeof(*buf));
+	buf = calloc(BATCH_CHUNK, sizeof(*buf));
 	keys = calloc(BATCH_CHUNK, sizeof(*keys));
 	if (!buf || !keys) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (uint32_t base = first; base < first + n;) {
-		__u32 count = first + n - base < BATCH_CHUNK ? first + n - base :
-							      BATCH_CHUNK;
+		uint32_t count = first + n - base < BATCH_CHUNK ? first + n - base :
+								 BATCH_CHUNK;
 		uint32_t used = used_in(km, base, count);
 
-		/* Free slots read as zero; a sparse chunk is cheaper one by
-		 * one, a dense one in a batch. */
-		if (used < count / 16 || km->no_batch) {
+		memset(&slots[base], 0, count * sizeof(*slots));
+		if (used < count / 16) {
+			/* Sparse: only the slots in use, one by one. */
 			for (uint32_t s = base; s < base + count; s++) {
-				slots[s] = (struct xdpfw_counter){ 0 };
 				if (!km->table[s].family)
 					continue;
-				if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS], &s, buf)) {
-					err = -errno;
-					goto out;
-				}
-				sum_cpus(buf, nc, &slots[s]);
-				if (bases) {
-					slots[s].packets += km->rbase[s].packets;
-					slots[s].bytes += km->rbase[s].bytes;
-				}
-			}
-			base += count;
-			continue;
-		}
-		{
-			__u32 in = base, outb, want = count;
+				for (int c = 0; c < km->ncpus; c++) {
+					uint32_t k = (uint32_t)c * km->capacity + s;
 
-			if (bpf_map_lookup_batch(km->fd[XMAP_RSTATS],
-						 base ? &in : NULL, &outb, keys, buf,
-						 &count, NULL) &&
-			    errno != ENOENT) {
-				if (!batch_refused(errno)) {
-					err = -errno;
-					goto out;
+					if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS],
+								&k, &one)) {
+						err = -errno;
+						goto out;
+					}
+					slots[s].packets += one.packets;
+					slots[s].bytes += one.bytes;
 				}
-				no_batch(km);
-				continue; /* this chunk again, one by one */
 			}
-			if (count > want)
-				count = want;
-		}
-		for (__u32 i = 0; i < count; i++) {
-			uint32_t k = keys[i];
-
-			if (k < first || k >= first + n)
-				continue;
-			sum_cpus(buf + i * nc, nc, &slots[k]);
-			if (bases) {
-				slots[k].packets += km->rbase[k].packets;
-				slots[k].bytes += km->rbase[k].bytes;
+		} else {
+			for (int c = 0; c < km->ncpus; c++) {
+				err = add_cpu_range(km, c, base, count, slots, buf,
+						    keys);
+				if (err)
+					goto out;
 			}
 		}
-		if (!count)
-			break;
+		if (bases) {
+			for (uint32_t s = base; s < base + count; s++) {
+				slots[s].packets += km->rbase[s].packets;
+				slots[s].bytes += km->rbase[s].bytes;
+			}
+		}
 		base += count;
 	}
 out:
@@ -594,42 +629,56 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	return 0;
 }
 
-/* Zero the per-CPU counters of slots: batched where the kernel can. */
+/* Zero the counters of slots on every CPU: batched where the kernel can. */
 static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
 			  size_t *count)
 {
-	size_t vs = (size_t)km->ncpus * sizeof(struct xdpfw_counter);
-	size_t chunk = n < BATCH_CHUNK ? n : BATCH_CHUNK, i = 0;
-	void *zero = calloc(chunk ? chunk : 1, vs);
+	struct xdpfw_counter *zero = calloc(BATCH_CHUNK, sizeof(*zero));
+	uint32_t *keys = calloc(BATCH_CHUNK, sizeof(*keys));
+	size_t total = n * (size_t)km->ncpus, done = 0;
 	int err = 0;
 
-	if (!zero)
-		return -ENOMEM;
-	while (i < n && !km->no_batch) {
-		__u32 cnt = n - i < chunk ? (__u32)(n - i) : (__u32)chunk;
-
-		if (bpf_map_update_batch(km->fd[XMAP_RSTATS], slots + i, zero,
-					 &cnt, NULL)) {
-			if (batch_refused(errno))
-				no_batch(km);
-			else
-				err = -errno;
-		}
-		i += cnt;
-		*count += cnt;
-		if (err)
-			goto out;
+	if (!zero || !keys) {
+		err = -ENOMEM;
+		goto out;
 	}
-	for (; i < n; i++) {
-		if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &slots[i], zero,
-					BPF_ANY)) {
-			err = -errno;
-			break;
+	while (done < total) {
+		__u32 cnt = 0, want;
+
+		/* Keys cpu-major: CPU c's counter of slots[i] is c * cap + slot. */
+		for (; done + cnt < total && cnt < BATCH_CHUNK; cnt++) {
+			size_t x = done + cnt;
+
+			keys[cnt] = (uint32_t)(x / n) * km->capacity + slots[x % n];
 		}
-		(*count)++;
+		want = cnt;
+		if (!km->no_batch &&
+		    !bpf_map_update_batch(km->fd[XMAP_RSTATS], keys, zero, &cnt,
+					  NULL)) {
+			done += cnt;
+			*count += cnt;
+			continue;
+		}
+		if (!km->no_batch) {
+			if (!batch_refused(errno)) {
+				err = -errno;
+				goto out;
+			}
+			no_batch(km);
+		}
+		for (cnt = 0; cnt < want; cnt++) {
+			if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &keys[cnt],
+						zero, BPF_ANY)) {
+				err = -errno;
+				goto out;
+			}
+		}
+		done += want;
+		*count += want;
 	}
 out:
 	free(zero);
+	free(keys);
 	return err;
 }
 

@@ -127,6 +127,41 @@ static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 1;
 }
 
+int loader_remove_old_layouts(const char *pin_dir)
+{
+	char cur[64], dir[4096], path[8192];
+	struct dirent *de, *me;
+	int removed = 0;
+	DIR *d, *m;
+
+	snprintf(cur, sizeof(cur), "maps-v%d", XDPFW_LAYOUT_VERSION);
+	d = opendir(pin_dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "maps-v", 6) || !strcmp(de->d_name, cur))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", pin_dir, de->d_name);
+		m = opendir(dir);
+		if (!m)
+			continue;
+		while ((me = readdir(m))) {
+			if (me->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, me->d_name);
+			unlink(path);
+		}
+		closedir(m);
+		if (!rmdir(dir)) {
+			log_info("removed the maps of an older layout (%s); their "
+				 "counters are gone", dir);
+			removed++;
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
 int loader_has_pins(const char *pin_dir)
 {
 	char path[4096];
@@ -165,7 +200,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	struct xdpfw_bpf *skel;
 	struct bpf_map *map;
 	char path[4096];
-	int err;
+	int err, ncpus;
 
 	*out = NULL;
 	skel = xdpfw_bpf__open();
@@ -184,7 +219,17 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4_PLPM, 2 * max_rules);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6_PLPM, 2 * max_rules);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RULES, max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RSTATS, max_rules);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 1 || (uint64_t)max_rules * (uint64_t)ncpus > (1ULL << 31)) {
+		log_error("max_rules=%u x %d possible CPUs counters is too many; "
+			  "lower [agent] max_rules", max_rules, ncpus);
+		err = -E2BIG;
+		goto fail;
+	}
+	skel->rodata->xdpfw_max_rules = max_rules;
+	skel->rodata->xdpfw_ncpus = (__u32)ncpus;
+	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RSTATS,
+				 max_rules * (uint32_t)ncpus);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RBASE, max_rules);
 
 	if (pin_dir && !pins_compatible(skel, pin_dir)) {

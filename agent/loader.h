@@ -24,6 +24,10 @@ int loader_prepare_pin_dir(const char *pin_dir);
 int loader_load(struct xdpfw_bpf **out, const char *pin_dir,
 		uint32_t max_rules);
 
+/* Once every link runs this build: drop the pins of other layout versions
+ * (<pin_dir>/maps-v<N>).  Returns how many were removed, or -errno. */
+int loader_remove_old_layouts(const char *pin_dir);
+
 /* Are maps pinned under pin_dir (from an earlier run)? */
 int loader_has_pins(const char *pin_dir);
 

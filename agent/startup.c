@@ -203,6 +203,7 @@ int daemon_start(struct daemon *d)
 			return EXIT_RUNTIME;
 		log_info("migration done: old maps released");
 	}
+	loader_remove_old_layouts(d->cfg->pin_dir);
 	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
 	if (err)
 		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,

@@ -102,8 +102,13 @@ struct {
 	__type(value, struct xdpfw_rule);
 } XDPFW_MAP_RULES SEC(".maps");
 
+/* Per-rule counters, one per (CPU, slot): index cpu * max_rules + slot.
+ * The loader sizes the map to ncpus * max_rules and sets these two. */
+const volatile __u32 xdpfw_max_rules = XDPFW_BPF_DEFAULT_ENTRIES;
+const volatile __u32 xdpfw_ncpus = 1;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct xdpfw_counter);
@@ -332,7 +337,11 @@ int xdpfw_xdp(struct xdp_md *ctx)
 	}
 
 	if (slot) {
-		count(&XDPFW_MAP_RSTATS, *slot, bytes);
+		__u32 cpu = bpf_get_smp_processor_id();
+
+		if (cpu < xdpfw_ncpus && *slot < xdpfw_max_rules)
+			count(&XDPFW_MAP_RSTATS, cpu * xdpfw_max_rules + *slot,
+			      bytes);
 		count(&XDPFW_MAP_TOTALS, XDPFW_T_DROPPED, bytes);
 		return XDP_DROP;
 	}

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 1
+#define XDPFW_LAYOUT_VERSION 2
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -39,7 +39,7 @@
 #define XDPFW_MAP_PORTS     xdpfw_ports    /* [4096] u64: port filter bits */
 #define XDPFW_MAP_V4_BITMAP xdpfw_v4_bmap  /* [2^18] u64: /24 filter */
 #define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
-#define XDPFW_MAP_RSTATS    xdpfw_rstats   /* percpu [max_rules] counters */
+#define XDPFW_MAP_RSTATS    xdpfw_rstats   /* [ncpus * max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
 #define XDPFW_MAP_RBASE     xdpfw_rbase    /* [max_rules] carried-over counts */
 #define XDPFW_MAP_EP_BITMAP xdpfw_ep_bmap  /* hashed bits: endpoints */
@@ -289,8 +289,12 @@ XDPFW_ASSERT_OFFSET(struct xdpfw_rule, port, 4);
 XDPFW_ASSERT_OFFSET(struct xdpfw_rule, addr, 8);
 
 /*
- * Per-rule and total counters.  A reader's value is the sum over all CPUs of
- * xdpfw_rstats (xdpfw_totals) plus xdpfw_rbase (xdpfw_tbase): the bases hold
+ * Per-rule and total counters.  xdpfw_rstats is a plain array with one
+ * counter per (CPU, slot) at index cpu * max_rules + slot: each CPU writes
+ * only its own, so no atomics, and unlike a per-CPU array it is created in
+ * milliseconds at a million slots (layout 2; layout 1 used a PERCPU_ARRAY).
+ * A reader's value is the sum over all possible CPUs of xdpfw_rstats
+ * (xdpfw_totals, a per-CPU array) plus xdpfw_rbase (xdpfw_tbase): the bases hold
  * counts carried over from maps replaced by a migration, written only by
  * user space, so nothing races with the program's per-CPU increments.
  */

@@ -153,7 +153,7 @@ assert_eq "$(rule_packets 203.0.113.101)" absent "203.0.113.101 no longer in for
 
 # ---------------------------------------------------------------- 3. SIGHUP
 log "--- SIGHUP repairs a map changed behind the daemon's back"
-bpftool map delete pinned "$PIN/maps-v1/xdpfw_v4" key 203 0 113 7
+bpftool map delete pinned "$PIN/maps-v2/xdpfw_v4" key 203 0 113 7
 assert_eq "$?" 0 "bpftool map delete of 203.0.113.7"
 b0=$(nft_count base)
 c0=$(rule_packets 203.0.113.7)
