@@ -238,42 +238,45 @@ static void prom_header(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
+/* One counter per rule in force, labelled with its rule text. */
+static void prom_per_rule(FILE *f, const struct stats_snapshot *s,
+			  const char *name, const char *help, int bytes)
 {
 	char rule[RULE_FMT_MAX], esc[2 * RULE_FMT_MAX];
 
-	prom_header(f, "xdpfw_rule_dropped_packets_total", "counter",
-		    "Packets dropped by each rule in force.");
+	prom_header(f, name, "counter", help);
 	for (size_t i = 0; i < s->n; i++) {
 		rule_format(&s->rows[i].rule, rule, sizeof(rule));
 		stats_prom_escape(esc, sizeof(esc), rule);
-		fprintf(f, "xdpfw_rule_dropped_packets_total{rule=\"%s\"} %" PRIu64 "\n",
-			esc, (uint64_t)s->rows[i].c.packets);
+		fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n", name, esc,
+			(uint64_t)(bytes ? s->rows[i].c.bytes :
+					   s->rows[i].c.packets));
 	}
-	prom_header(f, "xdpfw_rule_dropped_bytes_total", "counter",
-		    "Bytes dropped by each rule in force.");
-	for (size_t i = 0; i < s->n; i++) {
-		rule_format(&s->rows[i].rule, rule, sizeof(rule));
-		stats_prom_escape(esc, sizeof(esc), rule);
-		fprintf(f, "xdpfw_rule_dropped_bytes_total{rule=\"%s\"} %" PRIu64 "\n",
-			esc, (uint64_t)s->rows[i].c.bytes);
-	}
-	prom_header(f, "xdpfw_dropped_packets_total", "counter",
-		    "Packets dropped by xdpfw.");
-	fprintf(f, "xdpfw_dropped_packets_total %" PRIu64 "\n",
-		(uint64_t)s->totals[XDPFW_T_DROPPED].packets);
-	prom_header(f, "xdpfw_dropped_bytes_total", "counter",
-		    "Bytes dropped by xdpfw.");
-	fprintf(f, "xdpfw_dropped_bytes_total %" PRIu64 "\n",
-		(uint64_t)s->totals[XDPFW_T_DROPPED].bytes);
-	prom_header(f, "xdpfw_passed_packets_total", "counter",
-		    "Packets passed to the network stack.");
-	fprintf(f, "xdpfw_passed_packets_total %" PRIu64 "\n",
-		(uint64_t)s->totals[XDPFW_T_PASSED].packets);
-	prom_header(f, "xdpfw_non_ip_packets_total", "counter",
-		    "Non-IP packets (ARP, ...) passed untouched.");
-	fprintf(f, "xdpfw_non_ip_packets_total %" PRIu64 "\n",
-		(uint64_t)s->totals[XDPFW_T_NON_IP].packets);
+}
+
+static void prom_total(FILE *f, const char *name, const char *help,
+		       uint64_t value)
+{
+	prom_header(f, name, "counter", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, value);
+}
+
+void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
+{
+	prom_per_rule(f, s, "xdpfw_rule_dropped_packets_total",
+		      "Packets dropped by each rule in force.", 0);
+	prom_per_rule(f, s, "xdpfw_rule_dropped_bytes_total",
+		      "Bytes dropped by each rule in force.", 1);
+	prom_total(f, "xdpfw_dropped_packets_total", "Packets dropped by xdpfw.",
+		   s->totals[XDPFW_T_DROPPED].packets);
+	prom_total(f, "xdpfw_dropped_bytes_total", "Bytes dropped by xdpfw.",
+		   s->totals[XDPFW_T_DROPPED].bytes);
+	prom_total(f, "xdpfw_passed_packets_total",
+		   "Packets passed to the network stack.",
+		   s->totals[XDPFW_T_PASSED].packets);
+	prom_total(f, "xdpfw_non_ip_packets_total",
+		   "Non-IP packets (ARP, ...) passed untouched.",
+		   s->totals[XDPFW_T_NON_IP].packets);
 	prom_header(f, "xdpfw_malformed_packets_total", "counter",
 		    "Malformed packets passed to the stack, by reason.");
 	for (int t = FIRST_MALFORMED; t < XDPFW_TOTAL_MAX; t++)

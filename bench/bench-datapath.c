@@ -39,6 +39,7 @@
 
 #include "compile.h"
 #include "frame.h"
+#include "stat.h"
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
@@ -460,26 +461,9 @@ static int run(int fd, const void *frame, size_t len, unsigned repeat,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(const double *v, int n, double *mn, double *mx)
 {
-	double t[MAX_ROUNDS];
-
-	if (n <= 0)
-		return NAN;
-	memcpy(t, v, (size_t)n * sizeof(*t));
-	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	if (mn)
-		*mn = t[0];
-	if (mx)
-		*mx = t[n - 1];
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	return xb_median(v, n, MAX_ROUNDS, mn, mx);
 }
 
 static void add_prog(const char *label, enum pkind kind, int fd, int set,

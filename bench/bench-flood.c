@@ -40,6 +40,7 @@
 
 #include "compile.h"
 #include "frame.h"
+#include "stat.h"
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
@@ -281,26 +282,9 @@ static void get_mac(const char *ifname, uint8_t mac[6])
 	close(s);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(const double *v, int n, double *mn, double *mx)
 {
-	double t[MAX_ROUNDS];
-
-	if (n <= 0)
-		return 0;
-	memcpy(t, v, (size_t)n * sizeof(*t));
-	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	if (mn)
-		*mn = t[0];
-	if (mx)
-		*mx = t[n - 1];
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	return xb_median(v, n, MAX_ROUNDS, mn, mx);
 }
 
 static void usage(void)
