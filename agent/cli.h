@@ -36,7 +36,4 @@ int cli_parse_config_only(int argc, char **argv, const char **config,
 /* Where the daemon of this pin_dir writes its PID. */
 int cli_pidfile_path(char *buf, size_t len, const char *pin_dir);
 
-/* errno -> exit code for runtime failures. */
-int cli_exit_for_errno(int err);
-
 #endif

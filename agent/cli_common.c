@@ -61,12 +61,6 @@ int cli_pidfile_path(char *buf, size_t len, const char *pin_dir)
 	return 0;
 }
 
-int cli_exit_for_errno(int err)
-{
-	(void)err;
-	return EXIT_RUNTIME;
-}
-
 int cli_parse_config_only(int argc, char **argv, const char **config,
 			  void (*usage)(FILE *f))
 {

@@ -738,7 +738,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	struct kop_list up = p->upserts, del = p->deletes;
 	uint32_t *added_slots = NULL;
 	uint32_t old_flags = kmaps_flags(km);
-	int err, bases = have_bases(km), fresh = km->counters_fresh;
+	int err = 0, bases = have_bases(km), fresh = km->counters_fresh;
 
 	km->counters_fresh = 0; /* whatever happens below, only once */
 	memset(st, 0, sizeof(*st));

@@ -56,12 +56,6 @@ void ruleidx_free(struct ruleidx *ix)
 	ix->mask = 0;
 }
 
-void ruleidx_clear(struct ruleidx *ix)
-{
-	memset(ix->tab, 0, ((size_t)ix->mask + 1) * sizeof(*ix->tab));
-	ix->n = 0;
-}
-
 static int grow(struct ruleidx *ix, const struct xdpfw_rule *base)
 {
 	uint32_t ncap = (ix->mask + 1) * 2;

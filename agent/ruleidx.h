@@ -24,7 +24,6 @@ struct ruleidx {
 
 int ruleidx_init(struct ruleidx *ix, size_t expect);
 void ruleidx_free(struct ruleidx *ix);
-void ruleidx_clear(struct ruleidx *ix);
 
 /* Index base[pos].  When an equal rule is indexed already, returns its
  * position and indexes nothing; else RULEIDX_NONE.  -ENOMEM is returned as

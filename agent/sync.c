@@ -83,29 +83,6 @@ int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
 
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
-			      enum sync_mode mode, struct sync_result *res);
-
-int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
-	       const struct ruleidx *ix, enum sync_mode mode,
-	       struct sync_result *res)
-{
-	struct ruleidx own = { 0 };
-	int err;
-
-	if (ix)
-		return sync_apply_indexed(km, rules, n, ix, mode, res);
-	err = ruleidx_init(&own, n);
-	for (size_t i = 0; !err && i < n; i++)
-		if (ruleidx_failed(ruleidx_add(&own, rules, (uint32_t)i)))
-			err = -ENOMEM;
-	if (!err)
-		err = sync_apply_indexed(km, rules, n, &own, mode, res);
-	ruleidx_free(&own);
-	return err;
-}
-
-static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
-			      size_t n, const struct ruleidx *ix,
 			      enum sync_mode mode, struct sync_result *res)
 {
 	struct filters *f = NULL;
@@ -179,6 +156,25 @@ out:
 	free(f);
 	free(actual);
 	plan_free(&p);
+	return err;
+}
+
+int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
+	       const struct ruleidx *ix, enum sync_mode mode,
+	       struct sync_result *res)
+{
+	struct ruleidx own = { 0 };
+	int err;
+
+	if (ix)
+		return sync_apply_indexed(km, rules, n, ix, mode, res);
+	err = ruleidx_init(&own, n);
+	for (size_t i = 0; !err && i < n; i++)
+		if (ruleidx_failed(ruleidx_add(&own, rules, (uint32_t)i)))
+			err = -ENOMEM;
+	if (!err)
+		err = sync_apply_indexed(km, rules, n, &own, mode, res);
+	ruleidx_free(&own);
 	return err;
 }
 
