@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "rules.h"
+#include "safefile.h"
 #include "sync.h"
 
 static void usage(FILE *f)
@@ -36,6 +37,7 @@ int cmd_check(int argc, char **argv)
 	};
 	struct xdpfw_config cfg;
 	const char *config = NULL, *path;
+	struct safefile_result fres;
 	struct ruleset rs;
 	char why[512];
 	int c, rc, err;
@@ -61,15 +63,20 @@ int cmd_check(int argc, char **argv)
 	path = optind < argc ? argv[optind] : cfg.rules_path;
 
 	ruleset_init(&rs);
-	err = rules_parse_file(&rs, path);
+	err = rules_parse_file(&rs, path, &fres);
 	if (err) {
-		printf("%s: cannot read: %s\n", path, strerror(-err));
+		printf("%s: %s\n", path,
+		       err == -ENOMEM ? strerror(ENOMEM) : fres.why);
 		rc = EXIT_INVALID;
 		goto out;
 	}
 	sync_report_diags(&rs, 0, print_diag, NULL);
 	err = sync_validate(&rs, &cfg, cfg.max_rules, why, sizeof(why));
-	if (rs.n_errors) {
+	if (err == -EINVAL && !rs.n) {
+		printf("%s: %s; the daemon would keep the rules in force\n", path,
+		       why);
+		rc = EXIT_INVALID;
+	} else if (rs.n_errors) {
 		printf("%s: %zu error%s, %zu warning%s, %zu valid entr%s; %s\n", path,
 		       rs.n_errors, rs.n_errors == 1 ? "" : "s", rs.n_warnings,
 		       rs.n_warnings == 1 ? "" : "s", rs.n, rs.n == 1 ? "y" : "ies",

@@ -25,6 +25,7 @@
  * there was any.
  */
 #include "config.h"
+#include "safefile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -76,8 +77,6 @@ static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
 			    const char *value, char *why, size_t whylen);
 static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
 			   const char *value, char *why, size_t whylen);
-static int parse_path(struct xdpfw_config *cfg, const struct key_desc *k,
-		      const char *value, char *why, size_t whylen);
 static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen);
 static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
@@ -93,8 +92,8 @@ static const struct key_desc keys[] = {
 	  "one or more interface names separated by spaces or commas" },
 	{ SEC_AGENT, "xdp_mode", parse_xdp_mode, FIELD(xdp_mode), 0, 0,
 	  "auto, native or generic" },
-	{ SEC_AGENT, "rules", parse_path, FIELD(rules_path), 0, 0,
-	  "a path" },
+	{ SEC_AGENT, "rules", parse_abs_path, FIELD(rules_path), 0, 0,
+	  "an absolute path" },
 	{ SEC_AGENT, "pin_dir", parse_abs_path, FIELD(pin_dir), 0, 0,
 	  "an absolute path" },
 	{ SEC_AGENT, "max_rules", parse_u32, FIELD(max_rules),
@@ -110,7 +109,7 @@ static const struct key_desc keys[] = {
 	{ SEC_STATS, "log_top", parse_u32, FIELD(stats_log_top),
 	  0, 1000, NULL },
 	{ SEC_STATS, "prometheus_textfile", parse_opt_path,
-	  FIELD(prometheus_textfile), 0, 0, "a path, or nothing" },
+	  FIELD(prometheus_textfile), 0, 0, "an absolute path, or nothing" },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -137,16 +136,6 @@ static int set_str(char **field, const char *value)
 	return 0;
 }
 
-static int parse_path(struct xdpfw_config *cfg, const struct key_desc *k,
-		      const char *value, char *why, size_t whylen)
-{
-	(void)why;
-	(void)whylen;
-	if (!*value)
-		return -EINVAL;
-	return set_str(str_field(cfg, k), value);
-}
-
 static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen)
 {
@@ -161,18 +150,19 @@ static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
 static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen)
 {
-	(void)why;
-	(void)whylen;
-	return set_str(str_field(cfg, k), *value ? value : NULL);
+	if (!*value)
+		return set_str(str_field(cfg, k), NULL);
+	return parse_abs_path(cfg, k, value, why, whylen);
 }
 
-/* Decimal only: no sign, no base prefix, no junk; overflow checked. */
+/* Decimal only: no sign, no base prefix, no leading zero (is 0010 ten or
+ * eight?), no junk; overflow checked. */
 static int parse_uint_range(const char *s, uint32_t min, uint32_t max,
 			    uint32_t *out)
 {
 	uint64_t v = 0;
 
-	if (!*s)
+	if (!*s || (s[0] == '0' && s[1]))
 		return -EINVAL;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
@@ -354,6 +344,7 @@ struct parse_state {
 	unsigned line;         /* line last handed to inih */
 	enum section section;
 	unsigned seen[N_KEYS]; /* line where each key was set, 0: not yet */
+	unsigned section_seen[SEC_IGNORED]; /* line of each header, 0: not yet */
 
 	unsigned *err_lines; /* lines with a reported problem, ascending */
 	size_t n_err_lines, cap_err_lines;
@@ -430,12 +421,19 @@ static void reader_section(struct parse_state *st, const char *s,
 	while (ne > n && is_blank(ne[-1]))
 		ne--;
 	st->section = section_lookup(n, (size_t)(ne - n));
-	if (st->section == SEC_IGNORED)
+	if (st->section == SEC_IGNORED) {
 		report(st, st->line, "unknown section [%.*s]; expected %s",
 		       (int)(ne - n), n, SECTION_LIST);
-	else if (close + 1 != e)
+	} else if (st->section_seen[st->section]) {
+		report(st, st->line, "duplicate section [%s]; first on line %u "
+		       "(put its keys there)", section_names[st->section],
+		       st->section_seen[st->section]);
+		st->section = SEC_IGNORED;
+	} else if (close + 1 != e)
 		report(st, st->line, "syntax error: unexpected text after [%s]",
 		       section_names[st->section]);
+	if (st->section != SEC_IGNORED)
+		st->section_seen[st->section] = st->line;
 }
 
 /*
@@ -739,67 +737,30 @@ int config_load_string(struct xdpfw_config *cfg, const char *name,
 			    diag, ctx);
 }
 
+/* A refused file (insecure, not regular, too large) is invalid input,
+ * reported as PATH: why; open/read errors are returned as they are. */
 int config_load_file(struct xdpfw_config *cfg, const char *path,
 		     config_diag_fn diag, void *ctx)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
-	int err = 0;
+	struct safefile_result res;
+	char *buf;
+	size_t len;
+	int err;
 
 	if (!defaults_present(cfg))
 		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-
-	for (;;) {
-		size_t n;
-
-		if (len == cap) {
-			char *p;
-
-			if (cap > CONFIG_FILE_MAX)
-				break; /* too large, reported below */
-			cap = cap ? 2 * cap : 4096;
-			p = realloc(buf, cap + 1);
-			if (!p) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f)) {
-				err = errno ? -errno : -EIO;
-				goto out;
-			}
-			break;
-		}
-	}
-	if (len > CONFIG_FILE_MAX) {
+	err = safefile_read(path, CONFIG_FILE_MAX, &buf, &len, &res);
+	if (err && res.refusal != SAFEFILE_ERRNO) {
 		if (diag)
-			diag(ctx, path, 0, "file too large (more than 1 MiB)");
-		err = -EINVAL;
-		goto out;
+			diag(ctx, path, 0, res.why);
+		return -EINVAL;
 	}
-	if (!buf) { /* empty file */
-		buf = strdup("");
-		if (!buf) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-
-	err = set_str(&cfg->path, path);
 	if (err)
-		goto out;
-	err = parse_buffer(cfg, path, buf, len, diag, ctx);
-out:
+		return err;
+	err = set_str(&cfg->path, path);
+	if (!err)
+		err = parse_buffer(cfg, path, buf, len, diag, ctx);
 	free(buf);
-	fclose(f);
 	return err;
 }
 

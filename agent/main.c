@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* xdpfw: the entry point, dispatching to sub-commands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,8 +36,30 @@ static void usage(FILE *f)
 		XDPFW_DEFAULT_CONFIG_PATH);
 }
 
+/*
+ * The daemon's signals are held from its first instruction: a SIGHUP or
+ * SIGTERM that arrives while it loads a million rules or migrates maps
+ * (the default action would kill it half-way) waits, pending, until the
+ * event loop takes it (libev reads them from a signalfd).
+ */
+static void hold_daemon_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		hold_daemon_signals();
+	/* A read lease (safefile.c) is broken with SIGIO when a writer opens
+	 * the file: the writer waits for our read to end, we need no signal. */
+	signal(SIGIO, SIG_IGN);
 	log_init();
 	if (argc < 2) {
 		usage(stderr);

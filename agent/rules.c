@@ -18,17 +18,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ruleidx.h"
+#include "safefile.h"
 
 #define DIAG_MSG_MAX 320     /* longest message kept per diagnostic */
 #define FOUND_MAX 40         /* bytes of offending text quoted in a message */
@@ -1088,80 +1086,15 @@ out:
 	return err;
 }
 
-/*
- * The whole file into one buffer.  read(2), not mmap(): an editor may
- * truncate the file while the daemon reads it, which would be SIGBUS for a
- * mapping.  Works for pipes and other files without a size, too.
- */
-static int read_all(int fd, const struct stat *st, char **out, size_t *outlen)
+int rules_parse_file(struct ruleset *rs, const char *path,
+		     struct safefile_result *res)
 {
-	size_t cap, n = 0;
+	struct safefile_result own;
 	char *buf;
+	size_t len;
+	int err;
 
-	cap = S_ISREG(st->st_mode) && st->st_size > 0 ?
-		      (size_t)st->st_size + 1 : 65536;
-	if (cap > RULES_FILE_MAX + 1)
-		return -EFBIG;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			char *nbuf;
-
-			if (cap > RULES_FILE_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			int err = -errno;
-
-			if (err == -EINTR)
-				continue;
-			free(buf);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = buf;
-	*outlen = n;
-	return 0;
-}
-
-int rules_parse_file(struct ruleset *rs, const char *path)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	err = read_all(fd, &st, &buf, &len);
-	close(fd);
+	err = safefile_read(path, RULES_FILE_MAX, &buf, &len, res ? res : &own);
 	if (err)
 		return err;
 	err = rules_parse_buffer(rs, path, buf, len);

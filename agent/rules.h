@@ -52,9 +52,12 @@ void ruleset_free(struct ruleset *rs); /* NULL-safe */
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len);
 
-/* Read and parse a file.  Returns 0, -ENOMEM, or -errno of open/read
- * (nothing is parsed then). */
-int rules_parse_file(struct ruleset *rs, const char *path);
+/* Read (safefile.h: only a secure regular file, never half-written) and
+ * parse a file.  Returns 0, -ENOMEM, or the error of safefile_read()
+ * (nothing is parsed then; res, if not NULL, says why). */
+struct safefile_result;
+int rules_parse_file(struct ruleset *rs, const char *path,
+		     struct safefile_result *res);
 
 /*
  * Parse one entry (no comment, no surrounding space).  Returns 0, or -EINVAL

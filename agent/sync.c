@@ -10,6 +10,7 @@
 #include "log.h"
 #include "plan.h"
 #include "ruleidx.h"
+#include "safefile.h"
 
 static double now_ms(void)
 {
@@ -42,6 +43,13 @@ void sync_report_diags(const struct ruleset *rs, size_t max, diag_out_fn out,
 int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 		  uint32_t capacity, char *why, size_t whylen)
 {
+	/* Garbage (a binary or UTF-16 file, a wrong file) must never read as
+	 * "no rules", whatever on_invalid says. */
+	if (rs->n_errors && !rs->n) {
+		snprintf(why, whylen, "%zu invalid line%s and no valid entry",
+			 rs->n_errors, rs->n_errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
 	if (rs->n_errors && cfg->on_invalid == ON_INVALID_REJECT) {
 		snprintf(why, whylen, "%zu invalid line%s (on_invalid = reject)",
 			 rs->n_errors, rs->n_errors == 1 ? "" : "s");
@@ -183,6 +191,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	       struct sync_result *res)
 {
 	double t0 = now_ms();
+	struct safefile_result fres;
 	struct ruleset rs;
 	char why[512];
 	int err;
@@ -190,11 +199,18 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	memset(res, 0, sizeof(*res));
 	ruleset_init(&rs);
 
-	err = rules_parse_file(&rs, cfg->rules_path);
+	err = rules_parse_file(&rs, cfg->rules_path, &fres);
 	if (err) {
 		res->in_force = sync_count_in_force(km);
-		log_error("reload (%s): cannot read %s: %s; keeping %zu rules in force",
-			  trigger, cfg->rules_path, strerror(-err), res->in_force);
+		if (err == -EBUSY)
+			log_warn("reload (%s): %s is %s; keeping %zu rules in force",
+				 trigger, cfg->rules_path, fres.why,
+				 res->in_force);
+		else
+			log_error("reload (%s): cannot read %s: %s; keeping %zu "
+				  "rules in force", trigger, cfg->rules_path,
+				  err == -ENOMEM ? strerror(ENOMEM) : fres.why,
+				  res->in_force);
 		err = err == -ENOMEM ? err : 0;
 		goto out;
 	}

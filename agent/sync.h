@@ -33,7 +33,7 @@ void sync_report_diags(const struct ruleset *rs, size_t max, diag_out_fn out,
 		       void *ctx);
 
 /* 0 when rs may be applied under cfg; else -EINVAL (errors, on_invalid =
- * reject) or -ENOSPC (over capacity), with a reason in why. */
+ * reject, or errors and no valid entry whatever on_invalid says) or -ENOSPC (over capacity), with a reason in why. */
 int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 		  uint32_t capacity, char *why, size_t whylen);
 

@@ -222,7 +222,7 @@ static void set_load(struct xset *s)
 		double t0 = now_ms(), t1;
 
 		ruleset_init(&rs);
-		err = rules_parse_file(&rs, s->file);
+		err = rules_parse_file(&rs, s->file, NULL);
 		if (err)
 			die("%s: %s", s->file, strerror(-err));
 		if (rs.n_errors)
@@ -426,7 +426,7 @@ static void xf_load(struct xfinst *x)
 			if (cases[c].hit)
 				xf_add_text(x, cases[c].xf1);
 		ruleset_init(&rs);
-		err = rules_parse_file(&rs, x->file);
+		err = rules_parse_file(&rs, x->file, NULL);
 		if (err || rs.n_errors)
 			die("%s: cannot parse", x->file);
 		/* Closest equivalent: every entry becomes its address (an

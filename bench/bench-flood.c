@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 	if (err)
 		die("kmaps_from_skel: %s", strerror(-err));
 	ruleset_init(&rs);
-	err = rules_parse_file(&rs, rules);
+	err = rules_parse_file(&rs, rules, NULL);
 	if (err || rs.n_errors)
 		die("%s: cannot parse (%s, %zu errors)", rules, strerror(-err),
 		    rs.n_errors);

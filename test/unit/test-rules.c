@@ -790,7 +790,7 @@ static void test_parse_file(void)
 
 	CHECK_INT(write_file(path, text, strlen(text)), 0);
 	ruleset_init(&rs);
-	CHECK_INT(rules_parse_file(&rs, path), 0);
+	CHECK_INT(rules_parse_file(&rs, path, NULL), 0);
 	CHECK_INT(rs.n, 2);
 	CHECK_INT(rs.n_errors, 1);
 	CHECK_STR(rs.path, path);
@@ -801,7 +801,7 @@ static void test_parse_file(void)
 	/* empty file */
 	CHECK_INT(write_file(path, "", 0), 0);
 	ruleset_init(&rs);
-	CHECK_INT(rules_parse_file(&rs, path), 0);
+	CHECK_INT(rules_parse_file(&rs, path, NULL), 0);
 	CHECK_INT(rs.n, 0);
 	CHECK_INT(rs.n_lines, 0);
 	CHECK_INT(rs.n_errors, 0);
@@ -816,7 +816,7 @@ static void test_parse_file(void)
 					     i & 255, 1 + i % 65535);
 		CHECK_INT(write_file(path, big, n), 0);
 		ruleset_init(&rs);
-		CHECK_INT(rules_parse_file(&rs, path), 0);
+		CHECK_INT(rules_parse_file(&rs, path, NULL), 0);
 		CHECK_INT(rs.n_errors, 0);
 		CHECK_INT(rs.n, rs.n_lines);
 		CHECK(rs.n > 100000);
@@ -826,10 +826,10 @@ static void test_parse_file(void)
 
 	/* missing file, directory: nothing parsed */
 	ruleset_init(&rs);
-	CHECK_INT(rules_parse_file(&rs, dir), -EISDIR);
+	CHECK_INT(rules_parse_file(&rs, dir, NULL), -EINVAL);
 	CHECK_INT(rs.n, 0);
 	unlink(path);
-	CHECK_INT(rules_parse_file(&rs, path), -ENOENT);
+	CHECK_INT(rules_parse_file(&rs, path, NULL), -ENOENT);
 	CHECK_INT(rs.n, 0);
 	CHECK_INT(rs.n_diags, 0);
 	ruleset_free(&rs);

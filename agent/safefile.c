@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "safefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(struct safefile_result *res, enum safefile_refusal why,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	res->refusal = why;
+	va_start(ap, fmt);
+	vsnprintf(res->why, sizeof(res->why), fmt, ap);
+	va_end(ap);
+	return why == SAFEFILE_BEING_WRITTEN ? -EBUSY : -EINVAL;
+}
+
+static int fail(struct safefile_result *res, int err, const char *what)
+{
+	res->refusal = SAFEFILE_ERRNO;
+	snprintf(res->why, sizeof(res->why), "cannot %s: %s", what,
+		 strerror(-err));
+	return err;
+}
+
+static const char *type_name(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* Type, owner, mode and size: everything that can be judged from stat. */
+static int judge(const char *path, const struct stat *st, size_t max,
+		 struct safefile_result *res)
+{
+	if (!S_ISREG(st->st_mode))
+		return refuse(res, SAFEFILE_NOT_REGULAR,
+			      "not a regular file (%s); refusing to read it",
+			      type_name(st->st_mode));
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return refuse(res, SAFEFILE_INSECURE,
+			      "owned by uid %u, not by root: whoever owns it "
+			      "controls the firewall (chown root %s)",
+			      (unsigned)st->st_uid, path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return refuse(res, SAFEFILE_INSECURE,
+			      "writable by %s (mode %04o): whoever can write it "
+			      "controls the firewall (chmod go-w %s)",
+			      (st->st_mode & S_IWOTH) ? "others" : "its group",
+			      (unsigned)(st->st_mode & 07777), path);
+	if ((unsigned long long)st->st_size > max)
+		return refuse(res, SAFEFILE_TOO_LARGE,
+			      "too large (%lld bytes; at most %zu are read)",
+			      (long long)st->st_size, max);
+	return 0;
+}
+
+/* Read up to max bytes (+1 to notice a file that grew past it). */
+static int read_bounded(int fd, size_t size_hint, size_t max, char **out,
+			size_t *outlen, struct safefile_result *res)
+{
+	size_t cap = size_hint < max ? size_hint + 1 : max + 1, n = 0;
+	char *buf;
+
+	if (cap < 4096)
+		cap = max + 1 < 4096 ? max + 1 : 4096;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return fail(res, -ENOMEM, "allocate memory");
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nbuf;
+
+			if (cap > max) {
+				free(buf);
+				return refuse(res, SAFEFILE_TOO_LARGE,
+					      "too large (more than %zu bytes)",
+					      max);
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nbuf = realloc(buf, cap + 1);
+			if (!nbuf) {
+				free(buf);
+				return fail(res, -ENOMEM, "allocate memory");
+			}
+			buf = nbuf;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+
+			free(buf);
+			return fail(res, err, "read it");
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(buf);
+		return refuse(res, SAFEFILE_TOO_LARGE,
+			      "too large (more than %zu bytes)", max);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+/*
+ * A read lease is granted only while nobody has the file open for writing
+ * (EAGAIN otherwise), and holding it makes a writer's open() wait until it
+ * is released: the content read is what the last writer closed.  The lease
+ * break signal (SIGIO) is ignored by main().  Where leases are not granted
+ * (another owner without CAP_LEASE, NFS, leases disabled), the inotify
+ * side (IN_CLOSE_WRITE) is the only guard.
+ */
+static int take_lease(int fd, struct safefile_result *res, int *held)
+{
+	*held = 0;
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		*held = 1;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EBUSY)
+		return refuse(res, SAFEFILE_BEING_WRITTEN,
+			      "open for writing by another process; it is read "
+			      "once the writer closes it");
+	return 0;
+}
+
+int safefile_read(const char *path, size_t max, char **buf, size_t *len,
+		  struct safefile_result *res)
+{
+	struct stat before, st;
+	int fd, err, lease;
+
+	*buf = NULL;
+	*len = 0;
+	res->refusal = SAFEFILE_OK;
+	res->why[0] = '\0';
+	/* Judge first, open after: opening a FIFO blocks, opening some
+	 * devices has effects (a watchdog, a tape). */
+	if (stat(path, &before))
+		return fail(res, -errno, "stat it");
+	err = judge(path, &before, max, res);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return fail(res, -errno, "open it");
+	if (fstat(fd, &st)) {
+		err = fail(res, -errno, "stat it");
+		goto out;
+	}
+	/* Swapped between stat and open: judge what was opened. */
+	err = judge(path, &st, max, res);
+	if (err)
+		goto out;
+	err = take_lease(fd, res, &lease);
+	if (err)
+		goto out;
+	err = read_bounded(fd, (size_t)st.st_size, max, buf, len, res);
+	if (lease)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+out:
+	close(fd);
+	return err;
+}
+
+int safefile_write(const char *path, mode_t mode,
+		   int (*fill)(FILE *f, void *ctx), void *ctx)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, err;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* O_CREAT | O_EXCL: a name that exists, a symlink included, is
+	 * never opened. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode)) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = fill(f, ctx);
+	if (!err && (fflush(f) || fsync(fileno(f))))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (!err)
+		return 0;
+fail:
+	unlink(tmp);
+	return err;
+}
