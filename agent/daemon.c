@@ -54,6 +54,14 @@ void daemon_record_reload(struct daemon *d, const struct sync_result *res,
 	d->metrics.last_reload_unix = now.tv_sec + now.tv_nsec / 1e9;
 }
 
+/* Debounce: the reload runs reload_delay_ms after the last event. */
+static void schedule_reload(struct daemon *d)
+{
+	ev_timer_stop(d->loop, &d->debounce);
+	ev_timer_set(&d->debounce, d->cfg->reload_delay_ms / 1000.0, 0.);
+	ev_timer_start(d->loop, &d->debounce);
+}
+
 static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 {
 	struct sync_result res;
@@ -65,33 +73,14 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 	notify_printf("READY=1\nSTATUS=%zu rules in force; last reload (%s) %s",
 		      res.in_force, trigger,
 		      err ? "failed" : res.applied ? "applied" : "rejected");
-	/* A ConfigMap-style swap moves the real directory: follow it. */
-	watch_refresh(&d->watch);
+	/* A ConfigMap-style swap moves the real directory: follow it.  A
+	 * directory that came back may hold a file written before its watch
+	 * existed: read once more. */
+	if (watch_refresh(&d->watch) == 1)
+		schedule_reload(d);
 	/* A reload of a large file used tens of MB for a moment: give them
 	 * back, the daemon idles between reloads. */
 	malloc_trim(0);
-}
-
-/* A truncating writer (">", some editors) leaves an empty file for a
- * moment; applying it would lift every rule.  Give it EMPTY_GRACE_MS. */
-static int empty_file_pending(struct daemon *d)
-{
-	struct stat st;
-
-	if (stat(d->cfg->rules_path, &st) || st.st_size != 0 ||
-	    !sync_count_in_force(&d->km)) {
-		d->empty_since = 0;
-		return 0;
-	}
-	if (!d->empty_since)
-		d->empty_since = daemon_mono_ms();
-	if (daemon_mono_ms() - d->empty_since >= EMPTY_GRACE_MS) {
-		d->empty_since = 0;
-		return 0;
-	}
-	log_debug("%s is empty; waiting for the writer before applying it",
-		  d->cfg->rules_path);
-	return 1;
 }
 
 static void on_debounce(struct ev_loop *loop, ev_timer *t, int revents)
@@ -100,11 +89,6 @@ static void on_debounce(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)revents;
 	ev_timer_stop(loop, t);
-	if (empty_file_pending(d)) {
-		ev_timer_set(t, d->cfg->reload_delay_ms / 1000.0 + 0.2, 0.);
-		ev_timer_start(loop, t);
-		return;
-	}
 	reload(d, "inotify", SYNC_INCREMENTAL);
 }
 
@@ -113,17 +97,14 @@ static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
 	struct daemon *d = container_of(w, struct daemon, watch_io);
 	int r = watch_read(&d->watch);
 
+	(void)loop;
 	(void)revents;
 	if (r < 0) {
 		log_error("reading inotify events failed: %s", strerror(-r));
 		return;
 	}
-	if (!r)
-		return;
-	/* Debounce: the reload runs reload_delay_ms after the last event. */
-	ev_timer_stop(loop, &d->debounce);
-	ev_timer_set(&d->debounce, d->cfg->reload_delay_ms / 1000.0, 0.);
-	ev_timer_start(loop, &d->debounce);
+	if (r)
+		schedule_reload(d);
 }
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)

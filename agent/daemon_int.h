@@ -21,10 +21,6 @@
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
-/* How long an empty file that appeared by truncation is given to fill up
- * before it is applied as "no rules". */
-#define EMPTY_GRACE_MS 1000
-
 struct daemon {
 	struct xdpfw_config *cfg;
 	struct xdpfw_bpf *skel;

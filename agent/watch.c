@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 
-#define WATCH_MASK                                                        \
-	(IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | \
+/* No IN_MODIFY: a file is re-read once its writer closed it
+ * (IN_CLOSE_WRITE) or it was renamed or linked into place, never while a
+ * slow writer (`curl URL > rules.txt`) is half-way. */
+#define WATCH_MASK                                                     \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |      \
 	 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
 static void clear(struct watch *w)
@@ -40,8 +44,11 @@ static int add_dir(struct watch *w, const char *dir)
 		return -E2BIG;
 	wd = inotify_add_watch(w->fd, dir, WATCH_MASK);
 	if (wd < 0) {
-		log_warn("cannot watch %s: %s", dir, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		if (err != -ENOENT && err != -ENOTDIR)
+			log_warn("cannot watch %s: %s", dir, strerror(-err));
+		return err;
 	}
 	w->wd[w->n_dirs] = wd;
 	w->dir[w->n_dirs] = strdup(dir);
@@ -63,6 +70,35 @@ static int add_name(struct watch *w, int di, const char *name)
 	return 0;
 }
 
+/*
+ * dir does not exist (deleted, or not created yet): watch its nearest
+ * existing ancestor for the component that leads to it, so that its
+ * return is seen without a signal.
+ */
+static int watch_missing(struct watch *w, const char *dir)
+{
+	char cur[PATH_MAX], up[PATH_MAX], name[PATH_MAX];
+	int di;
+
+	strcpy(cur, dir);
+	for (int depth = 0; depth < 64; depth++) {
+		strcpy(up, cur);
+		strcpy(name, cur);
+		di = add_dir(w, dirname(up));
+		if (di >= 0) {
+			if (!w->missing)
+				log_info("%s does not exist; watching %s for it",
+					 dir, w->dir[di]);
+			w->missing = 1;
+			return add_name(w, di, basename(name));
+		}
+		if ((di != -ENOENT && di != -ENOTDIR) || !strcmp(up, cur))
+			return di;
+		strcpy(cur, up);
+	}
+	return -ELOOP;
+}
+
 /* Watch dir(p) for base(p); when p is a symlink, follow it (up to 8
  * levels), watching each hop's directory and first component. */
 static int watch_chain(struct watch *w, const char *p, int depth)
@@ -76,6 +112,8 @@ static int watch_chain(struct watch *w, const char *p, int depth)
 	strcpy(dbuf, p);
 	strcpy(bbuf, p);
 	di = add_dir(w, dirname(dbuf));
+	if (di == -ENOENT || di == -ENOTDIR)
+		return watch_missing(w, dbuf);
 	if (di < 0)
 		return di;
 	err = add_name(w, di, basename(bbuf));
@@ -140,7 +178,7 @@ int watch_refresh(struct watch *w)
 	int old_wd[WATCH_MAX_DIRS];
 	char *old_dir[WATCH_MAX_DIRS];
 	size_t n_old = w->n_dirs;
-	int err;
+	int err, was_missing = w->missing;
 
 	memcpy(old_wd, w->wd, sizeof(old_wd));
 	memcpy(old_dir, w->dir, sizeof(old_dir));
@@ -148,17 +186,27 @@ int watch_refresh(struct watch *w)
 		free(w->names[i]);
 	w->n_dirs = 0;
 	w->n_names = 0;
+	w->missing = 0;
 	err = watch_chain(w, w->path, 0);
 	for (size_t i = 0; i < n_old; i++) {
 		if (old_wd[i] >= 0 && !holds_wd(w, old_wd[i]))
 			inotify_rm_watch(w->fd, old_wd[i]);
 		free(old_dir[i]);
 	}
-	return err;
+	if (err)
+		return err;
+	if (was_missing && !w->missing) {
+		log_info("the directory of %s is back; watching it again",
+			 w->path);
+		return 1;
+	}
+	return 0;
 }
 
 int watch_init(struct watch *w, const char *path)
 {
+	int err;
+
 	memset(w, 0, sizeof(*w));
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
@@ -166,7 +214,8 @@ int watch_init(struct watch *w, const char *path)
 	w->path = strdup(path);
 	if (!w->path)
 		return -ENOMEM;
-	return watch_refresh(w);
+	err = watch_refresh(w);
+	return err < 0 ? err : 0;
 }
 
 void watch_free(struct watch *w)
@@ -182,6 +231,33 @@ void watch_free(struct watch *w)
 	w->fd = -1;
 }
 
+/* The directory a watch descriptor watches, or NULL. */
+static const char *wd_dir(const struct watch *w, int wd)
+{
+	for (size_t i = 0; i < w->n_dirs; i++)
+		if (w->wd[i] == wd)
+			return w->dir[i];
+	return NULL;
+}
+
+/* A regular file that was just created is still being written: its
+ * IN_CLOSE_WRITE follows.  A symlink (ln -sf) or a directory (one that
+ * leads to the rules) is complete at once. */
+static int created_complete(const struct watch *w,
+			    const struct inotify_event *ev)
+{
+	const char *dir = wd_dir(w, ev->wd);
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (ev->mask & IN_ISDIR)
+		return 1;
+	if (!dir || (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     ev->name) >= sizeof(path))
+		return 1;
+	return lstat(path, &st) || !S_ISREG(st.st_mode);
+}
+
 static int relevant(const struct watch *w, const struct inotify_event *ev)
 {
 	char key[PATH_MAX + 16];
@@ -195,7 +271,7 @@ static int relevant(const struct watch *w, const struct inotify_event *ev)
 	snprintf(key, sizeof(key), "%d/%s", ev->wd, ev->name);
 	for (size_t i = 0; i < w->n_names; i++)
 		if (!strcmp(w->names[i], key))
-			return 1;
+			return !(ev->mask & IN_CREATE) || created_complete(w, ev);
 	return 0;
 }
 

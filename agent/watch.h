@@ -9,7 +9,9 @@
  * symlinks.  An event counts when its name is the file's name or a name
  * that the symlink chain passes through in a watched directory.  After
  * each reload the chain is resolved again (a ConfigMap swap moves the
- * real directory).
+ * real directory).  A directory of the path that does not exist is
+ * replaced by its nearest existing ancestor until it returns.  A regular
+ * file is re-read once its writer closed it, never on IN_MODIFY alone.
  */
 #ifndef XDPFW_WATCH_H
 #define XDPFW_WATCH_H
@@ -25,14 +27,18 @@ struct watch {
 	int wd[WATCH_MAX_DIRS];
 	char *dir[WATCH_MAX_DIRS];
 	size_t n_dirs;
-	char *names[WATCH_MAX_NAMES];     /* "dir\0name" pairs that matter */
+	char *names[WATCH_MAX_NAMES];     /* "wd/name" pairs that matter */
 	size_t n_names;
+	int missing; /* a directory on the path is missing: its nearest
+		      * existing ancestor is watched instead */
 };
 
 int watch_init(struct watch *w, const char *path);
 void watch_free(struct watch *w); /* NULL-safe */
 
-/* Resolve the symlink chain again and move the watches. */
+/* Resolve the symlink chain again and move the watches.  Returns 0, 1 when
+ * a directory that was missing is back (the file may have been written
+ * before its watch existed: read it again), or -errno. */
 int watch_refresh(struct watch *w);
 
 /* Drain the inotify fd.  Returns 1 when a relevant event was seen, 0 when
