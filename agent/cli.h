@@ -33,7 +33,4 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run);
 int cli_parse_config_only(int argc, char **argv, const char **config,
 			  void (*usage)(FILE *f));
 
-/* Where the daemon of this pin_dir writes its PID. */
-int cli_pidfile_path(char *buf, size_t len, const char *pin_dir);
-
 #endif

@@ -43,24 +43,6 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run)
 	return EXIT_OK;
 }
 
-int cli_pidfile_path(char *buf, size_t len, const char *pin_dir)
-{
-	const char *dir = getenv("XDPFW_RUN_DIR");
-	size_t o;
-	int n;
-
-	n = snprintf(buf, len, "%s/xdpfw", dir && *dir ? dir : "/run/xdpfw");
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	o = (size_t)n;
-	for (const char *s = pin_dir; *s && o + 6 < len; s++)
-		buf[o++] = *s == '/' ? '_' : *s;
-	if (o + 5 >= len)
-		return -ENAMETOOLONG;
-	memcpy(buf + o, ".pid", 5);
-	return 0;
-}
-
 int cli_parse_config_only(int argc, char **argv, const char **config,
 			  void (*usage)(FILE *f))
 {

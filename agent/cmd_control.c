@@ -11,25 +11,18 @@
 #include "cli.h"
 #include "loader.h"
 #include "log.h"
+#include "pidfile.h"
 
-/* PID of the daemon running on this pin_dir, or 0. */
-static pid_t daemon_pid(const struct xdpfw_config *cfg)
+/* A pidfd of the daemon running on this pin_dir (*pid set), or -1 when
+ * none runs (said on stderr when the answer is not "none"). */
+static int daemon_pidfd(const struct xdpfw_config *cfg, pid_t *pid)
 {
-	char path[4096];
-	long pid = 0;
-	FILE *f;
+	int fd = pidfile_open_daemon(cfg->pin_dir, pid);
 
-	if (cli_pidfile_path(path, sizeof(path), cfg->pin_dir))
-		return 0;
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid <= 0 || (kill((pid_t)pid, 0) && errno == ESRCH))
-		return 0;
-	return (pid_t)pid;
+	if (fd < 0 && fd != -ESRCH)
+		fprintf(stderr, "xdpfw: cannot tell whether a daemon runs for "
+				"%s: %s\n", cfg->pin_dir, strerror(-fd));
+	return fd < 0 ? -1 : fd;
 }
 
 static void reload_usage(FILE *f)
@@ -47,57 +40,29 @@ int cmd_reload(int argc, char **argv)
 	struct xdpfw_config cfg;
 	pid_t pid;
 	int rc = cli_parse_config_only(argc, argv, &config, reload_usage);
+	int fd, err;
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 0);
 	if (rc)
 		goto out;
-	pid = daemon_pid(&cfg);
-	if (!pid) {
+	fd = daemon_pidfd(&cfg, &pid);
+	if (fd < 0) {
 		fprintf(stderr, "xdpfw: no daemon is running for %s\n", cfg.pin_dir);
 		rc = EXIT_RUNTIME;
-	} else if (kill(pid, SIGHUP)) {
-		fprintf(stderr, "xdpfw: cannot signal pid %d: %s\n", (int)pid,
-			strerror(errno));
+	} else if ((err = pidfile_signal(fd, SIGHUP))) {
+		fprintf(stderr, "xdpfw: cannot signal the daemon (pid %d): %s\n",
+			(int)pid, strerror(-err));
 		rc = EXIT_RUNTIME;
 	} else {
 		printf("asked xdpfw (pid %d) to re-sync\n", (int)pid);
 	}
+	if (fd >= 0)
+		close(fd);
 out:
 	config_free(&cfg);
 	return rc;
-}
-
-/* 0 once pid is gone, -ETIMEDOUT after ms milliseconds. */
-/* Gone, or a zombie its parent has not reaped yet (it exited). */
-static int pid_gone(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
-}
-
-static int wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		if (pid_gone(pid))
-			return 0;
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
 }
 
 static void detach_usage(FILE *f)
@@ -118,23 +83,34 @@ int cmd_detach(int argc, char **argv)
 	struct stat st;
 	pid_t pid;
 	int rc = cli_parse_config_only(argc, argv, &config, detach_usage);
-	int err;
+	int fd, err;
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 0);
 	if (rc)
 		goto out;
-	pid = daemon_pid(&cfg);
-	if (pid) {
+	fd = daemon_pidfd(&cfg, &pid);
+	if (fd >= 0) {
 		/* Detaching under a running daemon would leave it writing to
 		 * maps nothing reads: stop it first (it exits 0 on SIGTERM, so
 		 * systemd does not restart it). */
 		printf("stopping the daemon (pid %d) first\n", (int)pid);
-		if (kill(pid, SIGTERM) || wait_gone(pid, 10000)) {
+		err = pidfile_signal(fd, SIGTERM);
+		if (!err)
+			err = pidfile_wait_exit(fd, 10000);
+		close(fd);
+		if (err == -ETIMEDOUT) {
 			fprintf(stderr, "xdpfw: the daemon (pid %d) does not stop; "
 					"stop it (systemctl stop xdpfw), then detach\n",
 				(int)pid);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		if (err) {
+			fprintf(stderr, "xdpfw: cannot stop the daemon (pid %d): %s%s\n",
+				(int)pid, strerror(-err),
+				err == -EPERM ? " (detach needs root)" : "");
 			rc = EXIT_RUNTIME;
 			goto out;
 		}

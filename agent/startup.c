@@ -20,6 +20,7 @@
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
+#include "pidfile.h"
 #include "skel.h"
 
 static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
@@ -86,26 +87,18 @@ static int lock_pin_dir(struct daemon *d)
 
 static void write_pidfile(struct daemon *d)
 {
-	char dir[4096], *slash;
-	FILE *f;
+	int err = pidfile_path(d->pidfile, sizeof(d->pidfile), d->cfg->pin_dir);
 
-	if (cli_pidfile_path(d->pidfile, sizeof(d->pidfile), d->cfg->pin_dir))
-		return;
-	strcpy(dir, d->pidfile);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	f = fopen(d->pidfile, "w");
-	if (!f) {
-		log_warn("cannot write %s: %s (`xdpfw reload` will not find the "
-			 "daemon)", d->pidfile, strerror(errno));
+	if (!err)
+		err = pidfile_write(d->pidfile, d->cfg->pin_dir);
+	if (err) {
+		log_warn("cannot write the identity file %s: %s (`xdpfw reload` "
+			 "and `xdpfw detach` will not find the daemon)",
+			 d->pidfile, err == -EPERM ? "its directory is not a "
+			 "directory owned by root and closed to others" :
+			 strerror(-err));
 		d->pidfile[0] = '\0';
-		return;
 	}
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
 }
 
 int daemon_start(struct daemon *d)

@@ -474,8 +474,15 @@ if [[ "$ids_progs $ids_links$ids_maps" =~ ^[0-9]+( [0-9]+)*$ ]] &&
 else
 	fail "ids of the programs, links and maps: '$ids_progs $ids_links$ids_maps'"
 fi
-pidfile=$TMP/run/xdpfw${PIN//\//_}.pid
-if [ -f "$pidfile" ]; then pass "pidfile $pidfile exists"; else fail "no pidfile $pidfile"; fi
+# The identity file names the daemon's PID, its start time and its pin_dir.
+pidfile=$(grep -l -- " $PIN\$" "$TMP"/run/xdpfw-*.pid 2>/dev/null | head -n1)
+if [ -n "$pidfile" ] && read -r f_pid f_start f_pin <"$pidfile" &&
+	[ "$f_pid" = "$DAEMON_PID" ] && [ "$f_pin" = "$PIN" ] &&
+	[ "$f_start" = "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$DAEMON_PID/stat")" ]; then
+	pass "identity file $pidfile: $(cat "$pidfile")"
+else
+	fail "no identity file for $PIN under $TMP/run: $(ls "$TMP/run") ${pidfile:+($(cat "$pidfile"))}"
+fi
 xdpfw detach -c "$CONF" >"$TMP/out" 2>&1
 assert_eq "$?" 0 "xdpfw detach: exit status"
 sed 's/^/    /' "$TMP/out"
