@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "daemon_int.h"
+#include "loader.h"
 #include "log.h"
 #include "notify.h"
 #include "skel.h"
@@ -239,8 +240,14 @@ int daemon_run(struct xdpfw_config *cfg)
 	if (d.ifmon_fd < 0)
 		log_warn("cannot follow interface changes: %s", strerror(-d.ifmon_fd));
 	rc = daemon_start(&d);
-	if (rc)
+	if (rc) {
+		if (d.owns_pin_dir) {
+			log_info("start-up failed: removing what it pinned under %s",
+				 cfg->pin_dir);
+			loader_detach_all(cfg->pin_dir);
+		}
 		goto out;
+	}
 
 	if (d.ifmon_fd >= 0) {
 		ev_io_init(&d.ifmon_io, daemon_on_ifmon, d.ifmon_fd, EV_READ);

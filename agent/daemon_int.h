@@ -43,8 +43,8 @@ struct daemon {
 	int have_stats_prev;
 	struct daemon_metrics metrics;
 	int lock_fd;
+	int owns_pin_dir; /* it was empty: a failed start removes its pins */
 	char pidfile[4096];
-	double empty_since; /* when a pending reload first saw an empty file */
 };
 
 double daemon_mono_ms(void);

@@ -19,6 +19,7 @@
 
 #include "kmaps.h"
 #include "log.h"
+#include "pins.h"
 #include "skel.h"
 
 #ifndef BPF_FS_MAGIC
@@ -53,35 +54,83 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* The nearest existing ancestor of path (path itself when it exists). */
+static int existing_ancestor(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (strlen(path) >= len)
+		return -ENAMETOOLONG;
+	strcpy(out, path);
+	while (stat(out, &st)) {
+		if (errno != ENOENT || !strcmp(out, "/"))
+			return -errno;
+		dirname(out);
+	}
+	return 0;
+}
+
+/* Is something other than the directory itself mounted on path? */
+static int is_mountpoint(const char *path)
+{
+	char parent[4096];
+	struct stat a, b;
+
+	if (strlen(path) >= sizeof(parent) || stat(path, &a))
+		return 0;
+	strcpy(parent, path);
+	dirname(parent);
+	return stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/*
+ * pin_dir must be on a bpffs.  One is mounted only at /sys/fs/bpf, its
+ * home, and only when nothing is mounted there: mounting over any other
+ * directory would hide what it holds (/etc/xdpfw with the rules, say).
+ */
+static int ensure_bpffs(const char *pin_dir)
+{
+	static const char home[] = "/sys/fs/bpf";
+	char anc[4096];
+	int err = existing_ancestor(pin_dir, anc, sizeof(anc));
+
+	if (err) {
+		log_error("cannot look up %s: %s", pin_dir, strerror(-err));
+		return err;
+	}
+	if (is_bpffs(anc))
+		return 0;
+	if (strncmp(pin_dir, home, sizeof(home) - 1) ||
+	    (pin_dir[sizeof(home) - 1] != '/' && pin_dir[sizeof(home) - 1]) ||
+	    strncmp(anc, home, sizeof(home) - 1) || is_mountpoint(home)) {
+		log_error("pin_dir %s is not on a bpffs (%s is not one), and xdpfw "
+			  "mounts a bpffs only on an empty %s: set [agent] pin_dir "
+			  "under a mounted bpffs, or mount one first (mount -t bpf "
+			  "bpf DIR)", pin_dir, anc, home);
+		return -ENOTSUP;
+	}
+	if (mount("bpf", home, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		log_error("%s is not on a bpffs and mounting one on %s failed: %s",
+			  pin_dir, home, strerror(-err));
+		return err;
+	}
+	log_info("mounted a bpffs on %s", home);
+	return 0;
+}
+
 int loader_prepare_pin_dir(const char *pin_dir)
 {
-	char parent[4096], maps[4096];
-	int err;
+	char maps[4096];
+	int err = ensure_bpffs(pin_dir);
 
-	if (strlen(pin_dir) >= sizeof(parent))
-		return -ENAMETOOLONG;
-	strcpy(parent, pin_dir);
-	dirname(parent);
-
-	if (!is_bpffs(pin_dir) && !is_bpffs(parent)) {
-		err = mkdir_p(parent, 0755);
-		if (err) {
-			log_error("cannot create %s for the bpffs: %s", parent,
-				  strerror(-err));
-			return err;
-		}
-		if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
-			err = -errno;
-			log_error("%s is not on a bpffs and mounting one there failed: %s "
-				  "(mount it: mount -t bpf bpf %s, or set [agent] pin_dir)",
-				  pin_dir, strerror(errno), parent);
-			return err;
-		}
-		log_info("mounted a bpffs on %s", parent);
-	}
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		log_error("cannot create %s: %s", pin_dir, strerror(errno));
+	if (!err)
+		err = pins_check_foreign(pin_dir);
+	if (err)
+		return err;
+	err = mkdir_p(pin_dir, 0700);
+	if (err) {
+		log_error("cannot create %s: %s", pin_dir, strerror(-err));
 		return err;
 	}
 	err = kmaps_maps_dir(maps, sizeof(maps), pin_dir);
@@ -146,7 +195,7 @@ int loader_remove_old_layouts(const char *pin_dir)
 		if (!m)
 			continue;
 		while ((me = readdir(m))) {
-			if (me->d_name[0] == '.')
+			if (me->d_name[0] == '.' || !pins_is_ours(dir, me->d_name, 1))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, me->d_name);
 			unlink(path);
@@ -160,6 +209,20 @@ int loader_remove_old_layouts(const char *pin_dir)
 	}
 	closedir(d);
 	return removed;
+}
+
+int loader_pin_dir_empty(const char *pin_dir)
+{
+	struct dirent *de;
+	int empty = 1;
+	DIR *d = opendir(pin_dir);
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
 }
 
 int loader_has_pins(const char *pin_dir)
@@ -310,6 +373,47 @@ static int adopt_link(const char *path, int ifindex, int prog_fd,
 	return err;
 }
 
+/* The id of the bpf_link that attaches XDP on ifindex, or 0 (attached
+ * through netlink, or not found). */
+static __u32 xdp_link_id(int ifindex)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+		int match;
+
+		if (fd < 0)
+			continue;
+		match = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			info.type == BPF_LINK_TYPE_XDP &&
+			info.xdp.ifindex == (__u32)ifindex;
+		close(fd);
+		if (match)
+			return id;
+	}
+	return 0;
+}
+
+/* Say how to free the hook: a link is detached with bpftool (ip's "xdp
+ * off" cannot remove it), a netlink attachment with ip. */
+static void refuse_taken(const char *ifname, int ifindex, __u32 prog_id)
+{
+	__u32 link = xdp_link_id(ifindex);
+
+	if (link)
+		log_error("%s already has an XDP program (id %u, attached through "
+			  "bpf_link %u) that xdpfw did not attach; stop its owner "
+			  "or remove it first (bpftool link detach id %u)",
+			  ifname, prog_id, link, link);
+	else
+		log_error("%s already has an XDP program (id %u) that xdpfw did "
+			  "not attach; stop its owner or remove it first (ip link "
+			  "set dev %s xdp off)", ifname, prog_id, ifname);
+}
+
 static int create_link(int prog_fd, int ifindex, const char *ifname,
 		       enum xdp_mode mode, const char *path)
 {
@@ -318,10 +422,7 @@ static int create_link(int prog_fd, int ifindex, const char *ifname,
 	int fd, err;
 
 	if (bpf_xdp_query_id(ifindex, 0, &cur) == 0 && cur) {
-		log_error("%s already has an XDP program (id %u) that xdpfw did not "
-			  "attach; remove it first (ip link set dev %s xdp off) "
-			  "or detach its owner",
-			  ifname, cur, ifname);
+		refuse_taken(ifname, ifindex, cur);
 		return -EBUSY;
 	}
 	opts.flags = mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE :
@@ -401,7 +502,8 @@ int loader_detach_all(const char *pin_dir)
 	while ((de = readdir(d))) {
 		int fd;
 
-		if (strncmp(de->d_name, "link-", 5))
+		if (strncmp(de->d_name, "link-", 5) ||
+		    !pins_is_ours(pin_dir, de->d_name, 0))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
 		fd = bpf_obj_get(path);
@@ -419,13 +521,19 @@ int loader_detach_all(const char *pin_dir)
 	}
 	closedir(d);
 	snprintf(path, sizeof(path), "%s/prog", pin_dir);
-	unlink(path);
+	if (pins_is_ours(pin_dir, "prog", 0))
+		unlink(path);
 	kmaps_maps_dir(maps, sizeof(maps), pin_dir);
 	d = opendir(maps);
 	if (d) {
 		while ((de = readdir(d))) {
 			if (de->d_name[0] == '.')
 				continue;
+			if (!pins_is_ours(maps, de->d_name, 1)) {
+				log_warn("left %s/%s: xdpfw did not create it", maps,
+					 de->d_name);
+				continue;
+			}
 			snprintf(path, sizeof(path), "%s/%s", maps, de->d_name);
 			if (unlink(path)) {
 				err = -errno;
@@ -436,7 +544,12 @@ int loader_detach_all(const char *pin_dir)
 		closedir(d);
 		rmdir(maps);
 	}
-	if (rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY)
+	loader_remove_old_layouts(pin_dir);
+	if (!rmdir(pin_dir) || errno == ENOENT)
+		return err;
+	if (errno == ENOTEMPTY)
+		log_warn("left %s: it holds entries xdpfw did not create", pin_dir);
+	else
 		log_warn("cannot remove %s: %s", pin_dir, strerror(errno));
 	return err;
 }

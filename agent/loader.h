@@ -28,6 +28,9 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir,
  * (<pin_dir>/maps-v<N>).  Returns how many were removed, or -errno. */
 int loader_remove_old_layouts(const char *pin_dir);
 
+/* Is pin_dir missing or empty (nothing of an earlier run in it)? */
+int loader_pin_dir_empty(const char *pin_dir);
+
 /* Are maps pinned under pin_dir (from an earlier run)? */
 int loader_has_pins(const char *pin_dir);
 

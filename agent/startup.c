@@ -117,11 +117,15 @@ int daemon_start(struct daemon *d)
 		return EXIT_RUNTIME;
 	}
 	attached = 0;
+	/* A start that fails before it enforces anything must not leave its
+	 * maps behind in a pin_dir that was empty (a refused second daemon). */
+	d->owns_pin_dir = loader_pin_dir_empty(d->cfg->pin_dir);
 	err = loader_prepare_pin_dir(d->cfg->pin_dir);
 	if (err)
 		return EXIT_RUNTIME;
 	err = lock_pin_dir(d);
 	if (err) {
+		d->owns_pin_dir = 0; /* another daemon's, or unusable */
 		if (err != -EBUSY)
 			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
 		return EXIT_RUNTIME;
