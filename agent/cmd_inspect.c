@@ -196,7 +196,9 @@ int cmd_stats(int argc, char **argv)
 				const char *v = optarg ? optarg : argv[optind++];
 
 				watch = strtod(v, &end);
-				if (*end || watch < 0.1 || watch > 3600) {
+				/* Written so that NaN fails too. */
+				if (end == v || *end ||
+				    !(watch >= 0.1 && watch <= 3600)) {
 					fprintf(stderr, "xdpfw: --watch takes seconds "
 							"(0.1..3600), got '%s'\n", v);
 					return EXIT_USAGE;
