@@ -52,7 +52,8 @@ run_mode() {
 	MARK=$(log_lines)
 	start_daemon
 	case $mode in
-	auto) wait_log "$MARK" 'attached in (native|generic) mode' 1 | sed 's/^/    /' ;;
+	auto) wait_log "$MARK" 'attached in (native|generic) mode' 1 | sed 's/^/    /' ||
+		fail "the log does not say 'attached in native|generic mode'" ;;
 	*) wait_log "$MARK" "attached in $mode mode" 1 >/dev/null ||
 		fail "the log does not say 'attached in $mode mode'" ;;
 	esac

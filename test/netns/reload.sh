@@ -63,7 +63,8 @@ save_and_measure() {
 	done
 	pass "[$what] $src dropped ${t} ms after the save"
 	TIMINGS+=("$what: ${t} ms")
-	wait_log "$MARK" 'reload \(inotify\): .* added' 2 | sed 's/^/    /'
+	wait_log "$MARK" 'reload \(inotify\): .* added' 2 | sed 's/^/    /' ||
+		fail "[$what] no 'reload (inotify): ... added' line in the log"
 }
 
 RDIR=$(dirname "$RULES")

@@ -293,13 +293,30 @@ static void test_json(void)
 	s.totals[XDPFW_T_DROPPED] = (struct xdpfw_counter){ 13, 780 };
 	s.totals[XDPFW_T_PASSED] = (struct xdpfw_counter){ 5, 300 };
 	stats_sort(&s);
+	s.totals[XDPFW_TOTAL_MAX - 1] = (struct xdpfw_counter){ 7, 0 };
 	f = open_memstream(&buf, &len);
 	stats_print_json(f, &s, 1);
 	fclose(f);
-	CHECK(!strncmp(buf, "{\"rules\": [{\"rule\": \"10.0.2.2:30000\", \"packets\": 12, \"bytes\": 720}], "
-			    "\"total\": {\"dropped_packets\": 13, \"dropped_bytes\": 780, \"passed_packets\": 5}",
-		       strlen("{\"rules\": [{\"rule\": \"10.0.2.2:30000\", \"packets\": 12, \"bytes\": 720}], "
-			      "\"total\": {\"dropped_packets\": 13, \"dropped_bytes\": 780, \"passed_packets\": 5}")));
+	/* The whole object, byte for byte: the top rule only (--top 1), the
+	 * totals, every malformed reason, the rules in force. */
+	{
+		char want[2048];
+		size_t o = (size_t)snprintf(want, sizeof(want),
+			"{\"rules\": [{\"rule\": \"10.0.2.2:30000\", \"packets\": 12, "
+			"\"bytes\": 720}], \"total\": {\"dropped_packets\": 13, "
+			"\"dropped_bytes\": 780, \"passed_packets\": 5}, "
+			"\"malformed\": {");
+
+		for (int t = XDPFW_T_BAD_ETH; t < XDPFW_TOTAL_MAX; t++)
+			o += (size_t)snprintf(want + o, sizeof(want) - o,
+					      "%s\"%s\": %d",
+					      t == XDPFW_T_BAD_ETH ? "" : ", ",
+					      xdpfw_total_name[t],
+					      t == XDPFW_TOTAL_MAX - 1 ? 7 : 0);
+		snprintf(want + o, sizeof(want) - o,
+			 "}, \"rules_in_force\": 2}\n");
+		CHECK_STR(buf, want);
+	}
 	free(buf);
 	stats_free(&s);
 }
