@@ -26,38 +26,93 @@ static int is_host(const struct xdpfw_rule *r)
 	return r->prefixlen == (r->family == XDPFW_FAMILY_V4 ? 32 : 128);
 }
 
+/* Without a port: the exact hash for a host, the trie for a prefix. */
+static void build_addr_key(const struct xdpfw_rule *r, struct kkey *k)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+
+	if (is_host(r) && v4) {
+		k->map = KMAP_V4;
+		memcpy(&k->v4.addr, r->addr, sizeof(k->v4.addr));
+	} else if (is_host(r)) {
+		k->map = KMAP_V6;
+		memcpy(k->v6.addr, r->addr, sizeof(k->v6.addr));
+	} else if (v4) {
+		k->map = KMAP_V4_LPM;
+		k->v4_lpm.prefixlen = r->prefixlen;
+		memcpy(&k->v4_lpm.addr, r->addr, sizeof(k->v4_lpm.addr));
+	} else {
+		k->map = KMAP_V6_LPM;
+		k->v6_lpm.prefixlen = r->prefixlen;
+		memcpy(k->v6_lpm.addr, r->addr, sizeof(k->v6_lpm.addr));
+	}
+}
+
+/* With a port: the endpoint hash for a host, the port + prefix trie for a
+ * prefix (its prefixlen counts the port, proto and pad bits too). */
+static void build_port_key(const struct xdpfw_rule *r, uint8_t proto,
+			   struct kkey *k)
+{
+	int v4 = r->family == XDPFW_FAMILY_V4;
+	__be16 port = htons(r->port);
+	__u32 plen = XDPFW_PLPM_FIXED_BITS + r->prefixlen;
+
+	if (is_host(r) && v4) {
+		k->map = KMAP_V4_PORT;
+		k->v4_port.port = port;
+		k->v4_port.proto = proto;
+		memcpy(&k->v4_port.addr, r->addr, sizeof(k->v4_port.addr));
+	} else if (is_host(r)) {
+		k->map = KMAP_V6_PORT;
+		k->v6_port.port = port;
+		k->v6_port.proto = proto;
+		memcpy(k->v6_port.addr, r->addr, sizeof(k->v6_port.addr));
+	} else if (v4) {
+		k->map = KMAP_V4_PLPM;
+		k->v4_plpm.prefixlen = plen;
+		k->v4_plpm.port = port;
+		k->v4_plpm.proto = proto;
+		memcpy(&k->v4_plpm.addr, r->addr, sizeof(k->v4_plpm.addr));
+	} else {
+		k->map = KMAP_V6_PLPM;
+		k->v6_plpm.prefixlen = plen;
+		k->v6_plpm.port = port;
+		k->v6_plpm.proto = proto;
+		memcpy(k->v6_plpm.addr, r->addr, sizeof(k->v6_plpm.addr));
+	}
+}
+
 static void build_key(const struct xdpfw_rule *r, uint8_t proto,
 		      struct kkey *k)
 {
-	int v4 = r->family == XDPFW_FAMILY_V4;
-	uint16_t port = htons(r->port);
-
 	memset(k, 0, sizeof(*k));
 	k->proto = proto;
-	if (!r->port) {
-		if (is_host(r)) {
-			k->map = v4 ? KMAP_V4 : KMAP_V6;
-			memcpy(k->b, r->addr, v4 ? 4 : 16);
-		} else {
-			uint32_t plen = r->prefixlen;
+	if (r->port)
+		build_port_key(r, proto, k);
+	else
+		build_addr_key(r, k);
+}
 
-			k->map = v4 ? KMAP_V4_LPM : KMAP_V6_LPM;
-			memcpy(k->b, &plen, 4);
-			memcpy(k->b + 4, r->addr, v4 ? 4 : 16);
-		}
-	} else if (is_host(r)) {
-		k->map = v4 ? KMAP_V4_PORT : KMAP_V6_PORT;
-		memcpy(k->b, &port, 2);
-		k->b[2] = proto;
-		memcpy(k->b + 4, r->addr, v4 ? 4 : 16);
-	} else {
-		uint32_t plen = XDPFW_PLPM_FIXED_BITS + r->prefixlen;
-
-		k->map = v4 ? KMAP_V4_PLPM : KMAP_V6_PLPM;
-		memcpy(k->b, &plen, 4);
-		memcpy(k->b + 4, &port, 2);
-		k->b[6] = proto;
-		memcpy(k->b + 8, r->addr, v4 ? 4 : 16);
+void kkey_from_bytes(struct kkey *k, enum kmap m, const void *bytes)
+{
+	memset(k, 0, sizeof(*k));
+	k->map = (uint8_t)m;
+	memcpy(k->b, bytes, kmap_key_size[m]);
+	switch (m) {
+	case KMAP_V4_PORT:
+		k->proto = k->v4_port.proto;
+		break;
+	case KMAP_V6_PORT:
+		k->proto = k->v6_port.proto;
+		break;
+	case KMAP_V4_PLPM:
+		k->proto = k->v4_plpm.proto;
+		break;
+	case KMAP_V6_PLPM:
+		k->proto = k->v6_plpm.proto;
+		break;
+	default:
+		break;
 	}
 }
 

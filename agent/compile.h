@@ -33,15 +33,33 @@ enum kmap {
 
 #define KKEY_MAX 24
 
+/* A key of one of the lookup maps: filled and read through the structs
+ * of shared/xdpfw_shared.h (their layout is asserted there), never at
+ * byte offsets of its own. */
 struct kkey {
 	uint8_t map;   /* enum kmap */
 	uint8_t proto; /* protocol of a port key, else 0 */
 	uint8_t pad[2];
-	uint8_t b[KKEY_MAX]; /* the key bytes; unused tail zero */
+	union {
+		uint8_t b[KKEY_MAX]; /* the key bytes; unused tail zero */
+		struct xdpfw_v4_key v4;
+		struct xdpfw_v6_key v6;
+		struct xdpfw_v4_lpm_key v4_lpm;
+		struct xdpfw_v6_lpm_key v6_lpm;
+		struct xdpfw_v4_port_key v4_port;
+		struct xdpfw_v6_port_key v6_port;
+		struct xdpfw_v4_plpm_key v4_plpm;
+		struct xdpfw_v6_plpm_key v6_plpm;
+	};
 };
+_Static_assert(sizeof(struct xdpfw_v6_plpm_key) == KKEY_MAX,
+	       "KKEY_MAX is the largest key");
 
 extern const uint8_t kmap_key_size[KMAP_N];
 int kmap_is_trie(enum kmap m);
+
+/* A key of map m as the kernel holds it (kmap_key_size[m] bytes). */
+void kkey_from_bytes(struct kkey *k, enum kmap m, const void *bytes);
 
 /* The keys of a rule (1, or 2 for a port entry of any protocol). */
 int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2]);

@@ -230,13 +230,7 @@ static void no_batch(struct kmaps *km)
 static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
 			   uint32_t slot)
 {
-	memset(&op->key, 0, sizeof(op->key));
-	op->key.map = (uint8_t)m;
-	memcpy(op->key.b, key, kmap_key_size[m]);
-	if (m == KMAP_V4_PORT || m == KMAP_V6_PORT)
-		op->key.proto = op->key.b[2];
-	else if (m == KMAP_V4_PLPM || m == KMAP_V6_PLPM)
-		op->key.proto = op->key.b[6];
+	kkey_from_bytes(&op->key, m, key);
 	op->slot = slot;
 }
 
