@@ -384,3 +384,27 @@ cleanup() {
 	[ -n "$TMP" ] && [ -d "$TMP" ] && ! mountpoint -q "$TMP/bpffs" 2>/dev/null && rm -rf "$TMP"
 	exit "$rc"
 }
+
+# ------------------------------------------------------ more helpers --
+
+# add_pair FW_NAME PEER_NAME FW_ADDR/LEN PEER_ADDR/LEN: one more veth pair
+# between $FW_NS and $PEER_NS, up and addressed; prints the firewall side's
+# MAC.  (Deleted with the namespaces.)
+add_pair() {
+	ip link add "$1" netns "$FW_NS" type veth peer name "$2" netns "$PEER_NS" || return 1
+	ip -n "$FW_NS" addr add "$3" dev "$1" || return 1
+	ip -n "$PEER_NS" addr add "$4" dev "$2" || return 1
+	ip -n "$FW_NS" link set "$1" up || return 1
+	ip -n "$PEER_NS" link set "$2" up || return 1
+	ip netns exec "$FW_NS" cat "/sys/class/net/$1/address"
+}
+
+# as_nobody CMD...: CMD as the user nobody (its own group, no others).
+# need_nobody skips the test when that is not possible.
+need_nobody() {
+	command -v setpriv >/dev/null 2>&1 || skip "needs setpriv (util-linux)"
+	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
+}
+as_nobody() {
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$@"
+}
