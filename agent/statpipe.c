@@ -5,11 +5,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "rules.h"
 #include "ruleidx.h"
+#include "safefile.h"
 
 static uint64_t sub(uint64_t now, uint64_t then)
 {
@@ -135,36 +134,24 @@ void stats_print_prometheus_daemon(FILE *f, const struct stats_snapshot *s,
 		m->last_reload_ok);
 }
 
+struct textfile_ctx {
+	const struct stats_snapshot *s;
+	const struct daemon_metrics *m;
+};
+
+static int fill_textfile(FILE *f, void *ctx)
+{
+	const struct textfile_ctx *t = ctx;
+
+	stats_print_prometheus_daemon(f, t->s, t->m);
+	return ferror(f) ? -EIO : 0;
+}
+
 int stats_write_textfile(const char *path, const struct stats_snapshot *s,
 			 const struct daemon_metrics *m)
 {
-	char tmp[4096];
-	FILE *f;
-	int fd, err = 0;
+	struct textfile_ctx t = { s, m };
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	stats_print_prometheus_daemon(f, s, m);
-	if (fflush(f) || fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
 	/* node_exporter runs as another user: the file must be readable. */
-	if (!err && chmod(tmp, 0644))
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return safefile_write(path, 0644, fill_textfile, &t);
 }
