@@ -86,7 +86,7 @@ enum fmap {
 extern const uint32_t fmap_words[FMAP_N];
 
 /*
- * Filters computed from a rule set (about 7.3 MB: allocate it).  Built from
+ * Filters computed from a rule set (about 9.5 MB: allocate it).  Built from
  * the whole set they replace the kernel's bitmaps; with widen_only they hold
  * only the bits of added rules, to be OR-ed in: a stale bit of a removed
  * rule costs a needless lookup, never a wrong verdict, and the next full

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The INI configuration file (SPEC §3), parsed with inih.
+ * The INI configuration file (README.md "Configuration", conf/xdpfw.conf),
+ * parsed with inih.
  *
  * inih (Debian's libinih, r55) splits "key = value" and trims it; we feed it
  * through ini_parse_stream() with our own reader, which hands it one physical

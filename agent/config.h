@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The INI configuration file (SPEC §3), parsed with inih.  Every key is
- * described once in a table (section, key, parser, default); unknown sections
- * or keys and bad values are errors naming the line.
+ * The INI configuration file (README.md "Configuration"), parsed with
+ * inih.  Every key is described once in a table (section, key, parser,
+ * default); unknown sections or keys and bad values are errors naming the
+ * line.
  */
 #ifndef XDPFW_CONFIG_H
 #define XDPFW_CONFIG_H

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * One severity contract for the whole program (docs/LOGGING.md):
+ * One severity contract for the whole program (this comment is where it
+ * is written down):
  *   error   something failed; at start-up that is fatal, at run time the
  *           daemon survives it and keeps the rules in force
  *   warning input or state the operator should look at

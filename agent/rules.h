@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The rules file (SPEC §2): a pure function from text to a validated set of
- * entries plus diagnostics, and the canonical formatter that `list` and
- * `stats` print.  No I/O except rules_parse_file(), which only reads.
+ * The rules file (README.md "The rules file"): a pure function from text to
+ * a validated set of entries plus diagnostics, and the canonical formatter
+ * that `list` and `stats` print.  No I/O except rules_parse_file(), which
+ * only reads.
  */
 #ifndef XDPFW_RULES_H
 #define XDPFW_RULES_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Counter snapshots and their presentations: the `xdpfw stats` table, JSON
- * (SPEC §4) and the Prometheus text exposition format.  Collecting reads the
+ * (README.md, docs/METRICS.md) and the Prometheus text exposition format.  Collecting reads the
  * kernel; everything else is pure.
  */
 #ifndef XDPFW_STATS_H

@@ -3,7 +3,7 @@
  * xdpfw datapath: drop ingress packets whose source endpoint is on the
  * blocklist, count each drop under exactly one rule (the most specific).
  *
- * Order of lookups, most specific first (SPEC §2):
+ * Order of lookups, most specific first (docs/DESIGN.md):
  *   1. port entries (only when the packet carries its TCP/UDP header):
  *      exact address hash, then the (port, proto, prefix) trie;
  *   2. address entries: exact address hash, then the prefix trie.
