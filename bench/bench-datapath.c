@@ -22,6 +22,8 @@
  * the kernel's figure is kept in the JSON as a cross-check.  The ratio to
  * the floor is taken per round, then the median over rounds.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -38,7 +40,7 @@
 #include <unistd.h>
 
 #include "compile.h"
-#include "frame.h"
+#include "pkt.h"
 #include "stat.h"
 #include "kmaps.h"
 #include "loader.h"
@@ -642,19 +644,19 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t c = 0; c < N_CASES; c++) {
-		struct frame_spec fs = {
+		struct pkt_spec fs = {
 			.family = cases[c].family,
 			.src = cases[c].src,
 			.dst = cases[c].family == 6 ? "2001:2::2" : "198.18.0.2",
-			.proto = cases[c].proto,
+			.l4proto = cases[c].proto,
 			.sport = cases[c].sport,
 			.dport = cases[c].proto == IPPROTO_TCP ? 80 : 9,
-			.smac = { 0x02, 0, 0, 0, 0, 1 },
-			.dmac = { 0x02, 0, 0, 0, 0, 2 },
-			.payload = 0,
+			.src_mac = { 0x02, 0, 0, 0, 0, 1 },
+			.dst_mac = { 0x02, 0, 0, 0, 0, 2 },
+			.payload_len = 0,
 		};
 
-		flen[c] = frame_build(&fs, frames[c], sizeof(frames[c]));
+		flen[c] = pkt_build(&fs, frames[c], sizeof(frames[c]));
 		if (flen[c] < 0)
 			die("frame of %s", cases[c].name);
 		if (case_selected(case_list, cases[c].name))

@@ -20,6 +20,8 @@
  * 1M elements in the table, so it is read once, at the end, with
  * --nft-verify).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -39,7 +41,7 @@
 #include <unistd.h>
 
 #include "compile.h"
-#include "frame.h"
+#include "pkt.h"
 #include "stat.h"
 #include "kmaps.h"
 #include "loader.h"
@@ -375,18 +377,18 @@ int main(int argc, char **argv)
 	{
 		/* Blocked: an ip:port entry every generated file holds, and
 		 * nft's set too.  Non-matching: a source no entry covers. */
-		struct frame_spec fs = {
+		struct pkt_spec fs = {
 			.family = 4, .src = "198.51.100.10", .dst = "198.18.0.2",
-			.proto = IPPROTO_UDP, .sport = 30000, .dport = 9,
-			.payload = 18,
+			.l4proto = IPPROTO_UDP, .sport = 30000, .dport = 9,
+			.payload_len = 18,
 		};
 
-		memcpy(fs.smac, txmac, 6);
-		memcpy(fs.dmac, rxmac, 6);
-		len_block = frame_build(&fs, fr_block, sizeof(fr_block));
+		memcpy(fs.src_mac, txmac, 6);
+		memcpy(fs.dst_mac, rxmac, 6);
+		len_block = pkt_build(&fs, fr_block, sizeof(fr_block));
 		fs.src = "198.51.100.77";
 		fs.sport = 443;
-		len_pass = frame_build(&fs, fr_pass, sizeof(fr_pass));
+		len_pass = pkt_build(&fs, fr_pass, sizeof(fr_pass));
 		if (len_block < 0 || len_pass < 0)
 			die("building frames");
 	}

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frame.h"
+#include "pkt.h"
 
 #define MAGIC 0x78627072u /* "xbpr" */
 #define MAX_PROBES 200000
@@ -157,11 +157,18 @@ int main(int argc, char **argv)
 	t_start = now_ns();
 	deadline = t_start + (long long)timeout_ms * 1000000LL;
 	for (seq = 0; seq < MAX_PROBES && now_ns() < deadline; seq++) {
-		struct frame_spec fs = {
+		/* Our frames carry the sequence number, then a magic. */
+		const uint8_t payload[8] = {
+			seq >> 24, (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff,
+			MAGIC >> 24, (MAGIC >> 16) & 0xff, (MAGIC >> 8) & 0xff,
+			MAGIC & 0xff,
+		};
+		struct pkt_spec fs = {
 			.family = family, .src = src,
 			.dst = family == 6 ? "2001:2::2" : "198.18.0.2",
-			.proto = (uint8_t)proto, .sport = (uint16_t)sport,
-			.dport = 9, .payload = 8, .seq = seq,
+			.l4proto = (uint8_t)proto, .sport = (uint16_t)sport,
+			.dport = 9, .payload_len = sizeof(payload),
+			.payload = payload,
 		};
 		struct sockaddr_ll to = {
 			.sll_family = AF_PACKET, .sll_ifindex = tx_idx, .sll_halen = 6,
@@ -169,22 +176,12 @@ int main(int argc, char **argv)
 		long long next;
 		int len;
 
-		memcpy(fs.smac, txmac, 6);
-		memcpy(fs.dmac, rxmac, 6);
+		memcpy(fs.src_mac, txmac, 6);
+		memcpy(fs.dst_mac, rxmac, 6);
 		memcpy(to.sll_addr, rxmac, 6);
-		len = frame_build(&fs, frame, sizeof(frame));
+		len = pkt_build(&fs, frame, sizeof(frame));
 		if (len < 0)
 			die("bad probe %s", src);
-		/* Mark our frames: magic after the sequence number. */
-		{
-			size_t off = 14 + (family == 6 ? 40 : 20) +
-				     (proto == IPPROTO_TCP ? 20 : 8) + 4;
-
-			frame[off] = MAGIC >> 24;
-			frame[off + 1] = (MAGIC >> 16) & 0xff;
-			frame[off + 2] = (MAGIC >> 8) & 0xff;
-			frame[off + 3] = MAGIC & 0xff;
-		}
 		sent_at[seq] = now_ns();
 		if (sendto(txs, frame, (size_t)len, 0, (struct sockaddr *)&to,
 			   sizeof(to)) < 0)

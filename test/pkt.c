@@ -94,10 +94,14 @@ static size_t l4_hdr_len(uint8_t proto)
 	}
 }
 
-/* Payload bytes: a recognisable pattern. */
-static void fill_payload(uint8_t *p, size_t len)
+/* Payload bytes: the caller's, or a recognisable pattern. */
+static void fill_payload(uint8_t *p, const struct pkt_spec *s)
 {
-	for (size_t i = 0; i < len; i++)
+	if (s->payload) {
+		memcpy(p, s->payload, s->payload_len);
+		return;
+	}
+	for (size_t i = 0; i < s->payload_len; i++)
 		p[i] = (uint8_t)('a' + i % 26);
 }
 
@@ -227,9 +231,9 @@ static int build_ip4(const struct pkt_spec *s, uint8_t *p, size_t room)
 	put16(p + 10, csum_fold(csum_add(0, p, ihl)));
 
 	if (s->frag == PKT_FRAG_NONFIRST) {
-		fill_payload(p + ihl, s->payload_len);
+		fill_payload(p + ihl, s);
 	} else {
-		fill_payload(p + ihl + l4hdr, s->payload_len);
+		fill_payload(p + ihl + l4hdr, s);
 		put_l4(p + ihl, s, l4len,
 		       s->l4proto == IPPROTO_ICMP ?
 			       0 :
@@ -332,10 +336,10 @@ static int build_ip6(const struct pkt_spec *s, uint8_t *p, size_t room)
 	}
 
 	if (s->frag == PKT_FRAG_NONFIRST) {
-		fill_payload(p + ext_end, s->payload_len);
+		fill_payload(p + ext_end, s);
 	} else {
 		l4len = l4hdr + s->payload_len;
-		fill_payload(p + ext_end + l4hdr, s->payload_len);
+		fill_payload(p + ext_end + l4hdr, s);
 		put_l4(p + ext_end, s, l4len,
 		       pseudo_sum(6, src, dst, s->l4proto, l4len));
 	}

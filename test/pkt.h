@@ -32,6 +32,7 @@ struct pkt_spec {
 	int n_ip6_ext;
 	enum pkt_frag frag;
 	size_t payload_len;     /* bytes after the L4 header */
+	const uint8_t *payload; /* payload_len bytes; NULL: a letter pattern */
 	uint8_t src_mac[6], dst_mac[6]; /* all-zero = defaults */
 };
 
