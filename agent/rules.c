@@ -186,6 +186,17 @@ static int line_error(struct parser *ps, uint32_t line, uint32_t col,
 	return err ? err : add_diag(ps->rs, line, col, RULES_ERROR, msg);
 }
 
+/* A ';' at the start of the line or after a blank starts a comment, as in
+ * Spamhaus DROP ("1.10.16.0/20 ; SBL256894"); elsewhere it is part of the
+ * entry (and an error there). */
+static const char *semicolon_comment(const char *ls, const char *e)
+{
+	for (const char *c = ls; c < e; c++)
+		if (*c == ';' && (c == ls || is_blank(c[-1])))
+			return c;
+	return e;
+}
+
 /* One raw line [ls, le), without its '\n'. */
 static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		      const char *le, bool may_have_nul)
@@ -206,6 +217,7 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 	hash = memchr(ls, '#', (size_t)(le - ls));
 	if (hash)
 		e = hash;
+	e = semicolon_comment(ls, e);
 	while (s < e && is_blank(*s))
 		s++;
 	while (e > s && is_blank(e[-1]))

@@ -529,6 +529,16 @@ static const struct file_case file_cases[] = {
 	  2, 0, 0, 2, "1.2.3.4", { { 0 } } },
 	{ "comment without blank", "1.2.3.4#c\n[::1]#c\n", 0, 2, 0, 0, 2,
 	  "1.2.3.4", { { 0 } } },
+	/* ';' comments as Spamhaus DROP publishes them: at the start of a
+	 * line or after a blank; elsewhere ';' is part of the entry. */
+	{ "Spamhaus DROP", "; Spamhaus DROP List 2026/12/01\n"
+	  "; Last-Modified: Tue, 01 Dec 2026 00:00:00 GMT\n"
+	  "1.10.16.0/20 ; SBL256894\n1.19.0.0/16 ; SBL434604\r\n", 0, 2, 0, 0,
+	  4, "1.10.16.0/20", { { 0 } } },
+	{ "';' after a tab, ';' alone", "1.2.3.4\t;x\n;\n   ;\n", 0, 1, 0, 0,
+	  3, "1.2.3.4", { { 0 } } },
+	{ "';' inside an entry", "1.2.3.4;x\n", 0, 0, 1, 0, 1, NULL,
+	  { { 1, 1, E, "found \"1.2.3.4;x\"" } } },
 	{ "BOM", "\xef\xbb\xbf" "1.2.3.4\n", 0, 1, 0, 0, 1, "1.2.3.4", { { 0 } } },
 	{ "BOM only", "\xef\xbb\xbf", 0, 0, 0, 0, 0, NULL, { { 0 } } },
 	{ "BOM then comment", "\xef\xbb\xbf# rules\n10.0.0.0/8\n", 0, 1, 0, 0, 2,
