@@ -1,55 +1,175 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* xdpfw check [-c CONFIG] [RULES_FILE]: validate, print, touch nothing. */
+/*
+ * xdpfw check [-c CONFIG] [RULES_FILE | -]: validate the config exactly as
+ * `run` does (interfaces required) and the rules (the configured file, the
+ * one named, or standard input), print every diagnostic to stderr and a
+ * one-line summary to stdout, touch nothing.  Exit 0 only when `run` would
+ * accept both.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "build_config.h"
 #include "cli.h"
 #include "rules.h"
 #include "safefile.h"
 #include "sync.h"
 
+/* The bound of a rules file (rules.c), applied to standard input too. */
+#define CHECK_STDIN_MAX (1UL << 30)
+
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: xdpfw check [-c CONFIG] [RULES_FILE]\n\n"
-		   "Validate the config and the rules file (default: the config's\n"
-		   "rules = path).  Prints every problem as PATH:LINE:COL: message and\n"
-		   "a one-line summary.  Touches nothing.\n\n"
+	fprintf(f, "Usage: xdpfw check [-c CONFIG] [RULES_FILE | -]\n\n"
+		   "Validate the config exactly as `xdpfw run` would (interfaces\n"
+		   "required) and the rules: the config's rules = file, the file named,\n"
+		   "or standard input for -.  Prints every problem to stderr as\n"
+		   "PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
+		   "nothing.\n\n"
 		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
 		   "  -h, --help         this help\n\n"
-		   "Exit status: 0 valid, 1 invalid config or rules, 2 usage error.\n");
+		   "Exit status: 0 when `run` would accept the config and the rules,\n"
+		   "1 invalid config or rules, 2 usage error.\n");
 }
 
 static void print_diag(void *ctx, int is_error, const char *line)
 {
 	(void)ctx;
 	(void)is_error;
-	printf("%s\n", line);
+	fprintf(stderr, "%s\n", line);
 }
 
-int cmd_check(int argc, char **argv)
+/* Standard input into *buf (NUL-terminated, free() it), at most max bytes.
+ * Returns 0, -EFBIG beyond max, or -errno. */
+static int read_stdin(size_t max, char **buf, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap + 1), *nb;
+	ssize_t r;
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= max) {
+				free(b);
+				return -EFBIG;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(b, cap + 1);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		r = read(STDIN_FILENO, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			free(b);
+			return (int)r;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Parse the rules from path ("-": standard input) into rs.  Returns 0, or
+ * EXIT_INVALID after printing why nothing could be parsed. */
+static int load_rules(struct ruleset *rs, const char *path)
+{
+	struct safefile_result fres;
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (strcmp(path, "-")) {
+		err = rules_parse_file(rs, path, &fres);
+		if (!err)
+			return 0;
+		fprintf(stderr, "%s: %s\n", path,
+			err == -ENOMEM ? strerror(ENOMEM) : fres.why);
+		return EXIT_INVALID;
+	}
+	err = read_stdin(CHECK_STDIN_MAX, &buf, &len);
+	if (!err) {
+		err = rules_parse_buffer(rs, "-", buf, len);
+		free(buf);
+	}
+	if (!err)
+		return 0;
+	if (err == -EFBIG)
+		fprintf(stderr, "-: standard input is larger than %lu bytes\n",
+			CHECK_STDIN_MAX);
+	else
+		fprintf(stderr, "-: cannot read standard input: %s\n",
+			strerror(-err));
+	return EXIT_INVALID;
+}
+
+/* The summary of the rules (stdout's one line, after the config's verdict
+ * when the config is invalid).  Returns EXIT_OK or EXIT_INVALID. */
+static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
+		     const char *path)
+{
+	char why[512];
+	int err = sync_validate(rs, cfg, cfg->max_rules, why, sizeof(why));
+
+	if (err == -EINVAL && !rs->n) {
+		printf("%s: %s; the daemon would keep the rules in force\n",
+		       path, why);
+		return EXIT_INVALID;
+	}
+	if (rs->n_errors) {
+		printf("%s: %zu error%s, %zu warning%s, %zu valid entr%s; %s\n",
+		       path, rs->n_errors, rs->n_errors == 1 ? "" : "s",
+		       rs->n_warnings, rs->n_warnings == 1 ? "" : "s", rs->n,
+		       rs->n == 1 ? "y" : "ies",
+		       cfg->on_invalid == ON_INVALID_REJECT ?
+			       "the daemon would reject the file (on_invalid = reject)" :
+			       "the daemon would skip the bad lines (on_invalid = skip)");
+		return EXIT_INVALID;
+	}
+	if (err == -ENOSPC) {
+		printf("%s: %s\n", path, why);
+		return EXIT_INVALID;
+	}
+	printf("%s: OK, %zu entr%s, %zu warning%s\n", path, rs->n,
+	       rs->n == 1 ? "y" : "ies", rs->n_warnings,
+	       rs->n_warnings == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+/* Options.  Returns EXIT_OK, -1 after --help, or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, const char **config,
+		      const char **rules)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct xdpfw_config cfg;
-	const char *config = NULL, *path;
-	struct safefile_result fres;
-	struct ruleset rs;
-	char why[512];
-	int c, rc, err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			*config = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			return -1;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -59,41 +179,39 @@ int cmd_check(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	rc = cli_load_config(config, &cfg, 0);
-	path = optind < argc ? argv[optind] : cfg.rules_path;
+	*rules = optind < argc ? argv[optind] : NULL;
+	return EXIT_OK;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	const char *config = NULL, *path = NULL;
+	struct xdpfw_config cfg;
+	struct ruleset rs;
+	int rc, rules_rc;
+
+	rc = parse_args(argc, argv, &config, &path);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	/* As `run` loads it: a missing config and a config without
+	 * interfaces are errors.  The rules are checked all the same, so that
+	 * one run reports every problem. */
+	rc = cli_load_config(config, &cfg, 1);
+	if (!path)
+		path = cfg.rules_path;
+	if (rc)
+		printf("%s: invalid config, `xdpfw run` would refuse it; ",
+		       config ? config : XDPFW_DEFAULT_CONFIG_PATH);
 
 	ruleset_init(&rs);
-	err = rules_parse_file(&rs, path, &fres);
-	if (err) {
-		printf("%s: %s\n", path,
-		       err == -ENOMEM ? strerror(ENOMEM) : fres.why);
-		rc = EXIT_INVALID;
-		goto out;
-	}
-	sync_report_diags(&rs, 0, print_diag, NULL);
-	err = sync_validate(&rs, &cfg, cfg.max_rules, why, sizeof(why));
-	if (err == -EINVAL && !rs.n) {
-		printf("%s: %s; the daemon would keep the rules in force\n", path,
-		       why);
-		rc = EXIT_INVALID;
-	} else if (rs.n_errors) {
-		printf("%s: %zu error%s, %zu warning%s, %zu valid entr%s; %s\n", path,
-		       rs.n_errors, rs.n_errors == 1 ? "" : "s", rs.n_warnings,
-		       rs.n_warnings == 1 ? "" : "s", rs.n, rs.n == 1 ? "y" : "ies",
-		       cfg.on_invalid == ON_INVALID_REJECT ?
-			       "the daemon would reject the file (on_invalid = reject)" :
-			       "the daemon would skip the bad lines (on_invalid = skip)");
-		rc = EXIT_INVALID;
-	} else if (err == -ENOSPC) {
-		printf("%s: %s\n", path, why);
-		rc = EXIT_INVALID;
+	rules_rc = load_rules(&rs, path);
+	if (rules_rc) {
+		printf("%s: not readable, see above\n", path);
 	} else {
-		printf("%s: OK, %zu entr%s, %zu warning%s\n", path, rs.n,
-		       rs.n == 1 ? "y" : "ies", rs.n_warnings,
-		       rs.n_warnings == 1 ? "" : "s");
+		sync_report_diags(&rs, 0, print_diag, NULL);
+		rules_rc = summarize(&rs, &cfg, path);
 	}
-out:
 	ruleset_free(&rs);
 	config_free(&cfg);
-	return rc;
+	return rc ? rc : rules_rc;
 }
