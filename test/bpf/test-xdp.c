@@ -13,6 +13,8 @@
  *   - malformed and non-IP frames;
  *   - representative frames truncated at every length, against an oracle
  *     that follows SPEC §2 and the reasons documented in enum xdpfw_total;
+ *   - every case's expectation is also checked against the byte-level
+ *     frame model of test/oracle.c (shared with test/fuzz/fuzz-xdp.c);
  *   - precedence (rule set B), a /udp entry removed and re-added through the
  *     plan, a key lost behind the daemon's back and repaired by a full
  *     re-sync;
@@ -40,6 +42,7 @@
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
+#include "oracle.h"
 #include "pkt.h"
 #include "plan.h"
 #include "ruleidx.h"
@@ -185,50 +188,14 @@ static const char *fmt_slot(uint32_t s, char *buf, size_t len)
 
 /* ---- the oracle: SPEC §2, written independently of the datapath ---- */
 
-static int addr_in(const struct xdpfw_rule *r, int family, const uint8_t *a)
-{
-	int bits = r->prefixlen, i;
-
-	if (r->family != family)
-		return 0;
-	for (i = 0; bits >= 8; i++, bits -= 8)
-		if (r->addr[i] != a[i])
-			return 0;
-	if (bits) {
-		uint8_t mask = (uint8_t)(0xff << (8 - bits));
-
-		if ((r->addr[i] & mask) != (a[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* The most specific rule of the set that matches; has_l4: the packet
- * carries its whole TCP/UDP header (proto, sport valid). */
+/* The most specific rule in force that matches (test/oracle.c); has_l4:
+ * the packet carries its whole TCP/UDP header (proto, sport valid). */
 static const struct xdpfw_rule *oracle(int family, const uint8_t *src,
 				       int has_l4, uint8_t proto,
 				       uint16_t sport)
 {
-	const struct xdpfw_rule *best = NULL;
-	long best_score = -1;
-
-	for (size_t i = 0; i < cur.n; i++) {
-		const struct xdpfw_rule *r = &cur.rules[i];
-		long score;
-
-		if (!addr_in(r, family, src))
-			continue;
-		if (r->port && (!has_l4 || r->port != sport ||
-				(r->proto && r->proto != proto)))
-			continue;
-		score = (r->port ? 1L << 16 : 0) + r->prefixlen * 2L +
-			(r->proto ? 1 : 0);
-		if (score > best_score) {
-			best = r;
-			best_score = score;
-		}
-	}
-	return best;
+	return oracle_match(cur.rules, cur.n, family, src, has_l4, proto,
+			    sport);
 }
 
 static void spec_src(const struct pkt_spec *s, uint8_t *a)
@@ -249,6 +216,40 @@ static int snapshot(struct snap *sn)
 }
 
 #define DESC_MAX 256
+
+/* Set while a case departs on purpose from the rules in force (a key
+ * removed behind the daemon's back): the frame model does not apply. */
+static int off_model;
+
+/*
+ * A test of the test: the case's expectation (hand-written tables, or the
+ * layouts of the truncation sweep) agrees with the frame model of
+ * test/oracle.c, which parses the bytes themselves.  Appends to why.
+ */
+static void model_check(const uint8_t *frame, size_t len,
+			const struct xdpfw_rule *want, int reason, char *why,
+			size_t whylen, size_t *wl)
+{
+	const struct xdpfw_rule *m;
+	char a[RULE_FMT_MAX], b[RULE_FMT_MAX];
+	int m_reason;
+
+	m = oracle_frame(cur.rules, cur.n, frame, len, &m_reason);
+	if (m && want ? rule_equal(m, want) : !m && !want && m_reason == reason)
+		return;
+	if (m)
+		rule_format(m, a, sizeof(a));
+	else
+		snprintf(a, sizeof(a), "pass (reason %d)", m_reason);
+	if (want)
+		rule_format(want, b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "pass (reason %d)", reason);
+	if (*wl < whylen)
+		*wl += (size_t)snprintf(why + *wl, whylen - *wl,
+					" [test bug: the frame model says %s, the case %s]",
+					a, b);
+}
 
 /*
  * Run frame[0..len) and check: the verdict (DROP when want, else PASS);
@@ -285,6 +286,8 @@ static void run_frame(const char *desc, const uint8_t *frame, size_t len,
 			    a);
 		}
 	}
+	if (!refused && !off_model)
+		model_check(frame, len, want, reason, why, sizeof(why), &wl);
 	if (snapshot(&before))
 		return;
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
@@ -1334,6 +1337,7 @@ static void test_precedence_and_changes(void)
 					       .proto = IPPROTO_UDP };
 
 		inet_pton(AF_INET, "10.20.30.40", &k.addr);
+		off_model = 1;
 		tl_checks++;
 		if (bpf_map_delete_elem(km.fd[KMAP_V4_PORT], &k))
 			fail("deleting the key of 10.20.30.40:53/udp: %s",
@@ -1347,6 +1351,7 @@ static void test_precedence_and_changes(void)
 		run_spec(desc, &s, "10.20.0.0/16:53", 0);
 		apply_or_die("B full", rules_b, 1, &a);
 		check_plan("B -> B (full)", &a, 0, 0, RULES_B_N);
+		off_model = 0;
 		describe(desc, sizeof(desc), &s, "after a full re-sync");
 		run_spec(desc, &s, "10.20.30.40:53/udp", 0);
 	}
