@@ -107,16 +107,6 @@ int daemon_start(struct daemon *d)
 	size_t attached = 0;
 	int err, migrate = 0, counters_fresh;
 
-	/* Nothing to protect: fail before creating any state. */
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++)
-		attached += if_nametoindex(d->cfg->interfaces[i]) != 0;
-	if (!attached) {
-		log_error("none of the configured interfaces exists (%s%s); check "
-			  "[agent] interfaces in %s", d->cfg->interfaces[0],
-			  d->cfg->n_interfaces > 1 ? ", ..." : "", d->cfg->path);
-		return EXIT_RUNTIME;
-	}
-	attached = 0;
 	/* A start that fails before it enforces anything must not leave its
 	 * maps behind in a pin_dir that was empty (a refused second daemon). */
 	d->owns_pin_dir = loader_pin_dir_empty(d->cfg->pin_dir);
@@ -166,8 +156,11 @@ int daemon_start(struct daemon *d)
 		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
 				    d->cfg->xdp_mode);
 		if (err == -ENODEV) {
-			log_error("%s: interface not found; it is attached as soon "
-				  "as it appears", ifname);
+			/* Boot order varies: never a reason to exit (systemd
+			 * would restart us into its start limit). */
+			log_warn("%s: interface not found; it is attached as soon "
+				 "as it appears (if the name is wrong, fix [agent] "
+				 "interfaces in %s)", ifname, d->cfg->path);
 			continue;
 		}
 		if (err)
@@ -175,11 +168,9 @@ int daemon_start(struct daemon *d)
 		d->attached[i] = 1;
 		attached++;
 	}
-	if (!attached) {
-		log_error("none of the configured interfaces exists; check "
-			  "[agent] interfaces in %s", d->cfg->path);
-		return EXIT_RUNTIME;
-	}
+	if (!attached)
+		log_warn("none of the configured interfaces exists yet; the rules "
+			 "are loaded and wait for them");
 	if (migrate) {
 		struct kmaps old;
 		size_t carried = 0;
