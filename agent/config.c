@@ -26,7 +26,6 @@
  * there was any.
  */
 #include "config.h"
-#include "safefile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,300 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IFNAME_MAX 15               /* IFNAMSIZ - 1 */
+#include "config_keys.h"
+#include "safefile.h"
+
 #define CONFIG_FILE_MAX (1u << 20)  /* refuse to slurp anything bigger */
-
-enum section {
-	SEC_NONE,    /* before any section header */
-	SEC_AGENT,
-	SEC_STATS,
-	SEC_IGNORED, /* unknown or malformed header: already reported */
-};
-
-static const char *const section_names[] = {
-	[SEC_AGENT] = "agent",
-	[SEC_STATS] = "stats",
-};
-
-struct key_desc;
-
-/*
- * A value parser.  Returns 0, -ENOMEM, or -EINVAL; on -EINVAL it may write
- * the reason into why (otherwise the message is "expected <expect>").
- */
-typedef int (*key_parse_fn)(struct xdpfw_config *cfg, const struct key_desc *k,
-			    const char *value, char *why, size_t whylen);
-
-struct key_desc {
-	enum section section;
-	const char *name;
-	key_parse_fn parse;
-	size_t offset;      /* of the field written by generic parsers */
-	uint32_t min, max;  /* for integers */
-	const char *expect; /* for "expected ..." */
-};
-
-static int parse_interfaces(struct xdpfw_config *cfg, const struct key_desc *k,
-			    const char *value, char *why, size_t whylen);
-static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen);
-static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
-			    const char *value, char *why, size_t whylen);
-static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
-			   const char *value, char *why, size_t whylen);
-static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen);
-static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen);
-static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
-		     const char *value, char *why, size_t whylen);
-
-#define FIELD(f) offsetof(struct xdpfw_config, f)
-
-/* Every key, once.  Defaults live in config_init(). */
-static const struct key_desc keys[] = {
-	{ SEC_AGENT, "interfaces", parse_interfaces, 0, 0, 0,
-	  "one or more interface names separated by spaces or commas" },
-	{ SEC_AGENT, "xdp_mode", parse_xdp_mode, FIELD(xdp_mode), 0, 0,
-	  "auto, native or generic" },
-	{ SEC_AGENT, "rules", parse_abs_path, FIELD(rules_path), 0, 0,
-	  "an absolute path" },
-	{ SEC_AGENT, "pin_dir", parse_abs_path, FIELD(pin_dir), 0, 0,
-	  "an absolute path" },
-	{ SEC_AGENT, "max_rules", parse_u32, FIELD(max_rules),
-	  1, CONFIG_MAX_RULES_LIMIT, NULL },
-	{ SEC_AGENT, "on_invalid", parse_on_invalid, FIELD(on_invalid), 0, 0,
-	  "reject or skip" },
-	{ SEC_AGENT, "reload_delay_ms", parse_u32, FIELD(reload_delay_ms),
-	  0, 60000, NULL },
-	{ SEC_AGENT, "log_level", parse_log_level, FIELD(log_level), 0, 0,
-	  "error, warning, info or debug" },
-	{ SEC_STATS, "interval", parse_u32, FIELD(stats_interval),
-	  0, 86400, NULL },
-	{ SEC_STATS, "log_top", parse_u32, FIELD(stats_log_top),
-	  0, 1000, NULL },
-	{ SEC_STATS, "prometheus_textfile", parse_opt_path,
-	  FIELD(prometheus_textfile), 0, 0, "an absolute path, or nothing" },
-};
-
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-
-/* ------------------------------------------------------------------------ */
-/* Value parsers */
-
-static char **str_field(struct xdpfw_config *cfg, const struct key_desc *k)
-{
-	return (char **)((char *)cfg + k->offset);
-}
-
-static int set_str(char **field, const char *value)
-{
-	char *s = NULL;
-
-	if (value) {
-		s = strdup(value);
-		if (!s)
-			return -ENOMEM;
-	}
-	free(*field);
-	*field = s;
-	return 0;
-}
-
-static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen)
-{
-	(void)why;
-	(void)whylen;
-	if (value[0] != '/')
-		return -EINVAL;
-	return set_str(str_field(cfg, k), value);
-}
-
-/* Empty value: off (NULL). */
-static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen)
-{
-	if (!*value)
-		return set_str(str_field(cfg, k), NULL);
-	return parse_abs_path(cfg, k, value, why, whylen);
-}
-
-/* Decimal only: no sign, no base prefix, no leading zero (is 0010 ten or
- * eight?), no junk; overflow checked. */
-static int parse_uint_range(const char *s, uint32_t min, uint32_t max,
-			    uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -EINVAL;
-	}
-	if (v < min)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
-		     const char *value, char *why, size_t whylen)
-{
-	uint32_t v;
-
-	if (parse_uint_range(value, k->min, k->max, &v) < 0) {
-		snprintf(why, whylen, "expected an integer %u..%u", k->min,
-			 k->max);
-		return -EINVAL;
-	}
-	*(uint32_t *)((char *)cfg + k->offset) = v;
-	return 0;
-}
-
-static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
-			  const char *value, char *why, size_t whylen)
-{
-	static const enum xdp_mode modes[] = { XDP_MODE_AUTO, XDP_MODE_NATIVE,
-					       XDP_MODE_GENERIC };
-
-	(void)k;
-	(void)why;
-	(void)whylen;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(value, xdp_mode_name(modes[i])) == 0) {
-			cfg->xdp_mode = modes[i];
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
-			    const char *value, char *why, size_t whylen)
-{
-	(void)k;
-	(void)why;
-	(void)whylen;
-	if (strcmp(value, "reject") == 0)
-		cfg->on_invalid = ON_INVALID_REJECT;
-	else if (strcmp(value, "skip") == 0)
-		cfg->on_invalid = ON_INVALID_SKIP;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
-			   const char *value, char *why, size_t whylen)
-{
-	enum log_level level;
-
-	(void)k;
-	(void)why;
-	(void)whylen;
-	if (log_level_parse(value, &level) < 0)
-		return -EINVAL;
-	cfg->log_level = level;
-	return 0;
-}
-
-/* The kernel's dev_valid_name(). */
-static bool ifname_valid(const char *name, size_t len)
-{
-	if (len == 0 || len > IFNAME_MAX)
-		return false;
-	if ((len == 1 && name[0] == '.') ||
-	    (len == 2 && name[0] == '.' && name[1] == '.'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (name[i] == '/' || name[i] == ':' ||
-		    isspace((unsigned char)name[i]))
-			return false;
-	return true;
-}
-
-static bool is_ifsep(char c)
-{
-	return c == ',' || isspace((unsigned char)c);
-}
-
-static int parse_interfaces(struct xdpfw_config *cfg, const struct key_desc *k,
-			    const char *value, char *why, size_t whylen)
-{
-	char *names[CONFIG_MAX_INTERFACES];
-	size_t n = 0;
-	const char *p = value;
-	int err = 0;
-
-	(void)k;
-	for (;;) {
-		const char *start;
-		size_t len;
-
-		while (is_ifsep(*p))
-			p++;
-		if (!*p)
-			break;
-		start = p;
-		while (*p && !is_ifsep(*p))
-			p++;
-		len = (size_t)(p - start);
-
-		if (!ifname_valid(start, len)) {
-			snprintf(why, whylen,
-				 "\"%.*s\" is not a valid interface name "
-				 "(1..%d characters, no '/', ':' or "
-				 "whitespace, not \".\" or \"..\")",
-				 (int)len, start, IFNAME_MAX);
-			err = -EINVAL;
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (strlen(names[i]) == len &&
-			    memcmp(names[i], start, len) == 0) {
-				snprintf(why, whylen,
-					 "\"%.*s\" is listed twice", (int)len,
-					 start);
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		if (n == CONFIG_MAX_INTERFACES) {
-			snprintf(why, whylen, "more than %d interfaces",
-				 CONFIG_MAX_INTERFACES);
-			err = -EINVAL;
-			goto out;
-		}
-		names[n] = strndup(start, len);
-		if (!names[n]) {
-			err = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	if (n == 0) {
-		err = -EINVAL; /* "expected one or more interface names ..." */
-		goto out;
-	}
-
-	/* Replace the previous list. */
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
-		free(cfg->interfaces[i]);
-		cfg->interfaces[i] = NULL;
-	}
-	memcpy(cfg->interfaces, names, n * sizeof(names[0]));
-	cfg->n_interfaces = n;
-	n = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	return err;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Parse state, reader, handler */
@@ -344,7 +53,8 @@ struct parse_state {
 	const char *pos, *end; /* input not yet handed to inih */
 	unsigned line;         /* line last handed to inih */
 	enum section section;
-	unsigned seen[N_KEYS]; /* line where each key was set, 0: not yet */
+	unsigned seen[CONFIG_N_KEYS_MAX]; /* line where each key was set, 0: not
+					   * yet */
 	unsigned section_seen[SEC_IGNORED]; /* line of each header, 0: not yet */
 
 	unsigned *err_lines; /* lines with a reported problem, ascending */
@@ -391,8 +101,8 @@ static void report(struct parse_state *st, unsigned line, const char *fmt, ...)
 static enum section section_lookup(const char *name, size_t len)
 {
 	for (int s = SEC_AGENT; s <= SEC_STATS; s++)
-		if (strlen(section_names[s]) == len &&
-		    memcmp(section_names[s], name, len) == 0)
+		if (strlen(config_section_names[s]) == len &&
+		    memcmp(config_section_names[s], name, len) == 0)
 			return (enum section)s;
 	return SEC_IGNORED;
 }
@@ -427,12 +137,12 @@ static void reader_section(struct parse_state *st, const char *s,
 		       (int)(ne - n), n, SECTION_LIST);
 	} else if (st->section_seen[st->section]) {
 		report(st, st->line, "duplicate section [%s]; first on line %u "
-		       "(put its keys there)", section_names[st->section],
+		       "(put its keys there)", config_section_names[st->section],
 		       st->section_seen[st->section]);
 		st->section = SEC_IGNORED;
 	} else if (close + 1 != e)
 		report(st, st->line, "syntax error: unexpected text after [%s]",
-		       section_names[st->section]);
+		       config_section_names[st->section]);
 	if (st->section != SEC_IGNORED)
 		st->section_seen[st->section] = st->line;
 }
@@ -547,36 +257,36 @@ static size_t edit_distance(const char *a, const char *b)
 
 static const struct key_desc *key_lookup(enum section sec, const char *name)
 {
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (size_t i = 0; i < config_n_keys; i++)
+		if (config_keys[i].section == sec && strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
 	return NULL;
 }
 
 static void report_unknown_key(struct parse_state *st, const char *name)
 {
-	const char *sec = section_names[st->section];
+	const char *sec = config_section_names[st->section];
 	const struct key_desc *best = NULL;
 	size_t best_d = 3;
 
-	for (size_t i = 0; i < N_KEYS; i++) {
-		if (keys[i].section != st->section &&
-		    strcmp(keys[i].name, name) == 0) {
+	for (size_t i = 0; i < config_n_keys; i++) {
+		if (config_keys[i].section != st->section &&
+		    strcmp(config_keys[i].name, name) == 0) {
 			report(st, st->line,
 			       "unknown key \"%s\" in [%s]; it belongs in [%s]",
-			       name, sec, section_names[keys[i].section]);
+			       name, sec, config_section_names[config_keys[i].section]);
 			return;
 		}
 	}
-	for (size_t i = 0; i < N_KEYS; i++) {
+	for (size_t i = 0; i < config_n_keys; i++) {
 		size_t d;
 
-		if (keys[i].section != st->section)
+		if (config_keys[i].section != st->section)
 			continue;
-		d = edit_distance(name, keys[i].name);
+		d = edit_distance(name, config_keys[i].name);
 		if (d < best_d) {
 			best_d = d;
-			best = &keys[i];
+			best = &config_keys[i];
 		}
 	}
 	if (best)
@@ -607,14 +317,14 @@ static int handler(void *user, const char *section, const char *name,
 	if (st->section == SEC_NONE) {
 		const struct key_desc *any = NULL;
 
-		for (size_t i = 0; i < N_KEYS && !any; i++)
-			if (strcmp(keys[i].name, name) == 0)
-				any = &keys[i];
+		for (size_t i = 0; i < config_n_keys && !any; i++)
+			if (strcmp(config_keys[i].name, name) == 0)
+				any = &config_keys[i];
 		if (any)
 			report(st, st->line,
 			       "key \"%s\" is outside any section; put it "
 			       "under [%s]",
-			       name, section_names[any->section]);
+			       name, config_section_names[any->section]);
 		else
 			report(st, st->line,
 			       "key \"%s\" is outside any section; expected "
@@ -628,11 +338,11 @@ static int handler(void *user, const char *section, const char *name,
 		report_unknown_key(st, name);
 		return 1;
 	}
-	idx = (size_t)(k - keys);
+	idx = (size_t)(k - config_keys);
 	if (st->seen[idx]) {
 		report(st, st->line,
 		       "duplicate key \"%s\" in [%s]; first set on line %u",
-		       name, section_names[st->section], st->seen[idx]);
+		       name, config_section_names[st->section], st->seen[idx]);
 		return 1;
 	}
 	st->seen[idx] = st->line;
@@ -688,41 +398,6 @@ static int parse_buffer(struct xdpfw_config *cfg, const char *name,
 /* ------------------------------------------------------------------------ */
 /* API */
 
-void config_init(struct xdpfw_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->xdp_mode = XDP_MODE_AUTO;
-	/* On ENOMEM these stay NULL and config_load_*() return -ENOMEM. */
-	cfg->rules_path = strdup("/etc/xdpfw/rules.txt");
-	cfg->pin_dir = strdup("/sys/fs/bpf/xdpfw");
-	cfg->max_rules = 1048576;
-	cfg->on_invalid = ON_INVALID_REJECT;
-	cfg->reload_delay_ms = 100;
-	cfg->log_level = LOG_LVL_INFO;
-	cfg->stats_interval = 10;
-	cfg->stats_log_top = 5;
-	cfg->prometheus_textfile = NULL;
-}
-
-void config_free(struct xdpfw_config *cfg)
-{
-	if (!cfg)
-		return;
-	free(cfg->path);
-	cfg->path = NULL;
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
-		free(cfg->interfaces[i]);
-		cfg->interfaces[i] = NULL;
-	}
-	cfg->n_interfaces = 0;
-	free(cfg->rules_path);
-	cfg->rules_path = NULL;
-	free(cfg->pin_dir);
-	cfg->pin_dir = NULL;
-	free(cfg->prometheus_textfile);
-	cfg->prometheus_textfile = NULL;
-}
-
 /*
  * On -EINVAL, cfg holds whatever parsed before and after the problems; the
  * caller should not use it, but must still config_free() it.
@@ -732,7 +407,7 @@ int config_load_string(struct xdpfw_config *cfg, const char *name,
 {
 	if (!defaults_present(cfg))
 		return -ENOMEM;
-	if (name && set_str(&cfg->path, name) < 0)
+	if (name && config_set_str(&cfg->path, name) < 0)
 		return -ENOMEM;
 	return parse_buffer(cfg, name ? name : "<string>", text, strlen(text),
 			    diag, ctx);
@@ -758,7 +433,7 @@ int config_load_file(struct xdpfw_config *cfg, const char *path,
 	}
 	if (err)
 		return err;
-	err = set_str(&cfg->path, path);
+	err = config_set_str(&cfg->path, path);
 	if (!err)
 		err = parse_buffer(cfg, path, buf, len, diag, ctx);
 	free(buf);
@@ -783,15 +458,3 @@ int config_validate_for_run(const struct xdpfw_config *cfg, config_diag_fn diag,
 	return err;
 }
 
-const char *xdp_mode_name(enum xdp_mode mode)
-{
-	switch (mode) {
-	case XDP_MODE_AUTO:
-		return "auto";
-	case XDP_MODE_NATIVE:
-		return "native";
-	case XDP_MODE_GENERIC:
-		return "generic";
-	}
-	return "?";
-}

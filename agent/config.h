@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The INI configuration file (README.md "Configuration"), parsed with
- * inih.  Every key is described once in a table (section, key, parser,
- * default); unknown sections or keys and bad values are errors naming the
- * line.
+ * inih (config.c).  Every key is described once in a table (section, key,
+ * parser, range; config_keys.c, with the defaults); unknown sections or
+ * keys and bad values are errors naming the line.
  */
 #ifndef XDPFW_CONFIG_H
 #define XDPFW_CONFIG_H
