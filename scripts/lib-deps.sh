@@ -14,8 +14,15 @@ XDPFW_BUILD_PKGS=(
 )
 # Running (and the demo of scripts/run.sh): ip, ping, mount.
 XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
-# Testing only: nftables counts what passes XDP, python3 reads JSON.
-XDPFW_TEST_PKGS=(nftables python3)
+# Testing only: nftables counts what passes XDP, python3 reads JSON,
+# libclang-rt-14-dev has libFuzzer (and clang's ASan/UBSan) for test/fuzz.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev)
+
+# Packaging and its tests (scripts/package.sh, test/pkg): the Debian
+# build tools and lintian, scdoc for the man pages, man-db and groff-base
+# to render them, bash-completion, systemd for systemd-analyze.
+XDPFW_PKG_PKGS=(debhelper dpkg-dev fakeroot lintian scdoc man-db groff-base
+	bash-completion systemd)
 
 xdpfw_missing_pkgs() {
 	local p
@@ -47,9 +54,8 @@ xdpfw_install_pkgs() {
 	apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
 }
 
-# xdpfw_build DIR [MESON OPTION...]: configure (or reconfigure) and build
-# the tree into DIR.
-xdpfw_build() {
+# xdpfw_configure DIR [MESON OPTION...]: configure (or reconfigure) DIR.
+xdpfw_configure() {
 	local dir=$1
 	shift
 	if [ -f "$dir/build.ninja" ]; then
@@ -59,7 +65,13 @@ xdpfw_build() {
 		rm -rf "$dir"
 		meson setup "$dir" "$@" || return 1
 	fi
-	ninja -C "$dir"
+}
+
+# xdpfw_build DIR [MESON OPTION...]: configure (or reconfigure) and build
+# the tree into DIR.
+xdpfw_build() {
+	xdpfw_configure "$@" || return 1
+	ninja -C "$1"
 }
 
 # bpffs at /sys/fs/bpf, where the default pin_dir lives.

@@ -17,7 +17,8 @@ cd "$ROOT"
 BUILD=${BUILD_DIR:-build-test}
 
 echo "== packages"
-xdpfw_install_pkgs "${XDPFW_BUILD_PKGS[@]}" "${XDPFW_RUN_PKGS[@]}" "${XDPFW_TEST_PKGS[@]}"
+xdpfw_install_pkgs "${XDPFW_BUILD_PKGS[@]}" "${XDPFW_RUN_PKGS[@]}" "${XDPFW_TEST_PKGS[@]}" \
+	"${XDPFW_PKG_PKGS[@]}"
 
 if [ "$(id -u)" = 0 ]; then
 	xdpfw_mount_bpffs
@@ -33,33 +34,57 @@ xdpfw_build "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false
 echo "== test"
 rc=0
 meson test -C "$BUILD" --print-errorlogs "$@" || rc=$?
+LOGS=("$BUILD/meson-logs/testlog.json")
 
-LOG="$BUILD/meson-logs/testlog.json"
+# The libFuzzer targets (docs/FUZZING.md) need clang: a second build of
+# only them, each run for XDPFW_FUZZ_SECONDS (default 20) on a copy of its
+# seed corpus.  Skipped when arguments select tests, or with XDPFW_FUZZ=0.
+FUZZ_BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
+if [ $# -eq 0 ] && [ "${XDPFW_FUZZ:-1}" != 0 ]; then
+	echo "== fuzz ($FUZZ_BUILD, clang, ${XDPFW_FUZZ_SECONDS:-20} s per target)"
+	rm -f "$FUZZ_BUILD/meson-logs/testlog.json"
+	LOGS+=("$FUZZ_BUILD/meson-logs/testlog.json")
+	if CC=clang xdpfw_configure "$FUZZ_BUILD" -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dfuzz=true &&
+		ninja -C "$FUZZ_BUILD" test/fuzz/fuzz-rules test/fuzz/fuzz-config \
+			test/fuzz/fuzz-xdp; then
+		meson test -C "$FUZZ_BUILD" --no-rebuild --suite fuzz \
+			--print-errorlogs || { [ "$rc" = 0 ] && rc=1; }
+	else
+		echo "xdpfw: the fuzz build failed" >&2
+		[ "$rc" = 0 ] && rc=1
+	fi
+else
+	echo "== fuzz: not run (tests selected by arguments, or XDPFW_FUZZ=0)"
+fi
+
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
-summary=$("$PY" - "$LOG" <<'PYEOF'
+summary=$("$PY" - "${LOGS[@]}" <<'PYEOF'
 import collections, json, sys
 counts = collections.Counter()
 skipped = []
-try:
-    with open(sys.argv[1]) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            t = json.loads(line)
-            counts[t["result"]] += 1
-            if t["result"] == "SKIP":
-                skipped.append(t["name"])
-except OSError as e:
-    print("no test log: %s" % e)
-    sys.exit(2)
+missing = False
+for path in sys.argv[1:]:
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                t = json.loads(line)
+                counts[t["result"]] += 1
+                if t["result"] == "SKIP":
+                    skipped.append(t["name"])
+    except OSError as e:
+        print("no test log: %s" % e)
+        missing = True
 passed = counts["OK"] + counts["EXPECTEDFAIL"]
 failed = sum(n for r, n in counts.items() if r not in ("OK", "EXPECTEDFAIL", "SKIP"))
 # The plain closing line CI reads: "N passed, N failed, N skipped".
 print("tests: %d passed, %d failed, %d skipped" % (passed, failed, counts["SKIP"]))
 if skipped:
     print("skipped: " + " ".join(skipped))
-sys.exit(1 if skipped else 0)
+sys.exit(2 if missing else 1 if skipped else 0)
 PYEOF
 ) && skips=0 || skips=$?
 
