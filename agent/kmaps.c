@@ -206,6 +206,7 @@ void kmaps_close(struct kmaps *km)
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);
+	free(km->scratch);
 	kmaps_init(km);
 }
 

@@ -118,11 +118,12 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			err = plan_full_keys(&p, rules, n, ix, actual,
 					     n_actual);
 	}
-	if (!err) {
-		f = malloc(sizeof(*f));
-		if (!f)
+	if (!err && !km->scratch) {
+		km->scratch = malloc(sizeof(*km->scratch));
+		if (!km->scratch)
 			err = -ENOMEM;
 	}
+	f = km->scratch;
 	if (err)
 		goto out;
 	t[2] = now_ms();
@@ -161,7 +162,6 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	res->unchanged = p.n_unchanged;
 	res->in_force = n;
 out:
-	free(f);
 	free(actual);
 	plan_free(&p);
 	return err;
