@@ -43,6 +43,10 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->diags);
 	free(rs->rules);
 	free(rs->lines);
+	free(rs->file_of);
+	for (size_t i = 0; i < rs->n_files; i++)
+		free(rs->files[i]);
+	free(rs->files);
 	free(rs->path);
 	ruleidx_free(&rs->ix);
 	ruleset_init(rs);
@@ -52,6 +56,7 @@ static int reserve_rules(struct ruleset *rs, size_t want)
 {
 	struct xdpfw_rule *rules;
 	uint32_t *lines;
+	uint16_t *file_of;
 	size_t cap = rs->cap ? rs->cap : 64;
 
 	if (want <= rs->cap)
@@ -66,6 +71,10 @@ static int reserve_rules(struct ruleset *rs, size_t want)
 	if (!lines)
 		return -ENOMEM;
 	rs->lines = lines;
+	file_of = realloc(rs->file_of, cap * sizeof(*file_of));
+	if (!file_of)
+		return -ENOMEM;
+	rs->file_of = file_of;
 	rs->cap = cap;
 	return 0;
 }
@@ -96,10 +105,36 @@ static int add_diag(struct ruleset *rs, uint32_t line, uint32_t col,
 	d->msg = strndup(msg, DIAG_MSG_MAX - 1);
 	if (!d->msg)
 		return -ENOMEM;
+	d->file = (uint16_t)(rs->n_files - 1);
 	d->line = line;
 	d->col = col;
 	d->severity = sev;
 	rs->n_diags++;
+	return 0;
+}
+
+/* The next buffer comes from path: messages and duplicates name it. */
+static int add_file(struct ruleset *rs, const char *path)
+{
+	char *name, **files;
+
+	if (rs->n_files == RULES_MAX_FILES)
+		return -E2BIG;
+	files = realloc(rs->files, (rs->n_files + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	rs->files = files;
+	name = strdup(path);
+	if (!name)
+		return -ENOMEM;
+	if (!rs->path) {
+		rs->path = strdup(path);
+		if (!rs->path) {
+			free(name);
+			return -ENOMEM;
+		}
+	}
+	rs->files[rs->n_files++] = name;
 	return 0;
 }
 
@@ -154,6 +189,7 @@ static int index_one(struct parser *ps)
 		return err;
 	rs->rules[rs->n] = pd->rule;
 	rs->lines[rs->n] = pd->line;
+	rs->file_of[rs->n] = (uint16_t)(rs->n_files - 1);
 	dup = ruleidx_add(ps->ix, rs->rules, (uint32_t)rs->n);
 	if (ruleidx_failed(dup))
 		return -ENOMEM;
@@ -162,8 +198,12 @@ static int index_one(struct parser *ps)
 		return 0;
 	}
 	rule_format(&pd->rule, canon, sizeof(canon));
-	snprintf(msg, sizeof(msg), "duplicate of line %u: %s", rs->lines[dup],
-		 canon);
+	if (rs->file_of[dup] == rs->n_files - 1)
+		snprintf(msg, sizeof(msg), "duplicate of line %u: %s",
+			 rs->lines[dup], canon);
+	else
+		snprintf(msg, sizeof(msg), "duplicate of %s:%u: %s",
+			 rs->files[rs->file_of[dup]], rs->lines[dup], canon);
 	return add_diag(rs, pd->line, pd->col, RULES_WARNING, msg);
 }
 
@@ -248,14 +288,11 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 	uint32_t lineno = 0;
 	bool may_have_nul;
 	size_t est;
-	char *dup_path;
 	int err;
 
-	dup_path = strdup(path ? path : "-");
-	if (!dup_path)
-		return -ENOMEM;
-	free(rs->path);
-	rs->path = dup_path;
+	err = add_file(rs, path ? path : "-");
+	if (err)
+		return err;
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;

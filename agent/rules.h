@@ -20,6 +20,7 @@ enum rules_severity {
 };
 
 struct rules_diag {
+	uint16_t file; /* index into ruleset.files */
 	uint32_t line; /* 1-based */
 	uint32_t col;  /* 1-based byte column in the raw line */
 	enum rules_severity severity;
@@ -28,11 +29,16 @@ struct rules_diag {
 
 /* Diagnostics kept in memory; beyond this only the counts grow. */
 #define RULES_MAX_DIAGS 10000
+/* Files one set can be read from (the rules file and rules_dir's). */
+#define RULES_MAX_FILES 4096
 
 struct ruleset {
-	char *path;                /* as given, for messages */
+	char *path;                /* the first file, as given, for messages */
+	char **files;              /* every file parsed into the set, in order */
+	size_t n_files;
 	struct xdpfw_rule *rules;  /* distinct valid entries, file order */
 	uint32_t *lines;           /* line of each entry */
+	uint16_t *file_of;         /* file of each entry (index into files) */
 	size_t n, cap;
 	struct rules_diag *diags;  /* errors and warnings, file order */
 	size_t n_diags, cap_diags;
@@ -46,9 +52,11 @@ void ruleset_free(struct ruleset *rs); /* NULL-safe */
 
 /*
  * Parse a whole buffer.  Valid entries (deduplicated: an exact duplicate of
- * an earlier entry, also in another spelling, is a warning naming both lines
- * and counts once) go to rs->rules; each bad line to rs->diags.  The caller
- * applies on_invalid and the capacity.  Returns 0, or -ENOMEM.
+ * an earlier entry, also in another spelling or another file, is a warning
+ * naming both places and counts once, under the first) go to rs->rules;
+ * each bad line to rs->diags.  Each call adds a file to the set (path
+ * names it in messages).  The caller applies on_invalid and the capacity.
+ * Returns 0, -ENOMEM, or -E2BIG past RULES_MAX_FILES files.
  */
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len);

@@ -145,8 +145,9 @@ int rule_format(const struct xdpfw_rule *r, char *buf, size_t len)
 int rules_diag_format(const struct ruleset *rs, const struct rules_diag *d,
 		      char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s:%u:%u: %s%s",
-			rs->path ? rs->path : "-", d->line, d->col,
+	const char *file = d->file < rs->n_files ? rs->files[d->file] : "-";
+
+	return snprintf(buf, len, "%s:%u:%u: %s%s", file, d->line, d->col,
 			d->severity == RULES_WARNING ? "warning: " : "",
 			d->msg ? d->msg : "");
 }

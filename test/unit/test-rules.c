@@ -764,7 +764,18 @@ static void test_two_buffers(void)
 	CHECK_INT(rules_parse_buffer(&rs, "b", "2.2.2.2\n3.3.3.3\n", 16), 0);
 	CHECK_INT(rs.n, 3);
 	CHECK_INT(rs.n_warnings, 1);
-	CHECK_STR(rs.path, "b");
+	CHECK_STR(rs.path, "a"); /* the first file */
+	CHECK_INT(rs.n_files, 2);
+	/* The duplicate counts under the first file and names it; the
+	 * diagnostic names its own file. */
+	CHECK(rs.file_of[0] == 0 && rs.file_of[1] == 0 && rs.file_of[2] == 1);
+	CHECK_INT(rs.lines[2], 2);
+	if (rs.n_diags == 1) {
+		char line[256];
+
+		rules_diag_format(&rs, &rs.diags[0], line, sizeof(line));
+		CHECK_STR(line, "b:1:1: warning: duplicate of a:2: 2.2.2.2");
+	}
 	ruleset_free(&rs);
 }
 
@@ -1158,8 +1169,60 @@ static void test_scale(void)
 	free(buf);
 }
 
+/* ---- feeds as they are published (test/feeds/) ------------------------ */
+
+/* Each feed as published, then with CRLF line ends and a UTF-8 BOM: every
+ * entry valid, none lost. */
+static void test_feeds(void)
+{
+	static const struct {
+		const char *file;
+		size_t entries;
+	} feeds[] = {
+		{ "spamhaus-drop.txt", 9 },
+		{ "spamhaus-dropv6.txt", 4 },
+		{ "firehol_level1.netset", 8 },
+	};
+
+	for (size_t i = 0; i < sizeof(feeds) / sizeof(feeds[0]); i++) {
+		char path[4096], text[8192], crlf[16384];
+		size_t n, o = 3;
+		struct ruleset rs;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/test/feeds/%s", XDPFW_SOURCE_ROOT,
+			 feeds[i].file);
+		f = fopen(path, "r");
+		CHECK_MSG(f != NULL, "%s: %s", path, strerror(errno));
+		if (!f)
+			continue;
+		n = fread(text, 1, sizeof(text), f);
+		fclose(f);
+		memcpy(crlf, "\xef\xbb\xbf", 3);
+		for (size_t j = 0; j < n; j++) {
+			if (text[j] == '\n')
+				crlf[o++] = '\r';
+			crlf[o++] = text[j];
+		}
+		n_cases += 2;
+		ruleset_init(&rs);
+		CHECK_INT(rules_parse_buffer(&rs, feeds[i].file, text, n), 0);
+		CHECK_MSG(rs.n == feeds[i].entries && rs.n_errors == 0,
+			  "%s: %zu entries, %zu errors", feeds[i].file, rs.n,
+			  rs.n_errors);
+		ruleset_free(&rs);
+		ruleset_init(&rs);
+		CHECK_INT(rules_parse_buffer(&rs, feeds[i].file, crlf, o), 0);
+		CHECK_MSG(rs.n == feeds[i].entries && rs.n_errors == 0,
+			  "%s (CRLF, BOM): %zu entries, %zu errors",
+			  feeds[i].file, rs.n, rs.n_errors);
+		ruleset_free(&rs);
+	}
+}
+
 int main(void)
 {
+	test_feeds();
 	test_valid();
 	test_errors();
 	test_files();
