@@ -15,6 +15,7 @@
 
 #include "build_config.h"
 #include "cli.h"
+#include "rulefiles.h"
 #include "rules.h"
 #include "safefile.h"
 #include "sync.h"
@@ -26,8 +27,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: xdpfw check [-c CONFIG] [RULES_FILE | -]\n\n"
 		   "Validate the config exactly as `xdpfw run` would (interfaces\n"
-		   "required) and the rules: the config's rules = file, the file named,\n"
-		   "or standard input for -.  Prints every problem to stderr as\n"
+		   "required) and the rules: the config's rules = file and the *.txt\n"
+		   "files of its rules_dir, as the daemon reads them; or the one file\n"
+		   "named, or standard input for -.  Prints every problem to stderr as\n"
 		   "PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
 		   "nothing.\n\n"
 		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
@@ -118,6 +120,35 @@ static int load_rules(struct ruleset *rs, const char *path)
 	return EXIT_INVALID;
 }
 
+/* The configured rule files (the rules file and rules_dir's *.txt) into
+ * rs, as the daemon reads them; label names them for the summary. */
+static int load_configured(struct ruleset *rs, const struct xdpfw_config *cfg,
+			   char *label, size_t len)
+{
+	struct safefile_result fres;
+	struct rule_files files;
+	const char *bad;
+	char why[512];
+	int err;
+
+	snprintf(label, len, "%s", cfg->rules_path);
+	err = rule_files_list(cfg->rules_path, cfg->rules_dir, &files, why,
+			      sizeof(why));
+	if (err) {
+		fprintf(stderr, "%s\n", why);
+		return EXIT_INVALID;
+	}
+	if (files.n > 1)
+		snprintf(label, len, "%s and %zu file%s of %s", cfg->rules_path,
+			 files.n - 1, files.n == 2 ? "" : "s", cfg->rules_dir);
+	err = rules_parse_files(rs, &files, &fres, &bad);
+	if (err)
+		fprintf(stderr, "%s: %s\n", bad ? bad : label,
+			err == -ENOMEM || !bad ? strerror(-err) : fres.why);
+	rule_files_free(&files);
+	return err ? EXIT_INVALID : 0;
+}
+
 /* The summary of the rules (stdout's one line, after the config's verdict
  * when the config is invalid).  Returns EXIT_OK or EXIT_INVALID. */
 static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
@@ -188,6 +219,7 @@ int cmd_check(int argc, char **argv)
 	const char *config = NULL, *path = NULL;
 	struct xdpfw_config cfg;
 	struct ruleset rs;
+	char label[4096 + 64];
 	int rc, rules_rc;
 
 	rc = parse_args(argc, argv, &config, &path);
@@ -197,14 +229,17 @@ int cmd_check(int argc, char **argv)
 	 * interfaces are errors.  The rules are checked all the same, so that
 	 * one run reports every problem. */
 	rc = cli_load_config(config, &cfg, 1);
-	if (!path)
-		path = cfg.rules_path;
 	if (rc)
 		printf("%s: invalid config, `xdpfw run` would refuse it; ",
 		       config ? config : XDPFW_DEFAULT_CONFIG_PATH);
 
 	ruleset_init(&rs);
-	rules_rc = load_rules(&rs, path);
+	if (path) {
+		rules_rc = load_rules(&rs, path);
+	} else {
+		rules_rc = load_configured(&rs, &cfg, label, sizeof(label));
+		path = label;
+	}
 	if (rules_rc) {
 		printf("%s: not readable, see above\n", path);
 	} else {

@@ -363,9 +363,16 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* config_init() could allocate every default (before parsing: after it,
+ * an empty rules_dir is a legitimate NULL). */
 static bool defaults_present(const struct xdpfw_config *cfg)
 {
 	return cfg->rules_path && cfg->pin_dir;
+}
+
+static bool initialised(const struct xdpfw_config *cfg)
+{
+	return defaults_present(cfg) && cfg->rules_dir;
 }
 
 static int parse_buffer(struct xdpfw_config *cfg, const char *name,
@@ -405,7 +412,7 @@ static int parse_buffer(struct xdpfw_config *cfg, const char *name,
 int config_load_string(struct xdpfw_config *cfg, const char *name,
 		       const char *text, config_diag_fn diag, void *ctx)
 {
-	if (!defaults_present(cfg))
+	if (!initialised(cfg))
 		return -ENOMEM;
 	if (name && config_set_str(&cfg->path, name) < 0)
 		return -ENOMEM;
@@ -423,7 +430,7 @@ int config_load_file(struct xdpfw_config *cfg, const char *path,
 	size_t len;
 	int err;
 
-	if (!defaults_present(cfg))
+	if (!initialised(cfg))
 		return -ENOMEM;
 	err = safefile_read(path, CONFIG_FILE_MAX, &buf, &len, &res);
 	if (err && res.refusal != SAFEFILE_ERRNO) {

@@ -33,6 +33,7 @@ struct xdpfw_config {
 	size_t n_interfaces;
 	enum xdp_mode xdp_mode;
 	char *rules_path;           /* default /etc/xdpfw/rules.txt */
+	char *rules_dir;            /* default /etc/xdpfw/rules.d; NULL: none */
 	char *pin_dir;              /* default /sys/fs/bpf/xdpfw */
 	uint32_t max_rules;         /* default 1048576; 1..CONFIG_MAX_RULES_LIMIT */
 	enum on_invalid on_invalid; /* default reject */

@@ -45,6 +45,8 @@ const struct key_desc config_keys[] = {
 	  "auto, native or generic" },
 	{ SEC_AGENT, "rules", parse_abs_path, FIELD(rules_path), 0, 0,
 	  "an absolute path" },
+	{ SEC_AGENT, "rules_dir", parse_opt_path, FIELD(rules_dir), 0, 0,
+	  "an absolute path, or nothing" },
 	{ SEC_AGENT, "pin_dir", parse_abs_path, FIELD(pin_dir), 0, 0,
 	  "an absolute path" },
 	{ SEC_AGENT, "max_rules", parse_u32, FIELD(max_rules),
@@ -294,6 +296,7 @@ void config_init(struct xdpfw_config *cfg)
 	cfg->xdp_mode = XDP_MODE_AUTO;
 	/* On ENOMEM these stay NULL and config_load_*() return -ENOMEM. */
 	cfg->rules_path = strdup("/etc/xdpfw/rules.txt");
+	cfg->rules_dir = strdup("/etc/xdpfw/rules.d");
 	cfg->pin_dir = strdup("/sys/fs/bpf/xdpfw");
 	cfg->max_rules = 1048576;
 	cfg->on_invalid = ON_INVALID_REJECT;
@@ -317,6 +320,8 @@ void config_free(struct xdpfw_config *cfg)
 	cfg->n_interfaces = 0;
 	free(cfg->rules_path);
 	cfg->rules_path = NULL;
+	free(cfg->rules_dir);
+	cfg->rules_dir = NULL;
 	free(cfg->pin_dir);
 	cfg->pin_dir = NULL;
 	free(cfg->prometheus_textfile);

@@ -229,7 +229,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
 
 	/* Watch before the first read so no save is missed in between. */
-	err = watch_init(&d.watch, cfg->rules_path);
+	err = watch_init(&d.watch, cfg->rules_path, cfg->rules_dir);
 	if (err) {
 		log_error("cannot watch %s: %s", cfg->rules_path, strerror(-err));
 		rc = EXIT_RUNTIME;

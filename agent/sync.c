@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "plan.h"
+#include "rulefiles.h"
 #include "ruleidx.h"
 #include "safefile.h"
 
@@ -186,31 +187,68 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	return err;
 }
 
+/* "PATH", or "PATH and N files of DIR", for the reload's log line. */
+static void name_sources(const struct xdpfw_config *cfg,
+			 const struct rule_files *f, char *buf, size_t len)
+{
+	if (f->n > 1)
+		snprintf(buf, len, "%s and %zu file%s of %s", cfg->rules_path,
+			 f->n - 1, f->n == 2 ? "" : "s", cfg->rules_dir);
+	else
+		snprintf(buf, len, "%s", cfg->rules_path);
+}
+
+/* Read every file of the rule set into rs.  0, or a negative errno after
+ * logging why nothing changes (the caller keeps the rules in force). */
+static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
+		      const char *trigger, struct ruleset *rs,
+		      struct sync_result *res, char *what, size_t whatlen)
+{
+	struct safefile_result fres;
+	struct rule_files files;
+	const char *bad;
+	char why[512];
+	int err;
+
+	err = rule_files_list(cfg->rules_path, cfg->rules_dir, &files, why,
+			      sizeof(why));
+	if (err) {
+		res->in_force = sync_count_in_force(km);
+		log_error("reload (%s): cannot list the rule files: %s; keeping %zu "
+			  "rules in force", trigger, why, res->in_force);
+		return err;
+	}
+	name_sources(cfg, &files, what, whatlen);
+	err = rules_parse_files(rs, &files, &fres, &bad);
+	if (err) {
+		res->in_force = sync_count_in_force(km);
+		if (err == -EBUSY)
+			log_warn("reload (%s): %s is %s; keeping %zu rules in force",
+				 trigger, bad, fres.why, res->in_force);
+		else
+			log_error("reload (%s): cannot read %s: %s; keeping %zu "
+				  "rules in force", trigger, bad ? bad : what,
+				  err == -ENOMEM || !bad ? strerror(-err) :
+				  fres.why, res->in_force);
+	}
+	rule_files_free(&files);
+	return err;
+}
+
 int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	       const char *trigger, enum sync_mode mode,
 	       struct sync_result *res)
 {
 	double t0 = now_ms();
-	struct safefile_result fres;
 	struct ruleset rs;
-	char why[512];
+	char why[512], what[4096 + 64];
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	ruleset_init(&rs);
 
-	err = rules_parse_file(&rs, cfg->rules_path, &fres);
+	err = read_rules(km, cfg, trigger, &rs, res, what, sizeof(what));
 	if (err) {
-		res->in_force = sync_count_in_force(km);
-		if (err == -EBUSY)
-			log_warn("reload (%s): %s is %s; keeping %zu rules in force",
-				 trigger, cfg->rules_path, fres.why,
-				 res->in_force);
-		else
-			log_error("reload (%s): cannot read %s: %s; keeping %zu "
-				  "rules in force", trigger, cfg->rules_path,
-				  err == -ENOMEM ? strerror(ENOMEM) : fres.why,
-				  res->in_force);
 		err = err == -ENOMEM ? err : 0;
 		goto out;
 	}
@@ -221,7 +259,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	if (err) {
 		res->in_force = sync_count_in_force(km);
 		log_error("reload (%s): rejected %s: %s; keeping %zu rules in force",
-			  trigger, cfg->rules_path, why, res->in_force);
+			  trigger, what, why, res->in_force);
 		err = 0;
 		goto out;
 	}
@@ -237,7 +275,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
 		 "%zu in force, %zu key writes, %.1f ms%s",
-		 trigger, cfg->rules_path, res->added, res->removed,
+		 trigger, what, res->added, res->removed,
 		 res->unchanged, res->in_force, res->writes.key_writes, res->ms,
 		 rs.n_errors ? " (invalid lines skipped)" : "");
 out:

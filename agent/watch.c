@@ -161,6 +161,27 @@ static int watch_chain(struct watch *w, const char *p, int depth)
 	return watch_chain(w, next, depth + 1);
 }
 
+/* rules_dir: the directory itself (it may be created, removed, swapped),
+ * and, while it exists, its entries: any "*.txt", and "..data" (a
+ * ConfigMap mounted there swaps that symlink). */
+static int watch_rules_dir(struct watch *w)
+{
+	int di, err = watch_chain(w, w->dirpath, 0);
+
+	w->dir_watched = 0;
+	if (err)
+		return err;
+	di = add_dir(w, w->dirpath);
+	if (di == -ENOENT || di == -ENOTDIR)
+		return 0; /* none yet: its parent's watch sees it come */
+	if (di < 0)
+		return di;
+	err = add_name(w, di, "*");
+	if (!err)
+		w->dir_watched = 1;
+	return err;
+}
+
 static int holds_wd(const struct watch *w, int wd)
 {
 	for (size_t i = 0; i < w->n_dirs; i++)
@@ -178,7 +199,7 @@ int watch_refresh(struct watch *w)
 	int old_wd[WATCH_MAX_DIRS];
 	char *old_dir[WATCH_MAX_DIRS];
 	size_t n_old = w->n_dirs;
-	int err, was_missing = w->missing;
+	int err, was_missing = w->missing, was_dir_watched = w->dir_watched;
 
 	memcpy(old_wd, w->wd, sizeof(old_wd));
 	memcpy(old_dir, w->dir, sizeof(old_dir));
@@ -188,6 +209,8 @@ int watch_refresh(struct watch *w)
 	w->n_names = 0;
 	w->missing = 0;
 	err = watch_chain(w, w->path, 0);
+	if (!err && w->dirpath)
+		err = watch_rules_dir(w);
 	for (size_t i = 0; i < n_old; i++) {
 		if (old_wd[i] >= 0 && !holds_wd(w, old_wd[i]))
 			inotify_rm_watch(w->fd, old_wd[i]);
@@ -200,10 +223,14 @@ int watch_refresh(struct watch *w)
 			 w->path);
 		return 1;
 	}
+	if (!was_dir_watched && w->dir_watched) {
+		log_info("watching %s", w->dirpath);
+		return 1;
+	}
 	return 0;
 }
 
-int watch_init(struct watch *w, const char *path)
+int watch_init(struct watch *w, const char *path, const char *dir)
 {
 	int err;
 
@@ -214,6 +241,11 @@ int watch_init(struct watch *w, const char *path)
 	w->path = strdup(path);
 	if (!w->path)
 		return -ENOMEM;
+	if (dir) {
+		w->dirpath = strdup(dir);
+		if (!w->dirpath)
+			return -ENOMEM;
+	}
 	err = watch_refresh(w);
 	return err < 0 ? err : 0;
 }
@@ -227,7 +259,9 @@ void watch_free(struct watch *w)
 		close(w->fd);
 	}
 	free(w->path);
+	free(w->dirpath);
 	w->path = NULL;
+	w->dirpath = NULL;
 	w->fd = -1;
 }
 
@@ -258,6 +292,24 @@ static int created_complete(const struct watch *w,
 	return lstat(path, &st) || !S_ISREG(st.st_mode);
 }
 
+/* Is names entry n the wildcard of rules_dir's watch wd (WD, "/", "*")? */
+static int in_rules_dir(const char *n, int wd)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%d/*", wd);
+	return !strcmp(n, key);
+}
+
+/* A name in rules_dir that can change the rule set. */
+static int rules_dir_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strcmp(name, "..data") ||
+	       (name[0] != '.' && len > 4 && !strcmp(name + len - 4, ".txt"));
+}
+
 static int relevant(const struct watch *w, const struct inotify_event *ev)
 {
 	char key[PATH_MAX + 16];
@@ -270,7 +322,8 @@ static int relevant(const struct watch *w, const struct inotify_event *ev)
 		return 0;
 	snprintf(key, sizeof(key), "%d/%s", ev->wd, ev->name);
 	for (size_t i = 0; i < w->n_names; i++)
-		if (!strcmp(w->names[i], key))
+		if (!strcmp(w->names[i], key) ||
+		    (in_rules_dir(w->names[i], ev->wd) && rules_dir_name(ev->name)))
 			return !(ev->mask & IN_CREATE) || created_complete(w, ev);
 	return 0;
 }

@@ -24,6 +24,8 @@
 struct watch {
 	int fd;                           /* inotify, non-blocking */
 	char *path;                       /* the rules path as configured */
+	char *dirpath;                    /* rules_dir, or NULL */
+	int dir_watched;                  /* rules_dir's entries are watched */
 	int wd[WATCH_MAX_DIRS];
 	char *dir[WATCH_MAX_DIRS];
 	size_t n_dirs;
@@ -33,12 +35,14 @@ struct watch {
 		      * existing ancestor is watched instead */
 };
 
-int watch_init(struct watch *w, const char *path);
+/* Watch the rules file at path and, when dir is not NULL, the *.txt files
+ * of the directory dir (rules_dir; it may come and go). */
+int watch_init(struct watch *w, const char *path, const char *dir);
 void watch_free(struct watch *w); /* NULL-safe */
 
 /* Resolve the symlink chain again and move the watches.  Returns 0, 1 when
- * a directory that was missing is back (the file may have been written
- * before its watch existed: read it again), or -errno. */
+ * a directory that was missing is back, or rules_dir appeared (a file may
+ * have been written before its watch existed: read again), or -errno. */
 int watch_refresh(struct watch *w);
 
 /* Drain the inotify fd.  Returns 1 when a relevant event was seen, 0 when

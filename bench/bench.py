@@ -373,7 +373,7 @@ class Harness:
         conf = os.path.join(d, "xdpfw.conf")
         with open(conf, "w") as f:
             f.write("[agent]\ninterfaces = xb-cr\nxdp_mode = native\n"
-                    "rules = %s\npin_dir = %s/xdpfw\nmax_rules = %d\n"
+                    "rules = %s\nrules_dir =\npin_dir = %s/xdpfw\nmax_rules = %d\n"
                     "log_level = info\n[stats]\ninterval = 0\n"
                     % (rules, root, max_rules))
         self.write_rules(rules, lines)

@@ -144,6 +144,7 @@ run_demo() {
 	[agent]
 	interfaces = $DEMO_IF
 	rules = $DEMO/rules.txt
+	rules_dir = $DEMO/rules.d
 	pin_dir = $DEMO/bpffs/xdpfw
 	reload_delay_ms = 100
 	[stats]

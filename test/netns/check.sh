@@ -14,6 +14,7 @@ cat >"$CONF" <<EOF
 [agent]
 interfaces = lo
 rules = $TMP/none.txt
+rules_dir =
 pin_dir = $TMP/pins
 EOF
 
@@ -224,6 +225,7 @@ assert_eq "$rc" 2 "stats --json --prometheus: exit status"
 cat >"$BADCONF" <<EOF
 [agent]
 rules = $GOOD
+rules_dir =
 pin_dir = $TMP/pins
 EOF
 rc=$(run_cli "$TMP/out" run -c "$BADCONF")

@@ -60,6 +60,7 @@ write_conf() {
 		echo "[agent]"
 		echo "interfaces = $2"
 		echo "rules = $3"
+		echo "rules_dir ="
 		echo "pin_dir = $4"
 		echo "max_rules = $5"
 		echo "reload_delay_ms = 100"

@@ -162,6 +162,7 @@ write_config() {
 		echo "interfaces = $FW_IF"
 		echo "xdp_mode = ${XDP_MODE:-auto}"
 		echo "rules = $RULES"
+		echo "rules_dir = ${RULES_DIR:-$TMP/etc/rules.d}"
 		echo "pin_dir = $PIN"
 		echo "max_rules = ${MAX_RULES:-65536}"
 		echo "reload_delay_ms = ${RELOAD_DELAY_MS:-100}"

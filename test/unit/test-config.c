@@ -71,6 +71,7 @@ static int has_diag(const struct diags *d, unsigned line, const char *substr)
 enum field {
 	F_XDP_MODE,
 	F_RULES,
+	F_RULES_DIR,
 	F_PIN_DIR,
 	F_MAX_RULES,
 	F_ON_INVALID,
@@ -111,6 +112,8 @@ static const char *get_str(const struct xdpfw_config *c, enum field f)
 	switch (f) {
 	case F_RULES:
 		return c->rules_path;
+	case F_RULES_DIR:
+		return c->rules_dir;
 	case F_PIN_DIR:
 		return c->pin_dir;
 	case F_PROMETHEUS:
@@ -122,7 +125,8 @@ static const char *get_str(const struct xdpfw_config *c, enum field f)
 
 static int is_str_field(enum field f)
 {
-	return f == F_RULES || f == F_PIN_DIR || f == F_PROMETHEUS;
+	return f == F_RULES || f == F_RULES_DIR || f == F_PIN_DIR ||
+	       f == F_PROMETHEUS;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -136,6 +140,7 @@ static void test_defaults(void)
 	CHECK_INT(c.n_interfaces, 0);
 	CHECK_INT(c.xdp_mode, XDP_MODE_AUTO);
 	CHECK_STR(c.rules_path, "/etc/xdpfw/rules.txt");
+	CHECK_STR(c.rules_dir, "/etc/xdpfw/rules.d");
 	CHECK_STR(c.pin_dir, "/sys/fs/bpf/xdpfw");
 	CHECK_INT(c.max_rules, 1048576);
 	CHECK_INT(c.on_invalid, ON_INVALID_REJECT);
@@ -145,7 +150,7 @@ static void test_defaults(void)
 	CHECK_INT(c.stats_log_top, 5);
 	CHECK(c.prometheus_textfile == NULL);
 	config_free(&c);
-	CHECK(c.rules_path == NULL && c.pin_dir == NULL);
+	CHECK(c.rules_path == NULL && c.rules_dir == NULL && c.pin_dir == NULL);
 	config_free(&c); /* idempotent */
 	config_free(NULL);
 
@@ -182,6 +187,8 @@ static const struct good_case good_cases[] = {
 	{ "[agent]\nxdp_mode = native\n", F_XDP_MODE, XDP_MODE_NATIVE, 0 },
 	{ "[agent]\nxdp_mode = generic\n", F_XDP_MODE, XDP_MODE_GENERIC, 0 },
 	{ "[agent]\nrules = /tmp/r.txt\n", F_RULES, 0, "/tmp/r.txt" },
+	{ "[agent]\nrules_dir = /srv/feeds\n", F_RULES_DIR, 0, "/srv/feeds" },
+	{ "[agent]\nrules_dir =\n", F_RULES_DIR, 0, NULL },
 	{ "[agent]\nrules = /a b/c#d;e\n", F_RULES, 0, "/a b/c#d;e" },
 	{ "[agent]\npin_dir = /sys/fs/bpf/other\n", F_PIN_DIR, 0,
 	  "/sys/fs/bpf/other" },
@@ -280,6 +287,8 @@ static const struct bad_case bad_cases[] = {
 	  "for rules: expected an absolute path" },
 	{ "[stats]\nprometheus_textfile = m.prom\n", 2,
 	  "for prometheus_textfile: expected an absolute path, or nothing" },
+	{ "[agent]\nrules_dir = rules.d\n", 2,
+	  "for rules_dir: expected an absolute path, or nothing" },
 	/* 0010: ten or eight? */
 	{ "[agent]\nmax_rules = 0010\n", 2, INT_MAX_RULES },
 	{ "[stats]\ninterval = 00\n", 2, "for interval" },
@@ -728,6 +737,7 @@ static void test_installed_conf(void)
 	CHECK_INT(c.n_interfaces, 0);
 	CHECK_INT(c.xdp_mode, def.xdp_mode);
 	CHECK_STR(c.rules_path, def.rules_path);
+	CHECK_STR(c.rules_dir, def.rules_dir);
 	CHECK_STR(c.pin_dir, def.pin_dir);
 	CHECK(c.max_rules == def.max_rules && c.on_invalid == def.on_invalid &&
 	      c.reload_delay_ms == def.reload_delay_ms &&

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "rulefiles.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int push(struct rule_files *f, char *path)
+{
+	char **p;
+
+	if (!path)
+		return -ENOMEM;
+	p = realloc(f->paths, (f->n + 1) * sizeof(*p));
+	if (!p) {
+		free(path);
+		return -ENOMEM;
+	}
+	f->paths = p;
+	f->paths[f->n++] = path;
+	return 0;
+}
+
+static int wanted(const char *dir, const char *name, char **path)
+{
+	size_t len = strlen(name);
+	struct stat st;
+
+	*path = NULL;
+	if (name[0] == '.' || len < 5 || strcmp(name + len - 4, ".txt"))
+		return 0;
+	if (asprintf(path, "%s/%s", dir, name) < 0) {
+		*path = NULL;
+		return -ENOMEM;
+	}
+	/* Symlinks are followed (a ConfigMap's files are symlinks). */
+	if (stat(*path, &st) || !S_ISREG(st.st_mode)) {
+		free(*path);
+		*path = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* The directory decides which files count: closed to others, like them. */
+static int check_dir(const char *dir, int fd, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if ((st.st_uid && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(why, whylen, "%s: owned by uid %u, mode %04o: whoever "
+			 "can add or remove a file there controls the firewall "
+			 "(chown root %s; chmod go-w %s)", dir,
+			 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			 dir, dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int list_dir(const char *dir, struct rule_files *f, char *why,
+		    size_t whylen)
+{
+	size_t first = f->n;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* no rules_dir: no more files */
+		err = -errno;
+		snprintf(why, whylen, "%s: %s", dir, strerror(-err));
+		return err;
+	}
+	err = check_dir(dir, dirfd(d), why, whylen);
+	while (!err && (de = readdir(d))) {
+		char *path;
+		int r = wanted(dir, de->d_name, &path);
+
+		if (r < 0)
+			err = r;
+		else if (r)
+			err = push(f, path);
+	}
+	closedir(d);
+	if (!err)
+		qsort(f->paths + first, f->n - first, sizeof(*f->paths), by_name);
+	return err;
+}
+
+int rule_files_list(const char *rules, const char *dir, struct rule_files *out,
+		    char *why, size_t whylen)
+{
+	int err;
+
+	out->paths = NULL;
+	out->n = 0;
+	why[0] = '\0';
+	err = push(out, strdup(rules));
+	if (!err && dir)
+		err = list_dir(dir, out, why, whylen);
+	if (err == -ENOMEM)
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+	if (err)
+		rule_files_free(out);
+	return err;
+}
+
+void rule_files_free(struct rule_files *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	f->paths = NULL;
+	f->n = 0;
+}
+
+int rules_parse_files(struct ruleset *rs, const struct rule_files *f,
+		      struct safefile_result *res, const char **bad)
+{
+	*bad = NULL;
+	for (size_t i = 0; i < f->n; i++) {
+		int err = rules_parse_file(rs, f->paths[i], res);
+
+		if (err) {
+			*bad = f->paths[i];
+			return err;
+		}
+	}
+	return 0;
+}
