@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build_config.h"
@@ -176,9 +177,13 @@ static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
 		printf("%s: %s\n", path, why);
 		return EXIT_INVALID;
 	}
-	printf("%s: OK, %zu entr%s, %zu warning%s\n", path, rs->n,
+	printf("%s: OK, %zu entr%s, %zu warning%s", path, rs->n,
 	       rs->n == 1 ? "y" : "ies", rs->n_warnings,
 	       rs->n_warnings == 1 ? "" : "s");
+	/* Not an error: an expired entry is simply no longer enforced. */
+	if (rs->n_expired)
+		printf(", %zu expired", rs->n_expired);
+	putchar('\n');
 	return EXIT_OK;
 }
 
@@ -234,6 +239,7 @@ int cmd_check(int argc, char **argv)
 		       config ? config : XDPFW_DEFAULT_CONFIG_PATH);
 
 	ruleset_init(&rs);
+	rs.now = (int64_t)time(NULL);
 	if (path) {
 		rules_rc = load_rules(&rs, path);
 	} else {

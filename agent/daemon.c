@@ -63,6 +63,21 @@ static void schedule_reload(struct daemon *d)
 	ev_timer_start(d->loop, &d->debounce);
 }
 
+/* One timer for the earliest expires= in force, on the wall clock (an
+ * ev_periodic follows clock changes): when it fires, a reload leaves the
+ * expired entries out.  Kept as it is while a file is rejected (the old
+ * set, with its expiries, stays in force). */
+static void arm_expiry(struct daemon *d, int64_t at)
+{
+	ev_periodic_stop(d->loop, &d->expiry);
+	d->next_expiry = at;
+	if (!at)
+		return;
+	ev_periodic_set(&d->expiry, (double)at + 0.05, 0., 0);
+	ev_periodic_start(d->loop, &d->expiry);
+	log_debug("the next entry expires at %lld", (long long)at);
+}
+
 static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 {
 	struct sync_result res;
@@ -71,6 +86,8 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 	notify_reloading();
 	err = sync_rules(&d->km, d->cfg, trigger, mode, &res);
 	daemon_record_reload(d, &res, err);
+	if (!err && res.applied)
+		arm_expiry(d, res.next_expiry);
 	notify_printf("READY=1\nSTATUS=%zu rules in force; last reload (%s) %s",
 		      res.in_force, trigger,
 		      err ? "failed" : res.applied ? "applied" : "rejected");
@@ -106,6 +123,15 @@ static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (r)
 		schedule_reload(d);
+}
+
+static void on_expiry(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, expiry);
+
+	(void)loop;
+	(void)revents;
+	reload(d, "expiry", SYNC_INCREMENTAL);
 }
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
@@ -256,6 +282,8 @@ int daemon_run(struct xdpfw_config *cfg)
 	ev_io_init(&d.watch_io, on_watch, d.watch.fd, EV_READ);
 	ev_io_start(d.loop, &d.watch_io);
 	ev_init(&d.debounce, on_debounce);
+	ev_init(&d.expiry, on_expiry);
+	arm_expiry(&d, d.next_expiry);
 	ev_signal_init(&d.sig_hup, on_hup, SIGHUP);
 	ev_signal_init(&d.sig_term, on_stop, SIGTERM);
 	ev_signal_init(&d.sig_int, on_stop, SIGINT);

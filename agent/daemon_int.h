@@ -32,6 +32,8 @@ struct daemon {
 	int ifmon_fd;
 	int attached[CONFIG_MAX_INTERFACES];
 	ev_timer debounce;
+	ev_periodic expiry;        /* the earliest expires= in force */
+	int64_t next_expiry;       /* its time (Unix s), 0: none */
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer stats_timer;
 	ev_idle stats_idle;        /* runs a collection a piece at a time */

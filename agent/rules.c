@@ -44,6 +44,7 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->rules);
 	free(rs->lines);
 	free(rs->file_of);
+	free(rs->expires);
 	for (size_t i = 0; i < rs->n_files; i++)
 		free(rs->files[i]);
 	free(rs->files);
@@ -75,6 +76,13 @@ static int reserve_rules(struct ruleset *rs, size_t want)
 	if (!file_of)
 		return -ENOMEM;
 	rs->file_of = file_of;
+	if (rs->expires) {
+		int64_t *x = realloc(rs->expires, cap * sizeof(*x));
+
+		if (!x)
+			return -ENOMEM;
+		rs->expires = x;
+	}
 	rs->cap = cap;
 	return 0;
 }
@@ -165,6 +173,7 @@ static size_t count_lines(const char *p, const char *end)
 struct pending {
 	struct xdpfw_rule rule;
 	uint32_t line, col;
+	int64_t expires; /* 0: none */
 };
 
 struct parser {
@@ -173,6 +182,20 @@ struct parser {
 	struct pending q[PENDING];
 	unsigned head, count;
 };
+
+/* Record the expiry of entry rs->n (the arrays exist once one has). */
+static int keep_expiry(struct ruleset *rs, int64_t expires)
+{
+	if (!expires && !rs->expires)
+		return 0;
+	if (!rs->expires) {
+		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
+		if (!rs->expires)
+			return -ENOMEM;
+	}
+	rs->expires[rs->n] = expires;
+	return 0;
+}
 
 static int index_one(struct parser *ps)
 {
@@ -184,7 +207,13 @@ static int index_one(struct parser *ps)
 
 	ps->head = (ps->head + 1) % PENDING;
 	ps->count--;
+	if (pd->expires && rs->now && pd->expires <= rs->now) {
+		rs->n_expired++;
+		return 0;
+	}
 	err = reserve_rules(rs, rs->n + 1);
+	if (!err)
+		err = keep_expiry(rs, pd->expires);
 	if (err)
 		return err;
 	rs->rules[rs->n] = pd->rule;
@@ -194,6 +223,9 @@ static int index_one(struct parser *ps)
 	if (ruleidx_failed(dup))
 		return -ENOMEM;
 	if (dup == RULEIDX_NONE) {
+		if (pd->expires &&
+		    (!rs->next_expiry || pd->expires < rs->next_expiry))
+			rs->next_expiry = pd->expires;
 		rs->n++;
 		return 0;
 	}
@@ -237,6 +269,42 @@ static const char *semicolon_comment(const char *ls, const char *e)
 	return e;
 }
 
+/*
+ * "ENTRY expires=TIME": take the expiry off the end of [*s, *e) (trimmed).
+ * 0, or -EINVAL with a message and the column (1-based, from *s).
+ */
+static int split_expiry(const char **s, const char **e, int64_t *expires,
+			char *msg, size_t len, uint32_t *col)
+{
+	static const char key[] = "expires=";
+	const char *t = *e;
+
+	*expires = 0;
+	while (t > *s && !is_blank(t[-1]))
+		t--;
+	if ((size_t)(*e - t) < sizeof(key) - 1 ||
+	    memcmp(t, key, sizeof(key) - 1))
+		return 0;
+	*col = (uint32_t)(t - *s) + 1;
+	if (t == *s) {
+		snprintf(msg, len, "expected an entry before expires=");
+		return -EINVAL;
+	}
+	if (rules_parse_time(t + sizeof(key) - 1,
+			     (size_t)(*e - t) - (sizeof(key) - 1), expires)) {
+		snprintf(msg, len, "expires= takes an RFC 3339 UTC time such as "
+			 "2026-12-01T00:00:00Z, found \"%.*s\"",
+			 (int)((size_t)(*e - t) - (sizeof(key) - 1)) > 40 ? 40 :
+			 (int)((size_t)(*e - t) - (sizeof(key) - 1)),
+			 t + sizeof(key) - 1);
+		return -EINVAL;
+	}
+	while (t > *s && is_blank(t[-1]))
+		t--;
+	*e = t;
+	return 0;
+}
+
 /* One raw line [ls, le), without its '\n'. */
 static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		      const char *le, bool may_have_nul)
@@ -271,6 +339,9 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 			return err;
 	}
 	pd = &ps->q[(ps->head + ps->count) % PENDING];
+	err = split_expiry(&s, &e, &pd->expires, msg, sizeof(msg), &col);
+	if (err)
+		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
 	if (rule_parse(s, (size_t)(e - s), &pd->rule, msg, sizeof(msg), &col))
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
 	pd->line = lineno;

@@ -45,6 +45,12 @@ struct ruleset {
 	size_t n_errors, n_warnings; /* counted even past RULES_MAX_DIAGS */
 	size_t n_lines;
 	struct ruleidx ix;         /* indexes rules (positions); for look-ups */
+	/* Expiry ("ENTRY expires=TIME"): set now before parsing and the
+	 * entries whose TIME is at or before it are left out (0: all kept). */
+	int64_t now;               /* Unix seconds */
+	int64_t *expires;          /* of each entry, 0: none; NULL: none has */
+	size_t n_expired;          /* entries left out as expired */
+	int64_t next_expiry;       /* earliest expiry of the entries kept, 0 */
 };
 
 void ruleset_init(struct ruleset *rs);
@@ -74,6 +80,12 @@ int rules_parse_file(struct ruleset *rs, const char *path,
  */
 int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	       char *err, size_t errlen, uint32_t *err_col);
+
+/* "2026-12-01T00:00:00Z" (RFC 3339, UTC, seconds) <-> Unix seconds.
+ * parse: 0 or -EINVAL; format: writes RULES_TIME_LEN + 1 bytes. */
+#define RULES_TIME_LEN 20
+int rules_parse_time(const char *s, size_t n, int64_t *out);
+void rules_format_time(int64_t t, char buf[RULES_TIME_LEN + 1]);
 
 /* Canonical rules-file form of a rule ("10.0.2.2:30000/udp",
  * "[2001:db8::/48]:443", "2001:db8::1").  Returns the length (snprintf

@@ -5,10 +5,12 @@
  */
 #include "rules.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- formatting --------------------------------------------------------- */
 
@@ -152,3 +154,32 @@ int rules_diag_format(const struct ruleset *rs, const struct rules_diag *d,
 			d->msg ? d->msg : "");
 }
 
+
+int rules_parse_time(const char *s, size_t n, int64_t *out)
+{
+	char buf[RULES_TIME_LEN + 1], back[RULES_TIME_LEN + 1];
+	struct tm tm = { 0 };
+	const char *end;
+
+	if (n != RULES_TIME_LEN)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	end = strptime(buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -EINVAL;
+	*out = (int64_t)timegm(&tm);
+	/* strptime takes 2026-02-31: the canonical form must come back. */
+	rules_format_time(*out, back);
+	return strcmp(buf, back) || *out <= 0 ? -EINVAL : 0;
+}
+
+void rules_format_time(int64_t t, char buf[RULES_TIME_LEN + 1])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(buf, RULES_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, RULES_TIME_LEN + 1, "?");
+}

@@ -141,6 +141,7 @@ int daemon_start(struct daemon *d)
 	/* Rules first, then the program: it never runs on stale maps. */
 	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
 	daemon_record_reload(d, &res, err);
+	d->next_expiry = res.applied ? res.next_expiry : 0;
 	malloc_trim(0);
 	if (err)
 		return EXIT_RUNTIME;

@@ -187,6 +187,17 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	return err;
 }
 
+/* ", N expired" for the reload's log line (a static buffer). */
+static const char *expiry_note(const struct ruleset *rs)
+{
+	static char note[64];
+
+	if (!rs->n_expired)
+		return "";
+	snprintf(note, sizeof(note), ", %zu expired", rs->n_expired);
+	return note;
+}
+
 /* "PATH", or "PATH and N files of DIR", for the reload's log line. */
 static void name_sources(const struct xdpfw_config *cfg,
 			 const struct rule_files *f, char *buf, size_t len)
@@ -246,6 +257,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 
 	memset(res, 0, sizeof(*res));
 	ruleset_init(&rs);
+	rs.now = (int64_t)time(NULL);
 
 	err = read_rules(km, cfg, trigger, &rs, res, what, sizeof(what));
 	if (err) {
@@ -254,6 +266,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 	res->errors = rs.n_errors;
 	res->warnings = rs.n_warnings;
+	res->expired = rs.n_expired;
 	sync_report_diags(&rs, 20, log_diag, NULL);
 	err = sync_validate(&rs, cfg, km->capacity, why, sizeof(why));
 	if (err) {
@@ -273,11 +286,13 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 			  trigger, strerror(-err));
 		goto out;
 	}
+	res->next_expiry = rs.next_expiry;
 	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
-		 "%zu in force, %zu key writes, %.1f ms%s",
+		 "%zu in force, %zu key writes, %.1f ms%s%s",
 		 trigger, what, res->added, res->removed,
 		 res->unchanged, res->in_force, res->writes.key_writes, res->ms,
-		 rs.n_errors ? " (invalid lines skipped)" : "");
+		 rs.n_errors ? " (invalid lines skipped)" : "",
+		 expiry_note(&rs));
 out:
 	res->ms = now_ms() - t0;
 	ruleset_free(&rs);

@@ -24,6 +24,8 @@ struct sync_result {
 	struct apply_stats writes;
 	double ms;
 	size_t errors, warnings;
+	size_t expired;       /* entries left out: their expires= has passed */
+	int64_t next_expiry;  /* earliest expires= in force (Unix s), 0: none */
 };
 
 /* Print diagnostics of rs: the first max (0: all) errors and warnings, then

@@ -1220,8 +1220,74 @@ static void test_feeds(void)
 	}
 }
 
+/* ---- expiry: "ENTRY expires=TIME" ---------------------------------------- */
+
+static void test_expiry(void)
+{
+	/* 2026-12-01T00:00:00Z = 1796083200 */
+	static const char text[] =
+		"203.0.113.7 expires=2026-12-01T00:00:00Z\n"   /* at now: gone */
+		"203.0.113.8   expires=2026-12-01T00:00:01Z # c\n"
+		"[2001:db8::1]:53/udp expires=2027-01-01T00:00:00Z\n"
+		"198.51.100.0/24\n"
+		"203.0.113.9 expires=2026-11-30T23:59:59Z\n";  /* past: gone */
+	static const struct {
+		const char *line, *msg;
+		uint32_t col;
+	} bad[] = {
+		{ "1.2.3.4 expires=2026-12-01", "RFC 3339 UTC time", 9 },
+		{ "1.2.3.4 expires=2026-12-01T00:00:00", "found \"2026-12-01T00", 9 },
+		{ "1.2.3.4 expires=2026-02-30T00:00:00Z", "RFC 3339", 9 },
+		{ "1.2.3.4 expires=2026-12-01T24:00:00Z", "RFC 3339", 9 },
+		{ "1.2.3.4 expires=2026-12-01 00:00:00Z", "unexpected text", 0 },
+		{ "expires=2026-12-01T00:00:00Z", "expected an entry before", 1 },
+		{ "1.2.3.4 expires=", "RFC 3339", 9 },
+	};
+	struct ruleset rs;
+	char buf[RULES_TIME_LEN + 1];
+	int64_t t;
+
+	n_cases += 3 + (int)(sizeof(bad) / sizeof(bad[0]));
+	CHECK_INT(rules_parse_time("2026-12-01T00:00:00Z", 20, &t), 0);
+	CHECK(t == 1796083200);
+	rules_format_time(t, buf);
+	CHECK_STR(buf, "2026-12-01T00:00:00Z");
+	CHECK_INT(rules_parse_time("2024-02-29T12:34:56Z", 20, &t), 0);
+	CHECK_INT(rules_parse_time("2023-02-29T12:34:56Z", 20, &t), -EINVAL);
+
+	ruleset_init(&rs);
+	rs.now = 1796083200;
+	CHECK_INT(rules_parse_buffer(&rs, "x", text, strlen(text)), 0);
+	CHECK_INT(rs.n, 3);
+	CHECK_INT(rs.n_expired, 2);
+	CHECK_INT(rs.n_errors, 0);
+	CHECK(rs.expires && rs.expires[0] == 1796083201 &&
+	      rs.expires[1] == 1798761600 && rs.expires[2] == 0);
+	CHECK(rs.next_expiry == 1796083201);
+	ruleset_free(&rs);
+	/* now = 0 keeps everything (nothing is judged expired). */
+	ruleset_init(&rs);
+	CHECK_INT(rules_parse_buffer(&rs, "x", text, strlen(text)), 0);
+	CHECK_INT(rs.n, 5);
+	CHECK_INT(rs.n_expired, 0);
+	ruleset_free(&rs);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ruleset_init(&rs);
+		CHECK_INT(rules_parse_buffer(&rs, "x", bad[i].line,
+					     strlen(bad[i].line)), 0);
+		CHECK_MSG(rs.n == 0 && rs.n_errors == 1 && rs.n_diags == 1 &&
+				  strstr(rs.diags[0].msg, bad[i].msg) &&
+				  (!bad[i].col || rs.diags[0].col == bad[i].col),
+			  "expiry case %zu: %zu entries, %zu errors, %s", i, rs.n,
+			  rs.n_errors, rs.n_diags ? rs.diags[0].msg : "-");
+		ruleset_free(&rs);
+	}
+}
+
 int main(void)
 {
+	test_expiry();
 	test_feeds();
 	test_valid();
 	test_errors();
