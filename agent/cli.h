@@ -20,6 +20,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_del(int argc, char **argv);
 
 /*
  * Load the config: path from -c, or the default.  A missing default file

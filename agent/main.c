@@ -20,6 +20,8 @@ static const struct {
 	{ "list", cmd_list, "the entries enforced in the kernel now" },
 	{ "reload", cmd_reload, "ask the running daemon for a re-sync (SIGHUP)" },
 	{ "detach", cmd_detach, "remove the program from the interfaces and the pins" },
+	{ "add", cmd_add, "add entries to a rules file (for fail2ban, cron feeds)" },
+	{ "del", cmd_del, "remove entries from a rules file" },
 };
 
 static void usage(FILE *f)

@@ -351,6 +351,31 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 	return 0;
 }
 
+int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
+		     int64_t *expires)
+{
+	const char *s = line, *e = line + len, *hash = memchr(line, '#', len);
+	char msg[DIAG_MSG_MAX];
+	uint32_t col;
+
+	*expires = 0;
+	if (memchr(line, '\0', len))
+		return -EINVAL;
+	if (hash)
+		e = hash;
+	e = semicolon_comment(line, e);
+	while (s < e && is_blank(*s))
+		s++;
+	while (e > s && is_blank(e[-1]))
+		e--;
+	if (s == e)
+		return 0;
+	if (split_expiry(&s, &e, expires, msg, sizeof(msg), &col) ||
+	    rule_parse(s, (size_t)(e - s), r, msg, sizeof(msg), &col))
+		return -EINVAL;
+	return 1;
+}
+
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len)
 {

@@ -81,6 +81,12 @@ int rules_parse_file(struct ruleset *rs, const char *path,
 int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	       char *err, size_t errlen, uint32_t *err_col);
 
+/* One line of a rules file (no '\n'), as the parser reads it: 1 with *r
+ * and *expires (0: none) when it holds a valid entry, 0 when it is blank
+ * or a comment, -EINVAL when it is invalid. */
+int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
+		     int64_t *expires);
+
 /* "2026-12-01T00:00:00Z" (RFC 3339, UTC, seconds) <-> Unix seconds.
  * parse: 0 or -EINVAL; format: writes RULES_TIME_LEN + 1 bytes. */
 #define RULES_TIME_LEN 20
