@@ -16,7 +16,8 @@ XDPFW_BUILD_PKGS=(
 XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # Testing only: nftables counts what passes XDP, python3 reads JSON,
 # libclang-rt-14-dev has libFuzzer (and clang's ASan/UBSan) for test/fuzz.
-XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev)
+# curl: the feed refresher (packaging/feeds) fetches file:// URLs in tests.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base

@@ -9,10 +9,17 @@
 #   - `add --wait` returns once the daemon enforces the entry;
 #   - the fail2ban action shipped in packaging/ (actionban/actionunban,
 #     run as fail2ban runs them: its tags substituted, through a shell)
-#     blocks and unblocks a source, with real packets.
+#     blocks and unblocks a source, with real packets;
+#   - the CrowdSec custom bouncer's script, run as the bouncer runs it
+#     (add IP DURATION REASON JSON / del ...), does the same;
+#   - the feed refresher (packaging/feeds/xdpfw-feed, what the shipped
+#     timer runs) installs a valid feed atomically and keeps the old one
+#     when a download does not validate.
 . "$(dirname "$0")/lib.sh"
 
-ACTION=$(cd "$(dirname "$0")/../../packaging/fail2ban" && pwd)/xdpfw.conf
+PKG=$(cd "$(dirname "$0")/../../packaging" && pwd)
+FEEDS=$(cd "$(dirname "$0")/../feeds" && pwd)
+ACTION=$PKG/fail2ban/xdpfw.conf
 
 need_root_and_bpf
 setup_net
@@ -110,6 +117,35 @@ wait_listed 203.0.113.66 no || fail "the unban is not applied within 5 s"
 send_from 203.0.113.66 --count 4 >/dev/null
 settle
 assert_eq "$(nft_count banned)" 7 "203.0.113.66 passes again after the unban"
+
+log "--- the CrowdSec custom bouncer's script"
+export XDPFW XDPFW_CONFIG=$CONF
+nft_watch crowd ip saddr 203.0.113.67
+"$PKG/crowdsec/xdpfw-crowdsec" add 203.0.113.67 3600 "crowdsecurity/ssh-bf" '{}' ||
+	fail "bouncer add failed"
+wait_listed 203.0.113.67 yes || fail "the decision is not enforced within 5 s"
+if grep -q '^203.0.113.67 expires=' "$DYN"; then pass "the decision is in $DYN with an expiry"
+else fail "the decision is not in $DYN with an expiry"; fi
+send_from 203.0.113.67 --count 5 >/dev/null
+"$PKG/crowdsec/xdpfw-crowdsec" del 203.0.113.67 3600 "crowdsecurity/ssh-bf" '{}' ||
+	fail "bouncer del failed"
+wait_listed 203.0.113.67 no || fail "the deletion is not applied within 5 s"
+send_from 203.0.113.67 --count 2 >/dev/null
+settle
+assert_eq "$(nft_count crowd)" 2 "203.0.113.67 dropped while decided, passes after"
+
+log "--- the feed refresher"
+RD=$TMP/etc/rules.d
+"$PKG/feeds/xdpfw-feed" spamhaus-drop "file://$FEEDS/spamhaus-drop.txt" "$RD"
+assert_eq "$?" 0 "xdpfw-feed of a valid feed: exit status"
+wait_listed 198.51.100.0/24 yes || fail "the feed is not enforced within 5 s"
+assert_eq "$(stat -c %a "$RD/spamhaus-drop.txt")" 644 "mode of the installed feed"
+printf '<html>503 Service Unavailable</html>\n' >"$TMP/broken.txt"
+"$PKG/feeds/xdpfw-feed" spamhaus-drop "file://$TMP/broken.txt" "$RD" 2>"$TMP/err"
+assert_eq "$?" 1 "xdpfw-feed of a broken download: exit status"
+assert_eq "$(sha256sum <"$RD/spamhaus-drop.txt")" "$(sha256sum <"$FEEDS/spamhaus-drop.txt")" \
+	"the old feed is kept"
+assert_eq "$(find "$RD" -name '.spamhaus-drop.*' | wc -l)" 0 "temp files left in $RD"
 
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status on SIGTERM"
