@@ -66,6 +66,7 @@ const char *log_level_name(enum log_level level)
 	return "?";
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[4096];

@@ -41,7 +41,7 @@
 
 #include "compile.h"
 #include "pkt.h"
-#include "stat.h"
+#include "benchlib.h"
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
@@ -145,18 +145,7 @@ static int n_progs;
 static uint32_t max_rules = 1048576;
 static int quiet;
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "bench-datapath: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
+__attribute__((format(printf, 1, 2)))
 static void info(const char *fmt, ...)
 {
 	va_list ap;
@@ -205,7 +194,7 @@ static void parse_one(const char *text, struct xdpfw_rule *r)
 	uint32_t col;
 
 	if (rule_parse(text, strlen(text), r, err, sizeof(err), &col))
-		die("built-in rule %s: %s", text, err);
+		xb_die("built-in rule %s: %s", text, err);
 }
 
 static void set_load(struct xset *s)
@@ -215,10 +204,10 @@ static void set_load(struct xset *s)
 
 	err = loader_load(&s->skel, NULL, max_rules);
 	if (err)
-		die("loading xdpfw (max_rules %u): %s", max_rules, strerror(-err));
+		xb_die("loading xdpfw (max_rules %u): %s", max_rules, strerror(-err));
 	err = kmaps_from_skel(&s->km, s->skel);
 	if (err)
-		die("kmaps_from_skel: %s", strerror(-err));
+		xb_die("kmaps_from_skel: %s", strerror(-err));
 	if (s->file) {
 		struct ruleset rs;
 		double t0 = now_ms(), t1;
@@ -226,13 +215,13 @@ static void set_load(struct xset *s)
 		ruleset_init(&rs);
 		err = rules_parse_file(&rs, s->file, NULL);
 		if (err)
-			die("%s: %s", s->file, strerror(-err));
+			xb_die("%s: %s", s->file, strerror(-err));
 		if (rs.n_errors)
-			die("%s: %zu invalid lines", s->file, rs.n_errors);
+			xb_die("%s: %zu invalid lines", s->file, rs.n_errors);
 		t1 = now_ms();
 		err = apply_rules(&s->km, rs.rules, rs.n, &st);
 		if (err)
-			die("applying %s: %s", s->file, strerror(-err));
+			xb_die("applying %s: %s", s->file, strerror(-err));
 		s->parse_ms = t1 - t0;
 		s->apply_ms = now_ms() - t1;
 		s->n_rules = rs.n;
@@ -253,7 +242,7 @@ static void set_single(struct xset *s, const char *text)
 	parse_one(text, &r);
 	err = apply_rules(&s->km, &r, 1, &st);
 	if (err)
-		die("applying %s: %s", text, strerror(-err));
+		xb_die("applying %s: %s", text, strerror(-err));
 	s->n_rules = 1;
 }
 
@@ -268,7 +257,7 @@ static void variant_load(struct xset *s, int v)
 
 	obj = bpf_object__open_file(variants[v].path, NULL);
 	if (!obj)
-		die("opening %s: %s", variants[v].path, strerror(errno));
+		xb_die("opening %s: %s", variants[v].path, strerror(errno));
 	bpf_object__for_each_map(m, obj) {
 		struct bpf_map *ref;
 
@@ -280,15 +269,15 @@ static void variant_load(struct xset *s, int v)
 			continue;
 		err = bpf_map__reuse_fd(m, bpf_map__fd(ref));
 		if (err)
-			die("%s: reusing map %s: %s", variants[v].path,
+			xb_die("%s: reusing map %s: %s", variants[v].path,
 			    bpf_map__name(m), strerror(-err));
 	}
 	err = bpf_object__load(obj);
 	if (err)
-		die("loading %s: %s", variants[v].path, strerror(-err));
+		xb_die("loading %s: %s", variants[v].path, strerror(-err));
 	prog = bpf_object__next_program(obj, NULL);
 	if (!prog)
-		die("%s has no program", variants[v].path);
+		xb_die("%s has no program", variants[v].path);
 	s->var_obj[v] = obj;
 	s->var_fd[v] = bpf_program__fd(prog);
 }
@@ -305,7 +294,7 @@ static int xf_find_prog(struct xfinst *x)
 	snprintf(dir, sizeof(dir), "%s/xdp-filter/programs", x->root);
 	d = opendir(dir);
 	if (!d)
-		die("xdp-filter@%s: %s: %s (is xdp-filter loaded with that "
+		xb_die("xdp-filter@%s: %s: %s (is xdp-filter loaded with that "
 		    "bpffs at /sys/fs/bpf?)", x->label, dir, strerror(errno));
 	while ((de = readdir(d)) && fd < 0) {
 		DIR *d2;
@@ -337,7 +326,7 @@ static int xf_find_prog(struct xfinst *x)
 	}
 	closedir(d);
 	if (fd < 0)
-		die("xdp-filter@%s: no pinned program under %s", x->label, dir);
+		xb_die("xdp-filter@%s: no pinned program under %s", x->label, dir);
 	return fd;
 }
 
@@ -349,7 +338,7 @@ static int xf_map(struct xfinst *x, const char *name)
 	snprintf(path, sizeof(path), "%s/xdp-filter/%s", x->root, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		die("xdp-filter@%s: %s: %s", x->label, path, strerror(errno));
+		xb_die("xdp-filter@%s: %s: %s", x->label, path, strerror(errno));
 	return fd;
 }
 
@@ -360,7 +349,7 @@ static void xf_clear(int fd, size_t ks)
 	while (!bpf_map_get_next_key(fd, NULL, next)) {
 		memcpy(key, next, ks);
 		if (bpf_map_delete_elem(fd, key))
-			die("xdp-filter: cannot delete: %s", strerror(errno));
+			xb_die("xdp-filter: cannot delete: %s", strerror(errno));
 	}
 }
 
@@ -397,9 +386,9 @@ static void xf_add_text(struct xfinst *x, const char *text)
 	int fam = strchr(text, ':') ? 6 : 4;
 
 	if (inet_pton(fam == 6 ? AF_INET6 : AF_INET, text, a) != 1)
-		die("bad address %s", text);
+		xb_die("bad address %s", text);
 	if (xf_add(x, fam, a))
-		die("xdp-filter@%s: cannot add %s", x->label, text);
+		xb_die("xdp-filter@%s: cannot add %s", x->label, text);
 }
 
 static void xf_set_single(struct xfinst *x, const char *text)
@@ -430,7 +419,7 @@ static void xf_load(struct xfinst *x)
 		ruleset_init(&rs);
 		err = rules_parse_file(&rs, x->file, NULL);
 		if (err || rs.n_errors)
-			die("%s: cannot parse", x->file);
+			xb_die("%s: cannot parse", x->file);
 		/* Closest equivalent: every entry becomes its address (an
 		 * ip:port its host, a prefix its first address). */
 		for (size_t i = 0; i < rs.n; i++)
@@ -474,12 +463,12 @@ static void add_prog(const char *label, enum pkind kind, int fd, int set,
 	struct prog *p;
 
 	if (n_progs == MAX_PROGS)
-		die("too many programs");
+		xb_die("too many programs");
 	p = &progs[n_progs++];
 	memset(p, 0, sizeof(*p));
 	if (snprintf(p->label, sizeof(p->label), "%s", label) >=
 	    (int)sizeof(p->label))
-		die("label too long");
+		xb_die("label too long");
 	p->kind = kind;
 	p->fd = fd;
 	p->set = set;
@@ -580,7 +569,7 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			if (n_sets == MAX_SETS)
-				die("too many sets");
+				xb_die("too many sets");
 			val = split_eq(optarg);
 			snprintf(sets[n_sets].label, sizeof(sets[0].label), "%s",
 				 optarg);
@@ -590,7 +579,7 @@ int main(int argc, char **argv)
 			char *file;
 
 			if (n_xf == MAX_XF)
-				die("too many xdp-filter instances");
+				xb_die("too many xdp-filter instances");
 			val = split_eq(optarg);
 			file = strchr(val, '=');
 			if (file)
@@ -602,7 +591,7 @@ int main(int argc, char **argv)
 		}
 		case 'v':
 			if (n_variants == MAX_VARIANTS)
-				die("too many variants");
+				xb_die("too many variants");
 			val = split_eq(optarg);
 			snprintf(variants[n_variants].label,
 				 sizeof(variants[0].label), "%s", optarg);
@@ -658,16 +647,16 @@ int main(int argc, char **argv)
 
 		flen[c] = pkt_build(&fs, frames[c], sizeof(frames[c]));
 		if (flen[c] < 0)
-			die("frame of %s", cases[c].name);
+			xb_die("frame of %s", cases[c].name);
 		if (case_selected(case_list, cases[c].name))
 			sel[n_sel++] = (int)c;
 	}
 	if (!n_sel)
-		die("no case selected");
+		xb_die("no case selected");
 
 	pass = xb_pass__open_and_load();
 	if (!pass)
-		die("loading the pass program: %s", strerror(errno));
+		xb_die("loading the pass program: %s", strerror(errno));
 	add_prog("floor", P_FLOOR, bpf_program__fd(pass->progs.xb_pass), -1, 0);
 
 	for (int s = 0; s < n_sets; s++) {
@@ -676,7 +665,7 @@ int main(int argc, char **argv)
 		set_load(&sets[s]);
 		if (snprintf(label, sizeof(label), "xdpfw@%s", sets[s].label) >=
 		    (int)sizeof(label))
-			die("label too long");
+			xb_die("label too long");
 		add_prog(label, P_XDPFW,
 			 bpf_program__fd(sets[s].skel->progs.xdpfw_xdp), s, 0);
 		for (int v = 0; v < n_variants; v++) {
@@ -684,7 +673,7 @@ int main(int argc, char **argv)
 			if (snprintf(label, sizeof(label), "%s@%s",
 				     variants[v].label, sets[s].label) >=
 			    (int)sizeof(label))
-				die("label too long");
+				xb_die("label too long");
 			add_prog(label, P_VARIANT, sets[s].var_fd[v], s, 0);
 		}
 	}
@@ -695,7 +684,7 @@ int main(int argc, char **argv)
 		if (snprintf(label, sizeof(label), "xf%s@%s",
 			     xfs[x].deny ? "-deny" : "", xfs[x].label) >=
 		    (int)sizeof(label))
-			die("label too long");
+			xb_die("label too long");
 		add_prog(label, P_XF, xfs[x].prog_fd, x, xfs[x].deny);
 	}
 
@@ -732,7 +721,7 @@ int main(int argc, char **argv)
 					err = run(p->fd, frames[c], (size_t)flen[c],
 						  (unsigned)repeat, &ns, &kns, &ret);
 				if (err)
-					die("%s on %s: test run failed: %s", p->label,
+					xb_die("%s on %s: test run failed: %s", p->label,
 					    bc->name, strerror(-err));
 				if ((int)ret != expected(p, bc)) {
 					fprintf(stderr,
@@ -800,7 +789,7 @@ int main(int argc, char **argv)
 		FILE *f = fopen(json, "w");
 
 		if (!f)
-			die("%s: %s", json, strerror(errno));
+			xb_die("%s: %s", json, strerror(errno));
 		fprintf(f, "{\"repeat\": %lu, \"rounds\": %d, \"cpu\": %d,\n",
 			repeat, rounds, cpu);
 		fprintf(f, " \"sets\": {");

@@ -42,7 +42,7 @@
 
 #include "compile.h"
 #include "pkt.h"
-#include "stat.h"
+#include "benchlib.h"
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
@@ -68,18 +68,6 @@ static const char *const trial_desc[T_N] = {
 	"XDP_PASS to the stack, non-matching flood",
 	"nft netdev ingress set, blocked flood",
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "bench-flood: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
 
 static double now_s(void)
 {
@@ -114,7 +102,7 @@ static uint64_t percpu_packets(int fd, uint32_t key)
 	uint64_t sum = 0;
 
 	if (ncpus > 256 || bpf_map_lookup_elem(fd, &key, v))
-		die("reading a counter: %s", strerror(errno));
+		xb_die("reading a counter: %s", strerror(errno));
 	for (int i = 0; i < ncpus; i++)
 		sum += v[i].packets;
 	return sum;
@@ -215,12 +203,12 @@ static uint64_t flood(int tx_fd, int ifindex, const uint8_t *frame,
 			.frame = frame, .len = len, .until = t0 + seconds,
 		};
 		if (pthread_create(&g[i].th, NULL, gen_main, &g[i]))
-			die("pthread_create");
+			xb_die("pthread_create");
 	}
 	for (int i = 0; i < threads; i++) {
 		pthread_join(g[i].th, NULL);
 		if (g[i].err)
-			die("generator: BPF_PROG_TEST_RUN (live frames): %s",
+			xb_die("generator: BPF_PROG_TEST_RUN (live frames): %s",
 			    strerror(g[i].err));
 		sent += g[i].sent;
 	}
@@ -243,7 +231,7 @@ static int napi_threaded(const char *ifname, int cpu)
 	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", ifname);
 	f = fopen(path, "w");
 	if (!f || fputs("1", f) < 0 || fclose(f))
-		die("%s: cannot switch to threaded NAPI: %s", path, strerror(errno));
+		xb_die("%s: cannot switch to threaded NAPI: %s", path, strerror(errno));
 	snprintf(want, sizeof(want), "napi/%s-", ifname);
 	d = opendir("/proc");
 	while (d && (de = readdir(d))) {
@@ -261,7 +249,7 @@ static int napi_threaded(const char *ifname, int cpu)
 			CPU_ZERO(&cs);
 			CPU_SET(cpu, &cs);
 			if (sched_setaffinity(pid, sizeof(cs), &cs))
-				die("pinning %s to CPU %d: %s", comm, cpu,
+				xb_die("pinning %s to CPU %d: %s", comm, cpu,
 				    strerror(errno));
 			found++;
 		}
@@ -270,18 +258,6 @@ static int napi_threaded(const char *ifname, int cpu)
 	if (d)
 		closedir(d);
 	return found;
-}
-
-static void get_mac(const char *ifname, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr))
-		die("%s: cannot read its MAC address: %s", ifname, strerror(errno));
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(s);
 }
 
 static double median(const double *v, int n, double *mn, double *mx)
@@ -370,9 +346,9 @@ int main(int argc, char **argv)
 	tx_idx = (int)if_nametoindex(tx_if);
 	rx_idx = (int)if_nametoindex(rx_if);
 	if (!tx_idx || !rx_idx)
-		die("no interface %s or %s in this namespace", tx_if, rx_if);
-	get_mac(tx_if, txmac);
-	get_mac(rx_if, rxmac);
+		xb_die("no interface %s or %s in this namespace", tx_if, rx_if);
+	xb_get_mac(tx_if, txmac);
+	xb_get_mac(rx_if, rxmac);
 
 	{
 		/* Blocked: an ip:port entry every generated file holds, and
@@ -390,29 +366,29 @@ int main(int argc, char **argv)
 		fs.sport = 443;
 		len_pass = pkt_build(&fs, fr_pass, sizeof(fr_pass));
 		if (len_block < 0 || len_pass < 0)
-			die("building frames");
+			xb_die("building frames");
 	}
 
 	drop = xb_drop__open_and_load();
 	tx = xb_tx__open_and_load();
 	if (!drop || !tx)
-		die("loading the bench programs: %s", strerror(errno));
+		xb_die("loading the bench programs: %s", strerror(errno));
 
 	t0 = now_s();
 	err = loader_load(&skel, NULL, max_rules);
 	if (err)
-		die("loading xdpfw: %s", strerror(-err));
+		xb_die("loading xdpfw: %s", strerror(-err));
 	err = kmaps_from_skel(&km, skel);
 	if (err)
-		die("kmaps_from_skel: %s", strerror(-err));
+		xb_die("kmaps_from_skel: %s", strerror(-err));
 	ruleset_init(&rs);
 	err = rules_parse_file(&rs, rules, NULL);
 	if (err || rs.n_errors)
-		die("%s: cannot parse (%s, %zu errors)", rules, strerror(-err),
+		xb_die("%s: cannot parse (%s, %zu errors)", rules, strerror(-err),
 		    rs.n_errors);
 	err = apply_rules(&km, rs.rules, rs.n, &st);
 	if (err)
-		die("applying %s: %s", rules, strerror(-err));
+		xb_die("applying %s: %s", rules, strerror(-err));
 	fprintf(stderr, "xdpfw: %zu rules from %s in %.1f s\n", rs.n, rules,
 		now_s() - t0);
 	xdpfw_fd = bpf_program__fd(skel->progs.xdpfw_xdp);
@@ -421,7 +397,7 @@ int main(int argc, char **argv)
 	if (!no_nft && nft_verify) {
 		nft0 = nft_counter();
 		if (nft0 < 0)
-			die("nft: no table netdev xbench with counter xbcnt");
+			xb_die("nft: no table netdev xbench with counter xbcnt");
 	}
 
 	for (int r = 0; r < rounds; r++) {
@@ -443,7 +419,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (bpf_xdp_attach(rx_idx, prog, XDP_FLAGS_DRV_MODE, NULL))
-				die("attaching to %s (native): %s", rx_if,
+				xb_die("attaching to %s (native): %s", rx_if,
 				    strerror(errno));
 			if (r == 0 && k == 0 && napi_cpu >= 0)
 				fprintf(stderr, "%s: threaded NAPI, %d kthread(s) on CPU "
@@ -485,7 +461,7 @@ int main(int argc, char **argv)
 				"%llu passed to it by XDP\n", nft1 - nft0,
 			(unsigned long long)nft_counted);
 		if (nft1 - nft0 < (long long)nft_counted * 99 / 100)
-			die("nft dropped fewer frames than it was given: the nft "
+			xb_die("nft dropped fewer frames than it was given: the nft "
 			    "trial did not measure nft");
 	}
 
@@ -519,7 +495,7 @@ int main(int argc, char **argv)
 		double mn, mx, md;
 
 		if (!f)
-			die("%s: %s", json, strerror(errno));
+			xb_die("%s: %s", json, strerror(errno));
 		fprintf(f, "{\"seconds\": %.2f, \"rounds\": %d, \"threads\": %d, "
 			   "\"gen_cpu\": %d, \"napi_cpu\": %d, "
 			   "\"rules\": %zu, \"frame_len\": %d,\n \"trials\": {",

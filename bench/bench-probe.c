@@ -32,22 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "pkt.h"
 
 #define MAGIC 0x78627072u /* "xbpr" */
 #define MAX_PROBES 200000
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "bench-probe: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(3);
-}
 
 static long long now_ns(void)
 {
@@ -67,20 +56,8 @@ static int packet_socket(int ifindex, int proto)
 	int s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons((uint16_t)proto));
 
 	if (s < 0 || bind(s, (struct sockaddr *)&sll, sizeof(sll)))
-		die("packet socket: %s", strerror(errno));
+		xb_die("packet socket: %s", strerror(errno));
 	return s;
-}
-
-static void get_mac(const char *ifname, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr))
-		die("%s: %s", ifname, strerror(errno));
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(s);
 }
 
 static void usage(void)
@@ -148,9 +125,9 @@ int main(int argc, char **argv)
 	tx_idx = (int)if_nametoindex(tx_if);
 	rx_idx = (int)if_nametoindex(rx_if);
 	if (!tx_idx || !rx_idx)
-		die("no interface %s or %s here", tx_if, rx_if);
-	get_mac(tx_if, txmac);
-	get_mac(rx_if, rxmac);
+		xb_die("no interface %s or %s here", tx_if, rx_if);
+	xb_get_mac(tx_if, txmac);
+	xb_get_mac(rx_if, rxmac);
 	txs = packet_socket(tx_idx, 0); /* send only */
 	rxs = packet_socket(rx_idx, family == 6 ? ETH_P_IPV6 : ETH_P_IP);
 
@@ -181,11 +158,11 @@ int main(int argc, char **argv)
 		memcpy(to.sll_addr, rxmac, 6);
 		len = pkt_build(&fs, frame, sizeof(frame));
 		if (len < 0)
-			die("bad probe %s", src);
+			xb_die("bad probe %s", src);
 		sent_at[seq] = now_ns();
 		if (sendto(txs, frame, (size_t)len, 0, (struct sockaddr *)&to,
 			   sizeof(to)) < 0)
-			die("send: %s", strerror(errno));
+			xb_die("send: %s", strerror(errno));
 		next = sent_at[seq] + interval_us * 1000LL;
 
 		/* Collect what reaches the receiver until the next send. */
