@@ -225,3 +225,14 @@ const struct xdpfw_rule *oracle_frame(const struct xdpfw_rule *rules,
 	*reason = r ? 0 : p.reason;
 	return r;
 }
+
+int oracle_total_delta(int t, int refused, int dropped, int reason)
+{
+	if (refused)
+		return 0;
+	if (t == XDPFW_T_DROPPED)
+		return dropped;
+	if (t == XDPFW_T_PASSED)
+		return !dropped;
+	return !dropped && t == reason;
+}

@@ -57,4 +57,9 @@ const struct xdpfw_rule *oracle_frame(const struct xdpfw_rule *rules,
 				      size_t n, const uint8_t *frame,
 				      size_t len, int *reason);
 
+/* Packets a frame adds to total t (enum xdpfw_total): 1 to dropped when
+ * a rule drops it, else 1 to passed and 1 to its malformed reason (when
+ * not 0); nothing at all when the kernel refused the frame. */
+int oracle_total_delta(int t, int refused, int dropped, int reason);
+
 #endif

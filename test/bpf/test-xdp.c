@@ -327,16 +327,8 @@ static void run_frame(const char *desc, const uint8_t *frame, size_t len,
 	for (int t = 0; t < XDPFW_TOTAL_MAX; t++) {
 		uint64_t dp = after.totals[t].packets - before.totals[t].packets;
 		uint64_t db = after.totals[t].bytes - before.totals[t].bytes;
-		int exp;
+		int exp = oracle_total_delta(t, refused, want != NULL, reason);
 
-		if (refused)
-			exp = 0;
-		else if (t == XDPFW_T_DROPPED)
-			exp = !!want;
-		else if (t == XDPFW_T_PASSED)
-			exp = !want;
-		else
-			exp = !want && t == reason;
 		if (dp != (uint64_t)exp || db != (exp ? len : 0))
 			WHY(" total %s +%llu pkts +%llu bytes (expected +%d/+%zu)",
 			    xdpfw_total_name[t], (unsigned long long)dp,

@@ -386,16 +386,8 @@ static void check_counters(const uint8_t *frame, size_t len, int refused,
 	for (int t = 0; t < XDPFW_TOTAL_MAX; t++) {
 		uint64_t dp = totals_after[t].packets - totals_before[t].packets;
 		uint64_t db = totals_after[t].bytes - totals_before[t].bytes;
-		int exp;
+		int exp = oracle_total_delta(t, refused, want != NULL, reason);
 
-		if (refused)
-			exp = 0;
-		else if (t == XDPFW_T_DROPPED)
-			exp = !!want;
-		else if (t == XDPFW_T_PASSED)
-			exp = !want;
-		else
-			exp = !want && t == reason;
 		if (dp == (uint64_t)exp && db == (exp ? len : 0))
 			continue;
 		snprintf(what, sizeof(what),
