@@ -14,14 +14,21 @@ setup_net
 nft_setup
 nft_watch temp ip saddr 203.0.113.60
 nft_watch steady ip saddr 203.0.113.61
-T=$(($(date +%s) + 4))
-write_rules "# expiry.sh" "203.0.113.60 expires=$(utc "$T")" 203.0.113.61 \
+write_rules "# expiry.sh" 203.0.113.61 \
 	"203.0.113.62 expires=$(utc $(($(date +%s) - 60)))"
 write_config
 start_daemon
+# The expiring entry is saved once the daemon runs (a slow start must not
+# eat its lifetime): 4 s from now.
+T=$(($(date +%s) + 4))
+MARK=$(log_lines)
+write_rules "# expiry.sh" "203.0.113.60 expires=$(utc "$T")" 203.0.113.61 \
+	"203.0.113.62 expires=$(utc $(($(date +%s) - 60)))"
+wait_log "$MARK" 'reload \(inotify\): .* 1 added' 5 >/dev/null ||
+	fail "the expiring entry was not applied"
 
 assert_eq "$(xdpfw list -c "$CONF" | sort | tr '\n' ' ')" "203.0.113.60 203.0.113.61 " \
-	"in force at the start (the entry that expired a minute ago is not)"
+	"in force before the expiry (the entry that expired a minute ago is not)"
 xdpfw check -c "$CONF" >"$TMP/check.out" 2>&1
 assert_eq "$?" 0 "xdpfw check with an expired entry (not an error)"
 if grep -q ", 1 expired" "$TMP/check.out"; then pass "check counts the expired entry"
@@ -35,7 +42,6 @@ settle
 assert_eq "$(nft_count temp) $(rule_packets 203.0.113.60)" "0 $sent" \
 	"203.0.113.60 before its expiry: behind XDP, counted"
 
-MARK=$(log_lines)
 while [ "$(date +%s)" -lt "$T" ]; do sleep 0.05; done
 t0=$(now_ms)
 wait_log "$MARK" 'reload \(expiry\): .* 1 removed' 3 >/dev/null
