@@ -95,7 +95,11 @@ for f in /usr/sbin/xdpfw /lib/systemd/system/xdpfw.service \
 	/usr/share/man/man5/xdpfw.rules.5.gz \
 	/usr/share/bash-completion/completions/xdpfw \
 	/usr/share/doc/xdpfw/copyright /usr/share/doc/xdpfw/examples/rules.txt \
-	/usr/share/doc/xdpfw/examples/xdpfw.conf; do
+	/usr/share/doc/xdpfw/examples/xdpfw.conf \
+	/usr/share/doc/xdpfw/examples/fail2ban/xdpfw.conf \
+	/usr/share/doc/xdpfw/examples/crowdsec/crowdsec-custom-bouncer.yaml \
+	/usr/libexec/xdpfw/xdpfw-crowdsec /usr/libexec/xdpfw/xdpfw-feed \
+	/lib/systemd/system/xdpfw-feed@.service /lib/systemd/system/xdpfw-feed@.timer; do
 	if grep -qx "$f" "$TMP/files" && [ -e "$f" ]; then pass "installed: $f"
 	else fail "dpkg -L xdpfw lacks $f (or it is missing)"; fi
 done
