@@ -134,6 +134,30 @@ static void on_expiry(struct ev_loop *loop, ev_periodic *w, int revents)
 	reload(d, "expiry", SYNC_INCREMENTAL);
 }
 
+/* From the event loop itself, so that a loop stuck in one step (the
+ * longest, a full sync of a million rules, takes about 2 s) is what
+ * systemd's watchdog (WatchdogSec=) sees and restarts; the pins keep
+ * enforcing meanwhile. */
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	notify_send("WATCHDOG=1");
+}
+
+static void start_watchdog(struct daemon *d)
+{
+	uint64_t usec = notify_watchdog_usec();
+
+	if (!usec)
+		return;
+	ev_timer_init(&d->watchdog, on_watchdog, usec / 2e6, usec / 2e6);
+	ev_timer_start(d->loop, &d->watchdog);
+	notify_send("WATCHDOG=1");
+	log_debug("systemd watchdog: a ping every %.1f s", usec / 2e6);
+}
+
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = container_of(w, struct daemon, sig_hup);
@@ -284,6 +308,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	ev_init(&d.debounce, on_debounce);
 	ev_init(&d.expiry, on_expiry);
 	arm_expiry(&d, d.next_expiry);
+	start_watchdog(&d);
 	ev_signal_init(&d.sig_hup, on_hup, SIGHUP);
 	ev_signal_init(&d.sig_term, on_stop, SIGTERM);
 	ev_signal_init(&d.sig_int, on_stop, SIGINT);

@@ -33,6 +33,7 @@ struct daemon {
 	int attached[CONFIG_MAX_INTERFACES];
 	ev_timer debounce;
 	ev_periodic expiry;        /* the earliest expires= in force */
+	ev_timer watchdog;         /* WATCHDOG=1 at half systemd's period */
 	int64_t next_expiry;       /* its time (Unix s), 0: none */
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer stats_timer;

@@ -49,3 +49,18 @@ int notify_printf(const char *fmt, ...)
 	va_end(ap);
 	return notify_send(buf);
 }
+
+uint64_t notify_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!usec || !*usec)
+		return 0;
+	if (pid && *pid && strtol(pid, NULL, 10) != (long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	return errno || *end ? 0 : (uint64_t)v;
+}

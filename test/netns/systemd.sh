@@ -6,6 +6,8 @@
 # names the daemon's stderr file, as systemd does when stderr is the journal.
 #   - READY=1 after the first sync, with STATUS= naming the rules in force;
 #   - RELOADING=1 with MONOTONIC_USEC=, then READY=1, around each reload;
+#   - WATCHDOG=1 at half of WATCHDOG_USEC, from the event loop; none when
+#     WATCHDOG_PID names another process;
 #   - STOPPING=1 on SIGTERM;
 #   - every log line carries its syslog priority (<6> info, <3> error), so
 #     `journalctl -p warning` works; log_level = warning drops info lines.
@@ -89,6 +91,26 @@ if log_since "$MARK" | grep -q '^<3>.*keeping 2 rules in force'; then
 else
 	fail "no <3> keeping line: $(log_since "$MARK" | tr '\n' ' ')"
 fi
+
+# The watchdog (WatchdogSec=): pings from the event loop at half the
+# period, none when WATCHDOG_PID names another process.
+stop_daemon TERM
+: >"$MSGS"
+ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" NOTIFY_SOCKET="$SOCK" \
+	WATCHDOG_USEC=400000 "$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
+DAEMON_PID=$!
+wait_msg '^READY=1' 10 || fail "no READY=1 with WATCHDOG_USEC set"
+: >"$MSGS"
+sleep 1.1
+assert_ge "$(grep -c '^WATCHDOG=1$' "$MSGS")" 4 "WATCHDOG=1 pings in 1.1 s (period 0.4 s)"
+stop_daemon TERM
+: >"$MSGS"
+ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" NOTIFY_SOCKET="$SOCK" \
+	WATCHDOG_USEC=400000 WATCHDOG_PID=1 "$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
+DAEMON_PID=$!
+wait_msg '^READY=1' 10 || fail "no READY=1 with WATCHDOG_PID=1"
+sleep 0.8
+assert_eq "$(grep -c '^WATCHDOG=1$' "$MSGS")" 0 "WATCHDOG=1 pings when WATCHDOG_PID names another process"
 
 # SIGTERM: STOPPING=1.
 : >"$MSGS"
