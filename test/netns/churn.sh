@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # churn (zero leak): a blocked endpoint sends continuously while the rules
-# file is rewritten 100+ times with ~1000 other entries changing each time,
+# file is rewritten 50+ times with ~1000 other entries changing each time,
 # including entries that share its filter words (same /24, same port word).
 # Not one of its packets may reach the stack, and every one is counted under
 # its rule; an unblocked flow sent meanwhile is received in full.
@@ -10,7 +10,10 @@
 
 DURATION=15
 RATE=2000
-MIN_RELOADS=100
+# At least this many rewrites, each applied: the writer's pace depends on
+# the host (146 in 15 s on an idle VM, 70-90 beside other work), the daemon
+# must keep up with whatever it is.
+MIN_WRITES=50
 
 need_root_and_bpf
 setup_net
@@ -98,7 +101,8 @@ reloads=$(log_since "$MARK" | grep -Ec 'reload \(inotify\): .* added')
 rejected=$(log_since "$MARK" | grep -Ec 'keeping [0-9]+ rules in force')
 log "reloads applied: $reloads, rejected: $rejected"
 log_since "$MARK" | grep -E 'reload \(inotify\)' | tail -n 3 | sed 's/^/    /'
-assert_ge "$reloads" $MIN_RELOADS "reloads applied during the flow"
+assert_ge "$writes" $MIN_WRITES "rewrites during the flow"
+assert_ge "$reloads" $((writes * 9 / 10)) "reloads applied during the flow (9 in 10 rewrites at least)"
 # Each rewrite flips the set: a reload that found nothing to do means the
 # daemon reloaded without a save (or missed one and caught up later).
 noop=$(log_since "$MARK" | grep -Ec 'reload \(inotify\): .* 0 added, 0 removed,')
