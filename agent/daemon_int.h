@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "ifmon.h"
+#include "integrity.h"
 #include "kmaps.h"
 #include "statpipe.h"
 #include "stats.h"
@@ -49,6 +50,7 @@ struct daemon {
 	int lock_fd;
 	char pidfile[4096];
 	double empty_since; /* when a pending reload first saw an empty file */
+	struct integrity integ; /* never silently off (integrity.c) */
 };
 
 double daemon_mono_ms(void);
