@@ -146,6 +146,15 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 	return kmaps_finish(km, 1);
 }
 
+int kmaps_adopt_fds(struct kmaps *km, int writable)
+{
+	int err = kmaps_finish(km, writable);
+
+	if (err)
+		kmaps_close(km);
+	return err;
+}
+
 int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir)
 {
 	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, XDPFW_LAYOUT_VERSION);
