@@ -8,57 +8,64 @@
 
 #include "compile.h"
 
-/* Keys read per batch call in phase 2. */
+/* Keys read per batch call in phase 0. */
 #define AUDIT_BATCH 1024
 
-void audit_begin(struct audit *a)
+static int read_generation(struct kmaps *km, uint64_t *gen)
 {
-	memset(a, 0, sizeof(*a));
+	struct xdpfw_cfg c;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &c))
+		return -errno;
+	*gen = c.generation;
+	return 0;
 }
 
-int audit_slot_has_key(const struct kmaps *km, uint32_t slot, int m,
-		       const void *key)
+int audit_begin(struct audit *a, struct kmaps *km)
+{
+	memset(a, 0, sizeof(*a));
+	a->capacity = km->capacity;
+	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
+	if (!a->marks)
+		return -ENOMEM;
+	return read_generation(km, &a->generation);
+}
+
+void audit_free(struct audit *a)
+{
+	if (!a)
+		return;
+	free(a->marks);
+	a->marks = NULL;
+}
+
+int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
+			 const void *key)
 {
 	struct kkey k[2];
 	int n;
 
 	if (slot >= km->capacity || !km->table[slot].family)
-		return 0;
+		return -1;
 	n = rule_kkeys(&km->table[slot], k);
 	for (int i = 0; i < n; i++)
 		if (k[i].map == m && !memcmp(k[i].b, key, kmap_key_size[m]))
-			return 1;
-	return 0;
+			return i;
+	return -1;
 }
 
-/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
-static void audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+/* One key the kernel holds, leading to slot. */
+static void audit_key(struct audit *a, const struct kmaps *km, const void *key,
+		      uint32_t slot)
 {
-	uint32_t end = a->next_slot + (uint32_t)budget;
+	int i = audit_slot_key_index(km, slot, a->map, key);
 
-	if (end > km->capacity || end < a->next_slot)
-		end = km->capacity;
-	for (uint32_t s = a->next_slot; s < end; s++) {
-		struct kkey k[2];
-		int n;
-
-		if (!km->table[s].family)
-			continue;
-		a->rules++;
-		n = rule_kkeys(&km->table[s], k);
-		for (int i = 0; i < n; i++) {
-			uint32_t v;
-
-			a->keys++;
-			a->expected[k[i].map]++;
-			if (bpf_map_lookup_elem(km->fd[k[i].map], k[i].b, &v) ||
-			    (v != s && !audit_slot_has_key(km, v, k[i].map, k[i].b)))
-				a->missing++;
-		}
-	}
-	a->next_slot = end;
-	if (end == km->capacity)
-		a->phase = 1;
+	a->keys++;
+	if (i < 0)
+		a->foreign++;
+	else
+		a->marks[slot] |= (uint8_t)(1u << i);
 }
 
 static void next_map(struct audit *a)
@@ -67,10 +74,10 @@ static void next_map(struct audit *a)
 	a->has_cursor = 0;
 	a->seen_in_map = 0;
 	if (a->map == KMAP_N)
-		a->phase = 2;
+		a->phase = 1;
 }
 
-/* Phase 2 for a hash map: one batch, resumable by its token. */
+/* Phase 0 for a hash map: one batch, resumable by its token. */
 static int audit_hash_batch(struct audit *a, struct kmaps *km)
 {
 	size_t ks = kmap_key_size[a->map];
@@ -85,8 +92,7 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	if (err && !done)
 		return -errno;
 	for (__u32 i = 0; i < count; i++)
-		a->foreign += !audit_slot_has_key(km, vals[i], a->map,
-						  keys + i * ks);
+		audit_key(a, km, keys + i * ks, vals[i]);
 	if (done) {
 		next_map(a);
 	} else {
@@ -96,9 +102,8 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	return 0;
 }
 
-/* Phase 2 one key at a time (tries, kernels without batch ops).  A key
- * deleted under the cursor restarts the walk: bounded by twice the keys
- * expected, plus slack. */
+/* Phase 0 one key at a time (tries, kernels without batch ops).  A key
+ * deleted under the cursor restarts the walk: bounded. */
 static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 {
 	uint8_t next[KKEY_MAX];
@@ -114,24 +119,64 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 		}
 		memcpy(a->cursor, next, sizeof(next));
 		a->has_cursor = 1;
-		if (++a->seen_in_map > 2 * a->expected[a->map] + 65536) {
+		if (++a->seen_in_map > 4 * (size_t)a->capacity + 65536) {
 			next_map(a);
 			return 0;
 		}
 		if (bpf_map_lookup_elem(km->fd[a->map], next, &v))
 			continue; /* deleted under us */
-		a->foreign += !audit_slot_has_key(km, v, a->map, next);
+		audit_key(a, km, next, v);
 	}
 	return 0;
 }
 
+/* A key of the rule in slot that phase 0 did not see under it: fine only
+ * when it leads to another rule that produces it (a shared key). */
+static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
+			   uint32_t slot, const struct kkey *k)
+{
+	uint32_t v;
+	int i;
+
+	if (bpf_map_lookup_elem(km->fd[k->map], k->b, &v) || v == slot)
+		return 0;
+	i = audit_slot_key_index(km, v, k->map, k->b);
+	return i >= 0 && (a->marks[v] & (1u << i));
+}
+
+/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
+static void audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+{
+	uint32_t end = a->next_slot + (uint32_t)budget;
+
+	if (end > a->capacity || end < a->next_slot)
+		end = a->capacity;
+	for (uint32_t s = a->next_slot; s < end; s++) {
+		struct kkey k[2];
+		int n;
+
+		if (!km->table[s].family)
+			continue;
+		a->rules++;
+		n = rule_kkeys(&km->table[s], k);
+		for (int i = 0; i < n; i++)
+			if (!(a->marks[s] & (1u << i)) &&
+			    !owned_elsewhere(a, km, s, &k[i]))
+				a->missing++;
+	}
+	a->next_slot = end;
+	if (end == a->capacity)
+		a->phase = 2;
+}
+
 int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 {
+	uint64_t gen = 0;
 	int err = 0;
 
+	if (km->capacity != a->capacity)
+		return -ESTALE;
 	if (a->phase == 0) {
-		audit_slots(a, km, budget);
-	} else if (a->phase == 1) {
 		if (!kmap_is_trie(a->map) && !km->no_batch) {
 			err = audit_hash_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
@@ -139,10 +184,18 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 				err = 0;
 			}
 		} else {
-			err = audit_iter(a, km, budget / 4 ? budget / 4 : 1);
+			err = audit_iter(a, km, AUDIT_BATCH);
 		}
+	} else if (a->phase == 1) {
+		audit_slots(a, km, budget);
 	}
 	if (err)
 		return err;
-	return a->phase == 2;
+	if (a->phase != 2)
+		return 0;
+	err = read_generation(km, &gen);
+	if (err)
+		return err;
+	a->void_run = gen != a->generation;
+	return 1;
 }

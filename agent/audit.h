@@ -3,13 +3,16 @@
  * The audit: a comparison of the lookup maps with the slot table, a piece
  * at a time so that the event loop never stalls for long (audit_interval).
  *
- *   1. every rule of the slot table: each of its keys is in its map and
- *      leads to the rule (or to the rule that owns a shared key);
- *   2. every key of every lookup map: it leads to a rule in use that
- *      produces exactly that key (no foreign key).
+ *   1. every key of every lookup map, read in batches: it must lead to a
+ *      rule in use that produces exactly that key (else it is foreign);
+ *      the key is marked as seen for that rule;
+ *   2. every rule of the slot table (no syscalls): each of its keys must
+ *      have been seen, except a key another rule owns (an any-protocol
+ *      port entry shares its key with the protocol-specific one), which is
+ *      looked up.
  *
- * It only detects: the repair is the full sync (sync.c), which writes the
- * difference.
+ * A reload in between (xdpfw_cfg.generation moved) makes the run void.  It
+ * only detects: the repair is the full sync (sync.c).
  */
 #ifndef XDPFW_AUDIT_H
 #define XDPFW_AUDIT_H
@@ -20,27 +23,31 @@
 #include "kmaps.h"
 
 struct audit {
-	int phase;              /* 0: slots, 1: keys, 2: done */
-	uint32_t next_slot;
-	int map;                /* enum kmap of phase 2 */
+	int phase;              /* 0: keys, 1: slots, 2: done */
+	int map;                /* enum kmap of phase 0 */
 	int has_cursor;         /* cursor below is valid */
 	uint8_t cursor[32];     /* batch token or last key */
 	size_t seen_in_map;     /* keys visited in map, bounds restarts */
-	size_t expected[KMAP_N]; /* keys phase 1 found per map */
+	uint8_t *marks;         /* per slot: bit i = key i of the rule seen */
+	uint32_t capacity;
+	uint32_t next_slot;
+	uint64_t generation;    /* xdpfw_cfg.generation when it began */
+	int void_run;           /* a reload happened meanwhile */
 	size_t missing;         /* keys of rules absent or leading elsewhere */
 	size_t foreign;         /* keys no rule of the table produces */
 	size_t rules, keys;     /* what was compared */
 };
 
-void audit_begin(struct audit *a);
+int audit_begin(struct audit *a, struct kmaps *km);
+void audit_free(struct audit *a); /* NULL-safe, idempotent */
 
-/* Compare about budget entries.  1: finished (see missing, foreign),
- * 0: call again, -errno on failure. */
+/* Compare about budget entries.  1: finished (see missing, foreign,
+ * void_run), 0: call again, -errno on failure. */
 int audit_step(struct audit *a, struct kmaps *km, size_t budget);
 
-/* Does the rule in slot produce key bytes in map m (m, key as the kernel
- * stores them)? */
-int audit_slot_has_key(const struct kmaps *km, uint32_t slot, int m,
-		       const void *key);
+/* Index of the key (map m, bytes key) among the keys of the rule in
+ * slot, or -1 when that rule does not produce it (or the slot is free). */
+int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
+			 const void *key);
 
 #endif

@@ -371,15 +371,17 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 		return;
 	ev_idle_stop(loop, w);
 	in->auditing = 0;
+	audit_free(a);
 	if (r < 0) {
 		log_error("audit: reading the maps failed: %s", strerror(-r));
 		return;
 	}
 	log_debug("audit: %zu rules, %zu keys compared in %.1f ms (longest "
-		  "step %.1f ms): %zu missing, %zu foreign", a->rules, a->keys,
+		  "step %.1f ms): %zu missing, %zu foreign%s", a->rules, a->keys,
 		  daemon_mono_ms() - in->audit_t0, in->audit_longest_ms,
-		  a->missing, a->foreign);
-	if (!a->missing && !a->foreign)
+		  a->missing, a->foreign,
+		  a->void_run ? "; a reload ran meanwhile, the next run decides" : "");
+	if ((!a->missing && !a->foreign) || a->void_run)
 		return;
 	writes = repair_rules(d, 0);
 	if (writes <= 0) {
@@ -401,13 +403,19 @@ static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct daemon *d = container_of(t, struct daemon, integ.audit_timer);
 	struct integrity *in = integ_of(d);
+	int err;
 
 	(void)revents;
 	check_attachments(d);
 	check_pins(d);
 	if (in->auditing)
 		return;
-	audit_begin(&in->audit);
+	err = audit_begin(&in->audit, &d->km);
+	if (err) {
+		audit_free(&in->audit);
+		log_error("audit: cannot start: %s", strerror(-err));
+		return;
+	}
 	in->auditing = 1;
 	in->audit_t0 = daemon_mono_ms();
 	in->audit_longest_ms = 0;
@@ -464,6 +472,7 @@ void integrity_start(struct daemon *d)
 	char pid_path[4096];
 
 	attachwatch_init(&in->aw);
+	in->started = 1;
 	for (int m = 0; m < XMAP_N; m++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
@@ -498,6 +507,9 @@ void integrity_stop(struct daemon *d)
 {
 	struct integrity *in = integ_of(d);
 
+	if (!in->started)
+		return; /* the daemon never got that far */
+	audit_free(&in->audit);
 	if (in->guard_on)
 		guard_close(&in->guard);
 	in->guard_on = 0;

@@ -30,6 +30,7 @@ struct tamper_writer {
 #define INTEGRITY_WRITERS 16
 
 struct integrity {
+	int started;            /* integrity_start ran: there is state to free */
 	struct attachwatch aw;
 	struct guard guard;
 	int guard_on;
