@@ -8,8 +8,10 @@
 
 #include "compile.h"
 
-/* Keys read per batch call in phase 0. */
+/* Keys read per batch call in phase 0 (hash maps), and per step key by
+ * key (tries: two syscalls per key). */
 #define AUDIT_BATCH 1024
+#define AUDIT_ITER 256
 
 static int read_generation(struct kmaps *km, uint64_t *gen)
 {
@@ -22,9 +24,10 @@ static int read_generation(struct kmaps *km, uint64_t *gen)
 	return 0;
 }
 
-int audit_begin(struct audit *a, struct kmaps *km)
+int audit_begin(struct audit *a, struct kmaps *km, int collect)
 {
 	memset(a, 0, sizeof(*a));
+	a->collect = collect;
 	a->capacity = km->capacity;
 	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
 	if (!a->marks)
@@ -38,6 +41,10 @@ void audit_free(struct audit *a)
 		return;
 	free(a->marks);
 	a->marks = NULL;
+	free(a->upserts.v);
+	free(a->deletes.v);
+	memset(&a->upserts, 0, sizeof(a->upserts));
+	memset(&a->deletes, 0, sizeof(a->deletes));
 }
 
 int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
@@ -56,16 +63,24 @@ int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
 }
 
 /* One key the kernel holds, leading to slot. */
-static void audit_key(struct audit *a, const struct kmaps *km, const void *key,
-		      uint32_t slot)
+static int audit_key(struct audit *a, const struct kmaps *km, const void *key,
+		     uint32_t slot)
 {
 	int i = audit_slot_key_index(km, slot, a->map, key);
+	struct kkey k;
 
 	a->keys++;
-	if (i < 0)
-		a->foreign++;
-	else
+	if (i >= 0) {
 		a->marks[slot] |= (uint8_t)(1u << i);
+		return 0;
+	}
+	a->foreign++;
+	if (!a->collect)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.map = (uint8_t)a->map;
+	memcpy(k.b, key, kmap_key_size[a->map]);
+	return kop_list_push(&a->deletes, &k, 0);
 }
 
 static void next_map(struct audit *a)
@@ -91,8 +106,11 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	done = err && errno == ENOENT;
 	if (err && !done)
 		return -errno;
-	for (__u32 i = 0; i < count; i++)
-		audit_key(a, km, keys + i * ks, vals[i]);
+	for (__u32 i = 0; i < count; i++) {
+		err = audit_key(a, km, keys + i * ks, vals[i]);
+		if (err)
+			return err;
+	}
 	if (done) {
 		next_map(a);
 	} else {
@@ -108,6 +126,7 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 {
 	uint8_t next[KKEY_MAX];
 	uint32_t v;
+	int err;
 
 	for (size_t i = 0; i < budget; i++) {
 		if (bpf_map_get_next_key(km->fd[a->map],
@@ -125,7 +144,9 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 		}
 		if (bpf_map_lookup_elem(km->fd[a->map], next, &v))
 			continue; /* deleted under us */
-		audit_key(a, km, next, v);
+		err = audit_key(a, km, next, v);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -144,9 +165,27 @@ static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
 	return i >= 0 && (a->marks[v] & (1u << i));
 }
 
-/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
-static void audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+/* A key of the rule in slot that is missing or leads elsewhere. */
+static int audit_missing(struct audit *a, uint32_t slot, const struct kkey *k,
+			 int nkeys)
 {
+	a->missing++;
+	if (!a->collect)
+		return 0;
+	/* A port entry of any protocol may share this key with the
+	 * protocol-specific entry, which would own it. */
+	if (nkeys == 2) {
+		a->needs_full = 1;
+		return 0;
+	}
+	return kop_list_push(&a->upserts, k, slot);
+}
+
+/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
+static int audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+{
+	int err;
+
 	uint32_t end = a->next_slot + (uint32_t)budget;
 
 	if (end > a->capacity || end < a->next_slot)
@@ -159,14 +198,19 @@ static void audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
 			continue;
 		a->rules++;
 		n = rule_kkeys(&km->table[s], k);
-		for (int i = 0; i < n; i++)
-			if (!(a->marks[s] & (1u << i)) &&
-			    !owned_elsewhere(a, km, s, &k[i]))
-				a->missing++;
+		for (int i = 0; i < n; i++) {
+			if ((a->marks[s] & (1u << i)) ||
+			    owned_elsewhere(a, km, s, &k[i]))
+				continue;
+			err = audit_missing(a, s, &k[i], n);
+			if (err)
+				return err;
+		}
 	}
 	a->next_slot = end;
 	if (end == a->capacity)
 		a->phase = 2;
+	return 0;
 }
 
 int audit_step(struct audit *a, struct kmaps *km, size_t budget)
@@ -184,10 +228,10 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 				err = 0;
 			}
 		} else {
-			err = audit_iter(a, km, AUDIT_BATCH);
+			err = audit_iter(a, km, AUDIT_ITER);
 		}
 	} else if (a->phase == 1) {
-		audit_slots(a, km, budget);
+		err = audit_slots(a, km, budget);
 	}
 	if (err)
 		return err;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kmaps.h"
+#include "plan.h"
 
 struct audit {
 	int phase;              /* 0: keys, 1: slots, 2: done */
@@ -36,9 +37,14 @@ struct audit {
 	size_t missing;         /* keys of rules absent or leading elsewhere */
 	size_t foreign;         /* keys no rule of the table produces */
 	size_t rules, keys;     /* what was compared */
+	/* With collect set: the key writes that undo the drift. */
+	int collect;
+	struct kop_list upserts, deletes;
+	int needs_full;         /* a missing shared key: only a full sync
+				 * knows which rule owns it */
 };
 
-int audit_begin(struct audit *a, struct kmaps *km);
+int audit_begin(struct audit *a, struct kmaps *km, int collect);
 void audit_free(struct audit *a); /* NULL-safe, idempotent */
 
 /* Compare about budget entries.  1: finished (see missing, foreign,

@@ -186,30 +186,23 @@ static void flush_writers(struct daemon *d, int force)
 	}
 }
 
-static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
+/* The end of a repair a guard report asked for: one line per writer. */
+static void finish_repair(struct daemon *d, long writes)
 {
-	struct daemon *d = container_of(t, struct daemon, integ.repair_timer);
 	struct integrity *in = integ_of(d);
 	char *outcome = in->outcome;
-	long writes = 0;
 
-	(void)loop;
-	(void)revents;
-	snprintf(outcome, sizeof(in->outcome), "nothing needed repair");
-	check_attachments(d);
-	check_pins(d);
-	if (in->want_maps || in->want_table || in->want_unresolved) {
-		writes = repair_rules(d, in->want_table);
-		if (writes < 0)
-			snprintf(outcome, sizeof(in->outcome), "repairing failed: %s",
-				 strerror((int)-writes));
-		else if (writes)
-			snprintf(outcome, sizeof(in->outcome), "repaired with %ld key "
-				 "write%s", writes, writes == 1 ? "" : "s");
-	}
-	if (in->attach_restored && writes <= 0)
+	if (writes < 0)
+		snprintf(outcome, sizeof(in->outcome), "repairing failed: %s",
+			 strerror((int)-writes));
+	else if (writes)
+		snprintf(outcome, sizeof(in->outcome), "repaired with %ld key "
+			 "write%s", writes, writes == 1 ? "" : "s");
+	else if (in->attach_restored)
 		snprintf(outcome, sizeof(in->outcome), "the program was attached "
 			 "again");
+	else
+		snprintf(outcome, sizeof(in->outcome), "nothing needed repair");
 	in->attach_restored = 0;
 	if (writes > 0) {
 		counts(d)->repairs[TAMPER_MAP]++;
@@ -225,6 +218,29 @@ static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 	in->want_maps = in->want_table = in->want_unresolved = 0;
 	flush_writers(d, 0);
 	save_counts(d);
+}
+
+static void start_audit(struct daemon *d, int urgent);
+
+static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = container_of(t, struct daemon, integ.repair_timer);
+	struct integrity *in = integ_of(d);
+
+	(void)loop;
+	(void)revents;
+	check_attachments(d);
+	check_pins(d);
+	if (in->want_table) {
+		/* The slot table itself was written: the file is the truth. */
+		finish_repair(d, repair_rules(d, 1));
+	} else if (in->want_maps || in->want_unresolved) {
+		/* The audit finds exactly what changed, a piece at a time, and
+		 * its key writes undo it: no full sync, no long stall. */
+		start_audit(d, 1);
+	} else {
+		finish_repair(d, 0);
+	}
 }
 
 /* Which of the daemon's objects a report names: sets what to re-check and
@@ -344,7 +360,7 @@ static void on_check(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	check_attachments(d);
 	check_pins(d);
-	if (ev_is_active(&d->integ.repair_timer))
+	if (ev_is_active(&d->integ.repair_timer) || d->integ.audit_urgent)
 		return;
 	d->integ.attach_restored = 0;
 	/* Lines held back by the rate limit go out after a fresh look. */
@@ -353,37 +369,39 @@ static void on_check(struct ev_loop *loop, ev_timer *t, int revents)
 			schedule_repair(d);
 }
 
-static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
+/* Undo the drift an audit collected with its key writes, or by the full
+ * sync when it could not tell which rule owns a missing shared key.  Key
+ * writes, or -errno. */
+static long repair_from_audit(struct daemon *d, struct audit *a)
 {
-	struct daemon *d = container_of(w, struct daemon, integ.audit_idle);
-	struct integrity *in = integ_of(d);
-	double t0 = daemon_mono_ms(), step;
-	struct audit *a = &in->audit;
-	long writes;
-	int r;
+	struct apply_stats st;
+	struct filters *f;
+	struct plan p;
+	int err;
 
-	(void)revents;
-	r = audit_step(a, &d->km, AUDIT_STEP_SLOTS);
-	step = daemon_mono_ms() - t0;
-	if (step > in->audit_longest_ms)
-		in->audit_longest_ms = step;
-	if (r == 0)
-		return;
-	ev_idle_stop(loop, w);
-	in->auditing = 0;
-	audit_free(a);
-	if (r < 0) {
-		log_error("audit: reading the maps failed: %s", strerror(-r));
-		return;
-	}
-	log_debug("audit: %zu rules, %zu keys compared in %.1f ms (longest "
-		  "step %.1f ms): %zu missing, %zu foreign%s", a->rules, a->keys,
-		  daemon_mono_ms() - in->audit_t0, in->audit_longest_ms,
-		  a->missing, a->foreign,
-		  a->void_run ? "; a reload ran meanwhile, the next run decides" : "");
-	if ((!a->missing && !a->foreign) || a->void_run)
-		return;
-	writes = repair_rules(d, 0);
+	if (a->needs_full)
+		return repair_rules(d, 0);
+	if (!a->upserts.n && !a->deletes.n)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	/* The filters stay as they are (a rule's bits are still set). */
+	f->widen_only = 1;
+	f->flags = kmaps_flags(&d->km);
+	plan_init(&p);
+	p.upserts = a->upserts;
+	p.deletes = a->deletes;
+	err = kmaps_apply(&d->km, &p, NULL, f, &st);
+	free(f);
+	return err ? err : (long)st.key_writes;
+}
+
+/* A periodic audit's end: repair and say so. */
+static void audit_report(struct daemon *d, struct audit *a)
+{
+	long writes = repair_from_audit(d, a);
+
 	if (writes <= 0) {
 		if (writes < 0)
 			log_error("audit: repairing the maps failed: %s",
@@ -399,27 +417,83 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 	save_counts(d);
 }
 
-static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
+static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 {
-	struct daemon *d = container_of(t, struct daemon, integ.audit_timer);
+	struct daemon *d = container_of(w, struct daemon, integ.audit_idle);
+	struct integrity *in = integ_of(d);
+	double t0 = daemon_mono_ms(), step;
+	struct audit *a = &in->audit;
+	int r, urgent;
+
+	(void)revents;
+	r = audit_step(a, &d->km, AUDIT_STEP_SLOTS);
+	step = daemon_mono_ms() - t0;
+	if (step > in->audit_longest_ms)
+		in->audit_longest_ms = step;
+	if (r == 0)
+		return;
+	ev_idle_stop(loop, w);
+	in->auditing = 0;
+	urgent = in->audit_urgent;
+	in->audit_urgent = 0;
+	if (r < 0) {
+		log_error("audit: reading the maps failed: %s", strerror(-r));
+	} else {
+		log_debug("audit: %zu rules, %zu keys compared in %.1f ms (longest "
+			  "step %.1f ms): %zu missing, %zu foreign%s", a->rules,
+			  a->keys, daemon_mono_ms() - in->audit_t0,
+			  in->audit_longest_ms, a->missing, a->foreign,
+			  a->void_run ? "; a reload ran meanwhile" : "");
+	}
+	if (r > 0 && a->void_run && urgent) {
+		start_audit(d, 1); /* look again */
+		return;
+	}
+	if (urgent)
+		finish_repair(d, r < 0 ? r : a->void_run ? 0 :
+				 repair_from_audit(d, a));
+	else if (r > 0 && !a->void_run && (a->missing || a->foreign))
+		audit_report(d, a);
+	audit_free(a);
+}
+
+/* urgent: a guard report asked for it; restarts a running audit (the
+ * write may have landed behind its cursor). */
+static void start_audit(struct daemon *d, int urgent)
+{
 	struct integrity *in = integ_of(d);
 	int err;
 
-	(void)revents;
-	check_attachments(d);
-	check_pins(d);
-	if (in->auditing)
+	if (in->auditing && !urgent)
 		return;
-	err = audit_begin(&in->audit, &d->km);
+	if (in->auditing)
+		ev_idle_stop(d->loop, &in->audit_idle);
+	audit_free(&in->audit);
+	in->auditing = 0;
+	err = audit_begin(&in->audit, &d->km, 1);
 	if (err) {
 		audit_free(&in->audit);
 		log_error("audit: cannot start: %s", strerror(-err));
+		if (urgent)
+			finish_repair(d, repair_rules(d, 0));
 		return;
 	}
 	in->auditing = 1;
+	in->audit_urgent = urgent;
 	in->audit_t0 = daemon_mono_ms();
 	in->audit_longest_ms = 0;
-	ev_idle_start(loop, &in->audit_idle);
+	ev_idle_start(d->loop, &in->audit_idle);
+}
+
+static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = container_of(t, struct daemon, integ.audit_timer);
+
+	(void)loop;
+	(void)revents;
+	check_attachments(d);
+	check_pins(d);
+	start_audit(d, 0);
 }
 
 /* libbpf finds tracepoints through tracefs; systemd mounts it, a minimal
@@ -495,8 +569,8 @@ void integrity_start(struct daemon *d)
 	ev_init(&in->repair_timer, on_repair);
 	ev_timer_init(&in->check_timer, on_check, CHECK_PERIOD_S, CHECK_PERIOD_S);
 	ev_timer_start(d->loop, &in->check_timer);
+	ev_idle_init(&in->audit_idle, on_audit_step);
 	if (d->cfg->audit_interval) {
-		ev_idle_init(&in->audit_idle, on_audit_step);
 		ev_timer_init(&in->audit_timer, on_audit, d->cfg->audit_interval,
 			      d->cfg->audit_interval);
 		ev_timer_start(d->loop, &in->audit_timer);

@@ -42,6 +42,7 @@ struct integrity {
 	ev_idle audit_idle;
 	struct audit audit;
 	int auditing;
+	int audit_urgent;       /* the running audit serves a guard report */
 	double audit_t0, audit_longest_ms;
 	int want_maps;          /* lookup maps and filters to re-check */
 	int want_table;         /* the slot table itself was written */

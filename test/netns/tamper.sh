@@ -129,6 +129,19 @@ bpftool map lookup pinned "$MAPS/xdpfw_v4" key hex cb 00 71 63 >/dev/null 2>&1 &
 assert_eq "$(tamper_count map events)" 2 "tamper_events{kind=map}"
 assert_eq "$(tamper_count map repairs)" 2 "repairs{kind=map}"
 
+log "5b. a prefix deleted from the LPM trie"
+MARK=$(log_lines)
+before=$(nft_count blocked24)
+T0=$(now_ms)
+bpftool map delete pinned "$MAPS/xdpfw_v4_lpm" key hex 18 00 00 00 c6 33 64 00 &
+BPID=$!
+wait "$BPID" || fail "bpftool map delete (trie)"
+ms=$(stopped_after blocked24 "$T0" "$before")
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELEM on xdpfw_v4_lpm.*repaired with 1 key write" 2) &&
+	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the trie"
+assert_le "$ms" 2000 "198.51.100.7 stops passing (ms)"
+assert_eq "$(tamper_count map repairs)" 3 "repairs{kind=map}"
+
 log "6. the map pins removed"
 MARK=$(log_lines)
 rm -f "$MAPS"/*
