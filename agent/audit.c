@@ -24,10 +24,20 @@ static int read_generation(struct kmaps *km, uint64_t *gen)
 	return 0;
 }
 
-int audit_begin(struct audit *a, struct kmaps *km, int collect)
+static void skip_maps(struct audit *a)
+{
+	while (a->map < KMAP_N && !(a->maps & (1u << a->map)))
+		a->map++;
+	if (a->map == KMAP_N)
+		a->phase = 1;
+}
+
+int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect)
 {
 	memset(a, 0, sizeof(*a));
 	a->collect = collect;
+	a->maps = maps & AUDIT_ALL_MAPS;
+	skip_maps(a);
 	a->capacity = km->capacity;
 	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
 	if (!a->marks)
@@ -88,8 +98,7 @@ static void next_map(struct audit *a)
 	a->map++;
 	a->has_cursor = 0;
 	a->seen_in_map = 0;
-	if (a->map == KMAP_N)
-		a->phase = 1;
+	skip_maps(a);
 }
 
 /* Phase 0 for a hash map: one batch, resumable by its token. */
@@ -199,7 +208,8 @@ static int audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
 		a->rules++;
 		n = rule_kkeys(&km->table[s], k);
 		for (int i = 0; i < n; i++) {
-			if ((a->marks[s] & (1u << i)) ||
+			if (!(a->maps & (1u << k[i].map)) ||
+			    (a->marks[s] & (1u << i)) ||
 			    owned_elsewhere(a, km, s, &k[i]))
 				continue;
 			err = audit_missing(a, s, &k[i], n);

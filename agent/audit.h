@@ -25,6 +25,7 @@
 
 struct audit {
 	int phase;              /* 0: keys, 1: slots, 2: done */
+	uint32_t maps;          /* bit per enum kmap: the lookup maps compared */
 	int map;                /* enum kmap of phase 0 */
 	int has_cursor;         /* cursor below is valid */
 	uint8_t cursor[32];     /* batch token or last key */
@@ -44,7 +45,9 @@ struct audit {
 				 * knows which rule owns it */
 };
 
-int audit_begin(struct audit *a, struct kmaps *km, int collect);
+/* maps: bit per enum kmap (AUDIT_ALL_MAPS: all). */
+#define AUDIT_ALL_MAPS ((1u << KMAP_N) - 1)
+int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect);
 void audit_free(struct audit *a); /* NULL-safe, idempotent */
 
 /* Compare about budget entries.  1: finished (see missing, foreign,

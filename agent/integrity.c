@@ -206,7 +206,8 @@ static void finish_repair(struct daemon *d, long writes)
 	in->attach_restored = 0;
 	if (writes > 0) {
 		counts(d)->repairs[TAMPER_MAP]++;
-		if (in->want_unresolved && !in->want_maps && !in->want_table)
+		if (in->want_unresolved && !in->want_maps && !in->want_table &&
+		    !in->want_full)
 			counts(d)->events[TAMPER_MAP]++;
 	}
 	/* A writer that could not be resolved is only worth a line when the
@@ -215,12 +216,13 @@ static void finish_repair(struct daemon *d, long writes)
 		for (size_t i = 0; i < INTEGRITY_WRITERS; i++)
 			if (in->w[i].target[0] == '?')
 				in->w[i].count = 0;
-	in->want_maps = in->want_table = in->want_unresolved = 0;
+	in->want_maps = 0;
+	in->want_table = in->want_full = in->want_unresolved = 0;
 	flush_writers(d, 0);
 	save_counts(d);
 }
 
-static void start_audit(struct daemon *d, int urgent);
+static void start_audit(struct daemon *d, uint32_t maps, int urgent);
 
 static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -231,13 +233,15 @@ static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	check_attachments(d);
 	check_pins(d);
-	if (in->want_table) {
-		/* The slot table itself was written: the file is the truth. */
-		finish_repair(d, repair_rules(d, 1));
+	if (in->want_table || in->want_full) {
+		/* The slot table itself was written: the file is the truth.
+		 * A filter or the flags: the full sync rebuilds them. */
+		finish_repair(d, repair_rules(d, in->want_table));
 	} else if (in->want_maps || in->want_unresolved) {
 		/* The audit finds exactly what changed, a piece at a time, and
 		 * its key writes undo it: no full sync, no long stall. */
-		start_audit(d, 1);
+		start_audit(d, in->want_unresolved ? AUDIT_ALL_MAPS :
+				       in->want_maps, 1);
 	} else {
 		finish_repair(d, 0);
 	}
@@ -257,8 +261,11 @@ static int classify(struct daemon *d, uint32_t kind, uint32_t id,
 			snprintf(target, len, "%s", xmap_name[m]);
 			if (m == XMAP_RULES)
 				in->want_table = 1;
+			else if (m < KMAP_N)
+				in->want_maps |= 1u << m;
 			else if (m < XMAP_RSTATS || m > XMAP_TBASE)
-				in->want_maps = 1; /* counters cannot be repaired */
+				in->want_full = 1; /* filters, cfg: rebuilt */
+			/* counters cannot be repaired */
 			counts(d)->events[TAMPER_MAP]++;
 			return 1;
 		}
@@ -446,7 +453,7 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 			  a->void_run ? "; a reload ran meanwhile" : "");
 	}
 	if (r > 0 && a->void_run && urgent) {
-		start_audit(d, 1); /* look again */
+		start_audit(d, a->maps, 1); /* look again */
 		return;
 	}
 	if (urgent)
@@ -459,7 +466,7 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 
 /* urgent: a guard report asked for it; restarts a running audit (the
  * write may have landed behind its cursor). */
-static void start_audit(struct daemon *d, int urgent)
+static void start_audit(struct daemon *d, uint32_t maps, int urgent)
 {
 	struct integrity *in = integ_of(d);
 	int err;
@@ -470,7 +477,7 @@ static void start_audit(struct daemon *d, int urgent)
 		ev_idle_stop(d->loop, &in->audit_idle);
 	audit_free(&in->audit);
 	in->auditing = 0;
-	err = audit_begin(&in->audit, &d->km, 1);
+	err = audit_begin(&in->audit, &d->km, maps, 1);
 	if (err) {
 		audit_free(&in->audit);
 		log_error("audit: cannot start: %s", strerror(-err));
@@ -493,7 +500,7 @@ static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	check_attachments(d);
 	check_pins(d);
-	start_audit(d, 0);
+	start_audit(d, AUDIT_ALL_MAPS, 0);
 }
 
 /* libbpf finds tracepoints through tracefs; systemd mounts it, a minimal

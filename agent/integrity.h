@@ -44,8 +44,9 @@ struct integrity {
 	int auditing;
 	int audit_urgent;       /* the running audit serves a guard report */
 	double audit_t0, audit_longest_ms;
-	int want_maps;          /* lookup maps and filters to re-check */
+	uint32_t want_maps;     /* lookup maps to re-check (bit per kmap) */
 	int want_table;         /* the slot table itself was written */
+	int want_full;          /* a filter or the flags were written */
 	int want_unresolved;    /* a writer exited before it was resolved */
 	struct tamper_writer w[INTEGRITY_WRITERS];
 	int attach_restored;    /* since the last repair's line */
