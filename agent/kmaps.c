@@ -72,7 +72,7 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	return 0;
 }
 
-static int kmaps_finish(struct kmaps *km, int writable)
+int kmaps_finish(struct kmaps *km, int writable)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -144,15 +144,6 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 			return -errno;
 	}
 	return kmaps_finish(km, 1);
-}
-
-int kmaps_adopt_fds(struct kmaps *km, int writable)
-{
-	int err = kmaps_finish(km, writable);
-
-	if (err)
-		kmaps_close(km);
-	return err;
 }
 
 int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir)

@@ -64,8 +64,8 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel);
 int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable);
 void kmaps_close(struct kmaps *km); /* NULL-safe */
 /* km->fd[] filled by the caller (every map, e.g. found by id): finish
- * opening (mmap, sizes).  On failure km is closed. */
-int kmaps_adopt_fds(struct kmaps *km, int writable);
+ * opening (mmap, sizes).  On failure the caller closes km. */
+int kmaps_finish(struct kmaps *km, int writable);
 
 int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
 		   const char *name);

@@ -60,7 +60,10 @@ static int open_by_prog(struct kmaps *km, int prog)
 		kmaps_close(km);
 		return err;
 	}
-	return kmaps_adopt_fds(km, 0);
+	err = kmaps_finish(km, 0);
+	if (err)
+		kmaps_close(km);
+	return err;
 }
 
 int kstate_open(struct kmaps *km, const struct xdpfw_config *cfg,
