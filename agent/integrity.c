@@ -110,9 +110,10 @@ static void check_pins(struct daemon *d)
 }
 
 /* Make the lookup maps and filters match the slot table (or, when the
- * table itself was written, the rules file).  Returns key writes or
+ * table itself was written, the rules file).  Returns the writes (key
+ * writes; with filters, also the filter words and flags rewritten) or
  * -errno. */
-static long repair_rules(struct daemon *d, int from_file)
+static long repair_rules(struct daemon *d, int from_file, int filters)
 {
 	struct sync_result res = { 0 };
 	struct xdpfw_rule *rules;
@@ -125,7 +126,8 @@ static long repair_rules(struct daemon *d, int from_file)
 		if (err)
 			return err;
 		if (res.applied)
-			return (long)(res.writes.key_writes + res.writes.slot_writes);
+			return (long)(res.writes.key_writes + res.writes.slot_writes +
+				      (filters ? res.writes.filter_writes : 0));
 	}
 	rules = malloc((sync_count_in_force(&d->km) + 1) * sizeof(*rules));
 	if (!rules)
@@ -136,7 +138,10 @@ static long repair_rules(struct daemon *d, int from_file)
 	memset(&res, 0, sizeof(res));
 	err = sync_apply(&d->km, rules, n, NULL, SYNC_FULL, &res);
 	free(rules);
-	return err ? err : (long)res.writes.key_writes;
+	if (err)
+		return err;
+	return (long)(res.writes.key_writes +
+		      (filters ? res.writes.filter_writes : 0));
 }
 
 static void schedule_repair(struct daemon *d);
@@ -196,8 +201,9 @@ static void finish_repair(struct daemon *d, long writes)
 		snprintf(outcome, sizeof(in->outcome), "repairing failed: %s",
 			 strerror((int)-writes));
 	else if (writes)
-		snprintf(outcome, sizeof(in->outcome), "repaired with %ld key "
-			 "write%s", writes, writes == 1 ? "" : "s");
+		snprintf(outcome, sizeof(in->outcome), "repaired with %ld %s"
+			 "write%s", writes, in->want_full ? "" : "key ",
+			 writes == 1 ? "" : "s");
 	else if (in->attach_restored)
 		snprintf(outcome, sizeof(in->outcome), "the program was attached "
 			 "again");
@@ -236,7 +242,7 @@ static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 	if (in->want_table || in->want_full) {
 		/* The slot table itself was written: the file is the truth.
 		 * A filter or the flags: the full sync rebuilds them. */
-		finish_repair(d, repair_rules(d, in->want_table));
+		finish_repair(d, repair_rules(d, in->want_table, in->want_full));
 	} else if (in->want_maps || in->want_unresolved) {
 		/* The audit finds exactly what changed, a piece at a time, and
 		 * its key writes undo it: no full sync, no long stall. */
@@ -387,7 +393,7 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 	int err;
 
 	if (a->needs_full)
-		return repair_rules(d, 0);
+		return repair_rules(d, 0, 0);
 	if (!a->upserts.n && !a->deletes.n)
 		return 0;
 	f = calloc(1, sizeof(*f));
@@ -482,7 +488,7 @@ static void start_audit(struct daemon *d, uint32_t maps, int urgent)
 		audit_free(&in->audit);
 		log_error("audit: cannot start: %s", strerror(-err));
 		if (urgent)
-			finish_repair(d, repair_rules(d, 0));
+			finish_repair(d, repair_rules(d, 0, 0));
 		return;
 	}
 	in->auditing = 1;

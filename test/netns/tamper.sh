@@ -142,6 +142,23 @@ line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELE
 assert_le "$ms" 2000 "198.51.100.7 stops passing (ms)"
 assert_eq "$(tamper_count map repairs)" 3 "repairs{kind=map}"
 
+log "5c. a word of the IPv4 /24 filter zeroed (the lookup is skipped)"
+MARK=$(log_lines)
+before=$(nft_count blocked)
+T0=$(now_ms)
+# 203.0.113.80: word (addr >> 14) = 207873, little-endian key.
+bpftool map update pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 \
+	value hex 00 00 00 00 00 00 00 00 &
+BPID=$!
+wait "$BPID" || fail "bpftool map update (filter)"
+ms=$(stopped_after blocked "$T0" "$before")
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_bmap.*repaired" 2) &&
+	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the filter"
+assert_le "$ms" 2000 "203.0.113.80 stops passing after the filter write (ms)"
+assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 |
+	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"]))')" \
+	True "the filter word is set again"
+
 log "6. the map pins removed"
 MARK=$(log_lines)
 rm -f "$MAPS"/*
