@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guard.skel.h"
@@ -23,6 +24,7 @@ static int on_sample(void *ctx, void *data, size_t len)
 
 int guard_open(struct guard *g, guard_fn fn, void *ctx)
 {
+	struct stat st;
 	int err;
 
 	memset(g, 0, sizeof(*g));
@@ -32,6 +34,10 @@ int guard_open(struct guard *g, guard_fn fn, void *ctx)
 	if (!g->skel)
 		return -errno;
 	g->skel->rodata->guard_self_tgid = (__u32)getpid();
+	if (!stat("/proc/self/ns/pid", &st)) {
+		g->skel->rodata->guard_ns_dev = st.st_dev;
+		g->skel->rodata->guard_ns_ino = st.st_ino;
+	}
 	log_libbpf_quiet(1);
 	err = xdpfw_guard_bpf__load(g->skel);
 	if (!err)

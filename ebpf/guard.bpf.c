@@ -55,8 +55,12 @@ struct sys_enter_bpf_args {
 	__u64 size;
 };
 
-/* Set before load: the daemon's own writes never report. */
+/* Set before load: the daemon's own writes never report.  Its tgid as
+ * its own pid namespace (dev, inode of /proc/self/ns/pid) sees it, so
+ * that a daemon in a container filters itself too. */
 const volatile __u32 guard_self_tgid;
+const volatile __u64 guard_ns_dev;
+const volatile __u64 guard_ns_ino;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -118,17 +122,33 @@ static __always_inline __u32 fd_to_id(__s32 fd, __u32 kind)
 	return BPF_CORE_READ((struct bpf_map *)priv, id);
 }
 
+/* The caller's tgid in the daemon's pid namespace (what /proc shows it),
+ * or in the initial one when the caller is outside. */
+static __always_inline __u32 caller_tgid(void)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (guard_ns_ino &&
+	    !bpf_get_ns_current_pid_tgid(guard_ns_dev, guard_ns_ino, &ns,
+					 sizeof(ns)))
+		return ns.tgid;
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
 SEC("tracepoint/syscalls/sys_enter_bpf")
 int xdpfw_guard(struct sys_enter_bpf_args *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct xdpfw_guard_event *e;
+	__u32 tgid;
 	__u32 kind, id = 0, *known;
 	__s32 fd = -1;
 	int off;
 
 	off = fd_offset(ctx->cmd, &kind);
-	if (off < 0 || tgid == guard_self_tgid)
+	if (off < 0)
+		return 0;
+	tgid = caller_tgid();
+	if (tgid == guard_self_tgid)
 		return 0;
 	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(ctx->uattr + off)))
 		fd = -1;
