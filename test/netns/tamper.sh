@@ -186,6 +186,16 @@ printf '%s\n' "$out" | grep -q "foreign key 203.0.113.99.*xdpfw_v4" &&
 assert_eq "$(printf '%s\n' "$out" | grep -c .)" 2 "one line per difference"
 assert_eq "$(xdpfw list -c "$CONF" | sort | tr '\n' ' ')" \
 	"198.51.100.0/24 203.0.113.90:5353/udp " "list omits the rule whose key is gone"
+assert_eq "$(xdpfw verify -c "$CONF" --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["in_sync"], d["count"], " ".join(sorted(x["kind"] for x in d["differences"])))')" \
+	"False 2 key key" "verify --json"
+assert_eq "$(xdpfw list -c "$CONF" --json 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["count"], " ".join(sorted(r["rule"] for r in d["rules"])))')" \
+	"2 198.51.100.0/24 203.0.113.90:5353/udp" "list --json"
 MARK=$(log_lines)
 kill -CONT "$DAEMON_PID"
 wait_log "$MARK" "repaired" 3 >/dev/null && pass "repaired after SIGCONT" || fail "no repair after SIGCONT"
