@@ -229,16 +229,22 @@ out=$(nsverify 2>&1)
 assert_eq "$?" 0 "verify (in the namespace) after the repair: $out"
 
 log "8. another process's bpf() flood costs the daemon nothing"
+# The daemon also serves the flows and a stats collection a second: its
+# CPU during 1M foreign updates is compared with the same length of time
+# just before (ticks are 10 ms: a long window).
 MARK=$(log_lines)
-read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$DAEMON_PID/stat")
-T0=$(now_ms)
-out=$("$BPFFLOOD" 100000) || fail "xdpfw-bpfflood"
-T1=$(now_ms)
-read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$DAEMON_PID/stat")
+ticks() { awk '{print $14 + $15}' "/proc/$DAEMON_PID/stat"; }
 hz=$(getconf CLK_TCK)
-cpu=$(( (u1 + s1 - u0 - s0) * 1000 * 100 / hz / (T1 - T0 > 0 ? T1 - T0 : 1) ))
-log "    $out; daemon CPU $((u1 + s1 - u0 - s0)) ticks over $((T1 - T0)) ms = $cpu %"
-assert_le "$cpu" 4 "daemon CPU during 100k foreign map updates (% of one CPU)"
+c0=$(ticks); T0=$(now_ms)
+out=$("$BPFFLOOD" 1000000) || fail "xdpfw-bpfflood"
+T1=$(now_ms); c1=$(ticks)
+sleep "$(( (T1 - T0) / 1000 )).$(( (T1 - T0) % 1000 / 100 ))"
+T2=$(now_ms); c2=$(ticks)
+flood=$(( (c1 - c0) * 1000 * 100 / hz / (T1 - T0 > 0 ? T1 - T0 : 1) ))
+base=$(( (c2 - c1) * 1000 * 100 / hz / (T2 - T1 > 0 ? T2 - T1 : 1) ))
+log "    $out; daemon CPU $((c1 - c0)) ticks over $((T1 - T0)) ms = $flood %," \
+	"then $((c2 - c1)) ticks over $((T2 - T1)) ms without it = $base %"
+assert_le "$flood" $((base + 4)) "daemon CPU (%) during 1M foreign map updates, <= idle + 4"
 sleep 0.3
 if log_since "$MARK" | grep -q "tamper"; then fail "the flood triggered: $(log_since "$MARK" | grep tamper | head -1)"
 else pass "no tamper line for the flood"; fi
