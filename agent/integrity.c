@@ -590,6 +590,15 @@ void integrity_start(struct daemon *d)
 	}
 }
 
+void integrity_link_event(struct daemon *d)
+{
+	/* rtnetlink says an interface changed (an XDP attach by netlink is
+	 * one): look at the attachments in 100 ms rather than at the next
+	 * second. */
+	if (integ_of(d)->started)
+		schedule_repair(d);
+}
+
 void integrity_stop(struct daemon *d)
 {
 	struct integrity *in = integ_of(d);

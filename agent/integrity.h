@@ -60,5 +60,7 @@ struct daemon;
  * timers.  Never fails the daemon: what is unavailable is logged. */
 void integrity_start(struct daemon *d);
 void integrity_stop(struct daemon *d);
+/* An rtnetlink link notification arrived: check the attachments soon. */
+void integrity_link_event(struct daemon *d);
 
 #endif
