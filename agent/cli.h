@@ -18,6 +18,7 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_add(int argc, char **argv);

@@ -12,20 +12,30 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "drift.h"
 #include "kmaps.h"
+#include "kstate.h"
+#include "pidfile.h"
 #include "rules.h"
 #include "statpipe.h"
 #include "stats.h"
+#include "tamper.h"
 
 static int open_state(const struct xdpfw_config *cfg, struct kmaps *km)
 {
-	int err = kmaps_open_pinned(km, cfg->pin_dir, 0);
+	char how[4200];
+	int err = kstate_open(km, cfg, how, sizeof(how));
 
-	if (!err)
+	if (!err) {
+		if (strncmp(how, "pins", 4))
+			fprintf(stderr, "xdpfw: warning: the pins under %s are gone; "
+					"reading %s\n", cfg->pin_dir, how);
 		return EXIT_OK;
+	}
 	if (err == -ENOENT)
-		fprintf(stderr, "xdpfw: no xdpfw state is pinned under %s "
-				"(has `xdpfw run` been started with this config?)\n",
+		fprintf(stderr, "xdpfw: no xdpfw state is pinned under %s or attached "
+				"on the configured interfaces (has `xdpfw run` been "
+				"started with this config?)\n",
 			cfg->pin_dir);
 	else
 		fprintf(stderr, "xdpfw: cannot open the maps under %s: %s\n",
@@ -35,11 +45,83 @@ static int open_state(const struct xdpfw_config *cfg, struct kmaps *km)
 
 static void list_usage(FILE *f)
 {
-	fprintf(f, "Usage: xdpfw list [-c CONFIG]\n\n"
-		   "Print the entries enforced in the kernel now, one per line, in\n"
-		   "rules-file syntax (`xdpfw list > f && xdpfw check f` round-trips).\n\n"
+	fprintf(f, "Usage: xdpfw list [-c CONFIG] [--json]\n\n"
+		   "Print the entries the kernel's lookup maps enforce now, one per\n"
+		   "line, in rules-file syntax (`xdpfw list > f && xdpfw check f`\n"
+		   "round-trips).  An entry whose keys are not all in the lookup maps\n"
+		   "is not listed (`xdpfw verify` names what is missing).\n\n"
 		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   "      --json         {\"rules\": [{\"rule\": ..., \"slot\": N}, ...]}\n"
 		   "  -h, --help         this help\n");
+}
+
+static int list_args(int argc, char **argv, const char **config, int *json)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			list_usage(stdout);
+			return -1;
+		default:
+			list_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		list_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* The rules of the slot table whose every key the lookup maps hold. */
+static int list_enforced(struct kmaps *km, int json)
+{
+	char buf[RULE_FMT_MAX];
+	struct drift dr;
+	size_t shown = 0;
+	int err = drift_compute(&dr, km);
+
+	if (err) {
+		fprintf(stderr, "xdpfw: cannot read the lookup maps: %s\n",
+			strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		fputs("{\"rules\": [", stdout);
+	for (size_t i = 0; i < dr.n; i++) {
+		if (dr.broken[dr.slots[i]])
+			continue;
+		rule_format(&dr.rules[i], buf, sizeof(buf));
+		if (json)
+			printf("%s{\"rule\": \"%s\", \"slot\": %u}",
+			       shown ? ", " : "", buf, dr.slots[i]);
+		else
+			puts(buf);
+		shown++;
+	}
+	if (json)
+		printf("], \"count\": %zu}\n", shown);
+	if (shown < dr.n)
+		fprintf(stderr, "xdpfw: %zu entries of the slot table are not wholly "
+				"in the lookup maps and are not listed (see `xdpfw "
+				"verify`)\n", dr.n - shown);
+	drift_free(&dr);
+	return EXIT_OK;
 }
 
 int cmd_list(int argc, char **argv)
@@ -47,8 +129,8 @@ int cmd_list(int argc, char **argv)
 	const char *config = NULL;
 	struct xdpfw_config cfg;
 	struct kmaps km;
-	char buf[RULE_FMT_MAX];
-	int rc = cli_parse_config_only(argc, argv, &config, list_usage);
+	int json = 0;
+	int rc = list_args(argc, argv, &config, &json);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -58,16 +140,53 @@ int cmd_list(int argc, char **argv)
 	rc = open_state(&cfg, &km);
 	if (rc)
 		goto out_cfg;
-	for (uint32_t s = 0; s < km.capacity; s++) {
-		if (!km.table[s].family)
-			continue;
-		rule_format(&km.table[s], buf, sizeof(buf));
-		puts(buf);
-	}
+	rc = list_enforced(&km, json);
 	kmaps_close(&km);
 out_cfg:
 	config_free(&cfg);
 	return rc;
+}
+
+/* The daemon's tamper and repair counters, when a daemon of this pin_dir
+ * runs (or ran and left them). */
+static int load_tamper(const struct xdpfw_config *cfg, struct tamper_counts *c)
+{
+	char pid_path[4096], path[4096];
+
+	if (pidfile_path(pid_path, sizeof(pid_path), cfg->pin_dir) ||
+	    tamper_state_path(path, sizeof(path), pid_path))
+		return -EINVAL;
+	return tamper_load(path, c);
+}
+
+/* stats --json: the counters' object with the tamper counters added. */
+static void print_json_tamper(const struct xdpfw_config *cfg,
+			      const struct stats_snapshot *snap, size_t top)
+{
+	struct tamper_counts tc;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m || load_tamper(cfg, &tc)) {
+		if (m)
+			fclose(m);
+		free(buf);
+		stats_print_json(stdout, snap, top);
+		return;
+	}
+	stats_print_json(m, snap, top);
+	fclose(m);
+	/* Drop the closing "}\n" and append. */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '}')
+		len--;
+	fwrite(buf, 1, len, stdout);
+	printf(", ");
+	tamper_print_json(stdout, &tc);
+	printf("}\n");
+	free(buf);
 }
 
 static double mono_s(void)
@@ -146,9 +265,18 @@ static void stats_usage(FILE *f)
 		   "  -h, --help         this help\n");
 }
 
-int cmd_stats(int argc, char **argv)
+enum stats_fmt { FMT_TABLE, FMT_JSON, FMT_PROM };
+
+struct stats_opts {
+	const char *config;
+	enum stats_fmt fmt;
+	size_t top;
+	double watch;
+};
+
+/* EXIT_OK, -1 after --help, or EXIT_USAGE. */
+static int stats_args(int argc, char **argv, struct stats_opts *o)
 {
-	enum { FMT_TABLE, FMT_JSON, FMT_PROM } fmt = FMT_TABLE;
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
@@ -158,31 +286,25 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct stats_snapshot snap;
-	const char *config = NULL;
-	struct xdpfw_config cfg;
-	struct kmaps km;
-	size_t top = 0;
-	double watch = 0;
-	int c, rc, err;
 	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:n:w::h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			o->config = optarg;
 			break;
 		case 'j':
 		case 'p':
-			if (fmt != FMT_TABLE) {
+			if (o->fmt != FMT_TABLE) {
 				fprintf(stderr, "xdpfw: --json and --prometheus exclude each other\n");
 				return EXIT_USAGE;
 			}
-			fmt = c == 'j' ? FMT_JSON : FMT_PROM;
+			o->fmt = c == 'j' ? FMT_JSON : FMT_PROM;
 			break;
 		case 'n':
 			errno = 0;
-			top = strtoul(optarg, &end, 10);
+			o->top = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
 				fprintf(stderr, "xdpfw: --top takes a number, got '%s'\n",
 					optarg);
@@ -190,15 +312,15 @@ int cmd_stats(int argc, char **argv)
 			}
 			break;
 		case 'w':
-			watch = 2;
+			o->watch = 2;
 			if (optarg || (optind < argc && argv[optind][0] != '-' &&
 				       strtod(argv[optind], NULL) > 0)) {
 				const char *v = optarg ? optarg : argv[optind++];
 
-				watch = strtod(v, &end);
+				o->watch = strtod(v, &end);
 				/* Written so that NaN fails too. */
 				if (end == v || *end ||
-				    !(watch >= 0.1 && watch <= 3600)) {
+				    !(o->watch >= 0.1 && o->watch <= 3600)) {
 					fprintf(stderr, "xdpfw: --watch takes seconds "
 							"(0.1..3600), got '%s'\n", v);
 					return EXIT_USAGE;
@@ -207,7 +329,7 @@ int cmd_stats(int argc, char **argv)
 			break;
 		case 'h':
 			stats_usage(stdout);
-			return EXIT_OK;
+			return -1;
 		default:
 			stats_usage(stderr);
 			return EXIT_USAGE;
@@ -217,19 +339,50 @@ int cmd_stats(int argc, char **argv)
 		stats_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (watch && fmt != FMT_TABLE) {
+	if (o->watch && o->fmt != FMT_TABLE) {
 		fprintf(stderr, "xdpfw: --watch shows the table; it excludes --json "
 				"and --prometheus\n");
 		return EXIT_USAGE;
 	}
-	rc = cli_load_config(config, &cfg, 0);
+	return EXIT_OK;
+}
+
+static void print_stats(const struct xdpfw_config *cfg,
+			struct stats_snapshot *snap, const struct stats_opts *o)
+{
+	struct tamper_counts tc;
+
+	stats_sort(snap);
+	if (o->fmt == FMT_JSON) {
+		print_json_tamper(cfg, snap, o->top);
+	} else if (o->fmt == FMT_PROM) {
+		stats_print_prometheus(stdout, snap);
+		if (!load_tamper(cfg, &tc))
+			tamper_print_prometheus(stdout, &tc);
+	} else {
+		stats_print_table(stdout, snap, o->top);
+	}
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct stats_opts o = { 0 };
+	struct stats_snapshot snap;
+	struct xdpfw_config cfg;
+	struct kmaps km;
+	int rc, err;
+
+	rc = stats_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = cli_load_config(o.config, &cfg, 0);
 	if (rc)
 		goto out_cfg;
 	rc = open_state(&cfg, &km);
 	if (rc)
 		goto out_cfg;
-	if (watch) {
-		rc = watch_loop(&km, watch, top ? top : 20);
+	if (o.watch) {
+		rc = watch_loop(&km, o.watch, o.top ? o.top : 20);
 		goto out;
 	}
 	err = stats_collect(&km, &snap);
@@ -238,13 +391,7 @@ int cmd_stats(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	stats_sort(&snap);
-	if (fmt == FMT_JSON)
-		stats_print_json(stdout, &snap, top);
-	else if (fmt == FMT_PROM)
-		stats_print_prometheus(stdout, &snap);
-	else
-		stats_print_table(stdout, &snap, top);
+	print_stats(&cfg, &snap, &o);
 	stats_free(&snap);
 out:
 	kmaps_close(&km);

@@ -12,7 +12,12 @@ static void usage(FILE *f)
 		   "attach it to [agent] interfaces, keep the kernel's maps in step\n"
 		   "with the rules file (re-read on every save; SIGHUP forces a full\n"
 		   "re-sync) and log to stderr.  SIGTERM/SIGINT stop the daemon and\n"
-		   "leave the firewall enforcing; `xdpfw detach` turns it off.\n\n"
+		   "leave the firewall enforcing; `xdpfw detach` turns it off.\n"
+		   "Never silently off: when something else detaches or replaces the\n"
+		   "program, removes a pin or writes to the maps (bpf() by another\n"
+		   "process, seen by a tracepoint), it restores the state within 2 s\n"
+		   "and logs a warning naming it; [agent] audit_interval runs a full\n"
+		   "comparison as a backstop.\n\n"
 		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
 		   "  -h, --help         this help\n");
 }

@@ -39,6 +39,7 @@ struct xdpfw_config {
 	enum on_invalid on_invalid; /* default reject */
 	uint32_t reload_delay_ms;   /* default 100; 0..60000 */
 	enum log_level log_level;   /* default info */
+	uint32_t audit_interval;    /* seconds, default 60; 0 = off; <= 86400 */
 	uint32_t stats_interval;    /* seconds, default 10; 0 = off; <= 86400 */
 	uint32_t stats_log_top;     /* default 5; <= 1000 */
 	char *prometheus_textfile;  /* default NULL (empty value) */

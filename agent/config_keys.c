@@ -57,6 +57,8 @@ const struct key_desc config_keys[] = {
 	  0, 60000, NULL },
 	{ SEC_AGENT, "log_level", parse_log_level, FIELD(log_level), 0, 0,
 	  "error, warning, info or debug" },
+	{ SEC_AGENT, "audit_interval", parse_u32, FIELD(audit_interval),
+	  0, 86400, NULL },
 	{ SEC_STATS, "interval", parse_u32, FIELD(stats_interval),
 	  0, 86400, NULL },
 	{ SEC_STATS, "log_top", parse_u32, FIELD(stats_log_top),
@@ -302,6 +304,7 @@ void config_init(struct xdpfw_config *cfg)
 	cfg->on_invalid = ON_INVALID_REJECT;
 	cfg->reload_delay_ms = 100;
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->audit_interval = 60;
 	cfg->stats_interval = 10;
 	cfg->stats_log_top = 5;
 	cfg->prometheus_textfile = NULL;

@@ -325,8 +325,10 @@ int daemon_run(struct xdpfw_config *cfg)
 		on_stats(d.loop, &d.stats_timer, 0);
 	}
 
+	integrity_start(&d); /* signals handled from here on */
 	ev_run(d.loop, 0);
 out:
+	integrity_stop(&d);
 	stats_free(&d.stats_prev);
 	stats_collect_abort(&d.collector);
 	if (d.ifmon_fd >= 0)

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "ifmon.h"
+#include "integrity.h"
 #include "kmaps.h"
 #include "statpipe.h"
 #include "stats.h"
@@ -48,6 +49,7 @@ struct daemon {
 	int lock_fd;
 	int owns_pin_dir; /* it was empty: a failed start removes its pins */
 	char pidfile[4096];
+	struct integrity integ; /* never silently off (integrity.c) */
 };
 
 double daemon_mono_ms(void);

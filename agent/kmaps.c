@@ -72,7 +72,7 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	return 0;
 }
 
-static int kmaps_finish(struct kmaps *km, int writable)
+int kmaps_finish(struct kmaps *km, int writable)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);

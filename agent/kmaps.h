@@ -66,6 +66,9 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel);
 /* Open the pinned maps under pin_dir.  -ENOENT when none are pinned. */
 int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable);
 void kmaps_close(struct kmaps *km); /* NULL-safe */
+/* km->fd[] filled by the caller (every map, e.g. found by id): finish
+ * opening (mmap, sizes).  On failure the caller closes km. */
+int kmaps_finish(struct kmaps *km, int writable);
 
 int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
 		   const char *name);

@@ -66,6 +66,7 @@ void daemon_on_ifmon(struct ev_loop *loop, ev_io *w, int revents)
 	} else if (err) {
 		log_error("reading link notifications failed: %s", strerror(-err));
 	}
+	integrity_link_event(d);
 }
 
 static int lock_pin_dir(struct daemon *d)

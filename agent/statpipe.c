@@ -132,6 +132,7 @@ void stats_print_prometheus_daemon(FILE *f, const struct stats_snapshot *s,
 		   "# TYPE xdpfw_last_reload_success gauge\n"
 		   "xdpfw_last_reload_success %d\n",
 		m->last_reload_ok);
+	tamper_print_prometheus(f, &m->tamper);
 }
 
 struct textfile_ctx {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "stats.h"
+#include "tamper.h"
 
 struct delta_row {
 	uint32_t slot;
@@ -35,6 +36,7 @@ struct daemon_metrics {
 	double last_reload_ms;
 	double last_reload_unix; /* seconds since the epoch, 0 = never */
 	int last_reload_ok;
+	struct tamper_counts tamper;
 };
 
 /* prev may be NULL (first collection: everything counts as new). */

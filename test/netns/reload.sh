@@ -153,14 +153,17 @@ assert_eq "$(nft_count n101)" $((n101 + 10)) "203.0.113.101 (removed) passes aga
 assert_eq "$(rule_packets 203.0.113.101)" absent "203.0.113.101 no longer in force"
 
 # ---------------------------------------------------------------- 3. SIGHUP
-log "--- SIGHUP repairs a map changed behind the daemon's back"
+log "--- a map changed behind the daemon's back is repaired; SIGHUP re-syncs"
+# Since issue #10 the tamper guard repairs it without a signal (tamper.sh
+# tests that in depth); SIGHUP still forces the full comparison.
+MARK=$(log_lines)
 bpftool map delete pinned "$PIN/maps-v2/xdpfw_v4" key 203 0 113 7
 assert_eq "$?" 0 "bpftool map delete of 203.0.113.7"
+line=$(wait_log "$MARK" 'tamper: bpftool .* BPF_MAP_DELETE_ELEM on xdpfw_v4.*repaired' 2)
+assert_eq "$?" 0 "the deleted key is repaired without a signal"
+log "    $line"
 b0=$(nft_count base)
 c0=$(rule_packets 203.0.113.7)
-send_from 203.0.113.7 --count 10 >/dev/null
-settle
-assert_eq "$(nft_count base)" $((b0 + 10)) "203.0.113.7 passes after the key was deleted"
 MARK=$(log_lines)
 kill -HUP "$DAEMON_PID"
 line=$(wait_log "$MARK" 'reload \(SIGHUP\)' 5)
@@ -168,8 +171,8 @@ assert_eq "$?" 0 "SIGHUP reload logged"
 log "    $line"
 send_from 203.0.113.7 --count 10 >/dev/null
 settle
-assert_eq "$(nft_count base)" $((b0 + 10)) "203.0.113.7 behind XDP after SIGHUP"
-assert_eq "$(rule_packets 203.0.113.7)" $((c0 + 10)) "203.0.113.7 dropped again after SIGHUP"
+assert_eq "$(nft_count base)" "$b0" "203.0.113.7 behind XDP after the repair and SIGHUP"
+assert_eq "$(rule_packets 203.0.113.7)" $((c0 + 10)) "203.0.113.7 dropped after the repair and SIGHUP"
 # `xdpfw reload` does the same through the pidfile.
 MARK=$(log_lines)
 xdpfw reload -c "$CONF" >/dev/null

@@ -250,8 +250,9 @@ assert_eq "$(stat -c %a "$PROM")" 644 "textfile mode (node_exporter reads it)"
 
 # ------------------------------------------------ 3. exposition format
 log "--- exposition format"
-# (word-split below on purpose)
-COUNTERS="xdpfw_dropped_bytes_total:counter xdpfw_dropped_packets_total:counter xdpfw_malformed_packets_total:counter xdpfw_non_ip_packets_total:counter xdpfw_passed_packets_total:counter xdpfw_rule_dropped_bytes_total:counter xdpfw_rule_dropped_packets_total:counter xdpfw_rules_in_force:gauge"
+# (word-split below on purpose; the tamper and repair counters come from
+# the running daemon's state file, issue #10)
+COUNTERS="xdpfw_dropped_bytes_total:counter xdpfw_dropped_packets_total:counter xdpfw_malformed_packets_total:counter xdpfw_non_ip_packets_total:counter xdpfw_passed_packets_total:counter xdpfw_repairs_total:counter xdpfw_rule_dropped_bytes_total:counter xdpfw_rule_dropped_packets_total:counter xdpfw_rules_in_force:gauge xdpfw_tamper_events_total:counter"
 xdpfw stats -c "$CONF" --prometheus >"$TMP/ondemand.prom"
 assert_eq "$?" 0 "xdpfw stats --prometheus: exit status"
 out=$(prom check "$TMP/ondemand.prom")

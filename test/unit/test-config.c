@@ -78,6 +78,7 @@ enum field {
 	F_RELOAD_DELAY,
 	F_LOG_LEVEL,
 	F_INTERVAL,
+	F_AUDIT,
 	F_LOG_TOP,
 	F_PROMETHEUS,
 	F_N_IFACES,
@@ -98,6 +99,8 @@ static long long get_int(const struct xdpfw_config *c, enum field f)
 		return c->log_level;
 	case F_INTERVAL:
 		return c->stats_interval;
+	case F_AUDIT:
+		return c->audit_interval;
 	case F_LOG_TOP:
 		return c->stats_log_top;
 	case F_N_IFACES:
@@ -147,6 +150,7 @@ static void test_defaults(void)
 	CHECK_INT(c.reload_delay_ms, 100);
 	CHECK_INT(c.log_level, LOG_LVL_INFO);
 	CHECK_INT(c.stats_interval, 10);
+	CHECK_INT(c.audit_interval, 60);
 	CHECK_INT(c.stats_log_top, 5);
 	CHECK(c.prometheus_textfile == NULL);
 	config_free(&c);
@@ -208,6 +212,8 @@ static const struct good_case good_cases[] = {
 	{ "[agent]\nlog_level = info\n", F_LOG_LEVEL, LOG_LVL_INFO, 0 },
 	{ "[agent]\nlog_level = debug\n", F_LOG_LEVEL, LOG_LVL_DEBUG, 0 },
 	{ "[stats]\ninterval = 0\n", F_INTERVAL, 0, 0 },
+	{ "[agent]\naudit_interval = 0\n", F_AUDIT, 0, 0 },
+	{ "[agent]\naudit_interval = 86400\n", F_AUDIT, 86400, 0 },
 	{ "[stats]\ninterval = 86400\n", F_INTERVAL, 86400, 0 },
 	{ "[stats]\nlog_top = 0\n", F_LOG_TOP, 0, 0 },
 	{ "[stats]\nlog_top = 1000\n", F_LOG_TOP, 1000, 0 },
@@ -320,6 +326,9 @@ static const struct bad_case bad_cases[] = {
 	{ "[stats]\ninterval = 86401\n", 2,
 	  "for interval: expected an integer 0..86400" },
 	{ "[stats]\ninterval = -1\n", 2, "expected an integer 0..86400" },
+	{ "[agent]\naudit_interval = 86401\n", 2,
+	  "for audit_interval: expected an integer 0..86400" },
+	{ "[agent]\naudit_interval = x\n", 2, "bad value \"x\" for audit_interval" },
 	{ "[stats]\nlog_top = 1001\n", 2,
 	  "for log_top: expected an integer 0..1000" },
 	{ "[agent]\ninterfaces =\n", 2,
@@ -462,6 +471,7 @@ static void test_interfaces(void)
 	I "on_invalid = reject          ; reject | skip\n"                                      \
 	I "reload_delay_ms = 100        ; quiet period after the last file event before re-reading\n" \
 	I "log_level = info             ; error | warning | info | debug\n"                     \
+	I "audit_interval = 60          ; seconds between full checks of kernel state vs rules (0: off)\n" \
 	"\n"                                                                                    \
 	I "[stats]\n"                                                                           \
 	I "interval = 10                ; seconds between collections; 0 turns the pipeline off\n" \
@@ -480,6 +490,7 @@ static void check_spec_values(const struct xdpfw_config *c)
 	CHECK_INT(c->reload_delay_ms, 100);
 	CHECK_INT(c->log_level, LOG_LVL_INFO);
 	CHECK_INT(c->stats_interval, 10);
+	CHECK_INT(c->audit_interval, 60);
 	CHECK_INT(c->stats_log_top, 5);
 	CHECK(c->prometheus_textfile == NULL);
 }

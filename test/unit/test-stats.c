@@ -237,7 +237,7 @@ static int check_exposition(char *text, int *samples)
 static void test_prometheus(void)
 {
 	struct stats_snapshot s;
-	struct daemon_metrics m = { 3, 1, 12.5, 1700000000.0, 1 };
+	struct daemon_metrics m = { 3, 1, 12.5, 1700000000.0, 1, { { 0 }, { 0 } } };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -248,6 +248,8 @@ static void test_prometheus(void)
 	s.rows[1] = (struct stat_row){ 1, v4("203.0.113.7", 0), { 1, 60 } };
 	s.totals[XDPFW_T_DROPPED] = (struct xdpfw_counter){ 13, 780 };
 	s.totals[XDPFW_T_PASSED] = (struct xdpfw_counter){ 5, 300 };
+	m.tamper.events[TAMPER_MAP] = 2;
+	m.tamper.repairs[TAMPER_ATTACH] = 1;
 
 	f = open_memstream(&buf, &len);
 	stats_print_prometheus_daemon(f, &s, &m);
@@ -259,10 +261,14 @@ static void test_prometheus(void)
 	CHECK(strstr(buf, "xdpfw_rules_in_force 2\n") != NULL);
 	CHECK(strstr(buf, "xdpfw_reloads_total{result=\"rejected\"} 1\n") != NULL);
 	CHECK(strstr(buf, "xdpfw_malformed_packets_total{reason=\"bad_ip4\"} 0\n") != NULL);
+	CHECK(strstr(buf, "xdpfw_tamper_events_total{kind=\"map\"} 2\n") != NULL);
+	CHECK(strstr(buf, "xdpfw_repairs_total{kind=\"attach\"} 1\n") != NULL);
 	CHECK(check_exposition(buf, &samples));
 	/* per rule 2+2; dropped pk/bytes, passed, non-IP; malformed; rules;
-	 * reloads ok/rejected; 3 reload gauges */
-	CHECK_INT(samples, 2 + 2 + 4 + (XDPFW_TOTAL_MAX - XDPFW_T_BAD_ETH) + 1 + 2 + 3);
+	 * reloads ok/rejected; 3 reload gauges; tamper events and repairs
+	 * per kind */
+	CHECK_INT(samples, 2 + 2 + 4 + (XDPFW_TOTAL_MAX - XDPFW_T_BAD_ETH) + 1 + 2 + 3 +
+			   2 * TAMPER_KIND_N);
 	free(buf);
 
 	/* The checker itself rejects what is wrong. */

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "audit.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+/* Keys read per batch call in phase 0 (hash maps), and per step key by
+ * key (tries: two syscalls per key). */
+#define AUDIT_BATCH 1024
+#define AUDIT_ITER 256
+
+static int read_generation(struct kmaps *km, uint64_t *gen)
+{
+	struct xdpfw_cfg c;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &c))
+		return -errno;
+	*gen = c.generation;
+	return 0;
+}
+
+static void skip_maps(struct audit *a)
+{
+	while (a->map < KMAP_N && !(a->maps & (1u << a->map)))
+		a->map++;
+	if (a->map == KMAP_N)
+		a->phase = 1;
+}
+
+int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect)
+{
+	memset(a, 0, sizeof(*a));
+	a->collect = collect;
+	a->maps = maps & AUDIT_ALL_MAPS;
+	skip_maps(a);
+	a->capacity = km->capacity;
+	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
+	if (!a->marks)
+		return -ENOMEM;
+	return read_generation(km, &a->generation);
+}
+
+void audit_free(struct audit *a)
+{
+	if (!a)
+		return;
+	free(a->marks);
+	a->marks = NULL;
+	free(a->upserts.v);
+	free(a->deletes.v);
+	memset(&a->upserts, 0, sizeof(a->upserts));
+	memset(&a->deletes, 0, sizeof(a->deletes));
+}
+
+int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
+			 const void *key)
+{
+	struct kkey k[2];
+	int n;
+
+	if (slot >= km->capacity || !km->table[slot].family)
+		return -1;
+	n = rule_kkeys(&km->table[slot], k);
+	for (int i = 0; i < n; i++)
+		if (k[i].map == m && !memcmp(k[i].b, key, kmap_key_size[m]))
+			return i;
+	return -1;
+}
+
+/* One key the kernel holds, leading to slot. */
+static int audit_key(struct audit *a, const struct kmaps *km, const void *key,
+		     uint32_t slot)
+{
+	int i = audit_slot_key_index(km, slot, a->map, key);
+	struct kkey k;
+
+	a->keys++;
+	if (i >= 0) {
+		a->marks[slot] |= (uint8_t)(1u << i);
+		return 0;
+	}
+	a->foreign++;
+	if (!a->collect)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.map = (uint8_t)a->map;
+	memcpy(k.b, key, kmap_key_size[a->map]);
+	return kop_list_push(&a->deletes, &k, 0);
+}
+
+static void next_map(struct audit *a)
+{
+	a->map++;
+	a->has_cursor = 0;
+	a->seen_in_map = 0;
+	skip_maps(a);
+}
+
+/* Phase 0 for a hash map: one batch, resumable by its token. */
+static int audit_hash_batch(struct audit *a, struct kmaps *km)
+{
+	size_t ks = kmap_key_size[a->map];
+	uint8_t keys[AUDIT_BATCH * KKEY_MAX], out[32];
+	uint32_t vals[AUDIT_BATCH];
+	__u32 count = AUDIT_BATCH;
+	int err, done;
+
+	err = bpf_map_lookup_batch(km->fd[a->map], a->has_cursor ? a->cursor : NULL,
+				   out, keys, vals, &count, NULL);
+	done = err && errno == ENOENT;
+	if (err && !done)
+		return -errno;
+	for (__u32 i = 0; i < count; i++) {
+		err = audit_key(a, km, keys + i * ks, vals[i]);
+		if (err)
+			return err;
+	}
+	if (done) {
+		next_map(a);
+	} else {
+		memcpy(a->cursor, out, sizeof(a->cursor));
+		a->has_cursor = 1;
+	}
+	return 0;
+}
+
+/* Phase 0 one key at a time (tries, kernels without batch ops).  A key
+ * deleted under the cursor restarts the walk: bounded. */
+static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
+{
+	uint8_t next[KKEY_MAX];
+	uint32_t v;
+	int err;
+
+	for (size_t i = 0; i < budget; i++) {
+		if (bpf_map_get_next_key(km->fd[a->map],
+					 a->has_cursor ? a->cursor : NULL, next)) {
+			if (errno != ENOENT)
+				return -errno;
+			next_map(a);
+			return 0;
+		}
+		memcpy(a->cursor, next, sizeof(next));
+		a->has_cursor = 1;
+		if (++a->seen_in_map > 4 * (size_t)a->capacity + 65536) {
+			next_map(a);
+			return 0;
+		}
+		if (bpf_map_lookup_elem(km->fd[a->map], next, &v))
+			continue; /* deleted under us */
+		err = audit_key(a, km, next, v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A key of the rule in slot that phase 0 did not see under it: fine only
+ * when it leads to another rule that produces it (a shared key). */
+static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
+			   uint32_t slot, const struct kkey *k)
+{
+	uint32_t v;
+	int i;
+
+	if (bpf_map_lookup_elem(km->fd[k->map], k->b, &v) || v == slot)
+		return 0;
+	i = audit_slot_key_index(km, v, k->map, k->b);
+	return i >= 0 && (a->marks[v] & (1u << i));
+}
+
+/* A key of the rule in slot that is missing or leads elsewhere. */
+static int audit_missing(struct audit *a, uint32_t slot, const struct kkey *k,
+			 int nkeys)
+{
+	a->missing++;
+	if (!a->collect)
+		return 0;
+	/* A port entry of any protocol may share this key with the
+	 * protocol-specific entry, which would own it. */
+	if (nkeys == 2) {
+		a->needs_full = 1;
+		return 0;
+	}
+	return kop_list_push(&a->upserts, k, slot);
+}
+
+/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
+static int audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+{
+	int err;
+
+	uint32_t end = a->next_slot + (uint32_t)budget;
+
+	if (end > a->capacity || end < a->next_slot)
+		end = a->capacity;
+	for (uint32_t s = a->next_slot; s < end; s++) {
+		struct kkey k[2];
+		int n;
+
+		if (!km->table[s].family)
+			continue;
+		a->rules++;
+		n = rule_kkeys(&km->table[s], k);
+		for (int i = 0; i < n; i++) {
+			if (!(a->maps & (1u << k[i].map)) ||
+			    (a->marks[s] & (1u << i)) ||
+			    owned_elsewhere(a, km, s, &k[i]))
+				continue;
+			err = audit_missing(a, s, &k[i], n);
+			if (err)
+				return err;
+		}
+	}
+	a->next_slot = end;
+	if (end == a->capacity)
+		a->phase = 2;
+	return 0;
+}
+
+int audit_step(struct audit *a, struct kmaps *km, size_t budget)
+{
+	uint64_t gen = 0;
+	int err = 0;
+
+	if (km->capacity != a->capacity)
+		return -ESTALE;
+	if (a->phase == 0) {
+		if (!kmap_is_trie(a->map) && !km->no_batch) {
+			err = audit_hash_batch(a, km);
+			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
+				km->no_batch = 1;
+				err = 0;
+			}
+		} else {
+			err = audit_iter(a, km, AUDIT_ITER);
+		}
+	} else if (a->phase == 1) {
+		err = audit_slots(a, km, budget);
+	}
+	if (err)
+		return err;
+	if (a->phase != 2)
+		return 0;
+	err = read_generation(km, &gen);
+	if (err)
+		return err;
+	a->void_run = gen != a->generation;
+	return 1;
+}

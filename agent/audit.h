@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The audit: a comparison of the lookup maps with the slot table, a piece
+ * at a time so that the event loop never stalls for long (audit_interval).
+ *
+ *   1. every key of every lookup map, read in batches: it must lead to a
+ *      rule in use that produces exactly that key (else it is foreign);
+ *      the key is marked as seen for that rule;
+ *   2. every rule of the slot table (no syscalls): each of its keys must
+ *      have been seen, except a key another rule owns (an any-protocol
+ *      port entry shares its key with the protocol-specific one), which is
+ *      looked up.
+ *
+ * A reload in between (xdpfw_cfg.generation moved) makes the run void.  It
+ * only detects: the repair is the full sync (sync.c).
+ */
+#ifndef XDPFW_AUDIT_H
+#define XDPFW_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmaps.h"
+#include "plan.h"
+
+struct audit {
+	int phase;              /* 0: keys, 1: slots, 2: done */
+	uint32_t maps;          /* bit per enum kmap: the lookup maps compared */
+	int map;                /* enum kmap of phase 0 */
+	int has_cursor;         /* cursor below is valid */
+	uint8_t cursor[32];     /* batch token or last key */
+	size_t seen_in_map;     /* keys visited in map, bounds restarts */
+	uint8_t *marks;         /* per slot: bit i = key i of the rule seen */
+	uint32_t capacity;
+	uint32_t next_slot;
+	uint64_t generation;    /* xdpfw_cfg.generation when it began */
+	int void_run;           /* a reload happened meanwhile */
+	size_t missing;         /* keys of rules absent or leading elsewhere */
+	size_t foreign;         /* keys no rule of the table produces */
+	size_t rules, keys;     /* what was compared */
+	/* With collect set: the key writes that undo the drift. */
+	int collect;
+	struct kop_list upserts, deletes;
+	int needs_full;         /* a missing shared key: only a full sync
+				 * knows which rule owns it */
+};
+
+/* maps: bit per enum kmap (AUDIT_ALL_MAPS: all). */
+#define AUDIT_ALL_MAPS ((1u << KMAP_N) - 1)
+int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect);
+void audit_free(struct audit *a); /* NULL-safe, idempotent */
+
+/* Compare about budget entries.  1: finished (see missing, foreign,
+ * void_run), 0: call again, -errno on failure. */
+int audit_step(struct audit *a, struct kmaps *km, size_t budget);
+
+/* Index of the key (map m, bytes key) among the keys of the rule in
+ * slot, or -1 when that rule does not produce it (or the slot is free). */
+int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
+			 const void *key);
+
+#endif

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "drift.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+static int table_rules(struct drift *dr, const struct kmaps *km,
+		       struct ruleidx *ix)
+{
+	size_t n = 0;
+	int err;
+
+	for (uint32_t s = 0; s < km->capacity; s++)
+		n += km->table[s].family != 0;
+	dr->rules = malloc((n + 1) * sizeof(*dr->rules));
+	dr->slots = malloc((n + 1) * sizeof(*dr->slots));
+	dr->broken = calloc(km->capacity ? km->capacity : 1, 1);
+	if (!dr->rules || !dr->slots || !dr->broken)
+		return -ENOMEM;
+	err = ruleidx_init(ix, n);
+	if (err)
+		return err;
+	for (uint32_t s = 0; s < km->capacity; s++) {
+		if (!km->table[s].family)
+			continue;
+		dr->rules[dr->n] = km->table[s];
+		dr->slots[dr->n] = s;
+		if (ruleidx_failed(ruleidx_add(ix, dr->rules, (uint32_t)dr->n)))
+			return -ENOMEM;
+		dr->n++;
+	}
+	return 0;
+}
+
+int drift_compute(struct drift *dr, struct kmaps *km)
+{
+	struct kview old = { km->table, km->capacity };
+	struct ruleidx ix = { 0 };
+	struct plan p;
+	int err;
+
+	memset(dr, 0, sizeof(*dr));
+	plan_init(&p);
+	err = table_rules(dr, km, &ix);
+	if (!err)
+		err = plan_build(&p, &old, dr->rules, dr->n, &ix);
+	if (!err)
+		err = kmaps_dump_keys(km, &dr->actual, &dr->n_actual);
+	/* Every rule of the table is unchanged: the key writes that a full
+	 * sync would make are exactly the differences. */
+	if (!err)
+		err = plan_full_keys(&p, dr->rules, dr->n, &ix, dr->actual,
+				     dr->n_actual);
+	if (!err) {
+		dr->missing = p.upserts;
+		dr->foreign = p.deletes;
+		memset(&p.upserts, 0, sizeof(p.upserts));
+		memset(&p.deletes, 0, sizeof(p.deletes));
+		for (size_t i = 0; i < dr->missing.n; i++)
+			if (dr->missing.v[i].slot < km->capacity)
+				dr->broken[dr->missing.v[i].slot] = 1;
+	}
+	plan_free(&p);
+	ruleidx_free(&ix);
+	if (err)
+		drift_free(dr);
+	return err;
+}
+
+void drift_free(struct drift *dr)
+{
+	if (!dr)
+		return;
+	free(dr->rules);
+	free(dr->slots);
+	free(dr->missing.v);
+	free(dr->foreign.v);
+	free(dr->actual);
+	free(dr->broken);
+	memset(dr, 0, sizeof(*dr));
+}
+
+uint32_t drift_actual_slot(const struct drift *dr, const struct kkey *k)
+{
+	for (size_t i = 0; i < dr->n_actual; i++)
+		if (dr->actual[i].key.map == k->map &&
+		    !memcmp(dr->actual[i].key.b, k->b, kmap_key_size[k->map]))
+			return dr->actual[i].slot;
+	return UINT32_MAX;
+}
+
+static void key_rule_addr(struct xdpfw_rule *r, const uint8_t *addr, int v6)
+{
+	r->family = v6 ? XDPFW_FAMILY_V6 : XDPFW_FAMILY_V4;
+	memcpy(r->addr, addr, v6 ? 16 : 4);
+}
+
+int kkey_format(const struct kkey *k, char *buf, size_t len)
+{
+	const uint8_t *b = k->b;
+	struct xdpfw_rule r;
+	uint32_t plen;
+	uint16_t port;
+	int v6 = k->map == KMAP_V6 || k->map == KMAP_V6_LPM ||
+		 k->map == KMAP_V6_PORT || k->map == KMAP_V6_PLPM;
+
+	memset(&r, 0, sizeof(r));
+	switch (k->map) {
+	case KMAP_V4:
+	case KMAP_V6:
+		key_rule_addr(&r, b, v6);
+		r.prefixlen = v6 ? 128 : 32;
+		break;
+	case KMAP_V4_LPM:
+	case KMAP_V6_LPM:
+		memcpy(&plen, b, 4);
+		key_rule_addr(&r, b + 4, v6);
+		r.prefixlen = (uint8_t)plen;
+		break;
+	case KMAP_V4_PORT:
+	case KMAP_V6_PORT:
+		memcpy(&port, b, 2);
+		r.port = ntohs(port);
+		r.proto = b[2];
+		key_rule_addr(&r, b + 4, v6);
+		r.prefixlen = v6 ? 128 : 32;
+		break;
+	default: /* the (port, proto, prefix) tries */
+		memcpy(&plen, b, 4);
+		memcpy(&port, b + 4, 2);
+		r.port = ntohs(port);
+		r.proto = b[6];
+		key_rule_addr(&r, b + 8, v6);
+		r.prefixlen = (uint8_t)(plen - 32);
+		break;
+	}
+	return rule_format(&r, buf, len);
+}
