@@ -35,5 +35,8 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run);
  * EXIT_OK, -1 after printing --help (exit 0), or EXIT_USAGE. */
 int cli_parse_config_only(int argc, char **argv, const char **config,
 			  void (*usage)(FILE *f));
+/* The same, with --json too (list, verify). */
+int cli_parse_config_json(int argc, char **argv, const char **config,
+			  int *json, void (*usage)(FILE *f));
 
 #endif

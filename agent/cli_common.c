@@ -43,12 +43,14 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run)
 	return EXIT_OK;
 }
 
-int cli_parse_config_only(int argc, char **argv, const char **config,
-			  void (*usage)(FILE *f))
+/* -c CONFIG, --help and, when json is not NULL, --json; no operands. */
+static int parse_config_opts(int argc, char **argv, const char **config,
+			     int *json, void (*usage)(FILE *f))
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
 	int c;
@@ -56,6 +58,8 @@ int cli_parse_config_only(int argc, char **argv, const char **config,
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		if (c == 'c') {
 			*config = optarg;
+		} else if (c == 'j' && json) {
+			*json = 1;
 		} else if (c == 'h') {
 			usage(stdout);
 			return -1;
@@ -69,4 +73,16 @@ int cli_parse_config_only(int argc, char **argv, const char **config,
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+int cli_parse_config_only(int argc, char **argv, const char **config,
+			  void (*usage)(FILE *f))
+{
+	return parse_config_opts(argc, argv, config, NULL, usage);
+}
+
+int cli_parse_config_json(int argc, char **argv, const char **config,
+			  int *json, void (*usage)(FILE *f))
+{
+	return parse_config_opts(argc, argv, config, json, usage);
 }

@@ -55,39 +55,6 @@ static void list_usage(FILE *f)
 		   "  -h, --help         this help\n");
 }
 
-static int list_args(int argc, char **argv, const char **config, int *json)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*config = optarg;
-			break;
-		case 'j':
-			*json = 1;
-			break;
-		case 'h':
-			list_usage(stdout);
-			return -1;
-		default:
-			list_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		list_usage(stderr);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
-}
-
 /* The rules of the slot table whose every key the lookup maps hold. */
 static int list_enforced(struct kmaps *km, int json)
 {
@@ -130,7 +97,7 @@ int cmd_list(int argc, char **argv)
 	struct xdpfw_config cfg;
 	struct kmaps km;
 	int json = 0;
-	int rc = list_args(argc, argv, &config, &json);
+	int rc = cli_parse_config_json(argc, argv, &config, &json, list_usage);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;

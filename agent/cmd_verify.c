@@ -8,7 +8,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -229,39 +228,6 @@ static void verify_usage(FILE *f)
 		   "3 the state cannot be read (nothing pinned, no permission).\n");
 }
 
-static int parse_args(int argc, char **argv, const char **config, int *json)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*config = optarg;
-			break;
-		case 'j':
-			*json = 1;
-			break;
-		case 'h':
-			verify_usage(stdout);
-			return -1;
-		default:
-			verify_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		verify_usage(stderr);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
-}
-
 int cmd_verify(int argc, char **argv)
 {
 	struct vout o = { 0 };
@@ -271,7 +237,7 @@ int cmd_verify(int argc, char **argv)
 	struct kmaps km;
 	int rc, err;
 
-	rc = parse_args(argc, argv, &config, &o.json);
+	rc = cli_parse_config_json(argc, argv, &config, &o.json, verify_usage);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 0);

@@ -305,11 +305,27 @@ static int split_expiry(const char **s, const char **e, int64_t *expires,
 	return 0;
 }
 
+/* The entry text of a raw line [ls, le): without its comment and the
+ * blanks around it, in [*s, *e).  false for a blank or comment line. */
+static bool entry_text(const char *ls, const char *le, const char **s,
+		       const char **e)
+{
+	const char *hash = memchr(ls, '#', (size_t)(le - ls));
+
+	*s = ls;
+	*e = semicolon_comment(ls, hash ? hash : le);
+	while (*s < *e && is_blank(**s))
+		(*s)++;
+	while (*e > *s && is_blank((*e)[-1]))
+		(*e)--;
+	return *s != *e;
+}
+
 /* One raw line [ls, le), without its '\n'. */
 static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		      const char *le, bool may_have_nul)
 {
-	const char *s = ls, *e = le, *hash;
+	const char *s, *e;
 	char msg[DIAG_MSG_MAX];
 	struct pending *pd;
 	uint32_t col;
@@ -322,15 +338,7 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 			return line_error(ps, lineno, (uint32_t)(z - ls) + 1,
 					  "expected text, found a NUL byte (is this a binary file?)");
 	}
-	hash = memchr(ls, '#', (size_t)(le - ls));
-	if (hash)
-		e = hash;
-	e = semicolon_comment(ls, e);
-	while (s < e && is_blank(*s))
-		s++;
-	while (e > s && is_blank(e[-1]))
-		e--;
-	if (s == e)
+	if (!entry_text(ls, le, &s, &e))
 		return 0;
 
 	if (ps->count == PENDING) {
@@ -354,21 +362,14 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
 		     int64_t *expires)
 {
-	const char *s = line, *e = line + len, *hash = memchr(line, '#', len);
+	const char *s, *e;
 	char msg[DIAG_MSG_MAX];
 	uint32_t col;
 
 	*expires = 0;
 	if (memchr(line, '\0', len))
 		return -EINVAL;
-	if (hash)
-		e = hash;
-	e = semicolon_comment(line, e);
-	while (s < e && is_blank(*s))
-		s++;
-	while (e > s && is_blank(e[-1]))
-		e--;
-	if (s == e)
+	if (!entry_text(line, line + len, &s, &e))
 		return 0;
 	if (split_expiry(&s, &e, expires, msg, sizeof(msg), &col) ||
 	    rule_parse(s, (size_t)(e - s), r, msg, sizeof(msg), &col))
