@@ -33,6 +33,15 @@ static int is_bpffs(const char *path)
 	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
+/* dir/name into buf; a path that does not fit is an error, never a
+ * shorter path (that would name another file). */
+static int path_join(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[4096];
@@ -190,14 +199,15 @@ int loader_remove_old_layouts(const char *pin_dir)
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "maps-v", 6) || !strcmp(de->d_name, cur))
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", pin_dir, de->d_name);
+		if (path_join(dir, sizeof(dir), pin_dir, de->d_name))
+			continue;
 		m = opendir(dir);
 		if (!m)
 			continue;
 		while ((me = readdir(m))) {
-			if (me->d_name[0] == '.' || !pins_is_ours(dir, me->d_name, 1))
+			if (me->d_name[0] == '.' || !pins_is_ours(dir, me->d_name, 1) ||
+			    path_join(path, sizeof(path), dir, me->d_name))
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, me->d_name);
 			unlink(path);
 		}
 		closedir(m);
@@ -482,7 +492,8 @@ int loader_pin_prog(struct xdpfw_bpf *skel, const char *pin_dir)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/prog", pin_dir);
+	if (path_join(path, sizeof(path), pin_dir, "prog"))
+		return -ENAMETOOLONG;
 	unlink(path);
 	if (bpf_obj_pin(bpf_program__fd(skel->progs.xdpfw_xdp), path))
 		return -errno;
@@ -503,9 +514,9 @@ int loader_detach_all(const char *pin_dir)
 		int fd;
 
 		if (strncmp(de->d_name, "link-", 5) ||
-		    !pins_is_ours(pin_dir, de->d_name, 0))
+		    !pins_is_ours(pin_dir, de->d_name, 0) ||
+		    path_join(path, sizeof(path), pin_dir, de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			if (bpf_link_detach(fd) && errno != EINVAL && errno != ENOLINK)
@@ -520,11 +531,10 @@ int loader_detach_all(const char *pin_dir)
 		}
 	}
 	closedir(d);
-	snprintf(path, sizeof(path), "%s/prog", pin_dir);
-	if (pins_is_ours(pin_dir, "prog", 0))
+	if (!path_join(path, sizeof(path), pin_dir, "prog") &&
+	    pins_is_ours(pin_dir, "prog", 0))
 		unlink(path);
-	kmaps_maps_dir(maps, sizeof(maps), pin_dir);
-	d = opendir(maps);
+	d = kmaps_maps_dir(maps, sizeof(maps), pin_dir) ? NULL : opendir(maps);
 	if (d) {
 		while ((de = readdir(d))) {
 			if (de->d_name[0] == '.')
@@ -534,7 +544,8 @@ int loader_detach_all(const char *pin_dir)
 					 de->d_name);
 				continue;
 			}
-			snprintf(path, sizeof(path), "%s/%s", maps, de->d_name);
+			if (path_join(path, sizeof(path), maps, de->d_name))
+				continue;
 			if (unlink(path)) {
 				err = -errno;
 				log_error("cannot remove %s: %s", path,
