@@ -126,28 +126,13 @@ static int load_rules(struct ruleset *rs, const char *path)
 static int load_configured(struct ruleset *rs, const struct xdpfw_config *cfg,
 			   char *label, size_t len)
 {
-	struct safefile_result fres;
-	struct rule_files files;
-	const char *bad;
-	char why[512];
-	int err;
+	char why[4096 + 320];
 
-	snprintf(label, len, "%s", cfg->rules_path);
-	err = rule_files_list(cfg->rules_path, cfg->rules_dir, &files, why,
-			      sizeof(why));
-	if (err) {
-		fprintf(stderr, "%s\n", why);
-		return EXIT_INVALID;
-	}
-	if (files.n > 1)
-		snprintf(label, len, "%s and %zu file%s of %s", cfg->rules_path,
-			 files.n - 1, files.n == 2 ? "" : "s", cfg->rules_dir);
-	err = rules_parse_files(rs, &files, &fres, &bad);
-	if (err)
-		fprintf(stderr, "%s: %s\n", bad ? bad : label,
-			err == -ENOMEM || !bad ? strerror(-err) : fres.why);
-	rule_files_free(&files);
-	return err ? EXIT_INVALID : 0;
+	if (!rules_read_set(rs, cfg->rules_path, cfg->rules_dir, label, len,
+			    why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "%s\n", why);
+	return EXIT_INVALID;
 }
 
 /* The summary of the rules (stdout's one line, after the config's verdict

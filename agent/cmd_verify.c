@@ -111,25 +111,14 @@ static void verify_interfaces(struct vout *o, const struct xdpfw_config *cfg)
  * them, expired entries left out) into rs.  0 or -errno, said. */
 static int read_rule_files(struct ruleset *rs, const struct xdpfw_config *cfg)
 {
-	struct safefile_result res;
-	struct rule_files files;
-	const char *bad;
-	char why[512];
+	char label[4096 + 64], why[4096 + 320];
 	int err;
 
 	rs->now = (int64_t)time(NULL);
-	err = rule_files_list(cfg->rules_path, cfg->rules_dir, &files, why,
-			      sizeof(why));
-	if (err) {
-		fprintf(stderr, "xdpfw: %s\n", why);
-		return err;
-	}
-	err = rules_parse_files(rs, &files, &res, &bad);
+	err = rules_read_set(rs, cfg->rules_path, cfg->rules_dir, label,
+			     sizeof(label), why, sizeof(why));
 	if (err)
-		fprintf(stderr, "xdpfw: cannot read %s: %s\n",
-			bad ? bad : cfg->rules_path,
-			err == -ENOMEM || !bad ? strerror(-err) : res.why);
-	rule_files_free(&files);
+		fprintf(stderr, "xdpfw: cannot read %s\n", why);
 	return err;
 }
 

@@ -58,16 +58,6 @@ static const struct ruleedit_op *op_for(const struct ruleedit_op *ops,
 	return NULL;
 }
 
-/* The comment at the end of a line ("  # why"), to keep it on a rewrite. */
-static const char *comment_of(const char *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == '#' || (l[i] == ';' && i && (l[i - 1] == ' ' ||
-							 l[i - 1] == '\t')))
-			return l + i;
-	return NULL;
-}
-
 /* One input line [l, l + n) (without '\n'); done[] marks ops applied. */
 static int edit_line(struct out *o, const char *l, size_t n,
 		     const struct ruleedit_op *ops, size_t n_ops, char *done,
@@ -93,9 +83,10 @@ static int edit_line(struct out *o, const char *l, size_t n,
 			return 1;
 		return put(o, l, n);
 	}
+	/* Its comment ("  # why") is kept. */
 	err = put_entry(o, op);
-	c = comment_of(l, n);
-	if (!err && c)
+	c = rules_comment(l, l + n);
+	if (!err && c < l + n)
 		err = put(o, "  ", 2) ?: put(o, c, (size_t)(l + n - c));
 	return err;
 }

@@ -9,6 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safefile.h"
+
+struct rule_files {
+	char **paths;
+	size_t n;
+};
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -101,8 +108,18 @@ static int list_dir(const char *dir, struct rule_files *f, char *why,
 	return err;
 }
 
-int rule_files_list(const char *rules, const char *dir, struct rule_files *out,
-		    char *why, size_t whylen)
+static void rule_files_free(struct rule_files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	f->paths = NULL;
+	f->n = 0;
+}
+
+/* The files (rules first).  0, or -errno with why set. */
+static int rule_files_list(const char *rules, const char *dir,
+			   struct rule_files *out, char *why, size_t whylen)
 {
 	int err;
 
@@ -113,34 +130,32 @@ int rule_files_list(const char *rules, const char *dir, struct rule_files *out,
 	if (!err && dir)
 		err = list_dir(dir, out, why, whylen);
 	if (err == -ENOMEM)
-		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		snprintf(why, whylen, "%s: %s", dir ? dir : rules,
+			 strerror(ENOMEM));
 	if (err)
 		rule_files_free(out);
 	return err;
 }
 
-void rule_files_free(struct rule_files *f)
+int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
+		   char *label, size_t label_len, char *why, size_t why_len)
 {
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		free(f->paths[i]);
-	free(f->paths);
-	f->paths = NULL;
-	f->n = 0;
-}
+	struct safefile_result res;
+	struct rule_files f;
+	int err = rule_files_list(rules, dir, &f, why, why_len);
 
-int rules_parse_files(struct ruleset *rs, const struct rule_files *f,
-		      struct safefile_result *res, const char **bad)
-{
-	*bad = NULL;
-	for (size_t i = 0; i < f->n; i++) {
-		int err = rules_parse_file(rs, f->paths[i], res);
-
-		if (err) {
-			*bad = f->paths[i];
-			return err;
-		}
+	snprintf(label, label_len, "%s", rules);
+	if (err)
+		return err;
+	if (f.n > 1)
+		snprintf(label, label_len, "%s and %zu file%s of %s", rules,
+			 f.n - 1, f.n == 2 ? "" : "s", dir);
+	for (size_t i = 0; !err && i < f.n; i++) {
+		err = rules_parse_file(rs, f.paths[i], &res);
+		if (err)
+			snprintf(why, why_len, "%s: %s", f.paths[i],
+				 err == -ENOMEM ? strerror(ENOMEM) : res.why);
 	}
-	return 0;
+	rule_files_free(&f);
+	return err;
 }

@@ -14,27 +14,16 @@
 #include <stddef.h>
 
 #include "rules.h"
-#include "safefile.h"
-
-struct rule_files {
-	char **paths;
-	size_t n;
-};
 
 /*
- * List the files (rules first).  Returns 0, or -errno with why set (the
- * directory cannot be read, or is insecure: -EINVAL).  dir may be NULL.
+ * Read the whole rule set as the daemon does: list the files, parse them
+ * all into rs (set rs->now first to leave expired entries out).  label
+ * gets "RULES" or "RULES and N files of DIR".  Returns 0, or a negative
+ * errno with why set to "PATH: reason" (the file or the directory that
+ * failed; -EBUSY while a writer has a file open, -EINVAL for a file or
+ * directory that is refused); nothing more is parsed then.
  */
-int rule_files_list(const char *rules, const char *dir, struct rule_files *out,
-		    char *why, size_t whylen);
-void rule_files_free(struct rule_files *f); /* NULL-safe */
-
-/*
- * Read and parse every file into rs.  Returns 0, -ENOMEM, or the error of
- * the first file that could not be read (*bad names it, res says why;
- * nothing more is parsed).
- */
-int rules_parse_files(struct ruleset *rs, const struct rule_files *f,
-		      struct safefile_result *res, const char **bad);
+int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
+		   char *label, size_t label_len, char *why, size_t why_len);
 
 #endif

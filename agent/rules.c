@@ -258,15 +258,15 @@ static int line_error(struct parser *ps, uint32_t line, uint32_t col,
 	return err ? err : add_diag(ps->rs, line, col, RULES_ERROR, msg);
 }
 
-/* A ';' at the start of the line or after a blank starts a comment, as in
- * Spamhaus DROP ("1.10.16.0/20 ; SBL256894"); elsewhere it is part of the
- * entry (and an error there). */
-static const char *semicolon_comment(const char *ls, const char *e)
+/* '#' anywhere, or a ';' at the start of the line or after a blank, as in
+ * Spamhaus DROP ("1.10.16.0/20 ; SBL256894"), starts a comment; a ';'
+ * elsewhere is part of the entry (and an error there). */
+const char *rules_comment(const char *ls, const char *le)
 {
-	for (const char *c = ls; c < e; c++)
-		if (*c == ';' && (c == ls || is_blank(c[-1])))
+	for (const char *c = ls; c < le; c++)
+		if (*c == '#' || (*c == ';' && (c == ls || is_blank(c[-1]))))
 			return c;
-	return e;
+	return le;
 }
 
 /*
@@ -310,10 +310,8 @@ static int split_expiry(const char **s, const char **e, int64_t *expires,
 static bool entry_text(const char *ls, const char *le, const char **s,
 		       const char **e)
 {
-	const char *hash = memchr(ls, '#', (size_t)(le - ls));
-
 	*s = ls;
-	*e = semicolon_comment(ls, hash ? hash : le);
+	*e = rules_comment(ls, le);
 	while (*s < *e && is_blank(**s))
 		(*s)++;
 	while (*e > *s && is_blank((*e)[-1]))

@@ -81,6 +81,9 @@ int rules_parse_file(struct ruleset *rs, const char *path,
 int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	       char *err, size_t errlen, uint32_t *err_col);
 
+/* Where the comment of the raw line [ls, le) starts, or le. */
+const char *rules_comment(const char *ls, const char *le);
+
 /* One line of a rules file (no '\n'), as the parser reads it: 1 with *r
  * and *expires (0: none) when it holds a valid entry, 0 when it is blank
  * or a comment, -EINVAL when it is invalid. */

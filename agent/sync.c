@@ -11,7 +11,6 @@
 #include "plan.h"
 #include "rulefiles.h"
 #include "ruleidx.h"
-#include "safefile.h"
 
 static double now_ms(void)
 {
@@ -198,51 +197,25 @@ static const char *expiry_note(const struct ruleset *rs)
 	return note;
 }
 
-/* "PATH", or "PATH and N files of DIR", for the reload's log line. */
-static void name_sources(const struct xdpfw_config *cfg,
-			 const struct rule_files *f, char *buf, size_t len)
-{
-	if (f->n > 1)
-		snprintf(buf, len, "%s and %zu file%s of %s", cfg->rules_path,
-			 f->n - 1, f->n == 2 ? "" : "s", cfg->rules_dir);
-	else
-		snprintf(buf, len, "%s", cfg->rules_path);
-}
-
 /* Read every file of the rule set into rs.  0, or a negative errno after
  * logging why nothing changes (the caller keeps the rules in force). */
 static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		      const char *trigger, struct ruleset *rs,
 		      struct sync_result *res, char *what, size_t whatlen)
 {
-	struct safefile_result fres;
-	struct rule_files files;
-	const char *bad;
-	char why[512];
-	int err;
+	char why[4096 + 320];
+	int err = rules_read_set(rs, cfg->rules_path, cfg->rules_dir, what,
+				 whatlen, why, sizeof(why));
 
-	err = rule_files_list(cfg->rules_path, cfg->rules_dir, &files, why,
-			      sizeof(why));
-	if (err) {
-		res->in_force = sync_count_in_force(km);
-		log_error("reload (%s): cannot list the rule files: %s; keeping %zu "
-			  "rules in force", trigger, why, res->in_force);
-		return err;
-	}
-	name_sources(cfg, &files, what, whatlen);
-	err = rules_parse_files(rs, &files, &fres, &bad);
-	if (err) {
-		res->in_force = sync_count_in_force(km);
-		if (err == -EBUSY)
-			log_warn("reload (%s): %s is %s; keeping %zu rules in force",
-				 trigger, bad, fres.why, res->in_force);
-		else
-			log_error("reload (%s): cannot read %s: %s; keeping %zu "
-				  "rules in force", trigger, bad ? bad : what,
-				  err == -ENOMEM || !bad ? strerror(-err) :
-				  fres.why, res->in_force);
-	}
-	rule_files_free(&files);
+	if (!err)
+		return 0;
+	res->in_force = sync_count_in_force(km);
+	if (err == -EBUSY)
+		log_warn("reload (%s): %s; keeping %zu rules in force", trigger,
+			 why, res->in_force);
+	else
+		log_error("reload (%s): cannot read %s; keeping %zu rules in "
+			  "force", trigger, why, res->in_force);
 	return err;
 }
 
