@@ -13,12 +13,14 @@ const uint8_t kmap_key_size[KMAP_N] = {
 	[KMAP_V6_PORT] = sizeof(struct xdpfw_v6_port_key),
 	[KMAP_V4_PLPM] = sizeof(struct xdpfw_v4_plpm_key),
 	[KMAP_V6_PLPM] = sizeof(struct xdpfw_v6_plpm_key),
+	[KMAP_V4_XCPT] = sizeof(struct xdpfw_v4_plpm_key),
+	[KMAP_V6_XCPT] = sizeof(struct xdpfw_v6_plpm_key),
 };
 
 int kmap_is_trie(enum kmap m)
 {
 	return m == KMAP_V4_LPM || m == KMAP_V6_LPM || m == KMAP_V4_PLPM ||
-	       m == KMAP_V6_PLPM;
+	       m == KMAP_V6_PLPM || m == KMAP_V4_XCPT || m == KMAP_V6_XCPT;
 }
 
 static int is_host(const struct xdpfw_rule *r)
@@ -82,12 +84,37 @@ static void build_port_key(const struct xdpfw_rule *r, uint8_t proto,
 	}
 }
 
+/* An exception: the port + prefix key in the exception trie, with port
+ * and proto 0 when it has no port. */
+static void build_except_key(const struct xdpfw_rule *r, uint8_t proto,
+			     struct kkey *k)
+{
+	__be16 port = htons(r->port);
+	__u32 plen = XDPFW_PLPM_FIXED_BITS + r->prefixlen;
+
+	if (r->family == XDPFW_FAMILY_V4) {
+		k->map = KMAP_V4_XCPT;
+		k->v4_plpm.prefixlen = plen;
+		k->v4_plpm.port = port;
+		k->v4_plpm.proto = proto;
+		memcpy(&k->v4_plpm.addr, r->addr, sizeof(k->v4_plpm.addr));
+	} else {
+		k->map = KMAP_V6_XCPT;
+		k->v6_plpm.prefixlen = plen;
+		k->v6_plpm.port = port;
+		k->v6_plpm.proto = proto;
+		memcpy(k->v6_plpm.addr, r->addr, sizeof(k->v6_plpm.addr));
+	}
+}
+
 static void build_key(const struct xdpfw_rule *r, uint8_t proto,
 		      struct kkey *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->proto = proto;
-	if (r->port)
+	if (r->flags & XDPFW_RULE_EXCEPT)
+		build_except_key(r, proto, k);
+	else if (r->port)
 		build_port_key(r, proto, k);
 	else
 		build_addr_key(r, k);
@@ -106,9 +133,11 @@ void kkey_from_bytes(struct kkey *k, enum kmap m, const void *bytes)
 		k->proto = k->v6_port.proto;
 		break;
 	case KMAP_V4_PLPM:
+	case KMAP_V4_XCPT:
 		k->proto = k->v4_plpm.proto;
 		break;
 	case KMAP_V6_PLPM:
+	case KMAP_V6_XCPT:
 		k->proto = k->v6_plpm.proto;
 		break;
 	default:
@@ -254,6 +283,11 @@ uint32_t rule_flags(const struct xdpfw_rule *r)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
 
+	if (r->flags & XDPFW_RULE_EXCEPT) {
+		if (v4)
+			return r->port ? XDPFW_F_V4_XCPT_PORT : XDPFW_F_V4_XCPT_ADDR;
+		return r->port ? XDPFW_F_V6_XCPT_PORT : XDPFW_F_V6_XCPT_ADDR;
+	}
 	if (!r->port) {
 		if (is_host(r))
 			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
@@ -272,6 +306,8 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 	uint32_t a[4];
 
 	f->flags |= rule_flags(r);
+	if (r->flags & XDPFW_RULE_EXCEPT)
+		return; /* looked up only after a match: no filter */
 	memcpy(a, r->addr, sizeof(a));
 	if (!r->port) {
 		if (v4)

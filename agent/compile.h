@@ -9,6 +9,9 @@
  * A port entry without a protocol matches TCP and UDP, so it owns two keys,
  * one per protocol.  "X:53" and "X:53/udp" both produce the UDP key; the
  * protocol-specific entry is the more specific and owns it.
+ *
+ * An exception ("!ENTRY") has keys of the same shape in the exception tries
+ * and no filter bits: the program looks at them only after a match.
  */
 #ifndef XDPFW_COMPILE_H
 #define XDPFW_COMPILE_H
@@ -28,6 +31,8 @@ enum kmap {
 	KMAP_V6_PORT,
 	KMAP_V4_PLPM,
 	KMAP_V6_PLPM,
+	KMAP_V4_XCPT, /* exceptions: port + prefix keys, port 0 = none */
+	KMAP_V6_XCPT,
 	KMAP_N
 };
 

@@ -23,6 +23,8 @@ const char *const xmap_name[XMAP_N] = {
 	[KMAP_V6_PORT] = XDPFW_STR(XDPFW_MAP_V6_PORT),
 	[KMAP_V4_PLPM] = XDPFW_STR(XDPFW_MAP_V4_PLPM),
 	[KMAP_V6_PLPM] = XDPFW_STR(XDPFW_MAP_V6_PLPM),
+	[KMAP_V4_XCPT] = XDPFW_STR(XDPFW_MAP_V4_XCPT),
+	[KMAP_V6_XCPT] = XDPFW_STR(XDPFW_MAP_V6_XCPT),
 	[XMAP_CFG] = XDPFW_STR(XDPFW_MAP_CFG),
 	[XMAP_PORTS] = XDPFW_STR(XDPFW_MAP_PORTS),
 	[XMAP_V4_BITMAP] = XDPFW_STR(XDPFW_MAP_V4_BITMAP),
@@ -115,31 +117,18 @@ int kmaps_finish(struct kmaps *km, int writable)
 
 int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 {
-	struct bpf_map *maps[XMAP_N] = {
-		[KMAP_V4] = skel->maps.XDPFW_MAP_V4,
-		[KMAP_V6] = skel->maps.XDPFW_MAP_V6,
-		[KMAP_V4_LPM] = skel->maps.XDPFW_MAP_V4_LPM,
-		[KMAP_V6_LPM] = skel->maps.XDPFW_MAP_V6_LPM,
-		[KMAP_V4_PORT] = skel->maps.XDPFW_MAP_V4_PORT,
-		[KMAP_V6_PORT] = skel->maps.XDPFW_MAP_V6_PORT,
-		[KMAP_V4_PLPM] = skel->maps.XDPFW_MAP_V4_PLPM,
-		[KMAP_V6_PLPM] = skel->maps.XDPFW_MAP_V6_PLPM,
-		[XMAP_CFG] = skel->maps.XDPFW_MAP_CFG,
-		[XMAP_PORTS] = skel->maps.XDPFW_MAP_PORTS,
-		[XMAP_V4_BITMAP] = skel->maps.XDPFW_MAP_V4_BITMAP,
-		[XMAP_RULES] = skel->maps.XDPFW_MAP_RULES,
-		[XMAP_RSTATS] = skel->maps.XDPFW_MAP_RSTATS,
-		[XMAP_TOTALS] = skel->maps.XDPFW_MAP_TOTALS,
-		[XMAP_RBASE] = skel->maps.XDPFW_MAP_RBASE,
-		[XMAP_TBASE] = skel->maps.XDPFW_MAP_TBASE,
-		[XMAP_EP_BITMAP] = skel->maps.XDPFW_MAP_EP_BITMAP,
-		[XMAP_PP_BITMAP] = skel->maps.XDPFW_MAP_PP_BITMAP,
-		[XMAP_V6_BITMAP] = skel->maps.XDPFW_MAP_V6_BITMAP,
-	};
-
+	/* By the names the BPF side declares (xmap_name), not by skeleton
+	 * field: one list of maps, and any object with them will do. */
 	kmaps_init(km);
 	for (int i = 0; i < XMAP_N; i++) {
-		km->fd[i] = dup(bpf_map__fd(maps[i]));
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(skel->obj, xmap_name[i]);
+
+		if (!m) {
+			log_error("the BPF object has no map %s", xmap_name[i]);
+			return -ENOENT;
+		}
+		km->fd[i] = dup(bpf_map__fd(m));
 		if (km->fd[i] < 0)
 			return -errno;
 	}

@@ -650,6 +650,23 @@ int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 		err[0] = '\0';
 	if (err_col)
 		*err_col = 0;
+	if (len && text[0] == '!') {
+		/* "!ENTRY": an exception; the same grammar after the '!'. */
+		if (len > 1 && text[1] == '!')
+			return fail(&pe, 1, "expected an entry after \"!\", found "
+				    "another \"!\"");
+		if (len > 1 && is_blank(text[1]))
+			return fail(&pe, 1, "expected an entry right after "
+				    "\"!\", found a blank (write \"!ENTRY\")");
+		ret = rule_parse(text + 1, len - 1, out, err, errlen, err_col);
+		if (ret) {
+			if (err_col && *err_col)
+				(*err_col)++;
+			return ret;
+		}
+		out->flags |= XDPFW_RULE_EXCEPT;
+		return 0;
+	}
 	if (!len)
 		return fail(&pe, 0, "expected an IPv4 or IPv6 address, found nothing");
 

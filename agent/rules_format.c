@@ -94,6 +94,8 @@ int rule_format(const struct xdpfw_rule *r, char *buf, size_t len)
 	char *p = tmp;
 	size_t n;
 
+	if (r->flags & XDPFW_RULE_EXCEPT)
+		*p++ = '!';
 	switch (r->family) {
 	case XDPFW_FAMILY_V4:
 		for (int i = 0; i < 4; i++) {

@@ -7,6 +7,9 @@
  *   1. port entries (only when the packet carries its TCP/UDP header):
  *      exact address hash, then the (port, proto, prefix) trie;
  *   2. address entries: exact address hash, then the prefix trie.
+ * Only a packet that some entry matched looks at the exceptions (the
+ * exception tries, with its port first, then without): an exception that
+ * matches passes the packet and counts it.  Misses never pay for them.
  * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
  * and every lookup sits behind a one-probe filter that is an inlined array
  * read (IPv4 /24 bitmap; hashed bitmaps for endpoints, prefix:port and IPv6;
@@ -62,6 +65,9 @@ XDPFW_HASH(XDPFW_MAP_V4_PORT, struct xdpfw_v4_port_key);
 XDPFW_HASH(XDPFW_MAP_V6_PORT, struct xdpfw_v6_port_key);
 XDPFW_TRIE(XDPFW_MAP_V4_PLPM, struct xdpfw_v4_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
+/* Exceptions: the port + prefix key, port = proto = 0 without a port. */
+XDPFW_TRIE(XDPFW_MAP_V4_XCPT, struct xdpfw_v4_plpm_key);
+XDPFW_TRIE(XDPFW_MAP_V6_XCPT, struct xdpfw_v6_plpm_key);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -308,6 +314,62 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 	return NULL;
 }
 
+/* The exception that saves a packet a blocking entry matched, or NULL:
+ * with the packet's port first (more specific), then without a port. */
+static __always_inline xdpfw_slot_t *except_v4(__u32 flags,
+						const struct xdpfw_pkt *p)
+{
+	struct xdpfw_v4_plpm_key k = {
+		.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+		.addr = p->saddr.v4,
+	};
+	xdpfw_slot_t *slot;
+
+	if (p->has_l4 && (flags & XDPFW_F_V4_XCPT_PORT)) {
+		k.port = p->sport;
+		k.proto = p->l4proto;
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_XCPT, &k);
+		if (slot)
+			return slot;
+		k.port = 0;
+		k.proto = 0;
+	}
+	if (flags & XDPFW_F_V4_XCPT_ADDR)
+		return bpf_map_lookup_elem(&XDPFW_MAP_V4_XCPT, &k);
+	return NULL;
+}
+
+static __always_inline xdpfw_slot_t *except_v6(__u32 flags,
+						const struct xdpfw_pkt *p)
+{
+	struct xdpfw_v6_plpm_key k = {
+		.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+	};
+	xdpfw_slot_t *slot;
+
+	__builtin_memcpy(k.addr, p->saddr.v6, 16);
+	if (p->has_l4 && (flags & XDPFW_F_V6_XCPT_PORT)) {
+		k.port = p->sport;
+		k.proto = p->l4proto;
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_XCPT, &k);
+		if (slot)
+			return slot;
+		k.port = 0;
+		k.proto = 0;
+	}
+	if (flags & XDPFW_F_V6_XCPT_ADDR)
+		return bpf_map_lookup_elem(&XDPFW_MAP_V6_XCPT, &k);
+	return NULL;
+}
+
+static __always_inline void count_rule(xdpfw_slot_t slot, __u64 bytes)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	if (cpu < xdpfw_ncpus && slot < xdpfw_max_rules)
+		count(&XDPFW_MAP_RSTATS, cpu * xdpfw_max_rules + slot, bytes);
+}
+
 SEC("xdp")
 int xdpfw_xdp(struct xdp_md *ctx)
 {
@@ -315,7 +377,7 @@ int xdpfw_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	struct xdpfw_pkt p = {};
-	xdpfw_slot_t *slot = NULL;
+	xdpfw_slot_t *slot = NULL, *saved = NULL;
 	struct xdpfw_cfg *cfg;
 	__u32 zero = 0;
 
@@ -330,18 +392,23 @@ int xdpfw_xdp(struct xdp_md *ctx)
 
 	cfg = bpf_map_lookup_elem(&XDPFW_MAP_CFG, &zero);
 	if (cfg && cfg->flags) {
-		if (p.family == XDPFW_FAMILY_V4)
-			slot = match_v4(cfg->flags, &p);
-		else if (p.family == XDPFW_FAMILY_V6)
-			slot = match_v6(cfg->flags, &p);
+		__u32 flags = cfg->flags;
+
+		if (p.family == XDPFW_FAMILY_V4) {
+			slot = match_v4(flags, &p);
+			if (slot && (flags & XDPFW_F_V4_XCPT))
+				saved = except_v4(flags, &p);
+		} else if (p.family == XDPFW_FAMILY_V6) {
+			slot = match_v6(flags, &p);
+			if (slot && (flags & XDPFW_F_V6_XCPT))
+				saved = except_v6(flags, &p);
+		}
 	}
 
-	if (slot) {
-		__u32 cpu = bpf_get_smp_processor_id();
-
-		if (cpu < xdpfw_ncpus && *slot < xdpfw_max_rules)
-			count(&XDPFW_MAP_RSTATS, cpu * xdpfw_max_rules + *slot,
-			      bytes);
+	if (saved) {
+		count_rule(*saved, bytes);
+	} else if (slot) {
+		count_rule(*slot, bytes);
 		count(&XDPFW_MAP_TOTALS, XDPFW_T_DROPPED, bytes);
 		return XDP_DROP;
 	}

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 2
+#define XDPFW_LAYOUT_VERSION 3
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -46,6 +46,8 @@
 #define XDPFW_MAP_PP_BITMAP xdpfw_pp_bmap  /* hashed bits: prefix:port */
 #define XDPFW_MAP_V6_BITMAP xdpfw_v6_bmap  /* hashed bits: IPv6 addresses */
 #define XDPFW_MAP_TBASE     xdpfw_tbase    /* [XDPFW_TOTAL_MAX] carried over */
+#define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
+#define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -64,16 +66,24 @@ enum {
 	/* An address-only IPv6 prefix shorter than /32: the IPv6 prefix
 	 * filter cannot rule it out, always look in the trie. */
 	XDPFW_F_V6_PREFIX_WILD = 1u << 8,
+	/* Exceptions ("!ENTRY"), looked up only once a blocking entry
+	 * matched: without a port, with a port. */
+	XDPFW_F_V4_XCPT_ADDR = 1u << 9,
+	XDPFW_F_V4_XCPT_PORT = 1u << 10,
+	XDPFW_F_V6_XCPT_ADDR = 1u << 11,
+	XDPFW_F_V6_XCPT_PORT = 1u << 12,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
 #define XDPFW_F_V6_ADDR (XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX)
 #define XDPFW_F_V6_PORT (XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX)
+#define XDPFW_F_V4_XCPT (XDPFW_F_V4_XCPT_ADDR | XDPFW_F_V4_XCPT_PORT)
+#define XDPFW_F_V6_XCPT (XDPFW_F_V6_XCPT_ADDR | XDPFW_F_V6_XCPT_PORT)
 
 struct xdpfw_cfg {
 	__u32 flags;   /* XDPFW_F_* */
 	__u32 layout;  /* XDPFW_LAYOUT_VERSION of the writer */
-	__u64 generation; /* bumped by every reload that wrote something */
+	__u64 generation; /* bumped by every write; audit.c voids a run on change */
 };
 XDPFW_ASSERT_LAYOUT(struct xdpfw_cfg, 16);
 
@@ -243,6 +253,13 @@ XDPFW_ASSERT_OFFSET(struct xdpfw_v6_port_key, addr, 4);
  * full, so prefixlen = 32 + the address prefix length. */
 #define XDPFW_PLPM_FIXED_BITS 32
 
+/*
+ * Exception tries (xdpfw_v4_xcpt, xdpfw_v6_xcpt) use the port + prefix key
+ * of the blocking tries for every exception: one with a port as there, one
+ * without a port with port = proto = 0 (no entry has port 0).  A packet
+ * that a blocking entry matched looks up (sport, proto) first, then (0, 0).
+ */
+
 struct xdpfw_v4_plpm_key {
 	__u32 prefixlen; /* 32 + 0..32 */
 	__be16 port;
@@ -275,11 +292,24 @@ XDPFW_ASSERT_OFFSET(struct xdpfw_v6_plpm_key, addr, 8);
 #define XDPFW_FAMILY_V6 6
 #define XDPFW_PROTO_ANY 0
 
+/* xdpfw_rule.flags: an exception ("!ENTRY"), and for a protected
+ * address (config key `protect`) which keyword put it there (bits 1-3). */
+#define XDPFW_RULE_EXCEPT 0x01
+#define XDPFW_RULE_PROTECT_SHIFT 1
+#define XDPFW_RULE_PROTECT_MASK (7u << XDPFW_RULE_PROTECT_SHIFT)
+enum xdpfw_protect_kind {
+	XDPFW_PROTECT_NONE = 0,     /* from a rules file */
+	XDPFW_PROTECT_SSH_PEERS,    /* established TCP peers of local port 22 */
+	XDPFW_PROTECT_RESOLVERS,    /* nameservers of /etc/resolv.conf */
+	XDPFW_PROTECT_GATEWAYS,     /* next hops of the default routes */
+	XDPFW_PROTECT_LITERAL,      /* an address or prefix in `protect` */
+};
+
 struct xdpfw_rule {
 	__u8 family;    /* 0 (free slot), XDPFW_FAMILY_V4 or XDPFW_FAMILY_V6 */
 	__u8 prefixlen; /* 0..32 or 0..128; host bits of addr are zero */
 	__u8 proto;     /* XDPFW_PROTO_ANY, IPPROTO_TCP or IPPROTO_UDP */
-	__u8 pad0;      /* always 0 */
+	__u8 flags;     /* XDPFW_RULE_*; 0 for a blocking entry of a file */
 	__u16 port;     /* host order; 0 = no port */
 	__u16 pad1;     /* always 0 */
 	__u8 addr[16];  /* network order; IPv4 in addr[0..3], rest zero */

@@ -28,8 +28,8 @@ static void die(const char *what, const struct xdpfw_rule *r, const char *text)
 	fprintf(stderr, "fuzz-rules: %s", what);
 	if (r)
 		fprintf(stderr,
-			" (family %u prefixlen %u proto %u port %u pad %u/%u)",
-			r->family, r->prefixlen, r->proto, r->port, r->pad0,
+			" (family %u prefixlen %u proto %u port %u flags %u pad %u)",
+			r->family, r->prefixlen, r->proto, r->port, r->flags,
 			r->pad1);
 	if (text)
 		fprintf(stderr, ": \"%s\"", text);
@@ -42,6 +42,7 @@ static int same_rule(const struct xdpfw_rule *a, const struct xdpfw_rule *b)
 {
 	return a->family == b->family && a->prefixlen == b->prefixlen &&
 	       a->proto == b->proto && a->port == b->port &&
+	       a->flags == b->flags &&
 	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
@@ -62,8 +63,9 @@ static void check_well_formed(const struct xdpfw_rule *r)
 			    (r->addr[i] & (0xffu >> (r->prefixlen - bits))))
 			die("host bits set below the prefix", r, NULL);
 	}
-	if (r->pad0 || r->pad1)
-		die("padding not zero", r, NULL);
+	if ((r->flags & ~XDPFW_RULE_EXCEPT) || r->pad1)
+		die("flags other than an exception's, or padding not zero", r,
+		    NULL);
 	if (r->proto != XDPFW_PROTO_ANY && r->proto != IPPROTO_TCP &&
 	    r->proto != IPPROTO_UDP)
 		die("protocol other than tcp/udp", r, NULL);
@@ -87,7 +89,7 @@ static void check_round_trip(const struct xdpfw_rule *r)
 		fprintf(stderr, "fuzz-rules: col %u: %s\n", col, err);
 		die("canonical form does not parse", r, text);
 	}
-	if (!same_rule(r, &back) || back.pad0 || back.pad1)
+	if (!same_rule(r, &back) || back.pad1)
 		die("canonical form parses to another rule", r, text);
 	if (rule_format(&back, again, sizeof(again)) != n || strcmp(text, again))
 		die("formatting is not idempotent", r, again);

@@ -208,7 +208,7 @@ static void test_valid(void)
 			continue;
 		CHECK_MSG(memcmp(&got, &want, sizeof(got)) == 0,
 			  "%s: wrong struct", c->in);
-		CHECK_INT(got.pad0, 0);
+		CHECK_INT(got.flags, 0);
 		CHECK_INT(got.pad1, 0);
 		format_str(&got, canon);
 		CHECK_STR(canon, c->canon);
