@@ -23,6 +23,7 @@ int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_del(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 /*
  * Load the config: path from -c, or the default.  A missing default file
@@ -38,5 +39,9 @@ int cli_parse_config_only(int argc, char **argv, const char **config,
 /* The same, with --json too (list, verify). */
 int cli_parse_config_json(int argc, char **argv, const char **config,
 			  int *json, void (*usage)(FILE *f));
+/* The same with min..max operands, left at argv[optind] (explain). */
+int cli_parse_config_json_operands(int argc, char **argv, const char **config,
+				   int *json, void (*usage)(FILE *f), int min,
+				   int max);
 
 #endif

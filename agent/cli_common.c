@@ -43,9 +43,11 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run)
 	return EXIT_OK;
 }
 
-/* -c CONFIG, --help and, when json is not NULL, --json; no operands. */
+/* -c CONFIG, --help and, when json is not NULL, --json; min..max
+ * operands, from argv[optind]. */
 static int parse_config_opts(int argc, char **argv, const char **config,
-			     int *json, void (*usage)(FILE *f))
+			     int *json, void (*usage)(FILE *f), int min,
+			     int max)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -68,7 +70,7 @@ static int parse_config_opts(int argc, char **argv, const char **config,
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (argc - optind < min || argc - optind > max) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -78,11 +80,18 @@ static int parse_config_opts(int argc, char **argv, const char **config,
 int cli_parse_config_only(int argc, char **argv, const char **config,
 			  void (*usage)(FILE *f))
 {
-	return parse_config_opts(argc, argv, config, NULL, usage);
+	return parse_config_opts(argc, argv, config, NULL, usage, 0, 0);
+}
+
+int cli_parse_config_json_operands(int argc, char **argv, const char **config,
+				   int *json, void (*usage)(FILE *f), int min,
+				   int max)
+{
+	return parse_config_opts(argc, argv, config, json, usage, min, max);
 }
 
 int cli_parse_config_json(int argc, char **argv, const char **config,
 			  int *json, void (*usage)(FILE *f))
 {
-	return parse_config_opts(argc, argv, config, json, usage);
+	return parse_config_opts(argc, argv, config, json, usage, 0, 0);
 }

@@ -16,7 +16,7 @@
 
 #include "build_config.h"
 #include "cli.h"
-#include "rulefiles.h"
+#include "ruleload.h"
 #include "rules.h"
 #include "safefile.h"
 #include "sync.h"
@@ -128,8 +128,7 @@ static int load_configured(struct ruleset *rs, const struct xdpfw_config *cfg,
 {
 	char why[4096 + 320];
 
-	if (!rules_read_set(rs, cfg->rules_path, cfg->rules_dir, label, len,
-			    why, sizeof(why)))
+	if (!ruleset_load(rs, cfg, label, len, why, sizeof(why)))
 		return 0;
 	fprintf(stderr, "%s\n", why);
 	return EXIT_INVALID;
@@ -143,7 +142,7 @@ static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
 	char why[512];
 	int err = sync_validate(rs, cfg, cfg->max_rules, why, sizeof(why));
 
-	if (err == -EINVAL && !rs->n) {
+	if (err == -EINVAL && !ruleset_n_from_files(rs)) {
 		printf("%s: %s; the daemon would keep the rules in force\n",
 		       path, why);
 		return EXIT_INVALID;
@@ -151,8 +150,9 @@ static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
 	if (rs->n_errors) {
 		printf("%s: %zu error%s, %zu warning%s, %zu valid entr%s; %s\n",
 		       path, rs->n_errors, rs->n_errors == 1 ? "" : "s",
-		       rs->n_warnings, rs->n_warnings == 1 ? "" : "s", rs->n,
-		       rs->n == 1 ? "y" : "ies",
+		       rs->n_warnings, rs->n_warnings == 1 ? "" : "s",
+		       ruleset_n_from_files(rs),
+		       ruleset_n_from_files(rs) == 1 ? "y" : "ies",
 		       cfg->on_invalid == ON_INVALID_REJECT ?
 			       "the daemon would reject the file (on_invalid = reject)" :
 			       "the daemon would skip the bad lines (on_invalid = skip)");
@@ -162,9 +162,13 @@ static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
 		printf("%s: %s\n", path, why);
 		return EXIT_INVALID;
 	}
-	printf("%s: OK, %zu entr%s, %zu warning%s", path, rs->n,
-	       rs->n == 1 ? "y" : "ies", rs->n_warnings,
+	printf("%s: OK, %zu entr%s, %zu warning%s", path,
+	       ruleset_n_from_files(rs),
+	       ruleset_n_from_files(rs) == 1 ? "y" : "ies", rs->n_warnings,
 	       rs->n_warnings == 1 ? "" : "s");
+	if (rs->n_protected)
+		printf(", %zu protected address%s", rs->n_protected,
+		       rs->n_protected == 1 ? "" : "es");
 	/* Not an error: an expired entry is simply no longer enforced. */
 	if (rs->n_expired)
 		printf(", %zu expired", rs->n_expired);
@@ -227,6 +231,8 @@ int cmd_check(int argc, char **argv)
 	rs.now = (int64_t)time(NULL);
 	if (path) {
 		rules_rc = load_rules(&rs, path);
+		if (!rules_rc && ruleset_finish(&rs, &cfg, NULL))
+			rules_rc = EXIT_RUNTIME;
 	} else {
 		rules_rc = load_configured(&rs, &cfg, label, sizeof(label));
 		path = label;

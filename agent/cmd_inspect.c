@@ -16,6 +16,7 @@
 #include "kmaps.h"
 #include "kstate.h"
 #include "pidfile.h"
+#include "rulenotes.h"
 #include "rules.h"
 #include "statpipe.h"
 #include "stats.h"
@@ -49,14 +50,37 @@ static void list_usage(FILE *f)
 		   "Print the entries the kernel's lookup maps enforce now, one per\n"
 		   "line, in rules-file syntax (`xdpfw list > f && xdpfw check f`\n"
 		   "round-trips).  An entry whose keys are not all in the lookup maps\n"
-		   "is not listed (`xdpfw verify` names what is missing).\n\n"
+		   "is not listed (`xdpfw verify` names what is missing).  Exceptions\n"
+		   "print with \"!\", temporary entries with expires=, protected\n"
+		   "addresses with a comment naming their protect keyword.\n\n"
 		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
-		   "      --json         {\"rules\": [{\"rule\": ..., \"slot\": N}, ...]}\n"
+		   "      --json         {\"rules\": [{\"rule\": ..., \"slot\": N,\n"
+		   "                     \"source\": \"PATH:LINE\", \"expires\": ...}, ...]}\n"
 		   "  -h, --help         this help\n");
 }
 
+/* One entry in rules-file syntax: expires= for a temporary one, and a
+ * comment naming the keyword of a protected address. */
+static void list_line(const struct rule_notes *rn, const struct xdpfw_rule *r,
+		      const char *text)
+{
+	char src[4096 + 16], t[RULES_TIME_LEN + 1];
+	int64_t expires;
+
+	rule_notes_get(rn, r, src, sizeof(src), &expires);
+	fputs(text, stdout);
+	if (expires) {
+		rules_format_time(expires, t);
+		printf(" expires=%s", t);
+	}
+	if (!strncmp(src, "protect:", 8))
+		printf("  # protect: %s", src + 8);
+	putchar('\n');
+}
+
 /* The rules of the slot table whose every key the lookup maps hold. */
-static int list_enforced(struct kmaps *km, int json)
+static int list_enforced(struct kmaps *km, const struct rule_notes *rn,
+			 int json)
 {
 	char buf[RULE_FMT_MAX];
 	struct drift dr;
@@ -74,11 +98,14 @@ static int list_enforced(struct kmaps *km, int json)
 		if (dr.broken[dr.slots[i]])
 			continue;
 		rule_format(&dr.rules[i], buf, sizeof(buf));
-		if (json)
-			printf("%s{\"rule\": \"%s\", \"slot\": %u}",
+		if (json) {
+			printf("%s{\"rule\": \"%s\", \"slot\": %u",
 			       shown ? ", " : "", buf, dr.slots[i]);
-		else
-			puts(buf);
+			rule_notes_json(stdout, rn, &dr.rules[i]);
+			putchar('}');
+		} else {
+			list_line(rn, &dr.rules[i], buf);
+		}
 		shown++;
 	}
 	if (json)
@@ -107,7 +134,13 @@ int cmd_list(int argc, char **argv)
 	rc = open_state(&cfg, &km);
 	if (rc)
 		goto out_cfg;
-	rc = list_enforced(&km, json);
+	{
+		struct rule_notes rn;
+
+		rule_notes_load(&rn, &cfg);
+		rc = list_enforced(&km, &rn, json);
+		rule_notes_free(&rn);
+	}
 	kmaps_close(&km);
 out_cfg:
 	config_free(&cfg);
@@ -358,7 +391,16 @@ int cmd_stats(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	print_stats(&cfg, &snap, &o);
+	{
+		struct rule_notes rn = { 0 };
+
+		if (o.fmt == FMT_JSON) {
+			rule_notes_load(&rn, &cfg);
+			snap.notes = &rn;
+		}
+		print_stats(&cfg, &snap, &o);
+		rule_notes_free(&rn);
+	}
 	stats_free(&snap);
 out:
 	kmaps_close(&km);

@@ -22,7 +22,7 @@
 #include "kmaps.h"
 #include "kstate.h"
 #include "loader.h"
-#include "rulefiles.h"
+#include "ruleload.h"
 #include "rules.h"
 #include "sync.h"
 
@@ -115,8 +115,7 @@ static int read_rule_files(struct ruleset *rs, const struct xdpfw_config *cfg)
 	int err;
 
 	rs->now = (int64_t)time(NULL);
-	err = rules_read_set(rs, cfg->rules_path, cfg->rules_dir, label,
-			     sizeof(label), why, sizeof(why));
+	err = ruleset_load(rs, cfg, label, sizeof(label), why, sizeof(why));
 	if (err)
 		fprintf(stderr, "xdpfw: cannot read %s\n", why);
 	return err;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "protect.h"
 
 enum xdp_mode {
 	XDP_MODE_AUTO,
@@ -34,6 +35,7 @@ struct xdpfw_config {
 	enum xdp_mode xdp_mode;
 	char *rules_path;           /* default /etc/xdpfw/rules.txt */
 	char *rules_dir;            /* default /etc/xdpfw/rules.d; NULL: none */
+	struct protect_conf protect; /* default ssh-peers resolvers gateways */
 	char *pin_dir;              /* default /sys/fs/bpf/xdpfw */
 	uint32_t max_rules;         /* default 1048576; 1..CONFIG_MAX_RULES_LIMIT */
 	enum on_invalid on_invalid; /* default reject */

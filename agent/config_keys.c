@@ -34,6 +34,8 @@ static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen);
 static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
 		     const char *value, char *why, size_t whylen);
+static int parse_protect(struct xdpfw_config *cfg, const struct key_desc *k,
+			 const char *value, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct xdpfw_config, f)
 
@@ -47,6 +49,8 @@ const struct key_desc config_keys[] = {
 	  "an absolute path" },
 	{ SEC_AGENT, "rules_dir", parse_opt_path, FIELD(rules_dir), 0, 0,
 	  "an absolute path, or nothing" },
+	{ SEC_AGENT, "protect", parse_protect, 0, 0, 0,
+	  "ssh-peers, resolvers, gateways, addresses or prefixes, or none" },
 	{ SEC_AGENT, "pin_dir", parse_abs_path, FIELD(pin_dir), 0, 0,
 	  "an absolute path" },
 	{ SEC_AGENT, "max_rules", parse_u32, FIELD(max_rules),
@@ -102,6 +106,13 @@ static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
 	if (value[0] != '/')
 		return -EINVAL;
 	return config_set_str(str_field(cfg, k), value);
+}
+
+static int parse_protect(struct xdpfw_config *cfg, const struct key_desc *k,
+			 const char *value, char *why, size_t whylen)
+{
+	(void)k;
+	return protect_parse(value, &cfg->protect, why, whylen);
 }
 
 /* Empty value: off (NULL). */
@@ -300,6 +311,7 @@ void config_init(struct xdpfw_config *cfg)
 	cfg->rules_path = strdup("/etc/xdpfw/rules.txt");
 	cfg->rules_dir = strdup("/etc/xdpfw/rules.d");
 	cfg->pin_dir = strdup("/sys/fs/bpf/xdpfw");
+	protect_conf_default(&cfg->protect);
 	cfg->max_rules = 1048576;
 	cfg->on_invalid = ON_INVALID_REJECT;
 	cfg->reload_delay_ms = 100;
@@ -325,6 +337,7 @@ void config_free(struct xdpfw_config *cfg)
 	cfg->rules_path = NULL;
 	free(cfg->rules_dir);
 	cfg->rules_dir = NULL;
+	protect_conf_free(&cfg->protect);
 	free(cfg->pin_dir);
 	cfg->pin_dir = NULL;
 	free(cfg->prometheus_textfile);

@@ -19,6 +19,7 @@ static const struct {
 	{ "stats", cmd_stats, "per-rule drop counters and totals" },
 	{ "list", cmd_list, "the entries enforced in the kernel now" },
 	{ "verify", cmd_verify, "compare the kernel with the rules; exit 1 on a difference" },
+	{ "explain", cmd_explain, "why a packet from an address is dropped or passed" },
 	{ "reload", cmd_reload, "ask the running daemon for a re-sync (SIGHUP)" },
 	{ "detach", cmd_detach, "remove the program from the interfaces and the pins" },
 	{ "add", cmd_add, "add entries to a rules file (for fail2ban, cron feeds)" },

@@ -87,8 +87,8 @@ static int reserve_rules(struct ruleset *rs, size_t want)
 	return 0;
 }
 
-static int add_diag(struct ruleset *rs, uint32_t line, uint32_t col,
-		    enum rules_severity sev, const char *msg)
+static int add_diag_in(struct ruleset *rs, size_t file, uint32_t line,
+		       uint32_t col, enum rules_severity sev, const char *msg)
 {
 	struct rules_diag *d;
 
@@ -113,12 +113,30 @@ static int add_diag(struct ruleset *rs, uint32_t line, uint32_t col,
 	d->msg = strndup(msg, DIAG_MSG_MAX - 1);
 	if (!d->msg)
 		return -ENOMEM;
-	d->file = (uint16_t)(rs->n_files - 1);
+	d->file = (uint16_t)file;
 	d->line = line;
 	d->col = col;
 	d->severity = sev;
 	rs->n_diags++;
 	return 0;
+}
+
+static int add_diag(struct ruleset *rs, uint32_t line, uint32_t col,
+		    enum rules_severity sev, const char *msg)
+{
+	return add_diag_in(rs, rs->n_files - 1, line, col, sev, msg);
+}
+
+int ruleset_diag_entry(struct ruleset *rs, size_t i, enum rules_severity sev,
+		       const char *msg)
+{
+	return add_diag_in(rs, rs->file_of[i], rs->lines[i], 1, sev, msg);
+}
+
+int ruleset_diag_set(struct ruleset *rs, enum rules_severity sev,
+		     const char *msg)
+{
+	return add_diag_in(rs, 0, 0, 0, sev, msg);
 }
 
 /* The next buffer comes from path: messages and duplicates name it. */
@@ -350,6 +368,20 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
 	if (rule_parse(s, (size_t)(e - s), &pd->rule, msg, sizeof(msg), &col))
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
+	if (rule_warning(s, (size_t)(e - s), &pd->rule, msg, sizeof(msg))) {
+		struct pending keep = *pd;
+
+		/* Diagnostics stay in line order: those of earlier lines
+		 * (duplicates) go first. */
+		err = drain(ps);
+		if (!err)
+			err = add_diag(ps->rs, lineno, (uint32_t)(s - ls) + 1,
+				       RULES_WARNING, msg);
+		if (err)
+			return err;
+		pd = &ps->q[(ps->head + ps->count) % PENDING];
+		*pd = keep;
+	}
 	pd->line = lineno;
 	pd->col = (uint32_t)(s - ls) + 1;
 	ruleidx_prefetch(ps->ix, &pd->rule);
@@ -421,6 +453,40 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 out:
 	rs->n_lines += lineno;
 	return err;
+}
+
+int ruleset_add(struct ruleset *rs, const char *source,
+		const struct xdpfw_rule *r)
+{
+	uint32_t dup;
+	int err;
+
+	if (!rs->ix.tab) {
+		err = ruleidx_init(&rs->ix, 64);
+		if (err)
+			return err;
+	}
+	if (ruleidx_find(&rs->ix, rs->rules, r) != RULEIDX_NONE)
+		return 0;
+	if (!rs->n_files || strcmp(rs->files[rs->n_files - 1], source)) {
+		err = add_file(rs, source);
+		if (err)
+			return err;
+	}
+	err = reserve_rules(rs, rs->n + 1);
+	if (!err)
+		err = keep_expiry(rs, 0);
+	if (err)
+		return err;
+	rs->rules[rs->n] = *r;
+	rs->lines[rs->n] = 0;
+	rs->file_of[rs->n] = (uint16_t)(rs->n_files - 1);
+	dup = ruleidx_add(&rs->ix, rs->rules, (uint32_t)rs->n);
+	if (ruleidx_failed(dup))
+		return -ENOMEM;
+	rs->n++;
+	rs->n_protected++;
+	return 1;
 }
 
 int rules_parse_file(struct ruleset *rs, const char *path,

@@ -51,6 +51,7 @@ struct ruleset {
 	int64_t *expires;          /* of each entry, 0: none; NULL: none has */
 	size_t n_expired;          /* entries left out as expired */
 	int64_t next_expiry;       /* earliest expiry of the entries kept, 0 */
+	size_t n_protected;        /* entries added by ruleset_add (protect) */
 };
 
 void ruleset_init(struct ruleset *rs);
@@ -67,6 +68,23 @@ void ruleset_free(struct ruleset *rs); /* NULL-safe */
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len);
 
+/*
+ * Add an entry that no file holds (a protected address): source names it
+ * in messages ("protect:ssh-peers"; a pseudo-file, line 0).  Returns 1 when
+ * added, 0 when an equal rule is in the set already, or -errno.
+ */
+int ruleset_add(struct ruleset *rs, const char *source,
+		const struct xdpfw_rule *r);
+
+/* A diagnostic about entry i of the set (its file and line), appended
+ * after those of the parse.  0 or -ENOMEM. */
+int ruleset_diag_entry(struct ruleset *rs, size_t i, enum rules_severity sev,
+		       const char *msg);
+
+/* A diagnostic about the set as a whole (named after its first file). */
+int ruleset_diag_set(struct ruleset *rs, enum rules_severity sev,
+		     const char *msg);
+
 /* Read (safefile.h: only a secure regular file, never half-written) and
  * parse a file.  Returns 0, -ENOMEM, or the error of safefile_read()
  * (nothing is parsed then; res, if not NULL, says why). */
@@ -80,6 +98,12 @@ int rules_parse_file(struct ruleset *rs, const char *path,
  */
 int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	       char *err, size_t errlen, uint32_t *err_col);
+
+/* An entry that parsed but is probably not what was meant (0.0.0.0/0
+ * without a port; "2001:db8::1:53" for [2001:db8::1]:53): 1 with a message,
+ * else 0.  text is the entry as rule_parse() read it into r. */
+int rule_warning(const char *text, size_t len, const struct xdpfw_rule *r,
+		 char *msg, size_t msglen);
 
 /* Where the comment of the raw line [ls, le) starts, or le. */
 const char *rules_comment(const char *ls, const char *le);

@@ -699,3 +699,33 @@ int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	return ret;
 }
 
+
+int rule_warning(const char *text, size_t len, const struct xdpfw_rule *r,
+		 char *msg, size_t msglen)
+{
+	char hint[2 * RULE_FMT_MAX];
+
+	if (r->flags & XDPFW_RULE_EXCEPT)
+		return 0;
+	if (!r->prefixlen && !r->port) {
+		snprintf(msg, msglen,
+			 "%s without a port matches every %s packet: it cuts this "
+			 "host off (only protected addresses still pass); give it "
+			 "a port, or remove it",
+			 r->family == XDPFW_FAMILY_V4 ? "0.0.0.0/0" : "::/0",
+			 r->family == XDPFW_FAMILY_V4 ? "IPv4" : "IPv6");
+		return 1;
+	}
+	/* "2001:db8::1:53": valid, but often meant as [2001:db8::1]:53. */
+	if (r->family == XDPFW_FAMILY_V6 && !r->port && text[0] != '[' &&
+	    !memchr(text, '/', len) && memmem(text, len, "::", 2) &&
+	    v6_port_hint(text, len, 0, hint, sizeof(hint))) {
+		snprintf(msg, msglen,
+			 "%.*s is read as one IPv6 address; if the last group is a "
+			 "port, write %s (write [%.*s] to keep the address and "
+			 "silence this)",
+			 (int)len, text, hint, (int)len, text);
+		return 1;
+	}
+	return 0;
+}

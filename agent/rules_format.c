@@ -151,6 +151,10 @@ int rules_diag_format(const struct ruleset *rs, const struct rules_diag *d,
 {
 	const char *file = d->file < rs->n_files ? rs->files[d->file] : "-";
 
+	if (!d->line)
+		return snprintf(buf, len, "%s: %s%s", file,
+				d->severity == RULES_WARNING ? "warning: " : "",
+				d->msg ? d->msg : "");
 	return snprintf(buf, len, "%s:%u:%u: %s%s", file, d->line, d->col,
 			d->severity == RULES_WARNING ? "warning: " : "",
 			d->msg ? d->msg : "");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rulenotes.h"
 #include "rules.h"
 
 const char *const xdpfw_total_name[XDPFW_TOTAL_MAX] = {
@@ -198,9 +199,12 @@ void stats_print_json(FILE *f, const struct stats_snapshot *s, size_t top)
 	for (size_t i = 0; i < n; i++) {
 		rule_format(&s->rows[i].rule, rule, sizeof(rule));
 		fprintf(f, "%s{\"rule\": \"%s\", \"packets\": %" PRIu64
-			   ", \"bytes\": %" PRIu64 "}",
+			   ", \"bytes\": %" PRIu64,
 			i ? ", " : "", rule, (uint64_t)s->rows[i].c.packets,
 			(uint64_t)s->rows[i].c.bytes);
+		if (s->notes)
+			rule_notes_json(f, s->notes, &s->rows[i].rule);
+		fputc('}', f);
 	}
 	fprintf(f, "], \"total\": {\"dropped_packets\": %" PRIu64
 		   ", \"dropped_bytes\": %" PRIu64 ", \"passed_packets\": %" PRIu64

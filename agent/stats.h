@@ -18,10 +18,15 @@ struct stat_row {
 	struct xdpfw_counter c;
 };
 
+struct rule_notes;
+
 struct stats_snapshot {
 	struct stat_row *rows; /* rules in force, slot order */
 	size_t n;
 	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
+	/* Set by the caller for JSON's "source" and "expires" (NULL: no
+	 * such fields). */
+	const struct rule_notes *notes;
 };
 
 extern const char *const xdpfw_total_name[XDPFW_TOTAL_MAX];

@@ -9,7 +9,7 @@
 
 #include "log.h"
 #include "plan.h"
-#include "rulefiles.h"
+#include "ruleload.h"
 #include "ruleidx.h"
 
 static double now_ms(void)
@@ -45,7 +45,7 @@ int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 {
 	/* Garbage (a binary or UTF-16 file, a wrong file) must never read as
 	 * "no rules", whatever on_invalid says. */
-	if (rs->n_errors && !rs->n) {
+	if (rs->n_errors && !ruleset_n_from_files(rs)) {
 		snprintf(why, whylen, "%zu invalid line%s and no valid entry",
 			 rs->n_errors, rs->n_errors == 1 ? "" : "s");
 		return -EINVAL;
@@ -204,8 +204,7 @@ static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		      struct sync_result *res, char *what, size_t whatlen)
 {
 	char why[4096 + 320];
-	int err = rules_read_set(rs, cfg->rules_path, cfg->rules_dir, what,
-				 whatlen, why, sizeof(why));
+	int err = ruleset_load(rs, cfg, what, whatlen, why, sizeof(why));
 
 	if (!err)
 		return 0;
@@ -261,11 +260,12 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 	res->next_expiry = rs.next_expiry;
 	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
-		 "%zu in force, %zu key writes, %.1f ms%s%s",
+		 "%zu in force (%zu protected), %zu key writes, %.1f ms%s%s%s",
 		 trigger, what, res->added, res->removed,
-		 res->unchanged, res->in_force, res->writes.key_writes, res->ms,
+		 res->unchanged, res->in_force, rs.n_protected,
+		 res->writes.key_writes, res->ms,
 		 rs.n_errors ? " (invalid lines skipped)" : "",
-		 expiry_note(&rs));
+		 expiry_note(&rs), rs.n_warnings ? ", with warnings above" : "");
 out:
 	res->ms = now_ms() - t0;
 	ruleset_free(&rs);

@@ -16,6 +16,8 @@ interfaces = lo
 rules = $TMP/none.txt
 rules_dir =
 pin_dir = $TMP/pins
+; the host's resolvers and gateways are not this test's subject (safety.sh)
+protect = none
 EOF
 
 # run_cli OUTFILE ARGS...: run xdpfw, stdout to OUTFILE.stdout, stderr to

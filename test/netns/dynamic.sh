@@ -94,7 +94,8 @@ f2b() {
 wait_listed() {
 	local i
 	for ((i = 0; i < 100; i++)); do
-		if xdpfw list -c "$CONF" | grep -qx "$1"; then
+		# (a ban with a bantime lists as "ENTRY expires=TIME")
+		if xdpfw list -c "$CONF" | awk -v e="$1" '$1 == e { f = 1 } END { exit !f }'; then
 			[ "$2" = yes ] && return 0
 		else
 			[ "$2" = no ] && return 0

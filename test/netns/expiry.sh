@@ -27,8 +27,13 @@ write_rules "# expiry.sh" "203.0.113.60 expires=$(utc "$T")" 203.0.113.61 \
 wait_log "$MARK" 'reload \(inotify\): .* 1 added' 5 >/dev/null ||
 	fail "the expiring entry was not applied"
 
-assert_eq "$(xdpfw list -c "$CONF" | sort | tr '\n' ' ')" "203.0.113.60 203.0.113.61 " \
-	"in force before the expiry (the entry that expired a minute ago is not)"
+assert_eq "$(xdpfw list -c "$CONF" | sort | tr '\n' ' ')" \
+	"203.0.113.60 expires=$(utc "$T") 203.0.113.61 " \
+	"in force before the expiry, the temporary one with its expires= (the entry that expired a minute ago is not)"
+assert_eq "$(xdpfw list -c "$CONF" --json | python3 -c '
+import json, sys
+print(" ".join(r["rule"] + "=" + r.get("expires", "-") for r in sorted(json.load(sys.stdin)["rules"], key=lambda r: r["rule"])))')" \
+	"203.0.113.60=$(utc "$T") 203.0.113.61=-" "xdpfw list --json: expires"
 xdpfw check -c "$CONF" >"$TMP/check.out" 2>&1
 assert_eq "$?" 0 "xdpfw check with an expired entry (not an error)"
 if grep -q ", 1 expired" "$TMP/check.out"; then pass "check counts the expired entry"

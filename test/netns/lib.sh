@@ -118,6 +118,9 @@ make_tmp() {
 	DLOG=$TMP/daemon.log
 	: >"$DLOG"
 	PIN=$TMP/bpffs/xdpfw
+	# The maps' pin directory of this build's layout.
+	MAPS=$PIN/maps-v$(sed -n 's/^#define XDPFW_LAYOUT_VERSION \([0-9]*\).*/\1/p' \
+		"$(dirname "${BASH_SOURCE[0]}")/../../shared/xdpfw_shared.h")
 	mkdir -p "$TMP/etc"
 	RULES=$TMP/etc/rules.txt
 	CONF=$TMP/xdpfw.conf
@@ -154,7 +157,9 @@ setup_net() {
 }
 
 # write_config [EXTRA [agent] LINES...]: the test config at $CONF.
-# MAX_RULES, RELOAD_DELAY_MS, LOG_LEVEL, XDP_MODE, STATS_INTERVAL override.
+# MAX_RULES, RELOAD_DELAY_MS, LOG_LEVEL, XDP_MODE, STATS_INTERVAL override;
+# PROTECT too (default none: the host's resolvers and gateways would add
+# entries every test would have to count; safety.sh tests the guard).
 write_config() {
 	{
 		echo "# written by $T_NAME"
@@ -163,6 +168,7 @@ write_config() {
 		echo "xdp_mode = ${XDP_MODE:-auto}"
 		echo "rules = $RULES"
 		echo "rules_dir = ${RULES_DIR:-$TMP/etc/rules.d}"
+		echo "protect = ${PROTECT:-none}"
 		echo "pin_dir = $PIN"
 		echo "max_rules = ${MAX_RULES:-65536}"
 		echo "reload_delay_ms = ${RELOAD_DELAY_MS:-100}"

@@ -159,7 +159,7 @@ mv -f "$(dirname "$RULES")/.big.tmp" "$RULES"
 line=$(wait_log "$MARK" "sync: parsed $N_TOTAL entries" 10)
 assert_eq "$?" 0 "the daemon parsed the big file"
 end=$(($(now_ms) + 10000))
-until bpftool map lookup pinned "$PIN/maps-v2/xdpfw_v4" key 100 64 0 0 >/dev/null 2>&1 ||
+until bpftool map lookup pinned "$MAPS/xdpfw_v4" key 100 64 0 0 >/dev/null 2>&1 ||
 	[ "$(now_ms)" -ge "$end" ]; do
 	sleep 0.002
 done
@@ -302,9 +302,9 @@ assert_eq "$(rule_packets 203.0.113.70)" $((pre + sent)) "203.0.113.70 counter: 
 
 # -------------------------------------------------- e. max_rules migration
 log "--- e. max_rules 262144 -> 300000 under traffic"
-old_rules_id=$(map_field "$PIN/maps-v2/xdpfw_rules" id)
-old_rstats_id=$(map_field "$PIN/maps-v2/xdpfw_rstats" id)
-assert_eq "$(map_field "$PIN/maps-v2/xdpfw_rules" max_entries)" 262144 "xdpfw_rules max_entries before"
+old_rules_id=$(map_field "$MAPS/xdpfw_rules" id)
+old_rstats_id=$(map_field "$MAPS/xdpfw_rstats" id)
+assert_eq "$(map_field "$MAPS/xdpfw_rules" max_entries)" 262144 "xdpfw_rules max_entries before"
 J=$(stats_json)
 pre=$(rule_packets 203.0.113.70 "$J")
 pre61=$(rule_packets 203.0.113.61 "$J")
@@ -337,8 +337,8 @@ assert_eq "$(rule_packets 203.0.113.70 "$J")" $((pre + sent)) "203.0.113.70 coun
 assert_eq "$(rule_packets 203.0.113.61 "$J") $(rule_packets 198.51.100.60 "$J")" "$pre61 $pre60" \
 	"counters of idle rules carried over"
 assert_eq "$(total dropped_packets "$J")" $((pre_total + sent)) "total dropped carried over"
-assert_eq "$(map_field "$PIN/maps-v2/xdpfw_rules" max_entries)" 300000 "xdpfw_rules max_entries after (bpftool map show pinned)"
-assert_eq "$(map_field "$PIN/maps-v2/xdpfw_rstats" max_entries)" $((300000 * $(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible))) "xdpfw_rstats max_entries after (one counter per CPU and slot)"
+assert_eq "$(map_field "$MAPS/xdpfw_rules" max_entries)" 300000 "xdpfw_rules max_entries after (bpftool map show pinned)"
+assert_eq "$(map_field "$MAPS/xdpfw_rstats" max_entries)" $((300000 * $(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible))) "xdpfw_rstats max_entries after (one counter per CPU and slot)"
 assert_eq "$(xdpfw list -c "$CONF" | wc -l)" "$N_TOTAL" "xdpfw list | wc -l after the migration"
 wait_gone map "$old_rules_id"
 assert_eq "$?" 0 "the old xdpfw_rules ($old_rules_id) released"
@@ -466,9 +466,9 @@ log "--- h. xdpfw detach"
 ids_progs="$(prog_id "$FW_IF") $(prog_id "$FW_IF2")"
 ids_links="$(link_id "$PIN/link-$FW_IF") $(link_id "$PIN/link-$FW_IF2")"
 ids_maps=
-for m in "$PIN"/maps-v2/*; do ids_maps+=" $(map_field "$m" id)"; done
+for m in "$MAPS"/*; do ids_maps+=" $(map_field "$m" id)"; done
 log "    programs $ids_progs; links $ids_links; maps$ids_maps"
-n_maps=$(find "$PIN/maps-v2" -mindepth 1 | wc -l)
+n_maps=$(find "$MAPS" -mindepth 1 | wc -l)
 if [[ "$ids_progs $ids_links$ids_maps" =~ ^[0-9]+( [0-9]+)*$ ]] &&
 	[ "$(wc -w <<<"$ids_maps")" = "$n_maps" ] && [ "$n_maps" -ge 10 ]; then
 	pass "ids of the programs, links and $n_maps maps xdpfw created"

@@ -157,7 +157,7 @@ log "--- a map changed behind the daemon's back is repaired; SIGHUP re-syncs"
 # Since issue #10 the tamper guard repairs it without a signal (tamper.sh
 # tests that in depth); SIGHUP still forces the full comparison.
 MARK=$(log_lines)
-bpftool map delete pinned "$PIN/maps-v2/xdpfw_v4" key 203 0 113 7
+bpftool map delete pinned "$MAPS/xdpfw_v4" key 203 0 113 7
 assert_eq "$?" 0 "bpftool map delete of 203.0.113.7"
 line=$(wait_log "$MARK" 'tamper: bpftool .* BPF_MAP_DELETE_ELEM on xdpfw_v4.*repaired' 2)
 assert_eq "$?" 0 "the deleted key is repaired without a signal"

@@ -20,7 +20,6 @@ nft_setup
 write_rules "# tamper.sh" "203.0.113.80" "198.51.100.0/24" "203.0.113.90:5353/udp"
 STATS_INTERVAL=1 write_config
 start_daemon
-MAPS=$PIN/maps-v2
 
 nft_watch blocked ip saddr 203.0.113.80
 nft_watch blocked24 ip saddr 198.51.100.7

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "kverdict.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+/* 1 with *slot when the key is in map m, 0 when not, -errno. */
+static int lookup(struct kmaps *km, enum kmap m, const void *key,
+		  uint32_t *slot)
+{
+	if (!bpf_map_lookup_elem(km->fd[m], key, slot))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int bit(const uint64_t *words, uint32_t h, unsigned log)
+{
+	uint32_t idx = h >> (32 - log);
+
+	return words && ((words[idx >> 6] >> (idx & 63)) & 1);
+}
+
+static int port_marked(struct kmaps *km, uint16_t port, uint32_t kind)
+{
+	const uint64_t *w = km->filter[FMAP_PORTS];
+
+	return w && ((w[port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) & kind);
+}
+
+static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
+		    uint32_t *slot)
+{
+	uint32_t a;
+	int r;
+
+	memcpy(&a, p->addr, 4);
+	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
+		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V4);
+
+		if ((flags & XDPFW_F_V4_PORT_EXACT) &&
+		    bit(km->filter[FMAP_EP], xdpfw_ep_hash4(pw, a),
+			XDPFW_EP_BITMAP_LOG)) {
+			struct xdpfw_v4_port_key k = { .port = htons(p->sport),
+						       .proto = p->proto,
+						       .addr = a };
+
+			r = lookup(km, KMAP_V4_PORT, &k, slot);
+			if (r)
+				return r;
+		}
+		if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
+		    (bit(km->filter[FMAP_PP], xdpfw_pp_hash4(pw, a),
+			 XDPFW_PP_BITMAP_LOG) ||
+		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V4_TCP :
+						       XDPFW_PORT_V4_UDP))) {
+			struct xdpfw_v4_plpm_key k = {
+				.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+				.port = htons(p->sport), .proto = p->proto,
+				.addr = a };
+
+			r = lookup(km, KMAP_V4_PLPM, &k, slot);
+			if (r)
+				return r;
+		}
+	}
+	if (flags & XDPFW_F_V4_ADDR) {
+		uint32_t h = ntohl(a);
+		const uint64_t *w = km->filter[FMAP_V4];
+
+		if (!w || !((w[h >> 14] >> ((h >> 8) & 63)) & 1))
+			return 0;
+		if (flags & XDPFW_F_V4_EXACT) {
+			struct xdpfw_v4_key k = { .addr = a };
+
+			r = lookup(km, KMAP_V4, &k, slot);
+			if (r)
+				return r;
+		}
+		if (flags & XDPFW_F_V4_PREFIX) {
+			struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
+
+			return lookup(km, KMAP_V4_LPM, &k, slot);
+		}
+	}
+	return 0;
+}
+
+static int v6_prefix_possible(struct kmaps *km, uint32_t flags,
+			      const uint32_t *a)
+{
+	const uint64_t *w = km->filter[FMAP_V6];
+
+	return (flags & XDPFW_F_V6_PREFIX_WILD) ||
+	       bit(w, xdpfw_v6_hash(a, 32), XDPFW_V6_BITMAP_LOG) ||
+	       bit(w, xdpfw_v6_hash(a, 48), XDPFW_V6_BITMAP_LOG) ||
+	       bit(w, xdpfw_v6_hash(a, 64), XDPFW_V6_BITMAP_LOG);
+}
+
+static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
+		    uint32_t *slot)
+{
+	uint32_t a[4];
+	int r;
+
+	memcpy(a, p->addr, 16);
+	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
+		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
+
+		if ((flags & XDPFW_F_V6_PORT_EXACT) &&
+		    bit(km->filter[FMAP_EP], xdpfw_ep_hash6(pw, a),
+			XDPFW_EP_BITMAP_LOG)) {
+			struct xdpfw_v6_port_key k = { .port = htons(p->sport),
+						       .proto = p->proto };
+
+			memcpy(k.addr, p->addr, 16);
+			r = lookup(km, KMAP_V6_PORT, &k, slot);
+			if (r)
+				return r;
+		}
+		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
+		    (bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
+			 XDPFW_PP_BITMAP_LOG) ||
+		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V6_TCP :
+						       XDPFW_PORT_V6_UDP))) {
+			struct xdpfw_v6_plpm_key k = {
+				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+				.port = htons(p->sport), .proto = p->proto };
+
+			memcpy(k.addr, p->addr, 16);
+			r = lookup(km, KMAP_V6_PLPM, &k, slot);
+			if (r)
+				return r;
+		}
+	}
+	if ((flags & XDPFW_F_V6_EXACT) &&
+	    bit(km->filter[FMAP_V6], xdpfw_v6_hash(a, 128), XDPFW_V6_BITMAP_LOG)) {
+		struct xdpfw_v6_key k;
+
+		memcpy(k.addr, p->addr, 16);
+		r = lookup(km, KMAP_V6, &k, slot);
+		if (r)
+			return r;
+	}
+	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(km, flags, a)) {
+		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+
+		memcpy(k.addr, p->addr, 16);
+		return lookup(km, KMAP_V6_LPM, &k, slot);
+	}
+	return 0;
+}
+
+/* The exception trie: with the packet's port first, then without. */
+static int saved_by(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
+		    uint32_t *slot)
+{
+	int v4 = p->family == XDPFW_FAMILY_V4;
+	uint32_t f_port = v4 ? XDPFW_F_V4_XCPT_PORT : XDPFW_F_V6_XCPT_PORT;
+	uint32_t f_addr = v4 ? XDPFW_F_V4_XCPT_ADDR : XDPFW_F_V6_XCPT_ADDR;
+	enum kmap m = v4 ? KMAP_V4_XCPT : KMAP_V6_XCPT;
+	struct kkey k;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	if (v4) {
+		k.v4_plpm.prefixlen = XDPFW_PLPM_FIXED_BITS + 32;
+		memcpy(&k.v4_plpm.addr, p->addr, 4);
+	} else {
+		k.v6_plpm.prefixlen = XDPFW_PLPM_FIXED_BITS + 128;
+		memcpy(k.v6_plpm.addr, p->addr, 16);
+	}
+	if (p->has_l4 && (flags & f_port)) {
+		/* port and proto sit at the same offsets in both keys */
+		k.v4_plpm.port = htons(p->sport);
+		k.v4_plpm.proto = p->proto;
+		r = lookup(km, m, k.b, slot);
+		if (r)
+			return r;
+		k.v4_plpm.port = 0;
+		k.v4_plpm.proto = 0;
+	}
+	if (flags & f_addr)
+		return lookup(km, m, k.b, slot);
+	return 0;
+}
+
+int kverdict(struct kmaps *km, const struct kv_pkt *p, struct kv_result *out)
+{
+	uint32_t flags = kmaps_flags(km);
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!flags)
+		return 0;
+	r = p->family == XDPFW_FAMILY_V4 ? match_v4(km, flags, p, &out->slot) :
+					   match_v6(km, flags, p, &out->slot);
+	if (r <= 0)
+		return r;
+	out->matched = 1;
+	if (!(flags & (p->family == XDPFW_FAMILY_V4 ? XDPFW_F_V4_XCPT :
+						       XDPFW_F_V6_XCPT)))
+		return 0;
+	r = saved_by(km, flags, p, &out->xslot);
+	if (r < 0)
+		return r;
+	out->saved = r;
+	return 0;
+}

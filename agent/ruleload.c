@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "ruleload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protect.h"
+#include "rulefiles.h"
+#include "ruleidx.h"
+
+/* A file that already excepts the address owns its key: the protected
+ * copy would be a second rule with the same kernel key. */
+static int excepted_by_file(const struct ruleset *rs, const struct xdpfw_rule *p)
+{
+	struct xdpfw_rule r = *p;
+
+	r.flags = XDPFW_RULE_EXCEPT;
+	return rs->ix.tab && ruleidx_find(&rs->ix, rs->rules, &r) != RULEIDX_NONE;
+}
+
+/* Each blocking address entry (no port: a port entry cuts off one service,
+ * not the host) that overlaps a protected address: a warning on the
+ * entry's line naming the address (the exception keeps it reachable). */
+static int warn_covered(struct ruleset *rs, const struct protect_set *ps)
+{
+	char msg[320], entry[RULE_FMT_MAX], addr[RULE_FMT_MAX];
+	size_t n = rs->n - rs->n_protected;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct xdpfw_rule *r = &rs->rules[i];
+
+		if ((r->flags & XDPFW_RULE_EXCEPT) || r->port)
+			continue;
+		for (size_t j = 0; !err && j < ps->n; j++) {
+			struct xdpfw_rule p = ps->v[j];
+
+			if (!protect_covers(r, &p) && !protect_covers(&p, r))
+				continue;
+			p.flags = 0;
+			rule_format(r, entry, sizeof(entry));
+			rule_format(&p, addr, sizeof(addr));
+			snprintf(msg, sizeof(msg),
+				 "%s covers protected address %s (protect: %s); "
+				 "packets from it still pass",
+				 entry, addr,
+				 protect_kind_name(protect_kind_of(&ps->v[j])));
+			err = ruleset_diag_entry(rs, i, RULES_WARNING, msg);
+		}
+	}
+	return err;
+}
+
+static int add_protected(struct ruleset *rs, const struct protect_set *ps)
+{
+	char source[64];
+
+	for (size_t i = 0; i < ps->n; i++) {
+		int err;
+
+		if (excepted_by_file(rs, &ps->v[i]))
+			continue;
+		snprintf(source, sizeof(source), "protect:%s",
+			 protect_kind_name(protect_kind_of(&ps->v[i])));
+		err = ruleset_add(rs, source, &ps->v[i]);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int warn_capacity(struct ruleset *rs, const struct xdpfw_config *cfg)
+{
+	char msg[320];
+
+	if ((uint64_t)rs->n * 10 < (uint64_t)cfg->max_rules * 9 ||
+	    rs->n > cfg->max_rules)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "%zu entries fill %zu%% of the capacity of %u; raise [agent] "
+		 "max_rules in %s before the next entries are refused",
+		 rs->n, (size_t)((uint64_t)rs->n * 100 / cfg->max_rules),
+		 cfg->max_rules, cfg->path ? cfg->path : "the config file");
+	return ruleset_diag_set(rs, RULES_WARNING, msg);
+}
+
+int ruleset_finish(struct ruleset *rs, const struct xdpfw_config *cfg,
+		   const char *root)
+{
+	struct protect_set ps;
+	int err = protect_resolve(&cfg->protect, root, &ps);
+
+	if (err)
+		return err;
+	err = warn_covered(rs, &ps);
+	if (!err)
+		err = add_protected(rs, &ps);
+	protect_set_free(&ps);
+	if (!err)
+		err = warn_capacity(rs, cfg);
+	return err;
+}
+
+int ruleset_load(struct ruleset *rs, const struct xdpfw_config *cfg,
+		 char *label, size_t label_len, char *why, size_t why_len)
+{
+	int err = rules_read_set(rs, cfg->rules_path, cfg->rules_dir, label,
+				 label_len, why, why_len);
+
+	if (!err) {
+		err = ruleset_finish(rs, cfg, NULL);
+		if (err)
+			snprintf(why, why_len, "%s: %s", label, strerror(-err));
+	}
+	return err;
+}
