@@ -32,7 +32,7 @@ log "    $((c1 - c0)) ticks in 10 s = $(( (c1 - c0) * 1000 / HZ / 10 )) ms/s"
 log "repair of one key deleted by bpftool"
 MARK=$(log_lines)
 t0=$(now_ms)
-bpftool map delete pinned "$PIN/maps-v2/xdpfw_v4" key hex cb 00 71 50 || die "delete"
+bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 || die "delete"
 line=$(wait_log "$MARK" 'tamper: bpftool.*repaired' 30) || die "no repair line"
 t1=$(now_ms)
 log "    $line"
