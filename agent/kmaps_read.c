@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Reading the kernel side back: every key of the lookup maps (the full
+ * sync compares them with the rules), and the counters, summed over CPUs
+ * and the bases a migration carried over.  Batch operations where the
+ * kernel has them, one entry at a time where not.
+ */
+#include "kmaps.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmaps_int.h"
+#include "log.h"
+
+static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
+			   uint32_t slot)
+{
+	kkey_from_bytes(&op->key, m, key);
+	op->slot = slot;
+}
+
+static int push_kop(struct kop **v, size_t *n, size_t *cap, enum kmap m,
+		    const void *key, uint32_t slot)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		struct kop *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	kop_from_bytes(&(*v)[(*n)++], m, key, slot);
+	return 0;
+}
+
+static int dump_batch(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
+		      size_t *cap)
+{
+	size_t ks = kmap_key_size[m];
+	uint8_t *keys = malloc(KMAPS_BATCH_CHUNK * ks);
+	uint32_t *vals = malloc(KMAPS_BATCH_CHUNK * sizeof(uint32_t));
+	uint8_t in[32], out[32];
+	int first = 1, err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = KMAPS_BATCH_CHUNK;
+		int done;
+
+		err = bpf_map_lookup_batch(km->fd[m], first ? NULL : in, out,
+					   keys, vals, &count, NULL);
+		done = err && errno == ENOENT;
+		if (err && !done) {
+			err = -errno;
+			goto out;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			err = push_kop(v, n, cap, m, keys + i * ks, vals[i]);
+			if (err)
+				goto out;
+		}
+		err = 0;
+		if (done)
+			break;
+		memcpy(in, out, sizeof(in));
+		first = 0;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int dump_iter(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
+		     size_t *cap)
+{
+	uint8_t key[KKEY_MAX], next[KKEY_MAX];
+	int has_key = 0, err;
+	uint32_t slot;
+
+	for (;;) {
+		if (bpf_map_get_next_key(km->fd[m], has_key ? key : NULL, next)) {
+			if (errno == ENOENT)
+				return 0;
+			return -errno;
+		}
+		memcpy(key, next, sizeof(key));
+		has_key = 1;
+		if (bpf_map_lookup_elem(km->fd[m], key, &slot))
+			continue; /* deleted under us */
+		err = push_kop(v, n, cap, m, key, slot);
+		if (err)
+			return err;
+	}
+}
+
+int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int m = 0; m < KMAP_N && !err; m++) {
+		if (!kmap_is_trie(m) && !km->no_batch) {
+			size_t before = *n;
+
+			err = dump_batch(km, m, out, n, &cap);
+			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
+				errno = -err;
+				kmaps_no_batch(km);
+				*n = before;
+				err = dump_iter(km, m, out, n, &cap);
+			}
+		} else {
+			err = dump_iter(km, m, out, n, &cap);
+		}
+	}
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+static void sum_cpus(const struct xdpfw_counter *percpu, size_t nc,
+		     struct xdpfw_counter *out)
+{
+	struct xdpfw_counter sum = { 0 };
+
+	for (size_t c = 0; c < nc; c++) {
+		sum.packets += percpu[c].packets;
+		sum.bytes += percpu[c].bytes;
+	}
+	*out = sum;
+}
+
+int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
+{
+	size_t nc = (size_t)km->ncpus;
+	struct xdpfw_counter *buf = calloc(nc, sizeof(*buf));
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX && !err; t++) {
+		totals[t] = (struct xdpfw_counter){ 0 };
+		if (bpf_map_lookup_elem(km->fd[XMAP_TOTALS], &t, buf)) {
+			err = -errno;
+			break;
+		}
+		sum_cpus(buf, nc, &totals[t]);
+		totals[t].packets += km->tbase[t].packets;
+		totals[t].bytes += km->tbase[t].bytes;
+	}
+	free(buf);
+	return err;
+}
+
+
+/* Slots in use among [first, first + n). */
+static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
+{
+	uint32_t used = 0;
+
+	for (uint32_t s = first; s < first + n; s++)
+		used += km->table[s].family != 0;
+	return used;
+}
+
+/*
+ * Counters of CPU cpu for slots [first, first + n), added into slots[].
+ * A batch lookup continues *after* its in_batch key (it walks with
+ * get_next_key), so a range starting at key K passes K - 1, or nothing for
+ * key 0; the keys it returns say where each value goes.
+ */
+static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
+			 uint32_t n, struct xdpfw_counter *slots,
+			 struct xdpfw_counter *buf, uint32_t *keys)
+{
+	uint32_t base = (uint32_t)cpu * km->capacity + first;
+	uint32_t lo = (uint32_t)cpu * km->capacity;
+	__u32 count = n, prev = base - 1, outb;
+	struct xdpfw_counter one;
+
+	if (!km->no_batch) {
+		int r = bpf_map_lookup_batch(km->fd[XMAP_RSTATS],
+					     base ? &prev : NULL, &outb, keys, buf,
+					     &count, NULL);
+
+		if ((!r || errno == ENOENT) && count == n) {
+			for (__u32 i = 0; i < count; i++) {
+				if (keys[i] < base || keys[i] >= base + n)
+					continue;
+				slots[keys[i] - lo].packets += buf[i].packets;
+				slots[keys[i] - lo].bytes += buf[i].bytes;
+			}
+			return 0;
+		}
+		if (r && kmaps_batch_refused(errno))
+			kmaps_no_batch(km);
+		else if (r && errno != ENOENT)
+			return -errno;
+		/* else a short batch: read the range one by one below */
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = base + i;
+
+		if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS], &k, &one))
+			return -errno;
+		slots[first + i].packets += one.packets;
+		slots[first + i].bytes += one.bytes;
+	}
+	return 0;
+}
+
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n)
+{
+	struct xdpfw_counter *buf = NULL, one;
+	uint32_t *keys = NULL;
+	int err = 0, bases = kmaps_have_bases(km);
+
+	if (first > km->capacity || n > km->capacity - first)
+		return -EINVAL;
+	buf = calloc(KMAPS_BATCH_CHUNK, sizeof(*buf));
+	keys = calloc(KMAPS_BATCH_CHUNK, sizeof(*keys));
+	if (!buf || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t base = first; base < first + n;) {
+		uint32_t count = first + n - base < KMAPS_BATCH_CHUNK ? first + n - base :
+								 KMAPS_BATCH_CHUNK;
+		uint32_t used = used_in(km, base, count);
+
+		memset(&slots[base], 0, count * sizeof(*slots));
+		if (used < count / 16) {
+			/* Sparse: only the slots in use, one by one. */
+			for (uint32_t s = base; s < base + count; s++) {
+				if (!km->table[s].family)
+					continue;
+				for (int c = 0; c < km->ncpus; c++) {
+					uint32_t k = (uint32_t)c * km->capacity + s;
+
+					if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS],
+								&k, &one)) {
+						err = -errno;
+						goto out;
+					}
+					slots[s].packets += one.packets;
+					slots[s].bytes += one.bytes;
+				}
+			}
+		} else {
+			for (int c = 0; c < km->ncpus; c++) {
+				err = add_cpu_range(km, c, base, count, slots, buf,
+						    keys);
+				if (err)
+					goto out;
+			}
+		}
+		if (bases) {
+			for (uint32_t s = base; s < base + count; s++) {
+				slots[s].packets += km->rbase[s].packets;
+				slots[s].bytes += km->rbase[s].bytes;
+			}
+		}
+		base += count;
+	}
+out:
+	free(buf);
+	free(keys);
+	return err;
+}
+
+int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			struct xdpfw_counter *totals)
+{
+	int err = 0;
+
+	if (totals)
+		err = kmaps_read_totals(km, totals);
+	if (!err && slots)
+		err = kmaps_read_slot_counters(km, slots, 0, km->capacity);
+	return err;
+}
+
+

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Writing the kernel side: applying a plan in the order that never leaves a
+ * rule that stays out of force (kmaps.h, kmaps_apply), and carrying
+ * counters over after a migration.  The only code that writes rule maps.
+ */
+#include "kmaps.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmaps_int.h"
+#include "log.h"
+#include "ruleidx.h"
+
+static int write_one(int fd, const struct kop *op, int del)
+{
+	if (del)
+		return bpf_map_delete_elem(fd, op->key.b) && errno != ENOENT ?
+			       -errno : 0;
+	return bpf_map_update_elem(fd, op->key.b, &op->slot, BPF_ANY) ? -errno :
+									0;
+}
+
+/* Upserts or deletes of one map: batched where the kernel can; whatever a
+ * batch did not do (refused, or a delete that met a missing key) is done one
+ * by one. */
+static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
+		     size_t n, int del, size_t *count)
+{
+	size_t ks = kmap_key_size[m], i = 0;
+	uint8_t *keys = NULL;
+	uint32_t *vals = NULL;
+	int err = 0;
+
+	if (n && !kmap_is_trie(m) && !km->no_batch) {
+		size_t chunk = n < KMAPS_BATCH_CHUNK ? n : KMAPS_BATCH_CHUNK;
+
+		keys = malloc(chunk * ks);
+		vals = malloc(chunk * sizeof(*vals));
+		if (!keys || !vals) {
+			err = -ENOMEM;
+			goto out;
+		}
+		while (i < n) {
+			__u32 cnt = 0;
+			int r;
+
+			for (; i + cnt < n && cnt < chunk; cnt++) {
+				memcpy(keys + cnt * ks, ops[i + cnt].key.b, ks);
+				vals[cnt] = ops[i + cnt].slot;
+			}
+			r = del ? bpf_map_delete_batch(km->fd[m], keys, &cnt, NULL) :
+				  bpf_map_update_batch(km->fd[m], keys, vals, &cnt,
+						       NULL);
+			i += cnt;
+			*count += cnt;
+			if (r) {
+				if (kmaps_batch_refused(errno))
+					kmaps_no_batch(km);
+				break;
+			}
+		}
+	}
+	for (; i < n; i++) {
+		err = write_one(km->fd[m], &ops[i], del);
+		if (err)
+			goto out;
+		(*count)++;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int kop_map_cmp(const void *a, const void *b)
+{
+	const struct kop *x = a, *y = b;
+
+	return (int)x->key.map - (int)y->key.map;
+}
+
+static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
+		      size_t *count)
+{
+	size_t i = 0;
+	int err;
+
+	/* Group by map; order within a map does not matter. */
+	if (n)
+		qsort(ops, n, sizeof(*ops), kop_map_cmp);
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && ops[j].key.map == ops[i].key.map)
+			j++;
+		err = write_ops(km, ops[i].key.map, ops + i, j - i, del, count);
+		if (err) {
+			log_error("cannot %s %zu entries of map %s: %s",
+				  del ? "delete" : "write", j - i,
+				  xmap_name[ops[i].key.map], strerror(-err));
+			return err;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/* Zero the counters of slots on every CPU: batched where the kernel can. */
+static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
+			  size_t *count)
+{
+	struct xdpfw_counter *zero = calloc(KMAPS_BATCH_CHUNK, sizeof(*zero));
+	uint32_t *keys = calloc(KMAPS_BATCH_CHUNK, sizeof(*keys));
+	size_t total = n * (size_t)km->ncpus, done = 0;
+	int err = 0;
+
+	if (!zero || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (done < total) {
+		__u32 cnt = 0, want;
+
+		/* Keys cpu-major: CPU c's counter of slots[i] is c * cap + slot. */
+		for (; done + cnt < total && cnt < KMAPS_BATCH_CHUNK; cnt++) {
+			size_t x = done + cnt;
+
+			keys[cnt] = (uint32_t)(x / n) * km->capacity + slots[x % n];
+		}
+		want = cnt;
+		if (!km->no_batch &&
+		    !bpf_map_update_batch(km->fd[XMAP_RSTATS], keys, zero, &cnt,
+					  NULL)) {
+			done += cnt;
+			*count += cnt;
+			continue;
+		}
+		if (!km->no_batch) {
+			if (!kmaps_batch_refused(errno)) {
+				err = -errno;
+				goto out;
+			}
+			kmaps_no_batch(km);
+		}
+		for (cnt = 0; cnt < want; cnt++) {
+			if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &keys[cnt],
+						zero, BPF_ANY)) {
+				err = -errno;
+				goto out;
+			}
+		}
+		done += want;
+		*count += want;
+	}
+out:
+	free(zero);
+	free(keys);
+	return err;
+}
+
+static int write_cfg(struct kmaps *km, uint32_t flags, size_t *count)
+{
+	struct xdpfw_cfg cfg = { 0 };
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &cfg))
+		return -errno;
+	if (cfg.flags == flags && cfg.layout == XDPFW_LAYOUT_VERSION)
+		return 0;
+	cfg.flags = flags;
+	cfg.layout = XDPFW_LAYOUT_VERSION;
+	cfg.generation++;
+	if (bpf_map_update_elem(km->fd[XMAP_CFG], &zero, &cfg, BPF_ANY))
+		return -errno;
+	(*count)++;
+	return 0;
+}
+
+static void write_words(uint64_t *dst, const uint64_t *src, size_t n, int widen,
+			size_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = widen ? dst[i] | src[i] : src[i];
+
+		if (dst[i] != v) {
+			dst[i] = v;
+			(*count)++;
+		}
+	}
+}
+
+static void write_filters(struct kmaps *km, const struct filters *f,
+			  int widen, size_t *count)
+{
+	for (int m = 0; m < FMAP_N; m++)
+		write_words(km->filter[m],
+			    filters_words((struct filters *)f, (enum fmap)m),
+			    fmap_words[m], widen, count);
+}
+
+static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
+			size_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&km->table[slots[i]], 0, sizeof(km->table[0]));
+		(*count)++;
+	}
+}
+
+int kmaps_apply(struct kmaps *km, const struct plan *p,
+		const struct xdpfw_rule *rules, const struct filters *f,
+		struct apply_stats *st)
+{
+	struct kop_list up = p->upserts, del = p->deletes;
+	uint32_t *added_slots = NULL;
+	uint32_t old_flags = kmaps_flags(km);
+	int err = 0, bases = kmaps_have_bases(km), fresh = km->counters_fresh;
+
+	km->counters_fresh = 0; /* whatever happens below, only once */
+	memset(st, 0, sizeof(*st));
+	if (!km->writable)
+		return -EPERM;
+
+	if (p->delete_first) {
+		/* Not enough free slots for the transition: the removed rules
+		 * go first, and their slots are reused. */
+		err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+		if (err)
+			return err;
+		del.n = 0;
+		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
+	}
+
+	/* 1. counters of added slots from zero (also what a migration
+	 * carried over into them). */
+	added_slots = malloc((p->n_added ? p->n_added : 1) * sizeof(uint32_t));
+	if (!added_slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_added; i++) {
+		added_slots[i] = p->slots[p->added[i]];
+		if (bases)
+			memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
+	}
+	/* Just-created maps are zero: a first start skips a million writes. */
+	if (!fresh)
+		err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
+	if (err)
+		goto out;
+
+	/* 2. new keys; 3. filters widened so that old and new both match;
+	 * then the table names the added rules: what `list` shows is in
+	 * force, also if we die half-way. */
+	err = write_kops(km, up.v, up.n, 0, &st->key_writes);
+	if (err)
+		goto out;
+	write_filters(km, f, 1, &st->filter_writes);
+	err = write_cfg(km, old_flags | f->flags, &st->filter_writes);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < p->n_added; i++) {
+		km->table[added_slots[i]] = rules[p->added[i]];
+		st->slot_writes++;
+	}
+
+	/* 4. old keys go; 5. filters narrowed; table entries freed. */
+	err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+	if (err)
+		goto out;
+	err = write_cfg(km, f->flags, &st->filter_writes);
+	if (err)
+		goto out;
+	if (!f->widen_only)
+		write_filters(km, f, 0, &st->filter_writes);
+	if (!p->delete_first)
+		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
+out:
+	free(added_slots);
+	return err;
+}
+
+int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
+{
+	struct xdpfw_counter *per_slot = NULL;
+	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
+	struct ruleidx ix = { 0 };
+	int err;
+
+	*carried = 0;
+	per_slot = calloc(src->capacity ? src->capacity : 1, sizeof(*per_slot));
+	if (!per_slot)
+		return -ENOMEM;
+	/* src (with its own bases) no longer counts: read it once, for good. */
+	err = kmaps_read_counters(src, per_slot, totals);
+	if (!err)
+		err = ruleidx_init(&ix, 1024);
+	for (uint32_t s = 0; !err && s < dst->capacity; s++)
+		if (dst->table[s].family &&
+		    ruleidx_failed(ruleidx_add(&ix, dst->table, s)))
+			err = -ENOMEM;
+	if (err)
+		goto out;
+	for (uint32_t t = 0; t < XDPFW_TOTAL_MAX; t++) {
+		dst->tbase[t].packets += totals[t].packets;
+		dst->tbase[t].bytes += totals[t].bytes;
+	}
+	for (uint32_t s = 0; s < src->capacity; s++) {
+		uint32_t to;
+
+		if (!src->table[s].family ||
+		    !(per_slot[s].packets | per_slot[s].bytes))
+			continue;
+		to = ruleidx_find(&ix, dst->table, &src->table[s]);
+		if (to == RULEIDX_NONE)
+			continue;
+		dst->rbase[to].packets += per_slot[s].packets;
+		dst->rbase[to].bytes += per_slot[s].bytes;
+		(*carried)++;
+	}
+out:
+	ruleidx_free(&ix);
+	free(per_slot);
+	return err;
+}
