@@ -19,7 +19,8 @@
  *     block, and none;
  *   - through the plan: an exception removed (the block's counter goes
  *     on), added back (counts from zero), "!X" -> "X" -> "!X";
- *     "X" and "!X" at once.
+ *     "X" and "!X" at once; "!X:53" and "!X:53/udp" taking the udp key
+ *     from each other.
  * Every expectation is also checked against the model of test/oracle.c.
  * Run with -v to print every passing case too.  Needs root (BPF); exits 77
  * when it is not, or when loading is refused with EPERM.
@@ -349,6 +350,63 @@ static const struct target t_blocked_x[] = {
 	  "198.51.100.0/24" },
 };
 
+/* Port exceptions sharing a key: "!X:53" owns the tcp and udp keys until
+ * "!X:53/udp" takes the udp one, and gets it back when that goes. */
+static const char set_port_any[] = "198.51.100.0/24\n"
+				   "!198.51.100.7:53\n";
+static const char set_port_both[] = "198.51.100.0/24\n"
+				    "!198.51.100.7:53\n"
+				    "!198.51.100.7:53/udp\n";
+static const char set_port_udp[] = "198.51.100.0/24\n"
+				   "!198.51.100.7:53/udp\n";
+static const struct target t_port_any[] = {
+	{ 4, "198.51.100.7", 53, "!198.51.100.7:53", "!198.51.100.7:53",
+	  "198.51.100.0/24" },
+	{ 4, "198.51.100.7", 54, "198.51.100.0/24", "198.51.100.0/24",
+	  "198.51.100.0/24" },
+};
+static const struct target t_port_both[] = {
+	{ 4, "198.51.100.7", 53, "!198.51.100.7:53", "!198.51.100.7:53/udp",
+	  "198.51.100.0/24" },
+};
+static const struct target t_port_udp[] = {
+	{ 4, "198.51.100.7", 53, "198.51.100.0/24", "!198.51.100.7:53/udp",
+	  "198.51.100.0/24" },
+};
+
+static void test_shared_keys(void)
+{
+	static const struct {
+		const char *what, *rules;
+		size_t added, removed, unchanged;
+		const struct target *t;
+		size_t n;
+	} steps[] = {
+		{ "-> !X:53", set_port_any, 1, 0, 1, t_port_any,
+		  N_OF(t_port_any) },
+		{ "!X:53 -> +!X:53/udp", set_port_both, 1, 0, 2, t_port_both,
+		  N_OF(t_port_both) },
+		{ "-> !X:53/udp alone", set_port_udp, 0, 1, 2, t_port_udp,
+		  N_OF(t_port_udp) },
+		{ "-> both again", set_port_both, 1, 0, 2, t_port_both,
+		  N_OF(t_port_both) },
+		{ "-> !X:53 alone", set_port_any, 0, 1, 2, t_port_any,
+		  N_OF(t_port_any) },
+	};
+	struct applied a;
+
+	apply_or_die("/24 alone", "198.51.100.0/24\n", 0, &a);
+	for (size_t i = 0; i < N_OF(steps); i++) {
+		apply_or_die(steps[i].what, steps[i].rules, 0, &a);
+		check_plan(steps[i].what, &a, steps[i].added, steps[i].removed,
+			   steps[i].unchanged);
+		check_flags(steps[i].what,
+			    XDPFW_F_V4_PREFIX | XDPFW_F_V4_XCPT_PORT);
+		check_targets_against_oracle(steps[i].t, steps[i].n);
+		test_targets_light(steps[i].t, steps[i].n);
+	}
+}
+
 /* The packets slot_of_text(rule) counted so far, or -1. */
 static long long counted(const char *rule)
 {
@@ -457,6 +515,7 @@ int main(int argc, char **argv)
 
 	test_flags();
 	test_transitions();
+	test_shared_keys();
 
 	/* Nothing in force: nothing counts. */
 	{
