@@ -166,11 +166,6 @@ int snapshot(struct snap *sn)
 	return err;
 }
 
-/*
- * A test of the test: the case's expectation (hand-written tables, or the
- * layouts of the truncation sweep) agrees with the frame model of
- * test/oracle.c, which parses the bytes themselves.  Appends to why.
- */
 /* "drop by R", "pass by !R (reason N)", "pass (reason N)" */
 static void fmt_outcome(const struct xdpfw_rule *r, int reason, char *buf,
 			size_t len)
@@ -187,6 +182,11 @@ static void fmt_outcome(const struct xdpfw_rule *r, int reason, char *buf,
 		snprintf(buf, len, "pass (reason %d)", reason);
 }
 
+/*
+ * A test of the test: the case's expectation (hand-written tables, or the
+ * layouts of the truncation sweep) agrees with the frame model of
+ * test/oracle.c, which parses the bytes themselves.  Appends to why.
+ */
 static void model_check(const uint8_t *frame, size_t len,
 			const struct xdpfw_rule *want, int reason, char *why,
 			size_t whylen, size_t *wl)
