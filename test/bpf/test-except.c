@@ -20,17 +20,21 @@
  *   - through the plan: an exception removed (the block's counter goes
  *     on), added back (counts from zero), "!X" -> "X" -> "!X";
  *     "X" and "!X" at once; "!X:53" and "!X:53/udp" taking the udp key
- *     from each other.
+ *     from each other; an exception key deleted behind the daemon's back,
+ *     put back by a full re-sync only.
  * Every expectation is also checked against the model of test/oracle.c.
  * Run with -v to print every passing case too.  Needs root (BPF); exits 77
  * when it is not, or when loading is refused with EPERM.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "kmaps.h"
 #include "pkt.h"
 #include "xdprun.h"
 
@@ -488,6 +492,35 @@ static void test_transitions(void)
 	check_flags("X saved", XDPFW_F_V4_PREFIX | XDPFW_F_V4_PORT_PREFIX |
 				       XDPFW_F_V4_XCPT_ADDR);
 	test_targets_light(t_saved, N_OF(t_saved));
+
+	/* The exception's key lost behind the daemon's back: an incremental
+	 * plan trusts the slot table, the full re-sync (SIGHUP) puts it
+	 * back. */
+	{
+		struct xdpfw_v4_plpm_key k = {
+			.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+		};
+		char desc[DESC_MAX];
+		struct pkt_spec s = spec(4, "198.51.100.7", IPPROTO_TCP, 80);
+
+		inet_pton(AF_INET, "198.51.100.7", &k.addr);
+		off_model = 1;
+		xr_checks++;
+		if (bpf_map_delete_elem(km.fd[KMAP_V4_XCPT], &k))
+			fail("deleting the key of !198.51.100.7: %s",
+			     strerror(errno));
+		describe(desc, sizeof(desc), &s, "exception key deleted");
+		run_spec(desc, &s, "198.51.100.0/24", 0);
+		apply_or_die("X incremental", set_x, 0, &a);
+		check_plan("X -> X (incremental)", &a, 0, 0, 3);
+		describe(desc, sizeof(desc), &s, "after an incremental re-sync");
+		run_spec(desc, &s, "198.51.100.0/24", 0);
+		apply_or_die("X full", set_x, 1, &a);
+		check_plan("X -> X (full)", &a, 0, 0, 3);
+		off_model = 0;
+		describe(desc, sizeof(desc), &s, "after a full re-sync");
+		run_spec(desc, &s, "!198.51.100.7", 0);
+	}
 
 	/* Both at once: the exception wins over the exact block. */
 	apply_or_die("X and !X", set_both, 0, &a);
