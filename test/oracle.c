@@ -3,8 +3,11 @@
  * The reference model of the datapath (see oracle.h).  Written from the
  * README ("The rules file": the most specific entry counts; "Address entries
  * also drop fragments and ICMP from that source; port entries need the
- * TCP/UDP header") and the reasons of enum xdpfw_total, with plain offsets
- * into the frame: nothing here comes from ebpf/.
+ * TCP/UDP header"), the exceptions of commit 82d9404 (an "!ENTRY" saves a
+ * packet that a blocking entry matched, whatever that entry, and counts it;
+ * the README does not describe them yet) and the reasons of enum
+ * xdpfw_total, with plain offsets into the frame: nothing here comes from
+ * ebpf/.
  */
 #include "oracle.h"
 
@@ -38,9 +41,17 @@ int oracle_addr_in(const struct xdpfw_rule *r, int family, const uint8_t *a)
 	return 1;
 }
 
-const struct xdpfw_rule *oracle_match(const struct xdpfw_rule *rules,
-				      size_t n, int family, const uint8_t *src,
-				      int has_l4, uint8_t proto, uint16_t sport)
+int oracle_is_except(const struct xdpfw_rule *r)
+{
+	return (r->flags & XDPFW_RULE_EXCEPT) != 0;
+}
+
+/* The most specific rule of rules[0..n) that matches, among the
+ * exceptions (except = 1) or the blocking entries (except = 0). */
+static const struct xdpfw_rule *best_match(const struct xdpfw_rule *rules,
+					   size_t n, int except, int family,
+					   const uint8_t *src, int has_l4,
+					   uint8_t proto, uint16_t sport)
 {
 	const struct xdpfw_rule *best = NULL;
 	long best_score = -1;
@@ -49,6 +60,8 @@ const struct xdpfw_rule *oracle_match(const struct xdpfw_rule *rules,
 		const struct xdpfw_rule *r = &rules[i];
 		long score;
 
+		if (oracle_is_except(r) != except)
+			continue;
 		if (!oracle_addr_in(r, family, src))
 			continue;
 		if (r->port && (!has_l4 || r->port != sport ||
@@ -62,6 +75,40 @@ const struct xdpfw_rule *oracle_match(const struct xdpfw_rule *rules,
 		}
 	}
 	return best;
+}
+
+const struct xdpfw_rule *oracle_match(const struct xdpfw_rule *rules,
+				      size_t n, int family, const uint8_t *src,
+				      int has_l4, uint8_t proto, uint16_t sport)
+{
+	return best_match(rules, n, 0, family, src, has_l4, proto, sport);
+}
+
+const struct xdpfw_rule *oracle_except(const struct xdpfw_rule *rules,
+				       size_t n, int family,
+				       const uint8_t *src, int has_l4,
+				       uint8_t proto, uint16_t sport)
+{
+	return best_match(rules, n, 1, family, src, has_l4, proto, sport);
+}
+
+const struct xdpfw_rule *oracle_decide(const struct xdpfw_rule *rules,
+				       size_t n, int family,
+				       const uint8_t *src, int has_l4,
+				       uint8_t proto, uint16_t sport)
+{
+	const struct xdpfw_rule *block, *save;
+
+	block = oracle_match(rules, n, family, src, has_l4, proto, sport);
+	if (!block)
+		return NULL; /* a miss never looks at the exceptions */
+	save = oracle_except(rules, n, family, src, has_l4, proto, sport);
+	return save ? save : block;
+}
+
+int oracle_drops(const struct xdpfw_rule *counted)
+{
+	return counted && !oracle_is_except(counted);
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -220,9 +267,9 @@ const struct xdpfw_rule *oracle_frame(const struct xdpfw_rule *rules,
 
 	oracle_parse_frame(frame, len, &p);
 	if (p.family)
-		r = oracle_match(rules, n, p.family, p.src, p.has_l4, p.proto,
-				 p.sport);
-	*reason = r ? 0 : p.reason;
+		r = oracle_decide(rules, n, p.family, p.src, p.has_l4, p.proto,
+				  p.sport);
+	*reason = oracle_drops(r) ? 0 : p.reason;
 	return r;
 }
 

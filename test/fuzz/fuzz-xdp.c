@@ -6,11 +6,17 @@
  * LLVMFuzzerInitialize loads the program (private, unpinned maps) and fills
  * its maps through the daemon's pipeline (rules text -> ruleset ->
  * sync_apply_ruleset: plan, filters, kmaps_apply), as test/bpf/test-xdp.c
- * does, with a fixed rule set of every kind of entry.  Each input then
- * becomes one frame (first byte: how, see build_frame()); the program's
- * verdict, the one rule counter that moved (or none), and the totals
- * (dropped / passed / the malformed reason) must be what the model says.
- * A disagreement prints the frame and aborts.
+ * does, with a fixed rule set of every kind of entry and of exception.
+ * Each input then becomes one frame (first byte: how, see build_frame()).
+ * With XDPFW_FUZZ_RULES set, an input whose first byte is 3 (mod 4) first
+ * brings its own rules text, applied through the same pipeline as a change
+ * from the fixed set (see use_input_rules()); off by default: every change
+ * rewrites the filter bitmaps, which under the coverage instrumentation
+ * costs tens of milliseconds, against about a millisecond for a frame.  The program's verdict, the one rule counter that
+ * moved (or none), and the totals (dropped / passed / the malformed
+ * reason) must be what the model says: the blocking entry that drops the
+ * frame, or the exception that saves it.  A disagreement prints the frame
+ * (and input rules) and aborts.
  *
  * Needs root (BPF): without it, or when loading is refused with EPERM, it
  * exits 77 (meson: skipped).
@@ -41,13 +47,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RULES 64
+#define INPUT_RULES_MAX 24 /* a mode-3 input's; the fixed set has the rest */
 #define FRAME_MAX 1518 /* an Ethernet frame with one tag, FCS stripped */
 #define ETH_MIN 14
 #define SKIP_EXIT 77
 
 /* Every kind of entry, nested so that precedence matters: exact inside a
  * prefix, ports inside address prefixes, short prefixes that only the
- * port bits or the wild IPv6 flag let through, sources from anywhere. */
+ * port bits or the wild IPv6 flag let through, sources from anywhere.
+ * Then exceptions ("!"): of every kind, inside and around the blocks, more
+ * and less specific than them, port against address, a protocol against
+ * any, and some that no block needs. */
 static const char fuzz_rules[] =
 	"10.1.0.1\n"
 	"10.2.0.0/16\n"
@@ -73,7 +83,22 @@ static const char fuzz_rules[] =
 	"[2001:db8:4::/48]:6000\n"
 	"[2001:db8:5::/64]:6001/udp\n"
 	"[2001::/16]:443/tcp\n"
-	"[::/0]:123/udp\n";
+	"[::/0]:123/udp\n"
+	"!10.2.7.0/24\n"
+	"!10.2.7.7:7000/tcp\n"
+	"!10.3.0.2:2000/tcp\n"
+	"!10.4.0.64/26:4000/tcp\n"
+	"!10.0.0.0/8:53\n"
+	"!10.6.45.3:80\n"
+	"!198.51.100.128/25:11211/udp\n"
+	"!0.0.0.0/1:19/tcp\n"
+	"!10.12.0.0/16\n"
+	"!2001:db8:2:1::/64\n"
+	"![2001:db8:2::7]:7000/tcp\n"
+	"![2001:db8:4::/48]:6000/udp\n"
+	"!3ffe:1::/32\n"
+	"![2001:db8::/32]:123\n"
+	"!2001:db8:9::/48\n";
 
 /* Sources and ports of the structured frames: on, beside and off the
  * rules above. */
@@ -83,6 +108,8 @@ static const char *const src4[] = {
 	"10.7.204.0", "10.3.0.1",     "10.3.0.2",    "10.3.0.3",
 	"10.4.0.77",  "10.4.1.9",     "10.4.2.1",    "10.9.9.9",
 	"11.0.0.1",   "198.51.100.7", "192.0.2.1",   "0.0.0.0",
+	"10.2.7.8",   "10.4.0.63",    "10.12.0.1",   "200.0.0.1",
+	"198.51.100.200",
 };
 static const char *const src6[] = {
 	"2001:db8:1::1",     "2001:db8:1::2",
@@ -94,10 +121,13 @@ static const char *const src6[] = {
 	"3ffe:1::1",         "3fff::1",
 	"2001:db9::1",       "fe80::1",
 	"::1",               "::ffff:10.1.0.1",
+	"2001:db8:2:1::5",   "2001:db8:9::1",
+	"2001:db8:4:1::1",   "3ffe:1:ffff::1",
 };
 static const uint16_t ports[] = {
 	1000, 2000, 3000, 7000, 4000, 4001, 53, 11211, 19,
 	5000, 5001, 5002, 6000, 6001, 443,  123, 80,   65535,
+	22,
 };
 static const uint8_t ext_types[] = {
 	IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT,
@@ -109,8 +139,12 @@ static const uint8_t ext_types[] = {
 static struct xdpfw_bpf *skel;
 static struct kmaps km;
 static int prog_fd;
-static struct ruleset rs;      /* the rules in force */
-static uint32_t *slot_of_rule; /* rs.rules[i] -> its slot */
+static struct ruleset fixed;   /* fuzz_rules */
+static struct ruleset input;   /* the rules of the last mode-3 input */
+static const struct ruleset *in_force;
+static uint32_t slot_of_rule[MAX_RULES]; /* in_force->rules[i] -> slot */
+static int trace; /* XDPFW_FUZZ_TRACE set: print each input's outcome */
+static int rules_mode; /* XDPFW_FUZZ_RULES set: mode 3 brings rules */
 static struct xdpfw_counter *slots_before, *slots_after;
 static struct xdpfw_counter totals_before[XDPFW_TOTAL_MAX];
 static struct xdpfw_counter totals_after[XDPFW_TOTAL_MAX];
@@ -155,38 +189,64 @@ static void setup_fail(const char *what, int err)
 	exit(1);
 }
 
-/* The rules in force, through the daemon's pipeline; then where each one
- * lives in the slot table. */
-static void load_rules(void)
+/* Make rules the set in force, through the daemon's pipeline (a change
+ * from the set in force: the plan, filters, kmaps_apply); then where each
+ * rule lives in the slot table.  0, or -errno of sync_apply_ruleset(). */
+static int apply_set(const struct ruleset *rules)
 {
 	struct sync_result sr;
 	int err;
 
-	ruleset_init(&rs);
-	err = rules_parse_buffer(&rs, "fuzz-rules", fuzz_rules,
-				 sizeof(fuzz_rules) - 1);
-	if (err)
-		setup_fail("rules_parse_buffer", err);
-	if (rs.n_errors || rs.n != count_lines(fuzz_rules))
-		setup_fail("the fixed rule set does not parse", -EINVAL);
 	memset(&sr, 0, sizeof(sr));
-	err = sync_apply_ruleset(&km, &rs, SYNC_FULL, &sr);
+	in_force = NULL;
+	err = sync_apply_ruleset(&km, rules, SYNC_INCREMENTAL, &sr);
 	if (err)
-		setup_fail("sync_apply_ruleset", err);
-	slot_of_rule = calloc(rs.n, sizeof(*slot_of_rule));
-	if (!slot_of_rule)
-		setup_fail("calloc", -ENOMEM);
-	for (size_t i = 0; i < rs.n; i++) {
+		return err;
+	for (size_t i = 0; i < rules->n; i++) {
 		uint32_t s;
 
 		for (s = 0; s < km.capacity; s++)
 			if (km.table[s].family &&
-			    rule_equal(&km.table[s], &rs.rules[i]))
+			    rule_equal(&km.table[s], &rules->rules[i]))
 				break;
 		if (s == km.capacity)
-			setup_fail("a rule is not in the slot table", -ENOENT);
+			return -ENOENT;
 		slot_of_rule[i] = s;
 	}
+	in_force = rules;
+	return 0;
+}
+
+static void use_fixed_rules(void)
+{
+	int err;
+
+	if (in_force == &fixed)
+		return;
+	err = apply_set(&fixed);
+	if (err) {
+		fprintf(stderr, "fuzz-xdp: back to the fixed rule set: %s\n",
+			strerror(-err));
+		abort();
+	}
+}
+
+static void load_rules(void)
+{
+	int err;
+
+	ruleset_init(&fixed);
+	ruleset_init(&input);
+	err = rules_parse_buffer(&fixed, "fuzz-rules", fuzz_rules,
+				 sizeof(fuzz_rules) - 1);
+	if (err)
+		setup_fail("rules_parse_buffer", err);
+	if (fixed.n_errors || fixed.n != count_lines(fuzz_rules) ||
+	    fixed.n > MAX_RULES - INPUT_RULES_MAX)
+		setup_fail("the fixed rule set does not parse", -EINVAL);
+	err = apply_set(&fixed);
+	if (err)
+		setup_fail("applying the fixed rule set", err);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -218,6 +278,34 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!slots_before || !slots_after)
 		setup_fail("calloc", -ENOMEM);
 	load_rules();
+	trace = getenv("XDPFW_FUZZ_TRACE") != NULL;
+	rules_mode = getenv("XDPFW_FUZZ_RULES") != NULL;
+	return 0;
+}
+
+/*
+ * A mode-3 input's rules text: its valid entries (invalid lines are left
+ * out, as on_invalid = skip does) become the set in force, applied as a
+ * change from the fixed set, so that the same input always meets the same
+ * maps.  At most INPUT_RULES_MAX entries, so that both sets fit at once.
+ * Returns 0, or -1 for text that makes no set to test.
+ */
+static int use_input_rules(const char *text, size_t len)
+{
+	int err;
+
+	use_fixed_rules();
+	ruleset_free(&input);
+	ruleset_init(&input);
+	if (rules_parse_buffer(&input, "fuzz-input", text, len) ||
+	    input.n > INPUT_RULES_MAX)
+		return -1;
+	err = apply_set(&input);
+	if (err) {
+		fprintf(stderr, "fuzz-xdp: applying the input's %zu rules: %s\n",
+			input.n, strerror(-err));
+		abort();
+	}
 	return 0;
 }
 
@@ -291,8 +379,9 @@ static int build_spec_frame(const uint8_t *d, size_t n, uint8_t *frame)
 }
 
 /*
- * Byte 0 of the input chooses how the rest becomes a frame:
- *   0  raw: the rest is the frame;
+ * Byte 0 of the input chooses how the rest becomes a frame (mod 4):
+ *   0  raw: the rest is the frame (3 too, after a mode-3 input's rules
+ *      or without XDPFW_FUZZ_RULES);
  *   1  a built frame (build_spec_frame), then (offset, value) pairs
  *      overwrite single bytes, then byte 9 cuts that many bytes off the end;
  *   2  a built frame, then the rest overwrites it from offset byte 9 on
@@ -307,7 +396,7 @@ static int build_frame(const uint8_t *data, size_t size, uint8_t *frame)
 
 	if (!size)
 		return -1;
-	if (data[0] % 3 == 0) {
+	if (data[0] % 4 == 0 || data[0] % 4 == 3) {
 		len = n < FRAME_MAX ? n : FRAME_MAX;
 		memcpy(frame, d, len);
 		return (int)len;
@@ -319,7 +408,7 @@ static int build_frame(const uint8_t *data, size_t size, uint8_t *frame)
 	rest = n > DESC_BYTES ? d + DESC_BYTES : d + n;
 	nrest = n > DESC_BYTES ? n - DESC_BYTES : 0;
 	at = byte_at(d, n, DESC_BYTES - 1);
-	if (data[0] % 3 == 1) {
+	if (data[0] % 4 == 1) {
 		for (size_t i = 0; i + 1 < nrest; i += 2)
 			frame[rest[i] % len] = rest[i + 1];
 		return (int)(len - at % (len + 1));
@@ -343,10 +432,19 @@ mismatch(const uint8_t *frame, size_t len, const char *what,
 	if (want)
 		rule_format(want, r, sizeof(r));
 	fprintf(stderr, "fuzz-xdp: %s\n  model: %s, reason %d\n  frame (%zu bytes):",
-		what, want ? "drop" : "pass", reason, len);
+		what, oracle_drops(want) ? "drop" :
+		      want ? "pass (saved by an exception)" : "pass",
+		reason, len);
 	for (size_t i = 0; i < len; i++)
 		fprintf(stderr, "%s%02x", i % 16 ? " " : "\n    ", frame[i]);
 	fprintf(stderr, "\n  model's rule: %s\n", r);
+	if (in_force == &input) {
+		fprintf(stderr, "  rules in force (the input's):\n");
+		for (size_t i = 0; i < input.n; i++) {
+			rule_format(&input.rules[i], r, sizeof(r));
+			fprintf(stderr, "    %s\n", r);
+		}
+	}
 	abort();
 }
 
@@ -362,9 +460,10 @@ static void read_counters(struct xdpfw_counter *slots,
 	}
 }
 
-/* Exactly want_slot (-1: none) counted {1, len}; DROPPED or PASSED and
- * on a pass the reason counted {1, len}; nothing else (nothing at all
- * for a refused frame). */
+/* Exactly want_slot (-1: none) counted {1, len}; DROPPED (want is a
+ * blocking entry) or PASSED (no rule, or an exception saved it) and on a
+ * pass the reason counted {1, len}; nothing else (nothing at all for a
+ * refused frame). */
 static void check_counters(const uint8_t *frame, size_t len, int refused,
 			   const struct xdpfw_rule *want, int want_slot,
 			   int reason)
@@ -386,7 +485,8 @@ static void check_counters(const uint8_t *frame, size_t len, int refused,
 	for (int t = 0; t < XDPFW_TOTAL_MAX; t++) {
 		uint64_t dp = totals_after[t].packets - totals_before[t].packets;
 		uint64_t db = totals_after[t].bytes - totals_before[t].bytes;
-		int exp = oracle_total_delta(t, refused, want != NULL, reason);
+		int exp = oracle_total_delta(t, refused, oracle_drops(want),
+					     reason);
 
 		if (dp == (uint64_t)exp && db == (exp ? len : 0))
 			continue;
@@ -404,6 +504,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct xdpfw_rule *want;
 	int len, reason, err, run_errno, refused, want_slot = -1;
 
+	/* Mode 3: rules text, a NUL, then a frame input of modes 0-2 (without
+	 * XDPFW_FUZZ_RULES: a raw frame). */
+	if (rules_mode && size && data[0] % 4 == 3) {
+		const uint8_t *nul = memchr(data + 1, 0, size - 1);
+
+		if (!nul || use_input_rules((const char *)data + 1,
+					    (size_t)(nul - data - 1)))
+			return 0;
+		size -= (size_t)(nul + 1 - data);
+		data = nul + 1;
+	} else {
+		use_fixed_rules();
+	}
 	len = build_frame(data, size, frame);
 	if (len < 0)
 		return 0;
@@ -411,10 +524,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 			    .data_size_in = (__u32)len, .repeat = 1);
 
-		want = oracle_frame(rs.rules, rs.n, frame, (size_t)len, &reason);
+		want = oracle_frame(in_force->rules, in_force->n, frame,
+				    (size_t)len, &reason);
 		if (want)
-			want_slot = (int)slot_of_rule[want - rs.rules];
+			want_slot = (int)slot_of_rule[want - in_force->rules];
 		note_outcome(frame, (size_t)len, want_slot, reason);
+		if (trace) {
+			char r[RULE_FMT_MAX] = "-";
+
+			if (want)
+				rule_format(want, r, sizeof(r));
+			fprintf(stderr, "fuzz-xdp: %d bytes, %s rules: %s by %s, "
+				"reason %d\n", len,
+				in_force == &input ? "input" : "fixed",
+				oracle_drops(want) ? "drop" : "pass", r, reason);
+		}
 		read_counters(slots_before, totals_before);
 		err = bpf_prog_test_run_opts(prog_fd, &opts);
 		run_errno = errno;
@@ -430,7 +554,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!refused && err)
 			mismatch(frame, (size_t)len, strerror(run_errno), want,
 				 reason);
-		if (!refused && opts.retval != (want ? XDP_DROP : XDP_PASS))
+		if (!refused &&
+		    opts.retval != (oracle_drops(want) ? XDP_DROP : XDP_PASS))
 			mismatch(frame, (size_t)len,
 				 opts.retval == XDP_DROP ? "the program dropped it" :
 				 opts.retval == XDP_PASS ? "the program passed it" :

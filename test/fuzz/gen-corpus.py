@@ -43,6 +43,11 @@ RULES = {
     "[2001:db8::1]:53\n[2001:db8::1]:053\n",
     "exceptions-expiry": "!10.0.0.1\n10.0.0.0/8\n203.0.113.7 expires=2026-12-01T00:00:00Z\n"
     "!2001:db8::1 expires=2026-12-01T00:00:00Z\n",
+    "exceptions": "!203.0.113.7\n!10.0.0.0/8\n!10.0.0.1:53\n!10.0.0.1:53/udp\n"
+    "![2001:db8::1]:443/tcp\n!2001:db8::/32\n![2001:db8::/48]:53\n!0.0.0.0/0\n"
+    "10.0.0.1\n!10.0.0.1\n",
+    "exceptions-bad": "! 10.0.0.1\n!!10.0.0.1\n!\n10.0.0.1!\n!10.0.0.1/33\n!#c\n"
+    "!10.0.0.1 # c\n![2001:db8::1]\n",
     "whitespace": "  10.0.0.1  \n\t10.0.0.2\t\n\v10.0.0.3\f\n",
     "garbage-1": "hello world\n:::\n[[]]\n/\n:\n!\n#\n",
     "garbage-2": "\x00\x01\x02\xff\xfe10.0.0.1\n",
@@ -113,8 +118,14 @@ def spec(b0, src, p2, p3, b4=0, ext=0, payload=5, cut=0, rest=b"", mode=1):
                   (ext >> 16) & 255, payload, cut]) + rest
 
 
+def with_rules(rules, frame_input):
+    """Mode 3: the input's own rules text, a NUL, then a frame input."""
+    return b"\x03" + rules.encode() + b"\x00" + frame_input
+
+
 V6_1 = "20010db8000100000000000000000001"
 V6_3_3 = "20010db8000300000000000000000003"
+V6_7_7 = "20010db8000700000000000000000007"
 
 XDP = {
     # mode 0: raw frames
@@ -148,6 +159,33 @@ XDP = {
     "spec-patch-ihl": spec(0b010, 11, 0, 2, rest=bytes([14, 0x4f])),
     "spec-patch-frag": spec(0b011, 7, 0, 11, b4=1, ext=0o3, rest=bytes([56, 0xff, 57, 0xf8])),
     "spec-overwrite-v6": spec(0b001, 0, 0, 0, cut=22, rest=bytes.fromhex(V6_3_3), mode=2),
+    # exceptions of the fixed set (indices into src4/src6/ports of fuzz-xdp.c)
+    "except-v4-host-in-24": spec(0b000, 20, 0, 16),
+    "except-v4-port-over-addr": spec(0b000, 4, 0, 3),
+    "except-v4-same-entry-tcp": spec(0b000, 10, 0, 1),
+    "except-v4-any-source-port": spec(0b010, 24, 0, 7),
+    "except-v4-more-general": spec(0b010, 15, 0, 6),
+    "except-v4-nonfirst": spec(0b1000010, 20, 0, 16),
+    "except-v4-global-port": spec(0b000, 16, 0, 8),
+    "except-v4-cut-l4": spec(0b000, 4, 0, 3, cut=8),
+    "except-v4-alone": spec(0b000, 22, 0, 18),
+    "except-v6-addr": spec(0b001, 18, 0, 16),
+    "except-v6-port": spec(0b001, 4, 0, 3),
+    "except-v6-ext-udp": spec(0b011, 20, 0, 12, b4=2, ext=0o20),
+    "except-v6-too-deep": spec(0b001, 12, 0, 16, b4=7, ext=0o0201210),
+    # mode 3: rules of the input, then a frame
+    "rules-except-v4": with_rules("198.51.100.0/24\n198.51.100.0/24:53/udp\n!198.51.100.7\n",
+                                  spec(0b010, 17, 0, 6)),
+    "rules-except-v6-port": with_rules(
+        "2001:db8:7::/48\n[2001:db8:7::/48]:53/udp\n![2001:db8:7::7]:53/udp\n",
+        raw(eth(0x86dd) + ip6(V6_7_7, 17, l4(53, 17)))),
+    "rules-x-and-not-x": with_rules("10.1.0.1\n!10.1.0.1\n",
+                                    raw(eth(0x0800) + ip4([10, 1, 0, 1], 6, l4(80, 6)))),
+    "rules-except-precedence": with_rules(
+        "10.3.0.0/16\n!10.3.0.0/24\n!10.3.0.0/16:3000\n!10.3.0.3:3000/udp\n",
+        spec(0b010, 11, 0, 2)),
+    "rules-bad-lines": with_rules("!\n!!10.1.0.1\n10.1.0.1/33\n10.1.0.0/16\n",
+                                  spec(0b000, 0, 0, 16)),
 }
 
 
