@@ -3,9 +3,9 @@
  * The reference model of the datapath (see oracle.h).  Written from the
  * README ("The rules file": the most specific entry counts; "Address entries
  * also drop fragments and ICMP from that source; port entries need the
- * TCP/UDP header"), the exceptions of commit 82d9404 (an "!ENTRY" saves a
- * packet that a blocking entry matched, whatever that entry, and counts it;
- * the README does not describe them yet) and the reasons of enum
+ * TCP/UDP header"; "Exceptions win": an "!ENTRY" saves a packet that a
+ * blocking entry matched, whatever that entry, and counts it) and the
+ * reasons of enum
  * xdpfw_total, with plain offsets into the frame: nothing here comes from
  * ebpf/.
  */
