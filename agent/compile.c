@@ -183,6 +183,7 @@ const uint32_t fmap_words[FMAP_N] = {
 	[FMAP_EP] = XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG),
 	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
 	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
+	[FMAP_X] = XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG),
 };
 
 uint64_t *filters_words(struct filters *f, enum fmap m)
@@ -196,6 +197,8 @@ uint64_t *filters_words(struct filters *f, enum fmap m)
 		return f->ep_bitmap;
 	case FMAP_PP:
 		return f->pp_bitmap;
+	case FMAP_X:
+		return f->x_bitmap;
 	default:
 		return f->v6_bitmap;
 	}
@@ -256,6 +259,27 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
 }
 
+/* An exception (port or not): its address at the longest class of
+ * xdpfw_x_bmap at or below its length; shorter ones are wild (rule_flags). */
+static void mark_except(struct filters *f, const struct xdpfw_rule *r,
+			const uint32_t *a)
+{
+	uint32_t cls, h;
+
+	if (r->family == XDPFW_FAMILY_V4) {
+		if (r->prefixlen < 16)
+			return;
+		cls = r->prefixlen >= 24 ? 24 : 16;
+		h = xdpfw_x4_hash(a[0], cls);
+	} else {
+		if (r->prefixlen < 32)
+			return;
+		cls = r->prefixlen >= 64 ? 64 : r->prefixlen >= 48 ? 48 : 32;
+		h = xdpfw_v6_hash(a, cls);
+	}
+	mark_hash(f->x_bitmap, h, XDPFW_X_BITMAP_LOG);
+}
+
 /* One port key (proto is TCP or UDP) of a port entry. */
 static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 			  const uint32_t *a, uint8_t proto)
@@ -284,9 +308,15 @@ uint32_t rule_flags(const struct xdpfw_rule *r)
 	int v4 = r->family == XDPFW_FAMILY_V4;
 
 	if (r->flags & XDPFW_RULE_EXCEPT) {
+		uint32_t f;
+
 		if (v4)
-			return r->port ? XDPFW_F_V4_XCPT_PORT : XDPFW_F_V4_XCPT_ADDR;
-		return r->port ? XDPFW_F_V6_XCPT_PORT : XDPFW_F_V6_XCPT_ADDR;
+			f = r->port ? XDPFW_F_V4_XCPT_PORT : XDPFW_F_V4_XCPT_ADDR;
+		else
+			f = r->port ? XDPFW_F_V6_XCPT_PORT : XDPFW_F_V6_XCPT_ADDR;
+		if (r->prefixlen < (v4 ? 16 : 32))
+			f |= v4 ? XDPFW_F_V4_XCPT_WILD : XDPFW_F_V6_XCPT_WILD;
+		return f;
 	}
 	if (!r->port) {
 		if (is_host(r))
@@ -306,9 +336,11 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 	uint32_t a[4];
 
 	f->flags |= rule_flags(r);
-	if (r->flags & XDPFW_RULE_EXCEPT)
-		return; /* looked up only after a match: no filter */
 	memcpy(a, r->addr, sizeof(a));
+	if (r->flags & XDPFW_RULE_EXCEPT) {
+		mark_except(f, r, a);
+		return;
+	}
 	if (!r->port) {
 		if (v4)
 			mark_v4_range(f, r->addr, r->prefixlen);

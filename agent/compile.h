@@ -11,7 +11,8 @@
  * protocol-specific entry is the more specific and owns it.
  *
  * An exception ("!ENTRY") has keys of the same shape in the exception tries
- * and no filter bits: the program looks at them only after a match.
+ * and only bits in xdpfw_x_bmap: the program looks at them only after a
+ * match.
  */
 #ifndef XDPFW_COMPILE_H
 #define XDPFW_COMPILE_H
@@ -85,6 +86,7 @@ enum fmap {
 	FMAP_EP,        /* xdpfw_ep_bmap */
 	FMAP_PP,        /* xdpfw_pp_bmap */
 	FMAP_V6,        /* xdpfw_v6_bmap */
+	FMAP_X,         /* xdpfw_x_bmap */
 	FMAP_N
 };
 
@@ -105,6 +107,7 @@ struct filters {
 	uint64_t ep_bitmap[XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG)];
 	uint64_t pp_bitmap[XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG)];
 	uint64_t v6_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG)];
+	uint64_t x_bitmap[XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG)];
 };
 
 /* The words of bitmap m in f. */

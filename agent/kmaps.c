@@ -41,6 +41,7 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_EP_BITMAP] = XDPFW_STR(XDPFW_MAP_EP_BITMAP),
 	[XMAP_PP_BITMAP] = XDPFW_STR(XDPFW_MAP_PP_BITMAP),
 	[XMAP_V6_BITMAP] = XDPFW_STR(XDPFW_MAP_V6_BITMAP),
+	[XMAP_X_BITMAP] = XDPFW_STR(XDPFW_MAP_X_BITMAP),
 };
 
 /* The map behind each filter bitmap. */
@@ -50,6 +51,7 @@ static const enum xmap fmap_xmap[FMAP_N] = {
 	[FMAP_EP] = XMAP_EP_BITMAP,
 	[FMAP_PP] = XMAP_PP_BITMAP,
 	[FMAP_V6] = XMAP_V6_BITMAP,
+	[FMAP_X] = XMAP_X_BITMAP,
 };
 
 void kmaps_init(struct kmaps *km)

@@ -32,6 +32,7 @@ enum xmap {
 	XMAP_EP_BITMAP,
 	XMAP_PP_BITMAP,
 	XMAP_V6_BITMAP,
+	XMAP_X_BITMAP,
 	XMAP_N
 };
 

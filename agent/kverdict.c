@@ -166,6 +166,19 @@ static int saved_by(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 	struct kkey k;
 	int r;
 
+	{
+		const uint64_t *w = km->filter[FMAP_X];
+		uint32_t a[4];
+
+		memcpy(a, p->addr, 16);
+		if (!(flags & (v4 ? XDPFW_F_V4_XCPT_WILD : XDPFW_F_V6_XCPT_WILD)) &&
+		    !(v4 ? bit(w, xdpfw_x4_hash(a[0], 24), XDPFW_X_BITMAP_LOG) ||
+				   bit(w, xdpfw_x4_hash(a[0], 16), XDPFW_X_BITMAP_LOG) :
+			   bit(w, xdpfw_v6_hash(a, 64), XDPFW_X_BITMAP_LOG) ||
+				   bit(w, xdpfw_v6_hash(a, 48), XDPFW_X_BITMAP_LOG) ||
+				   bit(w, xdpfw_v6_hash(a, 32), XDPFW_X_BITMAP_LOG)))
+			return 0;
+	}
 	memset(&k, 0, sizeof(k));
 	if (v4) {
 		k.v4_plpm.prefixlen = XDPFW_PLPM_FIXED_BITS + 32;

@@ -97,6 +97,7 @@ struct {
 XDPFW_HASHED_BITMAP(XDPFW_MAP_EP_BITMAP, XDPFW_EP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
+XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
 
 /* Only user space reads this one; it lives here so it is created, sized and
  * pinned with the others. */
@@ -325,6 +326,12 @@ static __always_inline xdpfw_slot_t *except_v4(__u32 flags,
 	};
 	xdpfw_slot_t *slot;
 
+	if (!(flags & XDPFW_F_V4_XCPT_WILD) &&
+	    !hashed_bit(&XDPFW_MAP_X_BITMAP, xdpfw_x4_hash(p->saddr.v4, 24),
+			XDPFW_X_BITMAP_LOG) &&
+	    !hashed_bit(&XDPFW_MAP_X_BITMAP, xdpfw_x4_hash(p->saddr.v4, 16),
+			XDPFW_X_BITMAP_LOG))
+		return NULL;
 	if (p->has_l4 && (flags & XDPFW_F_V4_XCPT_PORT)) {
 		k.port = p->sport;
 		k.proto = p->l4proto;
@@ -345,8 +352,17 @@ static __always_inline xdpfw_slot_t *except_v6(__u32 flags,
 	struct xdpfw_v6_plpm_key k = {
 		.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 	};
+	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;
 
+	if (!(flags & XDPFW_F_V6_XCPT_WILD) &&
+	    !hashed_bit(&XDPFW_MAP_X_BITMAP, xdpfw_v6_hash(a, 64),
+			XDPFW_X_BITMAP_LOG) &&
+	    !hashed_bit(&XDPFW_MAP_X_BITMAP, xdpfw_v6_hash(a, 48),
+			XDPFW_X_BITMAP_LOG) &&
+	    !hashed_bit(&XDPFW_MAP_X_BITMAP, xdpfw_v6_hash(a, 32),
+			XDPFW_X_BITMAP_LOG))
+		return NULL;
 	__builtin_memcpy(k.addr, p->saddr.v6, 16);
 	if (p->has_l4 && (flags & XDPFW_F_V6_XCPT_PORT)) {
 		k.port = p->sport;

@@ -48,6 +48,7 @@
 #define XDPFW_MAP_TBASE     xdpfw_tbase    /* [XDPFW_TOTAL_MAX] carried over */
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
+#define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -72,6 +73,10 @@ enum {
 	XDPFW_F_V4_XCPT_PORT = 1u << 10,
 	XDPFW_F_V6_XCPT_ADDR = 1u << 11,
 	XDPFW_F_V6_XCPT_PORT = 1u << 12,
+	/* An exception shorter than the shortest class of xdpfw_x_bmap
+	 * (IPv4 /16, IPv6 /32): the filter cannot rule it out. */
+	XDPFW_F_V4_XCPT_WILD = 1u << 13,
+	XDPFW_F_V6_XCPT_WILD = 1u << 14,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -121,6 +126,7 @@ enum {
  * Both sides compute the hash with the functions below, over the address
  * as 32-bit words loaded from its network-order bytes.
  */
+#define XDPFW_X_BITMAP_LOG 20
 #define XDPFW_EP_BITMAP_LOG 25
 #define XDPFW_PP_BITMAP_LOG 23
 #define XDPFW_V6_BITMAP_LOG 24
@@ -129,6 +135,7 @@ enum {
 #define XDPFW_SEED_EP 0x45500000u
 #define XDPFW_SEED_PP 0x50500000u
 #define XDPFW_SEED_V6 0x76360000u /* | class (32, 48, 64, 128) */
+#define XDPFW_SEED_X4 0x58340000u /* | class (16, 24) */
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define XDPFW_BE32(x) __builtin_bswap32(x)
@@ -202,6 +209,21 @@ static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
 		h = xdpfw_hash_step(h, a[3]);
 	}
 	return xdpfw_hash_final(h);
+}
+
+/*
+ * xdpfw_x_bmap: a blocked packet looks at the exception tries only when a
+ * bit of its source is set: an exception (with or without a port) marks
+ * its address cut at the longest class at or below its prefix length --
+ * IPv4 /24 or /16 (xdpfw_x4_hash), IPv6 /64, /48 or /32 (xdpfw_v6_hash) --
+ * or, shorter, sets XDPFW_F_V?_XCPT_WILD.  So the drops of a flood pay two
+ * or three array reads for the exceptions that do not cover them.
+ */
+static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
+{
+	return xdpfw_hash_final(xdpfw_hash_step(
+		XDPFW_SEED_X4 | cls,
+		a & XDPFW_BE32(cls == 24 ? 0xffffff00u : 0xffff0000u)));
 }
 
 /* Values of every lookup map: the rule's counter slot. */

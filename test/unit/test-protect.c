@@ -83,7 +83,8 @@ static void test_exception_keys(void)
 	CHECK_INT(ntohs(kx[0].v4_plpm.port), 53);
 	CHECK_INT(kx[0].proto, 6);
 	CHECK_INT(kx[1].proto, 17);
-	CHECK_INT(rule_flags(&x), XDPFW_F_V4_XCPT_PORT);
+	/* /8: shorter than the filter's shortest IPv4 class (/16) */
+	CHECK_INT(rule_flags(&x), XDPFW_F_V4_XCPT_PORT | XDPFW_F_V4_XCPT_WILD);
 
 	rule_parse("!2001:db8::/32", 14, &x, err, sizeof(err), &col);
 	CHECK_INT(rule_kkeys(&x, kx), 1);
@@ -96,13 +97,23 @@ static void test_exception_keys(void)
 		struct filters *f = calloc(1, sizeof(*f));
 
 		if (f) {
+			uint32_t a[4], idx;
+			size_t set = 0;
+
 			filters_add(f, &x);
 			CHECK_INT(f->flags, XDPFW_F_V6_XCPT_ADDR);
 			for (size_t i = 0; i < sizeof(f->v6_bitmap) / 8; i++)
 				if (f->v6_bitmap[i]) {
-					CHECK_MSG(0, "an exception set a filter bit");
+					CHECK_MSG(0, "an exception set a blocking filter bit");
 					break;
 				}
+			/* One bit in the exception filter: the /32 class. */
+			for (size_t i = 0; i < sizeof(f->x_bitmap) / 8; i++)
+				set += (size_t)__builtin_popcountll(f->x_bitmap[i]);
+			CHECK_INT(set, 1);
+			memcpy(a, x.addr, 16);
+			idx = xdpfw_v6_hash(a, 32) >> (32 - XDPFW_X_BITMAP_LOG);
+			CHECK((f->x_bitmap[idx >> 6] >> (idx & 63)) & 1);
 			free(f);
 		}
 	}
