@@ -6,13 +6,7 @@
 #include <stdio.h>
 
 #include "config.h"
-
-enum {
-	EXIT_OK = 0,
-	EXIT_INVALID = 1, /* invalid input: config or rules */
-	EXIT_USAGE = 2,
-	EXIT_RUNTIME = 3, /* kernel refused, interface missing, no permission */
-};
+#include "exitcode.h"
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -15,20 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "daemon_int.h"
+#include "exitcode.h"
+#include "ifattach.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
 #include "skel.h"
 
-double daemon_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void notify_reloading(void)
 {
@@ -40,20 +34,6 @@ static void notify_reloading(void)
 			      (unsigned long long)ts.tv_nsec / 1000);
 }
 
-void daemon_record_reload(struct daemon *d, const struct sync_result *res,
-			  int err)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	d->metrics.last_reload_ok = !err && res->applied;
-	if (d->metrics.last_reload_ok)
-		d->metrics.reloads_ok++;
-	else
-		d->metrics.reloads_rejected++;
-	d->metrics.last_reload_ms = res->ms;
-	d->metrics.last_reload_unix = now.tv_sec + now.tv_nsec / 1e9;
-}
 
 /* Debounce: the reload runs reload_delay_ms after the last event. */
 static void schedule_reload(struct daemon *d)
@@ -263,9 +243,40 @@ static void on_syserr(const char *msg)
 	abort();
 }
 
+/* Everything the loop reacts to, once the firewall is up. */
+static void start_watchers(struct daemon *d)
+{
+	if (d->ifmon_fd >= 0) {
+		ev_io_init(&d->ifmon_io, ifattach_on_event, d->ifmon_fd, EV_READ);
+		ev_io_start(d->loop, &d->ifmon_io);
+	}
+	ev_io_init(&d->watch_io, on_watch, d->watch.fd, EV_READ);
+	ev_io_start(d->loop, &d->watch_io);
+	ev_init(&d->debounce, on_debounce);
+	ev_init(&d->expiry, on_expiry);
+	arm_expiry(d, d->next_expiry);
+	start_watchdog(d);
+	ev_signal_init(&d->sig_hup, on_hup, SIGHUP);
+	ev_signal_init(&d->sig_term, on_stop, SIGTERM);
+	ev_signal_init(&d->sig_int, on_stop, SIGINT);
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+
+	if (d->cfg->stats_interval) {
+		ev_idle_init(&d->stats_idle, on_stats_step);
+		ev_timer_init(&d->stats_timer, on_stats, 0., d->cfg->stats_interval);
+		ev_timer_again(d->loop, &d->stats_timer);
+		/* A first sample now, so the first interval has a baseline and
+		 * the textfile exists from the start. */
+		on_stats(d->loop, &d->stats_timer, 0);
+	}
+}
+
 int daemon_run(struct xdpfw_config *cfg)
 {
 	struct daemon d = { .cfg = cfg, .lock_fd = -1, .ifmon_fd = -1 };
+	struct sync_result first;
 	int rc, err;
 
 	log_bridge_libbpf();
@@ -289,7 +300,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	d.ifmon_fd = ifmon_open();
 	if (d.ifmon_fd < 0)
 		log_warn("cannot follow interface changes: %s", strerror(-d.ifmon_fd));
-	rc = daemon_start(&d);
+	rc = daemon_start(&d, &first);
 	if (rc) {
 		if (d.owns_pin_dir) {
 			log_info("start-up failed: removing what it pinned under %s",
@@ -298,33 +309,8 @@ int daemon_run(struct xdpfw_config *cfg)
 		}
 		goto out;
 	}
-
-	if (d.ifmon_fd >= 0) {
-		ev_io_init(&d.ifmon_io, daemon_on_ifmon, d.ifmon_fd, EV_READ);
-		ev_io_start(d.loop, &d.ifmon_io);
-	}
-	ev_io_init(&d.watch_io, on_watch, d.watch.fd, EV_READ);
-	ev_io_start(d.loop, &d.watch_io);
-	ev_init(&d.debounce, on_debounce);
-	ev_init(&d.expiry, on_expiry);
-	arm_expiry(&d, d.next_expiry);
-	start_watchdog(&d);
-	ev_signal_init(&d.sig_hup, on_hup, SIGHUP);
-	ev_signal_init(&d.sig_term, on_stop, SIGTERM);
-	ev_signal_init(&d.sig_int, on_stop, SIGINT);
-	ev_signal_start(d.loop, &d.sig_hup);
-	ev_signal_start(d.loop, &d.sig_term);
-	ev_signal_start(d.loop, &d.sig_int);
-
-	if (cfg->stats_interval) {
-		ev_idle_init(&d.stats_idle, on_stats_step);
-		ev_timer_init(&d.stats_timer, on_stats, 0., cfg->stats_interval);
-		ev_timer_again(d.loop, &d.stats_timer);
-		/* A first sample now, so the first interval has a baseline and
-		 * the textfile exists from the start. */
-		on_stats(d.loop, &d.stats_timer, 0);
-	}
-
+	daemon_record_reload(&d, &first, 0);
+	start_watchers(&d);
 	integrity_start(&d); /* signals handled from here on */
 	ev_run(d.loop, 0);
 out:

@@ -10,7 +10,7 @@
 
 #include "config.h"
 
-/* Returns an exit code of cli.h. */
+/* Returns an exit code of exitcode.h. */
 int daemon_run(struct xdpfw_config *cfg);
 
 #endif

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's state, shared by its two halves: daemon.c (the event loop,
- * reloads, signals, the stats pipeline) and startup.c (taking the pin_dir,
- * loading or migrating, the first sync, attaching, interface events).
+ * The daemon's state, shared by its parts: daemon.c (the event loop,
+ * reloads, signals, the stats pipeline), startup.c (taking the pin_dir,
+ * loading or migrating, the first sync), ifattach.c (interfaces coming and
+ * going) and integrity.c (never silently off).  They call one another only
+ * downwards: daemon.c -> startup.c -> ifattach.c, and every one of them
+ * -> daemon_state.c.
  */
 #ifndef XDPFW_DAEMON_INT_H
 #define XDPFW_DAEMON_INT_H
@@ -52,12 +55,13 @@ struct daemon {
 	struct integrity integ; /* never silently off (integrity.c) */
 };
 
+/* daemon_state.c: helpers every half of the daemon uses. */
 double daemon_mono_ms(void);
 void daemon_record_reload(struct daemon *d, const struct sync_result *res,
 			  int err);
 
-/* startup.c */
-int daemon_start(struct daemon *d); /* an exit code of cli.h */
-void daemon_on_ifmon(struct ev_loop *loop, ev_io *w, int revents);
+/* startup.c: take pin_dir, load or migrate, the first sync (its result in
+ * res), attach.  An exit code of exitcode.h. */
+int daemon_start(struct daemon *d, struct sync_result *res);
 
 #endif

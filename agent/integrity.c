@@ -13,8 +13,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "daemon_int.h"
+#include "exitcode.h"
 #include "log.h"
 #include "pidfile.h"
 #include "skel.h"

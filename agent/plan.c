@@ -138,27 +138,16 @@ static int push_removed(struct plan *p, uint32_t s, size_t *cap)
 	return 0;
 }
 
-int plan_build(struct plan *p, const struct kview *old,
-	       const struct xdpfw_rule *rules, size_t n,
-	       const struct ruleidx *new_ix)
+/* One pass over the kernel's table: a rule of the new set keeps its
+ * slot; anything else there is removed (also a second slot holding the
+ * same rule, which only a crash or a foreign writer leaves). */
+static int match_old_slots(struct plan *p, const struct kview *old,
+			   const struct xdpfw_rule *rules,
+			   const struct ruleidx *new_ix)
 {
-	struct diff_view v = { p, old, rules, new_ix };
-	uint32_t next_free = 0, next_reuse = 0;
 	size_t removed_cap = 0;
-	int err;
+	int err = 0;
 
-	if (n > old->capacity)
-		return -ENOSPC;
-	p->slots = malloc((n ? n : 1) * sizeof(*p->slots));
-	p->old_slots = malloc((n ? n : 1) * sizeof(*p->old_slots));
-	p->added = malloc((n ? n : 1) * sizeof(*p->added));
-	if (!p->slots || !p->old_slots || !p->added)
-		return -ENOMEM;
-	memset(p->old_slots, 0xff, (n ? n : 1) * sizeof(*p->old_slots));
-
-	/* One pass over the kernel's table: a rule of the new set keeps its
-	 * slot; anything else there is removed (also a second slot holding
-	 * the same rule, which only a crash or a foreign writer leaves). */
 	for (uint32_t s = 0; s < old->capacity; s++) {
 		uint32_t pos;
 
@@ -183,8 +172,14 @@ int plan_build(struct plan *p, const struct kview *old,
 		if (ruleidx_failed(ruleidx_add(&p->removed_ix, old->table,
 					       p->removed[i])))
 			err = -ENOMEM;
-	if (err)
-		return err;
+	return err;
+}
+
+/* A slot for every added rule: the lowest free before this reload, else
+ * (the transition would overflow) one of a removed rule, deleted first. */
+static int assign_new_slots(struct plan *p, const struct kview *old, size_t n)
+{
+	uint32_t next_free = 0, next_reuse = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t s = p->old_slots[i];
@@ -196,8 +191,6 @@ int plan_build(struct plan *p, const struct kview *old,
 			if (next_free < old->capacity) {
 				s = next_free++;
 			} else {
-				/* The transition would overflow: free removed
-				 * rules first. */
 				if (next_reuse >= p->n_removed)
 					return -ENOSPC;
 				p->delete_first = 1;
@@ -207,20 +200,35 @@ int plan_build(struct plan *p, const struct kview *old,
 		}
 		p->slots[i] = s;
 	}
+	return 0;
+}
 
-	for (size_t i = 0; i < p->n_added; i++) {
+int plan_build(struct plan *p, const struct kview *old,
+	       const struct xdpfw_rule *rules, size_t n,
+	       const struct ruleidx *new_ix)
+{
+	struct diff_view v = { p, old, rules, new_ix };
+	int err;
+
+	if (n > old->capacity)
+		return -ENOSPC;
+	p->slots = malloc((n ? n : 1) * sizeof(*p->slots));
+	p->old_slots = malloc((n ? n : 1) * sizeof(*p->old_slots));
+	p->added = malloc((n ? n : 1) * sizeof(*p->added));
+	if (!p->slots || !p->old_slots || !p->added)
+		return -ENOMEM;
+	memset(p->old_slots, 0xff, (n ? n : 1) * sizeof(*p->old_slots));
+
+	err = match_old_slots(p, old, rules, new_ix);
+	if (!err)
+		err = assign_new_slots(p, old, n);
+	for (size_t i = 0; !err && i < p->n_added; i++)
 		err = plan_rule_keys(p, &v, &rules[p->added[i]],
 				     p->slots[p->added[i]], 1);
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; i < p->n_removed; i++) {
+	for (size_t i = 0; !err && i < p->n_removed; i++)
 		err = plan_rule_keys(p, &v, &old->table[p->removed[i]],
 				     p->removed[i], 0);
-		if (err)
-			return err;
-	}
-	return 0;
+	return err;
 }
 
 static uint64_t kkey_hash(const struct kkey *k)

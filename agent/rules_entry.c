@@ -548,12 +548,54 @@ static int parse_entry_v6_bare(const char *s, size_t len, size_t ae,
 	return check_meaning(r, dotted, 0, pe);
 }
 
+/* What follows "]" of "[ADDRESS[/PREFIX]]" (s[1, ae) the address): nothing,
+ * or ":PORT[/PROTO]"; a "/N" there is a prefix in the wrong place. */
+static int parse_after_bracket(const char *s, size_t len, size_t pos,
+			       size_t ae, bool has_prefix, struct xdpfw_rule *r,
+			       struct perr *pe)
+{
+	char q[QUOTE_MAX], hint[2 * RULE_FMT_MAX];
+	int err;
+
+	if (pos < len && s[pos] == ':') {
+		err = parse_port_proto(s, len, &pos, r, pe);
+		if (err)
+			return err;
+	} else if (pos < len && s[pos] == '/') {
+		size_t pb = pos + 1;
+		size_t e = tok_end(s, len, pb, STOP_SLASH | STOP_COLON);
+		uint8_t proto = match_proto(s + pb, e - pb);
+		uint32_t v;
+
+		if (proto)
+			return proto_needs_port(pe, pb, proto, true);
+		if (!has_prefix && parse_dec(s + pb, e - pb, &v) == DEC_OK) {
+			char sfx[32] = "";
+
+			if (e < len && s[e] == ':' &&
+			    !port_suffix(s, len, e, sfx, sizeof(sfx)))
+				strcpy(sfx, ":PORT");
+			snprintf(hint, sizeof(hint), "[%.*s/%.*s]%s",
+				 (int)(ae - 1), s + 1, (int)(e - pb), s + pb, sfx);
+			return fail(pe, pos,
+				    "the prefix length goes inside the brackets: %s",
+				    hint);
+		}
+		return finish(s, len, pos, pe);
+	} else if (pos < len && !is_blank(s[pos])) {
+		return fail(pe, pos,
+			    "expected \":\" and a port after \"]\", found %s",
+			    quote(q, s + pos, tok_end(s, len, pos, 0) - pos));
+	}
+	return finish(s, len, pos, pe);
+}
+
 /* "[" ADDRESS [/PREFIX] "]" [:PORT[/PROTO]] */
 static int parse_entry_v6_bracket(const char *s, size_t len,
 				  struct xdpfw_rule *r, struct perr *pe)
 {
 	size_t b = 1, ae = tok_end(s, len, b, STOP_SLASH | STOP_RBRACKET);
-	char q[QUOTE_MAX], hint[2 * RULE_FMT_MAX];
+	char q[QUOTE_MAX];
 	bool dotted = false, has_prefix = false;
 	uint8_t v4[4];
 	size_t pos;
@@ -599,39 +641,7 @@ static int parse_entry_v6_bracket(const char *s, size_t len,
 		return fail(pe, pos,
 			    "expected \"]\" after IPv6 address, found %s",
 			    quote(q, s + pos, len - pos));
-	pos++;
-
-	if (pos < len && s[pos] == ':') {
-		err = parse_port_proto(s, len, &pos, r, pe);
-		if (err)
-			return err;
-	} else if (pos < len && s[pos] == '/') {
-		size_t pb = pos + 1;
-		size_t e = tok_end(s, len, pb, STOP_SLASH | STOP_COLON);
-		uint8_t proto = match_proto(s + pb, e - pb);
-		uint32_t v;
-
-		if (proto)
-			return proto_needs_port(pe, pb, proto, true);
-		if (!has_prefix && parse_dec(s + pb, e - pb, &v) == DEC_OK) {
-			char sfx[32] = "";
-
-			if (e < len && s[e] == ':' &&
-			    !port_suffix(s, len, e, sfx, sizeof(sfx)))
-				strcpy(sfx, ":PORT");
-			snprintf(hint, sizeof(hint), "[%.*s/%.*s]%s",
-				 (int)(ae - b), s + b, (int)(e - pb), s + pb, sfx);
-			return fail(pe, pos,
-				    "the prefix length goes inside the brackets: %s",
-				    hint);
-		}
-		return finish(s, len, pos, pe);
-	} else if (pos < len && !is_blank(s[pos])) {
-		return fail(pe, pos,
-			    "expected \":\" and a port after \"]\", found %s",
-			    quote(q, s + pos, tok_end(s, len, pos, 0) - pos));
-	}
-	err = finish(s, len, pos, pe);
+	err = parse_after_bracket(s, len, pos + 1, ae, has_prefix, r, pe);
 	if (err)
 		return err;
 	return check_meaning(r, dotted, b, pe);

@@ -2,12 +2,12 @@
 /*
  * Bringing the daemon up: take the pin_dir, load the program (adopting the
  * pinned maps, or migrating them), the first full sync, attach to the
- * interfaces (and follow them coming and going), pin, write the PID.
+ * interfaces (ifattach.c), pin, write the PID.  Each step returns an
+ * error; daemon_start maps them to an exit code.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -15,59 +15,14 @@
 #include <unistd.h>
 
 #include "build_config.h"
-#include "cli.h"
 #include "daemon_int.h"
+#include "exitcode.h"
+#include "ifattach.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
 #include "pidfile.h"
 #include "skel.h"
-
-static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
-		    int ifindex)
-{
-	struct daemon *d = ctx;
-
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-		if (strcmp(d->cfg->interfaces[i], ifname))
-			continue;
-		if (ev == IFMON_DEL && d->attached[i]) {
-			d->attached[i] = 0;
-			log_warn("%s: interface disappeared (ifindex %d); it is "
-				 "attached again when it returns", ifname, ifindex);
-		} else if (ev == IFMON_NEW && !d->attached[i]) {
-			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-						d->cfg->xdp_mode);
-
-			if (!err)
-				d->attached[i] = 1;
-			else if (err != -ENODEV)
-				log_error("%s: cannot attach: %s", ifname,
-					  strerror(-err));
-		}
-	}
-}
-
-void daemon_on_ifmon(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct daemon *d = container_of(w, struct daemon, ifmon_io);
-	int err = ifmon_read(d->ifmon_fd, on_link, d);
-
-	(void)loop;
-	(void)revents;
-	if (err == -ENOBUFS) {
-		/* Events were lost: look at every configured interface. */
-		for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-			int idx = (int)if_nametoindex(d->cfg->interfaces[i]);
-
-			on_link(d, idx ? IFMON_NEW : IFMON_DEL,
-				d->cfg->interfaces[i], idx);
-		}
-	} else if (err) {
-		log_error("reading link notifications failed: %s", strerror(-err));
-	}
-	integrity_link_event(d);
-}
 
 static int lock_pin_dir(struct daemon *d)
 {
@@ -102,97 +57,100 @@ static void write_pidfile(struct daemon *d)
 	}
 }
 
-int daemon_start(struct daemon *d)
+/* Take pin_dir: prepare it, lock it (one daemon per pin_dir).  0 or
+ * -errno, said. */
+static int take_pin_dir(struct daemon *d)
 {
-	struct sync_result res;
-	size_t attached = 0;
-	int err, migrate = 0, counters_fresh;
+	int err;
 
 	/* A start that fails before it enforces anything must not leave its
 	 * maps behind in a pin_dir that was empty (a refused second daemon). */
 	d->owns_pin_dir = loader_pin_dir_empty(d->cfg->pin_dir);
 	err = loader_prepare_pin_dir(d->cfg->pin_dir);
 	if (err)
-		return EXIT_RUNTIME;
+		return err;
 	err = lock_pin_dir(d);
 	if (err) {
 		d->owns_pin_dir = 0; /* another daemon's, or unusable */
 		if (err != -EBUSY)
 			log_error("cannot lock %s: %s", d->cfg->pin_dir, strerror(-err));
-		return EXIT_RUNTIME;
 	}
-	counters_fresh = !loader_has_pins(d->cfg->pin_dir);
-	err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
+	return err;
+}
+
+/* Load the program with the pinned maps, or beside them when they differ
+ * (*migrate); map the slot table.  0 or -errno, said. */
+static int load_maps(struct daemon *d, int *migrate)
+{
+	int counters_fresh = !loader_has_pins(d->cfg->pin_dir);
+	int err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
+
+	*migrate = 0;
 	if (err == -EEXIST) {
 		/* max_rules or the layout changed: build new maps beside the
 		 * pinned ones, fill them, swap the program, then re-pin. */
 		log_info("migrating the pinned maps under %s to max_rules=%u",
 			 d->cfg->pin_dir, d->cfg->max_rules);
-		migrate = 1;
+		*migrate = 1;
 		err = loader_load(&d->skel, NULL, d->cfg->max_rules);
 	}
 	if (err)
-		return EXIT_RUNTIME;
+		return err;
 	err = kmaps_from_skel(&d->km, d->skel);
 	if (err) {
 		log_error("cannot map the rule table: %s", strerror(-err));
-		return EXIT_RUNTIME;
+		return err;
 	}
-	d->km.counters_fresh = counters_fresh || migrate;
+	d->km.counters_fresh = counters_fresh || *migrate;
+	return 0;
+}
+
+/* The links run the new program now, so the old maps (still pinned) count
+ * no more: carry their counts over, once, then pin the new maps. */
+static int finish_migration(struct daemon *d)
+{
+	struct kmaps old;
+	size_t carried = 0;
+	int err;
+
+	if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
+		err = kmaps_carry_counters(&d->km, &old, &carried);
+		if (err)
+			log_warn("counters not carried over: %s", strerror(-err));
+		kmaps_close(&old);
+	}
+	log_info("migration: carried the counters of %zu rules over", carried);
+	err = loader_repin_maps(d->skel, d->cfg->pin_dir);
+	if (!err)
+		log_info("migration done: old maps released");
+	return err;
+}
+
+int daemon_start(struct daemon *d, struct sync_result *res)
+{
+	size_t attached;
+	int err, migrate;
+
+	memset(res, 0, sizeof(*res));
+	if (take_pin_dir(d) || load_maps(d, &migrate))
+		return EXIT_RUNTIME;
 	/* Rules first, then the program: it never runs on stale maps. */
-	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, &res);
-	daemon_record_reload(d, &res, err);
-	d->next_expiry = res.applied ? res.next_expiry : 0;
+	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, res);
+	d->next_expiry = res->applied ? res->next_expiry : 0;
 	malloc_trim(0);
 	if (err)
 		return EXIT_RUNTIME;
-	if (migrate && !res.applied) {
+	if (migrate && !res->applied) {
 		log_error("cannot migrate: the rules file was not applied, so the "
 			  "new maps would be empty; fix it and restart (the old "
 			  "program keeps enforcing)");
 		return EXIT_INVALID;
 	}
-	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-		const char *ifname = d->cfg->interfaces[i];
-
-		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-				    d->cfg->xdp_mode);
-		if (err == -ENODEV) {
-			/* Boot order varies: never a reason to exit (systemd
-			 * would restart us into its start limit). */
-			log_warn("%s: interface not found; it is attached as soon "
-				 "as it appears (if the name is wrong, fix [agent] "
-				 "interfaces in %s)", ifname, d->cfg->path);
-			continue;
-		}
-		if (err)
-			return EXIT_RUNTIME;
-		d->attached[i] = 1;
-		attached++;
-	}
-	if (!attached)
-		log_warn("none of the configured interfaces exists yet; the rules "
-			 "are loaded and wait for them");
-	if (migrate) {
-		struct kmaps old;
-		size_t carried = 0;
-
-		/* The links run the new program now, so the old maps (still
-		 * pinned) count no more: carry their counts over, once. */
-		if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
-			err = kmaps_carry_counters(&d->km, &old, &carried);
-			if (err)
-				log_warn("counters not carried over: %s",
-					 strerror(-err));
-			kmaps_close(&old);
-		}
-		log_info("migration: carried the counters of %zu rules over",
-			 carried);
-		err = loader_repin_maps(d->skel, d->cfg->pin_dir);
-		if (err)
-			return EXIT_RUNTIME;
-		log_info("migration done: old maps released");
-	}
+	err = ifattach_all(d, &attached);
+	if (err)
+		return EXIT_RUNTIME;
+	if (migrate && finish_migration(d))
+		return EXIT_RUNTIME;
 	loader_remove_old_layouts(d->cfg->pin_dir);
 	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
 	if (err)
@@ -201,8 +159,8 @@ int daemon_start(struct daemon *d)
 	log_info("xdpfw %s running: %zu interface%s, %zu rules in force, "
 		 "pin_dir %s, watching %s",
 		 XDPFW_VERSION_STRING, attached, attached == 1 ? "" : "s",
-		 res.in_force, d->cfg->pin_dir, d->cfg->rules_path);
+		 res->in_force, d->cfg->pin_dir, d->cfg->rules_path);
 	write_pidfile(d); /* before READY=1: `xdpfw reload` works from then on */
-	notify_printf("READY=1\nSTATUS=%zu rules in force", res.in_force);
+	notify_printf("READY=1\nSTATUS=%zu rules in force", res->in_force);
 	return EXIT_OK;
 }
