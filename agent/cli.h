@@ -5,8 +5,15 @@
 
 #include <stdio.h>
 
+#include "build_config.h"
 #include "config.h"
 #include "exitcode.h"
+
+/* The option lines every command's --help shares: one place for -c and
+ * its default, and for -h. */
+#define CLI_HELP_CONFIG \
+	"  -c, --config PATH  config file (default " XDPFW_DEFAULT_CONFIG_PATH ")\n"
+#define CLI_HELP_HELP "  -h, --help         this help\n"
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		   "named, or standard input for -.  Prints every problem to stderr as\n"
 		   "PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
 		   "nothing.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   CLI_HELP_CONFIG
 		   "  -h, --help         this help\n\n"
 		   "Exit status: 0 when `run` would accept the config and the rules,\n"
 		   "1 invalid config or rules, 2 usage error.\n");

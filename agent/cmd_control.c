@@ -30,8 +30,8 @@ static void reload_usage(FILE *f)
 	fprintf(f, "Usage: xdpfw reload [-c CONFIG]\n\n"
 		   "Ask the running daemon for a forced re-sync of the rules file with\n"
 		   "the kernel (it sends SIGHUP; `systemctl reload xdpfw` does the same).\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
-		   "  -h, --help         this help\n");
+		   CLI_HELP_CONFIG
+		   CLI_HELP_HELP);
 }
 
 int cmd_reload(int argc, char **argv)
@@ -72,8 +72,8 @@ static void detach_usage(FILE *f)
 		   "it is attached to and remove the pins under pin_dir (rules and\n"
 		   "counters are gone).  A daemon running on this pin_dir is stopped\n"
 		   "first (SIGTERM); under systemd, `systemctl stop xdpfw` before.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
-		   "  -h, --help         this help\n");
+		   CLI_HELP_CONFIG
+		   CLI_HELP_HELP);
 }
 
 int cmd_detach(int argc, char **argv)

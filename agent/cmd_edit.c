@@ -47,11 +47,11 @@ static void usage(FILE *f, int del)
 			   "TIME: 2026-12-01T00:00:00Z.\n\n");
 	fprintf(f, "Every entry is validated first (exit 1, nothing written); the file\n"
 		   "is rewritten atomically under a lock.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   CLI_HELP_CONFIG
 		   "%s"
 		   "      --file PATH    the rules file to edit\n"
 		   "      --wait         return once the daemon enforces the change\n"
-		   "  -h, --help         this help\n",
+		   CLI_HELP_HELP,
 		   del ? "" : "      --for DURATION expire after DURATION\n"
 			      "      --until TIME   expire at TIME (UTC)\n");
 }

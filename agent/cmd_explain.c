@@ -37,9 +37,9 @@ static void usage(FILE *f)
 		"or protected address that saves it, every other entry that matches,\n"
 		"and whether the kernel's maps agree.  Changes nothing, not even a\n"
 		"counter.  Exit 0, or 1 when the kernel disagrees with the rules.\n\n"
-		"  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		CLI_HELP_CONFIG
 		"      --json         one JSON object\n"
-		"  -h, --help         this help\n");
+		CLI_HELP_HELP);
 }
 
 /* One entry that matches, and how specific it is (the program's order:

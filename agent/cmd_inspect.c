@@ -53,10 +53,10 @@ static void list_usage(FILE *f)
 		   "is not listed (`xdpfw verify` names what is missing).  Exceptions\n"
 		   "print with \"!\", temporary entries with expires=, protected\n"
 		   "addresses with a comment naming their protect keyword.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   CLI_HELP_CONFIG
 		   "      --json         {\"rules\": [{\"rule\": ..., \"slot\": N,\n"
 		   "                     \"source\": \"PATH:LINE\", \"expires\": ...}, ...]}\n"
-		   "  -h, --help         this help\n");
+		   CLI_HELP_HELP);
 }
 
 /* One entry in rules-file syntax: expires= for a temporary one, and a
@@ -257,12 +257,12 @@ static void stats_usage(FILE *f)
 	fprintf(f, "Usage: xdpfw stats [-c CONFIG] [--json | --prometheus] [--top N]\n\n"
 		   "Per-rule packet and byte counters and totals, read from the pinned\n"
 		   "maps (works while the daemon runs or after it exited).\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   CLI_HELP_CONFIG
 		   "      --json         one JSON object\n"
 		   "      --prometheus   Prometheus text exposition format\n"
 		   "  -n, --top N        only the N rules with most packets\n"
 		   "  -w, --watch [SEC]  refresh every SEC seconds (default 2) with rates\n"
-		   "  -h, --help         this help\n");
+		   CLI_HELP_HELP);
 }
 
 enum stats_fmt { FMT_TABLE, FMT_JSON, FMT_PROM };

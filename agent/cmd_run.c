@@ -18,8 +18,8 @@ static void usage(FILE *f)
 		   "process, seen by a tracepoint), it restores the state within 2 s\n"
 		   "and logs a warning naming it; [agent] audit_interval runs a full\n"
 		   "comparison as a backstop.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
-		   "  -h, --help         this help\n");
+		   CLI_HELP_CONFIG
+		   CLI_HELP_HELP);
 }
 
 int cmd_run(int argc, char **argv)

@@ -209,7 +209,7 @@ static void verify_usage(FILE *f)
 		   "lookup maps (every key of every rule present, no foreign key),\n"
 		   "xdpfw's program on every configured interface that exists, the\n"
 		   "pins.  Prints one line per difference.\n\n"
-		   "  -c, --config PATH  config file (default /etc/xdpfw/xdpfw.conf)\n"
+		   CLI_HELP_CONFIG
 		   "      --json         one JSON object: {\"in_sync\": ..., \"differences\": [...]}\n"
 		   "  -h, --help         this help\n\n"
 		   "Exit status: 0 in sync, 1 differences found (or invalid config),\n"
