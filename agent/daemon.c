@@ -64,7 +64,7 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 	int err;
 
 	notify_reloading();
-	err = sync_rules(&d->km, d->cfg, trigger, mode, &res);
+	err = sync_rules(&d->km, d->cfg, &d->rcache, trigger, mode, &res);
 	daemon_record_reload(d, &res, err);
 	if (!err && res.applied)
 		arm_expiry(d, res.next_expiry);
@@ -287,6 +287,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	ev_set_syserr_cb(on_syserr);
 	kmaps_init(&d.km);
+	rules_cache_init(&d.rcache);
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
 
 	/* Watch before the first read so no save is missed in between. */
@@ -322,6 +323,7 @@ out:
 	if (d.pidfile[0])
 		unlink(d.pidfile);
 	watch_free(&d.watch);
+	rules_cache_free(&d.rcache);
 	kmaps_close(&d.km);
 	if (d.skel)
 		xdpfw_bpf__destroy(d.skel);

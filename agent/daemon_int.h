@@ -17,6 +17,7 @@
 #include "ifmon.h"
 #include "integrity.h"
 #include "kmaps.h"
+#include "rulefiles.h"
 #include "statpipe.h"
 #include "stats.h"
 #include "sync.h"
@@ -29,6 +30,7 @@ struct daemon {
 	struct xdpfw_config *cfg;
 	struct xdpfw_bpf *skel;
 	struct kmaps km;
+	struct rules_cache rcache; /* the rule set between reloads */
 	struct watch watch;
 	struct ev_loop *loop;
 	ev_io watch_io;

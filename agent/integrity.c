@@ -122,7 +122,7 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 	int err;
 
 	if (from_file) {
-		err = sync_rules(&d->km, d->cfg, "repair", SYNC_FULL, &res);
+		err = sync_rules(&d->km, d->cfg, &d->rcache, "repair", SYNC_FULL, &res);
 		daemon_record_reload(d, &res, err);
 		if (err)
 			return err;

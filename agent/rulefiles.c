@@ -159,3 +159,109 @@ int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
 	rule_files_free(&f);
 	return err;
 }
+
+void rules_cache_init(struct rules_cache *c)
+{
+	memset(c, 0, sizeof(*c));
+	ruleset_init(&c->rs);
+	c->racy_s = 1;
+}
+
+void rules_cache_free(struct rules_cache *c)
+{
+	int racy_s;
+
+	if (!c)
+		return;
+	racy_s = c->racy_s;
+	ruleset_free(&c->rs);
+	free(c->ids);
+	rules_cache_init(c);
+	c->racy_s = racy_s;
+}
+
+/* How many leading files of f are as the cache read them, provided that
+ * none of the entries they hold has expired by now. */
+static size_t unchanged_prefix(const struct rules_cache *c,
+			       const struct rule_files *f, int64_t now)
+{
+	const struct ruleset_mark *m;
+	struct safefile_id id;
+	size_t k = 0;
+
+	if (!c->valid)
+		return 0;
+	while (k < f->n && k < c->n_ids && !strcmp(f->paths[k], c->rs.files[k]) &&
+	       !safefile_id_get(f->paths[k], &id) &&
+	       safefile_id_equal(&id, &c->ids[k]))
+		k++;
+	if (!k)
+		return 0;
+	m = k < c->n_ids ? &c->rs.marks[k] : &c->end;
+	if (m->next_expiry && m->next_expiry <= now)
+		return 0;
+	return k;
+}
+
+int rules_read_set_cached(struct rules_cache *c, const char *rules,
+			  const char *dir, int64_t now, char *label,
+			  size_t label_len, char *why, size_t why_len,
+			  size_t *parsed)
+{
+	struct safefile_result res;
+	struct safefile_id *ids;
+	struct rule_files f;
+	size_t k;
+	int err = rule_files_list(rules, dir, &f, why, why_len);
+
+	*parsed = 0;
+	snprintf(label, label_len, "%s", rules);
+	if (err)
+		goto fail;
+	if (f.n > 1)
+		snprintf(label, label_len, "%s and %zu file%s of %s", rules,
+			 f.n - 1, f.n == 2 ? "" : "s", dir);
+	ids = realloc(c->ids, f.n * sizeof(*ids));
+	if (!ids) {
+		snprintf(why, why_len, "%s: %s", rules, strerror(ENOMEM));
+		err = -ENOMEM;
+		goto fail;
+	}
+	c->ids = ids;
+	k = unchanged_prefix(c, &f, now);
+	if (k) {
+		ruleset_rewind(&c->rs, k < c->n_ids ? &c->rs.marks[k] : &c->end, k);
+	} else {
+		ruleset_free(&c->rs);
+		ruleset_init(&c->rs);
+	}
+	c->rs.now = now;
+	c->valid = 0;
+	for (size_t i = k; !err && i < f.n; i++) {
+		err = rules_parse_file(&c->rs, f.paths[i], &res);
+		if (err)
+			snprintf(why, why_len, "%s: %s", f.paths[i],
+				 err == -ENOMEM ? strerror(ENOMEM) : res.why);
+		else
+			c->ids[i] = res.id;
+		/* A file changed within a second of this read may change again
+		 * within the same clock tick, same size, same inode: its id would
+		 * not move ("racy git").  Such a file is parsed again next time. */
+		if (!err && c->racy_s >= 0 && res.id.ctime.tv_sec >= now - c->racy_s)
+			c->ids[i].size = -1;
+		(*parsed)++;
+	}
+	rule_files_free(&f);
+	if (err)
+		goto fail_listed;
+	c->n_ids = c->rs.n_files;
+	ruleset_mark_now(&c->rs, &c->end);
+	c->valid = 1;
+	return 0;
+fail:
+	rule_files_free(&f);
+fail_listed:
+	c->valid = 0;
+	c->n_ids = 0;
+	return err;
+}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "rules.h"
+#include "safefile.h"
 
 /*
  * Read the whole rule set as the daemon does: list the files, parse them
@@ -25,5 +26,40 @@
  */
 int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
 		   char *label, size_t label_len, char *why, size_t why_len);
+
+/*
+ * The rule set kept between the daemon's reloads, with what each file was
+ * when it was read (safefile_id), so that a reload parses only from the
+ * first file that changed (in the list or on disk): a one-line `xdpfw add`
+ * into rules_dir/dynamic.txt beside a million-line rules file parses one
+ * small file.  The kept files' entries are used only while none of them
+ * has expired.
+ */
+struct rules_cache {
+	struct ruleset rs;          /* the set last read, files then extras */
+	struct safefile_id *ids;    /* of rs's first n_ids files */
+	size_t n_ids;
+	struct ruleset_mark end;    /* rs just after its files */
+	int valid;
+	/* A file changed less than this many seconds before it was read is
+	 * parsed again next time (its id may not show a change made within
+	 * the same clock tick); 1 by default, -1: off (tests). */
+	int racy_s;
+};
+
+void rules_cache_init(struct rules_cache *c);
+void rules_cache_free(struct rules_cache *c); /* NULL-safe */
+
+/*
+ * rules_read_set() into c->rs (with now for the expiry), re-using the
+ * leading files that are as they were; anything appended to c->rs after the
+ * last read (protected addresses, set warnings) is dropped first.
+ * *parsed: how many files were parsed.  Same returns as rules_read_set();
+ * on failure the cache is emptied (the next read parses everything).
+ */
+int rules_read_set_cached(struct rules_cache *c, const char *rules,
+			  const char *dir, int64_t now, char *label,
+			  size_t label_len, char *why, size_t why_len,
+			  size_t *parsed);
 
 #endif

@@ -114,3 +114,30 @@ uint32_t ruleidx_find(const struct ruleidx *ix, const struct xdpfw_rule *base,
 	}
 	return RULEIDX_NONE;
 }
+
+int ruleidx_remove(struct ruleidx *ix, const struct xdpfw_rule *base,
+		   uint32_t pos)
+{
+	uint32_t i = (uint32_t)rule_hash(&base[pos]) & ix->mask, j;
+
+	while (ix->tab[i] && ix->tab[i] != pos + 1)
+		i = (i + 1) & ix->mask;
+	if (!ix->tab[i])
+		return -ENOENT;
+	/* Backward shift: move up every later entry of the run that may sit
+	 * in the hole, so that no look-up stops early at it. */
+	ix->tab[i] = 0;
+	for (j = (i + 1) & ix->mask; ix->tab[j]; j = (j + 1) & ix->mask) {
+		uint32_t home = (uint32_t)rule_hash(&base[ix->tab[j] - 1]) &
+				ix->mask;
+
+		/* Stays when its home is cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		ix->tab[i] = ix->tab[j];
+		ix->tab[j] = 0;
+		i = j;
+	}
+	ix->n--;
+	return 0;
+}

@@ -35,6 +35,11 @@ static inline int ruleidx_failed(uint32_t r)
 	return r == RULEIDX_NONE - 1;
 }
 
+/* Forget position pos (indexed, base[pos] unchanged since).  0, or
+ * -ENOENT when pos is not indexed. */
+int ruleidx_remove(struct ruleidx *ix, const struct xdpfw_rule *base,
+		   uint32_t pos);
+
 /* Position of the rule equal to *r, or RULEIDX_NONE. */
 uint32_t ruleidx_find(const struct ruleidx *ix, const struct xdpfw_rule *base,
 		      const struct xdpfw_rule *r);

@@ -115,3 +115,20 @@ int ruleset_load(struct ruleset *rs, const struct xdpfw_config *cfg,
 	}
 	return err;
 }
+
+int ruleset_load_cached(struct rules_cache *c, const struct xdpfw_config *cfg,
+			int64_t now, char *label, size_t label_len, char *why,
+			size_t why_len, size_t *parsed)
+{
+	int err = rules_read_set_cached(c, cfg->rules_path, cfg->rules_dir, now,
+					label, label_len, why, why_len, parsed);
+
+	if (!err) {
+		err = ruleset_finish(&c->rs, cfg, NULL);
+		if (err) {
+			snprintf(why, why_len, "%s: %s", label, strerror(-err));
+			c->valid = 0;
+		}
+	}
+	return err;
+}

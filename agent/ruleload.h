@@ -25,6 +25,14 @@ int ruleset_finish(struct ruleset *rs, const struct xdpfw_config *cfg,
 int ruleset_load(struct ruleset *rs, const struct xdpfw_config *cfg,
 		 char *label, size_t label_len, char *why, size_t why_len);
 
+/* The same through the daemon's cache (rulefiles.h): only the files from
+ * the first changed one on are parsed; the set is c->rs.  *parsed: how
+ * many files were. */
+struct rules_cache;
+int ruleset_load_cached(struct rules_cache *c, const struct xdpfw_config *cfg,
+			int64_t now, char *label, size_t label_len, char *why,
+			size_t why_len, size_t *parsed);
+
 /* Entries of rs that came from files (not the protected addresses). */
 static inline size_t ruleset_n_from_files(const struct ruleset *rs)
 {

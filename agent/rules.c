@@ -48,6 +48,7 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->n_files; i++)
 		free(rs->files[i]);
 	free(rs->files);
+	free(rs->marks);
 	free(rs->path);
 	ruleidx_free(&rs->ix);
 	ruleset_init(rs);
@@ -142,6 +143,7 @@ int ruleset_diag_set(struct ruleset *rs, enum rules_severity sev,
 /* The next buffer comes from path: messages and duplicates name it. */
 static int add_file(struct ruleset *rs, const char *path)
 {
+	struct ruleset_mark *marks;
 	char *name, **files;
 
 	if (rs->n_files == RULES_MAX_FILES)
@@ -150,6 +152,11 @@ static int add_file(struct ruleset *rs, const char *path)
 	if (!files)
 		return -ENOMEM;
 	rs->files = files;
+	marks = realloc(rs->marks, (rs->n_files + 1) * sizeof(*marks));
+	if (!marks)
+		return -ENOMEM;
+	rs->marks = marks;
+	ruleset_mark_now(rs, &rs->marks[rs->n_files]);
 	name = strdup(path);
 	if (!name)
 		return -ENOMEM;
@@ -453,6 +460,41 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 out:
 	rs->n_lines += lineno;
 	return err;
+}
+
+void ruleset_mark_now(const struct ruleset *rs, struct ruleset_mark *m)
+{
+	*m = (struct ruleset_mark){
+		.n = rs->n, .n_diags = rs->n_diags, .n_errors = rs->n_errors,
+		.n_warnings = rs->n_warnings, .n_lines = rs->n_lines,
+		.n_expired = rs->n_expired, .n_protected = rs->n_protected,
+		.next_expiry = rs->next_expiry,
+	};
+}
+
+void ruleset_rewind(struct ruleset *rs, const struct ruleset_mark *m,
+		    size_t n_files)
+{
+	struct ruleset_mark keep = *m; /* m may point into rs->marks */
+
+	if (!n_files || n_files > rs->n_files || keep.n > rs->n ||
+	    keep.n_diags > rs->n_diags)
+		return;
+	for (size_t pos = rs->n; pos-- > keep.n;)
+		ruleidx_remove(&rs->ix, rs->rules, (uint32_t)pos);
+	for (size_t i = keep.n_diags; i < rs->n_diags; i++)
+		free(rs->diags[i].msg);
+	for (size_t i = n_files; i < rs->n_files; i++)
+		free(rs->files[i]);
+	rs->n_files = n_files;
+	rs->n = keep.n;
+	rs->n_diags = keep.n_diags;
+	rs->n_errors = keep.n_errors;
+	rs->n_warnings = keep.n_warnings;
+	rs->n_lines = keep.n_lines;
+	rs->n_expired = keep.n_expired;
+	rs->n_protected = keep.n_protected;
+	rs->next_expiry = keep.next_expiry;
 }
 
 int ruleset_add(struct ruleset *rs, const char *source,

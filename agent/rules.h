@@ -32,6 +32,13 @@ struct rules_diag {
 /* Files one set can be read from (the rules file and rules_dir's). */
 #define RULES_MAX_FILES 4096
 
+/* The counts of a set at some point (ruleset_truncate). */
+struct ruleset_mark {
+	size_t n, n_diags, n_errors, n_warnings, n_lines, n_expired;
+	size_t n_protected;
+	int64_t next_expiry;
+};
+
 struct ruleset {
 	char *path;                /* the first file, as given, for messages */
 	char **files;              /* every file parsed into the set, in order */
@@ -52,6 +59,7 @@ struct ruleset {
 	size_t n_expired;          /* entries left out as expired */
 	int64_t next_expiry;       /* earliest expiry of the entries kept, 0 */
 	size_t n_protected;        /* entries added by ruleset_add (protect) */
+	struct ruleset_mark *marks; /* the state before each file's entries */
 };
 
 void ruleset_init(struct ruleset *rs);
@@ -75,6 +83,16 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
  */
 int ruleset_add(struct ruleset *rs, const char *source,
 		const struct xdpfw_rule *r);
+
+/* The counts now (ruleset_rewind goes back to them); rs->marks[k] holds
+ * those from just before file k. */
+void ruleset_mark_now(const struct ruleset *rs, struct ruleset_mark *m);
+
+/* Go back to mark m, taken when the set had n_files files (0 < n_files):
+ * entries, index, diagnostics, files and counts after it are undone.  The
+ * next rules_parse_* or ruleset_add appends again. */
+void ruleset_rewind(struct ruleset *rs, const struct ruleset_mark *m,
+		    size_t n_files);
 
 /* A diagnostic about entry i of the set (its file and line), appended
  * after those of the parse.  0 or -ENOMEM. */

@@ -150,6 +150,35 @@ static int take_lease(int fd, struct safefile_result *res, int *held)
 	return 0;
 }
 
+static void id_of(const struct stat *st, struct safefile_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
+
+int safefile_id_get(const char *path, struct safefile_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	id_of(&st, id);
+	return 0;
+}
+
+int safefile_id_equal(const struct safefile_id *a, const struct safefile_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
 int safefile_read(const char *path, size_t max, char **buf, size_t *len,
 		  struct safefile_result *res)
 {
@@ -184,6 +213,8 @@ int safefile_read(const char *path, size_t max, char **buf, size_t *len,
 	err = read_bounded(fd, (size_t)st.st_size, max, buf, len, res);
 	if (lease)
 		fcntl(fd, F_SETLEASE, F_UNLCK);
+	if (!err)
+		id_of(&st, &res->id);
 out:
 	close(fd);
 	return err;

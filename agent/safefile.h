@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 enum safefile_refusal {
 	SAFEFILE_OK = 0,
@@ -33,10 +34,24 @@ enum safefile_refusal {
 	SAFEFILE_BEING_WRITTEN,/* open for writing by another process */
 };
 
+/* What a file was when it was read: any write, chmod, chown or
+ * replacement changes it (ctime at least). */
+struct safefile_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
 struct safefile_result {
 	enum safefile_refusal refusal;
 	char why[256]; /* what is wrong and how to fix it, for PATH: <why> */
+	struct safefile_id id; /* of the file read, on success */
 };
+
+/* The id of path now (stat, symlinks followed): 0 or -errno. */
+int safefile_id_get(const char *path, struct safefile_id *id);
+int safefile_id_equal(const struct safefile_id *a, const struct safefile_id *b);
 
 /*
  * The whole file at path (symlinks followed) into *buf (NUL-terminated,

@@ -135,7 +135,7 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 	if (take_pin_dir(d) || load_maps(d, &migrate))
 		return EXIT_RUNTIME;
 	/* Rules first, then the program: it never runs on stale maps. */
-	err = sync_rules(&d->km, d->cfg, "startup", SYNC_FULL, res);
+	err = sync_rules(&d->km, d->cfg, &d->rcache, "startup", SYNC_FULL, res);
 	d->next_expiry = res->applied ? res->next_expiry : 0;
 	malloc_trim(0);
 	if (err)

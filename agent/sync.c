@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "plan.h"
+#include "rulefiles.h"
 #include "ruleload.h"
 #include "ruleidx.h"
 
@@ -197,17 +198,22 @@ static const char *expiry_note(const struct ruleset *rs)
 	return note;
 }
 
-/* Read every file of the rule set into rs.  0, or a negative errno after
- * logging why nothing changes (the caller keeps the rules in force). */
+/* Read the rule set into c->rs (only the files that changed, for an
+ * incremental sync).  0, or a negative errno after logging why nothing
+ * changes (the caller keeps the rules in force). */
 static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
-		      const char *trigger, struct ruleset *rs,
+		      struct rules_cache *c, const char *trigger,
 		      struct sync_result *res, char *what, size_t whatlen)
 {
 	char why[4096 + 320];
-	int err = ruleset_load(rs, cfg, what, whatlen, why, sizeof(why));
+	size_t parsed;
+	int err = ruleset_load_cached(c, cfg, (int64_t)time(NULL), what, whatlen,
+				      why, sizeof(why), &parsed);
 
-	if (!err)
+	if (!err) {
+		log_debug("sync: parsed %zu of %zu files", parsed, c->n_ids);
 		return 0;
+	}
 	res->in_force = sync_count_in_force(km);
 	if (err == -EBUSY)
 		log_warn("reload (%s): %s; keeping %zu rules in force", trigger,
@@ -219,28 +225,35 @@ static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 }
 
 int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
-	       const char *trigger, enum sync_mode mode,
-	       struct sync_result *res)
+	       struct rules_cache *cache, const char *trigger,
+	       enum sync_mode mode, struct sync_result *res)
 {
 	double t0 = now_ms();
-	struct ruleset rs;
+	struct rules_cache own;
+	struct rules_cache *c = cache;
+	struct ruleset *rs;
 	char why[512], what[4096 + 64];
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	ruleset_init(&rs);
-	rs.now = (int64_t)time(NULL);
-
-	err = read_rules(km, cfg, trigger, &rs, res, what, sizeof(what));
+	if (!c) {
+		rules_cache_init(&own);
+		c = &own;
+	}
+	/* A full sync (start-up, SIGHUP, repair) reads every file again. */
+	if (mode == SYNC_FULL)
+		c->valid = 0;
+	err = read_rules(km, cfg, c, trigger, res, what, sizeof(what));
 	if (err) {
 		err = err == -ENOMEM ? err : 0;
 		goto out;
 	}
-	res->errors = rs.n_errors;
-	res->warnings = rs.n_warnings;
-	res->expired = rs.n_expired;
-	sync_report_diags(&rs, 20, log_diag, NULL);
-	err = sync_validate(&rs, cfg, km->capacity, why, sizeof(why));
+	rs = &c->rs;
+	res->errors = rs->n_errors;
+	res->warnings = rs->n_warnings;
+	res->expired = rs->n_expired;
+	sync_report_diags(rs, 20, log_diag, NULL);
+	err = sync_validate(rs, cfg, km->capacity, why, sizeof(why));
 	if (err) {
 		res->in_force = sync_count_in_force(km);
 		log_error("reload (%s): rejected %s: %s; keeping %zu rules in force",
@@ -249,8 +262,8 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		goto out;
 	}
 
-	log_debug("sync: parsed %zu entries in %.1f ms", rs.n, now_ms() - t0);
-	err = sync_apply_ruleset(km, &rs, mode, res);
+	log_debug("sync: read %zu entries in %.1f ms", rs->n, now_ms() - t0);
+	err = sync_apply_ruleset(km, rs, mode, res);
 	res->ms = now_ms() - t0;
 	if (err) {
 		log_error("reload (%s): writing the maps failed: %s; the kernel may "
@@ -258,16 +271,17 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 			  trigger, strerror(-err));
 		goto out;
 	}
-	res->next_expiry = rs.next_expiry;
+	res->next_expiry = rs->next_expiry;
 	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
 		 "%zu in force (%zu protected), %zu key writes, %.1f ms%s%s%s",
 		 trigger, what, res->added, res->removed,
-		 res->unchanged, res->in_force, rs.n_protected,
+		 res->unchanged, res->in_force, rs->n_protected,
 		 res->writes.key_writes, res->ms,
-		 rs.n_errors ? " (invalid lines skipped)" : "",
-		 expiry_note(&rs), rs.n_warnings ? ", with warnings above" : "");
+		 rs->n_errors ? " (invalid lines skipped)" : "",
+		 expiry_note(rs), rs->n_warnings ? ", with warnings above" : "");
 out:
 	res->ms = now_ms() - t0;
-	ruleset_free(&rs);
+	if (c == &own)
+		rules_cache_free(&own);
 	return err;
 }

@@ -51,12 +51,15 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	       const struct ruleidx *ix, enum sync_mode mode,
 	       struct sync_result *res);
 
-/* The whole reload, logged as one line.  Returns 0 when the kernel now
- * matches the file, or when the file was rejected (res->applied = 0); a
- * negative errno when writing to the kernel failed. */
+/* The whole reload, logged as one line.  cache (NULL: none) keeps the
+ * rule set between reloads so that an incremental one parses only the
+ * files that changed (rulefiles.h).  Returns 0 when the kernel now matches
+ * the files, or when they were rejected (res->applied = 0); a negative
+ * errno when writing to the kernel failed. */
+struct rules_cache;
 int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
-	       const char *trigger, enum sync_mode mode,
-	       struct sync_result *res);
+	       struct rules_cache *cache, const char *trigger,
+	       enum sync_mode mode, struct sync_result *res);
 
 /* Rules currently in the slot table. */
 size_t sync_count_in_force(const struct kmaps *km);
