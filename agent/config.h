@@ -43,6 +43,8 @@ struct xdpfw_config {
 	uint32_t stats_interval;    /* seconds, default 10; 0 = off; <= 86400 */
 	uint32_t stats_log_top;     /* default 5; <= 1000 */
 	char *prometheus_textfile;  /* default NULL (empty value) */
+	char *stats_listen;         /* [stats] listen: ADDRESS:PORT, NULL = off */
+	uint32_t metrics_top;       /* per-rule series served: default 50 */
 };
 
 /* Called once per problem: "PATH:LINE: message". */

@@ -5,6 +5,7 @@
  * file and reporting its problems is config.c's job.
  */
 #include "config_keys.h"
+#include "listen_addr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +35,8 @@ static int parse_opt_path(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen);
 static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
 		     const char *value, char *why, size_t whylen);
+static int parse_listen(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct xdpfw_config, f)
 
@@ -65,6 +68,10 @@ const struct key_desc config_keys[] = {
 	  0, 1000, NULL },
 	{ SEC_STATS, "prometheus_textfile", parse_opt_path,
 	  FIELD(prometheus_textfile), 0, 0, "an absolute path, or nothing" },
+	{ SEC_STATS, "listen", parse_listen, FIELD(stats_listen), 0, 0,
+	  "ADDRESS:PORT or [IPv6]:PORT, or nothing" },
+	{ SEC_STATS, "metrics_top", parse_u32, FIELD(metrics_top),
+	  0, 100000, NULL },
 };
 
 const size_t config_n_keys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -147,6 +154,20 @@ static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
 	}
 	*(uint32_t *)((char *)cfg + k->offset) = v;
 	return 0;
+}
+
+/* Empty value: off.  Checked here so that a bad address names its line;
+ * the daemon parses the same text again when it binds. */
+static int parse_listen(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen)
+{
+	struct listen_addr a;
+
+	if (!*value)
+		return config_set_str(str_field(cfg, k), NULL);
+	if (listen_addr_parse(value, &a, why, whylen))
+		return -EINVAL;
+	return config_set_str(str_field(cfg, k), value);
 }
 
 static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
@@ -308,6 +329,8 @@ void config_init(struct xdpfw_config *cfg)
 	cfg->stats_interval = 10;
 	cfg->stats_log_top = 5;
 	cfg->prometheus_textfile = NULL;
+	cfg->stats_listen = NULL;
+	cfg->metrics_top = 50;
 }
 
 void config_free(struct xdpfw_config *cfg)
@@ -329,6 +352,8 @@ void config_free(struct xdpfw_config *cfg)
 	cfg->pin_dir = NULL;
 	free(cfg->prometheus_textfile);
 	cfg->prometheus_textfile = NULL;
+	free(cfg->stats_listen);
+	cfg->stats_listen = NULL;
 }
 
 const char *xdp_mode_name(enum xdp_mode mode)
