@@ -353,9 +353,12 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	if (!h->bind_failed)
-		log_error("metrics: cannot listen on %s: %s; trying again every "
-			  "%.0f s (the firewall runs meanwhile)", h->addr_text,
-			  strerror(-err), HTTP_RETRY_S);
+		log_error("metrics: cannot listen on %s: %s%s; trying again "
+			  "every %.0f s (the firewall runs meanwhile)",
+			  h->addr_text, strerror(-err),
+			  err == -EAFNOSUPPORT ? " (under systemd: allow AF_INET "
+			  "and AF_INET6 in a drop-in, see xdpfw(8))" : "",
+			  HTTP_RETRY_S);
 	h->bind_failed = 1;
 }
 
