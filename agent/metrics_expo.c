@@ -34,6 +34,17 @@ int metrics_view_build(const struct xdpfw_rule *table,
 		rows[n].c = per_slot[s];
 		n++;
 	}
+	return metrics_view_take(rows, n, v->in_force, totals, top, v);
+}
+
+int metrics_view_take(struct stat_row *rows, size_t n, size_t in_force,
+		      const struct xdpfw_counter *totals, size_t top,
+		      struct metrics_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	memcpy(v->top.totals, totals, sizeof(v->top.totals));
+	v->in_force = in_force;
+	v->counted = n;
 	v->top.rows = rows;
 	v->top.n = n;
 	stats_sort(&v->top);

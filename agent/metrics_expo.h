@@ -35,6 +35,11 @@ int metrics_view_build(const struct xdpfw_rule *table,
 		       const struct xdpfw_counter *per_slot, uint32_t capacity,
 		       const struct xdpfw_counter *totals, size_t top,
 		       struct metrics_view *v);
+/* The same from the counted rows already found (rows: n of them, taken
+ * over by v, freed by metrics_view_free even on error). */
+int metrics_view_take(struct stat_row *rows, size_t n, size_t in_force,
+		      const struct xdpfw_counter *totals, size_t top,
+		      struct metrics_view *v);
 void metrics_view_free(struct metrics_view *v); /* NULL-safe */
 
 void metrics_print(FILE *f, const struct metrics_view *v,

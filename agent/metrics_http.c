@@ -11,18 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon_int.h"
 #include "listen_addr.h"
 #include "log.h"
 #include "metrics_expo.h"
+#include "metrics_collect.h"
 
 #define HTTP_MAX_CONN 16
 #define HTTP_PER_IP 8
 #define HTTP_TIMEOUT_S 10
 #define HTTP_MEM_LIMIT (32 * 1024)
-#define HTTP_STEP_SLOTS 32768 /* as the stats pipeline: a few ms a step */
 #define HTTP_RETRY_S 5.0
 
 struct metrics_http {
@@ -35,8 +36,9 @@ struct metrics_http {
 	ev_timer tmo;        /* MHD's next timeout */
 	ev_timer retry;      /* bind again after a failure */
 	ev_idle step;        /* the collection, a piece at a time */
-	struct stats_collector col;
+	struct metrics_collect mc;
 	int collecting;
+	double t0_ms, cpu0_ms; /* when the collection started, wall and CPU */
 	unsigned long gen_started, gen_done;
 	char *body;          /* exposition of gen_done */
 	size_t body_len;
@@ -49,6 +51,14 @@ struct metrics_http {
 struct req {
 	unsigned long want; /* the collection it waits for; 0: none yet */
 };
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static void run_mhd(struct metrics_http *h)
 {
@@ -118,8 +128,6 @@ static const char *attach_mode_of(const char *ifname)
 		return "generic";
 	case XDP_ATTACHED_HW:
 		return "offload";
-	case XDP_ATTACHED_MULTI:
-		return "multi";
 	default:
 		return NULL;
 	}
@@ -146,7 +154,6 @@ static size_t attached_ifaces(struct daemon *d, struct metrics_iface *out)
 static int render(struct metrics_http *h)
 {
 	struct metrics_iface ifs[CONFIG_MAX_INTERFACES];
-	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
 	struct daemon *d = h->d;
 	struct metrics_view v;
 	char *buf = NULL;
@@ -154,11 +161,7 @@ static int render(struct metrics_http *h)
 	FILE *f;
 	int err;
 
-	err = kmaps_read_totals(&d->km, totals);
-	if (err)
-		return err;
-	err = metrics_view_build(d->km.table, h->col.per_slot, d->km.capacity,
-				 totals, d->cfg->metrics_top, &v);
+	err = metrics_collect_end(&h->mc, &d->km, d->cfg->metrics_top, &v);
 	if (err)
 		return err;
 	f = open_memstream(&buf, &len);
@@ -184,18 +187,21 @@ static void on_step(struct ev_loop *loop, ev_idle *w, int revents)
 	int r;
 
 	(void)revents;
-	r = stats_collect_step(&h->col, &h->d->km, HTTP_STEP_SLOTS);
+	r = metrics_collect_step(&h->mc, &h->d->km);
 	if (r == 0)
 		return;
 	ev_idle_stop(loop, w);
 	h->collecting = 0;
 	if (r > 0)
 		r = render(h);
-	stats_collect_abort(&h->col);
+	metrics_collect_abort(&h->mc);
 	h->status = r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK;
 	if (r < 0)
 		log_error("metrics: cannot read the counters: %s", strerror(-r));
 	h->gen_done = h->gen_started;
+	log_debug("metrics: collection %lu: %.1f ms (%.1f ms CPU), %zu bytes",
+		  h->gen_done, daemon_mono_ms() - h->t0_ms,
+		  cpu_ms() - h->cpu0_ms, h->body_len);
 	for (size_t i = 0; i < h->n_waiting; i++)
 		MHD_resume_connection(h->waiting[i]);
 	h->n_waiting = 0;
@@ -210,12 +216,14 @@ static unsigned long collection_for_scrape(struct metrics_http *h)
 
 	if (h->collecting)
 		return h->gen_started;
-	err = stats_collect_begin(&h->col, &h->d->km);
+	err = metrics_collect_begin(&h->mc, &h->d->km);
 	if (err) {
 		log_error("metrics: %s", strerror(-err));
 		return 0;
 	}
 	h->collecting = 1;
+	h->t0_ms = daemon_mono_ms();
+	h->cpu0_ms = cpu_ms();
 	ev_idle_start(h->d->loop, &h->step);
 	return ++h->gen_started;
 }
@@ -384,6 +392,10 @@ void metrics_http_start(struct daemon *d)
 	ev_init(&h->tmo, on_tmo);
 	ev_idle_init(&h->step, on_step);
 	ev_timer_init(&h->retry, on_retry, HTTP_RETRY_S, HTTP_RETRY_S);
+	if (metrics_collect_open(&h->mc, &d->km))
+		log_info("metrics: the pinned counter map predates mmap; scrapes "
+			 "read it with batch lookups (slower at a million rules "
+			 "until `xdpfw detach` and a start create it anew)");
 	d->http = h;
 	on_retry(d->loop, &h->retry, 0);
 	if (h->bind_failed)
@@ -406,7 +418,7 @@ void metrics_http_stop(struct daemon *d)
 			MHD_resume_connection(h->waiting[i]);
 		MHD_stop_daemon(h->mhd);
 	}
-	stats_collect_abort(&h->col);
+	metrics_collect_close(&h->mc);
 	free(h->body);
 	free(h);
 	d->http = NULL;

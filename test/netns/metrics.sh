@@ -73,6 +73,13 @@ want('xdpfw_rules_in_force', '', j['rules_in_force'])
 print('; '.join(diff) if diff else 'ok')
 EOF
 series() { grep -vc '^#' "$1"; }
+# start_daemon, then wait for the endpoint (it opens once the loop runs).
+start_serving() {
+	local m
+	m=$(log_lines)
+	start_daemon
+	wait_log "$m" 'metrics: serving http://' 10 >/dev/null
+}
 sample() { grep -E "^$2 " "$1" | awk '{print $2}'; }
 
 # ------------------------------------------------------- config errors --
@@ -90,8 +97,7 @@ done
 
 # --------------------------------------------------- counts and format --
 config_with "127.0.0.1:$PORT"
-start_daemon
-wait_log 0 "serving http://127.0.0.1:$PORT/metrics" 5 >/dev/null && pass "logs where it listens" ||
+start_serving && pass "logs where it listens" ||
 	fail "no 'serving http://127.0.0.1:$PORT/metrics' line"
 send_from 203.0.113.7 --count 10 >/dev/null
 send_from 198.51.100.9 --proto udp --sport 53 --count 20 >/dev/null
@@ -131,7 +137,7 @@ kill -0 "$DAEMON_PID" && pass "daemon alive after the scrapes" || fail "daemon d
 # ------------------------------------------- IPv6 listen, metrics_top --
 stop_daemon TERM
 config_with "[::1]:$PORT" "metrics_top = 2"
-start_daemon
+start_serving || fail "the endpoint did not open"
 scrape "http://[::1]:$PORT/metrics" >"$TMP/m3.prom" || fail "GET http://[::1]:$PORT/metrics"
 assert_eq "$(grep -c '^xdpfw_rule_dropped_packets_total' "$TMP/m3.prom")" 2 "per-rule series with metrics_top = 2"
 assert_eq "$(sample "$TMP/m3.prom" xdpfw_metrics_rules_omitted)" 1 "xdpfw_metrics_rules_omitted"
@@ -150,10 +156,10 @@ with open(sys.argv[1], 'w') as f:
     for i in range(1 << 20):
         f.write('10.%d.%d.%d\n' % (i >> 16, (i >> 8) & 255, i & 255))
 EOF
-MAX_RULES=1048576 STATS_INTERVAL=0 write_config
+MAX_RULES=1048576 STATS_INTERVAL=0 LOG_LEVEL=debug write_config
 echo "listen = 127.0.0.1:$PORT" >>"$CONF"
 t0=$(now_ms)
-start_daemon
+start_serving || fail "the endpoint did not open"
 log "    1,048,576 rules in force after $(($(now_ms) - t0)) ms"
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	send_from "10.0.$((i * 7)).$i" --count "$i" >/dev/null
@@ -163,7 +169,7 @@ best=999999
 for i in 1 2 3 4 5; do
 	ms=$(ip netns exec "$FW_NS" curl -sf -o "$TMP/big.prom" -w '%{time_total}' "http://127.0.0.1:$PORT/metrics" |
 		awk '{printf "%d", $1 * 1000}') || fail "scrape $i of the 1M set"
-	log "    scrape $i: $ms ms, $(series "$TMP/big.prom") series"
+	log "    scrape $i: $ms ms, $(series "$TMP/big.prom") series; daemon: $(grep 'metrics: collection' "$DLOG" | tail -n1 | sed 's/.*metrics: //')"
 	[ "$ms" -lt "$best" ] && best=$ms
 done
 assert_eq "$(grep -c '^xdpfw_rule_dropped_packets_total' "$TMP/big.prom")" 10 "per-rule packet series (10 rules hit of 1M)"
