@@ -19,6 +19,12 @@ enum xdp_mode {
 	XDP_MODE_GENERIC,
 };
 
+/* attach = link | libxdp */
+enum attach_method {
+	ATTACH_LINK,   /* own the XDP hook through a pinned bpf_link */
+	ATTACH_LIBXDP, /* one of the programs of libxdp's dispatcher */
+};
+
 enum on_invalid {
 	ON_INVALID_REJECT,
 	ON_INVALID_SKIP,
@@ -32,6 +38,8 @@ struct xdpfw_config {
 	char *interfaces[CONFIG_MAX_INTERFACES];
 	size_t n_interfaces;
 	enum xdp_mode xdp_mode;
+	enum attach_method attach;  /* default link */
+	uint32_t libxdp_priority;   /* run priority in the dispatcher: 20 */
 	char *rules_path;           /* default /etc/xdpfw/rules.txt */
 	char *rules_dir;            /* default /etc/xdpfw/rules.d; NULL: none */
 	char *pin_dir;              /* default /sys/fs/bpf/xdpfw */
@@ -72,5 +80,6 @@ int config_validate_for_run(const struct xdpfw_config *cfg, config_diag_fn diag,
 			    void *ctx);
 
 const char *xdp_mode_name(enum xdp_mode mode);
+const char *attach_method_name(enum attach_method a);
 
 #endif

@@ -27,6 +27,8 @@ static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen);
 static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
 			    const char *value, char *why, size_t whylen);
+static int parse_attach(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen);
 static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
 			   const char *value, char *why, size_t whylen);
 static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
@@ -46,6 +48,10 @@ const struct key_desc config_keys[] = {
 	  "one or more interface names separated by spaces or commas" },
 	{ SEC_AGENT, "xdp_mode", parse_xdp_mode, FIELD(xdp_mode), 0, 0,
 	  "auto, native or generic" },
+	{ SEC_AGENT, "attach", parse_attach, FIELD(attach), 0, 0,
+	  "link or libxdp" },
+	{ SEC_AGENT, "libxdp_priority", parse_u32, FIELD(libxdp_priority),
+	  0, 1000, NULL },
 	{ SEC_AGENT, "rules", parse_abs_path, FIELD(rules_path), 0, 0,
 	  "an absolute path" },
 	{ SEC_AGENT, "rules_dir", parse_opt_path, FIELD(rules_dir), 0, 0,
@@ -203,6 +209,21 @@ static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
 	return 0;
 }
 
+static int parse_attach(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen)
+{
+	(void)k;
+	(void)why;
+	(void)whylen;
+	if (strcmp(value, "link") == 0)
+		cfg->attach = ATTACH_LINK;
+	else if (strcmp(value, "libxdp") == 0)
+		cfg->attach = ATTACH_LIBXDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
 			   const char *value, char *why, size_t whylen)
 {
@@ -317,6 +338,8 @@ void config_init(struct xdpfw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->xdp_mode = XDP_MODE_AUTO;
+	cfg->attach = ATTACH_LINK;
+	cfg->libxdp_priority = 20;
 	/* On ENOMEM these stay NULL and config_load_*() return -ENOMEM. */
 	cfg->rules_path = strdup("/etc/xdpfw/rules.txt");
 	cfg->rules_dir = strdup("/etc/xdpfw/rules.d");
@@ -367,4 +390,9 @@ const char *xdp_mode_name(enum xdp_mode mode)
 		return "generic";
 	}
 	return "?";
+}
+
+const char *attach_method_name(enum attach_method a)
+{
+	return a == ATTACH_LIBXDP ? "libxdp" : "link";
 }

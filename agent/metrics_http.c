@@ -2,8 +2,6 @@
 #include "metrics_http.h"
 
 #include <errno.h>
-#include <bpf/libbpf.h>
-#include <linux/if_link.h>
 #include <microhttpd.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -14,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "daemon_int.h"
 #include "listen_addr.h"
 #include "log.h"
@@ -113,33 +112,14 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 #define REPLY_CONST(conn, status, text) \
 	reply(conn, status, text, sizeof(text) - 1, 0)
 
-/* How the kernel says the program is attached on ifname; NULL: it is not. */
-static const char *attach_mode_of(const char *ifname)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int idx = (int)if_nametoindex(ifname);
-
-	if (!idx || bpf_xdp_query(idx, 0, &q))
-		return NULL;
-	switch (q.attach_mode) {
-	case XDP_ATTACHED_DRV:
-		return "native";
-	case XDP_ATTACHED_SKB:
-		return "generic";
-	case XDP_ATTACHED_HW:
-		return "offload";
-	default:
-		return NULL;
-	}
-}
-
 /* The interfaces the program runs on, with how it is attached. */
 static size_t attached_ifaces(struct daemon *d, struct metrics_iface *out)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
-		const char *mode = attach_mode_of(d->cfg->interfaces[i]);
+		const char *mode = attach_mode_of(d->cfg, &d->km,
+						  d->cfg->interfaces[i]);
 
 		if (!d->attached[i] || !mode)
 			continue;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "build_config.h"
 #include "cli.h"
 #include "daemon_int.h"
@@ -36,8 +37,7 @@ static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
 			log_warn("%s: interface disappeared (ifindex %d); it is "
 				 "attached again when it returns", ifname, ifindex);
 		} else if (ev == IFMON_NEW && !d->attached[i]) {
-			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-						d->cfg->xdp_mode);
+			int err = attach_iface(d->cfg, d->skel, ifname);
 
 			if (!err)
 				d->attached[i] = 1;
@@ -155,8 +155,7 @@ int daemon_start(struct daemon *d)
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
 		const char *ifname = d->cfg->interfaces[i];
 
-		err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-				    d->cfg->xdp_mode);
+		err = attach_iface(d->cfg, d->skel, ifname);
 		if (err == -ENODEV) {
 			/* Boot order varies: never a reason to exit (systemd
 			 * would restart us into its start limit). */

@@ -7,11 +7,12 @@
 
 # Building: C toolchain, BPF toolchain (clang + bpftool for the skeleton),
 # the libraries (libbpf >= 1.1, libelf, zlib, libev, inih, libmicrohttpd
-# for the daemon's GET /metrics) and meson/ninja.
+# for the daemon's GET /metrics, libxdp for attach = libxdp) and meson/ninja.
 XDPFW_BUILD_PKGS=(
 	gcc libc6-dev linux-libc-dev pkg-config meson ninja-build
 	clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev libev-dev libinih-dev libmicrohttpd-dev
+	libxdp-dev
 )
 # Running (and the demo of scripts/run.sh): ip, ping, mount.
 XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
@@ -20,7 +21,9 @@ XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # curl: the feed refresher (packaging/feeds) fetches file:// URLs in tests,
 # and test/netns/metrics.sh scrapes GET /metrics.  prometheus: the only
 # Debian 12 package with promtool (`promtool check metrics` in metrics.sh).
-XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus)
+# xdp-tools: xdp-filter and xdp-loader share the hook with xdpfw in
+# test/netns/libxdp.sh.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for [stats] listen: agent/listen_addr.c (the address) and
- * agent/metrics_expo.c (the bounded exposition served at /metrics). */
+ * agent/metrics_expo.c (the bounded exposition served at /metrics), and
+ * the attach keys of [agent]. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -177,6 +178,23 @@ static void test_config(void)
 				     "[stats]\nmetrics_top = 100001\n", diag,
 				     &d), -EINVAL);
 	CHECK_INT(d.line, 2);
+	config_free(&c);
+	/* attach and libxdp_priority ([agent], issue 16 too). */
+	config_init(&c);
+	CHECK_INT(c.attach, ATTACH_LINK);
+	CHECK_INT(c.libxdp_priority, 20);
+	CHECK_INT(config_load_string(&c, "t.conf", "[agent]\nattach = libxdp\n"
+				     "libxdp_priority = 5\n", diag, &d), 0);
+	CHECK_INT(c.attach, ATTACH_LIBXDP);
+	CHECK_INT(c.libxdp_priority, 5);
+	CHECK_STR(attach_method_name(c.attach), "libxdp");
+	config_free(&c);
+	memset(&d, 0, sizeof(d));
+	config_init(&c);
+	CHECK_INT(config_load_string(&c, "t.conf", "[agent]\n\nattach = xdp\n",
+				     diag, &d), -EINVAL);
+	CHECK_INT(d.line, 3);
+	CHECK_MSG(strstr(d.msg, "link or libxdp"), "%s", d.msg);
 	config_free(&c);
 }
 
