@@ -30,6 +30,9 @@ XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools)
 # to render them, bash-completion, systemd for systemd-analyze.
 XDPFW_PKG_PKGS=(debhelper dpkg-dev fakeroot lintian scdoc man-db groff-base
 	bash-completion systemd)
+# kubectl parses the Kubernetes manifests (test/pkg/kubernetes.sh); any
+# kubectl will do (Debian's kubernetes-client conflicts with others').
+command -v kubectl >/dev/null 2>&1 || XDPFW_PKG_PKGS+=(kubernetes-client)
 
 xdpfw_missing_pkgs() {
 	local p
