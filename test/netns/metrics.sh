@@ -136,6 +136,30 @@ settle
 scrape >"$TMP/m2.prom"
 assert_eq "$(sample "$TMP/m2.prom" 'xdpfw_rule_dropped_packets_total\{rule="203.0.113.7"\}')" 17 "R1 packets after 7 more"
 kill -0 "$DAEMON_PID" && pass "daemon alive after the scrapes" || fail "daemon died"
+# Bounded: 20 idle connections from one address; the daemon keeps at most
+# 8 per client (the rest closed at once) and closes the idle ones after
+# 10 s; then scrapes work again.
+idle=$(ip netns exec "$FW_NS" "$PY" - "$PORT" <<'EOF'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(20)]
+def closed_by_peer(s):
+    s.settimeout(0.01)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+time.sleep(1)
+early = sum(closed_by_peer(s) for s in socks)
+time.sleep(11)
+late = sum(closed_by_peer(s) for s in socks)
+print(early, late)
+EOF
+)
+assert_eq "${idle% *}" 12 "idle connections over the per-client limit (8) closed at once"
+assert_eq "${idle#* }" 20 "idle connections closed after the 10 s timeout"
+scrape >/dev/null && pass "scrape after the idle connections" || fail "scrape after the idle connections"
 
 # ------------------------------------------- IPv6 listen, metrics_top --
 stop_daemon TERM
