@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "loader.h"
 #include "log.h"
@@ -119,6 +120,8 @@ int cmd_detach(int argc, char **argv)
 		printf("nothing to detach: %s does not exist\n", cfg.pin_dir);
 		goto out;
 	}
+	if (cfg.attach == ATTACH_LIBXDP)
+		attach_libxdp_detach_all(&cfg); /* before the maps' pins go */
 	err = loader_detach_all(cfg.pin_dir);
 	if (err) {
 		fprintf(stderr, "xdpfw: detach incomplete: %s\n", strerror(-err));

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "drift.h"
 #include "kmaps.h"
@@ -93,6 +94,12 @@ static void verify_interfaces(struct vout *o, const struct xdpfw_config *cfg)
 
 		if (!ifindex)
 			continue; /* attached when it appears */
+		if (cfg->attach == ATTACH_LIBXDP) {
+			if (attach_libxdp_pinned_present(cfg, ifname) != 1)
+				diff(o, "interface", "interface %s: xdpfw's program "
+				     "is not among the libxdp dispatcher's", ifname);
+			continue;
+		}
 		if (bpf_xdp_query_id(ifindex, 0, &cur))
 			cur = 0;
 		if (!want)

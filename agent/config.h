@@ -20,6 +20,12 @@ enum xdp_mode {
 	XDP_MODE_GENERIC,
 };
 
+/* attach = link | libxdp */
+enum attach_method {
+	ATTACH_LINK,   /* own the XDP hook through a pinned bpf_link */
+	ATTACH_LIBXDP, /* one of the programs of libxdp's dispatcher */
+};
+
 enum on_invalid {
 	ON_INVALID_REJECT,
 	ON_INVALID_SKIP,
@@ -33,6 +39,8 @@ struct xdpfw_config {
 	char *interfaces[CONFIG_MAX_INTERFACES];
 	size_t n_interfaces;
 	enum xdp_mode xdp_mode;
+	enum attach_method attach;  /* default link */
+	uint32_t libxdp_priority;   /* run priority in the dispatcher: 20 */
 	char *rules_path;           /* default /etc/xdpfw/rules.txt */
 	char *rules_dir;            /* default /etc/xdpfw/rules.d; NULL: none */
 	struct protect_conf protect; /* default ssh-peers resolvers gateways */
@@ -45,6 +53,8 @@ struct xdpfw_config {
 	uint32_t stats_interval;    /* seconds, default 10; 0 = off; <= 86400 */
 	uint32_t stats_log_top;     /* default 5; <= 1000 */
 	char *prometheus_textfile;  /* default NULL (empty value) */
+	char *stats_listen;         /* [stats] listen: ADDRESS:PORT, NULL = off */
+	uint32_t metrics_top;       /* per-rule series served: default 50 */
 };
 
 /* Called once per problem: "PATH:LINE: message". */
@@ -72,5 +82,6 @@ int config_validate_for_run(const struct xdpfw_config *cfg, config_diag_fn diag,
 			    void *ctx);
 
 const char *xdp_mode_name(enum xdp_mode mode);
+const char *attach_method_name(enum attach_method a);
 
 #endif

@@ -5,6 +5,7 @@
  * file and reporting its problems is config.c's job.
  */
 #include "config_keys.h"
+#include "listen_addr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,6 +27,8 @@ static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen);
 static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
 			    const char *value, char *why, size_t whylen);
+static int parse_attach(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen);
 static int parse_log_level(struct xdpfw_config *cfg, const struct key_desc *k,
 			   const char *value, char *why, size_t whylen);
 static int parse_abs_path(struct xdpfw_config *cfg, const struct key_desc *k,
@@ -36,6 +39,8 @@ static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
 		     const char *value, char *why, size_t whylen);
 static int parse_protect(struct xdpfw_config *cfg, const struct key_desc *k,
 			 const char *value, char *why, size_t whylen);
+static int parse_listen(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(struct xdpfw_config, f)
 
@@ -45,6 +50,10 @@ const struct key_desc config_keys[] = {
 	  "one or more interface names separated by spaces or commas" },
 	{ SEC_AGENT, "xdp_mode", parse_xdp_mode, FIELD(xdp_mode), 0, 0,
 	  "auto, native or generic" },
+	{ SEC_AGENT, "attach", parse_attach, FIELD(attach), 0, 0,
+	  "link or libxdp" },
+	{ SEC_AGENT, "libxdp_priority", parse_u32, FIELD(libxdp_priority),
+	  0, 1000, NULL },
 	{ SEC_AGENT, "rules", parse_abs_path, FIELD(rules_path), 0, 0,
 	  "an absolute path" },
 	{ SEC_AGENT, "rules_dir", parse_opt_path, FIELD(rules_dir), 0, 0,
@@ -69,6 +78,10 @@ const struct key_desc config_keys[] = {
 	  0, 1000, NULL },
 	{ SEC_STATS, "prometheus_textfile", parse_opt_path,
 	  FIELD(prometheus_textfile), 0, 0, "an absolute path, or nothing" },
+	{ SEC_STATS, "listen", parse_listen, FIELD(stats_listen), 0, 0,
+	  "ADDRESS:PORT or [IPv6]:PORT, or nothing" },
+	{ SEC_STATS, "metrics_top", parse_u32, FIELD(metrics_top),
+	  0, 100000, NULL },
 };
 
 const size_t config_n_keys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -160,6 +173,20 @@ static int parse_u32(struct xdpfw_config *cfg, const struct key_desc *k,
 	return 0;
 }
 
+/* Empty value: off.  Checked here so that a bad address names its line;
+ * the daemon parses the same text again when it binds. */
+static int parse_listen(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen)
+{
+	struct listen_addr a;
+
+	if (!*value)
+		return config_set_str(str_field(cfg, k), NULL);
+	if (listen_addr_parse(value, &a, why, whylen))
+		return -EINVAL;
+	return config_set_str(str_field(cfg, k), value);
+}
+
 static int parse_xdp_mode(struct xdpfw_config *cfg, const struct key_desc *k,
 			  const char *value, char *why, size_t whylen)
 {
@@ -188,6 +215,21 @@ static int parse_on_invalid(struct xdpfw_config *cfg, const struct key_desc *k,
 		cfg->on_invalid = ON_INVALID_REJECT;
 	else if (strcmp(value, "skip") == 0)
 		cfg->on_invalid = ON_INVALID_SKIP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_attach(struct xdpfw_config *cfg, const struct key_desc *k,
+			const char *value, char *why, size_t whylen)
+{
+	(void)k;
+	(void)why;
+	(void)whylen;
+	if (strcmp(value, "link") == 0)
+		cfg->attach = ATTACH_LINK;
+	else if (strcmp(value, "libxdp") == 0)
+		cfg->attach = ATTACH_LIBXDP;
 	else
 		return -EINVAL;
 	return 0;
@@ -307,6 +349,8 @@ void config_init(struct xdpfw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->xdp_mode = XDP_MODE_AUTO;
+	cfg->attach = ATTACH_LINK;
+	cfg->libxdp_priority = 20;
 	/* On ENOMEM these stay NULL and config_load_*() return -ENOMEM. */
 	cfg->rules_path = strdup("/etc/xdpfw/rules.txt");
 	cfg->rules_dir = strdup("/etc/xdpfw/rules.d");
@@ -320,6 +364,8 @@ void config_init(struct xdpfw_config *cfg)
 	cfg->stats_interval = 10;
 	cfg->stats_log_top = 5;
 	cfg->prometheus_textfile = NULL;
+	cfg->stats_listen = NULL;
+	cfg->metrics_top = 50;
 }
 
 void config_free(struct xdpfw_config *cfg)
@@ -342,6 +388,8 @@ void config_free(struct xdpfw_config *cfg)
 	cfg->pin_dir = NULL;
 	free(cfg->prometheus_textfile);
 	cfg->prometheus_textfile = NULL;
+	free(cfg->stats_listen);
+	cfg->stats_listen = NULL;
 }
 
 const char *xdp_mode_name(enum xdp_mode mode)
@@ -355,4 +403,9 @@ const char *xdp_mode_name(enum xdp_mode mode)
 		return "generic";
 	}
 	return "?";
+}
+
+const char *attach_method_name(enum attach_method a)
+{
+	return a == ATTACH_LIBXDP ? "libxdp" : "link";
 }

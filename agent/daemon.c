@@ -20,6 +20,7 @@
 #include "ifattach.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "skel.h"
 
@@ -313,8 +314,10 @@ int daemon_run(struct xdpfw_config *cfg)
 	daemon_record_reload(&d, &first, 0);
 	start_watchers(&d);
 	integrity_start(&d); /* signals handled from here on */
+	metrics_http_start(&d);
 	ev_run(d.loop, 0);
 out:
+	metrics_http_stop(&d);
 	integrity_stop(&d);
 	stats_free(&d.stats_prev);
 	stats_collect_abort(&d.collector);

@@ -26,6 +26,8 @@
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
+struct metrics_http;
+
 struct daemon {
 	struct xdpfw_config *cfg;
 	struct xdpfw_bpf *skel;
@@ -55,6 +57,7 @@ struct daemon {
 	int owns_pin_dir; /* it was empty: a failed start removes its pins */
 	char pidfile[4096];
 	struct integrity integ; /* never silently off (integrity.c) */
+	struct metrics_http *http; /* [stats] listen (metrics_http.c) */
 };
 
 /* daemon_state.c: helpers every half of the daemon uses. */

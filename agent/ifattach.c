@@ -11,7 +11,7 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "loader.h"
+#include "attach.h"
 #include "log.h"
 
 static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
@@ -27,8 +27,7 @@ static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,
 			log_warn("%s: interface disappeared (ifindex %d); it is "
 				 "attached again when it returns", ifname, ifindex);
 		} else if (ev == IFMON_NEW && !d->attached[i]) {
-			int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-						d->cfg->xdp_mode);
+			int err = attach_iface(d->cfg, d->skel, ifname);
 
 			if (!err)
 				d->attached[i] = 1;
@@ -65,8 +64,7 @@ int ifattach_all(struct daemon *d, size_t *attached)
 	*attached = 0;
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
 		const char *ifname = d->cfg->interfaces[i];
-		int err = loader_attach(d->skel, d->cfg->pin_dir, ifname,
-					d->cfg->xdp_mode);
+		int err = attach_iface(d->cfg, d->skel, ifname);
 
 		if (err == -ENODEV) {
 			/* Boot order varies: never a reason to exit (systemd

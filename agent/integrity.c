@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "daemon_int.h"
 #include "exitcode.h"
 #include "log.h"
@@ -46,6 +47,28 @@ static void register_link(struct integrity *in, size_t i)
 		guard_set_id(&in->guard, in->aw.link_id[i], XDPFW_GUARD_LINK);
 }
 
+/* attach = libxdp: ours must be among the dispatcher's programs. */
+static void check_libxdp(struct daemon *d, const char *ifname)
+{
+	int r = attach_libxdp_present(ifname, &d->km);
+
+	if (r != 0)
+		return; /* present, or the interface is gone (ifmon's) */
+	counts(d)->events[TAMPER_ATTACH]++;
+	r = attach_iface(d->cfg, d->skel, ifname);
+	if (r) {
+		log_error("%s: xdpfw's program is not in the libxdp dispatcher and "
+			  "adding it again failed: %s; retrying every second",
+			  ifname, strerror(-r));
+		return;
+	}
+	counts(d)->repairs[TAMPER_ATTACH]++;
+	integ_of(d)->attach_restored++;
+	log_warn("%s: xdpfw's program had been removed from the libxdp "
+		 "dispatcher; added again", ifname);
+	save_counts(d);
+}
+
 static void check_attachment(struct daemon *d, size_t i)
 {
 	struct integrity *in = integ_of(d);
@@ -53,6 +76,8 @@ static void check_attachment(struct daemon *d, size_t i)
 	uint32_t foreign = 0;
 	int r;
 
+	if (d->cfg->attach == ATTACH_LIBXDP)
+		return check_libxdp(d, ifname);
 	r = attachwatch_check(&in->aw, d->cfg, d->skel, i, &foreign);
 	if (r == AW_OK)
 		return;

@@ -115,6 +115,11 @@ void stats_print_prometheus_daemon(FILE *f, const struct stats_snapshot *s,
 				   const struct daemon_metrics *m)
 {
 	stats_print_prometheus(f, s);
+	stats_print_daemon_metrics(f, m);
+}
+
+void stats_print_daemon_metrics(FILE *f, const struct daemon_metrics *m)
+{
 	fprintf(f, "# HELP xdpfw_reloads_total Reloads of the rules file, by result.\n"
 		   "# TYPE xdpfw_reloads_total counter\n"
 		   "xdpfw_reloads_total{result=\"ok\"} %lu\n"

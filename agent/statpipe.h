@@ -55,6 +55,9 @@ int stats_delta_format(const struct stats_delta *d, size_t top, char *buf,
 void stats_print_prometheus_daemon(FILE *f, const struct stats_snapshot *s,
 				   const struct daemon_metrics *m);
 
+/* Only the daemon's metrics (reloads, tamper counts). */
+void stats_print_daemon_metrics(FILE *f, const struct daemon_metrics *m);
+
 /* Write the exposition to path atomically.  0 or -errno. */
 int stats_write_textfile(const char *path, const struct stats_snapshot *s,
 			 const struct daemon_metrics *m);

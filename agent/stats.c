@@ -267,6 +267,12 @@ static void prom_total(FILE *f, const char *name, const char *help,
 
 void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
 {
+	stats_print_prometheus_part(f, s, s->n);
+}
+
+void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
+				 size_t in_force)
+{
 	prom_per_rule(f, s, "xdpfw_rule_dropped_packets_total",
 		      "Packets dropped by each rule in force.", 0);
 	prom_per_rule(f, s, "xdpfw_rule_dropped_bytes_total",
@@ -288,5 +294,5 @@ void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
 			xdpfw_total_name[t], (uint64_t)s->totals[t].packets);
 	prom_header(f, "xdpfw_rules_in_force", "gauge",
 		    "Rules enforced in the kernel.");
-	fprintf(f, "xdpfw_rules_in_force %zu\n", s->n);
+	fprintf(f, "xdpfw_rules_in_force %zu\n", in_force);
 }

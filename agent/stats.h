@@ -63,6 +63,10 @@ void stats_sort(struct stats_snapshot *s);
 void stats_print_table(FILE *f, const struct stats_snapshot *s, size_t top);
 void stats_print_json(FILE *f, const struct stats_snapshot *s, size_t top);
 void stats_print_prometheus(FILE *f, const struct stats_snapshot *s);
+/* The same when s holds only some of the in_force rules (the served
+ * exposition leaves out rules that never counted). */
+void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
+				 size_t in_force);
 
 /* 1234567 -> "1.23M"; below 10000 the number itself.  For tables. */
 void human_count(uint64_t v, char *buf, size_t len);

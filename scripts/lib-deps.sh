@@ -6,24 +6,33 @@
 # scripts/run.sh and scripts/test.sh.
 
 # Building: C toolchain, BPF toolchain (clang + bpftool for the skeleton),
-# the libraries (libbpf >= 1.1, libelf, zlib, libev, inih) and meson/ninja.
+# the libraries (libbpf >= 1.1, libelf, zlib, libev, inih, libmicrohttpd
+# for the daemon's GET /metrics, libxdp for attach = libxdp) and meson/ninja.
 XDPFW_BUILD_PKGS=(
 	gcc libc6-dev linux-libc-dev pkg-config meson ninja-build
 	clang llvm bpftool
-	libbpf-dev libelf-dev zlib1g-dev libev-dev libinih-dev
+	libbpf-dev libelf-dev zlib1g-dev libev-dev libinih-dev libmicrohttpd-dev
+	libxdp-dev
 )
 # Running (and the demo of scripts/run.sh): ip, ping, mount.
 XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # Testing only: nftables counts what passes XDP, python3 reads JSON,
 # libclang-rt-14-dev has libFuzzer (and clang's ASan/UBSan) for test/fuzz.
-# curl: the feed refresher (packaging/feeds) fetches file:// URLs in tests.
-XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl)
+# curl: the feed refresher (packaging/feeds) fetches file:// URLs in tests,
+# and test/netns/metrics.sh scrapes GET /metrics.  prometheus: the only
+# Debian 12 package with promtool (`promtool check metrics` in metrics.sh).
+# xdp-tools: xdp-filter and xdp-loader share the hook with xdpfw in
+# test/netns/libxdp.sh.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base
 # to render them, bash-completion, systemd for systemd-analyze.
 XDPFW_PKG_PKGS=(debhelper dpkg-dev fakeroot lintian scdoc man-db groff-base
 	bash-completion systemd)
+# kubectl parses the Kubernetes manifests (test/pkg/kubernetes.sh); any
+# kubectl will do (Debian's kubernetes-client conflicts with others').
+command -v kubectl >/dev/null 2>&1 || XDPFW_PKG_PKGS+=(kubernetes-client)
 
 xdpfw_missing_pkgs() {
 	local p
