@@ -727,127 +727,6 @@ static void test_capacity_transition(void)
 
 /* ---- pkt.c: headers and checksums, checked independently ---- */
 
-static uint16_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-static void test_pkt_builder(void)
-{
-	static const uint8_t protos4[] = { IPPROTO_TCP, IPPROTO_UDP,
-					   IPPROTO_ICMP };
-	static const uint8_t protos6[] = { IPPROTO_TCP, IPPROTO_UDP,
-					   IPPROTO_ICMPV6 };
-	uint8_t f[FRAME_MAX];
-
-	for (int i = 0; i < 3; i++) {
-		for (int opt = 0; opt <= 40; opt += 20) {
-			struct pkt_spec s = spec(4, "10.9.8.7", protos4[i], 1234);
-			const uint8_t *ip;
-			size_t ihl, tot;
-			uint32_t ps = 0;
-			int len;
-
-			s.n_vlan = 1;
-			s.ip4_opt_len = opt;
-			s.payload_len = 7;
-			len = build(&s, f);
-			ip = f + 18;
-			ihl = (size_t)(ip[0] & 15) * 4;
-			tot = (size_t)ip[2] << 8 | ip[3];
-			xr_checks++;
-			if (f[12] != 0x81 || f[13] != 0x00 || f[16] != 0x08 ||
-			    f[17] != 0x00 || ihl != 20 + (size_t)opt ||
-			    tot + 18 != (size_t)len || ip[9] != protos4[i] ||
-			    sum16(ip, ihl, 0) != 0xffff)
-				fail("pkt: v4 %s opts %d: bad Ethernet/IPv4 header",
-				     proto_name(protos4[i]), opt);
-			if (protos4[i] != IPPROTO_ICMP) {
-				ps = sum16(ip + 12, 8, 0);
-				ps += protos4[i] + (uint32_t)(tot - ihl);
-			}
-			xr_checks++;
-			if (sum16(ip + ihl, tot - ihl, ps) != 0xffff)
-				fail("pkt: v4 %s opts %d: bad L4 checksum",
-				     proto_name(protos4[i]), opt);
-		}
-	}
-	for (int i = 0; i < 3; i++) {
-		struct pkt_spec s = spec(6, "2001:db8:9::7", protos6[i], 1234);
-		const uint8_t *ip = f + 14;
-		size_t plen, l4;
-		uint32_t ps;
-		int len;
-
-		s.n_ip6_ext = 3;
-		s.ip6_ext[0] = IPPROTO_HOPOPTS;
-		s.ip6_ext[1] = IPPROTO_AH;
-		s.ip6_ext[2] = IPPROTO_ROUTING;
-		s.payload_len = 9;
-		len = build(&s, f);
-		plen = (size_t)ip[4] << 8 | ip[5];
-		l4 = 40 + 8 + 24 + 8;
-		xr_checks++;
-		if ((ip[0] >> 4) != 6 || plen + 54 != (size_t)len ||
-		    ip[6] != IPPROTO_HOPOPTS || ip[40] != IPPROTO_AH ||
-		    ip[40 + 8] != IPPROTO_ROUTING || ip[40 + 9] != 4 ||
-		    ip[40 + 8 + 24] != protos6[i])
-			fail("pkt: v6 %s: bad extension header chain",
-			     proto_name(protos6[i]));
-		ps = sum16(ip + 8, 32, 0) + protos6[i] + (uint32_t)(plen + 40 - l4);
-		xr_checks++;
-		if (sum16(ip + l4, plen + 40 - l4, ps) != 0xffff)
-			fail("pkt: v6 %s: bad L4 checksum", proto_name(protos6[i]));
-	}
-	{
-		/* Non-first fragments: only payload after the headers. */
-		struct pkt_spec s = spec(6, "2001:db8:9::7", IPPROTO_TCP, 1);
-		int len;
-
-		s.frag = PKT_FRAG_NONFIRST;
-		s.payload_len = 16;
-		len = build(&s, f);
-		xr_checks++;
-		if (len != 14 + 40 + 8 + 16 || f[14 + 6] != IPPROTO_FRAGMENT ||
-		    f[14 + 40] != IPPROTO_TCP || !(f[14 + 42] | f[14 + 43]) ||
-		    (f[14 + 43] & 1))
-			fail("pkt: v6 non-first fragment: bad layout (%d bytes)",
-			     len);
-		s = spec(4, "10.9.8.7", IPPROTO_UDP, 1);
-		s.frag = PKT_FRAG_NONFIRST;
-		s.payload_len = 16;
-		len = build(&s, f);
-		xr_checks++;
-		if (len != 14 + 20 + 16 || !((f[20] & 0x1f) | f[21]) ||
-		    (f[20] & 0x20))
-			fail("pkt: v4 non-first fragment: bad layout (%d bytes)",
-			     len);
-		s.frag = PKT_FRAG_FIRST;
-		len = build(&s, f);
-		xr_checks++;
-		if (len != 14 + 20 + 8 + 16 || f[20] != 0x20 || f[21] != 0)
-			fail("pkt: v4 first fragment: bad flags");
-	}
-	{
-		struct pkt_spec s = spec(4, "10.9.8.7", IPPROTO_TCP, 1);
-
-		xr_checks++;
-		s.ip4_opt_len = 6;
-		if (pkt_build(&s, f, sizeof(f)) != -EINVAL)
-			fail("pkt: 6 bytes of options accepted");
-		s.ip4_opt_len = 0;
-		xr_checks++;
-		if (pkt_build(&s, f, 40) != -ENOSPC)
-			fail("pkt: a 40-byte buffer was enough for 59 bytes");
-	}
-}
-
 /* ---- main ---- */
 
 int main(int argc, char **argv)
@@ -858,7 +737,6 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	test_pkt_builder();
 
 	/* Fresh maps: no rules, everything passes. */
 	check_flags("fresh maps", 0);
