@@ -59,7 +59,6 @@ static uint16_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 {
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	tl_checks++;
 	if (len & 1)
 		sum += (uint32_t)p[len - 1] << 8;
 	while (sum >> 16)
@@ -97,7 +96,6 @@ int main(void)
 			    sum16(ip, ihl, 0) != 0xffff)
 				FAIL("pkt: v4 %s opts %d: bad Ethernet/IPv4 header",
 				     proto_name(protos4[i]), opt);
-			tl_checks++;
 			if (protos4[i] != IPPROTO_ICMP) {
 				ps = sum16(ip + 12, 8, 0);
 				ps += protos4[i] + (uint32_t)(tot - ihl);
