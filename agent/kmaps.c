@@ -79,6 +79,12 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	return 0;
 }
 
+static size_t rstats_len(const struct kmaps *km)
+{
+	return (size_t)km->capacity * (size_t)km->ncpus *
+	       sizeof(struct xdpfw_counter);
+}
+
 int kmaps_finish(struct kmaps *km, int writable)
 {
 	struct bpf_map_info info = {};
@@ -117,6 +123,9 @@ int kmaps_finish(struct kmaps *km, int writable)
 		err = map_one(km->fd[XMAP_TBASE],
 			      XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter),
 			      writable, (void **)&km->tbase);
+	if (!err && map_one(km->fd[XMAP_RSTATS], rstats_len(km), 0,
+			    (void **)&km->rstats))
+		km->rstats = NULL; /* not mmapable: read through bpf() */
 	return err;
 }
 
@@ -197,6 +206,8 @@ void kmaps_close(struct kmaps *km)
 	if (km->tbase)
 		munmap(km->tbase,
 		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
+	if (km->rstats)
+		munmap((void *)km->rstats, mmap_len(rstats_len(km)));
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);

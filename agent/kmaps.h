@@ -45,6 +45,9 @@ struct kmaps {
 	uint64_t *filter[FMAP_N];   /* mmap of each filter bitmap */
 	struct xdpfw_counter *rbase; /* mmap of xdpfw_rbase */
 	struct xdpfw_counter *tbase; /* mmap of xdpfw_tbase */
+	/* Read-only mmap of xdpfw_rstats (layout 3 makes it mmapable), for
+	 * reading a million counters as memory; NULL: read with bpf(). */
+	const struct xdpfw_counter *rstats;
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
