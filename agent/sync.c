@@ -211,7 +211,8 @@ static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 				      why, sizeof(why), &parsed);
 
 	if (!err) {
-		log_debug("sync: parsed %zu of %zu files", parsed, c->n_ids);
+		log_debug("sync: read %zu of %zu files (the others are as they were)",
+			  parsed, c->n_ids);
 		return 0;
 	}
 	res->in_force = sync_count_in_force(km);
@@ -262,7 +263,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		goto out;
 	}
 
-	log_debug("sync: read %zu entries in %.1f ms", rs->n, now_ms() - t0);
+	log_debug("sync: parsed %zu entries in %.1f ms", rs->n, now_ms() - t0);
 	err = sync_apply_ruleset(km, rs, mode, res);
 	res->ms = now_ms() - t0;
 	if (err) {
