@@ -198,6 +198,18 @@ static const char *expiry_note(const struct ruleset *rs)
 	return note;
 }
 
+/* ", N protected" (the lock-out guard's addresses among those in force)
+ * for the reload's log line (a static buffer). */
+static const char *protect_note(const struct ruleset *rs)
+{
+	static char note[64];
+
+	if (!rs->n_protected)
+		return "";
+	snprintf(note, sizeof(note), ", %zu protected", rs->n_protected);
+	return note;
+}
+
 /* Read the rule set into c->rs (only the files that changed, for an
  * incremental sync).  0, or a negative errno after logging why nothing
  * changes (the caller keeps the rules in force). */
@@ -274,12 +286,12 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 	res->next_expiry = rs->next_expiry;
 	log_info("reload (%s): %s: %zu added, %zu removed, %zu unchanged, "
-		 "%zu in force (%zu protected), %zu key writes, %.1f ms%s%s%s",
+		 "%zu in force, %zu key writes, %.1f ms%s%s%s%s",
 		 trigger, what, res->added, res->removed,
-		 res->unchanged, res->in_force, rs->n_protected,
-		 res->writes.key_writes, res->ms,
+		 res->unchanged, res->in_force, res->writes.key_writes, res->ms,
 		 rs->n_errors ? " (invalid lines skipped)" : "",
-		 expiry_note(rs), rs->n_warnings ? ", with warnings above" : "");
+		 expiry_note(rs), protect_note(rs),
+		 rs->n_warnings ? ", with warnings above" : "");
 out:
 	res->ms = now_ms() - t0;
 	if (c == &own)

@@ -139,7 +139,7 @@ MARK=$(log_lines)
 t_save=$(date +%s.%N)
 write_rules "${BASE[@]}" 0.0.0.0/0
 line=$(wait_log "$MARK" 'reload \(inotify\): ' 5) || fail "0.0.0.0/0 was not applied"
-case $line in *"(1 protected"*|*"(2 protected"*|*"(3 protected"*) pass "the reload line counts the protected addresses" ;;
+case $line in *", 1 protected"*|*", 2 protected"*|*", 3 protected"*) pass "the reload line counts the protected addresses" ;;
 *) fail "the reload line does not count protected addresses: $line" ;; esac
 if log_since "$MARK" | grep -qE "rules\.txt:7:1: warning: 0\.0\.0\.0/0 covers protected address $PEER_IP \(protect: ssh-peers\)"; then
 	pass "the log warns: rules.txt:7, 0.0.0.0/0 covers the ssh peer $PEER_IP"
