@@ -86,7 +86,7 @@ P=$!
 sleep 0.5
 MARK=$(log_lines)
 write_rules "${BASE[@]}"
-wait_log "$MARK" 'reload \(inotify\): .* 1 removed' 5 >/dev/null ||
+wait_log "$MARK" 'reload \(inotify\): .* 1 removed' 15 >/dev/null ||
 	fail "removing the exception was not applied"
 wait "$P"
 settle
@@ -138,7 +138,7 @@ sleep 1
 MARK=$(log_lines)
 t_save=$(date +%s.%N)
 write_rules "${BASE[@]}" 0.0.0.0/0
-line=$(wait_log "$MARK" 'reload \(inotify\): ' 5) || fail "0.0.0.0/0 was not applied"
+line=$(wait_log "$MARK" 'reload \(inotify\): ' 15) || fail "0.0.0.0/0 was not applied"
 case $line in *", 1 protected"*|*", 2 protected"*|*", 3 protected"*) pass "the reload line counts the protected addresses" ;;
 *) fail "the reload line does not count protected addresses: $line" ;; esac
 if log_since "$MARK" | grep -qE "rules\.txt:7:1: warning: 0\.0\.0\.0/0 covers protected address $PEER_IP \(protect: ssh-peers\)"; then
@@ -194,7 +194,7 @@ for p in d["packets"]:
 }
 write_rules "${BASE[@]}" 0.0.0.0/0 "$EXC"
 MARK=$(log_lines)
-wait_log "$MARK" 'reload \(inotify\): .* 1 added' 5 >/dev/null || fail "the exception is not back"
+wait_log "$MARK" 'reload \(inotify\): .* 1 added' 15 >/dev/null || fail "the exception is not back"
 # Every rule's counters and the drops (ARP and neighbour discovery may
 # pass meanwhile; the ssh session idles).
 counters() { stats_json | "$PY" -c '
@@ -221,7 +221,7 @@ assert_eq "$(explain 203.0.113.99 | summary)" "drop 0.0.0.0/0@rules.txt:7 agrees
 assert_eq "$(counters)" "$c0" "no counter moved during the explains"
 write_rules "${BASE[@]}" "# (0.0.0.0/0 was here)" "$EXC"
 MARK=$(log_lines)
-wait_log "$MARK" 'reload \(inotify\): .* 1 removed' 5 >/dev/null || fail "0.0.0.0/0 was not removed"
+wait_log "$MARK" 'reload \(inotify\): .* 1 removed' 15 >/dev/null || fail "0.0.0.0/0 was not removed"
 c0=$(counters)
 assert_eq "$(explain 203.0.113.99 | summary)" "pass -@- agrees" "explain 203.0.113.99 (clean)"
 ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" explain -c "$CONF" 198.51.100.7 53/udp >"$TMP/explain.txt"
