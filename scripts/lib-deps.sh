@@ -17,7 +17,11 @@ XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # Testing only: nftables counts what passes XDP, python3 reads JSON,
 # libclang-rt-14-dev has libFuzzer (and clang's ASan/UBSan) for test/fuzz.
 # curl: the feed refresher (packaging/feeds) fetches file:// URLs in tests.
-XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl)
+# The kernel matrix (test/kernels): qemu boots Debian kernels (fetched with
+# apt-get download, dpkg-deb, depmod from kmod) from a busybox-static
+# initramfs packed with cpio.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl
+	qemu-system-x86 busybox-static kmod cpio xz-utils)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base

@@ -10,7 +10,9 @@
 #   test/kernels/run.sh --fetch KERNEL       (download and cache only)
 #   test/kernels/run.sh --list               (the known KERNEL names)
 #
-# KERNEL is a name of the table below (5.10, 6.1, 6.12) or RELEASE:PACKAGE,
+# KERNEL is a name of the table below (5.10, 6.1, 6.12), "host" (COMMAND
+# runs here, on this machine's kernel, for the matrix's last row) or
+# RELEASE:PACKAGE,
 # e.g. bookworm:linux-image-6.1.0-28-amd64 (a meta package such as
 # linux-image-amd64 is resolved to the image it depends on).  COMMAND runs
 # as root in the guest, in the current directory, with this environment's
@@ -273,6 +275,11 @@ NAME=$1
 shift
 [ "${1:-}" = -- ] && shift
 [ "${FETCH_ONLY:-}" = 1 ] || [ $# -gt 0 ] || die "usage: $0 KERNEL [--] COMMAND [ARG...]"
+if [ "$NAME" = host ]; then
+	[ "${FETCH_ONLY:-}" = 1 ] && exit 0
+	say "host ($(uname -r)): $*"
+	exec "$@"
+fi
 CACHE=$(cache_dir)
 # One fetch at a time per cache (meson may start several tests at once).
 exec 9>"$CACHE/.lock"
