@@ -17,6 +17,7 @@
 #include "build_config.h"
 #include "cli.h"
 #include "daemon_int.h"
+#include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
@@ -108,6 +109,7 @@ int daemon_start(struct daemon *d)
 	size_t attached = 0;
 	int err, migrate = 0, counters_fresh;
 
+	kfeatures_log();
 	/* A start that fails before it enforces anything must not leave its
 	 * maps behind in a pin_dir that was empty (a refused second daemon). */
 	d->owns_pin_dir = loader_pin_dir_empty(d->cfg->pin_dir);
