@@ -132,11 +132,11 @@ void kfeatures_log(void)
 	/* No fallback for these two: the XDP program is attached through a
 	 * link and its maps are mmapped. */
 	if (kf.xdp_link == KF_NO)
-		log_warn("this kernel has no XDP links: attaching will fail "
-			 "(xdpfw needs Linux 5.9 or later)");
+		log_warn("this kernel has no XDP links (Linux 5.9): attaching "
+			 "will fail; xdpfw supports Linux 5.10 and later");
 	if (kf.mmapable == KF_NO)
-		log_warn("this kernel has no mmapable BPF arrays: loading will "
-			 "fail (xdpfw needs Linux 5.9 or later)");
+		log_warn("this kernel has no mmapable BPF arrays (Linux 5.5): "
+			 "loading will fail; xdpfw supports Linux 5.10 and later");
 	if (kf.batch == KF_NO)
 		log_info("no batch map operations: maps are read one key at a "
 			 "time");

@@ -6,11 +6,49 @@
 # kernel x suite table from meson's log.
 #
 #   test/kernels/matrix.sh [BUILD_DIR] [MESON TEST OPTION...]
+#   test/kernels/matrix.sh --table LOG.json...   (the table of earlier runs,
+#                                                 e.g. one kernel's row each)
 #
 # BUILD_DIR (default build-test) is configured and built when it does not
 # exist yet, the way scripts/test.sh builds it.  Exit: 0 when every cell
 # passed, 1 otherwise.
 set -uo pipefail
+
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+
+# table LOG.json...: the kernel x suite table of meson's JSON test logs.
+table() {
+	"$PY" - "$(uname -r)" "$@" <<'PYEOF'
+import json, sys
+cells, kernels, suites = {}, [], []
+for path in sys.argv[2:]:
+    with open(path) as f:
+        tests = [json.loads(line) for line in f if line.strip()]
+    for t in tests:
+        # "xdpfw:kernels-full+kernels-5.10 / 5.10-basic"
+        k, _, s = t["name"].split(" / ")[-1].partition("-")
+        if k not in kernels:
+            kernels.append(k)
+        if s not in suites:
+            suites.append(s)
+        r = {"OK": "pass", "SKIP": "skip", "TIMEOUT": "timeout"}.get(t["result"], "FAIL")
+        cells[k, s] = "%s %ds" % (r, round(t["duration"]))
+label = {"host": "host " + sys.argv[1]}
+w = max(len(c) for c in list(cells.values()) + suites) + 3
+print("| kernel".ljust(24) + "".join(("| " + s).ljust(w) for s in suites) + "|")
+print("|" + "-" * 23 + ("|" + "-" * (w - 1)) * len(suites) + "|")
+for k in kernels:
+    print(("| " + label.get(k, k)).ljust(24) +
+          "".join(("| " + cells.get((k, s), "-")).ljust(w) for s in suites) + "|")
+sys.exit(0 if all(c.startswith("pass") for c in cells.values()) else 1)
+PYEOF
+}
+
+if [ "${1:-}" = --table ]; then
+	shift
+	table "$@"
+	exit
+fi
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -30,29 +68,5 @@ meson test -C "$BUILD" --no-rebuild --print-errorlogs --logbase kernels-matrix \
 rc=$?
 echo "== kernel matrix ($(($(date +%s) - t0)) s, commit $(git rev-parse --short HEAD 2>/dev/null || echo ?))"
 
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
-"$PY" - "$BUILD/meson-logs/kernels-matrix.json" "$(uname -r)" <<'PYEOF' || rc=1
-import json, sys
-cells, kernels, suites = {}, [], []
-with open(sys.argv[1]) as f:
-    for line in f:
-        if not line.strip():
-            continue
-        t = json.loads(line)
-        k, _, s = t["name"].partition("-")
-        if k not in kernels:
-            kernels.append(k)
-        if s not in suites:
-            suites.append(s)
-        r = {"OK": "pass", "SKIP": "skip", "TIMEOUT": "timeout"}.get(t["result"], "FAIL")
-        cells[k, s] = "%s %ds" % (r, round(t["duration"]))
-label = {"host": "host " + sys.argv[2]}
-w = max(len(c) for c in list(cells.values()) + suites) + 2
-print("| kernel".ljust(24) + "".join(("| " + s).ljust(w) for s in suites) + "|")
-print("|" + "-" * 23 + ("|" + "-" * (w - 1)) * len(suites) + "|")
-for k in kernels:
-    print(("| " + label.get(k, k)).ljust(24) +
-          "".join(("| " + cells.get((k, s), "-")).ljust(w) for s in suites) + "|")
-sys.exit(0 if all(c.startswith("pass") for c in cells.values()) else 1)
-PYEOF
+table "$BUILD/meson-logs/kernels-matrix.json" || rc=1
 exit "$rc"
