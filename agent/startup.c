@@ -18,6 +18,7 @@
 #include "daemon_int.h"
 #include "exitcode.h"
 #include "ifattach.h"
+#include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
@@ -132,6 +133,7 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 	int err, migrate;
 
 	memset(res, 0, sizeof(*res));
+	kfeatures_log();
 	if (take_pin_dir(d) || load_maps(d, &migrate))
 		return EXIT_RUNTIME;
 	/* Rules first, then the program: it never runs on stale maps. */

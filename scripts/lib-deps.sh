@@ -22,8 +22,11 @@ XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # and test/netns/metrics.sh scrapes GET /metrics.  prometheus: the only
 # Debian 12 package with promtool (`promtool check metrics` in metrics.sh).
 # xdp-tools: xdp-filter and xdp-loader share the hook with xdpfw in
-# test/netns/libxdp.sh.
-XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools)
+# test/netns/libxdp.sh.  The kernel matrix (test/kernels): qemu boots
+# Debian kernels (fetched with apt-get download, dpkg-deb, depmod from
+# kmod) from a busybox-static initramfs packed with cpio.
+XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools
+	qemu-system-x86 busybox-static kmod cpio xz-utils)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base

@@ -242,6 +242,10 @@ void run_frame(const char *desc, const uint8_t *frame, size_t len,
 	if (snapshot(&before))
 		return;
 	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	/* Older kernels (5.10) run a frame shorter than Ethernet: then it is
+	 * checked like any other (a PASS counted as bad_eth). */
+	if (refused && !err)
+		refused = 0;
 	if (refused) {
 		if (!err || errno != EINVAL)
 			WHY(" test run of a %zu-byte frame: %s (expected EINVAL)",

@@ -57,6 +57,10 @@ run_mode() {
 	*) wait_log "$MARK" "attached in $mode mode" 1 >/dev/null ||
 		fail "the log does not say 'attached in $mode mode'" ;;
 	esac
+	# The one start-up line of kernel features (agent/kfeatures.c): the
+	# two the daemon cannot do without are there, since it attached.
+	wait_log "$MARK" 'kernel [^ ]+: xdp links yes, batch ops [a-z]+, mmapable arrays yes, ' 1 |
+		sed 's/^/    /' || fail "no 'kernel ...: xdp links yes, ..., mmapable arrays yes' line"
 	ip netns exec "$FW_NS" nft reset counters table inet xdpfw_t >/dev/null
 
 	sent_total=0
