@@ -15,6 +15,7 @@
 #include "xdpfw_shared.h"
 
 /* libxdp's messages through the log, one level lower (as libbpf's). */
+__attribute__((format(printf, 2, 0)))
 static int print_bridge(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
