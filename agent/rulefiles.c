@@ -137,6 +137,17 @@ static int rule_files_list(const char *rules, const char *dir,
 	return err;
 }
 
+/* "RULES", or "RULES and N files of DIR" for n files in all. */
+static void set_label(char *label, size_t len, const char *rules,
+		      const char *dir, size_t n)
+{
+	if (n > 1)
+		snprintf(label, len, "%s and %zu file%s of %s", rules, n - 1,
+			 n == 2 ? "" : "s", dir);
+	else
+		snprintf(label, len, "%s", rules);
+}
+
 int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
 		   char *label, size_t label_len, char *why, size_t why_len)
 {
@@ -144,12 +155,10 @@ int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
 	struct rule_files f;
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
-	snprintf(label, label_len, "%s", rules);
+	set_label(label, label_len, rules, dir, 1);
 	if (err)
 		return err;
-	if (f.n > 1)
-		snprintf(label, label_len, "%s and %zu file%s of %s", rules,
-			 f.n - 1, f.n == 2 ? "" : "s", dir);
+	set_label(label, label_len, rules, dir, f.n);
 	for (size_t i = 0; !err && i < f.n; i++) {
 		err = rules_parse_file(rs, f.paths[i], &res);
 		if (err)
@@ -215,12 +224,10 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
 	*parsed = 0;
-	snprintf(label, label_len, "%s", rules);
+	set_label(label, label_len, rules, dir, 1);
 	if (err)
 		goto fail;
-	if (f.n > 1)
-		snprintf(label, label_len, "%s and %zu file%s of %s", rules,
-			 f.n - 1, f.n == 2 ? "" : "s", dir);
+	set_label(label, label_len, rules, dir, f.n);
 	ids = realloc(c->ids, f.n * sizeof(*ids));
 	if (!ids) {
 		snprintf(why, why_len, "%s: %s", rules, strerror(ENOMEM));

@@ -25,7 +25,7 @@ static int excepted_by_file(const struct ruleset *rs, const struct xdpfw_rule *p
 static int warn_covered(struct ruleset *rs, const struct protect_set *ps)
 {
 	char msg[320], entry[RULE_FMT_MAX], addr[RULE_FMT_MAX];
-	size_t n = rs->n - rs->n_protected;
+	size_t n = ps->n ? rs->n - rs->n_protected : 0; /* none: no walk */
 	int err = 0;
 
 	for (size_t i = 0; !err && i < n; i++) {

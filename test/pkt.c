@@ -346,6 +346,22 @@ static int build_ip6(const struct pkt_spec *s, uint8_t *p, size_t room)
 	return (int)(IP6_HDR + plen);
 }
 
+struct pkt_spec pkt_spec_of(int family, const char *src, uint8_t proto,
+			    uint16_t sport)
+{
+	struct pkt_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = family;
+	s.src = src;
+	s.dst = family == 4 ? "192.0.2.2" : "2001:db8:ffff::2";
+	s.l4proto = proto;
+	s.sport = sport;
+	s.dport = 33333;
+	s.payload_len = 5;
+	return s;
+}
+
 int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 {
 	const uint8_t *smac = s->src_mac, *dmac = s->dst_mac;

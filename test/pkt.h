@@ -36,6 +36,12 @@ struct pkt_spec {
 	uint8_t src_mac[6], dst_mac[6]; /* all-zero = defaults */
 };
 
+/* The spec of a small frame from src (sport, proto) to the documentation
+ * address of the same family, destination port 33333, 5 bytes of
+ * payload: the tests' and benchmarks' starting point. */
+struct pkt_spec pkt_spec_of(int family, const char *src, uint8_t proto,
+			    uint16_t sport);
+
 /* Build the frame into buf.  Returns its length, or -EINVAL / -ENOSPC. */
 int pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap);
 

@@ -25,17 +25,7 @@ static void spec_src(const struct pkt_spec *s, uint8_t *a)
 struct pkt_spec spec(int family, const char *src, uint8_t proto,
 		     uint16_t sport)
 {
-	struct pkt_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.family = family;
-	s.src = src;
-	s.dst = family == 4 ? "192.0.2.2" : "2001:db8:ffff::2";
-	s.l4proto = proto;
-	s.sport = sport;
-	s.dport = 33333;
-	s.payload_len = 5;
-	return s;
+	return pkt_spec_of(family, src, proto, sport);
 }
 
 const char *proto_name(uint8_t p)
