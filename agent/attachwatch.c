@@ -14,6 +14,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "pins.h"
 #include "skel.h"
 
 void attachwatch_init(struct attachwatch *aw)
@@ -65,7 +66,7 @@ static int hold_pinned(struct attachwatch *aw, const struct xdpfw_config *cfg,
 {
 	uint32_t ifx, prog;
 	char path[4096];
-	int err = loader_link_path(path, sizeof(path), cfg->pin_dir,
+	int err = pins_link_path(path, sizeof(path), cfg->pin_dir,
 				   cfg->interfaces[i]);
 
 	if (err)
@@ -100,7 +101,7 @@ static int reattach(struct attachwatch *aw, const struct xdpfw_config *cfg,
 	int err;
 
 	attachwatch_drop(aw, i);
-	if (!loader_link_path(path, sizeof(path), cfg->pin_dir,
+	if (!pins_link_path(path, sizeof(path), cfg->pin_dir,
 			      cfg->interfaces[i]))
 		unlink(path);
 	detach_foreign(ifindex);
@@ -184,15 +185,15 @@ int attachwatch_pins(struct attachwatch *aw, const struct xdpfw_config *cfg,
 	int n = 0, r;
 
 	what[0] = '\0';
-	if (missing(cfg->pin_dir) || kmaps_maps_dir(path, sizeof(path),
+	if (missing(cfg->pin_dir) || pins_maps_dir(path, sizeof(path),
 						     cfg->pin_dir) ||
 	    missing(path)) {
-		r = loader_prepare_pin_dir(cfg->pin_dir);
+		r = pins_prepare(cfg->pin_dir);
 		if (r)
 			return r;
 	}
 	for (int m = 0; m < XMAP_N; m++) {
-		r = kmaps_pin_path(path, sizeof(path), cfg->pin_dir, xmap_name[m]);
+		r = pins_map_path(path, sizeof(path), cfg->pin_dir, xmap_name[m]);
 		if (r || !missing(path))
 			continue;
 		r = repin(km->fd[m], path, xmap_name[m], what, len);
@@ -200,8 +201,7 @@ int attachwatch_pins(struct attachwatch *aw, const struct xdpfw_config *cfg,
 			return r;
 		n++;
 	}
-	snprintf(path, sizeof(path), "%s/prog", cfg->pin_dir);
-	if (missing(path)) {
+	if (!pins_prog_path(path, sizeof(path), cfg->pin_dir) && missing(path)) {
 		r = repin(bpf_program__fd(skel->progs.xdpfw_xdp), path, "prog",
 			  what, len);
 		if (r < 0)
@@ -210,7 +210,7 @@ int attachwatch_pins(struct attachwatch *aw, const struct xdpfw_config *cfg,
 	}
 	for (size_t i = 0; i < cfg->n_interfaces; i++) {
 		if (aw->link_fd[i] < 0 ||
-		    loader_link_path(path, sizeof(path), cfg->pin_dir,
+		    pins_link_path(path, sizeof(path), cfg->pin_dir,
 				     cfg->interfaces[i]) ||
 		    !missing(path))
 			continue;

@@ -22,7 +22,7 @@
 #include "drift.h"
 #include "kmaps.h"
 #include "kstate.h"
-#include "loader.h"
+#include "pins.h"
 #include "ruleload.h"
 #include "rules.h"
 #include "sync.h"
@@ -67,15 +67,14 @@ static void verify_pins(struct vout *o, const struct xdpfw_config *cfg)
 	char path[4096];
 
 	for (int m = 0; m < XMAP_N; m++)
-		if (!kmaps_pin_path(path, sizeof(path), cfg->pin_dir, xmap_name[m]) &&
+		if (!pins_map_path(path, sizeof(path), cfg->pin_dir, xmap_name[m]) &&
 		    !exists(path))
 			diff(o, "pin", "pin %s: missing", path);
-	snprintf(path, sizeof(path), "%s/prog", cfg->pin_dir);
-	if (!exists(path))
+	if (!pins_prog_path(path, sizeof(path), cfg->pin_dir) && !exists(path))
 		diff(o, "pin", "pin %s: missing", path);
 	for (size_t i = 0; i < cfg->n_interfaces; i++) {
 		if (!if_nametoindex(cfg->interfaces[i]) ||
-		    loader_link_path(path, sizeof(path), cfg->pin_dir,
+		    pins_link_path(path, sizeof(path), cfg->pin_dir,
 				     cfg->interfaces[i]))
 			continue;
 		if (!exists(path))

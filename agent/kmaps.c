@@ -17,6 +17,7 @@
 
 #include "kmaps_int.h"
 #include "log.h"
+#include "pins.h"
 #include "skel.h"
 
 const char *const xmap_name[XMAP_N] = {
@@ -149,22 +150,6 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 	return kmaps_finish(km, 1);
 }
 
-int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir)
-{
-	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, XDPFW_LAYOUT_VERSION);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
-		   const char *name)
-{
-	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir,
-			 XDPFW_LAYOUT_VERSION, name);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
 {
 	char path[4096];
@@ -172,7 +157,7 @@ int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
 
 	kmaps_init(km);
 	for (int i = 0; i < XMAP_N; i++) {
-		err = kmaps_pin_path(path, sizeof(path), pin_dir, xmap_name[i]);
+		err = pins_map_path(path, sizeof(path), pin_dir, xmap_name[i]);
 		if (err)
 			goto fail;
 		km->fd[i] = bpf_obj_get(path);

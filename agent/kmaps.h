@@ -3,11 +3,7 @@
  * The kernel side of the rule set: the pinned maps, opened either from a
  * freshly loaded skeleton or from their pins, read back, and written by
  * applying a plan.  The only module that writes rule maps.
- *
- * Pinned layout (docs/DESIGN.md):
- *   <pin_dir>/maps-v<XDPFW_LAYOUT_VERSION>/<map name>
- *   <pin_dir>/prog              the XDP program
- *   <pin_dir>/link-<ifname>     the XDP link of each interface
+ * Where the maps are pinned is pins.h's business.
  */
 #ifndef XDPFW_KMAPS_H
 #define XDPFW_KMAPS_H
@@ -73,10 +69,6 @@ void kmaps_close(struct kmaps *km); /* NULL-safe */
 /* km->fd[] filled by the caller (every map, e.g. found by id): finish
  * opening (mmap, sizes).  On failure the caller closes km. */
 int kmaps_finish(struct kmaps *km, int writable);
-
-int kmaps_pin_path(char *buf, size_t len, const char *pin_dir,
-		   const char *name);
-int kmaps_maps_dir(char *buf, size_t len, const char *pin_dir);
 
 /* Every key of every lookup map with its slot. */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loader.h"
+#include "pins.h"
 
 /* The maps of program fd prog, by name, into km->fd[]. */
 static int maps_of_prog(struct kmaps *km, int prog)
@@ -78,8 +78,8 @@ int kstate_open(struct kmaps *km, const struct xdpfw_config *cfg,
 		snprintf(how, len, "pins under %s", cfg->pin_dir);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/prog", cfg->pin_dir);
-	prog = bpf_obj_get(path);
+	prog = pins_prog_path(path, sizeof(path), cfg->pin_dir) ? -1 :
+	       bpf_obj_get(path);
 	if (prog >= 0 && !open_by_prog(km, prog)) {
 		snprintf(how, len, "the maps of the program pinned at %s", path);
 		return 0;
@@ -107,8 +107,8 @@ uint32_t kstate_prog_id(const struct xdpfw_config *cfg)
 	char path[4096];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/prog", cfg->pin_dir);
-	fd = bpf_obj_get(path);
+	fd = pins_prog_path(path, sizeof(path), cfg->pin_dir) ? -1 :
+	     bpf_obj_get(path);
 	if (fd >= 0) {
 		int err = bpf_obj_get_info_by_fd(fd, &info, &len);
 
@@ -117,7 +117,7 @@ uint32_t kstate_prog_id(const struct xdpfw_config *cfg)
 			return info.id;
 	}
 	for (size_t i = 0; i < cfg->n_interfaces; i++) {
-		if (loader_link_path(path, sizeof(path), cfg->pin_dir,
+		if (pins_link_path(path, sizeof(path), cfg->pin_dir,
 				     cfg->interfaces[i]))
 			continue;
 		fd = bpf_obj_get(path);

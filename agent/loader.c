@@ -5,150 +5,17 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#include "kmaps.h"
 #include "log.h"
 #include "pins.h"
 #include "skel.h"
-
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
-#endif
-
-static int is_bpffs(const char *path)
-{
-	struct statfs st;
-
-	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
-}
-
-/* dir/name into buf; a path that does not fit is an error, never a
- * shorter path (that would name another file). */
-static int path_join(char *buf, size_t len, const char *dir, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* The nearest existing ancestor of path (path itself when it exists). */
-static int existing_ancestor(const char *path, char *out, size_t len)
-{
-	struct stat st;
-
-	if (strlen(path) >= len)
-		return -ENAMETOOLONG;
-	strcpy(out, path);
-	while (stat(out, &st)) {
-		if (errno != ENOENT || !strcmp(out, "/"))
-			return -errno;
-		dirname(out);
-	}
-	return 0;
-}
-
-/* Is something other than the directory itself mounted on path? */
-static int is_mountpoint(const char *path)
-{
-	char parent[4096];
-	struct stat a, b;
-
-	if (strlen(path) >= sizeof(parent) || stat(path, &a))
-		return 0;
-	strcpy(parent, path);
-	dirname(parent);
-	return stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-}
-
-/*
- * pin_dir must be on a bpffs.  One is mounted only at /sys/fs/bpf, its
- * home, and only when nothing is mounted there: mounting over any other
- * directory would hide what it holds (/etc/xdpfw with the rules, say).
- */
-static int ensure_bpffs(const char *pin_dir)
-{
-	static const char home[] = "/sys/fs/bpf";
-	char anc[4096];
-	int err = existing_ancestor(pin_dir, anc, sizeof(anc));
-
-	if (err) {
-		log_error("cannot look up %s: %s", pin_dir, strerror(-err));
-		return err;
-	}
-	if (is_bpffs(anc))
-		return 0;
-	if (strncmp(pin_dir, home, sizeof(home) - 1) ||
-	    (pin_dir[sizeof(home) - 1] != '/' && pin_dir[sizeof(home) - 1]) ||
-	    strncmp(anc, home, sizeof(home) - 1) || is_mountpoint(home)) {
-		log_error("pin_dir %s is not on a bpffs (%s is not one), and xdpfw "
-			  "mounts a bpffs only on an empty %s: set [agent] pin_dir "
-			  "under a mounted bpffs, or mount one first (mount -t bpf "
-			  "bpf DIR)", pin_dir, anc, home);
-		return -ENOTSUP;
-	}
-	if (mount("bpf", home, "bpf", 0, "mode=0700")) {
-		err = -errno;
-		log_error("%s is not on a bpffs and mounting one on %s failed: %s",
-			  pin_dir, home, strerror(-err));
-		return err;
-	}
-	log_info("mounted a bpffs on %s", home);
-	return 0;
-}
-
-int loader_prepare_pin_dir(const char *pin_dir)
-{
-	char maps[4096];
-	int err = ensure_bpffs(pin_dir);
-
-	if (!err)
-		err = pins_check_foreign(pin_dir);
-	if (err)
-		return err;
-	err = mkdir_p(pin_dir, 0700);
-	if (err) {
-		log_error("cannot create %s: %s", pin_dir, strerror(-err));
-		return err;
-	}
-	err = kmaps_maps_dir(maps, sizeof(maps), pin_dir);
-	if (!err && mkdir(maps, 0700) && errno != EEXIST)
-		err = -errno;
-	if (err)
-		log_error("cannot create %s: %s", maps, strerror(-err));
-	return err;
-}
 
 /* Would libbpf reuse every pinned map?  (Same checks as its own: type,
  * key and value size, max_entries, flags.)  No pins at all: compatible. */
@@ -163,7 +30,7 @@ static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
 		int fd, ok;
 
 		if (bpf_map__is_internal(map) ||
-		    kmaps_pin_path(path, sizeof(path), pin_dir, bpf_map__name(map)))
+		    pins_map_path(path, sizeof(path), pin_dir, bpf_map__name(map)))
 			continue;
 		fd = bpf_obj_get(path);
 		if (fd < 0)
@@ -185,66 +52,6 @@ static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 1;
 }
 
-int loader_remove_old_layouts(const char *pin_dir)
-{
-	char cur[64], dir[4096], path[8192];
-	struct dirent *de, *me;
-	int removed = 0;
-	DIR *d, *m;
-
-	snprintf(cur, sizeof(cur), "maps-v%d", XDPFW_LAYOUT_VERSION);
-	d = opendir(pin_dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "maps-v", 6) || !strcmp(de->d_name, cur))
-			continue;
-		if (path_join(dir, sizeof(dir), pin_dir, de->d_name))
-			continue;
-		m = opendir(dir);
-		if (!m)
-			continue;
-		while ((me = readdir(m))) {
-			if (me->d_name[0] == '.' || !pins_is_ours(dir, me->d_name, 1) ||
-			    path_join(path, sizeof(path), dir, me->d_name))
-				continue;
-			unlink(path);
-		}
-		closedir(m);
-		if (!rmdir(dir)) {
-			log_info("removed the maps of an older layout (%s); their "
-				 "counters are gone", dir);
-			removed++;
-		}
-	}
-	closedir(d);
-	return removed;
-}
-
-int loader_pin_dir_empty(const char *pin_dir)
-{
-	struct dirent *de;
-	int empty = 1;
-	DIR *d = opendir(pin_dir);
-
-	if (!d)
-		return errno == ENOENT;
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	return empty;
-}
-
-int loader_has_pins(const char *pin_dir)
-{
-	char path[4096];
-
-	if (kmaps_pin_path(path, sizeof(path), pin_dir,
-			   XDPFW_STR(XDPFW_MAP_RSTATS)))
-		return 0;
-	return access(path, F_OK) == 0;
-}
-
 int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 {
 	struct bpf_map *map;
@@ -254,7 +61,7 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 	bpf_object__for_each_map(map, skel->obj) {
 		if (bpf_map__is_internal(map))
 			continue;
-		err = kmaps_pin_path(path, sizeof(path), pin_dir, bpf_map__name(map));
+		err = pins_map_path(path, sizeof(path), pin_dir, bpf_map__name(map));
 		if (err)
 			return err;
 		if (unlink(path) && errno != ENOENT)
@@ -313,7 +120,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 		bpf_object__for_each_map(map, skel->obj) {
 			if (bpf_map__is_internal(map))
 				continue;
-			err = kmaps_pin_path(path, sizeof(path), pin_dir,
+			err = pins_map_path(path, sizeof(path), pin_dir,
 					     bpf_map__name(map));
 			if (!err)
 				err = bpf_map__set_pin_path(map, path);
@@ -342,14 +149,6 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 fail:
 	xdpfw_bpf__destroy(skel);
 	return err;
-}
-
-int loader_link_path(char *buf, size_t len, const char *pin_dir,
-		     const char *ifname)
-{
-	int n = snprintf(buf, len, "%s/link-%s", pin_dir, ifname);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 static int adopt_link(const char *path, int ifindex, int prog_fd,
@@ -477,7 +276,7 @@ int loader_attach(struct xdpfw_bpf *skel, const char *pin_dir,
 
 	if (!ifindex)
 		return -ENODEV; /* the caller says what it does about it */
-	err = loader_link_path(path, sizeof(path), pin_dir, ifname);
+	err = pins_link_path(path, sizeof(path), pin_dir, ifname);
 	if (err)
 		return err;
 	if (access(path, F_OK) == 0) {
@@ -492,7 +291,7 @@ int loader_pin_prog(struct xdpfw_bpf *skel, const char *pin_dir)
 {
 	char path[4096];
 
-	if (path_join(path, sizeof(path), pin_dir, "prog"))
+	if (pins_prog_path(path, sizeof(path), pin_dir))
 		return -ENAMETOOLONG;
 	unlink(path);
 	if (bpf_obj_pin(bpf_program__fd(skel->progs.xdpfw_xdp), path))
@@ -502,10 +301,10 @@ int loader_pin_prog(struct xdpfw_bpf *skel, const char *pin_dir)
 
 int loader_detach_all(const char *pin_dir)
 {
-	char path[8192], maps[4096];
+	char path[4096];
 	struct dirent *de;
 	DIR *d;
-	int err = 0;
+	int err = 0, r;
 
 	d = opendir(pin_dir);
 	if (!d)
@@ -515,7 +314,7 @@ int loader_detach_all(const char *pin_dir)
 
 		if (strncmp(de->d_name, "link-", 5) ||
 		    !pins_is_ours(pin_dir, de->d_name, 0) ||
-		    path_join(path, sizeof(path), pin_dir, de->d_name))
+		    pins_join(path, sizeof(path), pin_dir, de->d_name))
 			continue;
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
@@ -531,36 +330,6 @@ int loader_detach_all(const char *pin_dir)
 		}
 	}
 	closedir(d);
-	if (!path_join(path, sizeof(path), pin_dir, "prog") &&
-	    pins_is_ours(pin_dir, "prog", 0))
-		unlink(path);
-	d = kmaps_maps_dir(maps, sizeof(maps), pin_dir) ? NULL : opendir(maps);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (!pins_is_ours(maps, de->d_name, 1)) {
-				log_warn("left %s/%s: xdpfw did not create it", maps,
-					 de->d_name);
-				continue;
-			}
-			if (path_join(path, sizeof(path), maps, de->d_name))
-				continue;
-			if (unlink(path)) {
-				err = -errno;
-				log_error("cannot remove %s: %s", path,
-					  strerror(errno));
-			}
-		}
-		closedir(d);
-		rmdir(maps);
-	}
-	loader_remove_old_layouts(pin_dir);
-	if (!rmdir(pin_dir) || errno == ENOENT)
-		return err;
-	if (errno == ENOTEMPTY)
-		log_warn("left %s: it holds entries xdpfw did not create", pin_dir);
-	else
-		log_warn("cannot remove %s: %s", pin_dir, strerror(errno));
-	return err;
+	r = pins_remove_all(pin_dir);
+	return err ? err : r;
 }

@@ -4,12 +4,172 @@
 #include <bpf/bpf.h>
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "xdpfw_shared.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+int pins_join(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The nearest existing ancestor of path (path itself when it exists). */
+static int existing_ancestor(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (strlen(path) >= len)
+		return -ENAMETOOLONG;
+	strcpy(out, path);
+	while (stat(out, &st)) {
+		if (errno != ENOENT || !strcmp(out, "/"))
+			return -errno;
+		dirname(out);
+	}
+	return 0;
+}
+
+/* Is something other than the directory itself mounted on path? */
+static int is_mountpoint(const char *path)
+{
+	char parent[4096];
+	struct stat a, b;
+
+	if (strlen(path) >= sizeof(parent) || stat(path, &a))
+		return 0;
+	strcpy(parent, path);
+	dirname(parent);
+	return stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/*
+ * pin_dir must be on a bpffs.  One is mounted only at /sys/fs/bpf, its
+ * home, and only when nothing is mounted there: mounting over any other
+ * directory would hide what it holds (/etc/xdpfw with the rules, say).
+ */
+static int ensure_bpffs(const char *pin_dir)
+{
+	static const char home[] = "/sys/fs/bpf";
+	char anc[4096];
+	int err = existing_ancestor(pin_dir, anc, sizeof(anc));
+
+	if (err) {
+		log_error("cannot look up %s: %s", pin_dir, strerror(-err));
+		return err;
+	}
+	if (is_bpffs(anc))
+		return 0;
+	if (strncmp(pin_dir, home, sizeof(home) - 1) ||
+	    (pin_dir[sizeof(home) - 1] != '/' && pin_dir[sizeof(home) - 1]) ||
+	    strncmp(anc, home, sizeof(home) - 1) || is_mountpoint(home)) {
+		log_error("pin_dir %s is not on a bpffs (%s is not one), and xdpfw "
+			  "mounts a bpffs only on an empty %s: set [agent] pin_dir "
+			  "under a mounted bpffs, or mount one first (mount -t bpf "
+			  "bpf DIR)", pin_dir, anc, home);
+		return -ENOTSUP;
+	}
+	if (mount("bpf", home, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		log_error("%s is not on a bpffs and mounting one on %s failed: %s",
+			  pin_dir, home, strerror(-err));
+		return err;
+	}
+	log_info("mounted a bpffs on %s", home);
+	return 0;
+}
+
+int pins_prepare(const char *pin_dir)
+{
+	char maps[4096];
+	int err = ensure_bpffs(pin_dir);
+
+	if (!err)
+		err = pins_check_foreign(pin_dir);
+	if (err)
+		return err;
+	err = mkdir_p(pin_dir, 0700);
+	if (err) {
+		log_error("cannot create %s: %s", pin_dir, strerror(-err));
+		return err;
+	}
+	err = pins_maps_dir(maps, sizeof(maps), pin_dir);
+	if (!err && mkdir(maps, 0700) && errno != EEXIST)
+		err = -errno;
+	if (err)
+		log_error("cannot create %s: %s", maps, strerror(-err));
+	return err;
+}
+
+
+int pins_maps_dir(char *buf, size_t len, const char *pin_dir)
+{
+	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, XDPFW_LAYOUT_VERSION);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_map_path(char *buf, size_t len, const char *pin_dir,
+		  const char *name)
+{
+	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir,
+			 XDPFW_LAYOUT_VERSION, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_link_path(char *buf, size_t len, const char *pin_dir,
+		   const char *ifname)
+{
+	int n = snprintf(buf, len, "%s/link-%s", pin_dir, ifname);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_prog_path(char *buf, size_t len, const char *pin_dir)
+{
+	return pins_join(buf, len, pin_dir, "prog");
+}
 
 static int is_maps_dir_name(const char *name)
 {
@@ -95,8 +255,7 @@ int pins_is_ours(const char *dir, const char *name, int in_maps)
 	struct pinned p;
 	struct stat st;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path))
+	if (pins_join(path, sizeof(path), dir, name))
 		return 0;
 	if (in_maps) {
 		if (strncmp(name, "xdpfw_", 6))
@@ -143,8 +302,7 @@ static int count_foreign(const char *dir, int in_maps)
 				  "pin?)", dir, de->d_name);
 			n++;
 		} else if (!in_maps && is_maps_dir_name(de->d_name) &&
-			   (size_t)snprintf(sub, sizeof(sub), "%s/%s", dir,
-					    de->d_name) < sizeof(sub)) {
+			   !pins_join(sub, sizeof(sub), dir, de->d_name)) {
 			n += count_foreign(sub, 1);
 		}
 	}
@@ -163,4 +321,112 @@ int pins_check_foreign(const char *pin_dir)
 		  "([agent] pin_dir), or remove them if they are not needed",
 		  pin_dir, n, n == 1 ? "y" : "ies");
 	return -EEXIST;
+}
+
+/* Remove every entry of dir that xdpfw created (in_maps: dir is a
+ * maps-v<N> directory, removed too once empty), recursing into maps-v<N>
+ * directories.  Link pins are only unlinked: detaching is the loader's
+ * job.  0 or the first -errno. */
+static int sweep(const char *dir, int in_maps)
+{
+	char path[4096];
+	struct dirent *de;
+	int err = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		int r = 0;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (!in_maps && is_kernel_entry(de->d_name)))
+			continue;
+		if (!pins_is_ours(dir, de->d_name, in_maps)) {
+			log_warn("left %s/%s: xdpfw did not create it", dir,
+				 de->d_name);
+			continue;
+		}
+		if (pins_join(path, sizeof(path), dir, de->d_name))
+			r = -ENAMETOOLONG;
+		else if (!in_maps && is_maps_dir_name(de->d_name))
+			r = sweep(path, 1);
+		else if (unlink(path) && errno != ENOENT)
+			r = -errno;
+		if (r) {
+			log_error("cannot remove %s/%s: %s", dir, de->d_name,
+				  strerror(-r));
+			if (!err)
+				err = r;
+		}
+	}
+	closedir(d);
+	if (in_maps && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY &&
+	    !err)
+		err = -errno;
+	return err;
+}
+
+int pins_remove_old_layouts(const char *pin_dir)
+{
+	char cur[32], dir[4096];
+	struct dirent *de;
+	int removed = 0;
+	DIR *d;
+
+	snprintf(cur, sizeof(cur), "maps-v%d", XDPFW_LAYOUT_VERSION);
+	d = opendir(pin_dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!is_maps_dir_name(de->d_name) || !strcmp(de->d_name, cur) ||
+		    pins_join(dir, sizeof(dir), pin_dir, de->d_name) ||
+		    !pins_is_ours(pin_dir, de->d_name, 0))
+			continue;
+		sweep(dir, 1);
+		if (access(dir, F_OK)) {
+			log_info("removed the maps of an older layout (%s); their "
+				 "counters are gone", dir);
+			removed++;
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
+int pins_remove_all(const char *pin_dir)
+{
+	int err = sweep(pin_dir, 0);
+
+	if (!rmdir(pin_dir) || errno == ENOENT)
+		return err;
+	if (errno == ENOTEMPTY)
+		log_warn("left %s: it holds entries xdpfw did not create", pin_dir);
+	else
+		log_warn("cannot remove %s: %s", pin_dir, strerror(errno));
+	return err;
+}
+
+int pins_dir_empty(const char *pin_dir)
+{
+	struct dirent *de;
+	int empty = 1;
+	DIR *d = opendir(pin_dir);
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+int pins_have_maps(const char *pin_dir)
+{
+	char path[4096];
+
+	if (pins_map_path(path, sizeof(path), pin_dir,
+			  XDPFW_STR(XDPFW_MAP_RSTATS)))
+		return 0;
+	return access(path, F_OK) == 0;
 }

@@ -14,6 +14,38 @@
 #ifndef XDPFW_PINS_H
 #define XDPFW_PINS_H
 
+#include <stddef.h>
+
+/* Paths of the layout above.  Each is 0, or -ENAMETOOLONG when it does not
+ * fit in len: never a shorter path, which would name another file. */
+int pins_join(char *buf, size_t len, const char *dir, const char *name);
+int pins_maps_dir(char *buf, size_t len, const char *pin_dir);
+int pins_map_path(char *buf, size_t len, const char *pin_dir,
+		  const char *name);
+int pins_link_path(char *buf, size_t len, const char *pin_dir,
+		   const char *ifname);
+int pins_prog_path(char *buf, size_t len, const char *pin_dir);
+
+/* Make sure pin_dir is on a bpffs (mounting one on /sys/fs/bpf when that
+ * is where it lives and nothing is mounted there), holds nothing xdpfw did
+ * not create, and has this layout's maps directory.  Logs what failed. */
+int pins_prepare(const char *pin_dir);
+
+/* Is pin_dir missing or empty (nothing of an earlier run in it)? */
+int pins_dir_empty(const char *pin_dir);
+
+/* Are this layout's maps pinned under pin_dir (from an earlier run)? */
+int pins_have_maps(const char *pin_dir);
+
+/* Drop the maps of other layout versions (<pin_dir>/maps-v<N>): call once
+ * every link runs this build.  How many were removed, or -errno. */
+int pins_remove_old_layouts(const char *pin_dir);
+
+/* Remove every pin xdpfw created under pin_dir, every layout's maps
+ * included, and pin_dir itself when nothing else is left (a warning names
+ * what is).  Links must be detached first.  0 or the first -errno. */
+int pins_remove_all(const char *pin_dir);
+
 /* Is <dir>/<name> an entry xdpfw creates?  in_maps: dir is a maps-v<N>
  * directory.  1 or 0. */
 int pins_is_ours(const char *dir, const char *name, int in_maps);

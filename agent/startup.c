@@ -23,6 +23,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pidfile.h"
+#include "pins.h"
 #include "skel.h"
 
 static int lock_pin_dir(struct daemon *d)
@@ -66,8 +67,8 @@ static int take_pin_dir(struct daemon *d)
 
 	/* A start that fails before it enforces anything must not leave its
 	 * maps behind in a pin_dir that was empty (a refused second daemon). */
-	d->owns_pin_dir = loader_pin_dir_empty(d->cfg->pin_dir);
-	err = loader_prepare_pin_dir(d->cfg->pin_dir);
+	d->owns_pin_dir = pins_dir_empty(d->cfg->pin_dir);
+	err = pins_prepare(d->cfg->pin_dir);
 	if (err)
 		return err;
 	err = lock_pin_dir(d);
@@ -83,7 +84,7 @@ static int take_pin_dir(struct daemon *d)
  * (*migrate); map the slot table.  0 or -errno, said. */
 static int load_maps(struct daemon *d, int *migrate)
 {
-	int counters_fresh = !loader_has_pins(d->cfg->pin_dir);
+	int counters_fresh = !pins_have_maps(d->cfg->pin_dir);
 	int err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
 
 	*migrate = 0;
@@ -153,7 +154,7 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 		return EXIT_RUNTIME;
 	if (migrate && finish_migration(d))
 		return EXIT_RUNTIME;
-	loader_remove_old_layouts(d->cfg->pin_dir);
+	pins_remove_old_layouts(d->cfg->pin_dir);
 	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
 	if (err)
 		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,

@@ -484,6 +484,11 @@ if [ -n "$pidfile" ] && read -r f_pid f_start f_pin <"$pidfile" &&
 else
 	fail "no identity file for $PIN under $TMP/run: $(ls "$TMP/run") ${pidfile:+($(cat "$pidfile"))}"
 fi
+# An older layout's maps an earlier version left behind go too.
+OLD_MAPS=$PIN/maps-v$((${MAPS##*maps-v} - 1))
+mkdir -p "$OLD_MAPS" &&
+	bpftool map create "$OLD_MAPS/xdpfw_v4" type hash key 4 value 4 entries 1 name xdpfw_v4 ||
+	fail "cannot create an old layout's map under $OLD_MAPS"
 xdpfw detach -c "$CONF" >"$TMP/out" 2>&1
 assert_eq "$?" 0 "xdpfw detach: exit status"
 sed 's/^/    /' "$TMP/out"
