@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * "Never silently off" (SPEC §5) in the daemon: the attachment and pin
+ * "Never silently off" (docs/DESIGN.md, "Never silently off") in the daemon: the attachment and pin
  * watch (attachwatch.c, every second), the bpf() tamper guard (guard.c,
  * as reports arrive) and the periodic audit (audit.c, every
  * audit_interval, a piece at a time).  Whatever they find is restored and

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the running kernel offers of the BPF features xdpfw relies on,
- * probed once at start and said in one log line (SPEC §1), so that a
+ * probed once at start and said in one log line (docs/KERNELS.md), so that a
  * fallback taken later (batch map reads, the bpf() tamper guard) is never a
  * surprise.  docs/KERNELS.md lists which kernel has what.
  */

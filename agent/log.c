@@ -32,11 +32,6 @@ void log_set_level(enum log_level level)
 	cur_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return cur_level;
-}
-
 static const struct {
 	const char *name;
 	enum log_level level;

@@ -22,7 +22,6 @@ enum log_level {
 
 void log_init(void);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 

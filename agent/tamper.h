@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Counters of "never silently off" (SPEC §5): tamper events the daemon
+ * Counters of "never silently off" (docs/DESIGN.md, "Never silently off"): tamper events the daemon
  * detected and repairs it made, by kind.  The daemon exports them in its
  * Prometheus exposition and in a small state file beside its PID file, from
  * which `xdpfw stats` reads them without talking to it.
