@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "config_keys.h"
+#include "grow.h"
 #include "safefile.h"
 
 #define CONFIG_FILE_MAX (1u << 20)  /* refuse to slurp anything bigger */
@@ -76,17 +77,14 @@ static void report(struct parse_state *st, unsigned line, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
-	if (st->n_err_lines == st->cap_err_lines) {
-		size_t cap = st->cap_err_lines ? 2 * st->cap_err_lines : 16;
-		unsigned *p = realloc(st->err_lines, cap * sizeof(*p));
+	unsigned *p = grow(st->err_lines, &st->cap_err_lines,
+			   st->n_err_lines + 1, sizeof(*p), 16);
 
-		if (!p) {
-			st->nomem = true;
-			return;
-		}
-		st->err_lines = p;
-		st->cap_err_lines = cap;
+	if (!p) {
+		st->nomem = true;
+		return;
 	}
+	st->err_lines = p;
 	st->err_lines[st->n_err_lines++] = line;
 
 	va_start(ap, fmt);

@@ -5,6 +5,7 @@
  * and the bases a migration carried over.  Batch operations where the
  * kernel has them, one entry at a time where not.
  */
+#include "grow.h"
 #include "kmaps.h"
 
 #include <bpf/bpf.h>
@@ -25,15 +26,11 @@ static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
 static int push_kop(struct kop **v, size_t *n, size_t *cap, enum kmap m,
 		    const void *key, uint32_t slot)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 1024;
-		struct kop *nv = realloc(*v, ncap * sizeof(*nv));
+	struct kop *nv = grow(*v, cap, *n + 1, sizeof(*nv), 1024);
 
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
 	kop_from_bytes(&(*v)[(*n)++], m, key, slot);
 	return 0;
 }

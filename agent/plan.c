@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "plan.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -26,15 +27,11 @@ void plan_free(struct plan *p)
 
 int kop_list_push(struct kop_list *l, const struct kkey *k, uint32_t slot)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct kop *nv = realloc(l->v, ncap * sizeof(*nv));
+	struct kop *nv = grow(l->v, &l->cap, l->n + 1, sizeof(*nv), 64);
 
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
 	l->v[l->n].key = *k;
 	l->v[l->n].slot = slot;
 	l->n++;
@@ -125,15 +122,11 @@ static int plan_rule_keys(struct plan *p, const struct diff_view *v,
 
 static int push_removed(struct plan *p, uint32_t s, size_t *cap)
 {
-	if (p->n_removed == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		uint32_t *nv = realloc(p->removed, ncap * sizeof(*nv));
+	uint32_t *nv = grow(p->removed, cap, p->n_removed + 1, sizeof(*nv), 64);
 
-		if (!nv)
-			return -ENOMEM;
-		p->removed = nv;
-		*cap = ncap;
-	}
+	if (!nv)
+		return -ENOMEM;
+	p->removed = nv;
 	p->removed[p->n_removed++] = s;
 	return 0;
 }

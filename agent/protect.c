@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "rules.h"
 
 #define TCP_ESTABLISHED_ 1
@@ -56,7 +57,7 @@ void protect_set_free(struct protect_set *ps)
 static int push(struct protect_set *ps, const struct xdpfw_rule *addr,
 		unsigned kind)
 {
-	struct xdpfw_rule r = *addr;
+	struct xdpfw_rule r = *addr, *v;
 
 	r.flags = (uint8_t)(XDPFW_RULE_EXCEPT |
 			    kind << XDPFW_RULE_PROTECT_SHIFT);
@@ -67,15 +68,10 @@ static int push(struct protect_set *ps, const struct xdpfw_rule *addr,
 			return 0;
 	if (ps->n == PROTECT_MAX)
 		return 0;
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 8;
-		struct xdpfw_rule *v = realloc(ps->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ps->v = v;
-		ps->cap = cap;
-	}
+	v = grow(ps->v, &ps->cap, ps->n + 1, sizeof(*v), 8);
+	if (!v)
+		return -ENOMEM;
+	ps->v = v;
 	ps->v[ps->n++] = r;
 	return 0;
 }

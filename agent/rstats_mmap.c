@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "rstats_mmap.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,15 +40,11 @@ void rstats_munmap(struct rstats_mmap *m)
 static int push(struct stat_row **rows, size_t *n, size_t *cap, uint32_t slot,
 		const struct xdpfw_rule *r, struct xdpfw_counter c)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct stat_row *p = realloc(*rows, ncap * sizeof(*p));
+	struct stat_row *p = grow(*rows, cap, *n + 1, sizeof(*p), 64);
 
-		if (!p)
-			return -ENOMEM;
-		*rows = p;
-		*cap = ncap;
-	}
+	if (!p)
+		return -ENOMEM;
+	*rows = p;
 	(*rows)[*n].slot = slot;
 	(*rows)[*n].rule = *r;
 	(*rows)[*n].c = c;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "ruleidx.h"
 #include "safefile.h"
 
@@ -59,12 +60,12 @@ static int reserve_rules(struct ruleset *rs, size_t want)
 	struct xdpfw_rule *rules;
 	uint32_t *lines;
 	uint16_t *file_of;
-	size_t cap = rs->cap ? rs->cap : 64;
+	size_t cap = grow_cap(rs->cap, want, 64, sizeof(*rules));
 
 	if (want <= rs->cap)
 		return 0;
-	while (cap < want)
-		cap *= 2;
+	if (!cap)
+		return -ENOMEM;
 	rules = realloc(rs->rules, cap * sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
