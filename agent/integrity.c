@@ -427,7 +427,11 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 		return -ENOMEM;
 	/* The filters stay as they are (a rule's bits are still set). */
 	f->widen_only = 1;
-	f->flags = kmaps_flags(&d->km);
+	err = kmaps_flags(&d->km, &f->flags);
+	if (err) {
+		free(f);
+		return err;
+	}
 	plan_init(&p);
 	p.upserts = a->upserts;
 	p.deletes = a->deletes;

@@ -228,12 +228,14 @@ int kmaps_have_bases(const struct kmaps *km)
 	return 0;
 }
 
-uint32_t kmaps_flags(struct kmaps *km)
+int kmaps_flags(struct kmaps *km, uint32_t *flags)
 {
 	struct xdpfw_cfg cfg = { 0 };
 	uint32_t zero = 0;
 
+	*flags = 0;
 	if (bpf_map_lookup_elem(km->fd[XMAP_CFG], &zero, &cfg))
-		return 0;
-	return cfg.flags;
+		return -errno;
+	*flags = cfg.flags;
+	return 0;
 }

@@ -59,6 +59,7 @@ struct apply_stats {
 	size_t key_writes;   /* upserts + deletes in the lookup maps */
 	size_t slot_writes;  /* slot table entries and counter resets */
 	size_t filter_writes; /* changed words of the filters, cfg */
+	const char *failed_map; /* on failure: the map that refused, or NULL */
 };
 
 void kmaps_init(struct kmaps *km);
@@ -92,7 +93,9 @@ int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals);
 int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			     uint32_t first, uint32_t n);
 
-uint32_t kmaps_flags(struct kmaps *km);
+/* The XDPFW_F_* flags in force (which lookups the program makes): 0 and
+ * *flags set, or -errno (*flags 0) when the cfg map cannot be read. */
+int kmaps_flags(struct kmaps *km, uint32_t *flags);
 
 /* After a migration to new maps (dst, synced, and the program already
  * swapped to them so src counts no more): carry the counters of every rule

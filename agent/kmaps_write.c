@@ -84,7 +84,7 @@ static int kop_map_cmp(const void *a, const void *b)
 }
 
 static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
-		      size_t *count)
+		      struct apply_stats *st)
 {
 	size_t i = 0;
 	int err;
@@ -97,11 +97,10 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 
 		while (j < n && ops[j].key.map == ops[i].key.map)
 			j++;
-		err = write_ops(km, ops[i].key.map, ops + i, j - i, del, count);
+		err = write_ops(km, ops[i].key.map, ops + i, j - i, del,
+				&st->key_writes);
 		if (err) {
-			log_error("cannot %s %zu entries of map %s: %s",
-				  del ? "delete" : "write", j - i,
-				  xmap_name[ops[i].key.map], strerror(-err));
+			st->failed_map = xmap_name[ops[i].key.map];
 			return err;
 		}
 		i = j;
@@ -217,18 +216,25 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 {
 	struct kop_list up = p->upserts, del = p->deletes;
 	uint32_t *added_slots = NULL;
-	uint32_t old_flags = kmaps_flags(km);
+	uint32_t old_flags;
 	int err = 0, bases = kmaps_have_bases(km), fresh = km->counters_fresh;
 
 	km->counters_fresh = 0; /* whatever happens below, only once */
 	memset(st, 0, sizeof(*st));
 	if (!km->writable)
 		return -EPERM;
+	/* The program's lookups stay on through the change: the flags in
+	 * force must be known, never guessed as 0. */
+	err = kmaps_flags(km, &old_flags);
+	if (err) {
+		st->failed_map = xmap_name[XMAP_CFG];
+		return err;
+	}
 
 	if (p->delete_first) {
 		/* Not enough free slots for the transition: the removed rules
 		 * go first, and their slots are reused. */
-		err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+		err = write_kops(km, del.v, del.n, 1, st);
 		if (err)
 			return err;
 		del.n = 0;
@@ -254,7 +260,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	/* 2. new keys; 3. filters widened so that old and new both match;
 	 * then the table names the added rules: what `list` shows is in
 	 * force, also if we die half-way. */
-	err = write_kops(km, up.v, up.n, 0, &st->key_writes);
+	err = write_kops(km, up.v, up.n, 0, st);
 	if (err)
 		goto out;
 	write_filters(km, f, 1, &st->filter_writes);
@@ -267,7 +273,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	}
 
 	/* 4. old keys go; 5. filters narrowed; table entries freed. */
-	err = write_kops(km, del.v, del.n, 1, &st->key_writes);
+	err = write_kops(km, del.v, del.n, 1, st);
 	if (err)
 		goto out;
 	err = write_cfg(km, f->flags, &st->filter_writes);

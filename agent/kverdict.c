@@ -204,10 +204,13 @@ static int saved_by(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 
 int kverdict(struct kmaps *km, const struct kv_pkt *p, struct kv_result *out)
 {
-	uint32_t flags = kmaps_flags(km);
+	uint32_t flags;
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	r = kmaps_flags(km, &flags);
+	if (r)
+		return r;
 	if (!flags)
 		return 0;
 	r = p->family == XDPFW_FAMILY_V4 ? match_v4(km, flags, p, &out->slot) :

@@ -67,10 +67,8 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 		if (unlink(path) && errno != ENOENT)
 			return -errno;
 		err = bpf_map__pin(map, path);
-		if (err) {
-			log_error("cannot pin %s: %s", path, strerror(-err));
-			return err;
-		}
+		if (err)
+			return log_error_errno(err, "cannot pin %s", path);
 	}
 	return 0;
 }
@@ -86,8 +84,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	skel = xdpfw_bpf__open();
 	if (!skel) {
 		err = -errno;
-		log_error("cannot open the BPF object: %s", strerror(-err));
-		return err;
+		return log_error_errno(err, "cannot open the BPF object");
 	}
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4, max_rules);
 	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6, max_rules);
@@ -251,9 +248,8 @@ static int create_link(int prog_fd, int ifindex, const char *ifname,
 	}
 	if (fd < 0) {
 		err = -errno;
-		log_error("cannot attach XDP (%s mode) to %s: %s", xdp_mode_name(mode),
-			  ifname, strerror(-err));
-		return err;
+		return log_error_errno(err, "cannot attach XDP (%s mode) to %s",
+				       xdp_mode_name(mode), ifname);
 	}
 	if (bpf_obj_pin(fd, path)) {
 		err = -errno;

@@ -93,6 +93,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+int log_msg_errno(enum log_level level, int err, const char *fmt, ...)
+{
+	char msg[3072];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(level, "%s: %s", msg, strerror(err < 0 ? -err : err));
+	return err;
+}
+
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 			va_list ap)
 {

@@ -95,8 +95,7 @@ static int ensure_bpffs(const char *pin_dir)
 	int err = existing_ancestor(pin_dir, anc, sizeof(anc));
 
 	if (err) {
-		log_error("cannot look up %s: %s", pin_dir, strerror(-err));
-		return err;
+		return log_error_errno(err, "cannot look up %s", pin_dir);
 	}
 	if (is_bpffs(anc))
 		return 0;
@@ -111,9 +110,8 @@ static int ensure_bpffs(const char *pin_dir)
 	}
 	if (mount("bpf", home, "bpf", 0, "mode=0700")) {
 		err = -errno;
-		log_error("%s is not on a bpffs and mounting one on %s failed: %s",
-			  pin_dir, home, strerror(-err));
-		return err;
+		return log_error_errno(err, "%s is not on a bpffs and mounting "
+				       "one on %s failed", pin_dir, home);
 	}
 	log_info("mounted a bpffs on %s", home);
 	return 0;
@@ -129,16 +127,14 @@ int pins_prepare(const char *pin_dir)
 	if (err)
 		return err;
 	err = mkdir_p(pin_dir, 0700);
-	if (err) {
-		log_error("cannot create %s: %s", pin_dir, strerror(-err));
-		return err;
-	}
+	if (err)
+		return log_error_errno(err, "cannot create %s", pin_dir);
 	err = pins_maps_dir(maps, sizeof(maps), pin_dir);
 	if (!err && mkdir(maps, 0700) && errno != EEXIST)
 		err = -errno;
 	if (err)
-		log_error("cannot create %s: %s", maps, strerror(-err));
-	return err;
+		return log_error_errno(err, "cannot create %s", maps);
+	return 0;
 }
 
 

@@ -99,10 +99,8 @@ static int load_maps(struct daemon *d, int *migrate)
 	if (err)
 		return err;
 	err = kmaps_from_skel(&d->km, d->skel);
-	if (err) {
-		log_error("cannot map the rule table: %s", strerror(-err));
-		return err;
-	}
+	if (err)
+		return log_error_errno(err, "cannot map the rule table");
 	d->km.counters_fresh = counters_fresh || *migrate;
 	return 0;
 }

@@ -279,9 +279,10 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	err = sync_apply_ruleset(km, rs, mode, res);
 	res->ms = now_ms() - t0;
 	if (err) {
-		log_error("reload (%s): writing the maps failed: %s; the kernel may "
+		log_error("reload (%s): writing %s failed: %s; the kernel may "
 			  "hold part of the change, the next reload repairs it",
-			  trigger, strerror(-err));
+			  trigger, res->writes.failed_map ? res->writes.failed_map :
+			  "the maps", strerror(-err));
 		goto out;
 	}
 	res->next_expiry = rs->next_expiry;

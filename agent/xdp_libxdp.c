@@ -190,9 +190,8 @@ int libxdp_attach(struct xdpfw_bpf *skel, const char *ifname, int mode,
 	n = ours(ifindex, map_id, old, 16, NULL);
 	err = attach_copy(skel, ifindex, ifname, mode, priority, &id);
 	if (err) {
-		log_error("cannot add xdpfw to the libxdp dispatcher of %s: %s",
-			  ifname, strerror(-err));
-		return err;
+		return log_error_errno(err, "cannot add xdpfw to the libxdp "
+				       "dispatcher of %s", ifname);
 	}
 	/* The new one runs: now remove the older ones (a restart's). */
 	for (int i = 0; i < n; i++) {

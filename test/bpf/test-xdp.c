@@ -725,7 +725,29 @@ static void test_capacity_transition(void)
 	free(y);
 }
 
-/* ---- pkt.c: headers and checksums, checked independently ---- */
+/* The flags in force cannot be read (the cfg map's fd is not a map):
+ * kmaps_apply must fail before it writes anything, not take the flags for
+ * 0 and write keys the program would then never look up. */
+static void test_unreadable_flags(void)
+{
+	int saved = km.fd[XMAP_CFG];
+	uint32_t key = htonl(0xcb007163); /* 203.0.113.99 */
+	uint32_t slot;
+	int err;
+
+	apply_or_die("empty", "", 0, NULL);
+	km.fd[XMAP_CFG] = -1;
+	err = apply_rules("203.0.113.99\n", 0, NULL);
+	km.fd[XMAP_CFG] = saved;
+	xr_checks++;
+	if (err != -EBADF)
+		fail("apply with an unreadable cfg map: %d, expected -EBADF", err);
+	xr_checks++;
+	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], &key, &slot))
+		fail("apply with an unreadable cfg map wrote 203.0.113.99 (slot %u)",
+		     slot);
+	check_in_force("after the refused apply", 0);
+}
 
 /* ---- main ---- */
 
@@ -765,6 +787,7 @@ int main(int argc, char **argv)
 	test_skipped_lookups();
 	test_each_kind_alone();
 	test_capacity_transition();
+	test_unreadable_flags();
 
 	return xr_finish();
 }
