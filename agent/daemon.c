@@ -18,6 +18,7 @@
 #include "daemon_int.h"
 #include "exitcode.h"
 #include "ifattach.h"
+#include "integrity.h"
 #include "loader.h"
 #include "log.h"
 #include "metrics_http.h"

@@ -15,7 +15,6 @@
 
 #include "config.h"
 #include "ifmon.h"
-#include "integrity.h"
 #include "kmaps.h"
 #include "rulefiles.h"
 #include "statpipe.h"
@@ -56,7 +55,7 @@ struct daemon {
 	int lock_fd;
 	int owns_pin_dir; /* it was empty: a failed start removes its pins */
 	char pidfile[4096];
-	struct integrity integ; /* never silently off (integrity.c) */
+	struct integrity *integ; /* never silently off (integrity.c) */
 	struct metrics_http *http; /* [stats] listen (metrics_http.c) */
 };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "integrity.h"
 #include "log.h"
 
 static void on_link(void *ctx, enum ifmon_event ev, const char *ifname,

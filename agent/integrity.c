@@ -6,6 +6,7 @@
 #include "integrity.h"
 
 #include <bpf/bpf.h>
+#include <ev.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "attachwatch.h"
+#include "audit.h"
 #include "daemon_int.h"
 #include "exitcode.h"
+#include "guard.h"
+#include "kmaps.h"
 #include "log.h"
 #include "pidfile.h"
 #include "skel.h"
@@ -26,7 +31,42 @@
 #define AUDIT_STEP_SLOTS 16384
 #define WRITER_LOG_MS 1000
 
-#define integ_of(d) (&(d)->integ)
+/* A process whose bpf() calls on the daemon's objects were seen. */
+struct tamper_writer {
+	uint32_t pid;
+	char comm[16];
+	uint32_t cmd;
+	char target[32];      /* map name, link-IFACE, or "?" */
+	unsigned long count;  /* events since the last line */
+	double last_log_ms;   /* rate limit: one line per second per writer */
+};
+
+#define INTEGRITY_WRITERS 16
+
+struct integrity {
+	struct daemon *d;       /* whose integrity this is */
+	struct attachwatch aw;
+	struct guard guard;
+	int guard_on;
+	uint32_t map_id[XMAP_N];
+	ev_timer check_timer;   /* attachments and pins, every second */
+	ev_timer repair_timer;  /* a short delay after a guard report */
+	ev_io guard_io;
+	ev_timer audit_timer;
+	ev_idle audit_idle;
+	struct audit audit;
+	int auditing;
+	int audit_urgent;       /* the running audit serves a guard report */
+	double audit_t0, audit_longest_ms;
+	uint32_t want_maps;     /* lookup maps to re-check (bit per kmap) */
+	int want_table;         /* the slot table itself was written */
+	int want_full;          /* a filter or the flags were written */
+	int want_unresolved;    /* a writer exited before it was resolved */
+	struct tamper_writer w[INTEGRITY_WRITERS];
+	int attach_restored;    /* since the last repair's line */
+	char outcome[128];      /* of the last repair, for delayed lines */
+	char state_path[4096];  /* counters for `xdpfw stats` */
+};
 
 static struct tamper_counts *counts(struct daemon *d)
 {
@@ -35,7 +75,7 @@ static struct tamper_counts *counts(struct daemon *d)
 
 static void save_counts(struct daemon *d)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 
 	if (in->state_path[0] && tamper_save(in->state_path, counts(d)))
 		log_debug("cannot write %s: %s", in->state_path, strerror(errno));
@@ -63,7 +103,7 @@ static void check_libxdp(struct daemon *d, const char *ifname)
 		return;
 	}
 	counts(d)->repairs[TAMPER_ATTACH]++;
-	integ_of(d)->attach_restored++;
+	d->integ->attach_restored++;
 	log_warn("%s: xdpfw's program had been removed from the libxdp "
 		 "dispatcher; added again", ifname);
 	save_counts(d);
@@ -71,7 +111,7 @@ static void check_libxdp(struct daemon *d, const char *ifname)
 
 static void check_attachment(struct daemon *d, size_t i)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	const char *ifname = d->cfg->interfaces[i];
 	uint32_t foreign = 0;
 	int r;
@@ -109,7 +149,7 @@ static void check_attachments(struct daemon *d)
 {
 	for (size_t i = 0; i < d->cfg->n_interfaces; i++) {
 		if (!d->attached[i])
-			attachwatch_drop(&integ_of(d)->aw, i);
+			attachwatch_drop(&d->integ->aw, i);
 		else
 			check_attachment(d, i);
 	}
@@ -118,7 +158,7 @@ static void check_attachments(struct daemon *d)
 static void check_pins(struct daemon *d)
 {
 	char what[1024];
-	int n = attachwatch_pins(&integ_of(d)->aw, d->cfg, d->skel, &d->km,
+	int n = attachwatch_pins(&d->integ->aw, d->cfg, d->skel, &d->km,
 				 what, sizeof(what));
 
 	if (n == 0)
@@ -191,7 +231,7 @@ static struct tamper_writer *writer_slot(struct integrity *in, uint32_t pid)
  * are counted into the next line. */
 static void flush_writers(struct daemon *d, int force)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	const char *outcome = in->outcome;
 	double now = daemon_mono_ms();
 	char cmd[32];
@@ -220,7 +260,7 @@ static void flush_writers(struct daemon *d, int force)
 /* The end of a repair a guard report asked for: one line per writer. */
 static void finish_repair(struct daemon *d, long writes)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	char *outcome = in->outcome;
 
 	if (writes < 0)
@@ -258,8 +298,8 @@ static void start_audit(struct daemon *d, uint32_t maps, int urgent);
 
 static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct daemon *d = container_of(t, struct daemon, integ.repair_timer);
-	struct integrity *in = integ_of(d);
+	struct daemon *d = container_of(t, struct integrity, repair_timer)->d;
+	struct integrity *in = d->integ;
 
 	(void)loop;
 	(void)revents;
@@ -284,7 +324,7 @@ static void on_repair(struct ev_loop *loop, ev_timer *t, int revents)
 static int classify(struct daemon *d, uint32_t kind, uint32_t id,
 		    char *target, size_t len)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 
 	if (kind == XDPFW_GUARD_MAP) {
 		for (int m = 0; m < XMAP_N; m++) {
@@ -332,7 +372,7 @@ static int classify_iface(struct daemon *d, int ifindex, char *target,
 
 static void schedule_repair(struct daemon *d)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 
 	if (ev_is_active(&in->repair_timer))
 		return;
@@ -343,7 +383,7 @@ static void schedule_repair(struct daemon *d)
 static void on_guard_event(void *ctx, const struct xdpfw_guard_event *e)
 {
 	struct daemon *d = ctx;
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	uint32_t kind = e->kind, id = e->obj_id, map_id, link_id;
 	struct tamper_writer *w;
 	char target[32];
@@ -381,8 +421,8 @@ static void on_guard_event(void *ctx, const struct xdpfw_guard_event *e)
 
 static void on_guard_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct daemon *d = container_of(w, struct daemon, integ.guard_io);
-	int err = guard_consume(&d->integ.guard);
+	struct daemon *d = container_of(w, struct integrity, guard_io)->d;
+	int err = guard_consume(&d->integ->guard);
 
 	(void)loop;
 	(void)revents;
@@ -393,18 +433,18 @@ static void on_guard_io(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct daemon *d = container_of(t, struct daemon, integ.check_timer);
+	struct daemon *d = container_of(t, struct integrity, check_timer)->d;
 
 	(void)loop;
 	(void)revents;
 	check_attachments(d);
 	check_pins(d);
-	if (ev_is_active(&d->integ.repair_timer) || d->integ.audit_urgent)
+	if (ev_is_active(&d->integ->repair_timer) || d->integ->audit_urgent)
 		return;
-	d->integ.attach_restored = 0;
+	d->integ->attach_restored = 0;
 	/* Lines held back by the rate limit go out after a fresh look. */
 	for (size_t i = 0; i < INTEGRITY_WRITERS; i++)
-		if (d->integ.w[i].count)
+		if (d->integ->w[i].count)
 			schedule_repair(d);
 }
 
@@ -462,8 +502,8 @@ static void audit_report(struct daemon *d, struct audit *a)
 
 static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 {
-	struct daemon *d = container_of(w, struct daemon, integ.audit_idle);
-	struct integrity *in = integ_of(d);
+	struct daemon *d = container_of(w, struct integrity, audit_idle)->d;
+	struct integrity *in = d->integ;
 	double t0 = daemon_mono_ms(), step;
 	struct audit *a = &in->audit;
 	int r, urgent;
@@ -504,7 +544,7 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
  * write may have landed behind its cursor). */
 static void start_audit(struct daemon *d, uint32_t maps, int urgent)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	int err;
 
 	if (in->auditing && !urgent)
@@ -530,7 +570,7 @@ static void start_audit(struct daemon *d, uint32_t maps, int urgent)
 
 static void on_audit(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct daemon *d = container_of(t, struct daemon, integ.audit_timer);
+	struct daemon *d = container_of(t, struct integrity, audit_timer)->d;
 
 	(void)loop;
 	(void)revents;
@@ -553,7 +593,7 @@ static void ensure_tracefs(void)
 
 static void start_guard(struct daemon *d)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 	int err;
 
 	if (getenv("XDPFW_NO_GUARD")) {
@@ -585,11 +625,17 @@ static void start_guard(struct daemon *d)
 
 void integrity_start(struct daemon *d)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = calloc(1, sizeof(*in));
 	char pid_path[4096];
 
+	if (!in) {
+		log_error("out of memory: the attachments, pins and maps are not "
+			  "watched");
+		return;
+	}
+	d->integ = in;
+	in->d = d;
 	attachwatch_init(&in->aw);
-	in->started = 1;
 	for (int m = 0; m < XMAP_N; m++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
@@ -625,15 +671,15 @@ void integrity_link_event(struct daemon *d)
 	/* rtnetlink says an interface changed (an XDP attach by netlink is
 	 * one): look at the attachments in 100 ms rather than at the next
 	 * second. */
-	if (integ_of(d)->started)
+	if (d->integ)
 		schedule_repair(d);
 }
 
 void integrity_stop(struct daemon *d)
 {
-	struct integrity *in = integ_of(d);
+	struct integrity *in = d->integ;
 
-	if (!in->started)
+	if (!in)
 		return; /* the daemon never got that far */
 	audit_free(&in->audit);
 	if (in->guard_on)
@@ -642,4 +688,6 @@ void integrity_stop(struct daemon *d)
 	attachwatch_close(&in->aw);
 	if (in->state_path[0])
 		unlink(in->state_path);
+	free(in);
+	d->integ = NULL;
 }
