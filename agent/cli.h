@@ -6,14 +6,9 @@
 #include <stdio.h>
 
 #include "build_config.h"
+#include "cli_opts.h"
 #include "config.h"
 #include "exitcode.h"
-
-/* The option lines every command's --help shares: one place for -c and
- * its default, and for -h. */
-#define CLI_HELP_CONFIG \
-	"  -c, --config PATH  config file (default " XDPFW_DEFAULT_CONFIG_PATH ")\n"
-#define CLI_HELP_HELP "  -h, --help         this help\n"
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -33,16 +28,11 @@ int cmd_explain(int argc, char **argv);
  */
 int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run);
 
-/* Options of a command that takes only -c CONFIG and --help.  Returns
- * EXIT_OK, -1 after printing --help (exit 0), or EXIT_USAGE. */
-int cli_parse_config_only(int argc, char **argv, const char **config,
-			  void (*usage)(FILE *f));
-/* The same, with --json too (list, verify). */
-int cli_parse_config_json(int argc, char **argv, const char **config,
-			  int *json, void (*usage)(FILE *f));
-/* The same with min..max operands, left at argv[optind] (explain). */
-int cli_parse_config_json_operands(int argc, char **argv, const char **config,
-				   int *json, void (*usage)(FILE *f), int min,
-				   int max);
+/* The options of a command c whose options are among -c CONFIG, --json
+ * (json may be NULL when c has none) and --help, and min..max operands,
+ * left at argv[optind].  Returns EXIT_OK, -1 after printing --help (exit
+ * 0), or EXIT_USAGE after printing the usage to stderr. */
+int cli_parse_common(int argc, char **argv, const struct cli_cmd *c,
+		     const char **config, int *json, int min, int max);
 
 #endif

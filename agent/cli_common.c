@@ -43,55 +43,27 @@ int cli_load_config(const char *path, struct xdpfw_config *cfg, int for_run)
 	return EXIT_OK;
 }
 
-/* -c CONFIG, --help and, when json is not NULL, --json; min..max
- * operands, from argv[optind]. */
-static int parse_config_opts(int argc, char **argv, const char **config,
-			     int *json, void (*usage)(FILE *f), int min,
-			     int max)
+int cli_parse_common(int argc, char **argv, const struct cli_cmd *c,
+		     const char **config, int *json, int min, int max)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	int c;
+	int k;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (c == 'c') {
+	while ((k = cli_getopt(argc, argv, c)) != -1) {
+		if (k == 'c') {
 			*config = optarg;
-		} else if (c == 'j' && json) {
+		} else if (k == 'j' && json) {
 			*json = 1;
-		} else if (c == 'h') {
-			usage(stdout);
+		} else if (k == 'h') {
+			cli_usage(stdout, c);
 			return -1;
 		} else {
-			usage(stderr);
+			cli_usage(stderr, c);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind < min || argc - optind > max) {
-		usage(stderr);
+		cli_usage(stderr, c);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
-}
-
-int cli_parse_config_only(int argc, char **argv, const char **config,
-			  void (*usage)(FILE *f))
-{
-	return parse_config_opts(argc, argv, config, NULL, usage, 0, 0);
-}
-
-int cli_parse_config_json_operands(int argc, char **argv, const char **config,
-				   int *json, void (*usage)(FILE *f), int min,
-				   int max)
-{
-	return parse_config_opts(argc, argv, config, json, usage, min, max);
-}
-
-int cli_parse_config_json(int argc, char **argv, const char **config,
-			  int *json, void (*usage)(FILE *f))
-{
-	return parse_config_opts(argc, argv, config, json, usage, 0, 0);
 }

@@ -24,20 +24,24 @@
 /* The bound of a rules file (rules.c), applied to standard input too. */
 #define CHECK_STDIN_MAX (1UL << 30)
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw check [-c CONFIG] [RULES_FILE | -]\n\n"
-		   "Validate the config exactly as `xdpfw run` would (interfaces\n"
-		   "required) and the rules: the config's rules = file and the *.txt\n"
-		   "files of its rules_dir, as the daemon reads them; or the one file\n"
-		   "named, or standard input for -.  Prints every problem to stderr as\n"
-		   "PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
-		   "nothing.\n\n"
-		   CLI_HELP_CONFIG
-		   "  -h, --help         this help\n\n"
-		   "Exit status: 0 when `run` would accept the config and the rules,\n"
-		   "1 invalid config or rules, 2 usage error.\n");
-}
+static const struct cli_opt check_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd check_cmd = {
+	"check", "[-c CONFIG] [RULES_FILE | -]",
+	"Validate the config exactly as `xdpfw run` would (interfaces\n"
+	"required) and the rules: the config's rules = file and the *.txt\n"
+	"files of its rules_dir, as the daemon reads them; or the one file\n"
+	"named, or standard input for -.  Prints every problem to stderr as\n"
+	"PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
+	"nothing.",
+	check_opts,
+	"Exit status: 0 when `run` would accept the config and the rules,\n"
+	"1 invalid config or rules, 2 usage error.",
+};
 
 static void print_diag(void *ctx, int is_error, const char *line)
 {
@@ -176,38 +180,6 @@ static int summarize(const struct ruleset *rs, const struct xdpfw_config *cfg,
 	return EXIT_OK;
 }
 
-/* Options.  Returns EXIT_OK, -1 after --help, or EXIT_USAGE. */
-static int parse_args(int argc, char **argv, const char **config,
-		      const char **rules)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*config = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	*rules = optind < argc ? argv[optind] : NULL;
-	return EXIT_OK;
-}
-
 int cmd_check(int argc, char **argv)
 {
 	const char *config = NULL, *path = NULL;
@@ -216,9 +188,10 @@ int cmd_check(int argc, char **argv)
 	char label[4096 + 64];
 	int rc, rules_rc;
 
-	rc = parse_args(argc, argv, &config, &path);
+	rc = cli_parse_common(argc, argv, &check_cmd, &config, NULL, 0, 1);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	path = optind < argc ? argv[optind] : NULL;
 	/* As `run` loads it: a missing config and a config without
 	 * interfaces are errors.  The rules are checked all the same, so that
 	 * one run reports every problem. */

@@ -26,21 +26,25 @@ static int daemon_pidfd(const struct xdpfw_config *cfg, pid_t *pid)
 	return fd < 0 ? -1 : fd;
 }
 
-static void reload_usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw reload [-c CONFIG]\n\n"
-		   "Ask the running daemon for a forced re-sync of the rules file with\n"
-		   "the kernel (it sends SIGHUP; `systemctl reload xdpfw` does the same).\n\n"
-		   CLI_HELP_CONFIG
-		   CLI_HELP_HELP);
-}
+static const struct cli_opt control_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd reload_cmd = {
+	"reload", "[-c CONFIG]",
+	"Ask the running daemon for a forced re-sync of the rules file with\n"
+	"the kernel (it sends SIGHUP; `systemctl reload xdpfw` does the same).",
+	control_opts, NULL,
+};
 
 int cmd_reload(int argc, char **argv)
 {
 	const char *config = NULL;
 	struct xdpfw_config cfg;
 	pid_t pid;
-	int rc = cli_parse_config_only(argc, argv, &config, reload_usage);
+	int rc = cli_parse_common(argc, argv, &reload_cmd, &config, NULL, 0, 0);
 	int fd, err;
 
 	if (rc)
@@ -66,16 +70,14 @@ out:
 	return rc;
 }
 
-static void detach_usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw detach [-c CONFIG]\n\n"
-		   "Turn the firewall off: remove the XDP program from every interface\n"
-		   "it is attached to and remove the pins under pin_dir (rules and\n"
-		   "counters are gone).  A daemon running on this pin_dir is stopped\n"
-		   "first (SIGTERM); under systemd, `systemctl stop xdpfw` before.\n\n"
-		   CLI_HELP_CONFIG
-		   CLI_HELP_HELP);
-}
+static const struct cli_cmd detach_cmd = {
+	"detach", "[-c CONFIG]",
+	"Turn the firewall off: remove the XDP program from every interface\n"
+	"it is attached to and remove the pins under pin_dir (rules and\n"
+	"counters are gone).  A daemon running on this pin_dir is stopped\n"
+	"first (SIGTERM); under systemd, `systemctl stop xdpfw` before.",
+	control_opts, NULL,
+};
 
 int cmd_detach(int argc, char **argv)
 {
@@ -83,7 +85,7 @@ int cmd_detach(int argc, char **argv)
 	struct xdpfw_config cfg;
 	struct stat st;
 	pid_t pid;
-	int rc = cli_parse_config_only(argc, argv, &config, detach_usage);
+	int rc = cli_parse_common(argc, argv, &detach_cmd, &config, NULL, 0, 0);
 	int fd, err;
 
 	if (rc)

@@ -32,29 +32,47 @@ struct edit_args {
 	int n_entries;
 };
 
-static void usage(FILE *f, int del)
-{
-	if (del)
-		fprintf(f, "Usage: xdpfw del [-c CONFIG] [--file PATH] [--wait] ENTRY...\n\n"
-			   "Remove entries from a rules file (default: dynamic.txt in\n"
-			   "rules_dir).  An entry that is not there is not an error.\n\n");
-	else
-		fprintf(f, "Usage: xdpfw add [-c CONFIG] [--for DURATION | --until TIME]\n"
-			   "                 [--file PATH] [--wait] ENTRY...\n\n"
-			   "Add entries to a rules file (default: dynamic.txt in rules_dir);\n"
-			   "an entry already there gets the new expiry.  Entries that have\n"
-			   "expired are pruned from the file.  DURATION: 90s, 10m, 2h, 7d;\n"
-			   "TIME: 2026-12-01T00:00:00Z.\n\n");
-	fprintf(f, "Every entry is validated first (exit 1, nothing written); the file\n"
-		   "is rewritten atomically under a lock.\n\n"
-		   CLI_HELP_CONFIG
-		   "%s"
-		   "      --file PATH    the rules file to edit\n"
-		   "      --wait         return once the daemon enforces the change\n"
-		   CLI_HELP_HELP,
-		   del ? "" : "      --for DURATION expire after DURATION\n"
-			      "      --until TIME   expire at TIME (UTC)\n");
-}
+#define EDIT_OPT_FILE \
+	{ "file", 0, 'f', required_argument, "PATH", "the rules file to edit" }
+#define EDIT_OPT_WAIT \
+	{ "wait", 0, 'w', no_argument, NULL, \
+	  "return once the daemon enforces the change" }
+#define EDIT_COMMON \
+	"Every entry is validated first (exit 1, nothing written); the file\n" \
+	"is rewritten atomically under a lock."
+
+static const struct cli_opt add_opts[] = {
+	CLI_OPT_CONFIG,
+	{ "for", 0, 'F', required_argument, "DURATION", "expire after DURATION" },
+	{ "until", 0, 'U', required_argument, "TIME", "expire at TIME (UTC)" },
+	EDIT_OPT_FILE,
+	EDIT_OPT_WAIT,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt del_opts[] = {
+	CLI_OPT_CONFIG,
+	EDIT_OPT_FILE,
+	EDIT_OPT_WAIT,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd edit_cmds[2] = {
+	{ "add", "[-c CONFIG] [--for DURATION | --until TIME]\n"
+		 "                 [--file PATH] [--wait] ENTRY...",
+	  "Add entries to a rules file (default: dynamic.txt in rules_dir);\n"
+	  "an entry already there gets the new expiry.  Entries that have\n"
+	  "expired are pruned from the file.  DURATION: 90s, 10m, 2h, 7d;\n"
+	  "TIME: 2026-12-01T00:00:00Z.\n\n" EDIT_COMMON,
+	  add_opts, NULL },
+	{ "del", "[-c CONFIG] [--file PATH] [--wait] ENTRY...",
+	  "Remove entries from a rules file (default: dynamic.txt in\n"
+	  "rules_dir).  An entry that is not there is not an error.\n\n"
+	  EDIT_COMMON,
+	  del_opts, NULL },
+};
 
 /* "90s", "10m", "2h", "7d": seconds, or -1. */
 static int64_t parse_duration(const char *s)
@@ -80,19 +98,11 @@ static int64_t parse_duration(const char *s)
 
 static int parse_args(int argc, char **argv, int del, struct edit_args *a)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "for", required_argument, NULL, 'F' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = &edit_cmds[del ? 1 : 0];
 	int c, timed = 0;
 
 	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, cmd)) != -1) {
 		int64_t d;
 
 		if (c == 'c') {
@@ -116,17 +126,17 @@ static int parse_args(int argc, char **argv, int del, struct edit_args *a)
 					   "e.g. 2026-12-01T00:00:00Z");
 			return EXIT_USAGE;
 		} else if (c == 'h') {
-			usage(stdout, del);
+			cli_usage(stdout, cmd);
 			return -1;
 		} else {
-			usage(stderr, del);
+			cli_usage(stderr, cmd);
 			return EXIT_USAGE;
 		}
 	}
 	a->entries = argv + optind;
 	a->n_entries = argc - optind;
 	if (!a->n_entries || (a->file && a->file[0] != '/')) {
-		usage(stderr, del);
+		cli_usage(stderr, cmd);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

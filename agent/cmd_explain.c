@@ -27,20 +27,23 @@
 
 #define MAX_PKTS 2
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: xdpfw explain [-c CONFIG] [--json] ADDRESS [PORT[/PROTO]]\n\n"
-		"What happens to a packet from ADDRESS (its source; with PORT, its\n"
-		"TCP/UDP source port; PORT without /tcp or /udp explains both):\n"
-		"drop or pass, the entry that decides it with PATH:LINE, the exception\n"
-		"or protected address that saves it, every other entry that matches,\n"
-		"and whether the kernel's maps agree.  Changes nothing, not even a\n"
-		"counter.  Exit 0, or 1 when the kernel disagrees with the rules.\n\n"
-		CLI_HELP_CONFIG
-		"      --json         one JSON object\n"
-		CLI_HELP_HELP);
-}
+static const struct cli_opt explain_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_JSON("one JSON object"),
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd explain_cmd = {
+	"explain", "[-c CONFIG] [--json] ADDRESS [PORT[/PROTO]]",
+	"What happens to a packet from ADDRESS (its source; with PORT, its\n"
+	"TCP/UDP source port; PORT without /tcp or /udp explains both):\n"
+	"drop or pass, the entry that decides it with PATH:LINE, the exception\n"
+	"or protected address that saves it, every other entry that matches,\n"
+	"and whether the kernel's maps agree.  Changes nothing, not even a\n"
+	"counter.  Exit 0, or 1 when the kernel disagrees with the rules.",
+	explain_opts, NULL,
+};
 
 /* One entry that matches, and how specific it is (the program's order:
  * a port beats no port, then the longer prefix, then a protocol). */
@@ -384,8 +387,7 @@ int cmd_explain(int argc, char **argv)
 	struct xdpfw_config cfg;
 	int json = 0, np, rc;
 
-	rc = cli_parse_config_json_operands(argc, argv, &config, &json, usage, 1,
-					    2);
+	rc = cli_parse_common(argc, argv, &explain_cmd, &config, &json, 1, 2);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	np = parse_operands(argc - optind, argv + optind, pkts);

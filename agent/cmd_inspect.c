@@ -44,20 +44,24 @@ static int open_state(const struct xdpfw_config *cfg, struct kmaps *km)
 	return EXIT_RUNTIME;
 }
 
-static void list_usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw list [-c CONFIG] [--json]\n\n"
-		   "Print the entries the kernel's lookup maps enforce now, one per\n"
-		   "line, in rules-file syntax (`xdpfw list > f && xdpfw check f`\n"
-		   "round-trips).  An entry whose keys are not all in the lookup maps\n"
-		   "is not listed (`xdpfw verify` names what is missing).  Exceptions\n"
-		   "print with \"!\", temporary entries with expires=, protected\n"
-		   "addresses with a comment naming their protect keyword.\n\n"
-		   CLI_HELP_CONFIG
-		   "      --json         {\"rules\": [{\"rule\": ..., \"slot\": N,\n"
-		   "                     \"source\": \"PATH:LINE\", \"expires\": ...}, ...]}\n"
-		   CLI_HELP_HELP);
-}
+static const struct cli_opt list_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_JSON("{\"rules\": [{\"rule\": ..., \"slot\": N,\n"
+		     "\"source\": \"PATH:LINE\", \"expires\": ...}, ...]}"),
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd list_cmd = {
+	"list", "[-c CONFIG] [--json]",
+	"Print the entries the kernel's lookup maps enforce now, one per\n"
+	"line, in rules-file syntax (`xdpfw list > f && xdpfw check f`\n"
+	"round-trips).  An entry whose keys are not all in the lookup maps\n"
+	"is not listed (`xdpfw verify` names what is missing).  Exceptions\n"
+	"print with \"!\", temporary entries with expires=, protected\n"
+	"addresses with a comment naming their protect keyword.",
+	list_opts, NULL,
+};
 
 /* One entry in rules-file syntax: expires= for a temporary one, and a
  * comment naming the keyword of a protected address. */
@@ -124,7 +128,7 @@ int cmd_list(int argc, char **argv)
 	struct xdpfw_config cfg;
 	struct kmaps km;
 	int json = 0;
-	int rc = cli_parse_config_json(argc, argv, &config, &json, list_usage);
+	int rc = cli_parse_common(argc, argv, &list_cmd, &config, &json, 0, 0);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -252,18 +256,26 @@ fail:
 	return EXIT_RUNTIME;
 }
 
-static void stats_usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw stats [-c CONFIG] [--json | --prometheus] [--top N]\n\n"
-		   "Per-rule packet and byte counters and totals, read from the pinned\n"
-		   "maps (works while the daemon runs or after it exited).\n\n"
-		   CLI_HELP_CONFIG
-		   "      --json         one JSON object\n"
-		   "      --prometheus   Prometheus text exposition format\n"
-		   "  -n, --top N        only the N rules with most packets\n"
-		   "  -w, --watch [SEC]  refresh every SEC seconds (default 2) with rates\n"
-		   CLI_HELP_HELP);
-}
+static const struct cli_opt stats_options[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_JSON("one JSON object"),
+	{ "prometheus", 0, 'p', no_argument, NULL,
+	  "Prometheus text exposition format" },
+	{ "top", 'n', 'n', required_argument, "N",
+	  "only the N rules with most packets" },
+	{ "watch", 'w', 'w', optional_argument, "SEC",
+	  "refresh every SEC seconds (default 2) with rates" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd stats_cmd = {
+	"stats", "[-c CONFIG] [--json | --prometheus] [--top N]\n"
+		 "                   [--watch [SEC]]",
+	"Per-rule packet and byte counters and totals, read from the pinned\n"
+	"maps (works while the daemon runs or after it exited).",
+	stats_options, NULL,
+};
 
 enum stats_fmt { FMT_TABLE, FMT_JSON, FMT_PROM };
 
@@ -277,19 +289,10 @@ struct stats_opts {
 /* EXIT_OK, -1 after --help, or EXIT_USAGE. */
 static int stats_args(int argc, char **argv, struct stats_opts *o)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "prometheus", no_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:n:w::h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &stats_cmd)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -328,15 +331,15 @@ static int stats_args(int argc, char **argv, struct stats_opts *o)
 			}
 			break;
 		case 'h':
-			stats_usage(stdout);
+			cli_usage(stdout, &stats_cmd);
 			return -1;
 		default:
-			stats_usage(stderr);
+			cli_usage(stderr, &stats_cmd);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		stats_usage(stderr);
+		cli_usage(stderr, &stats_cmd);
 		return EXIT_USAGE;
 	}
 	if (o->watch && o->fmt != FMT_TABLE) {

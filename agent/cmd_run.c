@@ -5,28 +5,32 @@
 #include "cli.h"
 #include "daemon.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw run [-c CONFIG]\n\n"
-		   "Run the firewall daemon in the foreground: load the XDP program,\n"
-		   "attach it to [agent] interfaces, keep the kernel's maps in step\n"
-		   "with the rules file (re-read on every save; SIGHUP forces a full\n"
-		   "re-sync) and log to stderr.  SIGTERM/SIGINT stop the daemon and\n"
-		   "leave the firewall enforcing; `xdpfw detach` turns it off.\n"
-		   "Never silently off: when something else detaches or replaces the\n"
-		   "program, removes a pin or writes to the maps (bpf() by another\n"
-		   "process, seen by a tracepoint), it restores the state within 2 s\n"
-		   "and logs a warning naming it; [agent] audit_interval runs a full\n"
-		   "comparison as a backstop.\n\n"
-		   CLI_HELP_CONFIG
-		   CLI_HELP_HELP);
-}
+static const struct cli_opt run_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd run_cmd = {
+	"run", "[-c CONFIG]",
+	"Run the firewall daemon in the foreground: load the XDP program,\n"
+	"attach it to [agent] interfaces, keep the kernel's maps in step\n"
+	"with the rules file (re-read on every save; SIGHUP forces a full\n"
+	"re-sync) and log to stderr.  SIGTERM/SIGINT stop the daemon and\n"
+	"leave the firewall enforcing; `xdpfw detach` turns it off.\n"
+	"Never silently off: when something else detaches or replaces the\n"
+	"program, removes a pin or writes to the maps (bpf() by another\n"
+	"process, seen by a tracepoint), it restores the state within 2 s\n"
+	"and logs a warning naming it; [agent] audit_interval runs a full\n"
+	"comparison as a backstop.",
+	run_opts, NULL,
+};
 
 int cmd_run(int argc, char **argv)
 {
 	const char *config = NULL;
 	struct xdpfw_config cfg;
-	int rc = cli_parse_config_only(argc, argv, &config, usage);
+	int rc = cli_parse_common(argc, argv, &run_cmd, &config, NULL, 0, 0);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;

@@ -207,20 +207,24 @@ static int verify_keys(struct vout *o, struct kmaps *km)
 	return 0;
 }
 
-static void verify_usage(FILE *f)
-{
-	fprintf(f, "Usage: xdpfw verify [-c CONFIG] [--json]\n\n"
-		   "Compare the kernel with the rules, with or without the daemon:\n"
-		   "the rules files with the slot table, the slot table with the\n"
-		   "lookup maps (every key of every rule present, no foreign key),\n"
-		   "xdpfw's program on every configured interface that exists, the\n"
-		   "pins.  Prints one line per difference.\n\n"
-		   CLI_HELP_CONFIG
-		   "      --json         one JSON object: {\"in_sync\": ..., \"differences\": [...]}\n"
-		   "  -h, --help         this help\n\n"
-		   "Exit status: 0 in sync, 1 differences found (or invalid config),\n"
-		   "3 the state cannot be read (nothing pinned, no permission).\n");
-}
+static const struct cli_opt verify_opts[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_JSON("one JSON object: {\"in_sync\": ..., \"differences\": [...]}"),
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd verify_cmd = {
+	"verify", "[-c CONFIG] [--json]",
+	"Compare the kernel with the rules, with or without the daemon:\n"
+	"the rules files with the slot table, the slot table with the\n"
+	"lookup maps (every key of every rule present, no foreign key),\n"
+	"xdpfw's program on every configured interface that exists, the\n"
+	"pins.  Prints one line per difference.",
+	verify_opts,
+	"Exit status: 0 in sync, 1 differences found (or invalid config),\n"
+	"3 the state cannot be read (nothing pinned, no permission).",
+};
 
 int cmd_verify(int argc, char **argv)
 {
@@ -231,7 +235,7 @@ int cmd_verify(int argc, char **argv)
 	struct kmaps km;
 	int rc, err;
 
-	rc = cli_parse_config_json(argc, argv, &config, &o.json, verify_usage);
+	rc = cli_parse_common(argc, argv, &verify_cmd, &config, &o.json, 0, 0);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = cli_load_config(config, &cfg, 0);

@@ -47,7 +47,7 @@ static int add_dir(struct watch *w, const char *dir)
 		int err = -errno;
 
 		if (err != -ENOENT && err != -ENOTDIR)
-			log_warn("cannot watch %s: %s", dir, strerror(-err));
+			log_warn_errno(err, "cannot watch %s", dir);
 		return err;
 	}
 	w->wd[w->n_dirs] = wd;
