@@ -18,7 +18,7 @@
 #include "pidfile.h"
 #include "rulenotes.h"
 #include "rules.h"
-#include "statpipe.h"
+#include "stats_delta.h"
 #include "stats.h"
 #include "tamper.h"
 
@@ -225,9 +225,9 @@ static int watch_loop(struct kmaps *km, double interval, size_t top)
 			stats_free(&cur);
 			break;
 		}
-		human_count((uint64_t)((double)d.totals[XDPFW_T_DROPPED].packets /
+		stats_human_count((uint64_t)((double)d.totals[XDPFW_T_DROPPED].packets /
 				       d.seconds), a, sizeof(a));
-		human_count((uint64_t)((double)d.totals[XDPFW_T_PASSED].packets /
+		stats_human_count((uint64_t)((double)d.totals[XDPFW_T_PASSED].packets /
 				       d.seconds), b, sizeof(b));
 		printf("\033[H\033[2Jxdpfw: %zu rules in force; dropping %s pps, "
 		       "passing %s pps (every %.1f s; Ctrl-C quits)\n\n",
@@ -240,8 +240,8 @@ static int watch_loop(struct kmaps *km, double interval, size_t top)
 				if (cur.rows[j].slot == d.rows[i].slot)
 					total = cur.rows[j].c.packets;
 			rule_format(&d.rows[i].rule, rule, sizeof(rule));
-			human_count((uint64_t)d.rows[i].pps, a, sizeof(a));
-			human_count(total, b, sizeof(b));
+			stats_human_count((uint64_t)d.rows[i].pps, a, sizeof(a));
+			stats_human_count(total, b, sizeof(b));
 			printf("%-45s %12s %12s\n", rule, a, b);
 		}
 		fflush(stdout);

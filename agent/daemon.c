@@ -24,6 +24,7 @@
 #include "metrics_http.h"
 #include "notify.h"
 #include "skel.h"
+#include "stats_delta.h"
 
 
 static void notify_reloading(void)
@@ -182,7 +183,7 @@ static void stats_sinks(struct daemon *d, struct stats_snapshot *cur,
 		stats_delta_free(&delta);
 	}
 	if (d->cfg->prometheus_textfile) {
-		err = stats_write_textfile(d->cfg->prometheus_textfile, cur,
+		err = daemon_metrics_write_textfile(d->cfg->prometheus_textfile, cur,
 					   &d->metrics);
 		if (err)
 			log_warn("stats: cannot write %s: %s",

@@ -14,10 +14,10 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "daemon_metrics.h"
 #include "ifmon.h"
 #include "kmaps.h"
 #include "rulefiles.h"
-#include "statpipe.h"
 #include "stats.h"
 #include "sync.h"
 #include "watch.h"

@@ -89,6 +89,6 @@ void metrics_print(FILE *f, const struct metrics_view *v,
 		   const struct metrics_iface *ifs, size_t n_ifs)
 {
 	stats_print_prometheus_part(f, &v->top, v->in_force);
-	stats_print_daemon_metrics(f, m);
+	daemon_metrics_print(f, m);
 	print_facts(f, v, ifs, n_ifs);
 }

@@ -14,7 +14,7 @@
 
 #include <stdio.h>
 
-#include "statpipe.h"
+#include "daemon_metrics.h"
 #include "stats.h"
 
 struct metrics_iface {

@@ -143,7 +143,7 @@ static size_t limit(const struct stats_snapshot *s, size_t top)
 	return top && top < s->n ? top : s->n;
 }
 
-void human_count(uint64_t v, char *buf, size_t len)
+void stats_human_count(uint64_t v, char *buf, size_t len)
 {
 	static const char units[] = { 'k', 'M', 'G', 'T', 'P', 'E' };
 	double x = (double)v;
@@ -171,8 +171,8 @@ void stats_print_table(FILE *f, const struct stats_snapshot *s, size_t top)
 	fprintf(f, "%-45s %10s %10s\n", "RULE", "PACKETS", "BYTES");
 	for (size_t i = 0; i < n; i++) {
 		rule_format(&s->rows[i].rule, rule, sizeof(rule));
-		human_count(s->rows[i].c.packets, pk, sizeof(pk));
-		human_count(s->rows[i].c.bytes, by, sizeof(by));
+		stats_human_count(s->rows[i].c.packets, pk, sizeof(pk));
+		stats_human_count(s->rows[i].c.bytes, by, sizeof(by));
 		fprintf(f, "%-45s %10s %10s\n", rule, pk, by);
 	}
 	if (n < s->n)

@@ -69,7 +69,7 @@ void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
 				 size_t in_force);
 
 /* 1234567 -> "1.23M"; below 10000 the number itself.  For tables. */
-void human_count(uint64_t v, char *buf, size_t len);
+void stats_human_count(uint64_t v, char *buf, size_t len);
 
 /* Prometheus label value escaping (\\, \", \n). */
 void stats_prom_escape(char *out, size_t len, const char *in);

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "statpipe.h"
+#include "daemon_metrics.h"
+#include "stats_delta.h"
 #include "stats.h"
 #include "testlib.h"
 
@@ -124,15 +125,15 @@ static void test_human(void)
 {
 	char b[32];
 
-	human_count(0, b, sizeof(b));
+	stats_human_count(0, b, sizeof(b));
 	CHECK_STR(b, "0");
-	human_count(9999, b, sizeof(b));
+	stats_human_count(9999, b, sizeof(b));
 	CHECK_STR(b, "9999");
-	human_count(12345, b, sizeof(b));
+	stats_human_count(12345, b, sizeof(b));
 	CHECK_STR(b, "12.3k");
-	human_count(1234567, b, sizeof(b));
+	stats_human_count(1234567, b, sizeof(b));
 	CHECK_STR(b, "1.23M");
-	human_count(999999999, b, sizeof(b));
+	stats_human_count(999999999, b, sizeof(b));
 	CHECK_STR(b, "1000M");
 }
 
@@ -252,7 +253,7 @@ static void test_prometheus(void)
 	m.tamper.repairs[TAMPER_ATTACH] = 1;
 
 	f = open_memstream(&buf, &len);
-	stats_print_prometheus_daemon(f, &s, &m);
+	daemon_metrics_print_all(f, &s, &m);
 	fclose(f);
 	CHECK(strstr(buf, "xdpfw_rule_dropped_packets_total{rule=\"10.0.2.2:30000\"} 12\n") != NULL);
 	CHECK(strstr(buf, "xdpfw_rule_dropped_bytes_total{rule=\"203.0.113.7\"} 60\n") != NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "statpipe.h"
+#include "stats_delta.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,7 +8,6 @@
 
 #include "rules.h"
 #include "ruleidx.h"
-#include "safefile.h"
 
 static uint64_t sub(uint64_t now, uint64_t then)
 {
@@ -109,55 +108,4 @@ int stats_delta_format(const struct stats_delta *d, size_t top, char *buf,
 		o += (size_t)n;
 	}
 	return 0;
-}
-
-void stats_print_prometheus_daemon(FILE *f, const struct stats_snapshot *s,
-				   const struct daemon_metrics *m)
-{
-	stats_print_prometheus(f, s);
-	stats_print_daemon_metrics(f, m);
-}
-
-void stats_print_daemon_metrics(FILE *f, const struct daemon_metrics *m)
-{
-	fprintf(f, "# HELP xdpfw_reloads_total Reloads of the rules file, by result.\n"
-		   "# TYPE xdpfw_reloads_total counter\n"
-		   "xdpfw_reloads_total{result=\"ok\"} %lu\n"
-		   "xdpfw_reloads_total{result=\"rejected\"} %lu\n",
-		m->reloads_ok, m->reloads_rejected);
-	fprintf(f, "# HELP xdpfw_last_reload_duration_seconds Duration of the last reload.\n"
-		   "# TYPE xdpfw_last_reload_duration_seconds gauge\n"
-		   "xdpfw_last_reload_duration_seconds %.6f\n",
-		m->last_reload_ms / 1000.0);
-	fprintf(f, "# HELP xdpfw_last_reload_timestamp_seconds When the last reload ran (Unix time).\n"
-		   "# TYPE xdpfw_last_reload_timestamp_seconds gauge\n"
-		   "xdpfw_last_reload_timestamp_seconds %.3f\n",
-		m->last_reload_unix);
-	fprintf(f, "# HELP xdpfw_last_reload_success Whether the last reload was applied (1) or rejected (0).\n"
-		   "# TYPE xdpfw_last_reload_success gauge\n"
-		   "xdpfw_last_reload_success %d\n",
-		m->last_reload_ok);
-	tamper_print_prometheus(f, &m->tamper);
-}
-
-struct textfile_ctx {
-	const struct stats_snapshot *s;
-	const struct daemon_metrics *m;
-};
-
-static int fill_textfile(FILE *f, void *ctx)
-{
-	const struct textfile_ctx *t = ctx;
-
-	stats_print_prometheus_daemon(f, t->s, t->m);
-	return ferror(f) ? -EIO : 0;
-}
-
-int stats_write_textfile(const char *path, const struct stats_snapshot *s,
-			 const struct daemon_metrics *m)
-{
-	struct textfile_ctx t = { s, m };
-
-	/* node_exporter runs as another user: the file must be readable. */
-	return safefile_write(path, 0644, fill_textfile, &t);
 }
