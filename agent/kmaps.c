@@ -45,16 +45,6 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_X_BITMAP] = XDPFW_STR(XDPFW_MAP_X_BITMAP),
 };
 
-/* The map behind each filter bitmap. */
-static const enum xmap fmap_xmap[FMAP_N] = {
-	[FMAP_PORTS] = XMAP_PORTS,
-	[FMAP_V4] = XMAP_V4_BITMAP,
-	[FMAP_EP] = XMAP_EP_BITMAP,
-	[FMAP_PP] = XMAP_PP_BITMAP,
-	[FMAP_V6] = XMAP_V6_BITMAP,
-	[FMAP_X] = XMAP_X_BITMAP,
-};
-
 void kmaps_init(struct kmaps *km)
 {
 	memset(km, 0, sizeof(*km));
@@ -114,7 +104,7 @@ int kmaps_finish(struct kmaps *km, int writable)
 		      (size_t)km->capacity * sizeof(struct xdpfw_rule), writable,
 		      (void **)&km->table);
 	for (int m = 0; m < FMAP_N && !err; m++)
-		err = map_one(km->fd[fmap_xmap[m]], fmap_words[m] * sizeof(uint64_t),
+		err = map_one(km->fd[XMAP_FILTER + m], fmap_words[m] * sizeof(uint64_t),
 			      writable, (void **)&km->filter[m]);
 	if (!err)
 		err = map_one(km->fd[XMAP_RBASE],

@@ -16,19 +16,23 @@
 
 struct xdpfw_bpf;
 
+/* Every map of the program, in one numbering: the lookup maps are enum
+ * kmap's values, the filter bitmaps XMAP_FILTER + enum fmap, then the
+ * rest.  (Nothing outside user space depends on the order.) */
 enum xmap {
 	XMAP_CFG = KMAP_N,
-	XMAP_PORTS,
-	XMAP_V4_BITMAP,
-	XMAP_RULES,
+	XMAP_FILTER,
+	XMAP_PORTS = XMAP_FILTER + FMAP_PORTS,
+	XMAP_V4_BITMAP = XMAP_FILTER + FMAP_V4,
+	XMAP_EP_BITMAP = XMAP_FILTER + FMAP_EP,
+	XMAP_PP_BITMAP = XMAP_FILTER + FMAP_PP,
+	XMAP_V6_BITMAP = XMAP_FILTER + FMAP_V6,
+	XMAP_X_BITMAP = XMAP_FILTER + FMAP_X,
+	XMAP_RULES = XMAP_FILTER + FMAP_N,
 	XMAP_RSTATS,
 	XMAP_TOTALS,
 	XMAP_RBASE,
 	XMAP_TBASE,
-	XMAP_EP_BITMAP,
-	XMAP_PP_BITMAP,
-	XMAP_V6_BITMAP,
-	XMAP_X_BITMAP,
 	XMAP_N
 };
 
