@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "kmaps.h"
-#include "plan.h"
+#include "kchange.h"
 
 struct audit {
 	int phase;              /* 0: keys, 1: slots, 2: done */

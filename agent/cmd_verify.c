@@ -23,6 +23,7 @@
 #include "kmaps.h"
 #include "kstate.h"
 #include "pins.h"
+#include "plan.h"
 #include "ruleload.h"
 #include "rules.h"
 #include "sync.h"

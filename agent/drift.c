@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "rules.h"
 
 static int table_rules(struct drift *dr, const struct kmaps *km,

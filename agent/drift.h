@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "kmaps.h"
-#include "plan.h"
+#include "kchange.h"
 
 struct drift {
 	struct xdpfw_rule *rules; /* the slot table's rules, in slot order */

@@ -453,9 +453,9 @@ static void on_check(struct ev_loop *loop, ev_timer *t, int revents)
  * writes, or -errno. */
 static long repair_from_audit(struct daemon *d, struct audit *a)
 {
+	struct kchange c = { 0 };
 	struct apply_stats st;
 	struct filters *f;
-	struct plan p;
 	int err;
 
 	if (a->needs_full)
@@ -472,10 +472,9 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 		free(f);
 		return err;
 	}
-	plan_init(&p);
-	p.upserts = a->upserts;
-	p.deletes = a->deletes;
-	err = kmaps_apply(&d->km, &p, NULL, f, &st);
+	c.upserts = a->upserts;
+	c.deletes = a->deletes;
+	err = kmaps_apply(&d->km, &c, f, &st);
 	free(f);
 	return err ? err : (long)st.key_writes;
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "compile.h"
-#include "plan.h"
+#include "kchange.h"
 
 struct xdpfw_bpf;
 
@@ -83,9 +83,8 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);
  * old | new, key deletes, filters narrowed to new, slot table of removed
  * rules cleared.  Enforcement of a rule present before and after is never
  * interrupted. */
-int kmaps_apply(struct kmaps *km, const struct plan *p,
-		const struct xdpfw_rule *rules, const struct filters *f,
-		struct apply_stats *st);
+int kmaps_apply(struct kmaps *km, const struct kchange *c,
+		const struct filters *f, struct apply_stats *st);
 
 /* Sum per-CPU counters: per slot (array of capacity) and totals
  * (XDPFW_TOTAL_MAX).  Either may be NULL.  Free slots read as zero. */

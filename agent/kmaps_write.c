@@ -210,9 +210,8 @@ static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
 	}
 }
 
-int kmaps_apply(struct kmaps *km, const struct plan *p,
-		const struct xdpfw_rule *rules, const struct filters *f,
-		struct apply_stats *st)
+int kmaps_apply(struct kmaps *km, const struct kchange *p,
+		const struct filters *f, struct apply_stats *st)
 {
 	struct kop_list up = p->upserts, del = p->deletes;
 	uint32_t *added_slots = NULL;
@@ -268,7 +267,7 @@ int kmaps_apply(struct kmaps *km, const struct plan *p,
 	if (err)
 		goto out;
 	for (size_t i = 0; i < p->n_added; i++) {
-		km->table[added_slots[i]] = rules[p->added[i]];
+		km->table[added_slots[i]] = p->rules[p->added[i]];
 		st->slot_writes++;
 	}
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "plan.h"
-#include "grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "grow.h"
 
 void plan_init(struct plan *p)
 {
@@ -25,17 +26,18 @@ void plan_free(struct plan *p)
 	plan_init(p);
 }
 
-int kop_list_push(struct kop_list *l, const struct kkey *k, uint32_t slot)
+void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
+		  struct kchange *c)
 {
-	struct kop *nv = grow(l->v, &l->cap, l->n + 1, sizeof(*nv), 64);
-
-	if (!nv)
-		return -ENOMEM;
-	l->v = nv;
-	l->v[l->n].key = *k;
-	l->v[l->n].slot = slot;
-	l->n++;
-	return 0;
+	c->upserts = p->upserts;
+	c->deletes = p->deletes;
+	c->rules = rules;
+	c->slots = p->slots;
+	c->added = p->added;
+	c->n_added = p->n_added;
+	c->removed = p->removed;
+	c->n_removed = p->n_removed;
+	c->delete_first = p->delete_first;
 }
 
 /* The two sides of a diff, as look-ups.  The old side is not indexed as a

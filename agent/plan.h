@@ -17,17 +17,8 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "kchange.h"
 #include "ruleidx.h"
-
-struct kop {
-	struct kkey key;
-	uint32_t slot; /* upserts only */
-};
-
-struct kop_list {
-	struct kop *v;
-	size_t n, cap;
-};
 
 /* What the kernel holds: the slot table, indexed by slot. */
 struct kview {
@@ -71,6 +62,9 @@ int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
 		   const struct ruleidx *new_ix, struct kop *actual,
 		   size_t n_actual);
 
-int kop_list_push(struct kop_list *l, const struct kkey *k, uint32_t slot);
+/* The change kmaps_apply makes from p (rules: the new set); c borrows p's
+ * arrays. */
+void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
+		  struct kchange *c);
 
 #endif

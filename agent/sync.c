@@ -97,6 +97,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	struct filters *f = NULL;
 	struct kop *actual = NULL;
 	size_t n_actual = 0;
+	struct kchange change;
 	struct plan p;
 	double t[5];
 	int err;
@@ -150,7 +151,8 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		log_warn("the change needs more than the free slots; removing %zu "
 			 "rules before adding (raise [agent] max_rules to avoid it)",
 			 p.n_removed);
-	err = kmaps_apply(km, &p, rules, f, &res->writes);
+	plan_kchange(&p, rules, &change);
+	err = kmaps_apply(km, &change, f, &res->writes);
 	if (err)
 		goto out;
 	t[4] = now_ms();
