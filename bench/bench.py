@@ -32,6 +32,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PY = "/usr/bin/python3"
+# The namespaces and veth pairs: the same script as the tests' and the demo's.
+NETNS_SH = os.path.join(REPO, "scripts", "lib-netns.sh")
 
 RELOAD_RE = re.compile(
     r"reload \((?P<trigger>[^)]+)\): (?P<path>.*): (?P<added>\d+) added, "
@@ -93,15 +95,20 @@ class Harness:
                 " ".join(cmd), r.returncode, (r.stderr or "").strip()[-2000:]))
         return r
 
+    def netns_sh(self, *args, check=True):
+        return self.run(["bash", NETNS_SH] + list(args), check=check)
+
     def make_ns(self, name, pairs):
-        self.run(["ip", "netns", "add", name])
+        """namespace name, lo up, and each (a, b) a veth pair inside it,
+        both ends up, no addresses."""
+        self.netns_sh("ns-add", name)
         self.netns.append(name)
-        self.run(["ip", "-n", name, "link", "set", "lo", "up"])
         for a, b in pairs:
-            self.run(["ip", "-n", name, "link", "add", a, "type", "veth",
-                      "peer", "name", b])
-            self.run(["ip", "-n", name, "link", "set", a, "up"])
-            self.run(["ip", "-n", name, "link", "set", b, "up"])
+            self.netns_sh("pair", name, a, "", name, b, "")
+
+    def del_ns(self, name):
+        self.netns_sh("ns-del", name)
+        self.netns.remove(name)
 
     def bpffs(self, name):
         path = os.path.join(self.work, name)
@@ -120,7 +127,7 @@ class Harness:
                     p.kill()
                     p.wait()
         for ns in reversed(self.netns):
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+            self.netns_sh("ns-del", ns, check=False)
         for m in reversed(self.mounts):
             subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
@@ -221,8 +228,7 @@ class Harness:
                                              check=False).stdout.strip()
         self.results["datapath"] = res
         for ns in ("xb-dp", "xb-dq"):
-            self.run(["ip", "netns", "del", ns])
-            self.netns.remove(ns)
+            self.del_ns(ns)
 
     # ---- part 2: flood ----
 
@@ -269,8 +275,7 @@ class Harness:
         self.run(["ip", "netns", "exec", ns, "nft", "add", "element", "netdev",
                   "xbench", "blk", "{ 203.0.113.5 . 53 }"])
         self.results["nft"]["add_element_s"] = time.monotonic() - t0
-        self.run(["ip", "netns", "del", ns])
-        self.netns.remove(ns)
+        self.del_ns(ns)
 
     # ---- part 3/4: the daemon ----
 
