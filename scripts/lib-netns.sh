@@ -26,13 +26,14 @@ xn_ns_add() {
 }
 
 # xn_ns_del NS...: remove each namespace (and every interface in it); quiet,
-# and no error for one that is not there.
+# and no error for one that is not there (also under set -e).
 xn_ns_del() {
 	local ns
 	for ns in "$@"; do
-		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+		if [ -n "$ns" ]; then
+			ip netns del "$ns" 2>/dev/null || true
+		fi
 	done
-	return 0
 }
 
 # xn_addr NS IF ADDR/LEN...: addresses on IF in NS; IPv6 ones without
