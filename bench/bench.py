@@ -63,6 +63,17 @@ def fmt(x, spec="%.1f"):
     return "n/a" if x is None else spec % x
 
 
+def axes_style(ax, ylabel, title):
+    """a scaling plot's panel: log-log against the number of entries."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("entries")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 class Harness:
     def __init__(self, args):
         self.args = args
@@ -597,13 +608,7 @@ class Harness:
         if nx:
             a1.plot(nx, [p["nft_reapply_s"] * 1000 for p in points
                          if p.get("nft_reapply_s")], "x--", label="nft -f (re-apply)")
-        a1.set_xscale("log")
-        a1.set_yscale("log")
-        a1.set_xlabel("entries")
-        a1.set_ylabel("ms")
-        a1.set_title("reload time")
-        a1.grid(True, which="both", alpha=0.3)
-        a1.legend(fontsize=8)
+        axes_style(a1, "ms", "reload time")
         a2.plot(x, [p["rss_kb"]["VmHWM"] / 1024 for p in points], "o-",
                 label="xdpfw daemon VmHWM")
         a2.plot(x, [p["rss_kb"]["VmRSS"] / 1024 for p in points], "s-",
@@ -611,13 +616,7 @@ class Harness:
         if nx:
             a2.plot(nx, [p["nft_reapply_rss_kb"] / 1024 for p in points
                          if p.get("nft_reapply_s")], "x--", label="nft -f peak RSS")
-        a2.set_xscale("log")
-        a2.set_yscale("log")
-        a2.set_xlabel("entries")
-        a2.set_ylabel("MB")
-        a2.set_title("memory")
-        a2.grid(True, which="both", alpha=0.3)
-        a2.legend(fontsize=8)
+        axes_style(a2, "MB", "memory")
         fig.suptitle("xdpfw control plane scaling (%s, %s)" % (
             platform.release(), "quick" if self.quick else "full"))
         fig.tight_layout()
