@@ -175,18 +175,7 @@ static double cpu_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* ---- populating xdpfw through the agent's pipeline (as sync.c does) ---- */
-
-static int apply_rules(struct kmaps *km, const struct xdpfw_rule *rules,
-		       size_t n, struct apply_stats *st)
-{
-	struct sync_result res;
-	int err = sync_apply(km, rules, n, NULL, SYNC_INCREMENTAL, &res);
-
-	if (!err && st)
-		*st = res.writes;
-	return err;
-}
+/* ---- populating xdpfw through the agent's pipeline (benchlib) ---- */
 
 static void parse_one(const char *text, struct xdpfw_rule *r)
 {
@@ -202,24 +191,14 @@ static void set_load(struct xset *s)
 	struct apply_stats st;
 	int err;
 
-	err = loader_load(&s->skel, NULL, max_rules);
-	if (err)
-		xb_die("loading xdpfw (max_rules %u): %s", max_rules, strerror(-err));
-	err = kmaps_from_skel(&s->km, s->skel);
-	if (err)
-		xb_die("kmaps_from_skel: %s", strerror(-err));
+	xb_load_xdpfw(&s->skel, &s->km, max_rules);
 	if (s->file) {
 		struct ruleset rs;
 		double t0 = now_ms(), t1;
 
-		ruleset_init(&rs);
-		err = rules_parse_file(&rs, s->file, NULL);
-		if (err)
-			xb_die("%s: %s", s->file, strerror(-err));
-		if (rs.n_errors)
-			xb_die("%s: %zu invalid lines", s->file, rs.n_errors);
+		xb_parse_file(&rs, s->file);
 		t1 = now_ms();
-		err = apply_rules(&s->km, rs.rules, rs.n, &st);
+		err = xb_apply_rules(&s->km, rs.rules, rs.n, &st);
 		if (err)
 			xb_die("applying %s: %s", s->file, strerror(-err));
 		s->parse_ms = t1 - t0;
@@ -240,7 +219,7 @@ static void set_single(struct xset *s, const char *text)
 	int err;
 
 	parse_one(text, &r);
-	err = apply_rules(&s->km, &r, 1, &st);
+	err = xb_apply_rules(&s->km, &r, 1, &st);
 	if (err)
 		xb_die("applying %s: %s", text, strerror(-err));
 	s->n_rules = 1;
@@ -450,11 +429,6 @@ static int run(int fd, const void *frame, size_t len, unsigned repeat,
 		*kns = o.duration;
 	*retval = o.retval;
 	return 0;
-}
-
-static double median(const double *v, int n, double *mn, double *mx)
-{
-	return xb_median(v, n, MAX_ROUNDS, mn, mx);
 }
 
 static void add_prog(const char *label, enum pkind kind, int fd, int set,
@@ -770,8 +744,8 @@ int main(int argc, char **argv)
 		printf("%-14s", cases[c].name);
 		for (int pi = 0; pi < n_progs; pi++) {
 			struct prog *p = &progs[pi];
-			double ns = median(p->ns[c], p->n[c], NULL, NULL);
-			double ra = median(p->ratio[c], p->n[c], NULL, NULL);
+			double ns = xb_median(p->ns[c], p->n[c], MAX_ROUNDS, NULL, NULL);
+			double ra = xb_median(p->ratio[c], p->n[c], MAX_ROUNDS, NULL, NULL);
 			char cell[64];
 
 			if (pi == 0)
@@ -819,8 +793,8 @@ int main(int argc, char **argv)
 			for (int pi = 0; pi < n_progs; pi++) {
 				struct prog *p = &progs[pi];
 				double mn, mx, rmn, rmx, kv[MAX_ROUNDS];
-				double ns = median(p->ns[c], p->n[c], &mn, &mx);
-				double ra = median(p->ratio[c], p->n[c], &rmn, &rmx);
+				double ns = xb_median(p->ns[c], p->n[c], MAX_ROUNDS, &mn, &mx);
+				double ra = xb_median(p->ratio[c], p->n[c], MAX_ROUNDS, &rmn, &rmx);
 
 				for (int i = 0; i < p->n[c]; i++)
 					kv[i] = p->kns[c][i];
@@ -829,7 +803,7 @@ int main(int argc, char **argv)
 					"\"ratio_min\": %.4f, \"ratio_max\": %.4f, "
 					"\"kernel_ns\": %.1f, \"rounds\": %d}",
 					pi ? "," : "", p->label, ns, mn, mx, ra, rmn,
-					rmx, median(kv, p->n[c], NULL, NULL), p->n[c]);
+					rmx, xb_median(kv, p->n[c], MAX_ROUNDS, NULL, NULL), p->n[c]);
 			}
 			fprintf(f, "}}%s\n", k + 1 < n_sel ? "," : "");
 		}

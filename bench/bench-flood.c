@@ -77,19 +77,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- xdpfw through the agent's pipeline ---- */
-
-static int apply_rules(struct kmaps *km, const struct xdpfw_rule *rules,
-		       size_t n, struct apply_stats *st)
-{
-	struct sync_result res;
-	int err = sync_apply(km, rules, n, NULL, SYNC_INCREMENTAL, &res);
-
-	if (!err && st)
-		*st = res.writes;
-	return err;
-}
-
 /* ---- counters ---- */
 
 static int ncpus;
@@ -260,11 +247,6 @@ static int napi_threaded(const char *ifname, int cpu)
 	return found;
 }
 
-static double median(const double *v, int n, double *mn, double *mx)
-{
-	return xb_median(v, n, MAX_ROUNDS, mn, mx);
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -375,18 +357,9 @@ int main(int argc, char **argv)
 		xb_die("loading the bench programs: %s", strerror(errno));
 
 	t0 = now_s();
-	err = loader_load(&skel, NULL, max_rules);
-	if (err)
-		xb_die("loading xdpfw: %s", strerror(-err));
-	err = kmaps_from_skel(&km, skel);
-	if (err)
-		xb_die("kmaps_from_skel: %s", strerror(-err));
-	ruleset_init(&rs);
-	err = rules_parse_file(&rs, rules, NULL);
-	if (err || rs.n_errors)
-		xb_die("%s: cannot parse (%s, %zu errors)", rules, strerror(-err),
-		    rs.n_errors);
-	err = apply_rules(&km, rs.rules, rs.n, &st);
+	xb_load_xdpfw(&skel, &km, max_rules);
+	xb_parse_file(&rs, rules);
+	err = xb_apply_rules(&km, rs.rules, rs.n, &st);
 	if (err)
 		xb_die("applying %s: %s", rules, strerror(-err));
 	fprintf(stderr, "xdpfw: %zu rules from %s in %.1f s\n", rs.n, rules,
@@ -468,7 +441,7 @@ int main(int argc, char **argv)
 	printf("%-12s %-40s %10s %10s %10s\n", "receiver", "what",
 	       "Mpps", "min", "max");
 	for (int t = 0; t < T_N; t++) {
-		double mn, mx, md = median(rate[t], n_rounds, &mn, &mx);
+		double mn, mx, md = xb_median(rate[t], n_rounds, MAX_ROUNDS, &mn, &mx);
 
 		if (t == T_NFT && no_nft)
 			continue;
@@ -476,15 +449,15 @@ int main(int argc, char **argv)
 		       trial_desc[t], md / 1e6, mn / 1e6, mx / 1e6);
 	}
 	{
-		double mn, mx, md = median(ratio_drop, n_rounds, &mn, &mx);
+		double mn, mx, md = xb_median(ratio_drop, n_rounds, MAX_ROUNDS, &mn, &mx);
 
 		printf("xdpfw-block / drop  = %.3f (min %.3f, max %.3f)\n", md, mn,
 		       mx);
-		md = median(ratio_pass, n_rounds, &mn, &mx);
+		md = xb_median(ratio_pass, n_rounds, MAX_ROUNDS, &mn, &mx);
 		printf("xdpfw-pass / pass   = %.3f (min %.3f, max %.3f)\n", md, mn,
 		       mx);
 		if (!no_nft) {
-			md = median(ratio_nft, n_rounds, &mn, &mx);
+			md = xb_median(ratio_nft, n_rounds, MAX_ROUNDS, &mn, &mx);
 			printf("xdpfw-block / nft   = %.3f (min %.3f, max %.3f)\n", md,
 			       mn, mx);
 		}
@@ -506,8 +479,8 @@ int main(int argc, char **argv)
 
 			if (t == T_NFT && no_nft)
 				continue;
-			md = median(rate[t], n_rounds, &mn, &mx);
-			smd = median(sent_rate[t], n_rounds, NULL, NULL);
+			md = xb_median(rate[t], n_rounds, MAX_ROUNDS, &mn, &mx);
+			smd = xb_median(sent_rate[t], n_rounds, MAX_ROUNDS, NULL, NULL);
 			fprintf(f, "%s\n  \"%s\": {\"what\": \"%s\", \"pps\": %.0f, "
 				   "\"pps_min\": %.0f, \"pps_max\": %.0f, "
 				   "\"sent_pps\": %.0f}",
@@ -516,12 +489,12 @@ int main(int argc, char **argv)
 			first = 0;
 		}
 		fprintf(f, "},\n \"ratios\": {");
-		md = median(ratio_drop, n_rounds, &mn, &mx);
+		md = xb_median(ratio_drop, n_rounds, MAX_ROUNDS, &mn, &mx);
 		fprintf(f, "\"xdpfw_block_vs_drop\": [%.4f, %.4f, %.4f]", md, mn, mx);
-		md = median(ratio_pass, n_rounds, &mn, &mx);
+		md = xb_median(ratio_pass, n_rounds, MAX_ROUNDS, &mn, &mx);
 		fprintf(f, ", \"xdpfw_pass_vs_pass\": [%.4f, %.4f, %.4f]", md, mn, mx);
 		if (!no_nft) {
-			md = median(ratio_nft, n_rounds, &mn, &mx);
+			md = xb_median(ratio_nft, n_rounds, MAX_ROUNDS, &mn, &mx);
 			fprintf(f, ", \"xdpfw_block_vs_nft\": [%.4f, %.4f, %.4f]", md,
 				mn, mx);
 		}

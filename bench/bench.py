@@ -32,6 +32,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PY = "/usr/bin/python3"
+# The namespaces and veth pairs: the same script as the tests' and the demo's.
+NETNS_SH = os.path.join(REPO, "scripts", "lib-netns.sh")
 
 RELOAD_RE = re.compile(
     r"reload \((?P<trigger>[^)]+)\): (?P<path>.*): (?P<added>\d+) added, "
@@ -59,6 +61,17 @@ def stats(values):
 
 def fmt(x, spec="%.1f"):
     return "n/a" if x is None else spec % x
+
+
+def axes_style(ax, ylabel, title):
+    """a scaling plot's panel: log-log against the number of entries."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("entries")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
 
 
 class Harness:
@@ -93,15 +106,20 @@ class Harness:
                 " ".join(cmd), r.returncode, (r.stderr or "").strip()[-2000:]))
         return r
 
+    def netns_sh(self, *args, check=True):
+        return self.run(["bash", NETNS_SH] + list(args), check=check)
+
     def make_ns(self, name, pairs):
-        self.run(["ip", "netns", "add", name])
+        """namespace name, lo up, and each (a, b) a veth pair inside it,
+        both ends up, no addresses."""
+        self.netns_sh("ns-add", name)
         self.netns.append(name)
-        self.run(["ip", "-n", name, "link", "set", "lo", "up"])
         for a, b in pairs:
-            self.run(["ip", "-n", name, "link", "add", a, "type", "veth",
-                      "peer", "name", b])
-            self.run(["ip", "-n", name, "link", "set", a, "up"])
-            self.run(["ip", "-n", name, "link", "set", b, "up"])
+            self.netns_sh("pair", name, a, "", name, b, "")
+
+    def del_ns(self, name):
+        self.netns_sh("ns-del", name)
+        self.netns.remove(name)
 
     def bpffs(self, name):
         path = os.path.join(self.work, name)
@@ -120,7 +138,7 @@ class Harness:
                     p.kill()
                     p.wait()
         for ns in reversed(self.netns):
-            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+            self.netns_sh("ns-del", ns, check=False)
         for m in reversed(self.mounts):
             subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
@@ -221,8 +239,7 @@ class Harness:
                                              check=False).stdout.strip()
         self.results["datapath"] = res
         for ns in ("xb-dp", "xb-dq"):
-            self.run(["ip", "netns", "del", ns])
-            self.netns.remove(ns)
+            self.del_ns(ns)
 
     # ---- part 2: flood ----
 
@@ -269,8 +286,7 @@ class Harness:
         self.run(["ip", "netns", "exec", ns, "nft", "add", "element", "netdev",
                   "xbench", "blk", "{ 203.0.113.5 . 53 }"])
         self.results["nft"]["add_element_s"] = time.monotonic() - t0
-        self.run(["ip", "netns", "del", ns])
-        self.netns.remove(ns)
+        self.del_ns(ns)
 
     # ---- part 3/4: the daemon ----
 
@@ -592,13 +608,7 @@ class Harness:
         if nx:
             a1.plot(nx, [p["nft_reapply_s"] * 1000 for p in points
                          if p.get("nft_reapply_s")], "x--", label="nft -f (re-apply)")
-        a1.set_xscale("log")
-        a1.set_yscale("log")
-        a1.set_xlabel("entries")
-        a1.set_ylabel("ms")
-        a1.set_title("reload time")
-        a1.grid(True, which="both", alpha=0.3)
-        a1.legend(fontsize=8)
+        axes_style(a1, "ms", "reload time")
         a2.plot(x, [p["rss_kb"]["VmHWM"] / 1024 for p in points], "o-",
                 label="xdpfw daemon VmHWM")
         a2.plot(x, [p["rss_kb"]["VmRSS"] / 1024 for p in points], "s-",
@@ -606,13 +616,7 @@ class Harness:
         if nx:
             a2.plot(nx, [p["nft_reapply_rss_kb"] / 1024 for p in points
                          if p.get("nft_reapply_s")], "x--", label="nft -f peak RSS")
-        a2.set_xscale("log")
-        a2.set_yscale("log")
-        a2.set_xlabel("entries")
-        a2.set_ylabel("MB")
-        a2.set_title("memory")
-        a2.grid(True, which="both", alpha=0.3)
-        a2.legend(fontsize=8)
+        axes_style(a2, "MB", "memory")
         fig.suptitle("xdpfw control plane scaling (%s, %s)" % (
             platform.release(), "quick" if self.quick else "full"))
         fig.tight_layout()

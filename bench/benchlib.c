@@ -12,6 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kmaps.h"
+#include "loader.h"
+#include "rules.h"
+#include "sync.h"
+
 void xb_die(const char *fmt, ...)
 {
 	va_list ap;
@@ -61,4 +66,39 @@ double xb_median(const double *v, int n, int max_n, double *mn, double *mx)
 	if (mx)
 		*mx = t[n - 1];
 	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+void xb_load_xdpfw(struct xdpfw_bpf **skel, struct kmaps *km,
+		   uint32_t max_rules)
+{
+	int err = loader_load(skel, NULL, max_rules);
+
+	if (err)
+		xb_die("loading xdpfw (max_rules %u): %s", max_rules, strerror(-err));
+	err = kmaps_from_skel(km, *skel);
+	if (err)
+		xb_die("kmaps_from_skel: %s", strerror(-err));
+}
+
+void xb_parse_file(struct ruleset *rs, const char *path)
+{
+	int err;
+
+	ruleset_init(rs);
+	err = rules_parse_file(rs, path, NULL);
+	if (err)
+		xb_die("%s: %s", path, strerror(-err));
+	if (rs->n_errors)
+		xb_die("%s: %zu invalid lines", path, rs->n_errors);
+}
+
+int xb_apply_rules(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
+		   struct apply_stats *st)
+{
+	struct sync_result res;
+	int err = sync_apply(km, rules, n, NULL, SYNC_INCREMENTAL, &res);
+
+	if (!err && st)
+		*st = res.writes;
+	return err;
 }

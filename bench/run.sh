@@ -45,10 +45,10 @@ ninja -C "$build" >&2
 
 # 3. Run.  bench.py removes what it creates; this trap is the safety net
 #    for a harness killed without a chance to clean up.
+# shellcheck source=scripts/lib-netns.sh
+. "$repo/scripts/lib-netns.sh"
 cleanup() {
-	for ns in xb-dp xb-dq xb-fl xb-cp; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	xn_ns_del xb-dp xb-dq xb-fl xb-cp
 }
 trap cleanup EXIT
 /usr/bin/python3 "$here/bench.py" --build "$build" "$@"

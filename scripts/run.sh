@@ -19,6 +19,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 . scripts/lib-deps.sh
+# shellcheck source=scripts/lib-netns.sh
+. scripts/lib-netns.sh
 
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
@@ -105,8 +107,7 @@ demo_teardown() {
 	if [ -f "$DEMO/xdpfw.conf" ] && [ -d "$DEMO/bpffs/xdpfw" ]; then
 		"$XDPFW" detach -c "$DEMO/xdpfw.conf" || true
 	fi
-	ip netns del "$DEMO_NS" 2>/dev/null || true
-	ip netns del "$PEER_NS" 2>/dev/null || true
+	xn_ns_del "$DEMO_NS" "$PEER_NS"
 	if mountpoint -q "$DEMO/bpffs" 2>/dev/null; then
 		umount "$DEMO/bpffs" || umount -l "$DEMO/bpffs" || true
 	fi
@@ -119,16 +120,9 @@ run_demo() {
 	trap 'echo; echo "== demo teardown"; demo_teardown; echo "removed the demo (namespaces $DEMO_NS, $PEER_NS, $DEMO)"' EXIT
 	mkdir -p "$DEMO/bpffs"
 	mount -t bpf bpf "$DEMO/bpffs"
-	ip netns add "$DEMO_NS"
-	ip netns add "$PEER_NS"
-	ip link add "$DEMO_IF" netns "$DEMO_NS" type veth peer name "$PEER_IF" netns "$PEER_NS"
-	ip -n "$DEMO_NS" link set lo up
-	ip -n "$PEER_NS" link set lo up
-	ip -n "$DEMO_NS" addr add 198.18.0.1/24 dev "$DEMO_IF"
-	ip -n "$PEER_NS" addr add 198.18.0.2/24 dev "$PEER_IF"
-	ip -n "$PEER_NS" addr add 198.18.0.3/24 dev "$PEER_IF"
-	ip -n "$DEMO_NS" link set "$DEMO_IF" up
-	ip -n "$PEER_NS" link set "$PEER_IF" up
+	xn_ns_add "$DEMO_NS" "$PEER_NS"
+	xn_pair "$DEMO_NS" "$DEMO_IF" "198.18.0.1/24" \
+		"$PEER_NS" "$PEER_IF" "198.18.0.2/24 198.18.0.3/24"
 
 	cat >"$DEMO/rules.txt" <<-'EOF'
 	# xdpfw demo rules: one remote endpoint per line; packets FROM it are

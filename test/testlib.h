@@ -68,4 +68,18 @@ static inline int tl_finish(const char *name)
 
 #define TL_SKIP 77
 
+struct kmaps;
+struct xdpfw_bpf;
+
+/*
+ * The prologue of the tests that run the real XDP program (testlib.c):
+ * not root -> "NAME: not root, skipping", TL_SKIP; logging at log_level
+ * (an enum log_level) with libbpf's messages bridged; xdpfw's program
+ * loaded with max_rules slots, its maps opened into *km.  Returns 0 when
+ * ready, TL_SKIP when loading is refused with EPERM, 1 on another error
+ * (printed).
+ */
+int tl_bpf_load(const char *name, int log_level, unsigned int max_rules,
+		struct xdpfw_bpf **skel, struct kmaps *km);
+
 #endif

@@ -40,8 +40,8 @@ static void addr_of(uint32_t k, char *buf, size_t len)
 
 int main(void)
 {
-	struct xdpfw_rule *rules = calloc(N_RULES, sizeof(*rules));
-	struct xdpfw_counter *got = calloc(N_RULES, sizeof(*got));
+	struct xdpfw_rule *rules;
+	struct xdpfw_counter *got;
 	struct xdpfw_counter *piecewise = NULL;
 	struct xdpfw_counter totals[XDPFW_TOTAL_MAX];
 	uint64_t want_total = 0, want[N_RULES] = { 0 };
@@ -52,22 +52,15 @@ int main(void)
 	struct kmaps km;
 	int err, prog_fd, r;
 
-	if (geteuid() != 0) {
-		printf("test-counters: needs root; skipped\n");
-		return TL_SKIP;
-	}
-	log_init();
-	log_set_level(LOG_LVL_ERROR);
-	log_bridge_libbpf();
-	err = loader_load(&skel, NULL, N_RULES);
-	if (err == -EPERM) {
-		printf("test-counters: no permission to load BPF; skipped\n");
-		return TL_SKIP;
-	}
-	CHECK_INT(err, 0);
+	err = tl_bpf_load("test-counters", LOG_LVL_ERROR, N_RULES, &skel, &km);
 	if (err)
-		return tl_finish("test-counters");
-	CHECK_INT(kmaps_from_skel(&km, skel), 0);
+		return err; /* before any allocation: a skip leaks nothing */
+	rules = calloc(N_RULES, sizeof(*rules));
+	got = calloc(N_RULES, sizeof(*got));
+	if (!rules || !got) {
+		fprintf(stderr, "test-counters: out of memory\n");
+		return 1;
+	}
 
 	/* N_RULES distinct hosts: rule k gets slot k (fresh table). */
 	for (uint32_t k = 0; k < N_RULES; k++) {

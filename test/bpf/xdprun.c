@@ -27,6 +27,7 @@
 #include "ruleidx.h"
 #include "stats.h"
 #include "sync.h"
+#include "testlib.h"
 #include "xdpfw.skel.h"
 
 #define ETH_HLEN_ 14
@@ -403,30 +404,9 @@ int xr_setup(const char *name, int argc, char **argv)
 
 	xr_name = name;
 	verbose = argc > 1 && !strcmp(argv[1], "-v");
-	if (geteuid() != 0) {
-		printf("%s: not root, skipping\n", name);
-		return XR_SKIP;
-	}
-	log_init();
-	log_set_level(LOG_LVL_WARNING);
-	log_bridge_libbpf();
-
-	err = loader_load(&skel, NULL, MAX_RULES);
-	if (err == -EPERM) {
-		printf("%s: loading BPF refused (EPERM), skipping\n", name);
-		return XR_SKIP;
-	}
-	if (err) {
-		fprintf(stderr, "%s: loader_load: %s\n", name, strerror(-err));
-		return 1;
-	}
-	err = kmaps_from_skel(&km, skel);
-	if (err) {
-		fprintf(stderr, "%s: kmaps_from_skel: %s\n", name,
-			strerror(-err));
-		xdpfw_bpf__destroy(skel);
-		return 1;
-	}
+	err = tl_bpf_load(name, LOG_LVL_WARNING, MAX_RULES, &skel, &km);
+	if (err)
+		return err; /* TL_SKIP or 1 */
 	prog_fd = bpf_program__fd(skel->progs.xdpfw_xdp);
 	before.slots = calloc(km.capacity, sizeof(*before.slots));
 	after.slots = calloc(km.capacity, sizeof(*after.slots));

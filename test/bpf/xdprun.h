@@ -29,7 +29,6 @@
 #define MAX_RULES 64
 #define FRAME_MAX 512
 #define DESC_MAX 256
-#define XR_SKIP 77
 
 struct xdpfw_bpf;
 
@@ -52,9 +51,9 @@ extern struct snap before, after;
 
 /*
  * Load the program and its maps (MAX_RULES slots).  Returns -1 when ready,
- * else the exit status main() must return: XR_SKIP when not root or when
- * loading is refused with EPERM, 1 on another error.  name: the program's
- * name in messages.
+ * else the exit status main() must return: TL_SKIP (testlib.h) when not
+ * root or when loading is refused with EPERM, 1 on another error.  name:
+ * the program's name in messages.
  */
 int xr_setup(const char *name, int argc, char **argv);
 /* Free everything; the exit status (1 when a check failed). */

@@ -41,6 +41,7 @@
 #include "rules.h"
 #include "stats.h"
 #include "sync.h"
+#include "testlib.h"
 #include "xdpfw.skel.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -50,7 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define INPUT_RULES_MAX 24 /* a mode-3 input's; the fixed set has the rest */
 #define FRAME_MAX 1518 /* an Ethernet frame with one tag, FCS stripped */
 #define ETH_MIN 14
-#define SKIP_EXIT 77
 
 /* Every kind of entry, nested so that precedence matters: exact inside a
  * prefix, ports inside address prefixes, short prefixes that only the
@@ -255,23 +255,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (geteuid() != 0) {
-		printf("fuzz-xdp: not root, skipping\n");
-		exit(SKIP_EXIT);
-	}
-	log_init();
-	log_set_level(LOG_LVL_WARNING);
-	log_bridge_libbpf();
-	err = loader_load(&skel, NULL, MAX_RULES);
-	if (err == -EPERM) {
-		printf("fuzz-xdp: loading BPF refused (EPERM), skipping\n");
-		exit(SKIP_EXIT);
-	}
+	err = tl_bpf_load("fuzz-xdp", LOG_LVL_WARNING, MAX_RULES, &skel, &km);
+	if (err == TL_SKIP)
+		exit(TL_SKIP);
 	if (err)
-		setup_fail("loader_load", err);
-	err = kmaps_from_skel(&km, skel);
-	if (err)
-		setup_fail("kmaps_from_skel", err);
+		exit(1); /* tl_bpf_load said why */
 	prog_fd = bpf_program__fd(skel->progs.xdpfw_xdp);
 	slots_before = calloc(km.capacity, sizeof(*slots_before));
 	slots_after = calloc(km.capacity, sizeof(*slots_after));

@@ -30,6 +30,9 @@ T_NAME=$(basename "$0" .sh)
 T_LIMIT=${T_LIMIT:-270}
 
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+# The namespaces and veth pairs: xn_ns_add, xn_pair, xn_mac, xn_ns_del.
+# shellcheck source=scripts/lib-netns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib-netns.sh"
 
 FAILS=0
 CHECKS=0
@@ -140,19 +143,12 @@ setup_net() {
 	PEER_NS=xdpfw-t-peer-$$
 	FW_IF=xfw$$
 	PEER_IF=xpe$$
-	ip netns add "$FW_NS" || die "ip netns add $FW_NS"
-	ip netns add "$PEER_NS" || die "ip netns add $PEER_NS"
-	ip link add "$FW_IF" netns "$FW_NS" type veth peer name "$PEER_IF" netns "$PEER_NS" ||
+	xn_ns_add "$FW_NS" || die "ip netns add $FW_NS"
+	xn_ns_add "$PEER_NS" || die "ip netns add $PEER_NS"
+	xn_pair "$FW_NS" "$FW_IF" "$FW_IP/24 $FW_IP6/64" \
+		"$PEER_NS" "$PEER_IF" "$PEER_IP/24 $PEER_IP6/64" ||
 		die "cannot create the veth pair"
-	ip -n "$FW_NS" link set lo up
-	ip -n "$PEER_NS" link set lo up
-	ip -n "$FW_NS" addr add "$FW_IP/24" dev "$FW_IF"
-	ip -n "$PEER_NS" addr add "$PEER_IP/24" dev "$PEER_IF"
-	ip -n "$FW_NS" addr add "$FW_IP6/64" dev "$FW_IF" nodad
-	ip -n "$PEER_NS" addr add "$PEER_IP6/64" dev "$PEER_IF" nodad
-	ip -n "$FW_NS" link set "$FW_IF" up || die "link up"
-	ip -n "$PEER_NS" link set "$PEER_IF" up || die "link up"
-	FW_MAC=$(ip netns exec "$FW_NS" cat "/sys/class/net/$FW_IF/address") || die "MAC of $FW_IF"
+	FW_MAC=$(xn_mac "$FW_NS" "$FW_IF") || die "MAC of $FW_IF"
 	log "net: $FW_NS/$FW_IF ($FW_MAC) <-> $PEER_NS/$PEER_IF; pin_dir $PIN"
 }
 
@@ -378,8 +374,7 @@ cleanup() {
 	if [ -n "$CONF" ] && [ -f "$CONF" ] && [ -d "$PIN" ]; then
 		xdpfw detach -c "$CONF" >/dev/null 2>&1
 	fi
-	[ -n "$FW_NS" ] && ip netns del "$FW_NS" 2>/dev/null
-	[ -n "$PEER_NS" ] && ip netns del "$PEER_NS" 2>/dev/null
+	xn_ns_del "$FW_NS" "$PEER_NS"
 	if [ "$BPFFS_MOUNTED" = 1 ]; then
 		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null
 	fi
@@ -398,12 +393,8 @@ cleanup() {
 # between $FW_NS and $PEER_NS, up and addressed; prints the firewall side's
 # MAC.  (Deleted with the namespaces.)
 add_pair() {
-	ip link add "$1" netns "$FW_NS" type veth peer name "$2" netns "$PEER_NS" || return 1
-	ip -n "$FW_NS" addr add "$3" dev "$1" || return 1
-	ip -n "$PEER_NS" addr add "$4" dev "$2" || return 1
-	ip -n "$FW_NS" link set "$1" up || return 1
-	ip -n "$PEER_NS" link set "$2" up || return 1
-	ip netns exec "$FW_NS" cat "/sys/class/net/$1/address"
+	xn_pair "$FW_NS" "$1" "$3" "$PEER_NS" "$2" "$4" || return 1
+	xn_mac "$FW_NS" "$1"
 }
 
 # as_nobody CMD...: CMD as the user nobody (its own group, no others).

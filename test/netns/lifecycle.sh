@@ -366,13 +366,8 @@ if log_since "$MARK" | grep -q ' running: 1 interface,'; then pass "running on 1
 else fail "the running line does not say 1 interface"; fi
 
 MARK=$(log_lines)
-ip link add "$FW_IF2" netns "$FW_NS" type veth peer name "$PEER_IF2" netns "$PEER_NS" ||
+FW_MAC2=$(add_pair "$FW_IF2" "$PEER_IF2" "$FW_IP2/24" "$PEER_IP2/24") ||
 	die "cannot create the second veth pair"
-ip -n "$FW_NS" addr add "$FW_IP2/24" dev "$FW_IF2"
-ip -n "$PEER_NS" addr add "$PEER_IP2/24" dev "$PEER_IF2"
-ip -n "$FW_NS" link set "$FW_IF2" up
-ip -n "$PEER_NS" link set "$PEER_IF2" up
-FW_MAC2=$(ip netns exec "$FW_NS" cat "/sys/class/net/$FW_IF2/address")
 line=$(wait_log "$MARK" "$FW_IF2: attached" 10)
 assert_eq "$?" 0 "'$FW_IF2: attached' logged after it appeared"
 log "    $line"
@@ -402,12 +397,9 @@ assert_eq "$(rule_packets 203.0.113.70)" $((pre + 50)) "203.0.113.70 over $FW_IF
 assert_eq "$(nft_count r70)" "$p70" "203.0.113.70 over $FW_IF behind XDP"
 # It comes back: attached again (the stale pinned link is replaced).
 MARK=$(log_lines)
-ip link add "$FW_IF2" netns "$FW_NS" type veth peer name "$PEER_IF2" netns "$PEER_NS" ||
+xn_pair "$FW_NS" "$FW_IF2" "$FW_IP2/24" "$PEER_NS" "$PEER_IF2" "" ||
 	die "cannot re-create the second veth pair"
-ip -n "$FW_NS" addr add "$FW_IP2/24" dev "$FW_IF2"
-ip -n "$FW_NS" link set "$FW_IF2" up
-ip -n "$PEER_NS" link set "$PEER_IF2" up
-FW_MAC2=$(ip netns exec "$FW_NS" cat "/sys/class/net/$FW_IF2/address")
+FW_MAC2=$(xn_mac "$FW_NS" "$FW_IF2")
 wait_log "$MARK" "$FW_IF2: attached" 10 >/dev/null
 assert_eq "$?" 0 "'$FW_IF2: attached' again when it returned"
 pre=$(rule_packets 203.0.113.70)
