@@ -81,7 +81,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	int err, ncpus;
 
 	*out = NULL;
-	skel = xdpfw_bpf__open();
+	skel = skel_open();
 	if (!skel) {
 		err = -errno;
 		return log_error_errno(err, "cannot open the BPF object");

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The generated skeleton: xdpfw.skel.h, or the test variant's when the
- * build says so (ebpf/meson.build, agent/meson.build). */
+/*
+ * The generated skeleton of the XDP program (ebpf/meson.build), and the one
+ * place that opens it: with the built-in ELF object, or with the upgrade
+ * tests' variant of the program, swapped in by variant_object.c.
+ */
 #ifndef XDPFW_SKEL_WRAPPER_H
 #define XDPFW_SKEL_WRAPPER_H
-#ifdef XDPFW_VARIANT_SKEL
-#include "xdpfw_variant.skel.h"
-#else
+
+#include <stddef.h>
+
 #include "xdpfw.skel.h"
-#endif
+
+/* Open (not load) the program's skeleton.  NULL with errno set. */
+struct xdpfw_bpf *skel_open(void);
+
+/* Open another ELF object under the same skeleton (same maps and
+ * programs) from now on. */
+void skel_use_object(const void *(*elf_bytes)(size_t *sz));
+
 #endif

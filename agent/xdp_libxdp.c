@@ -99,7 +99,7 @@ static uint32_t map_id_of(int fd)
 /* A second copy of the object on the daemon's maps, for libxdp to load. */
 static struct xdpfw_bpf *open_copy(struct xdpfw_bpf *skel)
 {
-	struct xdpfw_bpf *ext = xdpfw_bpf__open();
+	struct xdpfw_bpf *ext = skel_open();
 	struct bpf_map *m;
 	int err = 0;
 
