@@ -6,6 +6,19 @@
 #define CLI_MAX_OPTS 16
 #define CLI_HELP_COL 21 /* where the option lines' text starts */
 
+const struct cli_opt cli_opts_config[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_opt cli_opts_config_json[] = {
+	CLI_OPT_CONFIG,
+	CLI_OPT_JSON("one JSON object"),
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 static void print_opt(FILE *f, const struct cli_opt *o)
 {
 	const char *h = o->help, *nl;

@@ -29,6 +29,11 @@ struct cli_opt {
 #define CLI_OPT_HELP { "help", 'h', 'h', no_argument, NULL, "this help" }
 #define CLI_OPT_JSON(help) { "json", 0, 'j', no_argument, NULL, help }
 
+/* The option tables of the commands that take only -c and -h, and those
+ * that also take --json (one JSON object). */
+extern const struct cli_opt cli_opts_config[];
+extern const struct cli_opt cli_opts_config_json[];
+
 struct cli_cmd {
 	const char *name;     /* xdpfw NAME */
 	const char *synopsis; /* what follows "Usage: xdpfw NAME " */

@@ -24,12 +24,6 @@
 /* The bound of a rules file (rules.c), applied to standard input too. */
 #define CHECK_STDIN_MAX (1UL << 30)
 
-static const struct cli_opt check_opts[] = {
-	CLI_OPT_CONFIG,
-	CLI_OPT_HELP,
-	CLI_OPT_END,
-};
-
 static const struct cli_cmd check_cmd = {
 	"check", "[-c CONFIG] [RULES_FILE | -]",
 	"Validate the config exactly as `xdpfw run` would (interfaces\n"
@@ -38,7 +32,7 @@ static const struct cli_cmd check_cmd = {
 	"named, or standard input for -.  Prints every problem to stderr as\n"
 	"PATH:LINE:COL: message and a one-line summary to stdout.  Touches\n"
 	"nothing.",
-	check_opts,
+	cli_opts_config,
 	"Exit status: 0 when `run` would accept the config and the rules,\n"
 	"1 invalid config or rules, 2 usage error.",
 };

@@ -26,17 +26,11 @@ static int daemon_pidfd(const struct xdpfw_config *cfg, pid_t *pid)
 	return fd < 0 ? -1 : fd;
 }
 
-static const struct cli_opt control_opts[] = {
-	CLI_OPT_CONFIG,
-	CLI_OPT_HELP,
-	CLI_OPT_END,
-};
-
 static const struct cli_cmd reload_cmd = {
 	"reload", "[-c CONFIG]",
 	"Ask the running daemon for a forced re-sync of the rules file with\n"
 	"the kernel (it sends SIGHUP; `systemctl reload xdpfw` does the same).",
-	control_opts, NULL,
+	cli_opts_config, NULL,
 };
 
 int cmd_reload(int argc, char **argv)
@@ -76,7 +70,7 @@ static const struct cli_cmd detach_cmd = {
 	"it is attached to and remove the pins under pin_dir (rules and\n"
 	"counters are gone).  A daemon running on this pin_dir is stopped\n"
 	"first (SIGTERM); under systemd, `systemctl stop xdpfw` before.",
-	control_opts, NULL,
+	cli_opts_config, NULL,
 };
 
 int cmd_detach(int argc, char **argv)

@@ -27,13 +27,6 @@
 
 #define MAX_PKTS 2
 
-static const struct cli_opt explain_opts[] = {
-	CLI_OPT_CONFIG,
-	CLI_OPT_JSON("one JSON object"),
-	CLI_OPT_HELP,
-	CLI_OPT_END,
-};
-
 static const struct cli_cmd explain_cmd = {
 	"explain", "[-c CONFIG] [--json] ADDRESS [PORT[/PROTO]]",
 	"What happens to a packet from ADDRESS (its source; with PORT, its\n"
@@ -42,7 +35,7 @@ static const struct cli_cmd explain_cmd = {
 	"or protected address that saves it, every other entry that matches,\n"
 	"and whether the kernel's maps agree.  Changes nothing, not even a\n"
 	"counter.  Exit 0, or 1 when the kernel disagrees with the rules.",
-	explain_opts, NULL,
+	cli_opts_config_json, NULL,
 };
 
 /* One entry that matches, and how specific it is (the program's order:

@@ -5,12 +5,6 @@
 #include "cli.h"
 #include "daemon.h"
 
-static const struct cli_opt run_opts[] = {
-	CLI_OPT_CONFIG,
-	CLI_OPT_HELP,
-	CLI_OPT_END,
-};
-
 static const struct cli_cmd run_cmd = {
 	"run", "[-c CONFIG]",
 	"Run the firewall daemon in the foreground: load the XDP program,\n"
@@ -23,7 +17,7 @@ static const struct cli_cmd run_cmd = {
 	"process, seen by a tracepoint), it restores the state within 2 s\n"
 	"and logs a warning naming it; [agent] audit_interval runs a full\n"
 	"comparison as a backstop.",
-	run_opts, NULL,
+	cli_opts_config, NULL,
 };
 
 int cmd_run(int argc, char **argv)
