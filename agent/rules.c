@@ -112,9 +112,13 @@ static int add_diag_in(struct ruleset *rs, size_t file, uint32_t line,
 		rs->cap_diags = cap;
 	}
 	d = &rs->diags[rs->n_diags];
-	d->msg = strndup(msg, DIAG_MSG_MAX - 1);
+	/* strdup and cut, not strndup: with a literal inlined here, gcc -O3
+	 * takes strndup's bound for a read past the literal. */
+	d->msg = strdup(msg);
 	if (!d->msg)
 		return -ENOMEM;
+	if (strlen(d->msg) >= DIAG_MSG_MAX)
+		d->msg[DIAG_MSG_MAX - 1] = '\0';
 	d->file = (uint16_t)file;
 	d->line = line;
 	d->col = col;

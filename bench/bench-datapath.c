@@ -669,7 +669,7 @@ int main(int argc, char **argv)
 			int c = sel[k];
 			const struct bcase *bc = &cases[c];
 			double f0 = 0, f1 = 0, floor_ns;
-			uint32_t ret, kns;
+			uint32_t ret = 0, kns = 0;
 
 			for (int s = 0; s < n_sets; s++)
 				if (!sets[s].file)
@@ -685,7 +685,7 @@ int main(int argc, char **argv)
 						 0 :
 						 1 + (i - 1 + r) % (n_progs - 1);
 				struct prog *p = &progs[pi];
-				double ns;
+				double ns = 0;
 				int err;
 
 				/* warm-up */
