@@ -73,6 +73,44 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
+/* The maps whose size follows max_rules: entries per rule, by name (0:
+ * per rule and per possible CPU, the per-CPU counters).  A port entry of
+ * any protocol has a key per protocol. */
+static const struct {
+	const char *name;
+	uint32_t per_rule;
+} sized_maps[] = {
+	{ XDPFW_STR(XDPFW_MAP_V4), 1 },
+	{ XDPFW_STR(XDPFW_MAP_V6), 1 },
+	{ XDPFW_STR(XDPFW_MAP_V4_LPM), 1 },
+	{ XDPFW_STR(XDPFW_MAP_V6_LPM), 1 },
+	{ XDPFW_STR(XDPFW_MAP_V4_PORT), 2 },
+	{ XDPFW_STR(XDPFW_MAP_V6_PORT), 2 },
+	{ XDPFW_STR(XDPFW_MAP_V4_PLPM), 2 },
+	{ XDPFW_STR(XDPFW_MAP_V6_PLPM), 2 },
+	{ XDPFW_STR(XDPFW_MAP_RULES), 1 },
+	{ XDPFW_STR(XDPFW_MAP_RBASE), 1 },
+	{ XDPFW_STR(XDPFW_MAP_RSTATS), 0 },
+};
+
+static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
+{
+	for (size_t i = 0; i < sizeof(sized_maps) / sizeof(sized_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj,
+								 sized_maps[i].name);
+		uint32_t n = sized_maps[i].per_rule ?
+				     sized_maps[i].per_rule * max_rules :
+				     max_rules * (uint32_t)ncpus;
+
+		if (!m) {
+			log_error("the BPF object has no map %s", sized_maps[i].name);
+			return -ENOENT;
+		}
+		bpf_map__set_max_entries(m, n);
+	}
+	return 0;
+}
+
 int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 {
 	struct xdpfw_bpf *skel;
@@ -86,16 +124,6 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 		err = -errno;
 		return log_error_errno(err, "cannot open the BPF object");
 	}
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4, max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6, max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4_LPM, max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6_LPM, max_rules);
-	/* A port entry of any protocol has a key per protocol. */
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4_PORT, 2 * max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6_PORT, 2 * max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V4_PLPM, 2 * max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_V6_PLPM, 2 * max_rules);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RULES, max_rules);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1 || (uint64_t)max_rules * (uint64_t)ncpus > (1ULL << 31)) {
 		log_error("max_rules=%u x %d possible CPUs counters is too many; "
@@ -105,9 +133,9 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	}
 	skel->rodata->xdpfw_max_rules = max_rules;
 	skel->rodata->xdpfw_ncpus = (__u32)ncpus;
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RSTATS,
-				 max_rules * (uint32_t)ncpus);
-	bpf_map__set_max_entries(skel->maps.XDPFW_MAP_RBASE, max_rules);
+	err = size_maps(skel, max_rules, ncpus);
+	if (err)
+		goto fail;
 
 	if (pin_dir && !pins_compatible(skel, pin_dir)) {
 		err = -EEXIST;
