@@ -193,7 +193,8 @@ int attachwatch_pins(struct attachwatch *aw, const struct xdpfw_config *cfg,
 			return r;
 	}
 	for (int m = 0; m < XMAP_N; m++) {
-		r = pins_map_path(path, sizeof(path), cfg->pin_dir, xmap_name[m]);
+		r = pins_map_path(path, sizeof(path), cfg->pin_dir,
+				  xmap_name[m]);
 		if (r || !missing(path))
 			continue;
 		r = repin(km->fd[m], path, xmap_name[m], what, len);
@@ -201,7 +202,8 @@ int attachwatch_pins(struct attachwatch *aw, const struct xdpfw_config *cfg,
 			return r;
 		n++;
 	}
-	if (!pins_prog_path(path, sizeof(path), cfg->pin_dir) && missing(path)) {
+	if (!pins_prog_path(path, sizeof(path), cfg->pin_dir) &&
+	    missing(path)) {
 		r = repin(bpf_program__fd(skel->progs.xdpfw_xdp), path, "prog",
 			  what, len);
 		if (r < 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The `xdpfw` command line (docs/man/xdpfw.8.scd): one function per sub-command. */
+/* The `xdpfw` command line (docs/man/xdpfw.8.scd): one function per
+ * sub-command. */
 #ifndef XDPFW_CLI_H
 #define XDPFW_CLI_H
 

@@ -29,8 +29,8 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 	else
 		n = fprintf(f, "      --%s", o->name);
 	if (o->arg)
-		n += fprintf(f, o->has_arg == optional_argument ? " [%s]" : " %s",
-			     o->arg);
+		n += o->has_arg == optional_argument ? fprintf(f, " [%s]", o->arg) :
+						       fprintf(f, " %s", o->arg);
 	fprintf(f, "%*s", n < CLI_HELP_COL ? CLI_HELP_COL - n : 1, "");
 	while ((nl = strchr(h, '\n'))) {
 		fprintf(f, "%.*s\n%*s", (int)(nl - h), h, CLI_HELP_COL, "");
@@ -41,7 +41,8 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 
 void cli_usage(FILE *f, const struct cli_cmd *c)
 {
-	fprintf(f, "Usage: xdpfw %s %s\n\n%s\n\n", c->name, c->synopsis, c->about);
+	fprintf(f, "Usage: xdpfw %s %s\n\n%s\n\n", c->name, c->synopsis,
+		c->about);
 	for (const struct cli_opt *o = c->opts; o->name; o++)
 		print_opt(f, o);
 	if (c->after)

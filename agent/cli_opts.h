@@ -17,7 +17,7 @@ struct cli_opt {
 	const char *name;    /* the long name, without "--" */
 	char letter;         /* the short form, or 0 */
 	int key;             /* what cli_getopt returns for it */
-	int has_arg;         /* no_argument, required_argument, optional_argument */
+	int has_arg;         /* no_, required_ or optional_argument */
 	const char *arg;     /* its argument in --help ("PATH"), or NULL */
 	const char *help;    /* --help text; a '\n' continues it aligned */
 };

@@ -43,7 +43,8 @@ struct edit_args {
 
 static const struct cli_opt add_opts[] = {
 	CLI_OPT_CONFIG,
-	{ "for", 0, 'F', required_argument, "DURATION", "expire after DURATION" },
+	{ "for", 0, 'F', required_argument, "DURATION",
+	  "expire after DURATION" },
 	{ "until", 0, 'U', required_argument, "TIME", "expire at TIME (UTC)" },
 	EDIT_OPT_FILE,
 	EDIT_OPT_WAIT,

@@ -201,6 +201,11 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static uint64_t per_s(uint64_t n, double seconds)
+{
+	return (uint64_t)((double)n / seconds);
+}
+
 /* Like top(1): totals and the rules with most drops per second. */
 static int watch_loop(struct kmaps *km, double interval, size_t top)
 {
@@ -225,10 +230,10 @@ static int watch_loop(struct kmaps *km, double interval, size_t top)
 			stats_free(&cur);
 			break;
 		}
-		stats_human_count((uint64_t)((double)d.totals[XDPFW_T_DROPPED].packets /
-				       d.seconds), a, sizeof(a));
-		stats_human_count((uint64_t)((double)d.totals[XDPFW_T_PASSED].packets /
-				       d.seconds), b, sizeof(b));
+		stats_human_count(per_s(d.totals[XDPFW_T_DROPPED].packets,
+					d.seconds), a, sizeof(a));
+		stats_human_count(per_s(d.totals[XDPFW_T_PASSED].packets,
+					d.seconds), b, sizeof(b));
 		printf("\033[H\033[2Jxdpfw: %zu rules in force; dropping %s pps, "
 		       "passing %s pps (every %.1f s; Ctrl-C quits)\n\n",
 		       cur.n, a, b, interval);
