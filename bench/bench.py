@@ -357,6 +357,24 @@ class Harness:
                     out[k] = int(v.split()[0])
         return out
 
+    def kernel_mem(self, d):
+        """The kernel memory of the daemon's maps, KiB: the sum of the
+        memlock (Linux 6.x: the map's real usage) in the fdinfo of every
+        map it holds, each map once."""
+        seen, total = set(), 0
+        fdinfo = "/proc/%d/fdinfo" % d["p"].pid
+        for fd in os.listdir(fdinfo):
+            try:
+                with open(os.path.join(fdinfo, fd)) as f:
+                    info = dict(l.split(":", 1) for l in f if ":" in l)
+            except OSError:
+                continue
+            mid = info.get("map_id", "").strip()
+            if mid and mid not in seen and "memlock" in info:
+                seen.add(mid)
+                total += int(info["memlock"])
+        return total // 1024
+
     def stop_daemon(self, d, ns, conf):
         d["p"].send_signal(signal.SIGTERM)
         d["p"].wait(timeout=30)
@@ -527,6 +545,7 @@ class Harness:
         log("no-op SIGHUP: %.0f ms, %d key writes" % (
             res["sighup"]["reload_ms"]["median"], res["sighup"]["key_writes"]["max"]))
         res["rss_kb"] = self.rss(d)
+        res["kernel_kb"] = self.kernel_mem(d)
         self.stop_daemon(d, ns, conf)
         self.results["control"] = res
 
@@ -547,6 +566,7 @@ class Harness:
         idx, _, g = self.wait_reload(d, idx, "SIGHUP", timeout=600)
         pt["sighup_ms"] = g["ms"]
         pt["rss_kb"] = self.rss(d)
+        pt["kernel_kb"] = self.kernel_mem(d)
         self.stop_daemon(d, ns, conf)
         return pt, nft
 
@@ -554,19 +574,23 @@ class Harness:
         log("part 4: scaling")
         sizes = [1000, 10000, 100000]
         if not self.quick:
-            sizes += [4000000]
+            sizes += [4000000, 10000000]
         points = []
         for s in sizes:
-            pt, nft = self.scaling_point(s, 1048576 if s <= 1048576 else 4194304)
+            max_rules = 1048576
+            while max_rules < s * 1.05:
+                max_rules *= 2
+            pt, nft = self.scaling_point(s, max_rules)
             if s <= 1000000 and not (self.quick and s > 100000):
                 t, rss = self.nft_apply("xb-cp", nft)
                 t2, rss2 = self.nft_apply("xb-cp", nft)
                 pt["nft_first_s"], pt["nft_first_rss_kb"] = t, rss
                 pt["nft_reapply_s"], pt["nft_reapply_rss_kb"] = t2, rss2
             points.append(pt)
-            log("scaling %d: load %.0f ms, edit %.1f ms, SIGHUP %.0f ms, HWM %d MB" % (
-                s, pt["initial_ms"], pt["one_line_ms"]["median"], pt["sighup_ms"],
-                pt["rss_kb"]["VmHWM"] // 1024))
+            log("scaling %d: load %.0f ms, edit %.1f ms, SIGHUP %.0f ms, HWM %d MB, "
+                "kernel %d MB" % (
+                    s, pt["initial_ms"], pt["one_line_ms"]["median"], pt["sighup_ms"],
+                    pt["rss_kb"]["VmHWM"] // 1024, pt["kernel_kb"] // 1024))
         # 1M: from part 3 (same daemon, same file generator).
         c = self.results.get("control")
         if c:
@@ -578,7 +602,7 @@ class Harness:
                 "one_line_ms": c["one_line"]["reload_ms"],
                 "one_line_observed_ms": c["one_line"]["observed_ms"],
                 "sighup_ms": c["sighup"]["reload_ms"]["median"],
-                "rss_kb": c["rss_kb"],
+                "rss_kb": c["rss_kb"], "kernel_kb": c.get("kernel_kb"),
                 "nft_first_s": n.get("first_load", {}).get("s"),
                 "nft_first_rss_kb": n.get("first_load", {}).get("rss_kb"),
                 "nft_reapply_s": (n.get("reapply", {}).get("s") or {}).get("median"),
@@ -613,6 +637,10 @@ class Harness:
                 label="xdpfw daemon VmHWM")
         a2.plot(x, [p["rss_kb"]["VmRSS"] / 1024 for p in points], "s-",
                 label="xdpfw daemon VmRSS")
+        kx = [p["entries"] for p in points if p.get("kernel_kb")]
+        if kx:
+            a2.plot(kx, [p["kernel_kb"] / 1024 for p in points if p.get("kernel_kb")],
+                    "d-", label="kernel: the maps (fdinfo memlock)")
         if nx:
             a2.plot(nx, [p["nft_reapply_rss_kb"] / 1024 for p in points
                          if p.get("nft_reapply_s")], "x--", label="nft -f peak RSS")
@@ -790,14 +818,15 @@ class Harness:
         if sc:
             print()
             print("4. scaling")
-            print("  %10s %10s %10s %10s %10s %10s %10s %10s" % (
+            print("  %10s %10s %10s %10s %10s %10s %10s %10s %10s" % (
                 "entries", "load ms", "edit ms", "HUP ms", "HWM MB", "RSS MB",
-                "nft -f s", "nft MB"))
+                "kernel MB", "nft -f s", "nft MB"))
             for p in sc:
-                print("  %10d %10.0f %10.1f %10.0f %10d %10d %10s %10s" % (
+                print("  %10d %10.0f %10.1f %10.0f %10d %10d %10s %10s %10s" % (
                     p["entries"], p["initial_ms"], p["one_line_ms"]["median"],
                     p["sighup_ms"], p["rss_kb"]["VmHWM"] // 1024,
                     p["rss_kb"]["VmRSS"] // 1024,
+                    fmt((p.get("kernel_kb") or 0) / 1024 or None, "%.0f"),
                     fmt(p.get("nft_reapply_s"), "%.2f"),
                     fmt((p.get("nft_reapply_rss_kb") or 0) / 1024 or None, "%.0f")))
         t = self.targets()
