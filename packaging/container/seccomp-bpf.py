@@ -5,7 +5,8 @@
 # default /usr/share/containers/seccomp.json, Debian 12's podman) with
 # bpf() allowed to a container that has CAP_BPF and perf_event_open() to
 # one that has CAP_PERFMON -- what the default profiles of newer runtimes
-# (Docker >= 20.10, containerd >= 1.7) allow.  Debian 12's profile allows
+# allow (moby's profiles/seccomp/default.json has these two rules;
+# containerd >= 1.7 and CRI-O, as the DaemonSet's comment says).  Debian 12's profile allows
 # them only with CAP_SYS_ADMIN, so xdpfw with BPF, PERFMON and NET_ADMIN
 # gets EPERM from every bpf() call under it.  Everything else is IN's.
 #
