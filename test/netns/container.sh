@@ -18,7 +18,8 @@
 #     (packaging/container/seccomp-bpf.py: the RuntimeDefault of the
 #     runtimes the manifest names), not unconfined;
 #   - the rule of the ConfigMap is enforced, /metrics is served, a symlink
-#     swap of the directory (a ConfigMap update) is applied as one reload.
+#     swap of the directory (a ConfigMap update) is applied as one reload;
+#     `xdpfw reload` through podman exec makes the daemon re-sync.
 #
 # Environment: XDPFW (the host's xdpfw: the cleanup detaches with it),
 # SENDPKT; XDPFW_SRC (the source tree; default: this script's), or
@@ -192,4 +193,14 @@ send_from 203.0.113.7 --count 10 >/dev/null
 settle
 assert_eq "$(nft_count b2)" 0 "203.0.113.8 dropped after the symlink swap"
 assert_eq "$(nft_count b1)" 10 "203.0.113.7 passes after the symlink swap"
+
+# `kubectl exec ... xdpfw reload` (the manifest's comment on /run): the
+# identity file under the tmpfs /run, the signal to the daemon (PID 1).
+podman exec "$CNAME" xdpfw reload -c /etc/xdpfw/xdpfw.conf >/dev/null 2>&1
+assert_eq "$?" 0 "xdpfw reload through podman exec"
+for _ in $(seq 100); do
+	clog | grep -q 'reload (SIGHUP)' && break
+	sleep 0.1
+done
+assert_eq "$(clog | grep -c 'reload (SIGHUP)')" 1 "the daemon re-synced on SIGHUP"
 finish
