@@ -24,9 +24,12 @@ XDPFW_RUN_PKGS=(iproute2 iputils-ping util-linux procps)
 # xdp-tools: xdp-filter and xdp-loader share the hook with xdpfw in
 # test/netns/libxdp.sh.  The kernel matrix (test/kernels): qemu boots
 # Debian kernels (fetched with apt-get download, dpkg-deb, depmod from
-# kmod) from a busybox-static initramfs packed with cpio.
+# kmod) from a busybox-static initramfs packed with cpio.  The container
+# image (test/netns/container.sh): debootstrap makes its base, podman
+# builds and runs it, runc where crun cannot (hybrid cgroups, as on CI).
 XDPFW_TEST_PKGS=(nftables python3 libclang-rt-14-dev curl prometheus xdp-tools
-	qemu-system-x86 busybox-static kmod cpio xz-utils)
+	qemu-system-x86 busybox-static kmod cpio xz-utils
+	debootstrap podman runc)
 
 # Packaging and its tests (scripts/package.sh, test/pkg): the Debian
 # build tools and lintian, scdoc for the man pages, man-db and groff-base

@@ -12,8 +12,10 @@
 # 2. the .deb installed on it with apt (Containerfile).
 # Needs root, debootstrap and podman (Debian packages); buildah works the
 # same way (BUILDER=buildah: `buildah bud`).  MIRROR overrides the Debian
-# mirror.  ISOLATION=chroot builds without an OCI runtime (where crun
-# cannot create containers, e.g. a host with hybrid cgroups).
+# mirror.  The RUN step is isolated with chroot by default (ISOLATION
+# overrides: oci): it needs no OCI runtime, so it builds where crun cannot
+# create containers (a host with hybrid cgroups, as CI's), and it uses the
+# host's network (no bridge, no NAT rule made on the host for apt-get).
 set -euo pipefail
 deb=${1:?usage: build-image.sh DEB [TAG]}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,8 +38,7 @@ fi
 cp "$deb" "$tmp/xdpfw.deb"
 cp "$here/Containerfile" "$tmp/Containerfile"
 echo "== building $tag"
-iso=()
-[ -n "${ISOLATION:-}" ] && iso=(--isolation "$ISOLATION")
+iso=(--isolation "${ISOLATION:-chroot}")
 if [ "$builder" = buildah ]; then
 	buildah bud "${iso[@]}" -t "$tag" -f "$tmp/Containerfile" "$tmp"
 else
