@@ -10,9 +10,11 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "kmaps.h"
 #include "loader.h"
 #include "log.h"
 #include "pidfile.h"
+#include "pins.h"
 
 /* A pidfd of the daemon running on this pin_dir (*pid set), or -1 when
  * none runs (said on stderr when the answer is not "none"). */
@@ -73,6 +75,28 @@ static const struct cli_cmd detach_cmd = {
 	cli_opts_config, NULL,
 };
 
+/* With the program detached, empty the maps before their pins go: the
+ * kernel frees a full map of millions of entries in one piece of work
+ * that holds a CPU (kmaps_drain). */
+static void drain_maps(const struct xdpfw_config *cfg)
+{
+	struct kmaps km;
+	size_t n = 0;
+	int err = kmaps_open_pinned(&km, cfg->pin_dir, 1);
+
+	if (err == -ENOENT)
+		return;
+	if (!err) {
+		err = kmaps_drain(&km, &n);
+		kmaps_close(&km);
+	}
+	if (err)
+		fprintf(stderr, "xdpfw: warning: cannot empty the maps before "
+				"they are freed: %s\n", strerror(-err));
+	else if (n)
+		printf("emptied the maps (%zu keys)\n", n);
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -80,7 +104,7 @@ int cmd_detach(int argc, char **argv)
 	struct stat st;
 	pid_t pid;
 	int rc = cli_parse_common(argc, argv, &detach_cmd, &config, NULL, 0, 0);
-	int fd, err;
+	int fd, err, rc2;
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -118,7 +142,11 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (cfg.attach == ATTACH_LIBXDP)
 		attach_libxdp_detach_all(&cfg); /* before the maps' pins go */
-	err = loader_detach_all(cfg.pin_dir);
+	err = loader_detach_links(cfg.pin_dir);
+	drain_maps(&cfg);
+	rc2 = pins_remove_all(cfg.pin_dir);
+	if (!err)
+		err = rc2;
 	if (err) {
 		fprintf(stderr, "xdpfw: detach incomplete: %s\n", strerror(-err));
 		rc = EXIT_RUNTIME;

@@ -103,6 +103,14 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
 /* After a migration to new maps (dst, synced, and the program already
  * swapped to them so src counts no more): carry the counters of every rule
  * present in both, and the totals, over from src into dst's bases. */
+/* Delete every key of the lookup maps, a bounded batch per syscall (a
+ * trie's one by one): before maps of millions of entries are let go, so
+ * that freeing them is cheap.  The kernel frees a map in one piece of
+ * work that does not yield, and a full trie or hash map kept a CPU from
+ * everything else for hundreds of milliseconds (bench/stalls.sh).  Only
+ * for maps no attached program uses.  0 or -errno; *deleted: keys gone. */
+int kmaps_drain(struct kmaps *km, size_t *deleted);
+
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
 
 #endif

@@ -287,6 +287,25 @@ out:
 	return err;
 }
 
+int kmaps_drain(struct kmaps *km, size_t *deleted)
+{
+	struct apply_stats st = { 0 };
+	struct kop *keys;
+	size_t n;
+	int err;
+
+	*deleted = 0;
+	if (!km->writable)
+		return -EPERM;
+	err = kmaps_dump_keys(km, &keys, &n);
+	if (err)
+		return err;
+	err = write_kops(km, keys, n, 1, &st);
+	free(keys);
+	*deleted = st.key_writes;
+	return err;
+}
+
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
 {
 	struct xdpfw_counter *per_slot = NULL;

@@ -323,12 +323,12 @@ int loader_pin_prog(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
-int loader_detach_all(const char *pin_dir)
+int loader_detach_links(const char *pin_dir)
 {
 	char path[4096];
 	struct dirent *de;
 	DIR *d;
-	int err = 0, r;
+	int err = 0;
 
 	d = opendir(pin_dir);
 	if (!d)
@@ -354,6 +354,13 @@ int loader_detach_all(const char *pin_dir)
 		}
 	}
 	closedir(d);
-	r = pins_remove_all(pin_dir);
+	return err;
+}
+
+int loader_detach_all(const char *pin_dir)
+{
+	int err = loader_detach_links(pin_dir);
+	int r = err == -ENOENT ? err : pins_remove_all(pin_dir);
+
 	return err ? err : r;
 }

@@ -31,7 +31,11 @@ int loader_attach(struct xdpfw_bpf *skel, const char *pin_dir,
 /* Pin the program at <pin_dir>/prog (replacing an older pin). */
 int loader_pin_prog(struct xdpfw_bpf *skel, const char *pin_dir);
 
-/* Detach every pinned link and remove every pin under pin_dir. */
+/* Detach every pinned link and remove its pin.  0 or the first -errno
+ * (-ENOENT: no pin_dir). */
+int loader_detach_links(const char *pin_dir);
+
+/* loader_detach_links(), then remove every pin under pin_dir. */
 int loader_detach_all(const char *pin_dir);
 
 #endif

@@ -106,20 +106,26 @@ static int load_maps(struct daemon *d, int *migrate)
 }
 
 /* The links run the new program now, so the old maps (still pinned) count
- * no more: carry their counts over, once, then pin the new maps. */
+ * no more: carry their counts over, once, empty them (freeing a full map
+ * would hold a CPU), then pin the new maps. */
 static int finish_migration(struct daemon *d)
 {
 	struct kmaps old;
-	size_t carried = 0;
+	size_t carried = 0, drained = 0;
 	int err;
 
-	if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 0)) {
+	if (!kmaps_open_pinned(&old, d->cfg->pin_dir, 1)) {
 		err = kmaps_carry_counters(&d->km, &old, &carried);
 		if (err)
 			log_warn("counters not carried over: %s", strerror(-err));
+		err = kmaps_drain(&old, &drained);
+		if (err)
+			log_warn_errno(err, "cannot empty the old maps before they "
+				       "are freed");
 		kmaps_close(&old);
 	}
-	log_info("migration: carried the counters of %zu rules over", carried);
+	log_info("migration: carried the counters of %zu rules over, %zu old "
+		 "keys deleted", carried, drained);
 	err = loader_repin_maps(d->skel, d->cfg->pin_dir);
 	if (!err)
 		log_info("migration done: old maps released");
