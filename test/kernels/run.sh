@@ -28,6 +28,9 @@
 #   XDPFW_KERNEL_MEM     guest memory (default 2G)
 #   XDPFW_KERNEL_TIMEOUT seconds before the guest is killed (default 1200)
 #   XDPFW_KERNEL_REFRESH =1: resolve and download the kernel again
+#   XDPFW_TIME_SCALE     how many times slower the guest runs (default 5
+#                        under TCG, 1 under KVM): the guest exports it, and
+#                        the netns tests' waits scale by it (test/netns/lib.sh)
 #
 # Exit: COMMAND's status; 77 when this machine cannot run the guest (no qemu,
 # no busybox-static, no network for a kernel not cached yet) unless CI=true;
@@ -227,7 +230,7 @@ accel() {
 
 # boot COMMAND...: run COMMAND in the guest; exit with its status.
 boot() {
-	local out rc=0 t0 q
+	local out rc=0 t0 q scale
 	q=$(command -v qemu-system-x86_64) || cannot "needs qemu-system-x86 (qemu-system-x86_64)"
 	out=$(mktemp -d "${TMPDIR:-/tmp}/xk-run.XXXXXX")
 	chmod 0777 "$out"
@@ -240,11 +243,17 @@ boot() {
 		echo
 	} >"$out/cmd"
 	t0=$(date +%s)
+	scale=${XDPFW_TIME_SCALE:-}
+	if [ -z "$scale" ]; then
+		scale=1
+		[ "${ACCEL[*]}" = "${ACCEL_TCG[*]}" ] && scale=5
+	fi
+	say "$NAME ($KVER): ${ACCEL[*]}, time scale $scale"
 	timeout -k 10 "${XDPFW_KERNEL_TIMEOUT:-1200}" "$q" "${ACCEL[@]}" \
 		-smp "$(nproc)" -m "${XDPFW_KERNEL_MEM:-2G}" \
 		-display none -no-reboot -nodefaults -serial "file:$out/console.log" \
 		-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$KDIR/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 xk.mods=$KDIR/lib/modules/$KVER" \
+		-append "console=ttyS0 panic=-1 loglevel=4 xk.mods=$KDIR/lib/modules/$KVER xk.scale=$scale" \
 		-virtfs "local,path=/,mount_tag=host0,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$out,mount_tag=xkout,security_model=none" \
 		-device virtio-rng-pci >"$out/qemu.log" 2>&1 || rc=$?

@@ -18,7 +18,8 @@
 # $TMP/bpffs/xdpfw.  Packets that XDP passes are counted by nftables counters
 # in a prerouting chain of the firewall's namespace ("behind XDP").
 #
-# Environment: XDPFW (the xdpfw binary), SENDPKT (xdpfw-sendpkt).
+# Environment: XDPFW (the xdpfw binary), SENDPKT (xdpfw-sendpkt),
+# XDPFW_TIME_SCALE (see tscale).
 # Exit codes: 0 pass, 1 fail, 77 skipped (not root, no BPF), 124 timed out.
 
 set -u -o pipefail
@@ -51,6 +52,16 @@ FW_IP6=2001:2::1
 PEER_IP6=2001:2::2
 
 now_ms() { date +%s%3N; }
+
+# tscale SECONDS: SECONDS times XDPFW_TIME_SCALE (an integer, default 1),
+# how many times slower than this project's own machines the tests run: an
+# emulated guest of test/kernels exports it (kernel command line xk.scale).
+# The waits below (wait_log, wait_rule_packets, stop_daemon, settle) and the
+# tests' own deadlines for the daemon scale by it; what they check does not
+# change, only how long they wait for it.
+TIME_SCALE=${XDPFW_TIME_SCALE:-1}
+[[ "$TIME_SCALE" =~ ^[1-9][0-9]*$ ]] || TIME_SCALE=1
+tscale() { awk -v t="$1" -v s="$TIME_SCALE" 'BEGIN { print t * s }'; }
 T0_MS=$(now_ms)
 
 log() { printf '[%s +%6.2fs] %s\n' "$T_NAME" "$(( $(now_ms) - T0_MS ))e-3" "$*"; }
@@ -195,7 +206,7 @@ log_since() { tail -n "+$(($1 + 1))" "$DLOG"; }
 # matches REGEX (grep -E); prints the first such line.  1 on timeout.
 wait_log() {
 	local mark=$1 re=$2 t=${3:-10} end line
-	end=$(($(now_ms) + t * 1000))
+	end=$(($(now_ms) + t * 1000 * TIME_SCALE))
 	while :; do
 		line=$(log_since "$mark" | grep -E -m1 -- "$re") && { printf '%s\n' "$line"; return 0; }
 		[ "$(now_ms)" -ge "$end" ] && return 1
@@ -219,16 +230,18 @@ start_daemon() {
 
 # stop_daemon [SIGNAL]: signal the daemon and reap it; sets DAEMON_RC.
 stop_daemon() {
-	local sig=${1:-TERM} i
+	local sig=${1:-TERM} end
 	DAEMON_RC=
 	[ -n "$DAEMON_PID" ] || return 0
 	kill "-$sig" "$DAEMON_PID" 2>/dev/null
-	for ((i = 0; i < 500; i++)); do
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
+	# (A deadline on the clock: 500 sleeps of 0.02 s are far more than 10 s
+	# where starting sleep is slow.)
+	end=$(($(now_ms) + 10000 * TIME_SCALE))
+	while kill -0 "$DAEMON_PID" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
 		sleep 0.02
 	done
 	if kill -0 "$DAEMON_PID" 2>/dev/null; then
-		fail "the daemon did not exit within 10 s of SIG$sig"
+		fail "the daemon did not exit within $(tscale 10) s of SIG$sig"
 		kill -KILL "$DAEMON_PID" 2>/dev/null
 	fi
 	wait "$DAEMON_PID" 2>/dev/null
@@ -261,7 +274,7 @@ send_bg() {
 }
 
 # Let the receiving side's softirq catch up before reading counters.
-settle() { sleep "${1:-0.3}"; }
+settle() { sleep "$(tscale "${1:-0.3}")"; }
 
 # ---------------------------------------------------------- nft counters --
 
@@ -334,7 +347,7 @@ print(sum(r["packets"] for r in json.load(sys.stdin)["rules"]))'
 # wait_rule_packets RULE MIN [TIMEOUT_S]: wait until RULE counted >= MIN.
 wait_rule_packets() {
 	local rule=$1 min=$2 t=${3:-5} end n
-	end=$(($(now_ms) + t * 1000))
+	end=$(($(now_ms) + t * 1000 * TIME_SCALE))
 	while :; do
 		n=$(rule_packets "$rule")
 		[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge "$min" ] && { echo "$n"; return 0; }

@@ -22,14 +22,16 @@ setup_net
 nft_setup
 
 # bpfns CMD...: CMD in the firewall's netns with the test's bpffs at
-# /sys/fs/bpf and a /run of its own (xdp-filter's lock file), exec all the
-# way: the PID is CMD's.
+# /sys/fs/bpf and a /run of its own (xdp-filter's lock file).  ip, unshare,
+# sh and env each exec the next, but a shell function started with `&` runs
+# in a bash subshell whose PID is $! (signalling it kills bash, 143, and
+# leaves CMD running): what runs in the background starts BPFNS, an array,
+# as a simple command, so that $! is CMD's PID.
 mkdir -p "$TMP/xrun"
-bpfns() {
-	ip netns exec "$FW_NS" unshare -m sh -c \
-		'mount --bind "$0" /sys/fs/bpf && mount --bind "$1" /run && shift && exec "$@"' \
-		"$TMP/bpffs" "$TMP/xrun" "$@"
-}
+BPFNS=(ip netns exec "$FW_NS" unshare -m sh -c
+	'mount --bind "$0" /sys/fs/bpf && mount --bind "$1" /run && shift && exec "$@"'
+	"$TMP/bpffs" "$TMP/xrun")
+bpfns() { "${BPFNS[@]}" "$@"; }
 status() { bpfns xdp-loader status "$FW_IF" 2>&1; }
 n_progs() { status | grep -c "$1"; }
 
@@ -62,9 +64,13 @@ pass "xdp-filter loaded (libxdp dispatcher), dropping 203.0.113.99"
 start_libxdp_daemon() {
 	local mark
 	mark=$(log_lines)
-	bpfns env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
+	"${BPFNS[@]}" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	wait_log "$mark" 'metrics: serving' 30 >/dev/null || die "the daemon did not start"
+	# The signals below must reach the daemon itself, not a wrapper.
+	local exe
+	exe=$(readlink "/proc/$DAEMON_PID/exe")
+	[ "$exe" = "$(readlink -f "$XDPFW")" ] || die "pid $DAEMON_PID runs $exe, not the daemon"
 }
 start_libxdp_daemon
 line=$(grep -m1 'attached through libxdp' "$DLOG")
@@ -90,18 +96,27 @@ m=$(ip netns exec "$FW_NS" curl -sf "http://127.0.0.1:9740/metrics" | grep '^xdp
 	pass "metrics: $m" || fail "xdpfw_attached: '$m'"
 
 # Restart under a flood from both blocked sources.
-send_bg "$TMP/f1" 203.0.113.7 --rate 2000 --duration 8
+# (8 s on the host; a slow guest's restart takes longer: see tscale.)
+send_bg "$TMP/f1" 203.0.113.7 --rate 2000 --duration "$(tscale 8)"
 F1=$!
-send_bg "$TMP/f2" 203.0.113.99 --rate 2000 --duration 8
+send_bg "$TMP/f2" 203.0.113.99 --rate 2000 --duration "$(tscale 8)"
 F2=$!
 sleep 1
+OLD_PID=$DAEMON_PID
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status on SIGTERM"
+kill -0 "$OLD_PID" 2>/dev/null && fail "the old daemon (pid $OLD_PID) still runs" ||
+	pass "the old daemon (pid $OLD_PID) is gone"
 assert_eq "$(n_progs xdpfw_xdp)" 1 "xdpfw still in the dispatcher while the daemon is down"
+assert_eq "$(n_progs xdpfilt)" 1 "xdp-filter still in the dispatcher while the daemon is down"
 sleep 0.5
+mark=$(log_lines)
 start_libxdp_daemon
-grep -q 'replacing the previous one' "$DLOG" && pass "the restart replaced the program" ||
+log_since "$mark" | grep -q 'replacing the previous one' && pass "the restart replaced the program" ||
 	fail "no 'replacing the previous one' after the restart"
+# The flood covered the whole restart: both senders still run.
+kill -0 "$F1" 2>/dev/null && kill -0 "$F2" 2>/dev/null &&
+	pass "the flood outlasted the restart" || fail "the flood ended before the new daemon ran"
 wait "$F1" "$F2"
 settle
 sent=$(( $(cat "$TMP/f1") + $(cat "$TMP/f2") ))
@@ -112,7 +127,11 @@ assert_eq "$(n_progs xdpfilt)" 1 "xdp-filter still in the dispatcher after the r
 assert_eq "$(n_progs xdpfw_xdp)" 1 "exactly one xdpfw program after the restart"
 
 # Someone removes xdpfw from the dispatcher: repaired within 2 s.
-id=$(status | awk '/xdpfw_xdp/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')
+# (The ID follows the name: " =>  20  xdpfw_xdp  68  TAG ...", the first
+# number is the priority.)
+id=$(status | awk '{ for (i = 1; i < NF; i++) if ($i == "xdpfw_xdp") { print $(i + 1); exit } }')
+logid=$(grep 'attached through libxdp' "$DLOG" | tail -n1 | sed -n 's/.*program id \([0-9]*\).*/\1/p')
+assert_eq "$id" "$logid" "xdpfw's program ID in xdp-loader status (the daemon's log says $logid)"
 mark=$(log_lines)
 bpfns xdp-loader unload "$FW_IF" -i "$id" >/dev/null 2>&1 || fail "xdp-loader unload -i $id"
 if wait_log "$mark" 'removed from the libxdp dispatcher; added again' 3 >/dev/null; then
@@ -124,6 +143,7 @@ assert_eq "$(n_progs xdpfw_xdp)" 1 "xdpfw back in the dispatcher"
 assert_eq "$(n_progs xdpfilt)" 1 "xdp-filter untouched by the repair"
 
 stop_daemon TERM
+assert_eq "$DAEMON_RC" 0 "daemon exit status on the second SIGTERM"
 bpfns env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" detach -c "$CONF" >/dev/null 2>&1
 assert_eq "$?" 0 "xdpfw detach"
 assert_eq "$(n_progs xdpfw_xdp)" 0 "xdpfw programs after detach"

@@ -81,15 +81,18 @@ map_field() { bpftool map show pinned "$1" -j 2>/dev/null | "$PY" -c 'import jso
 # wait_gone KIND ID [TIMEOUT_S]: until `bpftool KIND show id ID` fails (the
 # kernel frees a released object asynchronously); 0 when gone.
 wait_gone() {
-	local end=$(($(now_ms) + ${3:-5} * 1000))
+	local end=$(($(now_ms) + ${3:-5} * 1000 * TIME_SCALE))
 	while bpftool "$1" show id "$2" >/dev/null 2>&1; do
 		[ "$(now_ms)" -ge "$end" ] && return 1
 		sleep 0.05
 	done
 	return 0
 }
-# A blocked flow out of the first pair: TCP from 203.0.113.70:22.
-flow_bg() { send_bg "$1" 203.0.113.70 --proto tcp --sport 22 --rate 2000 --duration "$2"; }
+# A blocked flow out of the first pair: TCP from 203.0.113.70:22, for
+# SECONDS (times the time scale: it must outlast a restart of the daemon).
+flow_bg() { send_bg "$1" 203.0.113.70 --proto tcp --sport 22 --rate 2000 --duration "$(tscale "$2")"; }
+# flow_on PID WHAT: the flow still runs (so it covered WHAT).
+flow_on() { kill -0 "$1" 2>/dev/null && pass "the flow outlasted $2" || fail "the flow ended before $2 was over"; }
 # send_if2 SRC COUNT: frames from SRC over the second pair.
 send_if2() {
 	ip netns exec "$PEER_NS" "$SENDPKT" -i "$PEER_IF2" --dst-mac "$FW_MAC2" \
@@ -98,7 +101,7 @@ send_if2() {
 # A daemon run in the foreground with a time bound: sets RC, output in $2.
 run_fg() {
 	local conf=$1 out=$2
-	timeout 60 ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$3" run -c "$conf" >"$out" 2>&1
+	timeout "$(tscale 60)" ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$3" run -c "$conf" >"$out" 2>&1
 	RC=$?
 }
 
@@ -158,10 +161,16 @@ mv -f "$(dirname "$RULES")/.big.tmp" "$RULES"
 # writes.
 line=$(wait_log "$MARK" "sync: parsed $N_TOTAL entries" 10)
 assert_eq "$?" 0 "the daemon parsed the big file"
-end=$(($(now_ms) + 10000))
+# The daemon is stopped while each poll runs and goes on 10 ms between two:
+# the kill lands in the writes whatever the speed of the polls relative to
+# the daemon's (a slow guest's polls came after the whole reload).
+kill -STOP "$DAEMON_PID"
+end=$(($(now_ms) + 10000 * TIME_SCALE))
 until bpftool map lookup pinned "$MAPS/xdpfw_v4" key 100 64 0 0 >/dev/null 2>&1 ||
 	[ "$(now_ms)" -ge "$end" ]; do
-	sleep 0.002
+	kill -CONT "$DAEMON_PID"
+	sleep 0.01
+	kill -STOP "$DAEMON_PID"
 done
 kill -KILL "$DAEMON_PID"
 t_kill=$(($(now_ms) - t_save))
@@ -240,12 +249,13 @@ stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status on SIGTERM"
 sleep 1
 start_daemon
+flow_on "$P" "the restart"
 wait "$P"
 BG_PIDS=()
 settle
 sent=$(cat "$TMP/sent-c")
 log "    sent $sent"
-assert_ge "$sent" 9000 "packets sent by 203.0.113.70 in 5 s"
+assert_ge "$sent" $((9000 * TIME_SCALE)) "packets sent by 203.0.113.70 in $(tscale 5) s"
 assert_eq "$(nft_count r70)" 0 "203.0.113.70 behind XDP across the restart"
 assert_eq "$(rule_packets 203.0.113.70)" $((pre + sent)) "203.0.113.70 counter: every packet sent"
 
@@ -291,12 +301,13 @@ fi
 assert_eq "$(link_id "$PIN/link-$FW_IF")" "$lid0" "still the same bpf_link"
 wait_gone prog "$id1"
 assert_eq "$?" 0 "the variant's program ($id1) released"
+flow_on "$P" "both swaps"
 wait "$P"
 BG_PIDS=()
 settle
 sent=$(cat "$TMP/sent-d")
 log "    sent $sent"
-assert_ge "$sent" 11000 "packets sent by 203.0.113.70 in 6 s"
+assert_ge "$sent" $((11000 * TIME_SCALE)) "packets sent by 203.0.113.70 in $(tscale 6) s"
 assert_eq "$(nft_count r70)" 0 "203.0.113.70 behind XDP across both swaps"
 assert_eq "$(rule_packets 203.0.113.70)" $((pre + sent)) "203.0.113.70 counter: every packet sent"
 
@@ -317,6 +328,7 @@ sleep 1
 stop_daemon TERM
 MARK=$(log_lines)
 start_daemon
+flow_on "$P" "the migration"
 wait "$P"
 BG_PIDS=()
 settle
@@ -330,7 +342,7 @@ if log_since "$MARK" | grep -q 'migration done'; then pass "the log says the mig
 else fail "no 'migration done' in the log"; fi
 sent=$(cat "$TMP/sent-e")
 log "    sent $sent"
-assert_ge "$sent" 9000 "packets sent by 203.0.113.70 in 5 s"
+assert_ge "$sent" $((9000 * TIME_SCALE)) "packets sent by 203.0.113.70 in $(tscale 5) s"
 assert_eq "$(nft_count r70)" 0 "203.0.113.70 behind XDP across the migration"
 J=$(stats_json)
 assert_eq "$(rule_packets 203.0.113.70 "$J")" $((pre + sent)) "203.0.113.70 counter across the migration: carried over, every packet counted"

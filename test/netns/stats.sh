@@ -27,7 +27,9 @@ V6_UDP=$((14 + 40 + 8 + 18))
 PROM=$TMP/prom/xdpfw.prom
 mkdir -p "$TMP/prom"
 write_rules "# stats.sh" "$R1" "$R2" "$R3" "$R4"
-STATS_INTERVAL=1 write_config
+# A 1 s interval (TIME_SCALE s in a slow guest, so that what the test sends
+# in "one interval" still fits in one); the waits below scale with it.
+STATS_INTERVAL=$TIME_SCALE write_config
 printf '%s\n' "log_top = 2" "prometheus_textfile = $PROM" >>"$CONF"
 start_daemon
 
@@ -142,12 +144,12 @@ else:
 # textfile_ino: the inode of the textfile (a rename makes a new one)
 textfile_ino() { stat -c %i "$PROM" 2>/dev/null || echo none; }
 # wait_textfile_write [N]: wait until the daemon renamed a new textfile into
-# place N times (default 1); 1 after 5 s per write.
+# place N times (default 1); 1 after 5 intervals per write.
 wait_textfile_write() {
 	local n=${1:-1} i ino end
 	for ((i = 0; i < n; i++)); do
 		ino=$(textfile_ino)
-		end=$(($(now_ms) + 5000))
+		end=$(($(now_ms) + 5000 * TIME_SCALE))
 		while [ "$(textfile_ino)" = "$ino" ]; do
 			[ "$(now_ms)" -ge "$end" ] && return 1
 			sleep 0.01
@@ -165,9 +167,9 @@ journal_dropped() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 # wait_journal_dropped MARK N: until the lines since MARK add up to >= N
-# (5 s at most); prints the sum.
+# (5 intervals at most); prints the sum.
 wait_journal_dropped() {
-	local end=$(($(now_ms) + 5000)) s
+	local end=$(($(now_ms) + 5000 * TIME_SCALE)) s
 	while :; do
 		s=$(journal_dropped "$1")
 		[ "$s" -ge "$2" ] && break
@@ -181,7 +183,7 @@ stats_lines() { log_since "$1" | grep -c 'stats: dropped'; }
 # ------------------------------------------------------------ 0. baseline
 log "--- baseline"
 # The daemon takes a first sample when it starts: the textfile exists.
-end=$(($(now_ms) + 3000))
+end=$(($(now_ms) + 3000 * TIME_SCALE))
 while [ ! -s "$PROM" ] && [ "$(now_ms)" -lt "$end" ]; do sleep 0.05; done
 if [ -s "$PROM" ]; then pass "textfile $PROM written at start"
 else fail "no textfile $PROM within 3 s of the start"; fi
@@ -295,7 +297,7 @@ log "--- remove $R2, re-add it, a rejected file; totals sampled every ~50 ms"
 : >"$TMP/samples"
 rm -f "$TMP/stop-sampler"
 (
-	end=$(($(now_ms) + 60000))
+	end=$(($(now_ms) + 60000 * TIME_SCALE))
 	while [ ! -e "$TMP/stop-sampler" ] && [ "$(now_ms)" -lt "$end" ]; do
 		j=$(XDPFW_RUN_DIR=$TMP/run "$XDPFW" stats -c "$CONF" --json 2>/dev/null) &&
 			echo "json $(printf '%s' "$j" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"]["dropped_packets"])')"

@@ -23,26 +23,37 @@ start_daemon
 
 nft_watch blocked ip saddr 203.0.113.80
 nft_watch blocked24 ip saddr 198.51.100.7
-send_bg "$TMP/sent" 203.0.113.80 --rate 1000 --duration 200
-send_bg "$TMP/sent24" 198.51.100.7 --rate 1000 --duration 200
+# The flows last the whole test (200 s here, longer in a slow guest: the
+# steps below need packets to count, and stopped_after would pass on a flow
+# that had ended).
+send_bg "$TMP/sent" 203.0.113.80 --rate 1000 --duration "$(tscale 200)"
+send_bg "$TMP/sent24" 198.51.100.7 --rate 1000 --duration "$(tscale 200)"
 settle 0.5
 assert_eq "$(nft_count blocked)" 0 "203.0.113.80 blocked before any tampering"
 assert_rc 0 "verify in sync" -- xdpfw verify -c "$CONF"
 
 # stopped_after NAME T0 BEFORE: wait until nft counter NAME (BEFORE at T0)
 # has not grown for 0.5 s; print the ms from T0 to the first sample after
-# its last growth (0: it never grew).
+# its last growth (0: it never grew).  (Both times, and the bounds on the
+# result below, by the time scale of lib.sh's tscale.)
 stopped_after() {
 	local name=$1 t0=$2 prev=$3 cur last end
 	last=$t0
-	end=$(($(now_ms) + 6000))
+	end=$(($(now_ms) + 6000 * TIME_SCALE))
 	while [ "$(now_ms)" -lt "$end" ]; do
 		sleep 0.1
 		cur=$(nft_count "$name")
 		if [ "$cur" != "$prev" ]; then last=$(now_ms); prev=$cur; fi
-		[ $(($(now_ms) - last)) -ge 500 ] && break
+		[ $(($(now_ms) - last)) -ge $((500 * TIME_SCALE)) ] && break
 	done
 	echo $((last - t0))
+}
+# The flows still run (else stopped_after proves nothing).
+flows_on() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || { fail "a flow ended before step $1"; return; }
+	done
 }
 
 link_id() { bpftool link show pinned "$PIN/link-$FW_IF" | sed -n 's/^\([0-9]*\): .*/\1/p'; }
@@ -54,6 +65,7 @@ print(d["tamper_events" if sys.argv[2] == "events" else "repairs"][sys.argv[1]])
 }
 
 log "1. the link pin removed"
+flows_on 1
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
@@ -65,6 +77,7 @@ assert_le "$(stopped_after blocked "$T0" "$before")" 0 "not a packet passed when
 assert_eq "$(xdp_attached)" yes "still attached"
 
 log "2. the link detached with bpftool"
+flows_on 2
 old=$(link_id)
 before=$(nft_count blocked)
 MARK=$(log_lines)
@@ -74,7 +87,7 @@ ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "$FW_IF: xdpfw's XDP program had been detached" 2) &&
 	pass "warning: $line" || fail "no 'had been detached' warning within 2 s"
 log "    $(($(nft_count blocked) - before)) blocked packets passed while the hook was free"
-assert_le "$ms" 2000 "blocked packets stop passing after the detach (ms)"
+assert_le "$ms" $((2000 * TIME_SCALE)) "blocked packets stop passing after the detach (ms)"
 new=$(link_id)
 [ -n "$new" ] && [ "$new" != "$old" ] && pass "a new link ($old -> $new) pinned" ||
 	fail "link pin after re-attach: '$old' -> '$new'"
@@ -82,13 +95,14 @@ wait_log "$MARK" "tamper: bpftool \(pid [0-9]+\) called BPF_LINK_DETACH on link-
 	pass "the guard named bpftool and BPF_LINK_DETACH" || fail "no guard line for BPF_LINK_DETACH"
 
 log "3. another program attached with ip link after a detach (daemon stopped meanwhile)"
+flows_on 3
 kill -STOP "$DAEMON_PID"
 bpftool link detach id "$(link_id)" || fail "bpftool link detach"
 ip -n "$FW_NS" link set dev "$FW_IF" xdp obj "$XDP_PASS_OBJ" sec xdp ||
 	fail "ip link set xdp obj"
 foreign=$(ip -n "$FW_NS" -d link show dev "$FW_IF" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n1)
 before=$(nft_count blocked)
-sleep 0.5
+sleep "$(tscale 0.5)"
 [ "$(nft_count blocked)" -gt "$before" ] && pass "with the foreign program, blocked packets pass" ||
 	fail "the foreign program did not let packets through"
 MARK=$(log_lines)
@@ -98,9 +112,10 @@ kill -CONT "$DAEMON_PID"
 ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "another XDP program \(id $foreign\) had replaced xdpfw's" 2) &&
 	pass "warning: $line" || fail "no warning naming the foreign program id $foreign"
-assert_le "$ms" 2000 "blocked packets stop passing (ms)"
+assert_le "$ms" $((2000 * TIME_SCALE)) "blocked packets stop passing (ms)"
 
 log "4. a key deleted with bpftool"
+flows_on 4
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
@@ -110,7 +125,7 @@ wait "$BPID" || fail "bpftool map delete"
 ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELEM on xdpfw_v4.*repaired" 2) &&
 	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) within 2 s"
-assert_le "$ms" 2000 "blocked packets stop passing (ms)"
+assert_le "$ms" $((2000 * TIME_SCALE)) "blocked packets stop passing (ms)"
 bpftool map lookup pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 >/dev/null 2>&1 &&
 	pass "the key is back" || fail "the key is still missing"
 assert_eq "$(tamper_count map events)" 1 "tamper_events{kind=map}"
@@ -129,6 +144,7 @@ assert_eq "$(tamper_count map events)" 2 "tamper_events{kind=map}"
 assert_eq "$(tamper_count map repairs)" 2 "repairs{kind=map}"
 
 log "5b. a prefix deleted from the LPM trie"
+flows_on 5b
 MARK=$(log_lines)
 before=$(nft_count blocked24)
 T0=$(now_ms)
@@ -138,10 +154,11 @@ wait "$BPID" || fail "bpftool map delete (trie)"
 ms=$(stopped_after blocked24 "$T0" "$before")
 line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELEM on xdpfw_v4_lpm.*repaired with 1 key write" 2) &&
 	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the trie"
-assert_le "$ms" 2000 "198.51.100.7 stops passing (ms)"
+assert_le "$ms" $((2000 * TIME_SCALE)) "198.51.100.7 stops passing (ms)"
 assert_eq "$(tamper_count map repairs)" 3 "repairs{kind=map}"
 
 log "5c. a word of the IPv4 /24 filter zeroed (the lookup is skipped)"
+flows_on 5c
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
@@ -153,7 +170,7 @@ wait "$BPID" || fail "bpftool map update (filter)"
 ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_bmap.*repaired" 2) &&
 	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the filter"
-assert_le "$ms" 2000 "203.0.113.80 stops passing after the filter write (ms)"
+assert_le "$ms" $((2000 * TIME_SCALE)) "203.0.113.80 stops passing after the filter write (ms)"
 assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 |
 	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"]))')" \
 	True "the filter word is set again"
@@ -250,6 +267,7 @@ else pass "no tamper line for the flood"; fi
 stop_daemon TERM
 
 log "9. the audit alone (guard off) repairs a deleted key"
+flows_on 9
 write_config "audit_interval = 1"
 MARK=$(log_lines)
 ip netns exec "$FW_NS" env XDPFW_NO_GUARD=1 XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
@@ -264,7 +282,7 @@ bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 || fail "bpftool 
 ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 keys missing" 3) &&
 	pass "warning: $line" || fail "the audit did not find the deleted key within 3 s"
-assert_le "$ms" 2500 "blocked packets stop passing, audit_interval = 1 (ms)"
+assert_le "$ms" $((2500 * TIME_SCALE)) "blocked packets stop passing, audit_interval = 1 (ms)"
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status"
 if grep -q "ERROR: AddressSanitizer\|LeakSanitizer" "$DLOG"; then fail "sanitizer report in the daemon log"
