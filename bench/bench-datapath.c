@@ -505,7 +505,60 @@ static int expected(const struct prog *p, const struct bcase *c)
 	return drop ? XDP_DROP : XDP_PASS;
 }
 
-int main(int argc, char **argv)
+/* The command line, once parsed (the sets, xdp-filter instances and
+ * variants go to their own tables). */
+struct bopts {
+	unsigned long repeat;
+	int rounds, cpu;
+	const char *case_list, *json;
+};
+
+/* The frame of every case, and the cases selected. */
+struct frameset {
+	uint8_t frames[N_CASES][256];
+	int flen[N_CASES];
+	int sel[N_CASES], n_sel;
+};
+
+static void opt_set(char *arg)
+{
+	char *val;
+
+	if (n_sets == MAX_SETS)
+		xb_die("too many sets");
+	val = split_eq(arg);
+	snprintf(sets[n_sets].label, sizeof(sets[0].label), "%s", arg);
+	sets[n_sets++].file = val;
+}
+
+static void opt_xdp_filter(char *arg)
+{
+	char *val, *file;
+
+	if (n_xf == MAX_XF)
+		xb_die("too many xdp-filter instances");
+	val = split_eq(arg);
+	file = strchr(val, '=');
+	if (file)
+		*file++ = '\0';
+	snprintf(xfs[n_xf].label, sizeof(xfs[0].label), "%s", arg);
+	snprintf(xfs[n_xf].root, sizeof(xfs[0].root), "%s", val);
+	xfs[n_xf++].file = file;
+}
+
+static void opt_variant(char *arg)
+{
+	char *val;
+
+	if (n_variants == MAX_VARIANTS)
+		xb_die("too many variants");
+	val = split_eq(arg);
+	snprintf(variants[n_variants].label, sizeof(variants[0].label), "%s",
+		 arg);
+	variants[n_variants++].path = val;
+}
+
+static void parse_opts(int argc, char **argv, struct bopts *o)
 {
 	static const struct option opts[] = {
 		{ "repeat", required_argument, NULL, 'r' },
@@ -521,67 +574,38 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	unsigned long repeat = 1000000;
-	int rounds = 5, cpu = -1, opt;
-	const char *case_list = NULL, *json = NULL;
-	struct xb_pass *pass;
-	uint8_t frames[N_CASES][256];
-	int flen[N_CASES];
-	int sel[N_CASES], n_sel = 0;
-	int failures = 0;
+	int opt;
 
+	*o = (struct bopts){ .repeat = 1000000, .rounds = 5, .cpu = -1 };
 	sets[n_sets++] = (struct xset){ .label = "1" };
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *val;
-
 		switch (opt) {
 		case 'r':
-			repeat = strtoul(optarg, NULL, 0);
+			o->repeat = strtoul(optarg, NULL, 0);
 			break;
 		case 'R':
-			rounds = atoi(optarg);
+			o->rounds = atoi(optarg);
 			break;
 		case 's':
-			if (n_sets == MAX_SETS)
-				xb_die("too many sets");
-			val = split_eq(optarg);
-			snprintf(sets[n_sets].label, sizeof(sets[0].label), "%s",
-				 optarg);
-			sets[n_sets++].file = val;
+			opt_set(optarg);
 			break;
-		case 'x': {
-			char *file;
-
-			if (n_xf == MAX_XF)
-				xb_die("too many xdp-filter instances");
-			val = split_eq(optarg);
-			file = strchr(val, '=');
-			if (file)
-				*file++ = '\0';
-			snprintf(xfs[n_xf].label, sizeof(xfs[0].label), "%s", optarg);
-			snprintf(xfs[n_xf].root, sizeof(xfs[0].root), "%s", val);
-			xfs[n_xf++].file = file;
+		case 'x':
+			opt_xdp_filter(optarg);
 			break;
-		}
 		case 'v':
-			if (n_variants == MAX_VARIANTS)
-				xb_die("too many variants");
-			val = split_eq(optarg);
-			snprintf(variants[n_variants].label,
-				 sizeof(variants[0].label), "%s", optarg);
-			variants[n_variants++].path = val;
+			opt_variant(optarg);
 			break;
 		case 'c':
-			case_list = optarg;
+			o->case_list = optarg;
 			break;
 		case 'm':
 			max_rules = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		case 'C':
-			cpu = atoi(optarg);
+			o->cpu = atoi(optarg);
 			break;
 		case 'j':
-			json = optarg;
+			o->json = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -590,22 +614,29 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc || repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS)
+	if (optind != argc || o->repeat < 1 || o->rounds < 1 ||
+	    o->rounds > MAX_ROUNDS)
 		usage();
+}
 
-	log_set_level(LOG_LVL_WARNING);
-	{
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		cpu_set_t cs;
+/* Pins this thread to cpu (< 0: the last one); returns the CPU. */
+static int pin_cpu(int cpu)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t cs;
 
-		if (cpu < 0)
-			cpu = (int)(ncpu > 0 ? ncpu - 1 : 0);
-		CPU_ZERO(&cs);
-		CPU_SET(cpu, &cs);
-		if (sched_setaffinity(0, sizeof(cs), &cs))
-			info("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-	}
+	if (cpu < 0)
+		cpu = (int)(ncpu > 0 ? ncpu - 1 : 0);
+	CPU_ZERO(&cs);
+	CPU_SET(cpu, &cs);
+	if (sched_setaffinity(0, sizeof(cs), &cs))
+		info("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+	return cpu;
+}
 
+static void build_frames(struct frameset *fr, const char *case_list)
+{
+	fr->n_sel = 0;
 	for (size_t c = 0; c < N_CASES; c++) {
 		struct pkt_spec fs = {
 			.family = cases[c].family,
@@ -619,14 +650,20 @@ int main(int argc, char **argv)
 			.payload_len = 0,
 		};
 
-		flen[c] = pkt_build(&fs, frames[c], sizeof(frames[c]));
-		if (flen[c] < 0)
+		fr->flen[c] = pkt_build(&fs, fr->frames[c], sizeof(fr->frames[c]));
+		if (fr->flen[c] < 0)
 			xb_die("frame of %s", cases[c].name);
 		if (case_selected(case_list, cases[c].name))
-			sel[n_sel++] = (int)c;
+			fr->sel[fr->n_sel++] = (int)c;
 	}
-	if (!n_sel)
+	if (!fr->n_sel)
 		xb_die("no case selected");
+}
+
+/* The floor, then per set xdpfw and its variants, then the xdp-filters. */
+static struct xb_pass *load_progs(void)
+{
+	struct xb_pass *pass;
 
 	pass = xb_pass__open_and_load();
 	if (!pass)
@@ -661,85 +698,112 @@ int main(int argc, char **argv)
 			xb_die("label too long");
 		add_prog(label, P_XF, xfs[x].prog_fd, x, xfs[x].deny);
 	}
+	return pass;
+}
+
+/* A warm-up then a timed run of p on the frame of bc; returns 1 on a wrong
+ * verdict, 0 otherwise. */
+static int time_prog(const struct prog *p, const struct bcase *bc,
+		     const uint8_t *frame, int len, unsigned long repeat,
+		     double *ns, uint32_t *kns, uint32_t *ret)
+{
+	int err;
+
+	/* warm-up */
+	err = run(p->fd, frame, (size_t)len, repeat / 100 + 1, NULL, NULL, ret);
+	if (!err)
+		err = run(p->fd, frame, (size_t)len, (unsigned)repeat, ns, kns,
+			  ret);
+	if (err)
+		xb_die("%s on %s: test run failed: %s", p->label, bc->name,
+		    strerror(-err));
+	if ((int)*ret != expected(p, bc)) {
+		fprintf(stderr,
+			"bench-datapath: %s on %s: verdict %u, expected %d\n",
+			p->label, bc->name, *ret, expected(p, bc));
+		return 1;
+	}
+	return 0;
+}
+
+/* Case c in round r: every program once, the floor before and after;
+ * returns the number of wrong verdicts. */
+static int time_case(const struct frameset *fr, int c, int r,
+		     unsigned long repeat)
+{
+	const struct bcase *bc = &cases[c];
+	double f0 = 0, f1 = 0, floor_ns;
+	uint32_t ret = 0, kns = 0;
+	int failures = 0;
+
+	for (int s = 0; s < n_sets; s++)
+		if (!sets[s].file)
+			set_single(&sets[s], bc->rule1);
+	for (int x = 0; x < n_xf; x++)
+		if (!xfs[x].file)
+			xf_set_single(&xfs[x], bc->xf1);
+
+	/* Floor before and after, the others in between in an order rotated
+	 * by round. */
+	for (int i = 0; i < n_progs + 1; i++) {
+		int pi = i == 0 || i == n_progs ?
+				 0 :
+				 1 + (i - 1 + r) % (n_progs - 1);
+		struct prog *p = &progs[pi];
+		double ns = 0;
+
+		failures += time_prog(p, bc, fr->frames[c], fr->flen[c], repeat,
+				      &ns, &kns, &ret);
+		if (pi == 0) {
+			if (i == 0)
+				f0 = ns;
+			else
+				f1 = ns;
+			if (i == 0)
+				continue;
+			floor_ns = (f0 + f1) / 2;
+			p->ns[c][p->n[c]] = floor_ns;
+			p->ratio[c][p->n[c]] = 1.0;
+			p->kns[c][p->n[c]] = kns;
+			p->n[c]++;
+			continue;
+		}
+		p->ns[c][p->n[c]] = ns;
+		p->kns[c][p->n[c]] = kns;
+		p->n[c]++;
+	}
+	floor_ns = (f0 + f1) / 2;
+	for (int pi = 1; pi < n_progs; pi++) {
+		struct prog *p = &progs[pi];
+
+		p->ratio[c][p->n[c] - 1] = p->ns[c][p->n[c] - 1] / floor_ns;
+	}
+	return failures;
+}
+
+/* All the rounds; returns the number of wrong verdicts. */
+static int time_all(const struct bopts *o, const struct frameset *fr)
+{
+	int failures = 0;
 
 	info("timing %d programs x %d cases x %d rounds, repeat %lu, CPU %d\n",
-	     n_progs, n_sel, rounds, repeat, cpu);
-	for (int r = 0; r < rounds; r++) {
-		for (int k = 0; k < n_sel; k++) {
-			int c = sel[k];
-			const struct bcase *bc = &cases[c];
-			double f0 = 0, f1 = 0, floor_ns;
-			uint32_t ret = 0, kns = 0;
-
-			for (int s = 0; s < n_sets; s++)
-				if (!sets[s].file)
-					set_single(&sets[s], bc->rule1);
-			for (int x = 0; x < n_xf; x++)
-				if (!xfs[x].file)
-					xf_set_single(&xfs[x], bc->xf1);
-
-			/* Floor before and after, the others in between in an
-			 * order rotated by round. */
-			for (int i = 0; i < n_progs + 1; i++) {
-				int pi = i == 0 || i == n_progs ?
-						 0 :
-						 1 + (i - 1 + r) % (n_progs - 1);
-				struct prog *p = &progs[pi];
-				double ns = 0;
-				int err;
-
-				/* warm-up */
-				err = run(p->fd, frames[c], (size_t)flen[c],
-					  repeat / 100 + 1, NULL, NULL, &ret);
-				if (!err)
-					err = run(p->fd, frames[c], (size_t)flen[c],
-						  (unsigned)repeat, &ns, &kns, &ret);
-				if (err)
-					xb_die("%s on %s: test run failed: %s", p->label,
-					    bc->name, strerror(-err));
-				if ((int)ret != expected(p, bc)) {
-					fprintf(stderr,
-						"bench-datapath: %s on %s: verdict %u, "
-						"expected %d\n", p->label, bc->name,
-						ret, expected(p, bc));
-					failures++;
-				}
-				if (pi == 0) {
-					if (i == 0)
-						f0 = ns;
-					else
-						f1 = ns;
-					if (i == 0)
-						continue;
-					floor_ns = (f0 + f1) / 2;
-					p->ns[c][p->n[c]] = floor_ns;
-					p->ratio[c][p->n[c]] = 1.0;
-					p->kns[c][p->n[c]] = kns;
-					p->n[c]++;
-					continue;
-				}
-				p->ns[c][p->n[c]] = ns;
-				p->kns[c][p->n[c]] = kns;
-				p->n[c]++;
-			}
-			floor_ns = (f0 + f1) / 2;
-			for (int pi = 1; pi < n_progs; pi++) {
-				struct prog *p = &progs[pi];
-
-				p->ratio[c][p->n[c] - 1] = p->ns[c][p->n[c] - 1] /
-							   floor_ns;
-			}
-		}
-		info("round %d/%d done\n", r + 1, rounds);
+	     n_progs, fr->n_sel, o->rounds, o->repeat, o->cpu);
+	for (int r = 0; r < o->rounds; r++) {
+		for (int k = 0; k < fr->n_sel; k++)
+			failures += time_case(fr, fr->sel[k], r, o->repeat);
+		info("round %d/%d done\n", r + 1, o->rounds);
 	}
+	return failures;
+}
 
-	/* Table. */
+static void print_table(const struct bopts *o, const struct frameset *fr)
+{
 	printf("%-14s", "case");
 	for (int pi = 0; pi < n_progs; pi++)
 		printf(" %17s", progs[pi].label);
 	printf("\n");
-	for (int k = 0; k < n_sel; k++) {
-		int c = sel[k];
+	for (int k = 0; k < fr->n_sel; k++) {
+		int c = fr->sel[k];
 
 		printf("%-14s", cases[c].name);
 		for (int pi = 0; pi < n_progs; pi++) {
@@ -757,60 +821,77 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 	printf("ns/pkt, median of %d rounds (repeat %lu); (Nx) = ratio to the "
-	       "floor of the same round\n", rounds, repeat);
+	       "floor of the same round\n", o->rounds, o->repeat);
+}
 
-	if (json) {
-		FILE *f = fopen(json, "w");
+/* The JSON's "sets" and "xdp_filter" objects. */
+static void json_instances(FILE *f)
+{
+	fprintf(f, " \"sets\": {");
+	for (int s = 0; s < n_sets; s++)
+		fprintf(f, "%s\"%s\": {\"file\": \"%s\", \"rules\": %zu, "
+			"\"parse_ms\": %.1f, \"apply_ms\": %.1f, "
+			"\"key_writes\": %zu}",
+			s ? ", " : "", sets[s].label,
+			sets[s].file ? sets[s].file : "", sets[s].n_rules,
+			sets[s].parse_ms, sets[s].apply_ms,
+			sets[s].key_writes);
+	fprintf(f, "},\n \"xdp_filter\": {");
+	for (int x = 0; x < n_xf; x++)
+		fprintf(f, "%s\"xf%s@%s\": {\"deny\": %d, \"v4\": %zu, "
+			"\"v6\": %zu, \"file\": \"%s\"}",
+			x ? ", " : "", xfs[x].deny ? "-deny" : "", xfs[x].label,
+			xfs[x].deny, xfs[x].n_v4, xfs[x].n_v6,
+			xfs[x].file ? xfs[x].file : "");
+	fprintf(f, "},\n");
+}
 
-		if (!f)
-			xb_die("%s: %s", json, strerror(errno));
-		fprintf(f, "{\"repeat\": %lu, \"rounds\": %d, \"cpu\": %d,\n",
-			repeat, rounds, cpu);
-		fprintf(f, " \"sets\": {");
-		for (int s = 0; s < n_sets; s++)
-			fprintf(f, "%s\"%s\": {\"file\": \"%s\", \"rules\": %zu, "
-				"\"parse_ms\": %.1f, \"apply_ms\": %.1f, "
-				"\"key_writes\": %zu}",
-				s ? ", " : "", sets[s].label,
-				sets[s].file ? sets[s].file : "", sets[s].n_rules,
-				sets[s].parse_ms, sets[s].apply_ms,
-				sets[s].key_writes);
-		fprintf(f, "},\n \"xdp_filter\": {");
-		for (int x = 0; x < n_xf; x++)
-			fprintf(f, "%s\"xf%s@%s\": {\"deny\": %d, \"v4\": %zu, "
-				"\"v6\": %zu, \"file\": \"%s\"}",
-				x ? ", " : "", xfs[x].deny ? "-deny" : "", xfs[x].label,
-				xfs[x].deny, xfs[x].n_v4, xfs[x].n_v6,
-				xfs[x].file ? xfs[x].file : "");
-		fprintf(f, "},\n \"cases\": [\n");
-		for (int k = 0; k < n_sel; k++) {
-			int c = sel[k];
+/* One element of the JSON's "cases" array. */
+static void json_case(FILE *f, const struct frameset *fr, int k)
+{
+	int c = fr->sel[k];
 
-			fprintf(f, "  {\"name\": \"%s\", \"family\": %d, \"hit\": %d, "
-				"\"frame_len\": %d, \"rule1\": \"%s\", \"results\": {",
-				cases[c].name, cases[c].family, cases[c].hit, flen[c],
-				cases[c].rule1);
-			for (int pi = 0; pi < n_progs; pi++) {
-				struct prog *p = &progs[pi];
-				double mn, mx, rmn, rmx, kv[MAX_ROUNDS];
-				double ns = xb_median(p->ns[c], p->n[c], MAX_ROUNDS, &mn, &mx);
-				double ra = xb_median(p->ratio[c], p->n[c], MAX_ROUNDS, &rmn, &rmx);
+	fprintf(f, "  {\"name\": \"%s\", \"family\": %d, \"hit\": %d, "
+		"\"frame_len\": %d, \"rule1\": \"%s\", \"results\": {",
+		cases[c].name, cases[c].family, cases[c].hit, fr->flen[c],
+		cases[c].rule1);
+	for (int pi = 0; pi < n_progs; pi++) {
+		struct prog *p = &progs[pi];
+		double mn, mx, rmn, rmx, kv[MAX_ROUNDS];
+		double ns = xb_median(p->ns[c], p->n[c], MAX_ROUNDS, &mn, &mx);
+		double ra = xb_median(p->ratio[c], p->n[c], MAX_ROUNDS, &rmn, &rmx);
 
-				for (int i = 0; i < p->n[c]; i++)
-					kv[i] = p->kns[c][i];
-				fprintf(f, "%s\n    \"%s\": {\"ns\": %.3f, \"ns_min\": %.3f, "
-					"\"ns_max\": %.3f, \"ratio\": %.4f, "
-					"\"ratio_min\": %.4f, \"ratio_max\": %.4f, "
-					"\"kernel_ns\": %.1f, \"rounds\": %d}",
-					pi ? "," : "", p->label, ns, mn, mx, ra, rmn,
-					rmx, xb_median(kv, p->n[c], MAX_ROUNDS, NULL, NULL), p->n[c]);
-			}
-			fprintf(f, "}}%s\n", k + 1 < n_sel ? "," : "");
-		}
-		fprintf(f, " ],\n \"verdict_failures\": %d}\n", failures);
-		fclose(f);
+		for (int i = 0; i < p->n[c]; i++)
+			kv[i] = p->kns[c][i];
+		fprintf(f, "%s\n    \"%s\": {\"ns\": %.3f, \"ns_min\": %.3f, "
+			"\"ns_max\": %.3f, \"ratio\": %.4f, "
+			"\"ratio_min\": %.4f, \"ratio_max\": %.4f, "
+			"\"kernel_ns\": %.1f, \"rounds\": %d}",
+			pi ? "," : "", p->label, ns, mn, mx, ra, rmn,
+			rmx, xb_median(kv, p->n[c], MAX_ROUNDS, NULL, NULL), p->n[c]);
 	}
+	fprintf(f, "}}%s\n", k + 1 < fr->n_sel ? "," : "");
+}
 
+static void write_json(const struct bopts *o, const struct frameset *fr,
+		       int failures)
+{
+	FILE *f = fopen(o->json, "w");
+
+	if (!f)
+		xb_die("%s: %s", o->json, strerror(errno));
+	fprintf(f, "{\"repeat\": %lu, \"rounds\": %d, \"cpu\": %d,\n",
+		o->repeat, o->rounds, o->cpu);
+	json_instances(f);
+	fprintf(f, " \"cases\": [\n");
+	for (int k = 0; k < fr->n_sel; k++)
+		json_case(f, fr, k);
+	fprintf(f, " ],\n \"verdict_failures\": %d}\n", failures);
+	fclose(f);
+}
+
+static void close_progs(struct xb_pass *pass)
+{
 	for (int s = 0; s < n_sets; s++) {
 		for (int v = 0; v < n_variants; v++)
 			bpf_object__close(sets[s].var_obj[v]);
@@ -818,6 +899,25 @@ int main(int argc, char **argv)
 		xdpfw_bpf__destroy(sets[s].skel);
 	}
 	xb_pass__destroy(pass);
+}
+
+int main(int argc, char **argv)
+{
+	struct bopts o;
+	struct frameset fr;
+	struct xb_pass *pass;
+	int failures;
+
+	parse_opts(argc, argv, &o);
+	log_set_level(LOG_LVL_WARNING);
+	o.cpu = pin_cpu(o.cpu);
+	build_frames(&fr, o.case_list);
+	pass = load_progs();
+	failures = time_all(&o, &fr);
+	print_table(&o, &fr);
+	if (o.json)
+		write_json(&o, &fr, failures);
+	close_progs(pass);
 	if (failures) {
 		fprintf(stderr, "bench-datapath: %d wrong verdicts\n", failures);
 		return 1;

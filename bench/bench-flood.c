@@ -264,7 +264,34 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+struct flood_opts {
+	const char *tx_if, *rx_if, *rules, *json;
+	double seconds;
+	int rounds, threads, no_nft, nft_verify, napi_cpu, gen_cpu;
+	uint32_t max_rules;
+};
+
+/* What the trials run on: the interfaces, the frames, the programs. */
+struct flood_env {
+	int tx_idx, rx_idx, xdpfw_fd, totals_fd;
+	uint8_t fr_block[128], fr_pass[128];
+	int len_block, len_pass;
+	struct xdpfw_bpf *skel;
+	struct kmaps km;
+	struct xb_drop *drop;
+	struct xb_tx *tx;
+	struct ruleset rs;
+};
+
+struct flood_res {
+	double rate[T_N][MAX_ROUNDS], sent_rate[T_N][MAX_ROUNDS];
+	double ratio_drop[MAX_ROUNDS], ratio_nft[MAX_ROUNDS],
+		ratio_pass[MAX_ROUNDS];
+	int n_rounds;
+	uint64_t nft_counted;
+};
+
+static void parse_args(int argc, char **argv, struct flood_opts *o)
 {
 	static const struct option opts[] = {
 		{ "tx", required_argument, NULL, 't' },
@@ -281,231 +308,263 @@ int main(int argc, char **argv)
 		{ "gen-cpu", required_argument, NULL, 'G' },
 		{ 0 },
 	};
-	const char *tx_if = NULL, *rx_if = NULL, *rules = NULL, *json = NULL;
-	double seconds = 2, rate[T_N][MAX_ROUNDS], sent_rate[T_N][MAX_ROUNDS];
-	double ratio_drop[MAX_ROUNDS], ratio_nft[MAX_ROUNDS],
-		ratio_pass[MAX_ROUNDS];
-	int rounds = 3, threads = 1, no_nft = 1, nft_verify = 0, opt;
-	int n_rounds = 0, napi_cpu = -1, gen_cpu = 0;
-	long long nft0 = 0;
-	uint64_t nft_counted = 0;
-	uint32_t max_rules = 1048576;
-	int tx_idx, rx_idx, xdpfw_fd, totals_fd;
-	uint8_t txmac[6], rxmac[6], fr_block[128], fr_pass[128];
-	int len_block, len_pass;
-	struct xdpfw_bpf *skel;
-	struct kmaps km;
-	struct xb_drop *drop;
-	struct xb_tx *tx;
-	struct ruleset rs;
+	int opt;
+
+	*o = (struct flood_opts){ .seconds = 2, .rounds = 3, .threads = 1,
+				  .no_nft = 1, .napi_cpu = -1,
+				  .max_rules = 1048576 };
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't': o->tx_if = optarg; break;
+		case 'x': o->rx_if = optarg; break;
+		case 'f': o->rules = optarg; break;
+		case 's': o->seconds = atof(optarg); break;
+		case 'R': o->rounds = atoi(optarg); break;
+		case 'T': o->threads = atoi(optarg); break;
+		case 'm': o->max_rules = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'n': o->no_nft = 0; break;
+		case 'V': o->nft_verify = 1; break;
+		case 'j': o->json = optarg; break;
+		case 'N': o->napi_cpu = atoi(optarg); break;
+		case 'G': o->gen_cpu = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!o->tx_if || !o->rx_if || !o->rules || o->rounds < 1 ||
+	    o->rounds > MAX_ROUNDS || o->threads < 1 ||
+	    o->threads > MAX_THREADS || o->seconds <= 0 || o->seconds > 60)
+		usage();
+}
+
+/* Blocked: an ip:port entry every generated file holds, and nft's set
+ * too.  Non-matching: a source no entry covers. */
+static void build_frames(const struct flood_opts *o, struct flood_env *e)
+{
+	uint8_t txmac[6], rxmac[6];
+	struct pkt_spec fs = {
+		.family = 4, .src = "198.51.100.10", .dst = "198.18.0.2",
+		.l4proto = IPPROTO_UDP, .sport = 30000, .dport = 9,
+		.payload_len = 18,
+	};
+
+	e->tx_idx = (int)if_nametoindex(o->tx_if);
+	e->rx_idx = (int)if_nametoindex(o->rx_if);
+	if (!e->tx_idx || !e->rx_idx)
+		xb_die("no interface %s or %s in this namespace", o->tx_if,
+		       o->rx_if);
+	xb_get_mac(o->tx_if, txmac);
+	xb_get_mac(o->rx_if, rxmac);
+	memcpy(fs.src_mac, txmac, 6);
+	memcpy(fs.dst_mac, rxmac, 6);
+	e->len_block = pkt_build(&fs, e->fr_block, sizeof(e->fr_block));
+	fs.src = "198.51.100.77";
+	fs.sport = 443;
+	e->len_pass = pkt_build(&fs, e->fr_pass, sizeof(e->fr_pass));
+	if (e->len_block < 0 || e->len_pass < 0)
+		xb_die("building frames");
+}
+
+static void load_programs(const struct flood_opts *o, struct flood_env *e)
+{
 	struct apply_stats st;
 	double t0;
 	int err;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't': tx_if = optarg; break;
-		case 'x': rx_if = optarg; break;
-		case 'f': rules = optarg; break;
-		case 's': seconds = atof(optarg); break;
-		case 'R': rounds = atoi(optarg); break;
-		case 'T': threads = atoi(optarg); break;
-		case 'm': max_rules = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'n': no_nft = 0; break;
-		case 'V': nft_verify = 1; break;
-		case 'j': json = optarg; break;
-		case 'N': napi_cpu = atoi(optarg); break;
-		case 'G': gen_cpu = atoi(optarg); break;
-		default: usage();
-		}
-	}
-	if (!tx_if || !rx_if || !rules || rounds < 1 || rounds > MAX_ROUNDS ||
-	    threads < 1 || threads > MAX_THREADS || seconds <= 0 ||
-	    seconds > 60)
-		usage();
-	log_set_level(LOG_LVL_WARNING);
-	ncpus = libbpf_num_possible_cpus();
-	tx_idx = (int)if_nametoindex(tx_if);
-	rx_idx = (int)if_nametoindex(rx_if);
-	if (!tx_idx || !rx_idx)
-		xb_die("no interface %s or %s in this namespace", tx_if, rx_if);
-	xb_get_mac(tx_if, txmac);
-	xb_get_mac(rx_if, rxmac);
-
-	{
-		/* Blocked: an ip:port entry every generated file holds, and
-		 * nft's set too.  Non-matching: a source no entry covers. */
-		struct pkt_spec fs = {
-			.family = 4, .src = "198.51.100.10", .dst = "198.18.0.2",
-			.l4proto = IPPROTO_UDP, .sport = 30000, .dport = 9,
-			.payload_len = 18,
-		};
-
-		memcpy(fs.src_mac, txmac, 6);
-		memcpy(fs.dst_mac, rxmac, 6);
-		len_block = pkt_build(&fs, fr_block, sizeof(fr_block));
-		fs.src = "198.51.100.77";
-		fs.sport = 443;
-		len_pass = pkt_build(&fs, fr_pass, sizeof(fr_pass));
-		if (len_block < 0 || len_pass < 0)
-			xb_die("building frames");
-	}
-
-	drop = xb_drop__open_and_load();
-	tx = xb_tx__open_and_load();
-	if (!drop || !tx)
+	e->drop = xb_drop__open_and_load();
+	e->tx = xb_tx__open_and_load();
+	if (!e->drop || !e->tx)
 		xb_die("loading the bench programs: %s", strerror(errno));
-
 	t0 = now_s();
-	xb_load_xdpfw(&skel, &km, max_rules);
-	xb_parse_file(&rs, rules);
-	err = xb_apply_rules(&km, rs.rules, rs.n, &st);
+	xb_load_xdpfw(&e->skel, &e->km, o->max_rules);
+	xb_parse_file(&e->rs, o->rules);
+	err = xb_apply_rules(&e->km, e->rs.rules, e->rs.n, &st);
 	if (err)
-		xb_die("applying %s: %s", rules, strerror(-err));
-	fprintf(stderr, "xdpfw: %zu rules from %s in %.1f s\n", rs.n, rules,
-		now_s() - t0);
-	xdpfw_fd = bpf_program__fd(skel->progs.xdpfw_xdp);
-	totals_fd = bpf_map__fd(skel->maps.xdpfw_totals);
+		xb_die("applying %s: %s", o->rules, strerror(-err));
+	fprintf(stderr, "xdpfw: %zu rules from %s in %.1f s\n", e->rs.n,
+		o->rules, now_s() - t0);
+	e->xdpfw_fd = bpf_program__fd(e->skel->progs.xdpfw_xdp);
+	e->totals_fd = bpf_map__fd(e->skel->maps.xdpfw_totals);
+}
 
-	if (!no_nft && nft_verify) {
-		nft0 = nft_counter();
-		if (nft0 < 0)
-			xb_die("nft: no table netdev xbench with counter xbcnt");
+/* The packets trial t counted so far. */
+static uint64_t trial_count(const struct flood_env *e, int t)
+{
+	if (t == T_DROP)
+		return percpu_packets(bpf_map__fd(e->drop->maps.xb_drops), 0);
+	if (t == T_XDPFW_BLOCK)
+		return percpu_packets(e->totals_fd, XDPFW_T_DROPPED);
+	if (t == T_XDPFW_PASS)
+		return percpu_packets(e->totals_fd, XDPFW_T_PASSED);
+	return percpu_packets(bpf_map__fd(e->drop->maps.xb_passes), 0);
+}
+
+/* Trial t of round r: its program on the receiver, a flood, the rates. */
+static void run_trial(const struct flood_opts *o, const struct flood_env *e,
+		      struct flood_res *res, int t, int r, int first)
+{
+	int pass = t == T_XDPFW_PASS || t == T_PASS;
+	const uint8_t *fr = pass ? e->fr_pass : e->fr_block;
+	size_t len = (size_t)(pass ? e->len_pass : e->len_block);
+	int prog = t == T_DROP ? bpf_program__fd(e->drop->progs.xb_drop) :
+		   (t == T_XDPFW_BLOCK || t == T_XDPFW_PASS) ?
+				 e->xdpfw_fd :
+				 bpf_program__fd(e->drop->progs.xb_count_pass);
+	uint64_t before, after, sent, rx0, rx1;
+	double wall;
+
+	if (t == T_NFT && o->no_nft) {
+		res->rate[t][r] = res->sent_rate[t][r] = 0;
+		return;
 	}
+	if (bpf_xdp_attach(e->rx_idx, prog, XDP_FLAGS_DRV_MODE, NULL))
+		xb_die("attaching to %s (native): %s", o->rx_if, strerror(errno));
+	if (first && o->napi_cpu >= 0)
+		fprintf(stderr, "%s: threaded NAPI, %d kthread(s) on CPU "
+				"%d; generator on CPU %d\n", o->rx_if,
+			napi_threaded(o->rx_if, o->napi_cpu), o->napi_cpu,
+			o->gen_cpu);
+	usleep(100000);
+	before = trial_count(e, t);
+	rx0 = sysfs_counter(o->rx_if, "rx_packets");
+	sent = flood(bpf_program__fd(e->tx->progs.xb_tx), e->tx_idx, fr, len,
+		     o->seconds, o->threads, o->gen_cpu, &wall);
+	usleep(50000); /* let the receiver's NAPI finish */
+	after = trial_count(e, t);
+	rx1 = sysfs_counter(o->rx_if, "rx_packets");
+	res->rate[t][r] = (double)(after - before) / wall;
+	if (t == T_NFT)
+		res->nft_counted += after - before;
+	res->sent_rate[t][r] = (double)sent / wall;
+	fprintf(stderr, "round %d %-12s %7.3f Mpps counted, %7.3f Mpps "
+			"sent, veth rx %7.3f Mpps\n", r + 1,
+		trial_name[t], res->rate[t][r] / 1e6,
+		res->sent_rate[t][r] / 1e6, (double)(rx1 - rx0) / wall / 1e6);
+}
 
-	for (int r = 0; r < rounds; r++) {
-		for (int k = 0; k < T_N; k++) {
-			int t = (k + r) % T_N;
-			const uint8_t *fr = (t == T_XDPFW_PASS || t == T_PASS) ?
-						    fr_pass : fr_block;
-			size_t len = (size_t)((t == T_XDPFW_PASS || t == T_PASS) ?
-						      len_pass : len_block);
-			int prog = t == T_DROP ? bpf_program__fd(drop->progs.xb_drop) :
-				   (t == T_XDPFW_BLOCK || t == T_XDPFW_PASS) ?
-							 xdpfw_fd :
-							 bpf_program__fd(drop->progs.xb_count_pass);
-			uint64_t before, after, sent, rx0, rx1;
-			double wall;
-
-			if (t == T_NFT && no_nft) {
-				rate[t][r] = sent_rate[t][r] = 0;
-				continue;
-			}
-			if (bpf_xdp_attach(rx_idx, prog, XDP_FLAGS_DRV_MODE, NULL))
-				xb_die("attaching to %s (native): %s", rx_if,
-				    strerror(errno));
-			if (r == 0 && k == 0 && napi_cpu >= 0)
-				fprintf(stderr, "%s: threaded NAPI, %d kthread(s) on CPU "
-						"%d; generator on CPU %d\n", rx_if,
-					napi_threaded(rx_if, napi_cpu), napi_cpu,
-					gen_cpu);
-			usleep(100000);
-#define COUNT()                                                                \
-	(t == T_DROP ? percpu_packets(bpf_map__fd(drop->maps.xb_drops), 0) :  \
-	 t == T_XDPFW_BLOCK ? percpu_packets(totals_fd, XDPFW_T_DROPPED) :     \
-	 t == T_XDPFW_PASS ? percpu_packets(totals_fd, XDPFW_T_PASSED) :       \
-	 percpu_packets(bpf_map__fd(drop->maps.xb_passes), 0))
-			before = COUNT();
-			rx0 = sysfs_counter(rx_if, "rx_packets");
-			sent = flood(bpf_program__fd(tx->progs.xb_tx), tx_idx, fr, len,
-				     seconds, threads, gen_cpu, &wall);
-			usleep(50000); /* let the receiver's NAPI finish */
-			after = COUNT();
-			rx1 = sysfs_counter(rx_if, "rx_packets");
-			rate[t][r] = (double)(after - before) / wall;
-			if (t == T_NFT)
-				nft_counted += after - before;
-			sent_rate[t][r] = (double)sent / wall;
-			fprintf(stderr, "round %d %-12s %7.3f Mpps counted, %7.3f Mpps "
-					"sent, veth rx %7.3f Mpps\n", r + 1,
-				trial_name[t], rate[t][r] / 1e6,
-				sent_rate[t][r] / 1e6, (double)(rx1 - rx0) / wall / 1e6);
-		}
-		ratio_drop[r] = rate[T_XDPFW_BLOCK][r] / rate[T_DROP][r];
-		ratio_pass[r] = rate[T_XDPFW_PASS][r] / rate[T_PASS][r];
-		ratio_nft[r] = no_nft ? 0 : rate[T_XDPFW_BLOCK][r] / rate[T_NFT][r];
-		n_rounds++;
+static void run_rounds(const struct flood_opts *o, const struct flood_env *e,
+		       struct flood_res *res)
+{
+	for (int r = 0; r < o->rounds; r++) {
+		for (int k = 0; k < T_N; k++)
+			run_trial(o, e, res, (k + r) % T_N, r, r == 0 && k == 0);
+		res->ratio_drop[r] = res->rate[T_XDPFW_BLOCK][r] /
+				     res->rate[T_DROP][r];
+		res->ratio_pass[r] = res->rate[T_XDPFW_PASS][r] /
+				     res->rate[T_PASS][r];
+		res->ratio_nft[r] = o->no_nft ? 0 :
+				    res->rate[T_XDPFW_BLOCK][r] / res->rate[T_NFT][r];
+		res->n_rounds++;
 	}
-	bpf_xdp_detach(rx_idx, XDP_FLAGS_DRV_MODE, NULL);
-	if (!no_nft && nft_verify) {
-		long long nft1 = nft_counter();
+	bpf_xdp_detach(e->rx_idx, XDP_FLAGS_DRV_MODE, NULL);
+}
 
-		fprintf(stderr, "nft counter xbcnt: %lld dropped in the nft trials, "
-				"%llu passed to it by XDP\n", nft1 - nft0,
-			(unsigned long long)nft_counted);
-		if (nft1 - nft0 < (long long)nft_counted * 99 / 100)
-			xb_die("nft dropped fewer frames than it was given: the nft "
-			    "trial did not measure nft");
-	}
+static void check_nft(long long nft0, const struct flood_res *res)
+{
+	long long nft1 = nft_counter();
+
+	fprintf(stderr, "nft counter xbcnt: %lld dropped in the nft trials, "
+			"%llu passed to it by XDP\n", nft1 - nft0,
+		(unsigned long long)res->nft_counted);
+	if (nft1 - nft0 < (long long)res->nft_counted * 99 / 100)
+		xb_die("nft dropped fewer frames than it was given: the nft "
+		       "trial did not measure nft");
+}
+
+static void print_results(const struct flood_opts *o,
+			  const struct flood_res *res)
+{
+	int n = res->n_rounds;
+	double mn, mx, md;
 
 	printf("%-12s %-40s %10s %10s %10s\n", "receiver", "what",
 	       "Mpps", "min", "max");
 	for (int t = 0; t < T_N; t++) {
-		double mn, mx, md = xb_median(rate[t], n_rounds, MAX_ROUNDS, &mn, &mx);
-
-		if (t == T_NFT && no_nft)
+		if (t == T_NFT && o->no_nft)
 			continue;
+		md = xb_median(res->rate[t], n, MAX_ROUNDS, &mn, &mx);
 		printf("%-12s %-40s %10.3f %10.3f %10.3f\n", trial_name[t],
 		       trial_desc[t], md / 1e6, mn / 1e6, mx / 1e6);
 	}
-	{
-		double mn, mx, md = xb_median(ratio_drop, n_rounds, MAX_ROUNDS, &mn, &mx);
-
-		printf("xdpfw-block / drop  = %.3f (min %.3f, max %.3f)\n", md, mn,
-		       mx);
-		md = xb_median(ratio_pass, n_rounds, MAX_ROUNDS, &mn, &mx);
-		printf("xdpfw-pass / pass   = %.3f (min %.3f, max %.3f)\n", md, mn,
-		       mx);
-		if (!no_nft) {
-			md = xb_median(ratio_nft, n_rounds, MAX_ROUNDS, &mn, &mx);
-			printf("xdpfw-block / nft   = %.3f (min %.3f, max %.3f)\n", md,
-			       mn, mx);
-		}
+	md = xb_median(res->ratio_drop, n, MAX_ROUNDS, &mn, &mx);
+	printf("xdpfw-block / drop  = %.3f (min %.3f, max %.3f)\n", md, mn, mx);
+	md = xb_median(res->ratio_pass, n, MAX_ROUNDS, &mn, &mx);
+	printf("xdpfw-pass / pass   = %.3f (min %.3f, max %.3f)\n", md, mn, mx);
+	if (!o->no_nft) {
+		md = xb_median(res->ratio_nft, n, MAX_ROUNDS, &mn, &mx);
+		printf("xdpfw-block / nft   = %.3f (min %.3f, max %.3f)\n", md,
+		       mn, mx);
 	}
+}
 
-	if (json) {
-		FILE *f = fopen(json, "w");
-		double mn, mx, md;
+static void write_json(const struct flood_opts *o, const struct flood_env *e,
+		       const struct flood_res *res)
+{
+	FILE *f = fopen(o->json, "w");
+	int n = res->n_rounds;
+	double mn, mx, md;
 
-		if (!f)
-			xb_die("%s: %s", json, strerror(errno));
-		fprintf(f, "{\"seconds\": %.2f, \"rounds\": %d, \"threads\": %d, "
-			   "\"gen_cpu\": %d, \"napi_cpu\": %d, "
-			   "\"rules\": %zu, \"frame_len\": %d,\n \"trials\": {",
-			seconds, n_rounds, threads, gen_cpu, napi_cpu, rs.n,
-			len_block);
-		for (int t = 0, first = 1; t < T_N; t++) {
-			double smd;
+	if (!f)
+		xb_die("%s: %s", o->json, strerror(errno));
+	fprintf(f, "{\"seconds\": %.2f, \"rounds\": %d, \"threads\": %d, "
+		   "\"gen_cpu\": %d, \"napi_cpu\": %d, "
+		   "\"rules\": %zu, \"frame_len\": %d,\n \"trials\": {",
+		o->seconds, n, o->threads, o->gen_cpu, o->napi_cpu, e->rs.n,
+		e->len_block);
+	for (int t = 0, first = 1; t < T_N; t++) {
+		double smd;
 
-			if (t == T_NFT && no_nft)
-				continue;
-			md = xb_median(rate[t], n_rounds, MAX_ROUNDS, &mn, &mx);
-			smd = xb_median(sent_rate[t], n_rounds, MAX_ROUNDS, NULL, NULL);
-			fprintf(f, "%s\n  \"%s\": {\"what\": \"%s\", \"pps\": %.0f, "
-				   "\"pps_min\": %.0f, \"pps_max\": %.0f, "
-				   "\"sent_pps\": %.0f}",
-				first ? "" : ",", trial_name[t], trial_desc[t], md, mn,
-				mx, smd);
-			first = 0;
-		}
-		fprintf(f, "},\n \"ratios\": {");
-		md = xb_median(ratio_drop, n_rounds, MAX_ROUNDS, &mn, &mx);
-		fprintf(f, "\"xdpfw_block_vs_drop\": [%.4f, %.4f, %.4f]", md, mn, mx);
-		md = xb_median(ratio_pass, n_rounds, MAX_ROUNDS, &mn, &mx);
-		fprintf(f, ", \"xdpfw_pass_vs_pass\": [%.4f, %.4f, %.4f]", md, mn, mx);
-		if (!no_nft) {
-			md = xb_median(ratio_nft, n_rounds, MAX_ROUNDS, &mn, &mx);
-			fprintf(f, ", \"xdpfw_block_vs_nft\": [%.4f, %.4f, %.4f]", md,
-				mn, mx);
-		}
-		fprintf(f, "}}\n");
-		fclose(f);
+		if (t == T_NFT && o->no_nft)
+			continue;
+		md = xb_median(res->rate[t], n, MAX_ROUNDS, &mn, &mx);
+		smd = xb_median(res->sent_rate[t], n, MAX_ROUNDS, NULL, NULL);
+		fprintf(f, "%s\n  \"%s\": {\"what\": \"%s\", \"pps\": %.0f, "
+			   "\"pps_min\": %.0f, \"pps_max\": %.0f, "
+			   "\"sent_pps\": %.0f}",
+			first ? "" : ",", trial_name[t], trial_desc[t], md, mn,
+			mx, smd);
+		first = 0;
 	}
+	fprintf(f, "},\n \"ratios\": {");
+	md = xb_median(res->ratio_drop, n, MAX_ROUNDS, &mn, &mx);
+	fprintf(f, "\"xdpfw_block_vs_drop\": [%.4f, %.4f, %.4f]", md, mn, mx);
+	md = xb_median(res->ratio_pass, n, MAX_ROUNDS, &mn, &mx);
+	fprintf(f, ", \"xdpfw_pass_vs_pass\": [%.4f, %.4f, %.4f]", md, mn, mx);
+	if (!o->no_nft) {
+		md = xb_median(res->ratio_nft, n, MAX_ROUNDS, &mn, &mx);
+		fprintf(f, ", \"xdpfw_block_vs_nft\": [%.4f, %.4f, %.4f]", md,
+			mn, mx);
+	}
+	fprintf(f, "}}\n");
+	fclose(f);
+}
 
-	ruleset_free(&rs);
-	kmaps_close(&km);
-	xdpfw_bpf__destroy(skel);
-	xb_drop__destroy(drop);
-	xb_tx__destroy(tx);
+int main(int argc, char **argv)
+{
+	static struct flood_res res;
+	static struct flood_env e;
+	struct flood_opts o;
+	long long nft0 = 0;
+
+	parse_args(argc, argv, &o);
+	log_set_level(LOG_LVL_WARNING);
+	ncpus = libbpf_num_possible_cpus();
+	build_frames(&o, &e);
+	load_programs(&o, &e);
+	if (!o.no_nft && o.nft_verify) {
+		nft0 = nft_counter();
+		if (nft0 < 0)
+			xb_die("nft: no table netdev xbench with counter xbcnt");
+	}
+	run_rounds(&o, &e, &res);
+	if (!o.no_nft && o.nft_verify)
+		check_nft(nft0, &res);
+	print_results(&o, &res);
+	if (o.json)
+		write_json(&o, &e, &res);
+	ruleset_free(&e.rs);
+	kmaps_close(&e.km);
+	xdpfw_bpf__destroy(e.skel);
+	xb_drop__destroy(e.drop);
+	xb_tx__destroy(e.tx);
 	return 0;
 }
