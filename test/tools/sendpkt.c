@@ -120,7 +120,69 @@ enum {
 	OPT_PAYLOAD,
 };
 
-int main(int argc, char **argv)
+struct send_args {
+	struct pkt_spec spec;
+	const char *iface, *proto;
+	unsigned long count, rate;
+	uint16_t vlan_id[PKT_MAX_VLAN];
+	int have_count, have_src_mac;
+	double duration;
+};
+
+/* The options that take a number: 0, or 2 (usage error, said). */
+static int parse_number(int c, const char *arg, struct send_args *a)
+{
+	unsigned long v;
+	char *end;
+
+	switch (c) {
+	case OPT_SPORT:
+	case OPT_DPORT:
+		if (parse_ulong(arg, 65535, &v))
+			break;
+		if (c == OPT_SPORT)
+			a->spec.sport = (uint16_t)v;
+		else
+			a->spec.dport = (uint16_t)v;
+		return 0;
+	case 'n':
+		a->have_count = 1;
+		return parse_ulong(arg, ~0UL, &a->count) ? 2 : 0;
+	case 'r':
+		return parse_ulong(arg, 100000000UL, &a->rate) ? 2 : 0;
+	case 't':
+		errno = 0;
+		a->duration = strtod(arg, &end);
+		return errno || *end || a->duration <= 0 ? 2 : 0;
+	case OPT_VLAN:
+		if (a->spec.n_vlan == PKT_MAX_VLAN || parse_ulong(arg, 4095, &v))
+			break;
+		a->vlan_id[a->spec.n_vlan++] = (uint16_t)v;
+		return 0;
+	case OPT_PAYLOAD:
+		if (parse_ulong(arg, 9000, &v))
+			break;
+		a->spec.payload_len = v;
+		return 0;
+	}
+	return 2;
+}
+
+static const char *number_name(int c)
+{
+	switch (c) {
+	case OPT_SPORT:
+	case OPT_DPORT: return "port";
+	case 'n': return "count";
+	case 'r': return "rate";
+	case 't': return "duration";
+	default: return "payload";
+	}
+}
+
+/* Options into a.  0, or the exit status: 0 after --help (*done set), 2
+ * after a usage error. */
+static int parse_args(int argc, char **argv, struct send_args *a, int *done)
 {
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
@@ -139,200 +201,154 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct pkt_spec spec = { 0 };
-	const char *iface = NULL, *proto = "udp";
-	unsigned long count = 0, rate = 0, v;
-	uint16_t vlan_id[PKT_MAX_VLAN];
-	int have_count = 0, have_src_mac = 0, have_dst_mac = 0;
-	double duration = 0;
-	struct sockaddr_ll sll = { 0 };
-	struct sigaction sa = { 0 };
-	unsigned long sent = 0, failed = 0;
-	uint8_t frame[16384];
-	struct in6_addr a6;
-	struct in_addr a4;
-	struct ifreq ifr;
-	double t0, deadline = 0;
-	int c, fd, len, ifindex;
-	char *end;
-
-	spec.sport = 40000;
-	spec.dport = 9;
-	spec.payload_len = 18;
-	memset(spec.dst_mac, 0xff, 6);
+	int c;
 
 	while ((c = getopt_long(argc, argv, "i:s:d:p:n:r:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			iface = optarg;
-			break;
-		case 's':
-			spec.src = optarg;
-			break;
-		case 'd':
-			spec.dst = optarg;
-			break;
-		case 'p':
-			proto = optarg;
-			break;
-		case OPT_SPORT:
-		case OPT_DPORT:
-			if (parse_ulong(optarg, 65535, &v)) {
-				fprintf(stderr, "xdpfw-sendpkt: bad port '%s'\n", optarg);
-				return 2;
-			}
-			if (c == OPT_SPORT)
-				spec.sport = (uint16_t)v;
-			else
-				spec.dport = (uint16_t)v;
-			break;
-		case 'n':
-			if (parse_ulong(optarg, ~0UL, &count)) {
-				fprintf(stderr, "xdpfw-sendpkt: bad count '%s'\n", optarg);
-				return 2;
-			}
-			have_count = 1;
-			break;
-		case 'r':
-			if (parse_ulong(optarg, 100000000UL, &rate)) {
-				fprintf(stderr, "xdpfw-sendpkt: bad rate '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			errno = 0;
-			duration = strtod(optarg, &end);
-			if (errno || *end || duration <= 0) {
-				fprintf(stderr, "xdpfw-sendpkt: bad duration '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_VLAN:
-			if (spec.n_vlan == PKT_MAX_VLAN ||
-			    parse_ulong(optarg, 4095, &v)) {
-				fprintf(stderr, "xdpfw-sendpkt: bad or too many --vlan "
-						"'%s' (0..4095, at most %d)\n",
-					optarg, PKT_MAX_VLAN);
-				return 2;
-			}
-			vlan_id[spec.n_vlan++] = (uint16_t)v;
-			break;
-		case OPT_DST_MAC:
-		case OPT_SRC_MAC:
-			if (parse_mac(optarg, c == OPT_DST_MAC ? spec.dst_mac :
-								  spec.src_mac)) {
+		if (c == 'i') {
+			a->iface = optarg;
+		} else if (c == 's') {
+			a->spec.src = optarg;
+		} else if (c == 'd') {
+			a->spec.dst = optarg;
+		} else if (c == 'p') {
+			a->proto = optarg;
+		} else if (c == OPT_DST_MAC || c == OPT_SRC_MAC) {
+			if (parse_mac(optarg, c == OPT_DST_MAC ? a->spec.dst_mac :
+								 a->spec.src_mac)) {
 				fprintf(stderr, "xdpfw-sendpkt: bad MAC '%s'\n", optarg);
 				return 2;
 			}
-			if (c == OPT_DST_MAC)
-				have_dst_mac = 1;
-			else
-				have_src_mac = 1;
-			break;
-		case OPT_PAYLOAD:
-			if (parse_ulong(optarg, 9000, &v)) {
-				fprintf(stderr, "xdpfw-sendpkt: bad payload '%s'\n",
-					optarg);
-				return 2;
-			}
-			spec.payload_len = v;
-			break;
-		case 'h':
+			a->have_src_mac |= c == OPT_SRC_MAC;
+		} else if (c == 'h') {
 			usage(stdout);
+			*done = 1;
 			return 0;
-		default:
+		} else if (c == '?' || c == ':') {
 			usage(stderr);
+			return 2;
+		} else if (parse_number(c, optarg, a)) {
+			if (c == OPT_VLAN)
+				fprintf(stderr, "xdpfw-sendpkt: bad or too many --vlan "
+						"'%s' (0..4095, at most %d)\n",
+					optarg, PKT_MAX_VLAN);
+			else
+				fprintf(stderr, "xdpfw-sendpkt: bad %s '%s'\n",
+					number_name(c), optarg);
 			return 2;
 		}
 	}
-	(void)have_dst_mac;
-	if (optind != argc || !iface || !spec.src || !spec.dst) {
+	if (optind != argc || !a->iface || !a->spec.src || !a->spec.dst) {
 		usage(stderr);
 		return 2;
 	}
-	if (inet_pton(AF_INET, spec.src, &a4) == 1 &&
-	    inet_pton(AF_INET, spec.dst, &a4) == 1) {
-		spec.family = 4;
-	} else if (inet_pton(AF_INET6, spec.src, &a6) == 1 &&
-		   inet_pton(AF_INET6, spec.dst, &a6) == 1) {
-		spec.family = 6;
+	return 0;
+}
+
+/* The family from the addresses, the protocol, the count.  0 or 2. */
+static int finish_args(struct send_args *a)
+{
+	struct pkt_spec *s = &a->spec;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s->src, &a4) == 1 &&
+	    inet_pton(AF_INET, s->dst, &a4) == 1) {
+		s->family = 4;
+	} else if (inet_pton(AF_INET6, s->src, &a6) == 1 &&
+		   inet_pton(AF_INET6, s->dst, &a6) == 1) {
+		s->family = 6;
 	} else {
 		fprintf(stderr, "xdpfw-sendpkt: --src and --dst must be addresses of "
-				"one family, got '%s' and '%s'\n",
-			spec.src, spec.dst);
+				"one family, got '%s' and '%s'\n", s->src, s->dst);
 		return 2;
 	}
-	if (!strcmp(proto, "tcp"))
-		spec.l4proto = IPPROTO_TCP;
-	else if (!strcmp(proto, "udp"))
-		spec.l4proto = IPPROTO_UDP;
-	else if (!strcmp(proto, "icmp"))
-		spec.l4proto = spec.family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	if (!strcmp(a->proto, "tcp"))
+		s->l4proto = IPPROTO_TCP;
+	else if (!strcmp(a->proto, "udp"))
+		s->l4proto = IPPROTO_UDP;
+	else if (!strcmp(a->proto, "icmp"))
+		s->l4proto = s->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	else {
 		fprintf(stderr, "xdpfw-sendpkt: --proto takes tcp, udp or icmp, "
-				"got '%s'\n", proto);
+				"got '%s'\n", a->proto);
 		return 2;
 	}
-	if (!have_count)
-		count = duration > 0 ? ~0UL : 1;
+	if (!a->have_count)
+		a->count = a->duration > 0 ? ~0UL : 1;
+	return 0;
+}
 
-	ifindex = (int)if_nametoindex(iface);
-	if (!ifindex) {
-		fprintf(stderr, "xdpfw-sendpkt: no interface %s: %s\n", iface,
-			strerror(errno));
-		return 3;
-	}
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+/* The socket (and IFACE's MAC as the source, unless given).  The fd, or
+ * -1 after a message (exit 3). */
+static int open_socket(struct send_args *a)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
 	if (fd < 0) {
 		fprintf(stderr, "xdpfw-sendpkt: AF_PACKET socket: %s\n",
 			strerror(errno));
-		return 3;
+		return -1;
 	}
-	if (!have_src_mac) {
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-		if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-			fprintf(stderr, "xdpfw-sendpkt: MAC of %s: %s\n", iface,
-				strerror(errno));
-			return 3;
-		}
-		memcpy(spec.src_mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (a->have_src_mac)
+		return fd;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->iface);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		fprintf(stderr, "xdpfw-sendpkt: MAC of %s: %s\n", a->iface,
+			strerror(errno));
+		close(fd);
+		return -1;
 	}
+	memcpy(a->spec.src_mac, ifr.ifr_hwaddr.sa_data, 6);
+	return fd;
+}
 
-	len = pkt_build(&spec, frame, sizeof(frame));
-	if (len < 0) {
-		fprintf(stderr, "xdpfw-sendpkt: cannot build the frame: %s\n",
-			strerror(-len));
-		return 2;
+/* Send one frame; a full queue is waited for and retried so that the
+ * count stays exact.  1 sent, 0 to retry, -1 give up (said). */
+static int send_one(int fd, const struct sockaddr_ll *sll, const uint8_t *frame,
+		    int len, const char *iface, unsigned long *failed)
+{
+	struct timespec ts = { 0, 100000 };
+
+	if (sendto(fd, frame, (size_t)len, 0, (const struct sockaddr *)sll,
+		   sizeof(*sll)) == len) {
+		*failed = 0;
+		return 1;
 	}
-	/* pkt_spec has no VLAN ID: write each tag's TCI (priority 0, VID). */
-	for (int i = 0; i < spec.n_vlan; i++) {
-		frame[14 + 4 * i] = (uint8_t)(vlan_id[i] >> 8);
-		frame[15 + 4 * i] = (uint8_t)vlan_id[i];
+	if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
+		fprintf(stderr, "xdpfw-sendpkt: send on %s: %s\n", iface,
+			strerror(errno));
+		return -2;
 	}
+	nanosleep(&ts, NULL);
+	if (++*failed > 20000) { /* 2 s */
+		fprintf(stderr, "xdpfw-sendpkt: %s keeps refusing frames: %s\n",
+			iface, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
-	sll.sll_family = AF_PACKET;
-	sll.sll_ifindex = ifindex;
-	sll.sll_halen = 6;
-	memcpy(sll.sll_addr, frame, 6);
+/* Frames paced by --rate until --count or --duration; *sent counts them.
+ * 0, or 1 when a send failed. */
+static int send_loop(int fd, const struct sockaddr_ll *sll,
+		     const uint8_t *frame, int len, const struct send_args *a,
+		     unsigned long *sent)
+{
+	unsigned long failed = 0;
+	double t0 = now_s(), deadline = a->duration > 0 ? t0 + a->duration : 0;
 
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	t0 = now_s();
-	if (duration > 0)
-		deadline = t0 + duration;
-	while (sent < count && !stop) {
+	while (*sent < a->count && !stop) {
 		double now = now_s();
+		int r;
 
 		if (deadline && now >= deadline)
 			break;
-		if (rate) {
+		if (a->rate) {
 			/* Frame k leaves at t0 + k / rate: no drift, no bursts
 			 * beyond what the sleep granularity forces. */
-			double due = t0 + (double)sent / (double)rate;
+			double due = t0 + (double)*sent / (double)a->rate;
 
 			if (due > now) {
 				if (deadline && due >= deadline)
@@ -342,32 +358,65 @@ int main(int argc, char **argv)
 					break;
 			}
 		}
-		if (sendto(fd, frame, (size_t)len, 0, (struct sockaddr *)&sll,
-			   sizeof(sll)) != len) {
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
-				/* Queue full: wait a little and retry the
-				 * same frame, so the count stays exact. */
-				struct timespec ts = { 0, 100000 };
-
-				nanosleep(&ts, NULL);
-				if (++failed > 20000) { /* 2 s */
-					fprintf(stderr, "xdpfw-sendpkt: %s keeps "
-							"refusing frames: %s\n",
-						iface, strerror(errno));
-					break;
-				}
-				continue;
-			}
-			fprintf(stderr, "xdpfw-sendpkt: send on %s: %s\n", iface,
-				strerror(errno));
-			printf("%lu\n", sent);
-			close(fd);
+		r = send_one(fd, sll, frame, len, a->iface, &failed);
+		if (r == -2)
 			return 1;
-		}
-		sent++;
-		failed = 0;
+		if (r < 0)
+			break;
+		*sent += (unsigned long)r;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct send_args a = { .proto = "udp" };
+	struct sockaddr_ll sll = { 0 };
+	struct sigaction sa = { 0 };
+	unsigned long sent = 0;
+	uint8_t frame[16384];
+	int done = 0, rc, fd, len, ifindex;
+
+	a.spec.sport = 40000;
+	a.spec.dport = 9;
+	a.spec.payload_len = 18;
+	memset(a.spec.dst_mac, 0xff, 6);
+	rc = parse_args(argc, argv, &a, &done);
+	if (rc || done)
+		return rc;
+	rc = finish_args(&a);
+	if (rc)
+		return rc;
+	ifindex = (int)if_nametoindex(a.iface);
+	if (!ifindex) {
+		fprintf(stderr, "xdpfw-sendpkt: no interface %s: %s\n", a.iface,
+			strerror(errno));
+		return 3;
+	}
+	fd = open_socket(&a);
+	if (fd < 0)
+		return 3;
+	len = pkt_build(&a.spec, frame, sizeof(frame));
+	if (len < 0) {
+		fprintf(stderr, "xdpfw-sendpkt: cannot build the frame: %s\n",
+			strerror(-len));
+		close(fd);
+		return 2;
+	}
+	/* pkt_spec has no VLAN ID: write each tag's TCI (priority 0, VID). */
+	for (int i = 0; i < a.spec.n_vlan; i++) {
+		frame[14 + 4 * i] = (uint8_t)(a.vlan_id[i] >> 8);
+		frame[15 + 4 * i] = (uint8_t)a.vlan_id[i];
+	}
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifindex;
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, frame, 6);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = send_loop(fd, &sll, frame, len, &a, &sent);
 	close(fd);
 	printf("%lu\n", sent);
-	return 0;
+	return rc;
 }
