@@ -278,89 +278,87 @@ static int is_kernel_entry(const char *name)
 	return !strcmp(name, "maps.debug") || !strcmp(name, "progs.debug");
 }
 
-/* Log each entry of dir that is not ours; returns how many. */
-static int count_foreign(const char *dir, int in_maps)
+/* What walk() does: count (and log) the entries xdpfw did not create,
+ * and, with remove, remove those it did. */
+struct walk {
+	int remove;
+	int foreign;
+	int err; /* the first removal error */
+};
+
+static void walk_failed(struct walk *w, const char *what, int err)
 {
+	log_error("cannot remove %s: %s", what, strerror(-err));
+	if (!w->err)
+		w->err = err;
+}
+
+/* Every entry of dir (in_maps: a maps-v<N> directory) but . and .. and
+ * the kernel's own, recursing into the maps-v<N> directories xdpfw
+ * created; with w->remove, each of xdpfw's entries is removed (link pins
+ * only unlinked: detaching is the loader's job), and a maps-v<N>
+ * directory too once emptied. */
+static void walk(const char *dir, int in_maps, struct walk *w)
+{
+	char path[4096];
 	struct dirent *de;
-	int n = 0;
 	DIR *d = opendir(dir);
 
-	if (!d)
-		return 0;
+	if (!d) {
+		if (w->remove && errno != ENOENT)
+			walk_failed(w, dir, -errno);
+		return;
+	}
 	while ((de = readdir(d))) {
-		char sub[4096];
-
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    (!in_maps && is_kernel_entry(de->d_name)))
 			continue;
 		if (!pins_is_ours(dir, de->d_name, in_maps)) {
-			log_error("%s/%s was not created by xdpfw (another program's "
-				  "pin?)", dir, de->d_name);
-			n++;
-		} else if (!in_maps && is_maps_dir_name(de->d_name) &&
-			   !pins_join(sub, sizeof(sub), dir, de->d_name)) {
-			n += count_foreign(sub, 1);
+			if (w->remove)
+				log_warn("left %s/%s: xdpfw did not create it", dir,
+					 de->d_name);
+			else
+				log_error("%s/%s was not created by xdpfw (another "
+					  "program's pin?)", dir, de->d_name);
+			w->foreign++;
+			continue;
+		}
+		if (pins_join(path, sizeof(path), dir, de->d_name)) {
+			if (w->remove)
+				walk_failed(w, de->d_name, -ENAMETOOLONG);
+		} else if (!in_maps && is_maps_dir_name(de->d_name)) {
+			walk(path, 1, w);
+		} else if (w->remove && unlink(path) && errno != ENOENT) {
+			walk_failed(w, path, -errno);
 		}
 	}
 	closedir(d);
-	return n;
+	if (w->remove && in_maps && rmdir(dir) && errno != ENOENT &&
+	    errno != ENOTEMPTY)
+		walk_failed(w, dir, -errno);
 }
 
 int pins_check_foreign(const char *pin_dir)
 {
-	int n = count_foreign(pin_dir, 0);
+	struct walk w = { 0 };
 
-	if (!n)
+	walk(pin_dir, 0, &w);
+	if (!w.foreign)
 		return 0;
 	log_error("pin_dir %s holds %d entr%s that xdpfw did not create; xdpfw "
 		  "neither uses nor removes them: give xdpfw a pin_dir of its own "
 		  "([agent] pin_dir), or remove them if they are not needed",
-		  pin_dir, n, n == 1 ? "y" : "ies");
+		  pin_dir, w.foreign, w.foreign == 1 ? "y" : "ies");
 	return -EEXIST;
 }
 
-/* Remove every entry of dir that xdpfw created (in_maps: dir is a
- * maps-v<N> directory, removed too once empty), recursing into maps-v<N>
- * directories.  Link pins are only unlinked: detaching is the loader's
- * job.  0 or the first -errno. */
+/* Remove every entry of dir that xdpfw created.  0 or the first -errno. */
 static int sweep(const char *dir, int in_maps)
 {
-	char path[4096];
-	struct dirent *de;
-	int err = 0;
-	DIR *d = opendir(dir);
+	struct walk w = { .remove = 1 };
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		int r = 0;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    (!in_maps && is_kernel_entry(de->d_name)))
-			continue;
-		if (!pins_is_ours(dir, de->d_name, in_maps)) {
-			log_warn("left %s/%s: xdpfw did not create it", dir,
-				 de->d_name);
-			continue;
-		}
-		if (pins_join(path, sizeof(path), dir, de->d_name))
-			r = -ENAMETOOLONG;
-		else if (!in_maps && is_maps_dir_name(de->d_name))
-			r = sweep(path, 1);
-		else if (unlink(path) && errno != ENOENT)
-			r = -errno;
-		if (r) {
-			log_error("cannot remove %s/%s: %s", dir, de->d_name,
-				  strerror(-r));
-			if (!err)
-				err = r;
-		}
-	}
-	closedir(d);
-	if (in_maps && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY &&
-	    !err)
-		err = -errno;
-	return err;
+	walk(dir, in_maps, &w);
+	return w.err;
 }
 
 int pins_remove_old_layouts(const char *pin_dir)
