@@ -305,7 +305,8 @@ static int open_socket(struct send_args *a)
 }
 
 /* Send one frame; a full queue is waited for and retried so that the
- * count stays exact.  1 sent, 0 to retry, -1 give up (said). */
+ * count stays exact.  1 sent, 0 to retry, -1 stop (the queue stays
+ * full), -2 a send failed (exit 1); both said. */
 static int send_one(int fd, const struct sockaddr_ll *sll, const uint8_t *frame,
 		    int len, const char *iface, unsigned long *failed)
 {
