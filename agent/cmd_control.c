@@ -69,9 +69,10 @@ out:
 static const struct cli_cmd detach_cmd = {
 	"detach", "[-c CONFIG]",
 	"Turn the firewall off: remove the XDP program from every interface\n"
-	"it is attached to and remove the pins under pin_dir (rules and\n"
-	"counters are gone).  A daemon running on this pin_dir is stopped\n"
-	"first (SIGTERM); under systemd, `systemctl stop xdpfw` before.",
+	"it is attached to, empty the maps in batches, and remove the pins\n"
+	"under pin_dir (rules and counters are gone).  A daemon running on\n"
+	"this pin_dir is stopped first (SIGTERM); under systemd, `systemctl\n"
+	"stop xdpfw` before.",
 	cli_opts_config, NULL,
 };
 
