@@ -91,7 +91,11 @@ static void drain_maps(const struct xdpfw_config *cfg)
 		err = kmaps_drain(&km, &n);
 		kmaps_close(&km);
 	}
-	if (err)
+	if (err == -EEXIST)
+		fprintf(stderr, "xdpfw: warning: a map pinned under %s is not "
+				"xdpfw's own: no map emptied before the pins go\n",
+			cfg->pin_dir);
+	else if (err)
 		fprintf(stderr, "xdpfw: warning: cannot empty the maps before "
 				"they are freed: %s\n", strerror(-err));
 	else if (n)

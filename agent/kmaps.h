@@ -108,7 +108,9 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * that freeing them is cheap.  The kernel frees a map in one piece of
  * work that does not yield, and a full trie or hash map kept a CPU from
  * everything else for hundreds of milliseconds (bench/stalls.sh).  Only
- * for maps no attached program uses.  0 or -errno; *deleted: keys gone. */
+ * for maps no attached program uses.  0 or -errno (-EEXIST, nothing
+ * deleted: a lookup map is not xdpfw's own, its pin replaced by another
+ * program's map); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
 
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);

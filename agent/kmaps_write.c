@@ -287,6 +287,22 @@ out:
 	return err;
 }
 
+/* Is every lookup map of km xdpfw's own (its kernel name the one xdpfw
+ * gives it)?  A pin may have been replaced by another program's map. */
+static int lookup_maps_ours(struct kmaps *km)
+{
+	for (int m = 0; m < KMAP_N; m++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(km->fd[m], &info, &len))
+			return -errno;
+		if (strncmp(info.name, xmap_name[m], sizeof(info.name)))
+			return -EEXIST;
+	}
+	return 0;
+}
+
 int kmaps_drain(struct kmaps *km, size_t *deleted)
 {
 	struct apply_stats st = { 0 };
@@ -297,7 +313,9 @@ int kmaps_drain(struct kmaps *km, size_t *deleted)
 	*deleted = 0;
 	if (!km->writable)
 		return -EPERM;
-	err = kmaps_dump_keys(km, &keys, &n);
+	err = lookup_maps_ours(km);
+	if (!err)
+		err = kmaps_dump_keys(km, &keys, &n);
 	if (err)
 		return err;
 	err = write_kops(km, keys, n, 1, &st);

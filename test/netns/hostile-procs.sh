@@ -301,6 +301,37 @@ assert_eq "$?" 0 "xdpfw detach on a pin_dir with foreign pins: exit status"
 sed 's/^/    /' "$TMP/f.out"
 assert_eq "$(cd "$PF" && find . -mindepth 1 | sort | tr '\n' ' ')" "./maps-v2 ./maps-v2/xdpfw_v4 ./stats_map " \
 	"entries of $PF after detach (none of them xdpfw's)"
+# A foreign map pinned in the place of one of xdpfw's own, in the current
+# layout: detach empties xdpfw's maps before it lets them go, and must not
+# touch that one (nor remove its pin).
+PG=$TMP/bpffs/foreign2
+GLOG=$TMP/g.log
+write_conf "$TMP/g.conf" "$FW_IF2" "$TMP/etc-b/rules.txt" "$PG" 1024
+ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$TMP/g.conf" >"$GLOG" 2>&1 &
+G_PID=$!
+FLOG=$GLOG flog_wait 0 ' running: ' 30 >/dev/null || die "daemon G did not start: $(cat "$GLOG")"
+kill -TERM "$G_PID"
+wait "$G_PID"
+G_MAP=$PG/${MAPS##*/}/xdpfw_v4
+rm -f "$G_MAP"
+bpftool map create "$G_MAP" type hash key 4 value 4 entries 8 name not_xdpfw &&
+	bpftool map update pinned "$G_MAP" key 1 0 0 0 value 7 0 0 0 ||
+	fail "cannot pin a foreign map at $G_MAP"
+env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" detach -c "$TMP/g.conf" >"$TMP/g.out" 2>&1
+assert_eq "$?" 0 "xdpfw detach with a foreign map in the current layout: exit status"
+sed 's/^/    /' "$TMP/g.out"
+if grep -q "is not xdpfw's own: no map emptied" "$TMP/g.out"; then
+	pass "detach says it emptied no map: one is not xdpfw's"
+else
+	fail "detach does not say why it emptied no map"
+fi
+if bpftool map lookup pinned "$G_MAP" key 1 0 0 0 >/dev/null 2>&1; then
+	pass "detach left the foreign map's entries alone"
+else
+	fail "detach deleted the entries of a map xdpfw did not create ($G_MAP)"
+fi
+assert_eq "$(cd "$PG" && find . -mindepth 1 | sort | tr '\n' ' ')" "./${MAPS##*/} ./${MAPS##*/}/xdpfw_v4 " \
+	"entries of $PG after detach (the foreign map only)"
 
 # ------------------------------------------------------------ 12. CLI
 log "--- 12. small CLI items"
