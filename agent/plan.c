@@ -237,17 +237,102 @@ static uint64_t kkey_hash(const struct kkey *k)
 	return h ^ (h >> 32);
 }
 
-/* Position of key k in actual through the open-addressing table tab
- * (positions + 1), or RULEIDX_NONE. */
-static uint32_t actual_find(const uint32_t *tab, uint32_t mask,
-			    const struct kop *actual, const struct kkey *k)
-{
-	uint32_t b = (uint32_t)kkey_hash(k) & mask;
+/* The comparison's index of what the kernel holds: open addressing over
+ * positions + 1 (0: empty), at most half full. */
+struct actual_ix {
+	uint32_t *tab;
+	uint32_t mask;
+	const struct kop *actual;
+};
 
-	for (; tab[b]; b = (b + 1) & mask)
-		if (!kkey_cmp(&actual[tab[b] - 1].key, k))
-			return tab[b] - 1;
-	return RULEIDX_NONE;
+/* Keys looked up together: their buckets and entries are prefetched a
+ * block ahead, so the cache misses of a million random probes overlap
+ * instead of adding up (the comparison is memory-bound). */
+#define PROBE_BLOCK 32
+
+static int actual_ix_init(struct actual_ix *ix, const struct kop *actual,
+			  size_t n_actual)
+{
+	uint32_t cap = 16;
+	uint32_t h[PROBE_BLOCK];
+
+	while (cap < 2 * n_actual + 1)
+		cap <<= 1;
+	ix->mask = cap - 1;
+	ix->actual = actual;
+	ix->tab = calloc(cap, sizeof(*ix->tab));
+	if (!ix->tab)
+		return -ENOMEM;
+	/* A key held twice cannot happen. */
+	for (size_t j0 = 0; j0 < n_actual; j0 += PROBE_BLOCK) {
+		size_t nb = n_actual - j0 < PROBE_BLOCK ? n_actual - j0 :
+							  PROBE_BLOCK;
+
+		for (size_t i = 0; i < nb; i++) {
+			h[i] = (uint32_t)kkey_hash(&actual[j0 + i].key) &
+			       ix->mask;
+			__builtin_prefetch(&ix->tab[h[i]], 1);
+		}
+		for (size_t i = 0; i < nb; i++) {
+			uint32_t b = h[i];
+
+			while (ix->tab[b])
+				b = (b + 1) & ix->mask;
+			ix->tab[b] = (uint32_t)(j0 + i) + 1;
+		}
+	}
+	return 0;
+}
+
+/* Positions in actual of keys[0..nb) (RULEIDX_NONE: not held). */
+static void actual_find_block(const struct actual_ix *ix,
+			      const struct kkey *keys, size_t nb,
+			      uint32_t *pos)
+{
+	uint32_t b[PROBE_BLOCK];
+
+	for (size_t i = 0; i < nb; i++) {
+		b[i] = (uint32_t)kkey_hash(&keys[i]) & ix->mask;
+		__builtin_prefetch(&ix->tab[b[i]]);
+	}
+	for (size_t i = 0; i < nb; i++)
+		if (ix->tab[b[i]])
+			__builtin_prefetch(&ix->actual[ix->tab[b[i]] - 1]);
+	for (size_t i = 0; i < nb; i++) {
+		uint32_t t = b[i];
+
+		pos[i] = RULEIDX_NONE;
+		for (; ix->tab[t]; t = (t + 1) & ix->mask)
+			if (!kkey_cmp(&ix->actual[ix->tab[t] - 1].key, &keys[i])) {
+				pos[i] = ix->tab[t] - 1;
+				break;
+			}
+	}
+}
+
+/* The keys rules [r0, r1) own in the new set, with their slots; at most
+ * 2 per rule.  Only an any-protocol port entry can share a key (with the
+ * same port's protocol-specific entry, which then owns it): every other
+ * entry owns its keys without a look-up. */
+static size_t owned_keys(const struct plan *p, const struct diff_view *v,
+			 size_t r0, size_t r1, struct kkey *keys,
+			 uint32_t *slots)
+{
+	size_t nk = 0;
+
+	for (size_t r = r0; r < r1; r++) {
+		const struct xdpfw_rule *rule = &v->rules[r];
+		int n = rule_kkeys(rule, &keys[nk]);
+
+		for (int k = 0; k < n; k++) {
+			if (rule->port && rule->proto == XDPFW_PROTO_ANY &&
+			    kkey_owner(new_slot_of, v, rule, &keys[nk]) !=
+				    p->slots[r])
+				continue;
+			slots[nk++] = p->slots[r];
+		}
+	}
+	return nk;
 }
 
 int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
@@ -255,47 +340,34 @@ int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
 		   size_t n_actual)
 {
 	struct diff_view v = { p, NULL, rules, new_ix };
-	uint32_t cap = 16, mask, *tab;
+	struct kkey keys[PROBE_BLOCK];
+	uint32_t slots[PROBE_BLOCK], pos[PROBE_BLOCK];
+	struct actual_ix ix;
 	uint8_t *seen;
-	int err = 0;
+	int err;
 
 	p->upserts.n = 0;
 	p->deletes.n = 0;
-	while (cap < 2 * n_actual + 1)
-		cap <<= 1;
-	mask = cap - 1;
-	tab = calloc(cap, sizeof(*tab));
+	err = actual_ix_init(&ix, actual, n_actual);
 	seen = calloc(n_actual ? n_actual : 1, 1);
-	if (!tab || !seen) {
+	if (err || !seen) {
 		err = -ENOMEM;
 		goto out;
 	}
-	/* Index what the kernel holds (a key held twice cannot happen). */
-	for (size_t j = 0; j < n_actual; j++) {
-		uint32_t b = (uint32_t)kkey_hash(&actual[j].key) & mask;
+	/* Every key the new set owns: present with the right slot, or write.
+	 * PROBE_BLOCK / 2 rules make at most PROBE_BLOCK keys. */
+	for (size_t r = 0; r < n && !err; r += PROBE_BLOCK / 2) {
+		size_t r1 = n - r < PROBE_BLOCK / 2 ? n : r + PROBE_BLOCK / 2;
+		size_t nk = owned_keys(p, &v, r, r1, keys, slots);
 
-		while (tab[b])
-			b = (b + 1) & mask;
-		tab[b] = (uint32_t)j + 1;
-	}
-	/* Every key the new set owns: present with the right slot, or write. */
-	for (size_t r = 0; r < n && !err; r++) {
-		struct kkey keys[2];
-		int nk = rule_kkeys(&rules[r], keys);
-
-		for (int k = 0; k < nk && !err; k++) {
-			uint32_t j;
-
-			if (kkey_owner(new_slot_of, &v, &rules[r], &keys[k]) !=
-			    p->slots[r])
-				continue;
-			j = actual_find(tab, mask, actual, &keys[k]);
-			if (j != RULEIDX_NONE) {
-				seen[j] = 1;
-				if (actual[j].slot == p->slots[r])
+		actual_find_block(&ix, keys, nk, pos);
+		for (size_t k = 0; k < nk && !err; k++) {
+			if (pos[k] != RULEIDX_NONE) {
+				seen[pos[k]] = 1;
+				if (actual[pos[k]].slot == slots[k])
 					continue;
 			}
-			err = kop_list_push(&p->upserts, &keys[k], p->slots[r]);
+			err = kop_list_push(&p->upserts, &keys[k], slots[k]);
 		}
 	}
 	/* Whatever else the kernel holds goes. */
@@ -303,7 +375,7 @@ int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
 		if (!seen[j])
 			err = kop_list_push(&p->deletes, &actual[j].key, 0);
 out:
-	free(tab);
+	free(ix.tab);
 	free(seen);
 	return err;
 }
