@@ -231,10 +231,11 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 	if (km->capacity != a->capacity)
 		return -ESTALE;
 	if (a->phase == 0) {
-		if (!kmap_is_trie(a->map) && !km->no_batch) {
+		if (kmaps_can_batch(km, a->map)) {
 			err = audit_hash_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
-				km->no_batch = 1;
+				errno = -err;
+				kmaps_batch_off(km, a->map);
 				err = 0;
 			}
 		} else {

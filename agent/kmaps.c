@@ -207,6 +207,26 @@ void kmaps_no_batch(struct kmaps *km)
 	km->no_batch = 1;
 }
 
+/* LPM tries got the generic batch operations later than hashes (Linux 6.0),
+ * so a refusal on a trie turns off only the tries' batches. */
+int kmaps_can_batch(const struct kmaps *km, enum kmap m)
+{
+	return !km->no_batch && !(kmap_is_trie(m) && km->no_trie_batch);
+}
+
+void kmaps_batch_off(struct kmaps *km, enum kmap m)
+{
+	if (!kmap_is_trie(m)) {
+		kmaps_no_batch(km);
+		return;
+	}
+	if (!km->no_trie_batch)
+		log_info("this kernel refuses batch operations on LPM tries (%s); "
+			 "reading and writing them one entry at a time",
+			 strerror(errno));
+	km->no_trie_batch = 1;
+}
+
 /* Did a migration ever carry counts over into the bases?  (Its totals
  * always moved too.)  If not, the bases are all zero and stay untouched:
  * reading them would map megabytes into the daemon for nothing. */

@@ -51,6 +51,7 @@ struct kmaps {
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
+	int no_trie_batch;          /* ... on an LPM trie (before Linux 6.0) */
 	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
 	int counters_fresh;         /* counter maps just created: all zero */
 	/* sync's filter buffer, kept between reloads: a fresh one (9.5 MB)
@@ -98,6 +99,11 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 
 /* The XDPFW_F_* flags in force (which lookups the program makes): 0 and
  * *flags set, or -errno (*flags 0) when the cfg map cannot be read. */
+/* May batch operations be tried on map m (tries: since Linux 6.0)?  After
+ * a refusal (errno says why) kmaps_batch_off says once which path is left. */
+int kmaps_can_batch(const struct kmaps *km, enum kmap m);
+void kmaps_batch_off(struct kmaps *km, enum kmap m);
+
 int kmaps_flags(struct kmaps *km, uint32_t *flags);
 
 /* After a migration to new maps (dst, synced, and the program already

@@ -107,13 +107,13 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	for (int m = 0; m < KMAP_N && !err; m++) {
-		if (!kmap_is_trie(m) && !km->no_batch) {
+		if (kmaps_can_batch(km, m)) {
 			size_t before = *n;
 
 			err = dump_batch(km, m, out, n, &cap);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
 				errno = -err;
-				kmaps_no_batch(km);
+				kmaps_batch_off(km, m);
 				*n = before;
 				err = dump_iter(km, m, out, n, &cap);
 			}

@@ -35,7 +35,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 	uint32_t *vals = NULL;
 	int err = 0;
 
-	if (n && !kmap_is_trie(m) && !km->no_batch) {
+	if (n && kmaps_can_batch(km, m)) {
 		size_t chunk = n < KMAPS_BATCH_CHUNK ? n : KMAPS_BATCH_CHUNK;
 
 		keys = malloc(chunk * ks);
@@ -59,7 +59,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 			*count += cnt;
 			if (r) {
 				if (kmaps_batch_refused(errno))
-					kmaps_no_batch(km);
+					kmaps_batch_off(km, m);
 				break;
 			}
 		}
