@@ -70,12 +70,6 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	return 0;
 }
 
-static size_t rstats_len(const struct kmaps *km)
-{
-	return (size_t)km->capacity * (size_t)km->ncpus *
-	       sizeof(struct xdpfw_counter);
-}
-
 int kmaps_finish(struct kmaps *km, int writable)
 {
 	struct bpf_map_info info = {};
@@ -107,17 +101,29 @@ int kmaps_finish(struct kmaps *km, int writable)
 		err = map_one(km->fd[XMAP_FILTER + m], fmap_words[m] * sizeof(uint64_t),
 			      writable, (void **)&km->filter[m]);
 	if (!err)
-		err = map_one(km->fd[XMAP_RBASE],
-			      (size_t)km->capacity * sizeof(struct xdpfw_counter),
-			      writable, (void **)&km->rbase);
-	if (!err)
 		err = map_one(km->fd[XMAP_TBASE],
 			      XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter),
 			      writable, (void **)&km->tbase);
-	if (!err && map_one(km->fd[XMAP_RSTATS], rstats_len(km), 0,
-			    (void **)&km->rstats))
-		km->rstats = NULL; /* not mmapable: read through bpf() */
+	if (!err) {
+		void *probe = NULL;
+
+		/* Not mmapable (an older layout): read through bpf(). */
+		km->rstats_mmapable = !map_one(km->fd[XMAP_RSTATS], 1, 0, &probe);
+		if (km->rstats_mmapable)
+			munmap(probe, mmap_len(1));
+	}
+	if (!err && kmaps_have_bases(km))
+		err = kmaps_map_rbase(km);
 	return err;
+}
+
+int kmaps_map_rbase(struct kmaps *km)
+{
+	if (km->rbase)
+		return 0;
+	return map_one(km->fd[XMAP_RBASE],
+		       (size_t)km->capacity * sizeof(struct xdpfw_counter),
+		       km->writable, (void **)&km->rbase);
 }
 
 int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
@@ -181,8 +187,6 @@ void kmaps_close(struct kmaps *km)
 	if (km->tbase)
 		munmap(km->tbase,
 		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
-	if (km->rstats)
-		munmap((void *)km->rstats, mmap_len(rstats_len(km)));
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);

@@ -43,11 +43,15 @@ struct kmaps {
 	uint32_t capacity;          /* max_entries of the slot table */
 	struct xdpfw_rule *table;   /* mmap of xdpfw_rules */
 	uint64_t *filter[FMAP_N];   /* mmap of each filter bitmap */
-	struct xdpfw_counter *rbase; /* mmap of xdpfw_rbase */
+	/* mmap of xdpfw_rbase, only once a migration carried counts over
+	 * (kmaps_map_rbase): an mmap of a BPF array is resident in full at
+	 * once, and these 16 MB (at 1M) are zero otherwise. */
+	struct xdpfw_counter *rbase;
 	struct xdpfw_counter *tbase; /* mmap of xdpfw_tbase */
-	/* Read-only mmap of xdpfw_rstats (layout 3 makes it mmapable), for
-	 * reading a million counters as memory; NULL: read with bpf(). */
-	const struct xdpfw_counter *rstats;
+	/* xdpfw_rstats is mmapable (layout 3): the readers map the window
+	 * they scan and unmap it (ncpus x 16 MB at 1M, never kept resident);
+	 * else they read it through bpf(). */
+	int rstats_mmapable;
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
@@ -103,6 +107,9 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
  * a refusal (errno says why) kmaps_batch_off says once which path is left. */
 int kmaps_can_batch(const struct kmaps *km, enum kmap m);
 void kmaps_batch_off(struct kmaps *km, enum kmap m);
+
+/* Map xdpfw_rbase (km->rbase) if it is not yet: 0 or -errno. */
+int kmaps_map_rbase(struct kmaps *km);
 
 int kmaps_flags(struct kmaps *km, uint32_t *flags);
 

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kmaps_int.h"
 #include "log.h"
@@ -220,29 +222,44 @@ static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
 	return 0;
 }
 
-/* The same from the mmap of xdpfw_rstats: a scan of memory, no syscall
- * per counter. */
-static void read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
-			uint32_t first, uint32_t n, int bases)
+/* The same from mmaps of xdpfw_rstats: a scan of memory, no syscall per
+ * counter.  Each CPU's window of the map is mapped for the scan and
+ * unmapped after it: a BPF array's mmap is resident in full at once, and
+ * the whole map is ncpus x 16 MB at 1M slots. */
+static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
+		       uint32_t first, uint32_t n, int bases)
 {
-	for (uint32_t s = first; s < first + n; s++) {
-		struct xdpfw_counter sum = { 0, 0 };
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
-		if (km->table[s].family) {
-			for (int c = 0; c < km->ncpus; c++) {
-				const struct xdpfw_counter *one =
-					&km->rstats[(size_t)c * km->capacity + s];
+	memset(&slots[first], 0, n * sizeof(*slots));
+	for (int c = 0; c < km->ncpus && n; c++) {
+		size_t off = ((size_t)c * km->capacity + first) *
+			     sizeof(struct xdpfw_counter);
+		size_t at = off / pg * pg;
+		size_t len = off - at + n * sizeof(struct xdpfw_counter);
+		const struct xdpfw_counter *one;
+		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED,
+			       km->fd[XMAP_RSTATS], (off_t)at);
 
-				sum.packets += one->packets;
-				sum.bytes += one->bytes;
-			}
-			if (bases) {
-				sum.packets += km->rbase[s].packets;
-				sum.bytes += km->rbase[s].bytes;
-			}
+		if (p == MAP_FAILED)
+			return -errno;
+		one = (const struct xdpfw_counter *)((const uint8_t *)p +
+						     (off - at));
+		for (uint32_t i = 0; i < n; i++) {
+			if (!km->table[first + i].family)
+				continue;
+			slots[first + i].packets += one[i].packets;
+			slots[first + i].bytes += one[i].bytes;
 		}
-		slots[s] = sum;
+		munmap(p, len);
 	}
+	for (uint32_t s = first; bases && s < first + n; s++) {
+		if (!km->table[s].family)
+			continue;
+		slots[s].packets += km->rbase[s].packets;
+		slots[s].bytes += km->rbase[s].bytes;
+	}
+	return 0;
 }
 
 int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
@@ -254,10 +271,8 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 
 	if (first > km->capacity || n > km->capacity - first)
 		return -EINVAL;
-	if (km->rstats) {
-		read_mapped(km, slots, first, n, bases);
-		return 0;
-	}
+	if (km->rstats_mmapable)
+		return read_mapped(km, slots, first, n, bases);
 	buf = calloc(KMAPS_BATCH_CHUNK, sizeof(*buf));
 	keys = calloc(KMAPS_BATCH_CHUNK, sizeof(*keys));
 	if (!buf || !keys) {

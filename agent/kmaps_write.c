@@ -247,6 +247,11 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 
 	/* 1. counters of added slots from zero (also what a migration
 	 * carried over into them). */
+	if (bases) {
+		err = kmaps_map_rbase(km);
+		if (err)
+			return err;
+	}
 	added_slots = malloc((p->n_added ? p->n_added : 1) * sizeof(uint32_t));
 	if (!added_slots)
 		return -ENOMEM;
@@ -342,6 +347,8 @@ int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
 		return -ENOMEM;
 	/* src (with its own bases) no longer counts: read it once, for good. */
 	err = kmaps_read_counters(src, per_slot, totals);
+	if (!err)
+		err = kmaps_map_rbase(dst);
 	if (!err)
 		err = ruleidx_init(&ix, 1024);
 	for (uint32_t s = 0; !err && s < dst->capacity; s++)
