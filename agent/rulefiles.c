@@ -174,19 +174,34 @@ void rules_cache_init(struct rules_cache *c)
 	memset(c, 0, sizeof(*c));
 	ruleset_init(&c->rs);
 	c->racy_s = 1;
+	c->splice_min = RULES_SPLICE_MIN;
+}
+
+static void free_sums(struct rules_cache *c, size_t from)
+{
+	for (size_t i = from; i < c->n_ids; i++)
+		filediff_sum_free(&c->sums[i]);
 }
 
 void rules_cache_free(struct rules_cache *c)
 {
-	int racy_s;
+	int racy_s, no_splice;
+	size_t splice_min;
 
 	if (!c)
 		return;
 	racy_s = c->racy_s;
+	no_splice = c->no_splice;
+	splice_min = c->splice_min;
 	ruleset_free(&c->rs);
+	free_sums(c, 0);
+	free(c->sums);
 	free(c->ids);
+	free(c->splice_removed);
 	rules_cache_init(c);
 	c->racy_s = racy_s;
+	c->no_splice = no_splice;
+	c->splice_min = splice_min;
 }
 
 /* How many leading files of f are as the cache read them, provided that
@@ -212,50 +227,197 @@ static size_t unchanged_prefix(const struct rules_cache *c,
 	return k;
 }
 
+/* A file changed less than racy_s before now may change again unseen: its
+ * id is made one that matches nothing, so that it is read next time. */
+static void keep_id(struct rules_cache *c, size_t i,
+		    const struct safefile_id *id, int64_t now)
+{
+	c->ids[i] = *id;
+	if (c->racy_s >= 0 && id->ctime.tv_sec >= now - c->racy_s)
+		c->ids[i].size = -1;
+}
+
+/* Read and parse file i of the set (the rest before it is in c->rs). */
+static int parse_file(struct rules_cache *c, size_t i, const char *path,
+		      int64_t now, char *why, size_t why_len)
+{
+	struct safefile_result res;
+	char *buf;
+	size_t len;
+	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
+
+	if (err) {
+		snprintf(why, why_len, "%s: %s", path,
+			 err == -ENOMEM ? strerror(ENOMEM) : res.why);
+		return err;
+	}
+	err = rules_parse_buffer(&c->rs, path, buf, len);
+	if (!err)
+		err = filediff_sum_of(&c->sums[i], buf, len);
+	free(buf);
+	if (err) {
+		snprintf(why, why_len, "%s: %s", path, strerror(-err));
+		return err;
+	}
+	keep_id(c, i, &res.id, now);
+	return 0;
+}
+
+/* Whether the files may be spliced one by one: the list is the cache's
+ * and nothing kept has expired. */
+static int may_splice(const struct rules_cache *c, const struct rule_files *f,
+		      int64_t now)
+{
+	if (!c->valid || c->no_splice || f->n != c->n_ids ||
+	    (c->end.next_expiry && c->end.next_expiry <= now))
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->paths[i], c->rs.files[i]))
+			return 0;
+	return 1;
+}
+
+static int file_changed(const struct rules_cache *c, size_t i,
+			const char *path)
+{
+	struct safefile_id id;
+
+	return safefile_id_get(path, &id) || !safefile_id_equal(&id, &c->ids[i]);
+}
+
+/* Parse only the lines of file k that changed and splice them into the
+ * set.  1 done, 0 not possible (nothing changed), or -errno (the cache
+ * is then unusable). */
+static int splice_file(struct rules_cache *c, size_t k, const char *path,
+		       int64_t now)
+{
+	struct ruleset_splice sp = { .k = k, .end = &c->end };
+	const struct ruleset_mark *next;
+	struct safefile_result res;
+	struct filediff_sum sum = { 0 };
+	struct filediff_win win;
+	struct ruleset w;
+	size_t len, added;
+	char *buf;
+	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
+
+	if (err)
+		return 0; /* the full parse says why */
+	if (len < c->splice_min) {
+		free(buf);
+		return 0;
+	}
+	ruleset_init(&w);
+	w.now = now;
+	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
+	err = filediff_sum_of(&sum, buf, len);
+	if (!err)
+		err = filediff_window(&c->sums[k],
+				      next->n_lines - c->rs.marks[k].n_lines,
+				      &sum, buf, &win);
+	if (!err && !win.same)
+		err = rules_parse_window(&w, path, buf + win.begin,
+					 win.end - win.begin, win.first_line);
+	if (!err && !win.same) {
+		sp.first_line = win.first_line;
+		sp.old_lines = win.old_lines;
+		sp.new_lines = (uint32_t)w.n_lines;
+		ruleset_rewind(&c->rs, &c->end, c->n_ids);
+		err = ruleset_splice(&c->rs, &w, &sp);
+	}
+	free(buf);
+	added = w.n;
+	ruleset_free(&w);
+	if (err) {
+		c->splice_why = err != -EAGAIN ? strerror(-err) :
+				sp.why ? sp.why : "no window";
+		filediff_sum_free(&sum);
+		free(sp.removed);
+		return err == -EAGAIN ? 0 : err;
+	}
+	filediff_sum_free(&c->sums[k]);
+	c->sums[k] = sum;
+	keep_id(c, k, &res.id, now);
+	c->rs.now = now;
+	if (!win.same && c->spliced++) {
+		free(sp.removed); /* two windows: only the count is kept */
+	} else if (!win.same) {
+		c->splice_at = sp.at;
+		c->splice_added = added;
+		c->splice_removed = sp.removed;
+		c->n_splice_removed = sp.n_removed;
+	}
+	return 1;
+}
+
 int rules_read_set_cached(struct rules_cache *c, const char *rules,
 			  const char *dir, int64_t now, char *label,
 			  size_t label_len, char *why, size_t why_len,
 			  size_t *parsed)
 {
-	struct safefile_result res;
 	struct safefile_id *ids;
+	struct filediff_sum *sums;
 	struct rule_files f;
 	size_t k;
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
 	*parsed = 0;
+	free(c->splice_removed);
+	c->splice_removed = NULL;
+	c->spliced = 0;
+	c->splice_why = NULL;
 	set_label(label, label_len, rules, dir, 1);
 	if (err)
 		goto fail;
 	set_label(label, label_len, rules, dir, f.n);
 	ids = realloc(c->ids, f.n * sizeof(*ids));
-	if (!ids) {
+	if (ids)
+		c->ids = ids;
+	sums = ids ? realloc(c->sums, (f.n > c->n_ids ? f.n : c->n_ids) *
+					      sizeof(*sums)) : NULL;
+	if (!sums) {
 		snprintf(why, why_len, "%s: %s", rules, strerror(ENOMEM));
 		err = -ENOMEM;
 		goto fail;
 	}
-	c->ids = ids;
-	k = unchanged_prefix(c, &f, now);
+	c->sums = sums;
+	for (size_t i = c->n_ids; i < f.n; i++)
+		memset(&c->sums[i], 0, sizeof(c->sums[i]));
+	/* Each file that changed, its changed lines only; the first that
+	 * cannot be spliced is parsed with all after it. */
+	k = 0;
+	if (may_splice(c, &f, now)) {
+		for (; k < f.n; k++) {
+			if (!file_changed(c, k, f.paths[k]))
+				continue;
+			err = splice_file(c, k, f.paths[k], now);
+			if (err < 0) {
+				snprintf(why, why_len, "%s: %s", f.paths[k],
+					 strerror(-err));
+				goto fail;
+			}
+			if (!err)
+				break;
+			(*parsed)++;
+		}
+		err = 0;
+	} else {
+		k = unchanged_prefix(c, &f, now);
+	}
 	if (k) {
 		ruleset_rewind(&c->rs, k < c->n_ids ? &c->rs.marks[k] : &c->end, k);
 	} else {
 		ruleset_free(&c->rs);
 		ruleset_init(&c->rs);
 	}
+	free_sums(c, k);
+	c->n_ids = k;
 	c->rs.now = now;
 	c->valid = 0;
 	for (size_t i = k; !err && i < f.n; i++) {
-		err = rules_parse_file(&c->rs, f.paths[i], &res);
-		if (err)
-			snprintf(why, why_len, "%s: %s", f.paths[i],
-				 err == -ENOMEM ? strerror(ENOMEM) : res.why);
-		else
-			c->ids[i] = res.id;
-		/* A file changed within a second of this read may change again
-		 * within the same clock tick, same size, same inode: its id would
-		 * not move ("racy git").  Such a file is parsed again next time. */
-		if (!err && c->racy_s >= 0 && res.id.ctime.tv_sec >= now - c->racy_s)
-			c->ids[i].size = -1;
+		err = parse_file(c, i, f.paths[i], now, why, why_len);
+		if (!err)
+			c->n_ids = i + 1;
 		(*parsed)++;
 	}
 	rule_files_free(&f);
@@ -268,6 +430,7 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 fail:
 	rule_files_free(&f);
 fail_listed:
+	free_sums(c, 0);
 	c->valid = 0;
 	c->n_ids = 0;
 	return err;

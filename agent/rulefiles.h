@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "filediff.h"
 #include "rules.h"
 #include "safefile.h"
 
@@ -35,9 +36,12 @@ int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
  * small file.  The kept files' entries are used only while none of them
  * has expired.
  */
+#define RULES_SPLICE_MIN (64 * 1024)
+
 struct rules_cache {
 	struct ruleset rs;          /* the set last read, files then extras */
 	struct safefile_id *ids;    /* of rs's first n_ids files */
+	struct filediff_sum *sums;  /* of their text (filediff.h) */
 	size_t n_ids;
 	struct ruleset_mark end;    /* rs just after its files */
 	int valid;
@@ -45,6 +49,17 @@ struct rules_cache {
 	 * parsed again next time (its id may not show a change made within
 	 * the same clock tick); 1 by default, -1: off (tests). */
 	int racy_s;
+	/* The last read spliced the lines that changed into the set
+	 * (entries [splice_at, splice_at + splice_added) are new; the
+	 * splice_removed entries before them went); else 0. */
+	int spliced;
+	size_t splice_at, splice_added, n_splice_removed;
+	struct xdpfw_rule *splice_removed;
+	const char *splice_why; /* why the last read did not splice */
+	int no_splice; /* tests: always parse whole files */
+	/* Smaller files are parsed whole (it costs less than a millisecond);
+	 * RULES_SPLICE_MIN by default. */
+	size_t splice_min;
 };
 
 void rules_cache_init(struct rules_cache *c);
@@ -52,7 +67,8 @@ void rules_cache_free(struct rules_cache *c); /* NULL-safe */
 
 /*
  * rules_read_set() into c->rs (with now for the expiry), re-using the
- * leading files that are as they were; anything appended to c->rs after the
+ * leading files that are as they were (and when only one file changed,
+ * parsing only its lines that changed: ruleset_splice); anything appended to c->rs after the
  * last read (protected addresses, set warnings) is dropped first.
  * *parsed: how many files were parsed.  Same returns as rules_read_set();
  * on failure the cache is emptied (the next read parses everything).
