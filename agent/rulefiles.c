@@ -197,7 +197,11 @@ void rules_cache_free(struct rules_cache *c)
 	free_sums(c, 0);
 	free(c->sums);
 	free(c->ids);
-	free(c->splice_removed);
+	free(c->tags);
+	free(c->gone);
+	free(c->gone_tags);
+	free(c->arrived);
+	free(c->busy);
 	rules_cache_init(c);
 	c->racy_s = racy_s;
 	c->no_splice = no_splice;
@@ -263,6 +267,148 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 	return 0;
 }
 
+/* ---- the caller's tags, following the entries ---------------------- */
+
+/* More than this many changes since the tags were set: the caller is
+ * better off comparing everything. */
+static size_t tags_bound(const struct rules_cache *c)
+{
+	return c->tag_n / 4 + 4096;
+}
+
+/* Entry pos (rule r) leaves. */
+static void tags_gone(struct rules_cache *c, size_t pos,
+		      const struct xdpfw_rule *r)
+{
+	if (!c->tags_ok || c->tags[pos] == RULES_TAG_NONE)
+		return;
+	if (c->n_gone == c->cap_gone) {
+		size_t cap = c->cap_gone ? 2 * c->cap_gone : 64;
+		struct xdpfw_rule *g = realloc(c->gone, cap * sizeof(*g));
+		uint32_t *t;
+
+		if (g)
+			c->gone = g;
+		t = g ? realloc(c->gone_tags, cap * sizeof(*t)) : NULL;
+		if (!t || c->n_gone >= tags_bound(c)) {
+			c->tags_ok = 0;
+			return;
+		}
+		c->gone_tags = t;
+		c->cap_gone = cap;
+	}
+	c->gone[c->n_gone] = *r;
+	c->gone_tags[c->n_gone++] = c->tags[pos];
+}
+
+static int tags_room(struct rules_cache *c, size_t n, size_t n_arrived)
+{
+	if (n > c->tag_cap) {
+		size_t cap = n + n / 8 + 64;
+		uint32_t *t = realloc(c->tags, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		c->tags = t;
+		c->tag_cap = cap;
+	}
+	if (n_arrived > c->cap_arrived) {
+		size_t cap = n_arrived + n_arrived / 2 + 64;
+		uint32_t *a = realloc(c->arrived, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		c->arrived = a;
+		c->cap_arrived = cap;
+	}
+	return 0;
+}
+
+/* Entries [from, tag_n) leave (rs still holds them). */
+static void tags_drop_tail(struct rules_cache *c, size_t from)
+{
+	if (!c->tags_ok || from >= c->tag_n)
+		return;
+	for (size_t pos = from; pos < c->tag_n; pos++)
+		tags_gone(c, pos, &c->rs.rules[pos]);
+	while (c->n_arrived && c->arrived[c->n_arrived - 1] >= from)
+		c->n_arrived--;
+	c->tag_n = from;
+}
+
+/* Entries [at, at + gone) (their rules: removed) became [at, at + added)
+ * (rs: already). */
+static void tags_splice(struct rules_cache *c, size_t at, size_t gone,
+			const struct xdpfw_rule *removed, size_t added)
+{
+	long long d = (long long)added - (long long)gone;
+	size_t tail = c->tag_n - at - gone, j = 0, k;
+
+	if (!c->tags_ok)
+		return;
+	if (c->n_arrived + added > tags_bound(c) ||
+	    tags_room(c, (size_t)((long long)c->tag_n + d), c->n_arrived + added)) {
+		c->tags_ok = 0;
+		return;
+	}
+	for (size_t pos = at; pos < at + gone; pos++)
+		tags_gone(c, pos, &removed[pos - at]);
+	if (!c->tags_ok)
+		return;
+	memmove(&c->tags[at + added], &c->tags[at + gone],
+		tail * sizeof(*c->tags));
+	for (size_t pos = at; pos < at + added; pos++)
+		c->tags[pos] = RULES_TAG_NONE;
+	c->tag_n = (size_t)((long long)c->tag_n + d);
+	/* arrived: drop those in the window, move those after it, add the
+	 * window's (kept ascending) */
+	for (k = 0; k < c->n_arrived; k++)
+		if (c->arrived[k] < at || c->arrived[k] >= at + gone)
+			c->arrived[j++] = c->arrived[k] >= at + gone ?
+				(uint32_t)((long long)c->arrived[k] + d) :
+				c->arrived[k];
+	c->n_arrived = j;
+	for (k = 0; k < c->n_arrived && c->arrived[k] < at; k++)
+		;
+	memmove(&c->arrived[k + added], &c->arrived[k],
+		(c->n_arrived - k) * sizeof(*c->arrived));
+	for (size_t i = 0; i < added; i++)
+		c->arrived[k + i] = (uint32_t)(at + i);
+	c->n_arrived += added;
+}
+
+void rules_cache_tags_extend(struct rules_cache *c)
+{
+	size_t n = c->rs.n;
+
+	if (!c->tags_ok || n <= c->tag_n)
+		return;
+	if (c->n_arrived + n - c->tag_n > tags_bound(c) ||
+	    tags_room(c, n, c->n_arrived + n - c->tag_n)) {
+		c->tags_ok = 0;
+		return;
+	}
+	for (size_t pos = c->tag_n; pos < n; pos++) {
+		c->tags[pos] = RULES_TAG_NONE;
+		c->arrived[c->n_arrived++] = (uint32_t)pos;
+	}
+	c->tag_n = n;
+}
+
+int rules_cache_tags_reserve(struct rules_cache *c)
+{
+	c->tags_ok = 0;
+	return tags_room(c, c->rs.n, 0);
+}
+
+void rules_cache_tags_settled(struct rules_cache *c)
+{
+	c->tag_n = c->rs.n;
+	c->n_gone = 0;
+	c->n_arrived = 0;
+	c->tags_ok = 1;
+}
+
 /* Whether the files may be spliced one by one: the list is the cache's
  * and nothing kept has expired. */
 static int may_splice(const struct rules_cache *c, const struct rule_files *f,
@@ -322,6 +468,7 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 		sp.first_line = win.first_line;
 		sp.old_lines = win.old_lines;
 		sp.new_lines = (uint32_t)w.n_lines;
+		tags_drop_tail(c, c->end.n);
 		ruleset_rewind(&c->rs, &c->end, c->n_ids);
 		err = ruleset_splice(&c->rs, &w, &sp);
 	}
@@ -339,15 +486,41 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	c->sums[k] = sum;
 	keep_id(c, k, &res.id, now);
 	c->rs.now = now;
-	if (!win.same && c->spliced++) {
-		free(sp.removed); /* two windows: only the count is kept */
-	} else if (!win.same) {
-		c->splice_at = sp.at;
-		c->splice_added = added;
-		c->splice_removed = sp.removed;
-		c->n_splice_removed = sp.n_removed;
+	if (!win.same) {
+		c->spliced++;
+		tags_splice(c, sp.at, sp.n_removed, sp.removed, added);
 	}
+	free(sp.removed);
 	return 1;
+}
+
+/* Each file that changed, its changed lines only: *k gets how many
+ * leading files are read (the first that cannot be spliced is parsed with
+ * all after it).  0 or -errno (why set). */
+static int splice_changed(struct rules_cache *c, const struct rule_files *f,
+			  int64_t now, size_t *k, size_t *parsed, char *why,
+			  size_t why_len)
+{
+	int err;
+
+	if (!may_splice(c, f, now)) {
+		*k = unchanged_prefix(c, f, now);
+		return 0;
+	}
+	for (*k = 0; *k < f->n; (*k)++) {
+		if (!file_changed(c, *k, f->paths[*k]))
+			continue;
+		err = splice_file(c, *k, f->paths[*k], now);
+		if (err < 0) {
+			snprintf(why, why_len, "%s: %s", f->paths[*k],
+				 strerror(-err));
+			return err;
+		}
+		if (!err)
+			break;
+		(*parsed)++;
+	}
+	return 0;
 }
 
 int rules_read_set_cached(struct rules_cache *c, const char *rules,
@@ -362,8 +535,6 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
 	*parsed = 0;
-	free(c->splice_removed);
-	c->splice_removed = NULL;
 	c->spliced = 0;
 	c->splice_why = NULL;
 	set_label(label, label_len, rules, dir, 1);
@@ -383,28 +554,13 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	c->sums = sums;
 	for (size_t i = c->n_ids; i < f.n; i++)
 		memset(&c->sums[i], 0, sizeof(c->sums[i]));
-	/* Each file that changed, its changed lines only; the first that
-	 * cannot be spliced is parsed with all after it. */
-	k = 0;
-	if (may_splice(c, &f, now)) {
-		for (; k < f.n; k++) {
-			if (!file_changed(c, k, f.paths[k]))
-				continue;
-			err = splice_file(c, k, f.paths[k], now);
-			if (err < 0) {
-				snprintf(why, why_len, "%s: %s", f.paths[k],
-					 strerror(-err));
-				goto fail;
-			}
-			if (!err)
-				break;
-			(*parsed)++;
-		}
-		err = 0;
-	} else {
-		k = unchanged_prefix(c, &f, now);
-	}
+	err = splice_changed(c, &f, now, &k, parsed, why, why_len);
+	if (err)
+		goto fail;
+	if (k < f.n)
+		c->tags_ok = 0; /* a file parsed whole: no delta */
 	if (k) {
+		tags_drop_tail(c, k < c->n_ids ? c->rs.marks[k].n : c->end.n);
 		ruleset_rewind(&c->rs, k < c->n_ids ? &c->rs.marks[k] : &c->end, k);
 	} else {
 		ruleset_free(&c->rs);
@@ -430,6 +586,7 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 fail:
 	rule_files_free(&f);
 fail_listed:
+	c->tags_ok = 0;
 	free_sums(c, 0);
 	c->valid = 0;
 	c->n_ids = 0;

@@ -49,12 +49,28 @@ struct rules_cache {
 	 * parsed again next time (its id may not show a change made within
 	 * the same clock tick); 1 by default, -1: off (tests). */
 	int racy_s;
-	/* The last read spliced the lines that changed into the set
-	 * (entries [splice_at, splice_at + splice_added) are new; the
-	 * splice_removed entries before them went); else 0. */
-	int spliced;
-	size_t splice_at, splice_added, n_splice_removed;
-	struct xdpfw_rule *splice_removed;
+	int spliced; /* windows of changed lines the last read spliced */
+	/*
+	 * The caller's number for each entry (sync: its slot in the kernel's
+	 * table), kept as entries move: tags[i] for entry i of rs (tag_n of
+	 * them), RULES_TAG_NONE for one that arrived since the caller set
+	 * them (tags_ok).  Since then, the entries that left with their tags
+	 * (gone) and the positions of those that arrived (ascending).  A read
+	 * that cannot follow (a file parsed whole) clears tags_ok.
+	 */
+	uint32_t *tags;
+	size_t tag_n, tag_cap;
+	int tags_ok;
+	struct xdpfw_rule *gone;
+	uint32_t *gone_tags;
+	size_t n_gone, cap_gone;
+	uint32_t *arrived;
+	size_t n_arrived, cap_arrived;
+	/* The caller's, freed with the cache: which tags are taken (a bit
+	 * each), and what they number (sync: the table, its size). */
+	uint64_t *busy;
+	const void *tag_space;
+	size_t tag_space_n;
 	const char *splice_why; /* why the last read did not splice */
 	int no_splice; /* tests: always parse whole files */
 	/* Smaller files are parsed whole (it costs less than a millisecond);
@@ -62,7 +78,17 @@ struct rules_cache {
 	size_t splice_min;
 };
 
+#define RULES_TAG_NONE UINT32_MAX
+
 void rules_cache_init(struct rules_cache *c);
+
+/* After ruleset_finish(): the entries it added arrived (tags, above). */
+void rules_cache_tags_extend(struct rules_cache *c);
+
+/* The caller set tags[0, rs.n) (and busy): nothing left or arrived since.
+ * 0 or -ENOMEM (room for the tags; tags_ok stays 0). */
+int rules_cache_tags_reserve(struct rules_cache *c);
+void rules_cache_tags_settled(struct rules_cache *c);
 void rules_cache_free(struct rules_cache *c); /* NULL-safe */
 
 /*

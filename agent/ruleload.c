@@ -128,7 +128,10 @@ int ruleset_load_cached(struct rules_cache *c, const struct xdpfw_config *cfg,
 		if (err) {
 			snprintf(why, why_len, "%s: %s", label, strerror(-err));
 			c->valid = 0;
+			c->tags_ok = 0;
 		}
 	}
+	if (!err)
+		rules_cache_tags_extend(c);
 	return err;
 }

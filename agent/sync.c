@@ -84,15 +84,83 @@ static void log_diag(void *ctx, int is_error, const char *line)
 		log_warn("%s", line);
 }
 
-int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
-		       enum sync_mode mode, struct sync_result *res)
+
+/* The cache's tags are the slots of its set in this table, and it knows
+ * what changed since (rulefiles.h): a plan of the change only. */
+static int delta_usable(const struct kmaps *km, const struct rules_cache *c,
+			size_t n, enum sync_mode mode)
 {
-	return sync_apply(km, rs->rules, rs->n, &rs->ix, mode, res);
+	return c && mode == SYNC_INCREMENTAL && c->tags_ok && c->busy &&
+	       c->tag_space == km->table && c->tag_space_n == km->capacity &&
+	       c->tag_n == n;
+}
+
+/* plan_build_delta() when the cache allows, else (or when the table is not
+ * what the cache says) plan_build().  *delta: which one planned. */
+static int make_plan(struct plan *p, struct kmaps *km,
+		     const struct xdpfw_rule *rules, size_t n,
+		     const struct ruleidx *ix, struct rules_cache *c,
+		     enum sync_mode mode, int *delta)
+{
+	struct kview old = { km->table, km->capacity };
+	int err;
+
+	*delta = delta_usable(km, c, n, mode);
+	if (*delta) {
+		struct plan_delta d = {
+			c->tags, c->arrived, c->n_arrived, c->gone, c->gone_tags,
+			c->n_gone, c->busy,
+		};
+
+		err = plan_build_delta(p, &old, rules, n, ix, &d);
+		if (err != -ESTALE)
+			return err;
+		log_warn("the slot table is not what the last reload left; "
+			 "comparing all of it");
+		plan_free(p);
+		plan_init(p);
+		*delta = 0;
+	}
+	if (c)
+		c->tags_ok = 0; /* the tags are the plan's slots once applied */
+	return plan_build(p, &old, rules, n, ix);
+}
+
+/* After p was applied: the cache's tags are the slots of its set. */
+static void keep_slots(struct kmaps *km, struct rules_cache *c,
+		       const struct plan *p, size_t n, int delta)
+{
+	size_t words = (km->capacity + 63) / 64;
+
+	if (!c)
+		return;
+	if (delta) {
+		plan_mark_busy(p, c->busy);
+		rules_cache_tags_settled(c);
+		return;
+	}
+	if (c->rs.n != n || rules_cache_tags_reserve(c))
+		return;
+	if (!c->busy || c->tag_space_n != km->capacity) {
+		free(c->busy);
+		c->busy = malloc(words * sizeof(*c->busy));
+		if (!c->busy)
+			return;
+	}
+	memset(c->busy, 0, words * sizeof(*c->busy));
+	for (size_t i = 0; i < n; i++) {
+		c->tags[i] = p->slots[i];
+		c->busy[p->slots[i] / 64] |= 1ULL << (p->slots[i] % 64);
+	}
+	c->tag_space = km->table;
+	c->tag_space_n = km->capacity;
+	rules_cache_tags_settled(c);
 }
 
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
-			      enum sync_mode mode, struct sync_result *res)
+			      enum sync_mode mode, struct sync_result *res,
+			      struct rules_cache *c)
 {
 	struct filters *f = NULL;
 	struct kop *actual = NULL;
@@ -100,15 +168,11 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	struct kchange change;
 	struct plan p;
 	double t[5];
-	int err;
+	int err, delta;
 
 	plan_init(&p);
 	t[0] = now_ms();
-	{
-		struct kview old = { km->table, km->capacity };
-
-		err = plan_build(&p, &old, rules, n, ix);
-	}
+	err = make_plan(&p, km, rules, n, ix, c, mode, &delta);
 	t[1] = now_ms();
 	if (!err && mode == SYNC_FULL) {
 		err = kmaps_dump_keys(km, &actual, &n_actual);
@@ -156,15 +220,18 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	if (err)
 		goto out;
 	t[4] = now_ms();
-	log_debug("sync: plan %.1f ms, compare keys %.1f ms, filters %.1f ms, "
-		  "apply %.1f ms", t[1] - t[0], t[2] - t[1], t[3] - t[2],
-		  t[4] - t[3]);
+	keep_slots(km, c, &p, n, delta);
+	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters %.1f ms, "
+		  "apply %.1f ms", delta ? " (the change only)" : "", t[1] - t[0],
+		  t[2] - t[1], t[3] - t[2], t[4] - t[3]);
 	res->applied = 1;
 	res->added = p.n_added;
 	res->removed = p.n_removed;
 	res->unchanged = p.n_unchanged;
 	res->in_force = n;
 out:
+	if (err && c)
+		c->tags_ok = 0; /* they may name slots not written */
 	free(actual);
 	plan_free(&p);
 	return err;
@@ -178,15 +245,21 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	int err;
 
 	if (ix)
-		return sync_apply_indexed(km, rules, n, ix, mode, res);
+		return sync_apply_indexed(km, rules, n, ix, mode, res, NULL);
 	err = ruleidx_init(&own, n);
 	for (size_t i = 0; !err && i < n; i++)
 		if (ruleidx_failed(ruleidx_add(&own, rules, (uint32_t)i)))
 			err = -ENOMEM;
 	if (!err)
-		err = sync_apply_indexed(km, rules, n, &own, mode, res);
+		err = sync_apply_indexed(km, rules, n, &own, mode, res, NULL);
 	ruleidx_free(&own);
 	return err;
+}
+
+int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
+		       enum sync_mode mode, struct sync_result *res)
+{
+	return sync_apply(km, rs->rules, rs->n, &rs->ix, mode, res);
 }
 
 /* ", N expired" for the reload's log line (a static buffer). */
@@ -278,7 +351,8 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 
 	log_debug("sync: parsed %zu entries in %.1f ms", rs->n, now_ms() - t0);
-	err = sync_apply_ruleset(km, rs, mode, res);
+	err = sync_apply_indexed(km, rs->rules, rs->n, &rs->ix, mode, res,
+				 c == &own ? NULL : c);
 	res->ms = now_ms() - t0;
 	if (err) {
 		log_error("reload (%s): writing %s failed: %s; the kernel may "

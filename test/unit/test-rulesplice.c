@@ -234,6 +234,71 @@ static int compare(struct rules_cache *c, int step)
 	return ok;
 }
 
+/* The set the tags were last settled for (as sync does after an apply). */
+struct settled {
+	struct xdpfw_rule *rules;
+	uint32_t *tags;
+	size_t n;
+	uint32_t next;
+	struct ruleidx ix;
+};
+
+/* What the cache says changed since then is what changed: every entry
+ * that kept its tag is the same rule as before, every one that left is
+ * in gone with its tag, the others arrived. */
+static void check_tags(const struct rules_cache *c, const struct settled *st,
+		       int step)
+{
+	size_t tagged = 0, none = 0;
+	int ok = c->tag_n == c->rs.n;
+
+	for (size_t i = 0; ok && i < c->n_arrived; i++)
+		ok = c->arrived[i] < c->rs.n &&
+		     c->tags[c->arrived[i]] == RULES_TAG_NONE &&
+		     (!i || c->arrived[i - 1] < c->arrived[i]);
+	for (size_t i = 0; ok && i < c->rs.n; i++) {
+		uint32_t was;
+
+		if (c->tags[i] == RULES_TAG_NONE) {
+			none++;
+			continue;
+		}
+		tagged++;
+		was = ruleidx_find(&st->ix, st->rules, &c->rs.rules[i]);
+		ok = was != RULEIDX_NONE && st->tags[was] == c->tags[i];
+	}
+	for (size_t i = 0; ok && i < c->n_gone; i++) {
+		uint32_t was = ruleidx_find(&st->ix, st->rules, &c->gone[i]);
+
+		ok = was != RULEIDX_NONE && st->tags[was] == c->gone_tags[i];
+	}
+	ok = ok && none == c->n_arrived && tagged + c->n_gone == st->n;
+	CHECK_MSG(ok, "step %d: the tags do not follow the entries (%zu tagged, "
+		  "%zu gone, %zu before; %zu arrived, %zu without a tag)", step,
+		  tagged, c->n_gone, st->n, c->n_arrived, none);
+}
+
+static void settle(struct rules_cache *c, struct settled *st)
+{
+	if (!c->tags_ok && rules_cache_tags_reserve(c))
+		return;
+	for (size_t i = 0; i < c->rs.n; i++)
+		if (!c->tags_ok || c->tags[i] == RULES_TAG_NONE)
+			c->tags[i] = st->next++;
+	rules_cache_tags_settled(c);
+	free(st->rules);
+	free(st->tags);
+	ruleidx_free(&st->ix);
+	st->n = c->rs.n;
+	st->rules = malloc((st->n + 1) * sizeof(*st->rules));
+	st->tags = malloc((st->n + 1) * sizeof(*st->tags));
+	memcpy(st->rules, c->rs.rules, st->n * sizeof(*st->rules));
+	memcpy(st->tags, c->tags, st->n * sizeof(*st->tags));
+	ruleidx_init(&st->ix, st->n);
+	for (size_t i = 0; i < st->n; i++)
+		ruleidx_add(&st->ix, st->rules, (uint32_t)i);
+}
+
 static void free_model(struct model *m)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -244,8 +309,9 @@ static void free_model(struct model *m)
 static void run(unsigned seed, size_t lines0, int steps)
 {
 	struct model m[2] = { 0 };
+	struct settled st = { 0 };
 	struct rules_cache c;
-	int spliced = 0;
+	int spliced = 0, followed = 0;
 
 	rules_cache_init(&c);
 	c.splice_min = 0;
@@ -257,6 +323,7 @@ static void run(unsigned seed, size_t lines0, int steps)
 	write_model(paths[0], &m[0]);
 	write_model(paths[1], &m[1]);
 	compare(&c, -1);
+	settle(&c, &st);
 	for (int step = 0; step < steps; step++) {
 		int f = rand_r(&seed) % 5 == 0;
 
@@ -267,6 +334,10 @@ static void run(unsigned seed, size_t lines0, int steps)
 		if (!compare(&c, step))
 			break;
 		spliced += c.spliced;
+		if (c.valid && c.tags_ok) {
+			check_tags(&c, &st, step);
+			followed++;
+		}
 		if (getenv("SPLICE_DEBUG") && !c.spliced)
 		{
 			size_t nd = 0;
@@ -285,9 +356,19 @@ static void run(unsigned seed, size_t lines0, int steps)
 			r.addr[3] = (uint8_t)step;
 			CHECK(ruleset_add(&c.rs, "protect:test", &r) >= 0);
 		}
+		rules_cache_tags_extend(&c);
+		/* Applied, most of the time; a rejected set keeps the delta
+		 * growing. */
+		if (c.valid && rand_r(&seed) % 8)
+			settle(&c, &st);
 	}
-	printf("seed %u, %zu lines: %d of %d reads spliced\n", seed, lines0,
-	       spliced, steps);
+	printf("seed %u, %zu lines: %d of %d reads spliced, %d with a delta\n",
+	       seed, lines0, spliced, steps, followed);
+	CHECK_MSG(followed * 4 >= steps, "only %d of %d reads with a delta",
+		  followed, steps);
+	free(st.rules);
+	free(st.tags);
+	ruleidx_free(&st.ix);
 	/* Windows next to a duplicate go the long way (ruleset_splice). */
 	CHECK_MSG(spliced * 4 >= steps, "only %d of %d reads spliced", spliced,
 		  steps);
