@@ -557,12 +557,14 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	err = splice_changed(c, &f, now, &k, parsed, why, why_len);
 	if (err)
 		goto fail;
-	if (k < f.n)
-		c->tags_ok = 0; /* a file parsed whole: no delta */
+	/* The entries of the files parsed again leave and arrive again (the
+	 * tags follow while that stays small: dynamic.txt beside a large
+	 * file). */
 	if (k) {
 		tags_drop_tail(c, k < c->n_ids ? c->rs.marks[k].n : c->end.n);
 		ruleset_rewind(&c->rs, k < c->n_ids ? &c->rs.marks[k] : &c->end, k);
 	} else {
+		c->tags_ok = 0;
 		ruleset_free(&c->rs);
 		ruleset_init(&c->rs);
 	}

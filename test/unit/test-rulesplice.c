@@ -334,6 +334,7 @@ static void run(unsigned seed, size_t lines0, int steps)
 		if (!compare(&c, step))
 			break;
 		spliced += c.spliced;
+		rules_cache_tags_extend(&c); /* as ruleset_load_cached does */
 		if (c.valid && c.tags_ok) {
 			check_tags(&c, &st, step);
 			followed++;
