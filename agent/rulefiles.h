@@ -69,6 +69,7 @@ struct rules_cache {
 	/* The caller's, freed with the cache: which tags are taken (a bit
 	 * each), and what they number (sync: the table, its size). */
 	uint64_t *busy;
+	size_t flag_n[32]; /* sync: rules with each XDPFW_F_* bit */
 	const void *tag_space;
 	size_t tag_space_n;
 	const char *splice_why; /* why the last read did not splice */

@@ -157,6 +157,68 @@ static void keep_slots(struct kmaps *km, struct rules_cache *c,
 	rules_cache_tags_settled(c);
 }
 
+/* The flags of the set from the cache's count of rules per flag: the
+ * added rules counted in, the removed ones (still in the table) out. */
+static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
+			    const struct xdpfw_rule *rules, const struct plan *p)
+{
+	uint32_t flags = 0;
+
+	for (size_t i = 0; i < p->n_added; i++) {
+		uint32_t fl = rule_flags(&rules[p->added[i]]);
+
+		for (int b = 0; fl; b++, fl >>= 1)
+			c->flag_n[b] += fl & 1;
+	}
+	for (size_t i = 0; i < p->n_removed; i++) {
+		uint32_t fl = rule_flags(&km->table[p->removed[i]]);
+
+		for (int b = 0; fl; b++, fl >>= 1)
+			c->flag_n[b] -= fl & 1;
+	}
+	for (int b = 0; b < 32; b++)
+		if (c->flag_n[b])
+			flags |= 1u << b;
+	return flags;
+}
+
+/* The filters for kmaps_apply into f.  Rebuilding them walks every rule
+ * with random writes into megabytes of bitmaps: done at start-up, on
+ * SIGHUP and once the bits left by removed rules reach 1/8 of the set;
+ * otherwise only the added rules are OR-ed in, and the flags come from
+ * counts (delta: the cache keeps them, a plan of the change only) or a
+ * pass over the set (counted into cache, when there is one). */
+static void build_filters(struct kmaps *km, struct filters *f,
+			  const struct xdpfw_rule *rules, size_t n,
+			  const struct plan *p, enum sync_mode mode,
+			  struct rules_cache *delta, struct rules_cache *cache)
+{
+	filters_clear(f);
+	km->stale_filter_rules += p->n_removed;
+	if (delta) {
+		f->flags = count_flags(delta, km, rules, p);
+	} else {
+		if (cache)
+			memset(cache->flag_n, 0, sizeof(cache->flag_n));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t fl = rule_flags(&rules[i]);
+
+			f->flags |= fl;
+			for (int b = 0; cache && fl; b++, fl >>= 1)
+				cache->flag_n[b] += fl & 1;
+		}
+	}
+	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
+		for (size_t i = 0; i < n; i++)
+			filters_add(f, &rules[i]);
+		km->stale_filter_rules = 0;
+		return;
+	}
+	for (size_t i = 0; i < p->n_added; i++)
+		filters_add(f, &rules[p->added[i]]);
+	f->widen_only = 1;
+}
+
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
 			      enum sync_mode mode, struct sync_result *res,
@@ -193,23 +255,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	if (err)
 		goto out;
 	t[2] = now_ms();
-	filters_clear(f);
-	/* Rebuilding the filters walks every rule with random writes into
-	 * megabytes of bitmaps: do it at start-up, on SIGHUP and once the
-	 * bits left by removed rules reach 1/8 of the set; otherwise only OR
-	 * in the added rules. */
-	km->stale_filter_rules += p.n_removed;
-	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
-		for (size_t i = 0; i < n; i++)
-			filters_add(f, &rules[i]);
-		km->stale_filter_rules = 0;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			f->flags |= rule_flags(&rules[i]);
-		for (size_t i = 0; i < p.n_added; i++)
-			filters_add(f, &rules[p.added[i]]);
-		f->widen_only = 1;
-	}
+	build_filters(km, f, rules, n, &p, mode, delta ? c : NULL, c);
 	t[3] = now_ms();
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
