@@ -21,6 +21,7 @@ struct filediff_sum {
 	size_t len;       /* bytes of the text */
 	size_t n_chunks;
 	uint64_t *hash;   /* of bytes [i * FILEDIFF_CHUNK, ...) */
+	uint32_t *nl;     /* '\n' before chunk i (n_chunks + 1 of them) */
 };
 
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "safefile.h"
 
 struct rule_files {
@@ -246,19 +248,18 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 		      int64_t now, char *why, size_t why_len)
 {
 	struct safefile_result res;
-	char *buf;
-	size_t len;
-	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
+	struct safefile_map m;
+	int err = safefile_map(path, RULES_FILE_MAX, &m, &res);
 
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path,
 			 err == -ENOMEM ? strerror(ENOMEM) : res.why);
 		return err;
 	}
-	err = rules_parse_buffer(&c->rs, path, buf, len);
+	err = rules_parse_buffer(&c->rs, path, m.buf, m.len);
 	if (!err)
-		err = filediff_sum_of(&c->sums[i], buf, len);
-	free(buf);
+		err = filediff_sum_of(&c->sums[i], m.buf, m.len);
+	safefile_unmap(&m);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
 		return err;
@@ -431,6 +432,14 @@ static int file_changed(const struct rules_cache *c, size_t i,
 	return safefile_id_get(path, &id) || !safefile_id_equal(&id, &c->ids[i]);
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* Parse only the lines of file k that changed and splice them into the
  * set.  1 done, 0 not possible (nothing changed), or -errno (the cache
  * is then unusable). */
@@ -443,27 +452,34 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	struct filediff_sum sum = { 0 };
 	struct filediff_win win;
 	struct ruleset w;
-	size_t len, added;
-	char *buf;
-	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
+	struct safefile_map m;
+	size_t added;
+	unsigned now_lines;
+	double t[5];
+	int err;
 
+	t[0] = mono_ms();
+	err = safefile_map(path, RULES_FILE_MAX, &m, &res);
 	if (err)
 		return 0; /* the full parse says why */
-	if (len < c->splice_min) {
-		free(buf);
+	if (m.len < c->splice_min) {
+		safefile_unmap(&m);
 		return 0;
 	}
 	ruleset_init(&w);
 	w.now = now;
 	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
-	err = filediff_sum_of(&sum, buf, len);
+	t[1] = mono_ms();
+	err = filediff_sum_of(&sum, m.buf, m.len);
+	t[2] = mono_ms();
 	if (!err)
 		err = filediff_window(&c->sums[k],
 				      next->n_lines - c->rs.marks[k].n_lines,
-				      &sum, buf, &win);
+				      &sum, m.buf, &win);
 	if (!err && !win.same)
-		err = rules_parse_window(&w, path, buf + win.begin,
+		err = rules_parse_window(&w, path, m.buf + win.begin,
 					 win.end - win.begin, win.first_line);
+	t[3] = mono_ms();
 	if (!err && !win.same) {
 		sp.first_line = win.first_line;
 		sp.old_lines = win.old_lines;
@@ -472,9 +488,16 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 		ruleset_rewind(&c->rs, &c->end, c->n_ids);
 		err = ruleset_splice(&c->rs, &w, &sp);
 	}
-	free(buf);
+	safefile_unmap(&m);
 	added = w.n;
+	now_lines = (unsigned)w.n_lines;
 	ruleset_free(&w);
+	t[4] = mono_ms();
+	log_debug("rules: %s: read %.1f ms, hashed %.1f ms, window %.1f ms "
+		  "(lines %u..%u, %u now), parsed and spliced %.1f ms%s%s", path,
+		  t[1] - t[0], t[2] - t[1], t[3] - t[2], win.first_line + 1,
+		  win.first_line + win.old_lines, now_lines,
+		  t[4] - t[3], err ? ": " : "", err ? (sp.why ? sp.why : "no window") : "");
 	if (err) {
 		c->splice_why = err != -EAGAIN ? strerror(-err) :
 				sp.why ? sp.why : "no window";
