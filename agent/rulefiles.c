@@ -476,6 +476,14 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 		err = filediff_window(&c->sums[k],
 				      next->n_lines - c->rs.marks[k].n_lines,
 				      &sum, m.buf, &win);
+	/* Most of the file changed (a feed replaced): a whole parse costs
+	 * less than checking and moving what the window replaces. */
+	if (!err && !win.same &&
+	    (size_t)win.old_lines * 4 > next->n_lines - c->rs.marks[k].n_lines +
+					   1024) {
+		sp.why = "most of the file changed";
+		err = -EAGAIN;
+	}
 	if (!err && !win.same)
 		err = rules_parse_window(&w, path, m.buf + win.begin,
 					 win.end - win.begin, win.first_line);
