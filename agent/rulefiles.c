@@ -187,13 +187,12 @@ static void free_sums(struct rules_cache *c, size_t from)
 
 void rules_cache_free(struct rules_cache *c)
 {
-	int racy_s, no_splice;
+	int racy_s;
 	size_t splice_min;
 
 	if (!c)
 		return;
 	racy_s = c->racy_s;
-	no_splice = c->no_splice;
 	splice_min = c->splice_min;
 	ruleset_free(&c->rs);
 	free_sums(c, 0);
@@ -206,7 +205,6 @@ void rules_cache_free(struct rules_cache *c)
 	free(c->busy);
 	rules_cache_init(c);
 	c->racy_s = racy_s;
-	c->no_splice = no_splice;
 	c->splice_min = splice_min;
 }
 
@@ -415,7 +413,7 @@ void rules_cache_tags_settled(struct rules_cache *c)
 static int may_splice(const struct rules_cache *c, const struct rule_files *f,
 		      int64_t now)
 {
-	if (!c->valid || c->no_splice || f->n != c->n_ids ||
+	if (!c->valid || f->n != c->n_ids ||
 	    (c->end.next_expiry && c->end.next_expiry <= now))
 		return 0;
 	for (size_t i = 0; i < f->n; i++)

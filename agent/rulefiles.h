@@ -33,8 +33,9 @@ int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
  * when it was read (safefile_id), so that a reload parses only from the
  * first file that changed (in the list or on disk): a one-line `xdpfw add`
  * into rules_dir/dynamic.txt beside a million-line rules file parses one
- * small file.  The kept files' entries are used only while none of them
- * has expired.
+ * small file; in a file that changed, only the lines that changed are
+ * parsed (filediff.h, ruleset_splice), when that file is 64 KiB or more.
+ * The kept files' entries are used only while none of them has expired.
  */
 #define RULES_SPLICE_MIN (64 * 1024)
 
@@ -73,7 +74,6 @@ struct rules_cache {
 	const void *tag_space;
 	size_t tag_space_n;
 	const char *splice_why; /* why the last read did not splice */
-	int no_splice; /* tests: always parse whole files */
 	/* Smaller files are parsed whole (it costs less than a millisecond);
 	 * RULES_SPLICE_MIN by default. */
 	size_t splice_min;
@@ -86,9 +86,12 @@ void rules_cache_init(struct rules_cache *c);
 /* After ruleset_finish(): the entries it added arrived (tags, above). */
 void rules_cache_tags_extend(struct rules_cache *c);
 
-/* The caller set tags[0, rs.n) (and busy): nothing left or arrived since.
- * 0 or -ENOMEM (room for the tags; tags_ok stays 0). */
+/* Room for a tag for each entry of rs, to set them all anew (tags_ok is
+ * cleared until then).  0 or -ENOMEM. */
 int rules_cache_tags_reserve(struct rules_cache *c);
+
+/* The caller set tags[0, rs.n) (and busy) for the set it applied: nothing
+ * left or arrived since. */
 void rules_cache_tags_settled(struct rules_cache *c);
 void rules_cache_free(struct rules_cache *c); /* NULL-safe */
 
