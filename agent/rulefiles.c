@@ -241,23 +241,26 @@ static void keep_id(struct rules_cache *c, size_t i,
 		c->ids[i].size = -1;
 }
 
-/* Read and parse file i of the set (the rest before it is in c->rs). */
+/* Read and parse file i of the set (the rest before it is in c->rs).  A
+ * copy, not a map: the read lease (safefile.h) is held only while the
+ * file is read, not while a million lines are parsed. */
 static int parse_file(struct rules_cache *c, size_t i, const char *path,
 		      int64_t now, char *why, size_t why_len)
 {
 	struct safefile_result res;
-	struct safefile_map m;
-	int err = safefile_map(path, RULES_FILE_MAX, &m, &res);
+	char *buf;
+	size_t len;
+	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
 
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path,
 			 err == -ENOMEM ? strerror(ENOMEM) : res.why);
 		return err;
 	}
-	err = rules_parse_buffer(&c->rs, path, m.buf, m.len);
+	err = rules_parse_buffer(&c->rs, path, buf, len);
 	if (!err)
-		err = filediff_sum_of(&c->sums[i], m.buf, m.len);
-	safefile_unmap(&m);
+		err = filediff_sum_of(&c->sums[i], buf, len);
+	free(buf);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
 		return err;
@@ -485,6 +488,9 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	if (!err && !win.same)
 		err = rules_parse_window(&w, path, m.buf + win.begin,
 					 win.end - win.begin, win.first_line);
+	/* Everything needed is in w and sum: the lease goes (the map is
+	 * held only for a hash and a few lines). */
+	safefile_unmap(&m);
 	t[3] = mono_ms();
 	if (!err && !win.same) {
 		sp.first_line = win.first_line;
@@ -494,7 +500,6 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 		ruleset_rewind(&c->rs, &c->end, c->n_ids);
 		err = ruleset_splice(&c->rs, &w, &sp);
 	}
-	safefile_unmap(&m);
 	added = w.n;
 	now_lines = (unsigned)w.n_lines;
 	ruleset_free(&w);
