@@ -16,7 +16,8 @@ void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
-	free(p->slots);
+	if (!p->borrowed_slots)
+		free(p->slots);
 	free(p->old_slots);
 	free(p->added);
 	free(p->removed);
@@ -50,13 +51,33 @@ struct diff_view {
 	const struct ruleidx *new_ix;
 };
 
+/* Was the rule at pos of the new set added (plan_build_delta's plans
+ * have no old_slots; their added[] is ascending)? */
+static int was_added(const struct plan *p, uint32_t pos)
+{
+	size_t lo = 0, hi = p->n_added;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->added[mid] < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n_added && p->added[lo] == pos;
+}
+
 static uint32_t old_slot_of(const void *ctx, const struct xdpfw_rule *r)
 {
 	const struct diff_view *v = ctx;
 	uint32_t pos = ruleidx_find(v->new_ix, v->rules, r);
 
-	if (pos != RULEIDX_NONE && v->p->old_slots[pos] != RULEIDX_NONE)
+	if (pos != RULEIDX_NONE && v->p->old_slots &&
+	    v->p->old_slots[pos] != RULEIDX_NONE)
 		return v->p->old_slots[pos];
+	if (pos != RULEIDX_NONE && !v->p->old_slots && !was_added(v->p, pos))
+		return v->p->slots[pos];
 	return ruleidx_find(&v->p->removed_ix, v->old->table, r);
 }
 
@@ -133,6 +154,17 @@ static int push_removed(struct plan *p, uint32_t s, size_t *cap)
 	return 0;
 }
 
+static int index_removed(struct plan *p, const struct kview *old)
+{
+	int err = ruleidx_init(&p->removed_ix, p->n_removed);
+
+	for (size_t i = 0; !err && i < p->n_removed; i++)
+		if (ruleidx_failed(ruleidx_add(&p->removed_ix, old->table,
+					       p->removed[i])))
+			err = -ENOMEM;
+	return err;
+}
+
 /* One pass over the kernel's table: a rule of the new set keeps its
  * slot; anything else there is removed (also a second slot holding the
  * same rule, which only a crash or a foreign writer leaves). */
@@ -162,12 +194,7 @@ static int match_old_slots(struct plan *p, const struct kview *old,
 		if (err)
 			return err;
 	}
-	err = ruleidx_init(&p->removed_ix, p->n_removed);
-	for (size_t i = 0; !err && i < p->n_removed; i++)
-		if (ruleidx_failed(ruleidx_add(&p->removed_ix, old->table,
-					       p->removed[i])))
-			err = -ENOMEM;
-	return err;
+	return index_removed(p, old);
 }
 
 /* A slot for every added rule: the lowest free before this reload, else
@@ -198,11 +225,26 @@ static int assign_new_slots(struct plan *p, const struct kview *old, size_t n)
 	return 0;
 }
 
+/* The key writes of the added, then of the removed rules. */
+static int plan_keys(struct plan *p, const struct kview *old,
+		     const struct xdpfw_rule *rules, const struct ruleidx *new_ix)
+{
+	struct diff_view v = { p, old, rules, new_ix };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < p->n_added; i++)
+		err = plan_rule_keys(p, &v, &rules[p->added[i]],
+				     p->slots[p->added[i]], 1);
+	for (size_t i = 0; !err && i < p->n_removed; i++)
+		err = plan_rule_keys(p, &v, &old->table[p->removed[i]],
+				     p->removed[i], 0);
+	return err;
+}
+
 int plan_build(struct plan *p, const struct kview *old,
 	       const struct xdpfw_rule *rules, size_t n,
 	       const struct ruleidx *new_ix)
 {
-	struct diff_view v = { p, old, rules, new_ix };
 	int err;
 
 	if (n > old->capacity)
@@ -217,13 +259,125 @@ int plan_build(struct plan *p, const struct kview *old,
 	err = match_old_slots(p, old, rules, new_ix);
 	if (!err)
 		err = assign_new_slots(p, old, n);
-	for (size_t i = 0; !err && i < p->n_added; i++)
-		err = plan_rule_keys(p, &v, &rules[p->added[i]],
-				     p->slots[p->added[i]], 1);
-	for (size_t i = 0; !err && i < p->n_removed; i++)
-		err = plan_rule_keys(p, &v, &old->table[p->removed[i]],
-				     p->removed[i], 0);
+	if (!err)
+		err = plan_keys(p, old, rules, new_ix);
 	return err;
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The rules that left: back in the set (moved), or removed; the table
+ * must hold each where d says. */
+static int match_gone(struct plan *p, const struct kview *old,
+		      const struct xdpfw_rule *rules,
+		      const struct ruleidx *new_ix, const struct plan_delta *d)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < d->n_gone; i++) {
+		uint32_t s = d->gone_slots[i], pos;
+
+		if (s >= old->capacity || !rule_equal(&old->table[s], &d->gone[i]))
+			return -ESTALE;
+		pos = ruleidx_find(new_ix, rules, &d->gone[i]);
+		if (pos != RULEIDX_NONE && d->tags[pos] == RULEIDX_NONE) {
+			d->tags[pos] = s;
+			continue;
+		}
+		if (pos != RULEIDX_NONE)
+			return -ESTALE;
+		if (push_removed(p, s, &cap))
+			return -ENOMEM;
+	}
+	if (p->n_removed)
+		qsort(p->removed, p->n_removed, sizeof(*p->removed), slot_cmp);
+	return 0;
+}
+
+/* The lowest slot at or after from that is free in busy (and the table). */
+static uint32_t next_free(const struct kview *old, const uint64_t *busy,
+			  uint32_t from)
+{
+	uint32_t s = from;
+
+	while (s < old->capacity) {
+		uint64_t w = ~busy[s / 64] & (~0ULL << (s % 64));
+
+		if (w) {
+			s = (s & ~63u) + (uint32_t)__builtin_ctzll(w);
+			return s < old->capacity ? s : old->capacity;
+		}
+		s = (s & ~63u) + 64;
+	}
+	return old->capacity;
+}
+
+static int assign_arrived(struct plan *p, const struct kview *old,
+			  const struct plan_delta *d)
+{
+	uint32_t free_at = 0, next_reuse = 0;
+
+	for (size_t i = 0; i < d->n_arrived; i++) {
+		uint32_t pos = d->arrived[i], s;
+
+		if (d->tags[pos] != RULEIDX_NONE)
+			continue;
+		free_at = next_free(old, d->busy, free_at);
+		if (free_at < old->capacity) {
+			s = free_at++;
+			if (old->table[s].family)
+				return -ESTALE;
+		} else {
+			if (next_reuse >= p->n_removed)
+				return -ENOSPC;
+			p->delete_first = 1;
+			s = p->removed[next_reuse++];
+		}
+		d->tags[pos] = s;
+		p->added[p->n_added++] = pos;
+	}
+	return 0;
+}
+
+int plan_build_delta(struct plan *p, const struct kview *old,
+		     const struct xdpfw_rule *rules, size_t n,
+		     const struct ruleidx *new_ix, const struct plan_delta *d)
+{
+	int err;
+
+	if (n > old->capacity)
+		return -ENOSPC;
+	p->slots = d->tags;
+	p->borrowed_slots = 1;
+	p->added = malloc((d->n_arrived ? d->n_arrived : 1) * sizeof(*p->added));
+	if (!p->added)
+		return -ENOMEM;
+	err = match_gone(p, old, rules, new_ix, d);
+	if (!err)
+		err = assign_arrived(p, old, d);
+	if (err)
+		return err;
+	p->n_unchanged = n - p->n_added;
+	err = index_removed(p, old);
+	if (!err)
+		err = plan_keys(p, old, rules, new_ix);
+	return err;
+}
+
+void plan_mark_busy(const struct plan *p, uint64_t *busy)
+{
+	for (size_t i = 0; i < p->n_removed; i++)
+		busy[p->removed[i] / 64] &= ~(1ULL << (p->removed[i] % 64));
+	for (size_t i = 0; i < p->n_added; i++) {
+		uint32_t s = p->slots[p->added[i]];
+
+		busy[s / 64] |= 1ULL << (s % 64);
+	}
 }
 
 static uint64_t kkey_hash(const struct kkey *k)

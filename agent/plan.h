@@ -28,7 +28,8 @@ struct kview {
 
 struct plan {
 	uint32_t *slots;     /* slot of each new rule */
-	uint32_t *old_slots; /* its slot before, or RULEIDX_NONE: added */
+	uint32_t *old_slots; /* its slot before, or RULEIDX_NONE: added
+			      * (NULL from plan_build_delta: see added) */
 	uint32_t *added;     /* positions in the new rule array */
 	size_t n_added;
 	uint32_t *removed;   /* slots */
@@ -38,6 +39,7 @@ struct plan {
 	struct kop_list upserts;
 	struct kop_list deletes;
 	struct ruleidx removed_ix; /* over the table, the removed slots */
+	int borrowed_slots;  /* slots is the caller's (plan_build_delta) */
 };
 
 void plan_init(struct plan *p);
@@ -52,6 +54,38 @@ void plan_free(struct plan *p); /* NULL-safe */
 int plan_build(struct plan *p, const struct kview *old,
 	       const struct xdpfw_rule *rules, size_t n,
 	       const struct ruleidx *new_ix);
+
+/*
+ * What changed since the table was last planned and applied, as the
+ * caller kept it: the slot of each rule of the new set that was in the
+ * table (tags, RULEIDX_NONE for those that arrived since: at the
+ * positions arrived[], ascending), the rules that left with their slots,
+ * and which slots are taken (busy, a bit per slot of the table).
+ */
+struct plan_delta {
+	uint32_t *tags;
+	const uint32_t *arrived;
+	size_t n_arrived;
+	const struct xdpfw_rule *gone;
+	const uint32_t *gone_slots;
+	size_t n_gone;
+	const uint64_t *busy;
+};
+
+/*
+ * plan_build() from d, without looking at the rest of the table: the same
+ * slots, the same added and removed, the same key writes (added rules take
+ * the lowest slots free before this reload).  d->tags become the slots of
+ * every rule (p->slots borrows them).  -ESTALE when the table does not
+ * hold what d says (use plan_build), -ENOSPC, -ENOMEM.
+ */
+int plan_build_delta(struct plan *p, const struct kview *old,
+		     const struct xdpfw_rule *rules, size_t n,
+		     const struct ruleidx *new_ix, const struct plan_delta *d);
+
+/* After p was applied: busy (a bit per slot) follows the table: the
+ * removed slots freed, the added ones taken. */
+void plan_mark_busy(const struct plan *p, uint64_t *busy);
 
 /*
  * Replace the key writes by a full comparison against the keys the kernel

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "safefile.h"
 
 struct rule_files {
@@ -174,19 +176,36 @@ void rules_cache_init(struct rules_cache *c)
 	memset(c, 0, sizeof(*c));
 	ruleset_init(&c->rs);
 	c->racy_s = 1;
+	c->splice_min = RULES_SPLICE_MIN;
+}
+
+static void free_sums(struct rules_cache *c, size_t from)
+{
+	for (size_t i = from; i < c->n_ids; i++)
+		filediff_sum_free(&c->sums[i]);
 }
 
 void rules_cache_free(struct rules_cache *c)
 {
 	int racy_s;
+	size_t splice_min;
 
 	if (!c)
 		return;
 	racy_s = c->racy_s;
+	splice_min = c->splice_min;
 	ruleset_free(&c->rs);
+	free_sums(c, 0);
+	free(c->sums);
 	free(c->ids);
+	free(c->tags);
+	free(c->gone);
+	free(c->gone_tags);
+	free(c->arrived);
+	free(c->busy);
 	rules_cache_init(c);
 	c->racy_s = racy_s;
+	c->splice_min = splice_min;
 }
 
 /* How many leading files of f are as the cache read them, provided that
@@ -212,50 +231,385 @@ static size_t unchanged_prefix(const struct rules_cache *c,
 	return k;
 }
 
+/* A file changed less than racy_s before now may change again unseen: its
+ * id is made one that matches nothing, so that it is read next time. */
+static void keep_id(struct rules_cache *c, size_t i,
+		    const struct safefile_id *id, int64_t now)
+{
+	c->ids[i] = *id;
+	if (c->racy_s >= 0 && id->ctime.tv_sec >= now - c->racy_s)
+		c->ids[i].size = -1;
+}
+
+/* Read and parse file i of the set (the rest before it is in c->rs).  A
+ * copy, not a map: the read lease (safefile.h) is held only while the
+ * file is read, not while a million lines are parsed. */
+static int parse_file(struct rules_cache *c, size_t i, const char *path,
+		      int64_t now, char *why, size_t why_len)
+{
+	struct safefile_result res;
+	char *buf;
+	size_t len;
+	int err = safefile_read(path, RULES_FILE_MAX, &buf, &len, &res);
+
+	if (err) {
+		snprintf(why, why_len, "%s: %s", path,
+			 err == -ENOMEM ? strerror(ENOMEM) : res.why);
+		return err;
+	}
+	err = rules_parse_buffer(&c->rs, path, buf, len);
+	if (!err)
+		err = filediff_sum_of(&c->sums[i], buf, len);
+	free(buf);
+	if (err) {
+		snprintf(why, why_len, "%s: %s", path, strerror(-err));
+		return err;
+	}
+	keep_id(c, i, &res.id, now);
+	return 0;
+}
+
+/* ---- the caller's tags, following the entries ---------------------- */
+
+/* More than this many changes since the tags were set: the caller is
+ * better off comparing everything. */
+static size_t tags_bound(const struct rules_cache *c)
+{
+	return c->tag_n / 4 + 4096;
+}
+
+/* Entry pos (rule r) leaves. */
+static void tags_gone(struct rules_cache *c, size_t pos,
+		      const struct xdpfw_rule *r)
+{
+	if (!c->tags_ok || c->tags[pos] == RULES_TAG_NONE)
+		return;
+	if (c->n_gone == c->cap_gone) {
+		size_t cap = c->cap_gone ? 2 * c->cap_gone : 64;
+		struct xdpfw_rule *g = realloc(c->gone, cap * sizeof(*g));
+		uint32_t *t;
+
+		if (g)
+			c->gone = g;
+		t = g ? realloc(c->gone_tags, cap * sizeof(*t)) : NULL;
+		if (!t || c->n_gone >= tags_bound(c)) {
+			c->tags_ok = 0;
+			return;
+		}
+		c->gone_tags = t;
+		c->cap_gone = cap;
+	}
+	c->gone[c->n_gone] = *r;
+	c->gone_tags[c->n_gone++] = c->tags[pos];
+}
+
+static int tags_room(struct rules_cache *c, size_t n, size_t n_arrived)
+{
+	if (n > c->tag_cap) {
+		size_t cap = n + n / 8 + 64;
+		uint32_t *t = realloc(c->tags, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		c->tags = t;
+		c->tag_cap = cap;
+	}
+	if (n_arrived > c->cap_arrived) {
+		size_t cap = n_arrived + n_arrived / 2 + 64;
+		uint32_t *a = realloc(c->arrived, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		c->arrived = a;
+		c->cap_arrived = cap;
+	}
+	return 0;
+}
+
+/* Entries [from, tag_n) leave (rs still holds them). */
+static void tags_drop_tail(struct rules_cache *c, size_t from)
+{
+	if (!c->tags_ok || from >= c->tag_n)
+		return;
+	for (size_t pos = from; pos < c->tag_n; pos++)
+		tags_gone(c, pos, &c->rs.rules[pos]);
+	while (c->n_arrived && c->arrived[c->n_arrived - 1] >= from)
+		c->n_arrived--;
+	c->tag_n = from;
+}
+
+/* Entries [at, at + gone) (their rules: removed) became [at, at + added)
+ * (rs: already). */
+static void tags_splice(struct rules_cache *c, size_t at, size_t gone,
+			const struct xdpfw_rule *removed, size_t added)
+{
+	long long d = (long long)added - (long long)gone;
+	size_t tail = c->tag_n - at - gone, j = 0, k;
+
+	if (!c->tags_ok)
+		return;
+	if (c->n_arrived + added > tags_bound(c) ||
+	    tags_room(c, (size_t)((long long)c->tag_n + d), c->n_arrived + added)) {
+		c->tags_ok = 0;
+		return;
+	}
+	for (size_t pos = at; pos < at + gone; pos++)
+		tags_gone(c, pos, &removed[pos - at]);
+	if (!c->tags_ok)
+		return;
+	memmove(&c->tags[at + added], &c->tags[at + gone],
+		tail * sizeof(*c->tags));
+	for (size_t pos = at; pos < at + added; pos++)
+		c->tags[pos] = RULES_TAG_NONE;
+	c->tag_n = (size_t)((long long)c->tag_n + d);
+	/* arrived: drop those in the window, move those after it, add the
+	 * window's (kept ascending) */
+	for (k = 0; k < c->n_arrived; k++)
+		if (c->arrived[k] < at || c->arrived[k] >= at + gone)
+			c->arrived[j++] = c->arrived[k] >= at + gone ?
+				(uint32_t)((long long)c->arrived[k] + d) :
+				c->arrived[k];
+	c->n_arrived = j;
+	for (k = 0; k < c->n_arrived && c->arrived[k] < at; k++)
+		;
+	memmove(&c->arrived[k + added], &c->arrived[k],
+		(c->n_arrived - k) * sizeof(*c->arrived));
+	for (size_t i = 0; i < added; i++)
+		c->arrived[k + i] = (uint32_t)(at + i);
+	c->n_arrived += added;
+}
+
+void rules_cache_tags_extend(struct rules_cache *c)
+{
+	size_t n = c->rs.n;
+
+	if (!c->tags_ok || n <= c->tag_n)
+		return;
+	if (c->n_arrived + n - c->tag_n > tags_bound(c) ||
+	    tags_room(c, n, c->n_arrived + n - c->tag_n)) {
+		c->tags_ok = 0;
+		return;
+	}
+	for (size_t pos = c->tag_n; pos < n; pos++) {
+		c->tags[pos] = RULES_TAG_NONE;
+		c->arrived[c->n_arrived++] = (uint32_t)pos;
+	}
+	c->tag_n = n;
+}
+
+int rules_cache_tags_reserve(struct rules_cache *c)
+{
+	c->tags_ok = 0;
+	return tags_room(c, c->rs.n, 0);
+}
+
+void rules_cache_tags_settled(struct rules_cache *c)
+{
+	c->tag_n = c->rs.n;
+	c->n_gone = 0;
+	c->n_arrived = 0;
+	c->tags_ok = 1;
+}
+
+/* Whether the files may be spliced one by one: the list is the cache's
+ * and nothing kept has expired. */
+static int may_splice(const struct rules_cache *c, const struct rule_files *f,
+		      int64_t now)
+{
+	if (!c->valid || f->n != c->n_ids ||
+	    (c->end.next_expiry && c->end.next_expiry <= now))
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->paths[i], c->rs.files[i]))
+			return 0;
+	return 1;
+}
+
+static int file_changed(const struct rules_cache *c, size_t i,
+			const char *path)
+{
+	struct safefile_id id;
+
+	return safefile_id_get(path, &id) || !safefile_id_equal(&id, &c->ids[i]);
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Parse only the lines of file k that changed and splice them into the
+ * set.  1 done, 0 not possible (nothing changed), or -errno (the cache
+ * is then unusable). */
+static int splice_file(struct rules_cache *c, size_t k, const char *path,
+		       int64_t now)
+{
+	struct ruleset_splice sp = { .k = k, .end = &c->end };
+	const struct ruleset_mark *next;
+	struct safefile_result res;
+	struct filediff_sum sum = { 0 };
+	struct filediff_win win;
+	struct ruleset w;
+	struct safefile_map m;
+	size_t added;
+	unsigned now_lines;
+	double t[5];
+	int err;
+
+	t[0] = mono_ms();
+	err = safefile_map(path, RULES_FILE_MAX, &m, &res);
+	if (err)
+		return 0; /* the full parse says why */
+	if (m.len < c->splice_min) {
+		safefile_unmap(&m);
+		return 0;
+	}
+	ruleset_init(&w);
+	w.now = now;
+	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
+	t[1] = mono_ms();
+	err = filediff_sum_of(&sum, m.buf, m.len);
+	t[2] = mono_ms();
+	if (!err)
+		err = filediff_window(&c->sums[k],
+				      next->n_lines - c->rs.marks[k].n_lines,
+				      &sum, m.buf, &win);
+	/* Most of the file changed (a feed replaced): a whole parse costs
+	 * less than checking and moving what the window replaces. */
+	if (!err && !win.same &&
+	    (size_t)win.old_lines * 4 > next->n_lines - c->rs.marks[k].n_lines +
+					   1024) {
+		sp.why = "most of the file changed";
+		err = -EAGAIN;
+	}
+	if (!err && !win.same)
+		err = rules_parse_window(&w, path, m.buf + win.begin,
+					 win.end - win.begin, win.first_line);
+	/* Everything needed is in w and sum: the lease goes (the map is
+	 * held only for a hash and a few lines). */
+	safefile_unmap(&m);
+	t[3] = mono_ms();
+	if (!err && !win.same) {
+		sp.first_line = win.first_line;
+		sp.old_lines = win.old_lines;
+		sp.new_lines = (uint32_t)w.n_lines;
+		tags_drop_tail(c, c->end.n);
+		ruleset_rewind(&c->rs, &c->end, c->n_ids);
+		err = ruleset_splice(&c->rs, &w, &sp);
+	}
+	added = w.n;
+	now_lines = (unsigned)w.n_lines;
+	ruleset_free(&w);
+	t[4] = mono_ms();
+	log_debug("rules: %s: read %.1f ms, hashed %.1f ms, window %.1f ms "
+		  "(lines %u..%u, %u now), parsed and spliced %.1f ms%s%s", path,
+		  t[1] - t[0], t[2] - t[1], t[3] - t[2], win.first_line + 1,
+		  win.first_line + win.old_lines, now_lines,
+		  t[4] - t[3], err ? ": " : "", err ? (sp.why ? sp.why : "no window") : "");
+	if (err) {
+		c->splice_why = err != -EAGAIN ? strerror(-err) :
+				sp.why ? sp.why : "no window";
+		filediff_sum_free(&sum);
+		free(sp.removed);
+		return err == -EAGAIN ? 0 : err;
+	}
+	filediff_sum_free(&c->sums[k]);
+	c->sums[k] = sum;
+	keep_id(c, k, &res.id, now);
+	c->rs.now = now;
+	if (!win.same) {
+		c->spliced++;
+		tags_splice(c, sp.at, sp.n_removed, sp.removed, added);
+	}
+	free(sp.removed);
+	return 1;
+}
+
+/* Each file that changed, its changed lines only: *k gets how many
+ * leading files are read (the first that cannot be spliced is parsed with
+ * all after it).  0 or -errno (why set). */
+static int splice_changed(struct rules_cache *c, const struct rule_files *f,
+			  int64_t now, size_t *k, size_t *parsed, char *why,
+			  size_t why_len)
+{
+	int err;
+
+	if (!may_splice(c, f, now)) {
+		*k = unchanged_prefix(c, f, now);
+		return 0;
+	}
+	for (*k = 0; *k < f->n; (*k)++) {
+		if (!file_changed(c, *k, f->paths[*k]))
+			continue;
+		err = splice_file(c, *k, f->paths[*k], now);
+		if (err < 0) {
+			snprintf(why, why_len, "%s: %s", f->paths[*k],
+				 strerror(-err));
+			return err;
+		}
+		if (!err)
+			break;
+		(*parsed)++;
+	}
+	return 0;
+}
+
 int rules_read_set_cached(struct rules_cache *c, const char *rules,
 			  const char *dir, int64_t now, char *label,
 			  size_t label_len, char *why, size_t why_len,
 			  size_t *parsed)
 {
-	struct safefile_result res;
 	struct safefile_id *ids;
+	struct filediff_sum *sums;
 	struct rule_files f;
 	size_t k;
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
 	*parsed = 0;
+	c->spliced = 0;
+	c->splice_why = NULL;
 	set_label(label, label_len, rules, dir, 1);
 	if (err)
 		goto fail;
 	set_label(label, label_len, rules, dir, f.n);
 	ids = realloc(c->ids, f.n * sizeof(*ids));
-	if (!ids) {
+	if (ids)
+		c->ids = ids;
+	sums = ids ? realloc(c->sums, (f.n > c->n_ids ? f.n : c->n_ids) *
+					      sizeof(*sums)) : NULL;
+	if (!sums) {
 		snprintf(why, why_len, "%s: %s", rules, strerror(ENOMEM));
 		err = -ENOMEM;
 		goto fail;
 	}
-	c->ids = ids;
-	k = unchanged_prefix(c, &f, now);
+	c->sums = sums;
+	for (size_t i = c->n_ids; i < f.n; i++)
+		memset(&c->sums[i], 0, sizeof(c->sums[i]));
+	err = splice_changed(c, &f, now, &k, parsed, why, why_len);
+	if (err)
+		goto fail;
+	/* The entries of the files parsed again leave and arrive again (the
+	 * tags follow while that stays small: dynamic.txt beside a large
+	 * file). */
 	if (k) {
+		tags_drop_tail(c, k < c->n_ids ? c->rs.marks[k].n : c->end.n);
 		ruleset_rewind(&c->rs, k < c->n_ids ? &c->rs.marks[k] : &c->end, k);
 	} else {
+		c->tags_ok = 0;
 		ruleset_free(&c->rs);
 		ruleset_init(&c->rs);
 	}
+	free_sums(c, k);
+	c->n_ids = k;
 	c->rs.now = now;
 	c->valid = 0;
 	for (size_t i = k; !err && i < f.n; i++) {
-		err = rules_parse_file(&c->rs, f.paths[i], &res);
-		if (err)
-			snprintf(why, why_len, "%s: %s", f.paths[i],
-				 err == -ENOMEM ? strerror(ENOMEM) : res.why);
-		else
-			c->ids[i] = res.id;
-		/* A file changed within a second of this read may change again
-		 * within the same clock tick, same size, same inode: its id would
-		 * not move ("racy git").  Such a file is parsed again next time. */
-		if (!err && c->racy_s >= 0 && res.id.ctime.tv_sec >= now - c->racy_s)
-			c->ids[i].size = -1;
+		err = parse_file(c, i, f.paths[i], now, why, why_len);
+		if (!err)
+			c->n_ids = i + 1;
 		(*parsed)++;
 	}
 	rule_files_free(&f);
@@ -268,6 +622,8 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 fail:
 	rule_files_free(&f);
 fail_listed:
+	c->tags_ok = 0;
+	free_sums(c, 0);
 	c->valid = 0;
 	c->n_ids = 0;
 	return err;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "filediff.h"
 #include "rules.h"
 #include "safefile.h"
 
@@ -32,12 +33,16 @@ int rules_read_set(struct ruleset *rs, const char *rules, const char *dir,
  * when it was read (safefile_id), so that a reload parses only from the
  * first file that changed (in the list or on disk): a one-line `xdpfw add`
  * into rules_dir/dynamic.txt beside a million-line rules file parses one
- * small file.  The kept files' entries are used only while none of them
- * has expired.
+ * small file; in a file that changed, only the lines that changed are
+ * parsed (filediff.h, ruleset_splice), when that file is 64 KiB or more.
+ * The kept files' entries are used only while none of them has expired.
  */
+#define RULES_SPLICE_MIN (64 * 1024)
+
 struct rules_cache {
 	struct ruleset rs;          /* the set last read, files then extras */
 	struct safefile_id *ids;    /* of rs's first n_ids files */
+	struct filediff_sum *sums;  /* of their text (filediff.h) */
 	size_t n_ids;
 	struct ruleset_mark end;    /* rs just after its files */
 	int valid;
@@ -45,14 +50,55 @@ struct rules_cache {
 	 * parsed again next time (its id may not show a change made within
 	 * the same clock tick); 1 by default, -1: off (tests). */
 	int racy_s;
+	int spliced; /* windows of changed lines the last read spliced */
+	/*
+	 * The caller's number for each entry (sync: its slot in the kernel's
+	 * table), kept as entries move: tags[i] for entry i of rs (tag_n of
+	 * them), RULES_TAG_NONE for one that arrived since the caller set
+	 * them (tags_ok).  Since then, the entries that left with their tags
+	 * (gone) and the positions of those that arrived (ascending).  A read
+	 * that cannot follow (a file parsed whole) clears tags_ok.
+	 */
+	uint32_t *tags;
+	size_t tag_n, tag_cap;
+	int tags_ok;
+	struct xdpfw_rule *gone;
+	uint32_t *gone_tags;
+	size_t n_gone, cap_gone;
+	uint32_t *arrived;
+	size_t n_arrived, cap_arrived;
+	/* The caller's, freed with the cache: which tags are taken (a bit
+	 * each), and what they number (sync: the table, its size). */
+	uint64_t *busy;
+	size_t flag_n[32]; /* sync: rules with each XDPFW_F_* bit */
+	const void *tag_space;
+	size_t tag_space_n;
+	const char *splice_why; /* why the last read did not splice */
+	/* Smaller files are parsed whole (it costs less than a millisecond);
+	 * RULES_SPLICE_MIN by default. */
+	size_t splice_min;
 };
 
+#define RULES_TAG_NONE UINT32_MAX
+
 void rules_cache_init(struct rules_cache *c);
+
+/* After ruleset_finish(): the entries it added arrived (tags, above). */
+void rules_cache_tags_extend(struct rules_cache *c);
+
+/* Room for a tag for each entry of rs, to set them all anew (tags_ok is
+ * cleared until then).  0 or -ENOMEM. */
+int rules_cache_tags_reserve(struct rules_cache *c);
+
+/* The caller set tags[0, rs.n) (and busy) for the set it applied: nothing
+ * left or arrived since. */
+void rules_cache_tags_settled(struct rules_cache *c);
 void rules_cache_free(struct rules_cache *c); /* NULL-safe */
 
 /*
  * rules_read_set() into c->rs (with now for the expiry), re-using the
- * leading files that are as they were; anything appended to c->rs after the
+ * leading files that are as they were (and when only one file changed,
+ * parsing only its lines that changed: ruleset_splice); anything appended to c->rs after the
  * last read (protected addresses, set warnings) is dropped first.
  * *parsed: how many files were parsed.  Same returns as rules_read_set();
  * on failure the cache is emptied (the next read parses everything).

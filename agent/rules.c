@@ -20,7 +20,6 @@
 #include "safefile.h"
 
 #define DIAG_MSG_MAX 320     /* longest message kept per diagnostic */
-#define RULES_FILE_MAX (1UL << 30) /* refuse to slurp more than 1 GiB */
 #define RESERVE_MAX (1UL << 20)    /* entries reserved before parsing */
 
 static inline bool is_blank(char ch)
@@ -46,6 +45,7 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->lines);
 	free(rs->file_of);
 	free(rs->expires);
+	free(rs->expired_at);
 	for (size_t i = 0; i < rs->n_files; i++)
 		free(rs->files[i]);
 	free(rs->files);
@@ -55,7 +55,7 @@ void ruleset_free(struct ruleset *rs)
 	ruleset_init(rs);
 }
 
-static int reserve_rules(struct ruleset *rs, size_t want)
+int ruleset_reserve(struct ruleset *rs, size_t want)
 {
 	struct xdpfw_rule *rules;
 	uint32_t *lines;
@@ -123,6 +123,8 @@ static int add_diag_in(struct ruleset *rs, size_t file, uint32_t line,
 	d->line = line;
 	d->col = col;
 	d->severity = sev;
+	d->dup_file = 0;
+	d->dup_line = 0;
 	rs->n_diags++;
 	return 0;
 }
@@ -227,21 +229,35 @@ static int keep_expiry(struct ruleset *rs, int64_t expires)
 	return 0;
 }
 
+/* An entry left out as expired, at line of the last file. */
+static int note_expired(struct ruleset *rs, uint32_t line)
+{
+	struct rules_where *v = grow(rs->expired_at, &rs->cap_expired,
+				     rs->n_expired + 1, sizeof(*v), 16);
+
+	if (!v)
+		return -ENOMEM;
+	rs->expired_at = v;
+	v[rs->n_expired].file = (uint16_t)(rs->n_files - 1);
+	v[rs->n_expired].line = line;
+	rs->n_expired++;
+	return 0;
+}
+
 static int index_one(struct parser *ps)
 {
 	struct ruleset *rs = ps->rs;
 	struct pending *pd = &ps->q[ps->head];
 	char msg[DIAG_MSG_MAX], canon[RULE_FMT_MAX];
+	size_t before;
 	uint32_t dup;
 	int err;
 
 	ps->head = (ps->head + 1) % PENDING;
 	ps->count--;
-	if (pd->expires && rs->now && pd->expires <= rs->now) {
-		rs->n_expired++;
-		return 0;
-	}
-	err = reserve_rules(rs, rs->n + 1);
+	if (pd->expires && rs->now && pd->expires <= rs->now)
+		return note_expired(rs, pd->line);
+	err = ruleset_reserve(rs, rs->n + 1);
 	if (!err)
 		err = keep_expiry(rs, pd->expires);
 	if (err)
@@ -266,7 +282,13 @@ static int index_one(struct parser *ps)
 	else
 		snprintf(msg, sizeof(msg), "duplicate of %s:%u: %s",
 			 rs->files[rs->file_of[dup]], rs->lines[dup], canon);
-	return add_diag(rs, pd->line, pd->col, RULES_WARNING, msg);
+	before = rs->n_diags;
+	err = add_diag(rs, pd->line, pd->col, RULES_WARNING, msg);
+	if (!err && rs->n_diags > before) {
+		rs->diags[before].dup_file = rs->file_of[dup];
+		rs->diags[before].dup_line = rs->lines[dup];
+	}
+	return err;
 }
 
 static int drain(struct parser *ps)
@@ -419,28 +441,22 @@ int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
 	return 1;
 }
 
-int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
-		       size_t len)
+/* Lines [p, end) numbered from lineno + 1 into the set's last file. */
+static int parse_lines(struct ruleset *rs, const char *p, const char *end,
+		       uint32_t lineno)
 {
-	const char *p = buf, *end = buf + len;
 	struct parser ps = { .rs = rs, .ix = &rs->ix };
-	uint32_t lineno = 0;
+	uint32_t first = lineno;
 	bool may_have_nul;
 	size_t est;
 	int err;
 
-	err = add_file(rs, path ? path : "-");
-	if (err)
-		return err;
-
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
 	/* Size the arrays once for an ordinary file; a file of millions of
 	 * blank lines must not reserve room for millions of entries. */
 	est = count_lines(p, end);
 	if (est > RESERVE_MAX)
 		est = RESERVE_MAX;
-	err = reserve_rules(rs, rs->n + est);
+	err = ruleset_reserve(rs, rs->n + est);
 	if (err)
 		return err;
 	/* The index lives with the set (callers look rules up in it); a
@@ -463,8 +479,29 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 	}
 	err = drain(&ps);
 out:
-	rs->n_lines += lineno;
+	rs->n_lines += lineno - first;
 	return err;
+}
+
+int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
+		       size_t len)
+{
+	const char *p = buf;
+	int err = add_file(rs, path ? path : "-");
+
+	if (err)
+		return err;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	return parse_lines(rs, p, buf + len, 0);
+}
+
+int rules_parse_window(struct ruleset *w, const char *path, const char *buf,
+		       size_t len, uint32_t first_line)
+{
+	int err = add_file(w, path ? path : "-");
+
+	return err ? err : parse_lines(w, buf, buf + len, first_line);
 }
 
 void ruleset_mark_now(const struct ruleset *rs, struct ruleset_mark *m)
@@ -520,7 +557,7 @@ int ruleset_add(struct ruleset *rs, const char *source,
 		if (err)
 			return err;
 	}
-	err = reserve_rules(rs, rs->n + 1);
+	err = ruleset_reserve(rs, rs->n + 1);
 	if (!err)
 		err = keep_expiry(rs, 0);
 	if (err)

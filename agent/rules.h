@@ -25,12 +25,23 @@ struct rules_diag {
 	uint32_t col;  /* 1-based byte column in the raw line */
 	enum rules_severity severity;
 	char *msg;     /* "expected ..., found ..." ; owned by the ruleset */
+	/* A duplicate: where the entry it repeats is (dup_line 0: not one). */
+	uint16_t dup_file;
+	uint32_t dup_line;
 };
 
 /* Diagnostics kept in memory; beyond this only the counts grow. */
 #define RULES_MAX_DIAGS 10000
+/* Larger rules files are refused (bytes). */
+#define RULES_FILE_MAX (1UL << 30)
 /* Files one set can be read from (the rules file and rules_dir's). */
 #define RULES_MAX_FILES 4096
+
+/* A line of a file of the set. */
+struct rules_where {
+	uint16_t file;
+	uint32_t line;
+};
 
 /* The counts of a set at some point (ruleset_truncate). */
 struct ruleset_mark {
@@ -57,6 +68,8 @@ struct ruleset {
 	int64_t now;               /* Unix seconds */
 	int64_t *expires;          /* of each entry, 0: none; NULL: none has */
 	size_t n_expired;          /* entries left out as expired */
+	struct rules_where *expired_at; /* where each of them is */
+	size_t cap_expired;
 	int64_t next_expiry;       /* earliest expiry of the entries kept, 0 */
 	size_t n_protected;        /* entries added by ruleset_add (protect) */
 	struct ruleset_mark *marks; /* the state before each file's entries */
@@ -102,6 +115,39 @@ int ruleset_diag_entry(struct ruleset *rs, size_t i, enum rules_severity sev,
 /* A diagnostic about the set as a whole (named after its first file). */
 int ruleset_diag_set(struct ruleset *rs, enum rules_severity sev,
 		     const char *msg);
+
+/*
+ * Parse lines of a file from its line first_line + 1 on (buf holds whole
+ * lines, no byte order mark) into a set of their own: what
+ * rules_parse_buffer() gives for those lines, as if the lines before them
+ * were blank.  ruleset_splice() puts the result in place.
+ */
+int rules_parse_window(struct ruleset *w, const char *path, const char *buf,
+		       size_t len, uint32_t first_line);
+
+/*
+ * Replace lines [first_line + 1, first_line + old_lines] of file k of rs
+ * (rules_parse_buffer() or rules_read_set() put them there) by w, the
+ * parse of their new text (rules_parse_window(), new_lines lines): rs
+ * becomes exactly what parsing the edited file gives.  Returns 0, -EAGAIN
+ * when that cannot be had from w (a duplicate across the window's edge,
+ * the diagnostics cap; rs unchanged: parse the file again), or
+ * -ENOMEM (rs is then unusable: free it).  w's diagnostics move into rs.
+ */
+struct ruleset_splice {
+	size_t k;                 /* the file */
+	uint32_t first_line, old_lines, new_lines;
+	struct ruleset_mark *end; /* the caller's mark after the last file, moved */
+	size_t at;                /* out: position of w's first entry */
+	size_t n_removed;         /* out: entries of the old window */
+	struct xdpfw_rule *removed; /* out: their rules (the caller frees) */
+	const char *why;          /* out: why -EAGAIN */
+};
+int ruleset_splice(struct ruleset *rs, struct ruleset *w,
+		   struct ruleset_splice *sp);
+
+/* Room for want entries in rs's arrays.  0 or -ENOMEM. */
+int ruleset_reserve(struct ruleset *rs, size_t want);
 
 /* Read (safefile.h: only a secure regular file, never half-written) and
  * parse a file.  Returns 0, -ENOMEM, or the error of safefile_read()

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,16 +180,17 @@ int safefile_id_equal(const struct safefile_id *a, const struct safefile_id *b)
 	       a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-int safefile_read(const char *path, size_t max, char **buf, size_t *len,
-		  struct safefile_result *res)
+/* Judged, opened, judged again, leased: the descriptor, or -errno with
+ * res set. */
+static int open_judged(const char *path, size_t max, struct stat *st,
+		       int *lease, struct safefile_result *res)
 {
-	struct stat before, st;
-	int fd, err, lease;
+	struct stat before;
+	int fd, err;
 
-	*buf = NULL;
-	*len = 0;
 	res->refusal = SAFEFILE_OK;
 	res->why[0] = '\0';
+	*lease = 0;
 	/* Judge first, open after: opening a FIFO blocks, opening some
 	 * devices has effects (a watchdog, a tape). */
 	if (stat(path, &before))
@@ -199,25 +201,101 @@ int safefile_read(const char *path, size_t max, char **buf, size_t *len,
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return fail(res, -errno, "open it");
-	if (fstat(fd, &st)) {
+	if (fstat(fd, st)) {
 		err = fail(res, -errno, "stat it");
 		goto out;
 	}
 	/* Swapped between stat and open: judge what was opened. */
-	err = judge(path, &st, max, res);
-	if (err)
-		goto out;
-	err = take_lease(fd, res, &lease);
-	if (err)
-		goto out;
+	err = judge(path, st, max, res);
+	if (!err)
+		err = take_lease(fd, res, lease);
+	/* A writer may have closed it between fstat and the lease. */
+	if (!err && *lease && fstat(fd, st))
+		err = fail(res, -errno, "stat it");
+	if (!err && *lease)
+		err = judge(path, st, max, res);
+	if (!err)
+		return fd;
+	if (*lease)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+out:
+	close(fd);
+	return err;
+}
+
+int safefile_read(const char *path, size_t max, char **buf, size_t *len,
+		  struct safefile_result *res)
+{
+	struct stat st;
+	int fd, err, lease;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open_judged(path, max, &st, &lease, res);
+	if (fd < 0)
+		return fd;
 	err = read_bounded(fd, (size_t)st.st_size, max, buf, len, res);
 	if (lease)
 		fcntl(fd, F_SETLEASE, F_UNLCK);
 	if (!err)
 		id_of(&st, &res->id);
-out:
 	close(fd);
 	return err;
+}
+
+int safefile_map(const char *path, size_t max, struct safefile_map *m,
+		 struct safefile_result *res)
+{
+	struct stat st;
+	size_t len;
+	void *p;
+	int fd, err, lease;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	m->buf = "";
+	fd = open_judged(path, max, &st, &lease, res);
+	if (fd < 0)
+		return fd;
+	len = (size_t)st.st_size;
+	/* No lease, nothing to map: a copy. */
+	if (!lease || !len) {
+		err = read_bounded(fd, len, max, &m->copy, &m->len, res);
+		if (lease)
+			fcntl(fd, F_SETLEASE, F_UNLCK);
+		close(fd);
+		if (err)
+			return err;
+		m->buf = m->copy;
+		id_of(&st, &res->id);
+		return 0;
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		err = fail(res, -errno, "map it");
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		close(fd);
+		return err;
+	}
+	m->buf = p;
+	m->len = len;
+	m->fd = fd;
+	id_of(&st, &res->id);
+	return 0;
+}
+
+void safefile_unmap(struct safefile_map *m)
+{
+	if (!m)
+		return;
+	if (m->fd >= 0) {
+		munmap((void *)m->buf, m->len);
+		fcntl(m->fd, F_SETLEASE, F_UNLCK);
+		close(m->fd);
+	}
+	free(m->copy);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
 }
 
 int safefile_write(const char *path, mode_t mode,

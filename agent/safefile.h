@@ -64,6 +64,23 @@ int safefile_read(const char *path, size_t max, char **buf, size_t *len,
 		  struct safefile_result *res);
 
 /*
+ * The same as safefile_read(), with the file mapped instead of copied (a
+ * large file is there in a millisecond, not in tens: no page of a copy
+ * to fault in).  The mapping is made only under a read lease, held until
+ * safefile_unmap(), so that no writer can change or truncate the file
+ * meanwhile; where no lease is granted the file is read into memory.
+ */
+struct safefile_map {
+	const char *buf;
+	size_t len;
+	int fd;      /* -1: buf is a copy (or empty) */
+	char *copy;
+};
+int safefile_map(const char *path, size_t max, struct safefile_map *m,
+		 struct safefile_result *res);
+void safefile_unmap(struct safefile_map *m); /* NULL-safe */
+
+/*
  * Write path atomically with the given mode: fill(f, ctx) writes the
  * content (returns 0 or -errno).  Returns 0 or -errno; on failure nothing
  * is left behind and path is as it was.

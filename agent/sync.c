@@ -84,15 +84,145 @@ static void log_diag(void *ctx, int is_error, const char *line)
 		log_warn("%s", line);
 }
 
-int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
-		       enum sync_mode mode, struct sync_result *res)
+
+/* The cache's tags are the slots of its set in this table, and it knows
+ * what changed since (rulefiles.h): a plan of the change only. */
+static int delta_usable(const struct kmaps *km, const struct rules_cache *c,
+			size_t n, enum sync_mode mode)
 {
-	return sync_apply(km, rs->rules, rs->n, &rs->ix, mode, res);
+	return c && mode == SYNC_INCREMENTAL && c->tags_ok && c->busy &&
+	       c->tag_space == km->table && c->tag_space_n == km->capacity &&
+	       c->tag_n == n;
+}
+
+/* plan_build_delta() when the cache allows, else (or when the table is not
+ * what the cache says) plan_build().  *delta: which one planned. */
+static int make_plan(struct plan *p, struct kmaps *km,
+		     const struct xdpfw_rule *rules, size_t n,
+		     const struct ruleidx *ix, struct rules_cache *c,
+		     enum sync_mode mode, int *delta)
+{
+	struct kview old = { km->table, km->capacity };
+	int err;
+
+	*delta = delta_usable(km, c, n, mode);
+	if (*delta) {
+		struct plan_delta d = {
+			c->tags, c->arrived, c->n_arrived, c->gone, c->gone_tags,
+			c->n_gone, c->busy,
+		};
+
+		err = plan_build_delta(p, &old, rules, n, ix, &d);
+		if (err != -ESTALE)
+			return err;
+		log_warn("the slot table is not what the last reload left; "
+			 "comparing all of it");
+		plan_free(p);
+		plan_init(p);
+		*delta = 0;
+	}
+	if (c)
+		c->tags_ok = 0; /* the tags are the plan's slots once applied */
+	return plan_build(p, &old, rules, n, ix);
+}
+
+/* After p was applied: the cache's tags are the slots of its set. */
+static void keep_slots(struct kmaps *km, struct rules_cache *c,
+		       const struct plan *p, size_t n, int delta)
+{
+	size_t words = (km->capacity + 63) / 64;
+
+	if (!c)
+		return;
+	if (delta) {
+		plan_mark_busy(p, c->busy);
+		rules_cache_tags_settled(c);
+		return;
+	}
+	if (c->rs.n != n || rules_cache_tags_reserve(c))
+		return;
+	if (!c->busy || c->tag_space_n != km->capacity) {
+		free(c->busy);
+		c->busy = malloc(words * sizeof(*c->busy));
+		if (!c->busy)
+			return;
+	}
+	memset(c->busy, 0, words * sizeof(*c->busy));
+	for (size_t i = 0; i < n; i++) {
+		c->tags[i] = p->slots[i];
+		c->busy[p->slots[i] / 64] |= 1ULL << (p->slots[i] % 64);
+	}
+	c->tag_space = km->table;
+	c->tag_space_n = km->capacity;
+	rules_cache_tags_settled(c);
+}
+
+/* The flags of the set from the cache's count of rules per flag: the
+ * added rules counted in, the removed ones (still in the table) out. */
+static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
+			    const struct xdpfw_rule *rules, const struct plan *p)
+{
+	uint32_t flags = 0;
+
+	for (size_t i = 0; i < p->n_added; i++) {
+		uint32_t fl = rule_flags(&rules[p->added[i]]);
+
+		for (int b = 0; fl; b++, fl >>= 1)
+			c->flag_n[b] += fl & 1;
+	}
+	for (size_t i = 0; i < p->n_removed; i++) {
+		uint32_t fl = rule_flags(&km->table[p->removed[i]]);
+
+		for (int b = 0; fl; b++, fl >>= 1)
+			c->flag_n[b] -= fl & 1;
+	}
+	for (int b = 0; b < 32; b++)
+		if (c->flag_n[b])
+			flags |= 1u << b;
+	return flags;
+}
+
+/* The filters for kmaps_apply into f.  Rebuilding them walks every rule
+ * with random writes into megabytes of bitmaps: done at start-up, on
+ * SIGHUP and once the bits left by removed rules reach 1/8 of the set;
+ * otherwise only the added rules are OR-ed in, and the flags come from
+ * counts (delta: the cache keeps them, a plan of the change only) or a
+ * pass over the set (counted into cache, when there is one). */
+static void build_filters(struct kmaps *km, struct filters *f,
+			  const struct xdpfw_rule *rules, size_t n,
+			  const struct plan *p, enum sync_mode mode,
+			  struct rules_cache *delta, struct rules_cache *cache)
+{
+	filters_clear(f);
+	km->stale_filter_rules += p->n_removed;
+	if (delta) {
+		f->flags = count_flags(delta, km, rules, p);
+	} else {
+		if (cache)
+			memset(cache->flag_n, 0, sizeof(cache->flag_n));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t fl = rule_flags(&rules[i]);
+
+			f->flags |= fl;
+			for (int b = 0; cache && fl; b++, fl >>= 1)
+				cache->flag_n[b] += fl & 1;
+		}
+	}
+	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
+		for (size_t i = 0; i < n; i++)
+			filters_add(f, &rules[i]);
+		km->stale_filter_rules = 0;
+		return;
+	}
+	for (size_t i = 0; i < p->n_added; i++)
+		filters_add(f, &rules[p->added[i]]);
+	f->widen_only = 1;
 }
 
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
-			      enum sync_mode mode, struct sync_result *res)
+			      enum sync_mode mode, struct sync_result *res,
+			      struct rules_cache *c)
 {
 	struct filters *f = NULL;
 	struct kop *actual = NULL;
@@ -100,15 +230,11 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	struct kchange change;
 	struct plan p;
 	double t[5];
-	int err;
+	int err, delta;
 
 	plan_init(&p);
 	t[0] = now_ms();
-	{
-		struct kview old = { km->table, km->capacity };
-
-		err = plan_build(&p, &old, rules, n, ix);
-	}
+	err = make_plan(&p, km, rules, n, ix, c, mode, &delta);
 	t[1] = now_ms();
 	if (!err && mode == SYNC_FULL) {
 		err = kmaps_dump_keys(km, &actual, &n_actual);
@@ -129,23 +255,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	if (err)
 		goto out;
 	t[2] = now_ms();
-	filters_clear(f);
-	/* Rebuilding the filters walks every rule with random writes into
-	 * megabytes of bitmaps: do it at start-up, on SIGHUP and once the
-	 * bits left by removed rules reach 1/8 of the set; otherwise only OR
-	 * in the added rules. */
-	km->stale_filter_rules += p.n_removed;
-	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
-		for (size_t i = 0; i < n; i++)
-			filters_add(f, &rules[i]);
-		km->stale_filter_rules = 0;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			f->flags |= rule_flags(&rules[i]);
-		for (size_t i = 0; i < p.n_added; i++)
-			filters_add(f, &rules[p.added[i]]);
-		f->widen_only = 1;
-	}
+	build_filters(km, f, rules, n, &p, mode, delta ? c : NULL, c);
 	t[3] = now_ms();
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
@@ -156,15 +266,18 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	if (err)
 		goto out;
 	t[4] = now_ms();
-	log_debug("sync: plan %.1f ms, compare keys %.1f ms, filters %.1f ms, "
-		  "apply %.1f ms", t[1] - t[0], t[2] - t[1], t[3] - t[2],
-		  t[4] - t[3]);
+	keep_slots(km, c, &p, n, delta);
+	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters %.1f ms, "
+		  "apply %.1f ms", delta ? " (the change only)" : "", t[1] - t[0],
+		  t[2] - t[1], t[3] - t[2], t[4] - t[3]);
 	res->applied = 1;
 	res->added = p.n_added;
 	res->removed = p.n_removed;
 	res->unchanged = p.n_unchanged;
 	res->in_force = n;
 out:
+	if (err && c)
+		c->tags_ok = 0; /* they may name slots not written */
 	free(actual);
 	plan_free(&p);
 	return err;
@@ -178,15 +291,21 @@ int sync_apply(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 	int err;
 
 	if (ix)
-		return sync_apply_indexed(km, rules, n, ix, mode, res);
+		return sync_apply_indexed(km, rules, n, ix, mode, res, NULL);
 	err = ruleidx_init(&own, n);
 	for (size_t i = 0; !err && i < n; i++)
 		if (ruleidx_failed(ruleidx_add(&own, rules, (uint32_t)i)))
 			err = -ENOMEM;
 	if (!err)
-		err = sync_apply_indexed(km, rules, n, &own, mode, res);
+		err = sync_apply_indexed(km, rules, n, &own, mode, res, NULL);
 	ruleidx_free(&own);
 	return err;
+}
+
+int sync_apply_ruleset(struct kmaps *km, const struct ruleset *rs,
+		       enum sync_mode mode, struct sync_result *res)
+{
+	return sync_apply(km, rs->rules, rs->n, &rs->ix, mode, res);
 }
 
 /* ", N expired" for the reload's log line (a static buffer). */
@@ -278,7 +397,8 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	}
 
 	log_debug("sync: parsed %zu entries in %.1f ms", rs->n, now_ms() - t0);
-	err = sync_apply_ruleset(km, rs, mode, res);
+	err = sync_apply_indexed(km, rs->rules, rs->n, &rs->ix, mode, res,
+				 c == &own ? NULL : c);
 	res->ms = now_ms() - t0;
 	if (err) {
 		log_error("reload (%s): writing %s failed: %s; the kernel may "

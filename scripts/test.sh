@@ -47,7 +47,7 @@ if [ $# -eq 0 ] && [ "${XDPFW_FUZZ:-1}" != 0 ]; then
 	if CC=clang xdpfw_configure "$FUZZ_BUILD" -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dfuzz=true &&
 		ninja -C "$FUZZ_BUILD" test/fuzz/fuzz-rules test/fuzz/fuzz-config \
-			test/fuzz/fuzz-xdp; then
+			test/fuzz/fuzz-xdp test/fuzz/fuzz-splice; then
 		meson test -C "$FUZZ_BUILD" --no-rebuild --suite fuzz \
 			--print-errorlogs || { [ "$rc" = 0 ] && rc=1; }
 	else

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,46 @@ static void test_writer(void)
 	expect(at("w"), 100, 0, SAFEFILE_OK, NULL);
 }
 
+/* safefile_map(): what safefile_read() gives, without a copy; while it is
+ * mapped no writer gets in (where a lease is granted). */
+static void test_map(void)
+{
+	struct safefile_result res;
+	struct safefile_map m;
+	int fd;
+
+	signal(SIGIO, SIG_IGN); /* the lease break's signal, as main() does */
+	CHECK_INT(put("m", "203.0.113.8\n10.0.0.0/8\n", 0644), 0);
+	CHECK_INT(safefile_map(at("m"), 100, &m, &res), 0);
+	CHECK_INT(m.len, 23);
+	CHECK(!memcmp(m.buf, "203.0.113.8\n10.0.0.0/8\n", 23));
+	if (m.fd >= 0) {
+		fd = open(at("m"), O_WRONLY | O_NONBLOCK);
+		CHECK_MSG(fd < 0 && errno == EWOULDBLOCK,
+			  "a writer got in while the file was mapped");
+		if (fd >= 0)
+			close(fd);
+	} else {
+		printf("test-safefile: no lease here, the map is a copy\n");
+	}
+	safefile_unmap(&m);
+	fd = open(at("m"), O_WRONLY | O_NONBLOCK);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK_INT(put("empty", "", 0600), 0);
+	CHECK_INT(safefile_map(at("empty"), 100, &m, &res), 0);
+	CHECK_INT(m.len, 0);
+	safefile_unmap(&m);
+	CHECK_INT(put("mg", "x\n", 0664), 0);
+	CHECK_INT(safefile_map(at("mg"), 100, &m, &res), -EINVAL);
+	CHECK_INT(res.refusal, SAFEFILE_INSECURE);
+	CHECK_INT(safefile_map(at("m"), 10, &m, &res), -EINVAL);
+	CHECK_INT(res.refusal, SAFEFILE_TOO_LARGE);
+	unlink(at("m"));
+	unlink(at("mg"));
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -135,6 +176,7 @@ int main(void)
 	test_reads();
 	test_refusals();
 	test_writer();
+	test_map();
 	{
 		static const char *names[] = { "ok", "empty", "link", "g", "o",
 					       "nobody", "fifo", "w" };
