@@ -528,12 +528,12 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	return 1;
 }
 
-/* Each file that changed, its changed lines only: *k gets how many
- * leading files are read (the first that cannot be spliced is parsed with
- * all after it).  0 or -errno (why set). */
+/* Each file that changed (recheck: each file, by its text), its changed
+ * lines only: *k gets how many leading files are read (the first that
+ * cannot be spliced is parsed with all after it).  0 or -errno (why set). */
 static int splice_changed(struct rules_cache *c, const struct rule_files *f,
-			  int64_t now, size_t *k, size_t *parsed, char *why,
-			  size_t why_len)
+			  int64_t now, int recheck, size_t *k, size_t *parsed,
+			  char *why, size_t why_len)
 {
 	int err;
 
@@ -542,7 +542,7 @@ static int splice_changed(struct rules_cache *c, const struct rule_files *f,
 		return 0;
 	}
 	for (*k = 0; *k < f->n; (*k)++) {
-		if (!file_changed(c, *k, f->paths[*k]))
+		if (!recheck && !file_changed(c, *k, f->paths[*k]))
 			continue;
 		err = splice_file(c, *k, f->paths[*k], now);
 		if (err < 0) {
@@ -566,8 +566,10 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	struct filediff_sum *sums;
 	struct rule_files f;
 	size_t k;
+	int recheck = c->recheck;
 	int err = rule_files_list(rules, dir, &f, why, why_len);
 
+	c->recheck = 0;
 	*parsed = 0;
 	c->spliced = 0;
 	c->splice_why = NULL;
@@ -588,7 +590,7 @@ int rules_read_set_cached(struct rules_cache *c, const char *rules,
 	c->sums = sums;
 	for (size_t i = c->n_ids; i < f.n; i++)
 		memset(&c->sums[i], 0, sizeof(c->sums[i]));
-	err = splice_changed(c, &f, now, &k, parsed, why, why_len);
+	err = splice_changed(c, &f, now, recheck, &k, parsed, why, why_len);
 	if (err)
 		goto fail;
 	/* The entries of the files parsed again leave and arrive again (the

@@ -51,6 +51,13 @@ struct rules_cache {
 	 * the same clock tick); 1 by default, -1: off (tests). */
 	int racy_s;
 	int spliced; /* windows of changed lines the last read spliced */
+	/* The next read compares the text of every file of 64 KiB or more
+	 * with what was parsed (filediff.h) instead of trusting the ids, and
+	 * parses again only what differs; smaller files are parsed again.
+	 * For a full sync (SIGHUP, repair): a change the ids do not show is
+	 * caught, and an unchanged million-line file is hashed, not parsed.
+	 * Cleared by the read. */
+	int recheck;
 	/*
 	 * The caller's number for each entry (sync: its slot in the kernel's
 	 * table), kept as entries move: tags[i] for entry i of rs (tag_n of

@@ -374,9 +374,10 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 		rules_cache_init(&own);
 		c = &own;
 	}
-	/* A full sync (start-up, SIGHUP, repair) reads every file again. */
+	/* A full sync (start-up, SIGHUP, repair) reads every file again:
+	 * the text of each, parsing again only what differs from the set. */
 	if (mode == SYNC_FULL)
-		c->valid = 0;
+		c->recheck = 1;
 	err = read_rules(km, cfg, c, trigger, res, what, sizeof(what));
 	if (err) {
 		err = err == -ENOMEM ? err : 0;

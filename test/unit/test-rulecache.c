@@ -19,6 +19,7 @@
 #include "rulefiles.h"
 #include "ruleidx.h"
 #include "rules.h"
+#include "safefile.h"
 #include "testlib.h"
 
 static char dir[64], rdir[96], names[4][128];
@@ -249,6 +250,74 @@ static void test_racy(void)
 	rules_cache_free(&c);
 }
 
+/* A big file (hosts, one per line) with host k of line k, or 0.0.0.0 for
+ * line `other` (same length as any 10.a.b.c of three-digit parts). */
+static void write_big(const char *path, int lines, int other)
+{
+	FILE *f = fopen(path, "w");
+
+	for (int k = 0; f && k < lines; k++) {
+		if (k == other)
+			fprintf(f, "192.168.100.100\n");
+		else
+			fprintf(f, "10.%03d.%03d.%03d\n", 100 + k / 10000,
+				100 + (k / 100) % 100, 100 + k % 100);
+	}
+	if (f)
+		fclose(f);
+	chmod(path, 0600);
+}
+
+/* A full sync's read (recheck) compares the text of each file: an
+ * unchanged large file is not parsed again, and a change its id does not
+ * show (a rewrite within one clock tick, simulated by giving the cache the
+ * new id) is caught, where a plain read trusts the id. */
+static void test_recheck(void)
+{
+	char label[512], why[512];
+	struct rules_cache c;
+	int64_t now = (int64_t)time(NULL);
+	size_t parsed;
+
+	rules_cache_init(&c);
+	c.racy_s = -1;
+	write_big(names[0], 8000, -1); /* 128 KB: spliced, not parsed whole */
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	CHECK_INT(parsed, 1);
+	CHECK_INT(c.rs.n, 8000);
+	/* tags_ok falls when a file is parsed whole */
+	CHECK_INT(rules_cache_tags_reserve(&c), 0);
+	rules_cache_tags_settled(&c);
+	c.recheck = 1;
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	CHECK_INT(c.tags_ok, 1);
+	CHECK_INT(c.spliced, 0);
+	CHECK_INT(c.recheck, 0);
+	CHECK_INT(c.rs.n, 8000);
+
+	write_big(names[0], 8000, 4321);
+	CHECK_INT(safefile_id_get(names[0], &c.ids[0]), 0);
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	CHECK_INT(parsed, 0);
+	CHECK_INT(ruleidx_find(&c.rs.ix, c.rs.rules, &c.rs.rules[4321]), 4321);
+	CHECK_INT(c.rs.rules[4321].addr[0], 10); /* the id was trusted */
+	c.recheck = 1;
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	CHECK_INT(c.spliced, 1);
+	CHECK_INT(c.tags_ok, 1);
+	CHECK_INT(c.rs.n, 8000);
+	if (c.rs.n == 8000) {
+		CHECK_INT(c.rs.rules[4321].addr[0], 192);
+		CHECK_INT(c.rs.lines[4321], 4322);
+	}
+	rules_cache_free(&c);
+	unlink(names[0]);
+}
+
 /* Removing from the open-addressing index (backward shift) keeps every
  * other entry findable, whatever the collisions. */
 static void test_ruleidx_remove(void)
@@ -295,6 +364,7 @@ int main(void)
 	test_differential();
 	test_parses_only_changed();
 	test_racy();
+	test_recheck();
 	{
 		char cmd[160];
 
