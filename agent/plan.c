@@ -49,6 +49,7 @@ struct diff_view {
 	const struct kview *old;
 	const struct xdpfw_rule *rules;
 	const struct ruleidx *new_ix;
+	int old_empty; /* no rule was in the kernel (a first load) */
 };
 
 /* Was the rule at pos of the new set added (plan_build_delta's plans
@@ -134,9 +135,24 @@ static int plan_rule_keys(struct plan *p, const struct diff_view *v,
 			       kop_list_push(&p->deletes, &keys[0], 0);
 
 	for (int i = 0; i < n; i++) {
-		if (key_handled_by_specific(v, r, &keys[i]))
+		if (v->old_empty) {
+			/* Nothing held a key before (a first load): each
+			 * key goes to its owner in the new set, this rule,
+			 * unless an any-protocol entry has a twin for the
+			 * key's protocol (which writes it).  What plan_key
+			 * decides, without its look-ups of the old side. */
+			struct xdpfw_rule twin = *r;
+
+			twin.proto = keys[i].proto;
+			if (r->proto == XDPFW_PROTO_ANY &&
+			    new_slot_of(v, &twin) != RULEIDX_NONE)
+				continue;
+			err = kop_list_push(&p->upserts, &keys[i], slot);
+		} else if (key_handled_by_specific(v, r, &keys[i])) {
 			continue;
-		err = plan_key(p, v, r, &keys[i]);
+		} else {
+			err = plan_key(p, v, r, &keys[i]);
+		}
 		if (err)
 			return err;
 	}
@@ -229,7 +245,8 @@ static int assign_new_slots(struct plan *p, const struct kview *old, size_t n)
 static int plan_keys(struct plan *p, const struct kview *old,
 		     const struct xdpfw_rule *rules, const struct ruleidx *new_ix)
 {
-	struct diff_view v = { p, old, rules, new_ix };
+	struct diff_view v = { p, old, rules, new_ix,
+			       !p->n_unchanged && !p->n_removed };
 	int err = 0;
 
 	for (size_t i = 0; !err && i < p->n_added; i++)

@@ -237,7 +237,21 @@ static void test_proto_ownership(void)
 	CHECK_INT(keys[0].proto, IPPROTO_TCP);
 	CHECK_INT(keys[1].proto, IPPROTO_UDP);
 
+	/* A first load (nothing in the kernel) writes each key once, by its
+	 * owner, whichever comes first in the file. */
+	{
+		struct fake k0 = { 0 };
+		struct xdpfw_rule rev[] = { udp, any };
+
+		CHECK_INT(plan_for(&k0, rev, 2, &p, 0), 0);
+		CHECK_INT(p.upserts.n, 2);
+		fake_apply(&k0, &p, rev);
+		CHECK_INT(slot_of_key(&k0, &keys[1]), p.slots[0]);
+		CHECK_INT(slot_of_key(&k0, &keys[0]), p.slots[1]);
+		plan_free(&p);
+	}
 	plan_for(&k, both, 2, &p, 0);
+	CHECK_INT(p.upserts.n, 2);
 	fake_apply(&k, &p, both);
 	CHECK_INT(k.n_keys, 2);
 	CHECK_INT(slot_of_key(&k, &keys[0]), p.slots[0]);
