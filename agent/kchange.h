@@ -39,6 +39,11 @@ struct kchange {
 	/* Not enough free slots for the transition: delete the removed
 	 * rules' keys first and reuse their slots. */
 	int delete_first;
+	/* The key of each added address entry (no port: its key is its own)
+	 * is an upsert too, not listed in upserts: kmaps_apply makes them a
+	 * chunk at a time (a first load's 700k such keys would be 22 MB of
+	 * kops at the daemon's peak). */
+	int addr_upserts_implicit;
 };
 
 #endif

@@ -233,6 +233,37 @@ static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
 	}
 }
 
+/* The keys of the added address entries (kchange.h), a chunk at a time. */
+static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
+			      struct apply_stats *st)
+{
+	enum { CHUNK = 65536 };
+	struct kop *ops = malloc(CHUNK * sizeof(*ops));
+	size_t n = 0;
+	int err = 0;
+
+	if (!ops)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_added && !err; i++) {
+		const struct xdpfw_rule *r = &p->rules[p->added[i]];
+		struct kkey k[2];
+
+		if (r->port)
+			continue;
+		rule_kkeys(r, k);
+		ops[n].key = k[0];
+		ops[n++].slot = p->slots[p->added[i]];
+		if (n == CHUNK) {
+			err = write_kops(km, ops, n, 0, st);
+			n = 0;
+		}
+	}
+	if (!err && n)
+		err = write_kops(km, ops, n, 0, st);
+	free(ops);
+	return err;
+}
+
 int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		const struct filters *f, struct apply_stats *st)
 {
@@ -288,6 +319,8 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	 * then the table names the added rules: what `list` shows is in
 	 * force, also if we die half-way. */
 	err = write_kops(km, up.v, up.n, 0, st);
+	if (!err && p->addr_upserts_implicit)
+		err = write_addr_upserts(km, p, st);
 	if (err)
 		goto out;
 	write_filters(km, f, 1, &st->filter_writes);

@@ -39,6 +39,7 @@ void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
 	c->removed = p->removed;
 	c->n_removed = p->n_removed;
 	c->delete_first = p->delete_first;
+	c->addr_upserts_implicit = p->addr_upserts_implicit;
 }
 
 /* The two sides of a diff, as look-ups.  The old side is not indexed as a
@@ -130,6 +131,8 @@ static int plan_rule_keys(struct plan *p, const struct diff_view *v,
 
 	/* An address entry's key is its own, in either set: no look-ups
 	 * (most of a large rule set, and every one of an initial load). */
+	if (!r->port && added && p->addr_upserts_implicit)
+		return 0;
 	if (!r->port)
 		return added ? kop_list_push(&p->upserts, &keys[0], slot) :
 			       kop_list_push(&p->deletes, &keys[0], 0);
@@ -517,6 +520,7 @@ int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
 	uint8_t *seen;
 	int err;
 
+	p->addr_upserts_implicit = 0;
 	p->upserts.n = 0;
 	p->deletes.n = 0;
 	err = actual_ix_init(&ix, actual, n_actual);

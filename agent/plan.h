@@ -36,6 +36,10 @@ struct plan {
 	size_t n_removed;
 	size_t n_unchanged;
 	int delete_first;
+	/* Set by the caller before planning: the added address entries' keys
+	 * are left out of upserts (kchange.h addr_upserts_implicit).  A full
+	 * comparison (plan_full_keys) lists every key and clears it. */
+	int addr_upserts_implicit;
 	struct kop_list upserts;
 	struct kop_list deletes;
 	struct ruleidx removed_ix; /* over the table, the removed slots */

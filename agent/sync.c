@@ -105,6 +105,8 @@ static int make_plan(struct plan *p, struct kmaps *km,
 	struct kview old = { km->table, km->capacity };
 	int err;
 
+	/* kmaps_apply writes the added address entries' keys itself. */
+	p->addr_upserts_implicit = 1;
 	*delta = delta_usable(km, c, n, mode);
 	if (*delta) {
 		struct plan_delta d = {
@@ -119,6 +121,7 @@ static int make_plan(struct plan *p, struct kmaps *km,
 			 "comparing all of it");
 		plan_free(p);
 		plan_init(p);
+		p->addr_upserts_implicit = 1;
 		*delta = 0;
 	}
 	if (c)
