@@ -8,8 +8,12 @@
  * which a quiet machine keeps short).  Runs until SIGINT or SIGTERM, then
  * prints one line per CPU and the longest gap:
  *
- *   cpu N max_gap_ms X at_s T
+ *   cpu N max_gap_ms X at_s T mono_s M
  *   longest_ms X
+ *
+ * T is when the gap ended, in seconds from the start; M the same moment on
+ * CLOCK_MONOTONIC (to match with `perf record -k CLOCK_MONOTONIC` or
+ * another tool's timestamps: the gap is [M - X/1000, M]).
  *
  * Usage: bench-stall [-r]   (-r: SCHED_FIFO priority 1, so that only the
  * kernel, not another task, can hold a CPU away from it)
@@ -31,6 +35,7 @@ struct probe {
 	int cpu;
 	double max_gap_ms;
 	double at_s;
+	double mono_s;
 };
 
 static atomic_int stop;
@@ -66,6 +71,7 @@ static void *spin(void *arg)
 		if ((t - prev) * 1e3 > p->max_gap_ms) {
 			p->max_gap_ms = (t - prev) * 1e3;
 			p->at_s = t - t_start;
+			p->mono_s = t;
 		}
 		prev = t;
 	}
@@ -111,8 +117,9 @@ int main(int argc, char **argv)
 		pause();
 	for (long i = 0; i < n; i++) {
 		pthread_join(probes[i].thread, NULL);
-		printf("cpu %d max_gap_ms %.3f at_s %.3f\n", probes[i].cpu,
-		       probes[i].max_gap_ms, probes[i].at_s);
+		printf("cpu %d max_gap_ms %.3f at_s %.3f mono_s %.6f\n",
+		       probes[i].cpu, probes[i].max_gap_ms, probes[i].at_s,
+		       probes[i].mono_s);
 		if (probes[i].max_gap_ms > longest)
 			longest = probes[i].max_gap_ms;
 	}

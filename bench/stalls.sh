@@ -13,6 +13,11 @@
 #
 #   sudo XDPFW=build/agent/xdpfw SENDPKT=build/test/tools/xdpfw-sendpkt \
 #        STALL=build/bench/bench-stall bench/stalls.sh [COUNT]
+#
+# PERF_DIR=DIR also records each step with `perf record -a -g` (timestamps
+# on CLOCK_MONOTONIC, as bench-stall's mono_s) into DIR/<step>.data: the
+# samples on a CPU inside its longest gap say what the kernel did there
+# (and DIR/daemon.log, the daemon's log; LOG_LEVEL=debug for more).
 . "$(dirname "$0")/../test/netns/lib.sh"
 
 COUNT=${1:-1000000}
@@ -32,15 +37,26 @@ start_daemon
 # work the kernel defers: map freeing runs in a workqueue); prints a line.
 RESULTS=()
 probe() {
-	local label=$1 out=$TMP/stall.$RANDOM p
+	local label=$1 out=$TMP/stall.$RANDOM p perf=
 	shift
+	if [ -n "${PERF_DIR:-}" ]; then
+		perf record -q -a -g -k CLOCK_MONOTONIC \
+			-o "$PERF_DIR/${label//[^a-z0-9]/_}.data" 2>/dev/null &
+		perf=$!
+		BG_PIDS+=("$perf") # (the clean-up ends them if a step dies)
+	fi
 	"$STALL" >"$out" 2>/dev/null &
 	p=$!
+	BG_PIDS+=("$p")
 	sleep 0.5
 	"$@" || die "$label: $*"
 	sleep 1
 	kill -INT "$p"
 	wait "$p"
+	if [ -n "$perf" ]; then
+		kill -INT "$perf"
+		wait "$perf"
+	fi
 	RESULTS+=("$(printf '%-10s %s' "$label" "$(grep '^longest_ms' "$out")")")
 	log "$label: $(tr '\n' ' ' <"$out")"
 }
@@ -88,4 +104,5 @@ reload_to "$TMP/full.txt" "$COUNT" || die "reload back to $COUNT"
 probe migration restart_bigger
 probe detach detach_all
 printf '%s\n' "${RESULTS[@]}"
+[ -n "${PERF_DIR:-}" ] && cp "$DLOG" "$PERF_DIR/daemon.log"
 finish
