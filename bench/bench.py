@@ -9,6 +9,8 @@ or a ratio against a peer measured in the same run):
   3 control    the daemon on a 1M-entry file: initial load, one-line edit,
                1% churn, no-op SIGHUP, RSS, key writes; nft -f for comparison
   4 scaling    reload time and RSS against the number of entries; plot
+  5 stalls     the longest CPU stall while 1M entries are emptied, migrated
+               and detached (bench/stalls.sh; needs a quiet machine)
 
 Every packet stays inside network namespaces this script creates (xb-*);
 spoofed sources are documentation prefixes, test hosts 198.18.0.0/15.
@@ -611,6 +613,25 @@ class Harness:
         self.results["scaling"] = points
         self.plot(points)
 
+    def part_stalls(self):
+        log("part 5: CPU stalls at 1M (bench/stalls.sh)")
+        env = dict(os.environ, XDPFW=self.bin["xdpfw"],
+                   SENDPKT=os.path.join(self.build, "test", "tools", "xdpfw-sendpkt"),
+                   STALL=os.path.join(self.build, "bench", "bench-stall"))
+        r = self.run(["bash", os.path.join(HERE, "stalls.sh"), "1000000"],
+                     env=env, timeout=1800)
+        steps = {}
+        for line in r.stdout.splitlines():
+            # its summary lines: "LABEL longest_ms MS" (the log lines
+            # before them start with "[stalls")
+            m = re.match(r"^([a-z][a-z0-9 >-]*?)\s+longest_ms\s+([0-9.]+)$", line)
+            if m:
+                steps[m.group(1).strip()] = float(m.group(2))
+        work = [v for k, v in steps.items() if k != "idle"]
+        self.results["stalls"] = {"steps_ms": steps,
+                                  "longest_ms": max(work) if work else None}
+        log("stalls: " + ", ".join("%s %.0f ms" % kv for kv in steps.items()))
+
     def plot(self, points):
         try:
             import matplotlib
@@ -829,6 +850,11 @@ class Harness:
                     fmt((p.get("kernel_kb") or 0) / 1024 or None, "%.0f"),
                     fmt(p.get("nft_reapply_s"), "%.2f"),
                     fmt((p.get("nft_reapply_rss_kb") or 0) / 1024 or None, "%.0f")))
+        st = self.results.get("stalls")
+        if st:
+            print()
+            print("5. longest CPU stall (ms) at 1M, bench/stalls.sh: " +
+                  ", ".join("%s %.1f" % kv for kv in st["steps_ms"].items()))
         t = self.targets()
         self.results["targets"] = [{"target": a, "value": b, "limit": c_, "met": d}
                                    for a, b, c_, d in t]
@@ -852,6 +878,8 @@ class Harness:
                 self.part_control()
             if "4" in parts:
                 self.part_scaling()
+            if "5" in parts:
+                self.part_stalls()
         finally:
             self.results["meta"]["seconds"] = time.monotonic() - t0
             os.makedirs(os.path.dirname(self.args.json), exist_ok=True)
@@ -868,7 +896,7 @@ def main():
     ap = argparse.ArgumentParser(description="xdpfw benchmark harness")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--build", required=True)
-    ap.add_argument("--parts", default="1,2,3,4")
+    ap.add_argument("--parts", default="1,2,3,4,5")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"))
     ap.add_argument("--plot", default=os.path.join(REPO, "docs", "bench-scaling.png"))
     ap.add_argument("--plot-only", action="store_true",

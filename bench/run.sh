@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The xdpfw benchmarks, side by side, in one command (docs/BENCHMARKS.md):
 #
-#   sudo bench/run.sh [--quick] [--parts 1,2,3,4] [--variant LABEL=OBJ]
+#   sudo bench/run.sh [--quick] [--parts 1,2,3,4,5] [--variant LABEL=OBJ]
 #
 # --quick: fewer rounds and sizes, under 5 minutes; the full run, under 20.
 # Installs what it needs from Debian (only what is missing), builds the tree
