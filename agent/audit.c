@@ -97,8 +97,21 @@ static void next_map(struct audit *a)
 {
 	a->map++;
 	a->has_cursor = 0;
+	a->oa_done = 0;
 	a->seen_in_map = 0;
 	skip_maps(a);
+}
+
+struct oa_visit {
+	struct audit *a;
+	const struct kmaps *km;
+};
+
+static int audit_oa_key(void *ctx, const struct kop *op)
+{
+	struct oa_visit *v = ctx;
+
+	return audit_key(v->a, v->km, op->key.b, op->slot);
 }
 
 /* Phase 0 for a hash map: one batch, resumable by its token. */
@@ -168,7 +181,7 @@ static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
 	uint32_t v;
 	int i;
 
-	if (bpf_map_lookup_elem(km->fd[k->map], k->b, &v) || v == slot)
+	if (kmaps_lookup_key((struct kmaps *)km, k, &v) != 1 || v == slot)
 		return 0;
 	i = audit_slot_key_index(km, v, k->map, k->b);
 	return i >= 0 && (a->marks[v] & (1u << i));
@@ -230,7 +243,13 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 
 	if (km->capacity != a->capacity)
 		return -ESTALE;
-	if (a->phase == 0) {
+	if (a->phase == 0 && !a->oa_done) {
+		/* The keys of the map's open addressing table first. */
+		struct oa_visit v = { a, km };
+
+		a->oa_done = 1;
+		err = kmaps_oa_dump(km, a->map, audit_oa_key, &v);
+	} else if (a->phase == 0) {
 		if (!kmap_is_trie(a->map) && !km->no_batch) {
 			err = audit_hash_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {

@@ -33,8 +33,15 @@ enum xmap {
 	XMAP_TOTALS,
 	XMAP_RBASE,
 	XMAP_TBASE,
+	XMAP_V4_OA,  /* open addressing tables (enum oa) */
+	XMAP_V4P_OA,
 	XMAP_N
 };
+
+/* The open addressing tables: KMAP_V4's and KMAP_V4_PORT's keys live
+ * there, and in the hash map of the same kind only when they overflowed
+ * their probe window (xdpfw_shared.h).  kmaps_oa.c hides the split. */
+enum oa { OA_V4, OA_V4P, OA_N };
 
 extern const char *const xmap_name[XMAP_N];
 
@@ -45,6 +52,8 @@ struct kmaps {
 	uint64_t *filter[FMAP_N];   /* mmap of each filter bitmap */
 	struct xdpfw_counter *rbase; /* mmap of xdpfw_rbase */
 	struct xdpfw_counter *tbase; /* mmap of xdpfw_tbase */
+	struct xdpfw_oa_ent *oa[OA_N]; /* mmap of each open addressing table */
+	uint32_t oa_mask;           /* their max_entries - 1 (a power of 2) */
 	/* Read-only mmap of xdpfw_rstats (layout 3 makes it mmapable), for
 	 * reading a million counters as memory; NULL: read with bpf(). */
 	const struct xdpfw_counter *rstats;
@@ -74,6 +83,17 @@ void kmaps_close(struct kmaps *km); /* NULL-safe */
 /* km->fd[] filled by the caller (every map, e.g. found by id): finish
  * opening (mmap, sizes).  On failure the caller closes km. */
 int kmaps_finish(struct kmaps *km, int writable);
+
+/* 1 and *slot when key k is in force in the kernel (for KMAP_V4 and
+ * KMAP_V4_PORT: in the open addressing table or its overflow hash), 0 when
+ * not, or -errno. */
+int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot);
+
+/* push(ctx, op) for every key of lookup map m that sits in its open
+ * addressing table (the others are in the map itself); 0 at once for a
+ * map without one.  A memory scan, no syscall. */
+int kmaps_oa_dump(const struct kmaps *km, enum kmap m,
+		  int (*push)(void *ctx, const struct kop *op), void *ctx);
 
 /* Every key of every lookup map with its slot. */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);

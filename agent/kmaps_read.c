@@ -99,14 +99,36 @@ static int dump_iter(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
 	}
 }
 
+struct dump_ctx {
+	struct kop **v;
+	size_t *n, *cap;
+};
+
+static int push_oa(void *ctx, const struct kop *op)
+{
+	struct dump_ctx *d = ctx;
+	struct kop *nv = grow(*d->v, d->cap, *d->n + 1, sizeof(*nv), 1024);
+
+	if (!nv)
+		return -ENOMEM;
+	*d->v = nv;
+	nv[(*d->n)++] = *op;
+	return 0;
+}
+
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 {
 	size_t cap = 0;
+	struct dump_ctx d = { out, n, &cap };
 	int err = 0;
 
 	*out = NULL;
 	*n = 0;
 	for (int m = 0; m < KMAP_N && !err; m++) {
+		/* A table's keys, then its hash's (the overflow). */
+		err = kmaps_oa_dump(km, m, push_oa, &d);
+		if (err)
+			break;
 		if (!kmap_is_trie(m) && !km->no_batch) {
 			size_t before = *n;
 

@@ -95,12 +95,22 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	while (i < n) {
 		size_t j = i;
 
+		enum kmap m;
+		size_t left;
+
 		while (j < n && ops[j].key.map == ops[i].key.map)
 			j++;
-		err = write_ops(km, ops[i].key.map, ops + i, j - i, del,
-				&st->key_writes);
+		m = ops[i].key.map;
+		/* An open addressing table takes what fits; its hash the
+		 * overflow. */
+		left = kmaps_oa_of(m) < 0 ? j - i :
+					    kmaps_oa_write(km, m, ops + i, j - i,
+							   del, &st->key_writes);
+		err = write_ops(km, m, ops + i, left, del, &st->key_writes);
+		if (!err && del && left && kmaps_oa_of(m) >= 0)
+			err = kmaps_oa_sweep(km, m);
 		if (err) {
-			st->failed_map = xmap_name[ops[i].key.map];
+			st->failed_map = xmap_name[m];
 			return err;
 		}
 		i = j;

@@ -350,6 +350,41 @@ void check_plan(const char *what, const struct applied *a,
 		     unchanged);
 }
 
+long xr_oa_index(const struct kkey *k)
+{
+	int t = k->map == KMAP_V4 ? OA_V4 : k->map == KMAP_V4_PORT ? OA_V4P : -1;
+	uint64_t key;
+
+	if (t < 0)
+		return -1;
+	key = k->map == KMAP_V4 ?
+		      xdpfw_oa_key4(k->v4.addr) :
+		      xdpfw_oa_key4p(k->v4_port.port, k->v4_port.proto,
+				     k->v4_port.addr);
+	for (uint32_t i = 0; i <= km.oa_mask; i++) {
+		uint32_t st = XDPFW_OA_STATE(km.oa[t][i].state);
+
+		if (st && st != XDPFW_OA_TOMB && km.oa[t][i].key == key)
+			return i;
+	}
+	return -1;
+}
+
+int xr_drop_key(const struct kkey *k)
+{
+	long i = xr_oa_index(k);
+
+	if (i >= 0) {
+		struct xdpfw_oa_ent *e =
+			&km.oa[k->map == KMAP_V4 ? OA_V4 : OA_V4P][i];
+
+		e->state = (e->state & XDPFW_OA_OVF) | XDPFW_OA_TOMB;
+		e->key = 0;
+		return 0;
+	}
+	return bpf_map_delete_elem(km.fd[k->map], k->b) ? -errno : 0;
+}
+
 size_t table_count(void)
 {
 	size_t n = 0;
