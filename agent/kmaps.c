@@ -45,6 +45,8 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_X_BITMAP] = XDPFW_STR(XDPFW_MAP_X_BITMAP),
 	[XMAP_V4_OA] = XDPFW_STR(XDPFW_MAP_V4_OA),
 	[XMAP_V4P_OA] = XDPFW_STR(XDPFW_MAP_V4P_OA),
+	[XMAP_V6_OA] = XDPFW_STR(XDPFW_MAP_V6_OA),
+	[XMAP_V6P_OA] = XDPFW_STR(XDPFW_MAP_V6P_OA),
 };
 
 void kmaps_init(struct kmaps *km)
@@ -72,33 +74,21 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	return 0;
 }
 
-static size_t oa_len(const struct kmaps *km)
-{
-	return ((size_t)km->oa_mask + 1) * sizeof(struct xdpfw_oa_ent);
-}
-
-/* The open addressing tables: same size, a power of two, mapped. */
-static int map_oa(struct kmaps *km, int writable)
+/* The open addressing tables: each a power of two (kmaps_oa.c maps
+ * them). */
+static int check_oa(struct kmaps *km)
 {
 	for (int t = 0; t < OA_N; t++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
-		if (bpf_obj_get_info_by_fd(km->fd[XMAP_V4_OA + t], &info, &len))
+		if (bpf_obj_get_info_by_fd(km->fd[XMAP_OA + t], &info, &len))
 			return -errno;
-		if (info.value_size != sizeof(struct xdpfw_oa_ent) ||
+		if (info.value_size != kmaps_oa_esize((enum oa)t) ||
 		    !info.max_entries ||
-		    (info.max_entries & (info.max_entries - 1)) ||
-		    (t && info.max_entries != km->oa_mask + 1))
+		    (info.max_entries & (info.max_entries - 1)))
 			return -EPROTO;
-		km->oa_mask = info.max_entries - 1;
-	}
-	for (int t = 0; t < OA_N; t++) {
-		int err = map_one(km->fd[XMAP_V4_OA + t], oa_len(km), writable,
-				  (void **)&km->oa[t]);
-
-		if (err)
-			return err;
+		km->oa_mask[t] = info.max_entries - 1;
 	}
 	return 0;
 }
@@ -148,7 +138,7 @@ int kmaps_finish(struct kmaps *km, int writable)
 			      XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter),
 			      writable, (void **)&km->tbase);
 	if (!err)
-		err = map_oa(km, writable);
+		err = check_oa(km);
 	if (!err && map_one(km->fd[XMAP_RSTATS], rstats_len(km), 0,
 			    (void **)&km->rstats))
 		km->rstats = NULL; /* not mmapable: read through bpf() */
@@ -218,9 +208,7 @@ void kmaps_close(struct kmaps *km)
 		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
 	if (km->rstats)
 		munmap((void *)km->rstats, mmap_len(rstats_len(km)));
-	for (int t = 0; t < OA_N; t++)
-		if (km->oa[t])
-			munmap(km->oa[t], mmap_len(oa_len(km)));
+	kmaps_oa_unmap(km);
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);

@@ -103,10 +103,13 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 		m = ops[i].key.map;
 		/* An open addressing table takes what fits; its hash the
 		 * overflow. */
-		left = kmaps_oa_of(m) < 0 ? j - i :
-					    kmaps_oa_write(km, m, ops + i, j - i,
-							   del, &st->key_writes);
-		err = write_ops(km, m, ops + i, left, del, &st->key_writes);
+		left = j - i;
+		err = kmaps_oa_of(m) < 0 ? 0 :
+					   kmaps_oa_write(km, m, ops + i, j - i, del,
+							  &left, &st->key_writes);
+		if (!err)
+			err = write_ops(km, m, ops + i, left, del,
+					&st->key_writes);
 		if (!err && del && left && kmaps_oa_of(m) >= 0)
 			err = kmaps_oa_sweep(km, m);
 		if (err) {

@@ -73,18 +73,21 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
-/* Entries of an open addressing table: a power of two at least twice
- * max_rules, so that its load stays at or under 1/2 (xdpfw_shared.h). */
-static uint32_t oa_entries(uint32_t max_rules)
+/* Entries of an open addressing table: a power of two at least
+ * per_rule x max_rules (xdpfw_shared.h).  IPv4 (16 B entries): twice, so
+ * that the load stays at or under 1/2; IPv6 (24 B, and fewer of them in
+ * the usual blocklist): once. */
+static uint32_t oa_entries(uint32_t max_rules, uint32_t per_rule)
 {
 	uint32_t n = 64;
 
-	while (n < 2 * (uint64_t)max_rules && n < (1u << 31))
+	while (n < per_rule * (uint64_t)max_rules && n < (1u << 31))
 		n <<= 1;
 	return n;
 }
 
 #define PER_RULE_OA UINT32_MAX
+#define PER_RULE_OA6 (UINT32_MAX - 1)
 
 /* The maps whose size follows max_rules: entries per rule, by name (0:
  * per rule and per possible CPU, the per-CPU counters; PER_RULE_OA:
@@ -106,6 +109,8 @@ static const struct {
 	{ XDPFW_STR(XDPFW_MAP_RSTATS), 0 },
 	{ XDPFW_STR(XDPFW_MAP_V4_OA), PER_RULE_OA },
 	{ XDPFW_STR(XDPFW_MAP_V4P_OA), PER_RULE_OA },
+	{ XDPFW_STR(XDPFW_MAP_V6_OA), PER_RULE_OA6 },
+	{ XDPFW_STR(XDPFW_MAP_V6P_OA), PER_RULE_OA6 },
 };
 
 static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
@@ -114,7 +119,8 @@ static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj,
 								 sized_maps[i].name);
 		uint32_t per = sized_maps[i].per_rule;
-		uint32_t n = per == PER_RULE_OA ? oa_entries(max_rules) :
+		uint32_t n = per == PER_RULE_OA ? oa_entries(max_rules, 2) :
+			     per == PER_RULE_OA6 ? oa_entries(max_rules, 1) :
 			     per ? per * max_rules : max_rules * (uint32_t)ncpus;
 
 		if (!m) {
@@ -148,7 +154,8 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	}
 	skel->rodata->xdpfw_max_rules = max_rules;
 	skel->rodata->xdpfw_ncpus = (__u32)ncpus;
-	skel->rodata->xdpfw_oa_mask = oa_entries(max_rules) - 1;
+	skel->rodata->xdpfw_oa_mask = oa_entries(max_rules, 2) - 1;
+	skel->rodata->xdpfw_oa6_mask = oa_entries(max_rules, 1) - 1;
 	err = size_maps(skel, max_rules, ncpus);
 	if (err)
 		goto fail;

@@ -5,8 +5,8 @@
  *
  * Order of lookups, most specific first (docs/DESIGN.md):
  *   1. port entries (only when the packet carries its TCP/UDP header):
- *      exact address (IPv4: open addressing table, its hash only for the
- *      few keys that overflowed), then the (port, proto, prefix) trie;
+ *      exact address (open addressing table, its hash only for the few
+ *      keys that overflowed), then the (port, proto, prefix) trie;
  *   2. address entries: exact address (the same), then the prefix trie.
  * Only a packet that some entry matched looks at the exceptions (the
  * exception tries, with its port first, then without): an exception that
@@ -102,18 +102,21 @@ XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
 
 /* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets xdpfw_oa_mask. */
-#define XDPFW_OA_TABLE(name)                             \
+#define XDPFW_OA_TABLE(name, ent_t)                      \
 	struct {                                         \
 		__uint(type, BPF_MAP_TYPE_ARRAY);        \
 		__uint(map_flags, BPF_F_MMAPABLE);       \
 		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
 		__type(key, __u32);                      \
-		__type(value, struct xdpfw_oa_ent);      \
+		__type(value, ent_t);                    \
 	} name SEC(".maps")
 
-XDPFW_OA_TABLE(XDPFW_MAP_V4_OA);
-XDPFW_OA_TABLE(XDPFW_MAP_V4P_OA);
+XDPFW_OA_TABLE(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
 const volatile __u32 xdpfw_oa_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
+const volatile __u32 xdpfw_oa6_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 
 /* Only user space reads this one; it lives here so it is created, sized and
  * pinned with the others. */
@@ -223,6 +226,50 @@ static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
 	return 0;
 }
 
+/* The same for an IPv6 key: address a, tail (xdpfw_oa6_tail). */
+static __always_inline __u32 oa6_lookup(void *map, const __u32 *a, __u32 tail,
+					int *ovf)
+{
+	__u32 home = xdpfw_oa6_hash(a, tail) & xdpfw_oa6_mask;
+
+	*ovf = 0;
+#pragma unroll
+	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
+		__u32 idx = (home + i) & xdpfw_oa6_mask;
+		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
+		const volatile __u32 *k;
+		__u32 st;
+
+		if (!e)
+			return 0;
+		st = *(volatile __u32 *)&e->state;
+		if (i == 0)
+			*ovf = !!(st & XDPFW_OA_OVF);
+		st = XDPFW_OA_STATE(st);
+		if (!st)
+			return 0;
+		k = (const volatile __u32 *)e->addr;
+		if (st != XDPFW_OA_TOMB && *(volatile __u32 *)&e->tail == tail &&
+		    k[0] == a[0] && k[1] == a[1] && k[2] == a[2] && k[3] == a[3])
+			return st;
+	}
+	return 0;
+}
+
+/* Slot + 1 of an exact IPv6 key: its table, then (overflow) its hash. */
+static __always_inline __u32 exact_v6(void *oa, void *hash, const __u32 *a,
+				      __u32 tail, const void *hkey)
+{
+	xdpfw_slot_t *slot;
+	int ovf;
+	__u32 s1 = oa6_lookup(oa, a, tail, &ovf);
+
+	if (s1 || !ovf)
+		return s1;
+	slot = bpf_map_lookup_elem(hash, hkey);
+	return slot ? *slot + 1 : 0;
+}
+
 /* Slot + 1 of an exact IPv4 key: its table, then (overflow) its hash. */
 static __always_inline __u32 exact_v4(void *oa, void *hash, __u64 oakey,
 				      const void *hkey)
@@ -323,11 +370,12 @@ static __always_inline int v6_prefix_possible(__u32 flags, const __u32 *a)
 			  XDPFW_V6_BITMAP_LOG);
 }
 
-static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
-					       const struct xdpfw_pkt *p)
+/* Slot + 1 of the most specific entry matching an IPv6 packet, or 0. */
+static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 {
 	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;
+	__u32 s1;
 
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
@@ -342,9 +390,10 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 				.pad = 0,
 			};
 			__builtin_memcpy(k.addr, p->saddr.v6, 16);
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PORT, &k);
-			if (slot)
-				return slot;
+			s1 = exact_v6(&XDPFW_MAP_V6P_OA, &XDPFW_MAP_V6_PORT, a,
+				      xdpfw_oa6_tail(p->sport, p->l4proto), &k);
+			if (s1)
+				return s1;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
 		    (hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
@@ -361,7 +410,7 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 			__builtin_memcpy(k.addr, p->saddr.v6, 16);
 			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PLPM, &k);
 			if (slot)
-				return slot;
+				return *slot + 1;
 		}
 	}
 
@@ -371,17 +420,19 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 		struct xdpfw_v6_key k;
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6, &k);
-		if (slot)
-			return slot;
+		s1 = exact_v6(&XDPFW_MAP_V6_OA, &XDPFW_MAP_V6, a,
+			      xdpfw_oa6_tail(0, 0), &k);
+		if (s1)
+			return s1;
 	}
 	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(flags, a)) {
 		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		return bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+		return slot ? *slot + 1 : 0;
 	}
-	return NULL;
+	return 0;
 }
 
 /* The exception that saves a packet a blocking entry matched, or NULL:
@@ -462,7 +513,7 @@ int xdpfw_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	struct xdpfw_pkt p = {};
-	xdpfw_slot_t *slot, *saved = NULL;
+	xdpfw_slot_t *saved = NULL;
 	__u32 hit = 0; /* slot + 1 of the matching entry */
 	struct xdpfw_cfg *cfg;
 	__u32 zero = 0;
@@ -485,8 +536,7 @@ int xdpfw_xdp(struct xdp_md *ctx)
 			if (hit && (flags & XDPFW_F_V4_XCPT))
 				saved = except_v4(flags, &p);
 		} else if (p.family == XDPFW_FAMILY_V6) {
-			slot = match_v6(flags, &p);
-			hit = slot ? *slot + 1 : 0;
+			hit = match_v6(flags, &p);
 			if (hit && (flags & XDPFW_F_V6_XCPT))
 				saved = except_v6(flags, &p);
 		}

@@ -51,6 +51,8 @@
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
 #define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
+#define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
+#define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -229,9 +231,10 @@ static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
 }
 
 /*
- * Open addressing tables (layout 4): the exact IPv4 keys (xdpfw_v4_oa:
- * hosts, xdpfw_v4p_oa: endpoints) live in ARRAY maps of 2^k entries
- * (k from max_rules, the program's xdpfw_oa_mask = 2^k - 1), probed
+ * Open addressing tables (layout 4): the exact keys (xdpfw_v4_oa,
+ * xdpfw_v6_oa: hosts, xdpfw_v4p_oa, xdpfw_v6p_oa: endpoints) live in ARRAY
+ * maps of 2^k entries (k from max_rules; the program's xdpfw_oa_mask and
+ * xdpfw_oa6_mask = 2^k - 1), probed
  * linearly from the key's home entry (hash & mask) for at most
  * XDPFW_OA_PROBES entries: inlined array reads, no helper call.  A key
  * that finds no free entry in its probe window goes to the hash map of its
@@ -275,6 +278,35 @@ static inline __u32 xdpfw_oa_hash(__u64 key)
 {
 	return xdpfw_hash_final(xdpfw_hash_step(
 		xdpfw_hash_step(XDPFW_SEED_OA, (__u32)key), (__u32)(key >> 32)));
+}
+
+/* IPv6: the key is the address and a tail word (port in network order,
+ * proto; 0 for a host) whose bit 24 is always set: a zeroed entry never
+ * matches.  The state follows the key, as in the IPv4 entry. */
+struct xdpfw_oa6_ent {
+	__u8 addr[16];
+	__u32 tail;
+	__u32 state;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_oa6_ent, 24);
+XDPFW_ASSERT_OFFSET(struct xdpfw_oa6_ent, state, 20);
+
+#define XDPFW_SEED_OA6 0x4f360000u
+
+static inline __u32 xdpfw_oa6_tail(__u16 port_be, __u8 proto)
+{
+	return 1u << 24 | (__u32)proto << 16 | port_be;
+}
+
+/* a: the address as 4 words loaded from its network-order bytes. */
+static inline __u32 xdpfw_oa6_hash(const __u32 *a, __u32 tail)
+{
+	__u32 h = xdpfw_hash_step(XDPFW_SEED_OA6, tail);
+
+	h = xdpfw_hash_step(h, a[0]);
+	h = xdpfw_hash_step(h, a[1]);
+	h = xdpfw_hash_step(h, a[2]);
+	return xdpfw_hash_final(xdpfw_hash_step(h, a[3]));
 }
 
 /* Values of every lookup map: the rule's counter slot. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The open addressing tables of the exact IPv4 keys (xdpfw_v4_oa,
- * xdpfw_v4p_oa) under BPF_PROG_TEST_RUN, through the daemon's pipeline:
+ * The open addressing tables of the exact keys (xdpfw_v4_oa, xdpfw_v4p_oa,
+ * xdpfw_v6_oa, xdpfw_v6p_oa) under BPF_PROG_TEST_RUN, through the daemon's pipeline:
  * keys chosen to share one home entry fill its probe window and overflow
  * into the hash; a key deleted in the middle of the chain leaves a
  * tombstone that the keys after it probe past; the overflow mark goes once
@@ -11,7 +11,10 @@
  * against the oracle (verdict and the one counter that moved).
  *
  * The harness loads the program with MAX_RULES (64) slots: 128 entries per
- * table, so colliding keys are found in a few thousand tries.
+ * IPv4 table, 64 per IPv6 one, so colliding keys are found in a few
+ * thousand tries.  test_windows loads a second instance with tables of
+ * several mmap windows (kmaps_oa.c maps them a window at a time) and checks
+ * every key through the user-space readers after writes and deletes.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -24,36 +27,57 @@
 #include <string.h>
 
 #include "kmaps.h"
+#include "skel.h"
+#include "sync.h"
+#include "testlib.h"
 #include "xdprun.h"
 
 #define CHAIN (XDPFW_OA_PROBES + 2)
 
-static char addr[CHAIN][INET_ADDRSTRLEN];
-static char rule[CHAIN][64];
+static char addr[CHAIN][INET6_ADDRSTRLEN];
+static char rule[CHAIN][80];
 static uint32_t home;
+static int fam;  /* 4 or 6: the chain's family */
+static int table; /* enum oa */
 
-static uint32_t home_of(uint64_t key)
+/* The home of address i of 10.77.0.0/16 or 2001:db8:77::/64, with port
+ * (UDP) or without; its text in buf. */
+static uint32_t home_of(uint32_t i, uint16_t port, char *buf, size_t len)
 {
-	return xdpfw_oa_hash(key) & km.oa_mask;
+	uint32_t a[4] = { htonl(0x20010db8u), htonl(0x00770000u), 0, htonl(i) };
+	uint32_t h;
+
+	if (fam == 4) {
+		a[0] = htonl(0x0a4d0000u | i);
+		h = xdpfw_oa_hash(port ? xdpfw_oa_key4p(htons(port), IPPROTO_UDP,
+							a[0]) :
+					 xdpfw_oa_key4(a[0]));
+	} else {
+		h = xdpfw_oa6_hash(a, port ? xdpfw_oa6_tail(htons(port),
+							    IPPROTO_UDP) :
+					     xdpfw_oa6_tail(0, 0));
+	}
+	inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len);
+	return h & km.oa_mask[table];
 }
 
-/* CHAIN addresses of 10.77.0.0/16 (with port :port/udp when port) whose
- * keys share one home entry. */
+/* CHAIN addresses (with port :port/udp when port) whose keys share one
+ * home entry. */
 static void find_chain(uint16_t port)
 {
 	int n = 0;
 
 	for (uint32_t i = 1; i < 65536 && n < CHAIN; i++) {
-		uint32_t a = htonl(0x0a4d0000u | i);
-		uint64_t key = port ? xdpfw_oa_key4p(htons(port), IPPROTO_UDP, a) :
-				      xdpfw_oa_key4(a);
+		uint32_t h = home_of(i, port, addr[n], sizeof(addr[n]));
 
 		if (n == 0)
-			home = home_of(key);
-		else if (home_of(key) != home)
+			home = h;
+		else if (h != home)
 			continue;
-		inet_ntop(AF_INET, &a, addr[n], sizeof(addr[n]));
-		if (port)
+		if (port && fam == 6)
+			snprintf(rule[n], sizeof(rule[n]), "[%s]:%u/udp", addr[n],
+				 port);
+		else if (port)
 			snprintf(rule[n], sizeof(rule[n]), "%s:%u/udp", addr[n],
 				 port);
 		else
@@ -93,14 +117,10 @@ static const char *rules_of(unsigned mask)
 	return text;
 }
 
-static enum oa table_of(uint16_t port)
-{
-	return port ? OA_V4P : OA_V4;
-}
-
 static uint32_t state_at(uint16_t port, uint32_t i)
 {
-	return km.oa[table_of(port)][(home + i) & km.oa_mask].state;
+	(void)port;
+	return *xr_oa_state(table, home + i);
 }
 
 /* Every member of the chain: in mask, dropped and counted under its own
@@ -110,14 +130,14 @@ static void run_chain(const char *what, unsigned mask, uint16_t port)
 	char desc[DESC_MAX];
 
 	for (int i = 0; i < CHAIN; i++) {
-		struct pkt_spec s = spec(4, addr[i], IPPROTO_UDP, port ? port : 999);
+		struct pkt_spec s = spec(fam, addr[i], IPPROTO_UDP, port ? port : 999);
 
 		describe(desc, sizeof(desc), &s, what);
 		run_spec(desc, &s, (mask & (1u << i)) ? rule[i] : NULL, 0);
 		if (!port)
 			continue;
 		/* the same endpoint over TCP: no rule */
-		s = spec(4, addr[i], IPPROTO_TCP, port);
+		s = spec(fam, addr[i], IPPROTO_TCP, port);
 		describe(desc, sizeof(desc), &s, what);
 		run_spec(desc, &s, NULL, 0);
 	}
@@ -133,7 +153,7 @@ static void locate(uint16_t port, int where[CHAIN], unsigned *in_hash)
 		long at = xr_oa_index(&k);
 		uint32_t slot;
 
-		where[i] = at < 0 ? -1 : (int)((at - home) & km.oa_mask);
+		where[i] = at < 0 ? -1 : (int)((at - home) & km.oa_mask[table]);
 		if (!bpf_map_lookup_elem(km.fd[k.map], k.b, &slot))
 			*in_hash |= 1u << i;
 	}
@@ -181,14 +201,17 @@ static void check_dump(const char *what, unsigned mask, uint16_t port)
 	      seen, mask);
 }
 
-static void test_chain(uint16_t port)
+static void test_chain(int family, uint16_t port)
 {
-	const char *kind = port ? "endpoints" : "hosts";
+	const char *kind = port ? (family == 4 ? "v4 endpoints" : "v6 endpoints") :
+				  (family == 4 ? "v4 hosts" : "v6 hosts");
 	unsigned full = (1u << (CHAIN - 1)) - 1; /* 9 members, the 10th not */
 	unsigned in_hash, mask;
 	int where[CHAIN], mid = -1, ovf = -1, last = -1, prev = -1;
 	char what[128];
 
+	fam = family;
+	table = family == 4 ? (port ? OA_V4P : OA_V4) : (port ? OA_V6P : OA_V6);
 	find_chain(port);
 	apply_or_die("empty", "", 0, NULL);
 
@@ -269,13 +292,115 @@ static void test_chain(uint16_t port)
 	apply_or_die("empty", "", 0, NULL);
 }
 
+/* Rule i of the windows test: an IPv4 host (even) or an IPv6 endpoint. */
+static void window_rule(uint32_t i, struct xdpfw_rule *r)
+{
+	uint32_t a = htonl(0x0b000000u | i);
+
+	memset(r, 0, sizeof(*r));
+	r->family = i % 2 ? XDPFW_FAMILY_V6 : XDPFW_FAMILY_V4;
+	r->prefixlen = i % 2 ? 128 : 32;
+	if (i % 2) {
+		r->addr[0] = 0x20;
+		r->addr[1] = 0x01;
+		r->addr[2] = 0x0d;
+		r->addr[3] = 0xb8;
+		memcpy(r->addr + 12, &a, 4);
+		r->port = (uint16_t)(1000 + i % 50000);
+		r->proto = IPPROTO_UDP;
+	} else {
+		memcpy(r->addr, &a, 4);
+	}
+}
+
+/* Every rule of rules[0..n) with bit (i % 3 != 0 || !thinned) is found
+ * with its slot by kmaps_lookup_key, the others are not; the dump holds
+ * exactly the former. */
+static void check_window_keys(struct kmaps *k2, size_t n, int thinned)
+{
+	size_t want = 0, found = 0, wrong = 0, dumped = 0;
+	struct kop *ops = NULL;
+	size_t nops = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdpfw_rule r;
+		struct kkey k[2];
+		uint32_t slot;
+		int in = !thinned || i % 3, got;
+
+		window_rule(i, &r);
+		rule_kkeys(&r, k);
+		got = kmaps_lookup_key(k2, &k[0], &slot);
+		want += in;
+		if (got == 1 && in && !memcmp(&k2->table[slot], &r, sizeof(r)))
+			found++;
+		else if (got != 0 || in)
+			wrong++;
+	}
+	xr_checks++;
+	if (found != want || wrong)
+		fail("windows (thinned %d): %zu of %zu keys found, %zu wrong",
+		     thinned, found, want, wrong);
+	xr_checks++;
+	if (kmaps_dump_keys(k2, &ops, &nops))
+		fail("windows: kmaps_dump_keys failed");
+	for (size_t j = 0; j < nops; j++)
+		dumped += kmaps_oa_of(ops[j].key.map) >= 0;
+	free(ops);
+	xr_checks++;
+	if (dumped != want)
+		fail("windows (thinned %d): the dump holds %zu exact keys, "
+		     "expected %zu", thinned, dumped, want);
+}
+
+static void test_windows(void)
+{
+	enum { N = 12000, MAXR = 16384 };
+	struct xdpfw_rule *rules = calloc(N, sizeof(*rules));
+	struct xdpfw_bpf *skel2 = NULL;
+	struct kmaps k2;
+	struct sync_result res;
+	size_t m = 0;
+
+	if (!rules || tl_bpf_load("test-oa", LOG_LVL_WARNING, MAXR, &skel2, &k2)) {
+		fail("windows: cannot load a second instance");
+		free(rules);
+		return;
+	}
+	xr_checks++;
+	if ((k2.oa_mask[OA_V4] + 1) * sizeof(struct xdpfw_oa_ent) <=
+		    KMAPS_OA_WINDOW ||
+	    (k2.oa_mask[OA_V6P] + 1) * sizeof(struct xdpfw_oa6_ent) <=
+		    KMAPS_OA_WINDOW)
+		fail("windows: the tables fit in one window");
+	for (uint32_t i = 0; i < N; i++)
+		window_rule(i, &rules[i]);
+	xr_checks++;
+	if (sync_apply(&k2, rules, N, NULL, SYNC_FULL, &res))
+		fail("windows: applying %d rules failed", N);
+	check_window_keys(&k2, N, 0);
+	for (uint32_t i = 0; i < N; i++)
+		if (i % 3)
+			rules[m++] = rules[i];
+	xr_checks++;
+	if (sync_apply(&k2, rules, m, NULL, SYNC_FULL, &res))
+		fail("windows: deleting a third failed");
+	check_window_keys(&k2, N, 1);
+	kmaps_close(&k2);
+	xdpfw_bpf__destroy(skel2);
+	free(rules);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-oa", argc, argv);
 
 	if (rc >= 0)
 		return rc;
-	test_chain(0);
-	test_chain(53);
+	test_chain(4, 0);
+	test_chain(4, 53);
+	test_chain(6, 0);
+	test_chain(6, 53);
+	test_windows();
 	return xr_finish();
 }

@@ -352,22 +352,12 @@ void check_plan(const char *what, const struct applied *a,
 
 long xr_oa_index(const struct kkey *k)
 {
-	int t = k->map == KMAP_V4 ? OA_V4 : k->map == KMAP_V4_PORT ? OA_V4P : -1;
-	uint64_t key;
+	return kmaps_oa_index(&km, k);
+}
 
-	if (t < 0)
-		return -1;
-	key = k->map == KMAP_V4 ?
-		      xdpfw_oa_key4(k->v4.addr) :
-		      xdpfw_oa_key4p(k->v4_port.port, k->v4_port.proto,
-				     k->v4_port.addr);
-	for (uint32_t i = 0; i <= km.oa_mask; i++) {
-		uint32_t st = XDPFW_OA_STATE(km.oa[t][i].state);
-
-		if (st && st != XDPFW_OA_TOMB && km.oa[t][i].key == key)
-			return i;
-	}
-	return -1;
+uint32_t *xr_oa_state(int t, uint32_t i)
+{
+	return kmaps_oa_state(&km, t, i);
 }
 
 int xr_drop_key(const struct kkey *k)
@@ -375,11 +365,11 @@ int xr_drop_key(const struct kkey *k)
 	long i = xr_oa_index(k);
 
 	if (i >= 0) {
-		struct xdpfw_oa_ent *e =
-			&km.oa[k->map == KMAP_V4 ? OA_V4 : OA_V4P][i];
+		int t = kmaps_oa_of(k->map);
+		uint32_t *st = xr_oa_state(t, (uint32_t)i);
 
-		e->state = (e->state & XDPFW_OA_OVF) | XDPFW_OA_TOMB;
-		e->key = 0;
+		*st = (*st & XDPFW_OA_OVF) | XDPFW_OA_TOMB;
+		memset((uint8_t *)st - (t < OA_V6 ? 8 : 20), 0, t < OA_V6 ? 8 : 20);
 		return 0;
 	}
 	return bpf_map_delete_elem(km.fd[k->map], k->b) ? -errno : 0;

@@ -151,6 +151,8 @@ void sweep(const struct pkt_spec *s);
 int xr_drop_key(const struct kkey *k);
 /* Index of k's entry in its open addressing table, or -1. */
 long xr_oa_index(const struct kkey *k);
+/* The state word of entry i of table t (enum oa). */
+uint32_t *xr_oa_state(int t, uint32_t i);
 
 /* ---- the plan, the slot table, the flags ---- */
 
