@@ -154,7 +154,7 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * everything else for hundreds of milliseconds (bench/stalls.sh).  Only
  * for maps no attached program uses.  0 or -errno (-EEXIST, nothing
  * deleted: a lookup map is not xdpfw's own, its pin replaced by another
- * program's map); *deleted: keys gone. */
+ * program's map, or an open addressing table's); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
 
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);

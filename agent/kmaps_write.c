@@ -300,13 +300,18 @@ out:
 	return err;
 }
 
-/* Is every lookup map of km xdpfw's own (its kernel name the one xdpfw
- * gives it)?  A pin may have been replaced by another program's map. */
+/* Is every lookup map and open addressing table of km xdpfw's own (its
+ * kernel name the one xdpfw gives it)?  A pin may have been replaced by
+ * another program's map. */
 static int lookup_maps_ours(struct kmaps *km)
 {
-	for (int m = 0; m < KMAP_N; m++) {
+	for (int m = 0; m < XMAP_N; m++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
+
+		/* the lookup maps and the open addressing tables */
+		if (m >= KMAP_N && (m < XMAP_OA || m >= XMAP_OA + OA_N))
+			continue;
 
 		if (bpf_obj_get_info_by_fd(km->fd[m], &info, &len))
 			return -errno;
