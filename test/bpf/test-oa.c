@@ -201,6 +201,9 @@ static void check_dump(const char *what, unsigned mask, uint16_t port)
 	      seen, mask);
 }
 
+static void chain_reuse(const char *kind, uint16_t port, unsigned mask,
+			int last, int prev);
+
 static void test_chain(int family, uint16_t port)
 {
 	const char *kind = port ? (family == 4 ? "v4 endpoints" : "v6 endpoints") :
@@ -253,6 +256,18 @@ static void test_chain(int family, uint16_t port)
 	      "the overflow mark stayed with an empty hash");
 	run_chain(what, mask, port);
 	check_dump(what, mask, port);
+
+	chain_reuse(kind, port, mask, last, prev);
+}
+
+/* Steps 3-5 of test_chain: the tombstone at 3 reused, a key lost and put
+ * back, the end of the chain (entries last, prev at 7 and 6) deleted. */
+static void chain_reuse(const char *kind, uint16_t port, unsigned mask,
+			int last, int prev)
+{
+	unsigned in_hash;
+	int where[CHAIN];
+	char what[128];
 
 	/* 3. A new key of the same home takes the tombstone. */
 	snprintf(what, sizeof(what), "%s: tombstone reused", kind);
