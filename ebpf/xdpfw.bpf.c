@@ -206,7 +206,7 @@ static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
 	__u32 home = xdpfw_oa_hash(key) & xdpfw_oa_mask;
 
 	*ovf = 0;
-#pragma unroll
+#pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
 		__u32 idx = (home + i) & xdpfw_oa_mask;
 		struct xdpfw_oa_ent *e = bpf_map_lookup_elem(map, &idx);
@@ -233,7 +233,7 @@ static __always_inline __u32 oa6_lookup(void *map, const __u32 *a, __u32 tail,
 	__u32 home = xdpfw_oa6_hash(a, tail) & xdpfw_oa6_mask;
 
 	*ovf = 0;
-#pragma unroll
+#pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
 		__u32 idx = (home + i) & xdpfw_oa6_mask;
 		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
