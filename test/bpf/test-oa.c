@@ -8,7 +8,8 @@
  * the hash is empty; a new key reuses the tombstone; deleting the end of a
  * chain gives its entries back as empty; a key lost behind the daemon's
  * back is found and put back by a full re-sync.  Every frame is checked
- * against the oracle (verdict and the one counter that moved).
+ * against the oracle (verdict and the one counter that moved), and
+ * kverdict (`explain`'s reading of the maps) must agree with it.
  *
  * The harness loads the program with MAX_RULES (64) slots: 128 entries per
  * IPv4 table, 64 per IPv6 one, so colliding keys are found in a few
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "kmaps.h"
+#include "kverdict.h"
 #include "skel.h"
 #include "sync.h"
 #include "testlib.h"
@@ -123,8 +125,27 @@ static uint32_t state_at(uint16_t port, uint32_t i)
 	return *xr_oa_state(table, home + i);
 }
 
+/* kverdict (`explain`'s view of the maps) on member i's UDP packet: its
+ * rule's slot when in, no match when not. */
+static void check_kverdict(const char *what, int i, int in, uint16_t port)
+{
+	struct kv_pkt kp = { .family = (uint8_t)fam, .has_l4 = 1,
+			     .proto = IPPROTO_UDP, .sport = port ? port : 999 };
+	struct kv_result res;
+	int r;
+
+	inet_pton(fam == 4 ? AF_INET : AF_INET6, addr[i], kp.addr);
+	r = kverdict(&km, &kp, &res);
+	xr_checks++;
+	if (r || res.matched != in ||
+	    (in && (int)res.slot != slot_of_text(rule[i])))
+		fail("%s: kverdict on %s: %d, matched %d slot %u, expected %s",
+		     what, addr[i], r, res.matched, res.slot,
+		     in ? rule[i] : "no match");
+}
+
 /* Every member of the chain: in mask, dropped and counted under its own
- * rule; not, passed. */
+ * rule; not, passed.  kverdict must say the same. */
 static void run_chain(const char *what, unsigned mask, uint16_t port)
 {
 	char desc[DESC_MAX];
@@ -132,6 +153,8 @@ static void run_chain(const char *what, unsigned mask, uint16_t port)
 	for (int i = 0; i < CHAIN; i++) {
 		struct pkt_spec s = spec(fam, addr[i], IPPROTO_UDP, port ? port : 999);
 
+		if (!off_model)
+			check_kverdict(what, i, !!(mask & (1u << i)), port);
 		describe(desc, sizeof(desc), &s, what);
 		run_spec(desc, &s, (mask & (1u << i)) ? rule[i] : NULL, 0);
 		if (!port)
