@@ -93,10 +93,8 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	if (n)
 		qsort(ops, n, sizeof(*ops), kop_map_cmp);
 	while (i < n) {
-		size_t j = i;
-
+		size_t j = i, left;
 		enum kmap m;
-		size_t left;
 
 		while (j < n && ops[j].key.map == ops[i].key.map)
 			j++;

@@ -429,6 +429,28 @@ static void test_windows(void)
 	free(rules);
 }
 
+/* A host key another process put in xdpfw_v4 (the overflow hash), its
+ * home without the overflow mark: the program never reads it, and a full
+ * re-sync deletes it (the dump lists it as foreign). */
+static void test_foreign_in_hash(void)
+{
+	struct xdpfw_v4_key b;
+	struct kkey k;
+	uint32_t slot = 0, v;
+
+	apply_or_die("one host", "10.78.0.1\n", 0, NULL);
+	inet_pton(AF_INET, "10.78.0.2", &b.addr);
+	kkey_from_bytes(&k, KMAP_V4, &b);
+	xr_checks++;
+	if (bpf_map_update_elem(km.fd[KMAP_V4], k.b, &slot, BPF_ANY))
+		fail("cannot plant a foreign key: %s", strerror(errno));
+	apply_or_die("one host, full", "10.78.0.1\n", 1, NULL);
+	xr_checks++;
+	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], k.b, &v))
+		fail("a full re-sync left the foreign key 10.78.0.2 in xdpfw_v4");
+	apply_or_die("empty", "", 0, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-oa", argc, argv);
@@ -440,5 +462,6 @@ int main(int argc, char **argv)
 	test_chain(6, 0);
 	test_chain(6, 53);
 	test_windows();
+	test_foreign_in_hash();
 	return xr_finish();
 }
