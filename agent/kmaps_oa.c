@@ -378,9 +378,29 @@ out:
 	return order;
 }
 
+/* Deletes done in the table: a copy of the key that another process put
+ * in the hash would outlive them (and, once its home overflows, be read);
+ * delete it there too, not counted (none is expected).  Only when the hash
+ * holds anything: one syscall per key then. */
+static int purge_hash(struct kmaps *km, enum kmap m, const struct kop *ops,
+		      const uint8_t *done, size_t n)
+{
+	uint8_t next[KKEY_MAX];
+
+	if (bpf_map_get_next_key(km->fd[m], NULL, next))
+		return errno == ENOENT ? 0 : -errno;
+	for (size_t i = 0; i < n; i++)
+		if (done[i] && bpf_map_delete_elem(km->fd[m], ops[i].key.b) &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
 int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 		   int del, size_t *rest, size_t *count)
 {
+	int err;
+
 	int t = kmaps_oa_of(m);
 	uint32_t *order = write_order(km, t, ops, n);
 	uint8_t *done = calloc(n ? n : 1, 1);
@@ -399,12 +419,15 @@ int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 					  oa_upsert(km, t, &ops[i]));
 		*count += done[i];
 	}
+	err = km->oa_err;
+	if (!err && del)
+		err = purge_hash(km, m, ops, done, n);
 	for (size_t i = 0; i < n; i++)
 		if (!done[i])
 			ops[(*rest)++] = ops[i];
 	free(order);
 	free(done);
-	return km->oa_err;
+	return err;
 }
 
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m)

@@ -431,7 +431,8 @@ static void test_windows(void)
 
 /* A host key another process put in xdpfw_v4 (the overflow hash), its
  * home without the overflow mark: the program never reads it, and a full
- * re-sync deletes it (the dump lists it as foreign). */
+ * re-sync deletes it (the dump lists it as foreign).  A copy of a rule's
+ * key put there goes when the rule goes. */
 static void test_foreign_in_hash(void)
 {
 	struct xdpfw_v4_key b;
@@ -448,7 +449,18 @@ static void test_foreign_in_hash(void)
 	xr_checks++;
 	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], k.b, &v))
 		fail("a full re-sync left the foreign key 10.78.0.2 in xdpfw_v4");
+	/* A copy of the rule's own key in the hash, with a wrong slot: gone
+	 * with the rule. */
+	inet_pton(AF_INET, "10.78.0.1", &b.addr);
+	kkey_from_bytes(&k, KMAP_V4, &b);
+	slot = 7;
+	xr_checks++;
+	if (bpf_map_update_elem(km.fd[KMAP_V4], k.b, &slot, BPF_ANY))
+		fail("cannot plant a copy of a key: %s", strerror(errno));
 	apply_or_die("empty", "", 0, NULL);
+	xr_checks++;
+	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], k.b, &v))
+		fail("the copy of 10.78.0.1 in xdpfw_v4 outlived its rule");
 }
 
 int main(int argc, char **argv)
