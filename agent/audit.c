@@ -102,6 +102,21 @@ static void next_map(struct audit *a)
 	skip_maps(a);
 }
 
+/* A key read from a lookup map itself: one its open addressing table also
+ * holds is not in force and is skipped (kmaps_read.c, drop_shadowed). */
+static int audit_map_key(struct audit *a, struct kmaps *km, const void *key,
+			 uint32_t slot)
+{
+	if (kmaps_oa_of(a->map) >= 0) {
+		struct kkey k;
+
+		kkey_from_bytes(&k, a->map, key);
+		if (kmaps_oa_index(km, &k) >= 0)
+			return 0;
+	}
+	return audit_key(a, km, key, slot);
+}
+
 struct oa_visit {
 	struct audit *a;
 	const struct kmaps *km;
@@ -129,7 +144,7 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	if (err && !done)
 		return -errno;
 	for (__u32 i = 0; i < count; i++) {
-		err = audit_key(a, km, keys + i * ks, vals[i]);
+		err = audit_map_key(a, km, keys + i * ks, vals[i]);
 		if (err)
 			return err;
 	}
@@ -166,7 +181,7 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 		}
 		if (bpf_map_lookup_elem(km->fd[a->map], next, &v))
 			continue; /* deleted under us */
-		err = audit_key(a, km, next, v);
+		err = audit_map_key(a, km, next, v);
 		if (err)
 			return err;
 	}

@@ -457,6 +457,29 @@ static void test_foreign_in_hash(void)
 	xr_checks++;
 	if (bpf_map_update_elem(km.fd[KMAP_V4], k.b, &slot, BPF_ANY))
 		fail("cannot plant a copy of a key: %s", strerror(errno));
+	/* Not in force, so a full re-sync leaves the rule alone: the dump
+	 * lists the key once, with the rule's slot, and it still drops. */
+	apply_or_die("one host, full, copy", "10.78.0.1\n", 1, NULL);
+	{
+		struct kop *ops;
+		size_t nops, seen = 0;
+		struct pkt_spec ps = spec(4, "10.78.0.1", IPPROTO_UDP, 999);
+
+		xr_checks++;
+		if (kmaps_dump_keys(&km, &ops, &nops))
+			fail("kmaps_dump_keys failed");
+		for (size_t j = 0; j < nops; j++)
+			if (ops[j].key.map == KMAP_V4 &&
+			    !memcmp(ops[j].key.b, k.b, sizeof(b)))
+				seen += (int)ops[j].slot == slot_of_text("10.78.0.1") ?
+						1 : 100;
+		free(ops);
+		xr_checks++;
+		if (seen != 1)
+			fail("the dump lists 10.78.0.1 %zu times (100 per wrong slot)",
+			     seen);
+		run_spec("10.78.0.1 with a copy in the hash", &ps, "10.78.0.1", 0);
+	}
 	apply_or_die("empty", "", 0, NULL);
 	xr_checks++;
 	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], k.b, &v))
