@@ -97,8 +97,36 @@ static void next_map(struct audit *a)
 {
 	a->map++;
 	a->has_cursor = 0;
+	a->oa_done = 0;
 	a->seen_in_map = 0;
 	skip_maps(a);
+}
+
+/* A key read from a lookup map itself: one its open addressing table also
+ * holds is not in force and is skipped (kmaps_read.c, drop_shadowed). */
+static int audit_map_key(struct audit *a, struct kmaps *km, const void *key,
+			 uint32_t slot)
+{
+	if (kmaps_oa_of(a->map) >= 0) {
+		struct kkey k;
+
+		kkey_from_bytes(&k, a->map, key);
+		if (kmaps_oa_index(km, &k) >= 0)
+			return 0;
+	}
+	return audit_key(a, km, key, slot);
+}
+
+struct oa_visit {
+	struct audit *a;
+	const struct kmaps *km;
+};
+
+static int audit_oa_key(void *ctx, const struct kop *op)
+{
+	struct oa_visit *v = ctx;
+
+	return audit_key(v->a, v->km, op->key.b, op->slot);
 }
 
 /* Phase 0 for a hash map: one batch, resumable by its token. */
@@ -116,7 +144,7 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	if (err && !done)
 		return -errno;
 	for (__u32 i = 0; i < count; i++) {
-		err = audit_key(a, km, keys + i * ks, vals[i]);
+		err = audit_map_key(a, km, keys + i * ks, vals[i]);
 		if (err)
 			return err;
 	}
@@ -153,7 +181,7 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 		}
 		if (bpf_map_lookup_elem(km->fd[a->map], next, &v))
 			continue; /* deleted under us */
-		err = audit_key(a, km, next, v);
+		err = audit_map_key(a, km, next, v);
 		if (err)
 			return err;
 	}
@@ -168,7 +196,7 @@ static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
 	uint32_t v;
 	int i;
 
-	if (bpf_map_lookup_elem(km->fd[k->map], k->b, &v) || v == slot)
+	if (kmaps_lookup_key((struct kmaps *)km, k, &v) != 1 || v == slot)
 		return 0;
 	i = audit_slot_key_index(km, v, k->map, k->b);
 	return i >= 0 && (a->marks[v] & (1u << i));
@@ -230,7 +258,13 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 
 	if (km->capacity != a->capacity)
 		return -ESTALE;
-	if (a->phase == 0) {
+	if (a->phase == 0 && !a->oa_done) {
+		/* The keys of the map's open addressing table first. */
+		struct oa_visit v = { a, km };
+
+		a->oa_done = 1;
+		err = kmaps_oa_dump(km, a->map, audit_oa_key, &v);
+	} else if (a->phase == 0) {
 		if (kmaps_can_batch(km, a->map)) {
 			err = audit_hash_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {

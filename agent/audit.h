@@ -3,7 +3,8 @@
  * The audit: a comparison of the lookup maps with the slot table, a piece
  * at a time so that the event loop never stalls for long (audit_interval).
  *
- *   1. every key of every lookup map, read in batches: it must lead to a
+ *   1. every key of every lookup map (an open addressing table in one
+ *      memory scan, then its map), read in batches: it must lead to a
  *      rule in use that produces exactly that key (else it is foreign);
  *      the key is marked as seen for that rule;
  *   2. every rule of the slot table (no syscalls): each of its keys must
@@ -28,6 +29,7 @@ struct audit {
 	uint32_t maps;          /* bit per enum kmap: the lookup maps compared */
 	int map;                /* enum kmap of phase 0 */
 	int has_cursor;         /* cursor below is valid */
+	int oa_done;            /* the map's open addressing table compared */
 	uint8_t cursor[32];     /* batch token or last key */
 	size_t seen_in_map;     /* keys visited in map, bounds restarts */
 	uint8_t *marks;         /* per slot: bit i = key i of the rule seen */

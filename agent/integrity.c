@@ -335,6 +335,8 @@ static int classify(struct daemon *d, uint32_t kind, uint32_t id,
 				in->want_table = 1;
 			else if (m < KMAP_N)
 				in->want_maps |= 1u << m;
+			else if (m >= XMAP_OA && m < XMAP_OA + OA_N)
+				in->want_maps |= 1u << kmaps_oa_kmap(m - XMAP_OA);
 			else if (m < XMAP_RSTATS || m > XMAP_TBASE)
 				in->want_full = 1; /* filters, cfg: rebuilt */
 			/* counters cannot be repaired */

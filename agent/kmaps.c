@@ -43,6 +43,10 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_PP_BITMAP] = XDPFW_STR(XDPFW_MAP_PP_BITMAP),
 	[XMAP_V6_BITMAP] = XDPFW_STR(XDPFW_MAP_V6_BITMAP),
 	[XMAP_X_BITMAP] = XDPFW_STR(XDPFW_MAP_X_BITMAP),
+	[XMAP_V4_OA] = XDPFW_STR(XDPFW_MAP_V4_OA),
+	[XMAP_V4P_OA] = XDPFW_STR(XDPFW_MAP_V4P_OA),
+	[XMAP_V6_OA] = XDPFW_STR(XDPFW_MAP_V6_OA),
+	[XMAP_V6P_OA] = XDPFW_STR(XDPFW_MAP_V6P_OA),
 };
 
 void kmaps_init(struct kmaps *km)
@@ -67,6 +71,25 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 	if (p == MAP_FAILED)
 		return -errno;
 	*out = p;
+	return 0;
+}
+
+/* The open addressing tables: each a power of two (kmaps_oa.c maps
+ * them). */
+static int check_oa(struct kmaps *km)
+{
+	for (int t = 0; t < OA_N; t++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(km->fd[XMAP_OA + t], &info, &len))
+			return -errno;
+		if (info.value_size != kmaps_oa_esize((enum oa)t) ||
+		    !info.max_entries ||
+		    (info.max_entries & (info.max_entries - 1)))
+			return -EPROTO;
+		km->oa_mask[t] = info.max_entries - 1;
+	}
 	return 0;
 }
 
@@ -104,6 +127,8 @@ int kmaps_finish(struct kmaps *km, int writable)
 		err = map_one(km->fd[XMAP_TBASE],
 			      XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter),
 			      writable, (void **)&km->tbase);
+	if (!err)
+		err = check_oa(km);
 	if (!err) {
 		void *probe = NULL;
 
@@ -187,6 +212,7 @@ void kmaps_close(struct kmaps *km)
 	if (km->tbase)
 		munmap(km->tbase,
 		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
+	kmaps_oa_unmap(km);
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);

@@ -33,8 +33,23 @@ enum xmap {
 	XMAP_TOTALS,
 	XMAP_RBASE,
 	XMAP_TBASE,
+	XMAP_OA,     /* open addressing tables: XMAP_OA + enum oa */
+	XMAP_V4_OA = XMAP_OA,
+	XMAP_V4P_OA,
+	XMAP_V6_OA,
+	XMAP_V6P_OA,
 	XMAP_N
 };
+
+/* Bytes of an open addressing table that kmaps maps at a time: a multiple
+ * of 4096 and of both entry sizes (16 and 24 B). */
+#define KMAPS_OA_WINDOW (16u * 12288u)
+
+/* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
+ * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind
+ * only when they overflowed their probe window (xdpfw_shared.h).
+ * kmaps_oa.c hides the split. */
+enum oa { OA_V4, OA_V4P, OA_V6, OA_V6P, OA_N };
 
 extern const char *const xmap_name[XMAP_N];
 
@@ -52,6 +67,15 @@ struct kmaps {
 	 * they scan and unmap it (ncpus x 16 MB at 1M, never kept resident);
 	 * else they read it through bpf(). */
 	int rstats_mmapable;
+	/* Each open addressing table (struct xdpfw_oa_ent or xdpfw_oa6_ent
+	 * entries; max_entries - 1, a power of 2), mapped a window at a time
+	 * (kmaps_oa.c): a whole mapping would count up to 112 MiB at 1M
+	 * rules in the daemon's RSS, as BPF arrays are mapped eagerly. */
+	uint32_t oa_mask[OA_N];
+	uint8_t *oa_head[OA_N];     /* its first pages (probes wrap there) */
+	uint8_t *oa_win[OA_N];      /* the window in use, or NULL */
+	size_t oa_head_len[OA_N], oa_win_off[OA_N], oa_win_len[OA_N];
+	int oa_err;                 /* a window could not be mapped */
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
@@ -79,6 +103,26 @@ void kmaps_close(struct kmaps *km); /* NULL-safe */
 /* km->fd[] filled by the caller (every map, e.g. found by id): finish
  * opening (mmap, sizes).  On failure the caller closes km. */
 int kmaps_finish(struct kmaps *km, int writable);
+
+/* 1 and *slot when key k is in force in the kernel (for an exact key: in
+ * the open addressing table or its overflow hash), 0 when not, or -errno. */
+int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot);
+
+/* push(ctx, op) for every key of lookup map m that sits in its open
+ * addressing table (the others are in the map itself); 0 at once for a
+ * map without one.  A memory scan, no syscall. */
+int kmaps_oa_dump(struct kmaps *km, enum kmap m,
+		  int (*push)(void *ctx, const struct kop *op), void *ctx);
+
+/* The open addressing table of lookup map m (enum oa), or -1; and the
+ * lookup map of table t. */
+int kmaps_oa_of(enum kmap m);
+enum kmap kmaps_oa_kmap(int t);
+/* Index of exact key k's entry in its table, or -1 (not there). */
+long kmaps_oa_index(struct kmaps *km, const struct kkey *k);
+/* The state word of entry i of table t, the entry's key right before it;
+ * valid until the next kmaps call (for tests). */
+uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i);
 
 /* Every key of every lookup map with its slot. */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);
@@ -123,7 +167,7 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * everything else for hundreds of milliseconds (bench/stalls.sh).  Only
  * for maps no attached program uses.  0 or -errno (-EEXIST, nothing
  * deleted: a lookup map is not xdpfw's own, its pin replaced by another
- * program's map); *deleted: keys gone. */
+ * program's map, or an open addressing table's); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
 
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);

@@ -16,4 +16,16 @@ void kmaps_no_batch(struct kmaps *km);
 /* Did a migration ever carry counts into the bases? */
 int kmaps_have_bases(const struct kmaps *km);
 
+/* kmaps_oa.c: the size of an entry of table t. */
+size_t kmaps_oa_esize(enum oa t);
+/* Unmap the tables' windows. */
+void kmaps_oa_unmap(struct kmaps *km);
+/* Upserts or deletes of m (which has a table) done in its table; the ones
+ * left for its hash (overflow) are moved to ops[0..*rest).  0 or -errno. */
+int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
+		   int del, size_t *rest, size_t *count);
+/* After deletes from m's hash: once it is empty, clear the table's
+ * overflow marks so that no lookup goes to the hash for nothing. */
+int kmaps_oa_sweep(struct kmaps *km, enum kmap m);
+
 #endif

@@ -101,14 +101,56 @@ static int dump_iter(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
 	}
 }
 
+struct dump_ctx {
+	struct kop **v;
+	size_t *n, *cap;
+};
+
+static int push_oa(void *ctx, const struct kop *op)
+{
+	struct dump_ctx *d = ctx;
+	struct kop *nv = grow(*d->v, d->cap, *d->n + 1, sizeof(*nv), 1024);
+
+	if (!nv)
+		return -ENOMEM;
+	*d->v = nv;
+	nv[(*d->n)++] = *op;
+	return 0;
+}
+
+/* A key of m's hash that its table also holds is not in force (the
+ * program finds the table's entry first): another process put it there.
+ * Listed, the plan would delete the key, and the table's entry with it;
+ * left out, it goes with the rule (kmaps_oa.c purges copies on deletes). */
+static void drop_shadowed(struct kmaps *km, enum kmap m, struct kop *v,
+			  size_t from, size_t *n)
+{
+	size_t keep = from;
+
+	if (kmaps_oa_of(m) < 0)
+		return;
+	for (size_t i = from; i < *n; i++)
+		if (kmaps_oa_index(km, &v[i].key) < 0)
+			v[keep++] = v[i];
+	*n = keep;
+}
+
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 {
 	size_t cap = 0;
+	struct dump_ctx d = { out, n, &cap };
 	int err = 0;
 
 	*out = NULL;
 	*n = 0;
 	for (int m = 0; m < KMAP_N && !err; m++) {
+		size_t from;
+
+		/* A table's keys, then its hash's (the overflow). */
+		err = kmaps_oa_dump(km, m, push_oa, &d);
+		if (err)
+			break;
+		from = *n;
 		if (kmaps_can_batch(km, m)) {
 			size_t before = *n;
 
@@ -122,6 +164,8 @@ int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 		} else {
 			err = dump_iter(km, m, out, n, &cap);
 		}
+		if (!err)
+			drop_shadowed(km, m, *out, from, n);
 	}
 	if (err) {
 		free(*out);

@@ -116,14 +116,25 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	/* Group by map; order within a map does not matter. */
 	group_by_map(ops, n);
 	while (i < n) {
-		size_t j = i;
+		size_t j = i, left;
+		enum kmap m;
 
 		while (j < n && ops[j].key.map == ops[i].key.map)
 			j++;
-		err = write_ops(km, ops[i].key.map, ops + i, j - i, del,
-				&st->key_writes);
+		m = ops[i].key.map;
+		/* An open addressing table takes what fits; its hash the
+		 * overflow. */
+		left = j - i;
+		err = kmaps_oa_of(m) < 0 ? 0 :
+					   kmaps_oa_write(km, m, ops + i, j - i, del,
+							  &left, &st->key_writes);
+		if (!err)
+			err = write_ops(km, m, ops + i, left, del,
+					&st->key_writes);
+		if (!err && del && left && kmaps_oa_of(m) >= 0)
+			err = kmaps_oa_sweep(km, m);
 		if (err) {
-			st->failed_map = xmap_name[ops[i].key.map];
+			st->failed_map = xmap_name[m];
 			return err;
 		}
 		i = j;
@@ -348,13 +359,18 @@ out:
 	return err;
 }
 
-/* Is every lookup map of km xdpfw's own (its kernel name the one xdpfw
- * gives it)?  A pin may have been replaced by another program's map. */
+/* Is every lookup map and open addressing table of km xdpfw's own (its
+ * kernel name the one xdpfw gives it)?  A pin may have been replaced by
+ * another program's map. */
 static int lookup_maps_ours(struct kmaps *km)
 {
-	for (int m = 0; m < KMAP_N; m++) {
+	for (int m = 0; m < XMAP_N; m++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
+
+		/* the lookup maps and the open addressing tables */
+		if (m >= KMAP_N && (m < XMAP_OA || m >= XMAP_OA + OA_N))
+			continue;
 
 		if (bpf_obj_get_info_by_fd(km->fd[m], &info, &len))
 			return -errno;

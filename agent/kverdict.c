@@ -11,9 +11,10 @@
 static int lookup(struct kmaps *km, enum kmap m, const void *key,
 		  uint32_t *slot)
 {
-	if (!bpf_map_lookup_elem(km->fd[m], key, slot))
-		return 1;
-	return errno == ENOENT ? 0 : -errno;
+	struct kkey k;
+
+	kkey_from_bytes(&k, m, key);
+	return kmaps_lookup_key(km, &k, slot);
 }
 
 static int bit(const uint64_t *words, uint32_t h, unsigned log)

@@ -73,9 +73,25 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
+/* Entries of an open addressing table: a power of two at least
+ * per_rule x max_rules (xdpfw_shared.h).  IPv4 (16 B entries): twice, so
+ * that the load stays at or under 1/2; IPv6 (24 B, and fewer of them in
+ * the usual blocklist): once. */
+static uint32_t oa_entries(uint32_t max_rules, uint32_t per_rule)
+{
+	uint32_t n = 64;
+
+	while (n < per_rule * (uint64_t)max_rules && n < (1u << 31))
+		n <<= 1;
+	return n;
+}
+
+#define PER_RULE_OA UINT32_MAX
+#define PER_RULE_OA6 (UINT32_MAX - 1)
+
 /* The maps whose size follows max_rules: entries per rule, by name (0:
- * per rule and per possible CPU, the per-CPU counters).  A port entry of
- * any protocol has a key per protocol. */
+ * per rule and per possible CPU, the per-CPU counters; PER_RULE_OA:
+ * oa_entries).  A port entry of any protocol has a key per protocol. */
 static const struct {
 	const char *name;
 	uint32_t per_rule;
@@ -91,6 +107,10 @@ static const struct {
 	{ XDPFW_STR(XDPFW_MAP_RULES), 1 },
 	{ XDPFW_STR(XDPFW_MAP_RBASE), 1 },
 	{ XDPFW_STR(XDPFW_MAP_RSTATS), 0 },
+	{ XDPFW_STR(XDPFW_MAP_V4_OA), PER_RULE_OA },
+	{ XDPFW_STR(XDPFW_MAP_V4P_OA), PER_RULE_OA },
+	{ XDPFW_STR(XDPFW_MAP_V6_OA), PER_RULE_OA6 },
+	{ XDPFW_STR(XDPFW_MAP_V6P_OA), PER_RULE_OA6 },
 };
 
 static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
@@ -98,9 +118,10 @@ static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
 	for (size_t i = 0; i < sizeof(sized_maps) / sizeof(sized_maps[0]); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj,
 								 sized_maps[i].name);
-		uint32_t n = sized_maps[i].per_rule ?
-				     sized_maps[i].per_rule * max_rules :
-				     max_rules * (uint32_t)ncpus;
+		uint32_t per = sized_maps[i].per_rule;
+		uint32_t n = per == PER_RULE_OA ? oa_entries(max_rules, 2) :
+			     per == PER_RULE_OA6 ? oa_entries(max_rules, 1) :
+			     per ? per * max_rules : max_rules * (uint32_t)ncpus;
 
 		if (!m) {
 			log_error("the BPF object has no map %s", sized_maps[i].name);
@@ -133,6 +154,8 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	}
 	skel->rodata->xdpfw_max_rules = max_rules;
 	skel->rodata->xdpfw_ncpus = (__u32)ncpus;
+	skel->rodata->xdpfw_oa_mask = oa_entries(max_rules, 2) - 1;
+	skel->rodata->xdpfw_oa6_mask = oa_entries(max_rules, 1) - 1;
 	err = size_maps(skel, max_rules, ncpus);
 	if (err)
 		goto fail;

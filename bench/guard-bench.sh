@@ -29,10 +29,11 @@ c0=$(cpu_ticks); sleep 10; c1=$(cpu_ticks)
 log "    $((c1 - c0)) ticks in 10 s = $(( (c1 - c0) * 1000 / HZ / 10 )) ms/s"
 
 
-log "repair of one key deleted by bpftool"
+log "repair of one key deleted by bpftool (its entry made a tombstone)"
 MARK=$(log_lines)
 t0=$(now_ms)
-bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 || die "delete"
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $("$PY" "$OA_PY" tomb "$MAPS" 203.0.113.80) ||
+	die "tombstone"
 line=$(wait_log "$MARK" 'tamper: bpftool.*repaired' 30) || die "no repair line"
 t1=$(now_ms)
 log "    $line"

@@ -5,8 +5,9 @@
  *
  * Order of lookups, most specific first (docs/DESIGN.md):
  *   1. port entries (only when the packet carries its TCP/UDP header):
- *      exact address hash, then the (port, proto, prefix) trie;
- *   2. address entries: exact address hash, then the prefix trie.
+ *      exact address (open addressing table, its hash only for the few
+ *      keys that overflowed), then the (port, proto, prefix) trie;
+ *   2. address entries: exact address (the same), then the prefix trie.
  * Only a packet that some entry matched looks at the exceptions (the
  * exception tries, with its port first, then without): an exception that
  * matches passes the packet and counts it.  Misses never pay for them.
@@ -99,6 +100,24 @@ XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
 
+/* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
+ * sizes them to a power of two and sets xdpfw_oa_mask. */
+#define XDPFW_OA_TABLE(name, ent_t)                      \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);        \
+		__uint(map_flags, BPF_F_MMAPABLE);       \
+		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
+		__type(key, __u32);                      \
+		__type(value, ent_t);                    \
+	} name SEC(".maps")
+
+XDPFW_OA_TABLE(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
+const volatile __u32 xdpfw_oa_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
+const volatile __u32 xdpfw_oa6_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
+
 /* Only user space reads this one; it lives here so it is created, sized and
  * pinned with the others. */
 struct {
@@ -177,10 +196,99 @@ static __always_inline int hashed_bit(void *map, __u32 h, __u32 log)
 	return bits && ((*bits >> (idx & 63)) & 1);
 }
 
-static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
-					       const struct xdpfw_pkt *p)
+/*
+ * Slot + 1 of key in an open addressing table, or 0; *ovf: the key's home
+ * entry says some key of that home overflowed into the hash.  The state is
+ * loaded before the key, each exactly once (the writer's order, DESIGN.md).
+ */
+static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
+{
+	__u32 home = xdpfw_oa_hash(key) & xdpfw_oa_mask;
+
+	*ovf = 0;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
+		__u32 idx = (home + i) & xdpfw_oa_mask;
+		struct xdpfw_oa_ent *e = bpf_map_lookup_elem(map, &idx);
+		__u32 st;
+
+		if (!e)
+			return 0;
+		st = *(volatile __u32 *)&e->state;
+		if (i == 0)
+			*ovf = !!(st & XDPFW_OA_OVF);
+		st = XDPFW_OA_STATE(st);
+		if (!st)
+			return 0;
+		if (st != XDPFW_OA_TOMB && *(volatile __u64 *)&e->key == key)
+			return st;
+	}
+	return 0;
+}
+
+/* The same for an IPv6 key: address a, tail (xdpfw_oa6_tail). */
+static __always_inline __u32 oa6_lookup(void *map, const __u32 *a, __u32 tail,
+					int *ovf)
+{
+	__u32 home = xdpfw_oa6_hash(a, tail) & xdpfw_oa6_mask;
+
+	*ovf = 0;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
+		__u32 idx = (home + i) & xdpfw_oa6_mask;
+		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
+		const volatile __u32 *k;
+		__u32 st;
+
+		if (!e)
+			return 0;
+		st = *(volatile __u32 *)&e->state;
+		if (i == 0)
+			*ovf = !!(st & XDPFW_OA_OVF);
+		st = XDPFW_OA_STATE(st);
+		if (!st)
+			return 0;
+		k = (const volatile __u32 *)e->addr;
+		if (st != XDPFW_OA_TOMB && *(volatile __u32 *)&e->tail == tail &&
+		    k[0] == a[0] && k[1] == a[1] && k[2] == a[2] && k[3] == a[3])
+			return st;
+	}
+	return 0;
+}
+
+/* Slot + 1 of an exact IPv6 key: its table, then (overflow) its hash. */
+static __always_inline __u32 exact_v6(void *oa, void *hash, const __u32 *a,
+				      __u32 tail, const void *hkey)
 {
 	xdpfw_slot_t *slot;
+	int ovf;
+	__u32 s1 = oa6_lookup(oa, a, tail, &ovf);
+
+	if (s1 || !ovf)
+		return s1;
+	slot = bpf_map_lookup_elem(hash, hkey);
+	return slot ? *slot + 1 : 0;
+}
+
+/* Slot + 1 of an exact IPv4 key: its table, then (overflow) its hash. */
+static __always_inline __u32 exact_v4(void *oa, void *hash, __u64 oakey,
+				      const void *hkey)
+{
+	xdpfw_slot_t *slot;
+	int ovf;
+	__u32 s1 = oa_lookup(oa, oakey, &ovf);
+
+	if (s1 || !ovf)
+		return s1;
+	slot = bpf_map_lookup_elem(hash, hkey);
+	return slot ? *slot + 1 : 0;
+}
+
+/* Slot + 1 of the most specific entry matching an IPv4 packet, or 0. */
+static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
+{
+	xdpfw_slot_t *slot;
+	__u32 s1;
 
 	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
 		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
@@ -196,9 +304,12 @@ static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 				.pad = 0,
 				.addr = p->saddr.v4,
 			};
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PORT, &k);
-			if (slot)
-				return slot;
+			s1 = exact_v4(&XDPFW_MAP_V4P_OA, &XDPFW_MAP_V4_PORT,
+				      xdpfw_oa_key4p(p->sport, p->l4proto,
+						     p->saddr.v4),
+				      &k);
+			if (s1)
+				return s1;
 		}
 		if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
 		    (hashed_bit(&XDPFW_MAP_PP_BITMAP,
@@ -216,7 +327,7 @@ static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 			};
 			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PLPM, &k);
 			if (slot)
-				return slot;
+				return *slot + 1;
 		}
 	}
 
@@ -226,23 +337,25 @@ static __always_inline xdpfw_slot_t *match_v4(__u32 flags,
 		__u64 *word = bpf_map_lookup_elem(&XDPFW_MAP_V4_BITMAP, &widx);
 
 		if (!word || !(*word & (1ULL << ((h >> 8) & 63))))
-			return NULL;
+			return 0;
 		if (flags & XDPFW_F_V4_EXACT) {
 			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
 
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4, &k);
-			if (slot)
-				return slot;
+			s1 = exact_v4(&XDPFW_MAP_V4_OA, &XDPFW_MAP_V4,
+				      xdpfw_oa_key4(p->saddr.v4), &k);
+			if (s1)
+				return s1;
 		}
 		if (flags & XDPFW_F_V4_PREFIX) {
 			struct xdpfw_v4_lpm_key k = {
 				.prefixlen = 32,
 				.addr = p->saddr.v4,
 			};
-			return bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
+			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
+			return slot ? *slot + 1 : 0;
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 /* Could an address-only IPv6 prefix entry cover a? */
@@ -257,11 +370,12 @@ static __always_inline int v6_prefix_possible(__u32 flags, const __u32 *a)
 			  XDPFW_V6_BITMAP_LOG);
 }
 
-static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
-					       const struct xdpfw_pkt *p)
+/* Slot + 1 of the most specific entry matching an IPv6 packet, or 0. */
+static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 {
 	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;
+	__u32 s1;
 
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
@@ -276,9 +390,10 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 				.pad = 0,
 			};
 			__builtin_memcpy(k.addr, p->saddr.v6, 16);
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PORT, &k);
-			if (slot)
-				return slot;
+			s1 = exact_v6(&XDPFW_MAP_V6P_OA, &XDPFW_MAP_V6_PORT, a,
+				      xdpfw_oa6_tail(p->sport, p->l4proto), &k);
+			if (s1)
+				return s1;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
 		    (hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
@@ -295,7 +410,7 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 			__builtin_memcpy(k.addr, p->saddr.v6, 16);
 			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PLPM, &k);
 			if (slot)
-				return slot;
+				return *slot + 1;
 		}
 	}
 
@@ -305,17 +420,19 @@ static __always_inline xdpfw_slot_t *match_v6(__u32 flags,
 		struct xdpfw_v6_key k;
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6, &k);
-		if (slot)
-			return slot;
+		s1 = exact_v6(&XDPFW_MAP_V6_OA, &XDPFW_MAP_V6, a,
+			      xdpfw_oa6_tail(0, 0), &k);
+		if (s1)
+			return s1;
 	}
 	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(flags, a)) {
 		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		return bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+		return slot ? *slot + 1 : 0;
 	}
-	return NULL;
+	return 0;
 }
 
 /* The exception that saves a packet a blocking entry matched, or NULL:
@@ -396,7 +513,8 @@ int xdpfw_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	struct xdpfw_pkt p = {};
-	xdpfw_slot_t *slot = NULL, *saved = NULL;
+	xdpfw_slot_t *saved = NULL;
+	__u32 hit = 0; /* slot + 1 of the matching entry */
 	struct xdpfw_cfg *cfg;
 	__u32 zero = 0;
 
@@ -414,20 +532,20 @@ int xdpfw_xdp(struct xdp_md *ctx)
 		__u32 flags = cfg->flags;
 
 		if (p.family == XDPFW_FAMILY_V4) {
-			slot = match_v4(flags, &p);
-			if (slot && (flags & XDPFW_F_V4_XCPT))
+			hit = match_v4(flags, &p);
+			if (hit && (flags & XDPFW_F_V4_XCPT))
 				saved = except_v4(flags, &p);
 		} else if (p.family == XDPFW_FAMILY_V6) {
-			slot = match_v6(flags, &p);
-			if (slot && (flags & XDPFW_F_V6_XCPT))
+			hit = match_v6(flags, &p);
+			if (hit && (flags & XDPFW_F_V6_XCPT))
 				saved = except_v6(flags, &p);
 		}
 	}
 
 	if (saved) {
 		count_rule(*saved, bytes);
-	} else if (slot) {
-		count_rule(*slot, bytes);
+	} else if (hit) {
+		count_rule(hit - 1, bytes);
 		count(&XDPFW_MAP_TOTALS, XDPFW_T_DROPPED, bytes);
 		return XDP_DROP;
 	}

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 3
+#define XDPFW_LAYOUT_VERSION 4
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -49,6 +49,10 @@
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
+#define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
+#define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
+#define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
+#define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -224,6 +228,85 @@ static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
 	return xdpfw_hash_final(xdpfw_hash_step(
 		XDPFW_SEED_X4 | cls,
 		a & XDPFW_BE32(cls == 24 ? 0xffffff00u : 0xffff0000u)));
+}
+
+/*
+ * Open addressing tables (layout 4): the exact keys (xdpfw_v4_oa,
+ * xdpfw_v6_oa: hosts, xdpfw_v4p_oa, xdpfw_v6p_oa: endpoints) live in ARRAY
+ * maps of 2^k entries (k from max_rules; the program's xdpfw_oa_mask and
+ * xdpfw_oa6_mask = 2^k - 1), probed
+ * linearly from the key's home entry (hash & mask) for at most
+ * XDPFW_OA_PROBES entries: inlined array reads, no helper call.  A key
+ * that finds no free entry in its probe window goes to the hash map of its
+ * kind (xdpfw_v4, xdpfw_v4_port), and its home entry gets XDPFW_OA_OVF:
+ * the program looks in the hash only for a key whose home has that bit.
+ *
+ * An entry: key = the packed key (xdpfw_oa_key4*, bit 63 always set, so
+ * the 0 of an unused entry never equals a key); state = slot + 1 (used),
+ * 0 (empty: ends every probe), XDPFW_OA_TOMB (deleted: probes go on),
+ * plus XDPFW_OA_OVF.  The single writer (the daemon, through mmap) orders
+ * its stores so that a reader that loads state, then key, never gives a
+ * key that is not being changed a wrong answer (docs/DESIGN.md, "Open
+ * addressing").
+ */
+struct xdpfw_oa_ent {
+	__u64 key;
+	__u32 state;
+	__u32 pad; /* always 0 */
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_oa_ent, 16);
+
+#define XDPFW_OA_PROBES 8
+#define XDPFW_OA_OVF 0x80000000u
+#define XDPFW_OA_TOMB 0x7fffffffu
+#define XDPFW_OA_STATE(s) ((s) & ~XDPFW_OA_OVF)
+#define XDPFW_OA_USED (1ULL << 63)
+#define XDPFW_SEED_OA 0x4f410000u
+
+/* The packed keys; addr and port in network order, as in the packet. */
+static inline __u64 xdpfw_oa_key4(__u32 addr)
+{
+	return XDPFW_OA_USED | addr;
+}
+
+static inline __u64 xdpfw_oa_key4p(__u16 port_be, __u8 proto, __u32 addr)
+{
+	return XDPFW_OA_USED | (__u64)proto << 48 | (__u64)port_be << 32 | addr;
+}
+
+static inline __u32 xdpfw_oa_hash(__u64 key)
+{
+	return xdpfw_hash_final(xdpfw_hash_step(
+		xdpfw_hash_step(XDPFW_SEED_OA, (__u32)key), (__u32)(key >> 32)));
+}
+
+/* IPv6: the key is the address and a tail word (port in network order,
+ * proto; 0 for a host) whose bit 24 is always set: a zeroed entry never
+ * matches.  The state follows the key, as in the IPv4 entry. */
+struct xdpfw_oa6_ent {
+	__u8 addr[16];
+	__u32 tail;
+	__u32 state;
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_oa6_ent, 24);
+XDPFW_ASSERT_OFFSET(struct xdpfw_oa6_ent, state, 20);
+
+#define XDPFW_SEED_OA6 0x4f360000u
+
+static inline __u32 xdpfw_oa6_tail(__u16 port_be, __u8 proto)
+{
+	return 1u << 24 | (__u32)proto << 16 | port_be;
+}
+
+/* a: the address as 4 words loaded from its network-order bytes. */
+static inline __u32 xdpfw_oa6_hash(const __u32 *a, __u32 tail)
+{
+	__u32 h = xdpfw_hash_step(XDPFW_SEED_OA6, tail);
+
+	h = xdpfw_hash_step(h, a[0]);
+	h = xdpfw_hash_step(h, a[1]);
+	h = xdpfw_hash_step(h, a[2]);
+	return xdpfw_hash_final(xdpfw_hash_step(h, a[3]));
 }
 
 /* Values of every lookup map: the rule's counter slot. */

@@ -102,7 +102,7 @@ static void tamper(struct kmaps *km, const struct xdpfw_rule *rules)
 	CHECK_INT(bpf_map_update_elem(km->fd[k[0].map], k[0].b, &wrong, BPF_ANY),
 		  0);
 	rule_kkeys(&rules[1], k);
-	k[0].b[3] ^= 0x80; /* 172.16.x.y -> a host no rule names */
+	k[0].b[0] ^= 0x40; /* 172.16.x.y -> 236.16.x.y, a host no rule names */
 	CHECK_INT(bpf_map_update_elem(km->fd[k[0].map], k[0].b, &wrong, BPF_ANY),
 		  0);
 }

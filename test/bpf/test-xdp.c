@@ -515,15 +515,19 @@ static void test_precedence_and_changes(void)
 	 * the slot table and writes nothing, the full re-sync (SIGHUP) puts
 	 * it back. */
 	{
-		struct xdpfw_v4_port_key k = { .port = htons(53),
+		struct xdpfw_v4_port_key b = { .port = htons(53),
 					       .proto = IPPROTO_UDP };
+		struct kkey k;
+		int r;
 
-		inet_pton(AF_INET, "10.20.30.40", &k.addr);
+		inet_pton(AF_INET, "10.20.30.40", &b.addr);
+		kkey_from_bytes(&k, KMAP_V4_PORT, &b);
 		off_model = 1;
 		xr_checks++;
-		if (bpf_map_delete_elem(km.fd[KMAP_V4_PORT], &k))
+		r = xr_drop_key(&k);
+		if (r)
 			fail("deleting the key of 10.20.30.40:53/udp: %s",
-			     strerror(errno));
+			     strerror(-r));
 		s = spec(4, "10.20.30.40", IPPROTO_UDP, 53);
 		describe(desc, sizeof(desc), &s, "key deleted behind the daemon");
 		run_spec(desc, &s, "10.20.0.0/16:53", 0);
@@ -731,7 +735,8 @@ static void test_capacity_transition(void)
 static void test_unreadable_flags(void)
 {
 	int saved = km.fd[XMAP_CFG];
-	uint32_t key = htonl(0xcb007163); /* 203.0.113.99 */
+	struct xdpfw_v4_key key = { htonl(0xcb007163) }; /* 203.0.113.99 */
+	struct kkey k;
 	uint32_t slot;
 	int err;
 
@@ -743,7 +748,8 @@ static void test_unreadable_flags(void)
 	if (err != -EBADF)
 		fail("apply with an unreadable cfg map: %d, expected -EBADF", err);
 	xr_checks++;
-	if (!bpf_map_lookup_elem(km.fd[KMAP_V4], &key, &slot))
+	kkey_from_bytes(&k, KMAP_V4, &key);
+	if (kmaps_lookup_key(&km, &k, &slot) != 0)
 		fail("apply with an unreadable cfg map wrote 203.0.113.99 (slot %u)",
 		     slot);
 	check_in_force("after the refused apply", 0);

@@ -350,6 +350,31 @@ void check_plan(const char *what, const struct applied *a,
 		     unchanged);
 }
 
+long xr_oa_index(const struct kkey *k)
+{
+	return kmaps_oa_index(&km, k);
+}
+
+uint32_t *xr_oa_state(int t, uint32_t i)
+{
+	return kmaps_oa_state(&km, t, i);
+}
+
+int xr_drop_key(const struct kkey *k)
+{
+	long i = xr_oa_index(k);
+
+	if (i >= 0) {
+		int t = kmaps_oa_of(k->map);
+		uint32_t *st = xr_oa_state(t, (uint32_t)i);
+
+		*st = (*st & XDPFW_OA_OVF) | XDPFW_OA_TOMB;
+		memset((uint8_t *)st - (t < OA_V6 ? 8 : 20), 0, t < OA_V6 ? 8 : 20);
+		return 0;
+	}
+	return bpf_map_delete_elem(km.fd[k->map], k->b) ? -errno : 0;
+}
+
 size_t table_count(void)
 {
 	size_t n = 0;

@@ -143,6 +143,17 @@ void test_targets_light(const struct target *tg, size_t n);
 /* s truncated at every length, against the documented reasons. */
 void sweep(const struct pkt_spec *s);
 
+/* ---- the kernel's keys behind the daemon's back ---- */
+
+/* Remove key k from the kernel as a foreign writer would (an open
+ * addressing entry made a tombstone, else a map delete); 0 or -errno
+ * (-ENOENT: not there). */
+int xr_drop_key(const struct kkey *k);
+/* Index of k's entry in its open addressing table, or -1. */
+long xr_oa_index(const struct kkey *k);
+/* The state word of entry i of table t (enum oa). */
+uint32_t *xr_oa_state(int t, uint32_t i);
+
 /* ---- the plan, the slot table, the flags ---- */
 
 void check_plan(const char *what, const struct applied *a, size_t added,

@@ -332,6 +332,28 @@ else
 fi
 assert_eq "$(cd "$PG" && find . -mindepth 1 | sort | tr '\n' ' ')" "./${MAPS##*/} ./${MAPS##*/}/xdpfw_v4 " \
 	"entries of $PG after detach (the foreign map only)"
+# The same with a foreign array in the place of an open addressing table
+# (kmaps_drain writes those through mmap), holding an entry shaped like
+# the key of the rule in force (203.0.113.72): it must stay.
+PH=$TMP/bpffs/foreign3
+HLOG=$TMP/h.log
+write_conf "$TMP/h.conf" "$FW_IF2" "$TMP/etc-b/rules.txt" "$PH" 1024
+ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$TMP/h.conf" >"$HLOG" 2>&1 &
+H_PID=$!
+FLOG=$HLOG flog_wait 0 ' running: ' 30 >/dev/null || die "daemon H did not start: $(cat "$HLOG")"
+kill -TERM "$H_PID"
+wait "$H_PID"
+H_DIR=$PH/${MAPS##*/}
+rm -f "$H_DIR/xdpfw_v4_oa"
+bpftool map create "$H_DIR/xdpfw_v4_oa" type array key 4 value 16 entries 64 name not_xdpfw flags 1024 &&
+	bpftool map update pinned "$H_DIR/xdpfw_v4_oa" $("$PY" "$OA_PY" put "$H_DIR" 203.0.113.72 0) ||
+	fail "cannot pin a foreign array at $H_DIR/xdpfw_v4_oa"
+env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" detach -c "$TMP/h.conf" >"$TMP/h.out" 2>&1
+assert_eq "$?" 0 "xdpfw detach with a foreign open addressing table: exit status"
+sed 's/^/    /' "$TMP/h.out"
+"$PY" "$OA_PY" index "$H_DIR" 203.0.113.72 >/dev/null &&
+	pass "detach left the foreign array's entry alone" ||
+	fail "detach wrote into an array xdpfw did not create ($H_DIR/xdpfw_v4_oa)"
 
 # ------------------------------------------------------------ 12. CLI
 log "--- 12. small CLI items"

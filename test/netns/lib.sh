@@ -31,6 +31,8 @@ T_NAME=$(basename "$0" .sh)
 T_LIMIT=${T_LIMIT:-270}
 
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+# Finds exact IPv4 keys in the open addressing tables (bpftool arguments).
+OA_PY=$(dirname "${BASH_SOURCE[0]}")/../tools/oa.py
 # The namespaces and veth pairs: xn_ns_add, xn_pair, xn_mac, xn_ns_del.
 # shellcheck source=scripts/lib-netns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib-netns.sh"

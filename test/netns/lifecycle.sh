@@ -166,7 +166,7 @@ assert_eq "$?" 0 "the daemon parsed the big file"
 # the daemon's (a slow guest's polls came after the whole reload).
 kill -STOP "$DAEMON_PID"
 end=$(($(now_ms) + 10000 * TIME_SCALE))
-until bpftool map lookup pinned "$MAPS/xdpfw_v4" key 100 64 0 0 >/dev/null 2>&1 ||
+until "$PY" "$OA_PY" index "$MAPS" 100.64.0.0 >/dev/null 2>&1 ||
 	[ "$(now_ms)" -ge "$end" ]; do
 	kill -CONT "$DAEMON_PID"
 	sleep 0.01

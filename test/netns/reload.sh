@@ -157,9 +157,9 @@ log "--- a map changed behind the daemon's back is repaired; SIGHUP re-syncs"
 # Since issue #10 the tamper guard repairs it without a signal (tamper.sh
 # tests that in depth); SIGHUP still forces the full comparison.
 MARK=$(log_lines)
-bpftool map delete pinned "$MAPS/xdpfw_v4" key 203 0 113 7
-assert_eq "$?" 0 "bpftool map delete of 203.0.113.7"
-line=$(wait_log "$MARK" 'tamper: bpftool .* BPF_MAP_DELETE_ELEM on xdpfw_v4.*repaired' 2)
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $("$PY" "$OA_PY" tomb "$MAPS" 203.0.113.7)
+assert_eq "$?" 0 "bpftool: 203.0.113.7's entry of xdpfw_v4_oa made a tombstone"
+line=$(wait_log "$MARK" 'tamper: bpftool .* BPF_MAP_UPDATE_ELEM on xdpfw_v4_oa.*repaired' 2)
 assert_eq "$?" 0 "the deleted key is repaired without a signal"
 log "    $line"
 b0=$(nft_count base)

@@ -119,26 +119,29 @@ flows_on 4
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
-bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 &
+# (IPv4 hosts live in the open addressing table: its entry made a tombstone)
+A=$("$PY" "$OA_PY" tomb "$MAPS" 203.0.113.80) || fail "203.0.113.80 not in xdpfw_v4_oa"
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $A &
 BPID=$!
-wait "$BPID" || fail "bpftool map delete"
+wait "$BPID" || fail "bpftool map update (tombstone)"
 ms=$(stopped_after blocked "$T0" "$before")
-line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELEM on xdpfw_v4.*repaired" 2) &&
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_oa.*repaired" 2) &&
 	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) within 2 s"
 assert_le "$ms" $((2000 * TIME_SCALE)) "blocked packets stop passing (ms)"
-bpftool map lookup pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 >/dev/null 2>&1 &&
+"$PY" "$OA_PY" index "$MAPS" 203.0.113.80 >/dev/null &&
 	pass "the key is back" || fail "the key is still missing"
 assert_eq "$(tamper_count map events)" 1 "tamper_events{kind=map}"
 assert_eq "$(tamper_count map repairs)" 1 "repairs{kind=map}"
 
 log "5. a foreign key inserted with bpftool"
 MARK=$(log_lines)
-bpftool map update pinned "$MAPS/xdpfw_v4" key hex cb 00 71 63 value hex 00 00 00 00 &
+A=$("$PY" "$OA_PY" put "$MAPS" 203.0.113.99 0) || fail "no free entry for 203.0.113.99"
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $A &
 BPID=$!
 wait "$BPID" || fail "bpftool map update"
-line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4.*repaired" 2) &&
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_oa.*repaired" 2) &&
 	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) within 2 s"
-bpftool map lookup pinned "$MAPS/xdpfw_v4" key hex cb 00 71 63 >/dev/null 2>&1 &&
+"$PY" "$OA_PY" index "$MAPS" 203.0.113.99 >/dev/null &&
 	fail "the foreign key is still there" || pass "the foreign key is gone"
 assert_eq "$(tamper_count map events)" 2 "tamper_events{kind=map}"
 assert_eq "$(tamper_count map repairs)" 2 "repairs{kind=map}"
@@ -188,8 +191,9 @@ assert_eq "$(nft_count blocked)" "$(nft_count blocked)" "counter readable"
 
 log "7. with the daemon stopped: verify and list see the tampering"
 kill -STOP "$DAEMON_PID"
-bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 || fail "bpftool map delete"
-bpftool map update pinned "$MAPS/xdpfw_v4" key hex cb 00 71 63 value hex 00 00 00 00 ||
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $("$PY" "$OA_PY" tomb "$MAPS" 203.0.113.80) ||
+	fail "bpftool map update (tombstone)"
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $("$PY" "$OA_PY" put "$MAPS" 203.0.113.99 0) ||
 	fail "bpftool map update"
 out=$(xdpfw verify -c "$CONF" 2>&1)
 rc=$?
@@ -278,7 +282,8 @@ wait_log "$MARK" "tamper guard .*off" 2 >/dev/null && pass "the log says the gua
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
-bpftool map delete pinned "$MAPS/xdpfw_v4" key hex cb 00 71 50 || fail "bpftool map delete"
+bpftool map update pinned "$MAPS/xdpfw_v4_oa" $("$PY" "$OA_PY" tomb "$MAPS" 203.0.113.80) ||
+	fail "bpftool map update (tombstone)"
 ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 keys missing" 3) &&
 	pass "warning: $line" || fail "the audit did not find the deleted key within 3 s"
