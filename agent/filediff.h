@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What changed in a file since it was last read, from a summary of the old
- * text (a hash of each 1 KiB piece) instead of the text itself: the lines
- * of the new text that differ, as one window between an unchanged prefix
- * and an unchanged suffix (both whole lines).  Pure; no I/O.
+ * text (a hash of each piece of about 1 KiB) instead of the text itself:
+ * the windows of lines of the new text that differ, between pieces both
+ * texts share.  Pieces are runs of whole lines cut where the 16 bytes
+ * after a '\n' say so (content-defined, as in rsync's and backup tools'
+ * chunking), so that after a line inserted or deleted the pieces of both
+ * texts line up again: 10,000 edits spread over a file give about as many
+ * small windows, not one spanning the file.  Pure; no I/O.
  *
  * Lines are those of the rules parser: separated by '\n', a last line
  * without one counts, a UTF-8 byte order mark before line 1 is not part
@@ -15,13 +19,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILEDIFF_CHUNK 1024
+#define FILEDIFF_CHUNK 128   /* about: the size of a piece */
+#define FILEDIFF_MIN 32      /* no piece ends before this many bytes */
+#define FILEDIFF_MAX 8192    /* nor goes on after (at the next '\n') */
+#define FILEDIFF_CUT_BITS 2  /* 1 line in 4 starts a piece */
 
 struct filediff_sum {
 	size_t len;       /* bytes of the text */
-	size_t n_chunks;
-	uint64_t *hash;   /* of bytes [i * FILEDIFF_CHUNK, ...) */
-	uint32_t *nl;     /* '\n' before chunk i (n_chunks + 1 of them) */
+	size_t n_chunks;  /* pieces */
+	uint64_t *hash;   /* of piece i's bytes [off[i], off[i + 1]) */
+	uint32_t *off;    /* n_chunks + 1 of them */
+	uint32_t *nl;     /* '\n' before piece i (n_chunks + 1 of them) */
+	uint32_t lines;   /* the parser's lines */
+	int bom;          /* the text starts with a byte order mark */
 };
 
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */
@@ -30,19 +40,28 @@ void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
 
 struct filediff_win {
 	size_t begin, end;   /* the new text's window, bytes (whole lines,
-			      * without a byte order mark) */
-	uint32_t first_line; /* lines before it */
-	uint32_t old_lines;  /* lines it had in the old text */
-	int same;            /* the texts are equal (an empty window) */
+			      * never a byte order mark) */
+	uint32_t first_line; /* lines before it in the new text */
+	uint32_t new_lines;  /* lines it has */
+	uint32_t old_first;  /* lines before it in the old text */
+	uint32_t old_lines;  /* lines it had there */
+};
+
+struct filediff {
+	struct filediff_win *win; /* ascending, disjoint, not adjacent */
+	size_t n;
+	int same;                 /* the texts are equal (no window) */
 };
 
 /*
- * The window of buf (summary now: filediff_sum_of(buf)) that differs from
- * the text old summarises, which had old_lines lines.  0, or -EAGAIN when
- * no window can be told (a text too short to be worth it).
+ * The windows of buf (summary now: filediff_sum_of(buf)) that differ from
+ * the text old summarises, which had old_lines lines.  0, -ENOMEM, or
+ * -EAGAIN when no windows can be told (a text too short to be worth it,
+ * a byte order mark that could move, a summary of another text).
  */
-int filediff_window(const struct filediff_sum *old, size_t old_lines,
-		    const struct filediff_sum *now, const char *buf,
-		    struct filediff_win *w);
+int filediff_windows(const struct filediff_sum *old, size_t old_lines,
+		     const struct filediff_sum *now, const char *buf,
+		     struct filediff *d);
+void filediff_free(struct filediff *d); /* NULL-safe */
 
 #endif

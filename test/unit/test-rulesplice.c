@@ -330,6 +330,9 @@ static void run(unsigned seed, size_t lines0, int steps)
 		edit(&m[f], &seed);
 		if (rand_r(&seed) % 4 == 0)
 			edit(&m[f], &seed); /* two edits, one read */
+		/* edits all over the file, one read: several windows */
+		for (int e = rand_r(&seed) % 4 ? 0 : rand_r(&seed) % 12; e > 0; e--)
+			edit(&m[f], &seed);
 		write_model(paths[f], &m[f]);
 		if (!compare(&c, step))
 			break;
@@ -378,58 +381,81 @@ static void run(unsigned seed, size_t lines0, int steps)
 	free_model(&m[1]);
 }
 
-/* The window alone: a one-line change in a large text is one line. */
+/* The windows of a and b (n lines before): 0 or -EAGAIN. */
+static int windows(const char *a, size_t la, const char *b, size_t lb,
+		   size_t n, struct filediff *d)
+{
+	struct filediff_sum sa, sb;
+	int err;
+
+	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
+	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
+	err = filediff_windows(&sa, n, &sb, b, d);
+	filediff_sum_free(&sa);
+	filediff_sum_free(&sb);
+	return err;
+}
+
+/* The windows alone: a one-line change in a large text is one small
+ * window; a line inserted too (the pieces line up again after it); 300
+ * lines deleted all over the text are about 300 small windows, not one
+ * spanning the text. */
 static void test_window(void)
 {
 	enum { N = 20000 };
-	char *a = malloc(N * 16), *b = malloc(N * 16 + 32);
-	struct filediff_sum sa, sb;
-	struct filediff_win w;
-	size_t la = 0, lb;
+	char *a = malloc(N * 16), *b = malloc(N * 16 + 32), *p;
+	struct filediff d;
+	size_t la = 0, lb = 0, head, old = 0;
 
 	for (int i = 0; i < N; i++)
-		la += (size_t)sprintf(a + la, "10.0.%d.%d\n", i / 250, i % 250);
-	/* line 12345 replaced */
-	lb = 0;
+		la += (size_t)sprintf(a + la, "10.%d.%d.%d\n", i / 250 % 7,
+				      i / 250, i % 250);
 	memcpy(b, a, la);
-	lb = la;
-	memcpy(b + 12344 * 0, b, 0);
-	{
-		char *p = b;
-
-		for (int i = 0; i < 12344; i++)
-			p = strchr(p, '\n') + 1;
-		*p = '9'; /* "90.0..." : same length */
-	}
-	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
-	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
-	CHECK_INT(filediff_window(&sa, N, &sb, b, &w), 0);
-	CHECK(!w.same);
-	CHECK(w.first_line <= 12344 && w.first_line + w.old_lines >= 12345);
-	CHECK_MSG(w.old_lines < 600, "window of %u lines", w.old_lines);
-	CHECK_INT(filediff_window(&sa, N, &sa, a, &w), 0);
-	CHECK(w.same);
+	p = b;
+	for (int i = 0; i < 12344; i++)
+		p = strchr(p, '\n') + 1;
+	*p = '9'; /* "90.0..." : same length */
+	CHECK_INT(windows(a, la, b, la, N, &d), 0);
+	CHECK(!d.same && d.n == 1);
+	CHECK(d.win[0].first_line <= 12344 &&
+	      d.win[0].first_line + d.win[0].new_lines >= 12345);
+	CHECK_MSG(d.win[0].old_lines < 600, "window of %u lines",
+		  d.win[0].old_lines);
+	filediff_free(&d);
+	CHECK_INT(windows(a, la, a, la, N, &d), 0);
+	CHECK(d.same && !d.n);
 	/* a line inserted after line 5000 */
-	{
-		char *p = a;
-		size_t head;
+	p = a;
+	for (int i = 0; i < 5000; i++)
+		p = strchr(p, '\n') + 1;
+	head = (size_t)(p - a);
+	memcpy(b, a, head);
+	memcpy(b + head, "192.0.2.1\n", 10);
+	memcpy(b + head + 10, p, la - head);
+	CHECK_INT(windows(a, la, b, la + 10, N, &d), 0);
+	CHECK(d.n == 1 && d.win[0].old_first <= 5000 &&
+	      d.win[0].old_first + d.win[0].old_lines >= 5000);
+	CHECK_INT(d.win[0].new_lines, d.win[0].old_lines + 1);
+	CHECK_MSG(d.win[0].old_lines < 200, "window of %u lines after an insert",
+		  d.win[0].old_lines);
+	filediff_free(&d);
+	/* every 61st line deleted (328 of them) */
+	p = a;
+	for (int i = 0; i < N; i++) {
+		char *e = strchr(p, '\n') + 1;
 
-		for (int i = 0; i < 5000; i++)
-			p = strchr(p, '\n') + 1;
-		head = (size_t)(p - a);
-		memcpy(b, a, head);
-		memcpy(b + head, "192.0.2.1\n", 10);
-		memcpy(b + head + 10, p, la - head);
-		lb = la + 10;
+		if (i % 61 != 30) {
+			memcpy(b + lb, p, (size_t)(e - p));
+			lb += (size_t)(e - p);
+		}
+		p = e;
 	}
-	filediff_sum_free(&sb);
-	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
-	CHECK_INT(filediff_window(&sa, N, &sb, b, &w), 0);
-	CHECK(w.first_line <= 5000 && w.first_line + w.old_lines >= 5000);
-	CHECK_MSG(w.old_lines < 200, "window of %u lines after an insert",
-		  w.old_lines);
-	filediff_sum_free(&sa);
-	filediff_sum_free(&sb);
+	CHECK_INT(windows(a, la, b, lb, N, &d), 0);
+	CHECK_MSG(d.n > 100, "%zu windows for 328 deletions", d.n);
+	for (size_t t = 0; t < d.n; t++)
+		old += d.win[t].old_lines;
+	CHECK_MSG(old < N / 2, "windows of %zu lines for 328 deletions", old);
+	filediff_free(&d);
 	free(a);
 	free(b);
 }
