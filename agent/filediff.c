@@ -47,120 +47,135 @@ static uint64_t hash_bytes(const char *p, size_t n)
 	return h ^ (h >> 32);
 }
 
-/* '\n' in [p, p + n): eight bytes at a time (after the xor, a byte is
- * zero exactly when its high bit survives the carry-free test), the tail
- * one by one. */
-static size_t count_nl(const char *p, size_t n)
+/* 64-bit hash of a line (its bytes, and whether a '\n' ends it): eight
+ * bytes a multiplication. */
+static uint64_t hash_line(const char *p, size_t n, int nl, const char *lim)
 {
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
-	size_t c = 0, i = 0;
+	uint64_t h = P3 ^ (n * P1) ^ (uint64_t)nl, w = 0;
+	const char *e = p + n;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x = load64(p + i) ^ nl;
-
-		uint64_t z = ~(((x & lo7) + lo7) | x | lo7) >> 7;
-
-		/* one per '\n' byte; summed by the multiplication (no popcnt
-		 * instruction in the baseline x86-64) */
-		c += (size_t)((z * 0x0101010101010101ULL) >> 56);
-	}
-	for (; i < n; i++)
-		c += p[i] == '\n';
-	return c;
+	if (n >= 32)
+		return hash_bytes(p, n) ^ (uint64_t)nl;
+	for (; e - p >= 8; p += 8)
+		h = rotl((h ^ load64(p)) * P1, 29);
+	/* the last bytes: one load when the text goes on (little-endian:
+	 * the low bytes are the line's), else byte by byte */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (lim - p >= 8 && e > p)
+		w = load64(p) & (~0ULL >> (64 - 8 * (e - p)));
+	else
+#endif
+		memcpy(&w, p, (size_t)(e - p));
+	h = (h ^ w) * P2;
+	h ^= h >> 32;
+	h *= P3;
+	return h ^ (h >> 29);
 }
 
-/* Does a piece end at the '\n' at q (the line after it starts one)?  By
- * the 16 bytes after it only, so that an edit moves no boundary but its
- * own: the pieces of two texts line up again right after a change. */
-static int cut_after(const char *buf, size_t len, size_t q, size_t piece)
+/* A piece ends after a line whose hash says so (content-defined: an edit
+ * moves no boundary but at its own lines), or after FILEDIFF_MAX lines. */
+static int cut_after(uint64_t line_hash, size_t piece_lines)
 {
-	uint64_t a = 0, b = 0;
-	size_t at = q + 1;
+	return piece_lines >= FILEDIFF_MAX ||
+	       line_hash >> (64 - FILEDIFF_CUT_BITS) == 0;
+}
 
-	if (piece < FILEDIFF_MIN)
+static int sum_alloc(struct filediff_sum *s, size_t len)
+{
+	size_t lines = len / 8 + 2, pieces = lines / 2 + 2;
+
+	s->line = malloc(lines * sizeof(*s->line));
+	s->hash = malloc(pieces * sizeof(*s->hash));
+	s->first = malloc(pieces * sizeof(*s->first));
+	s->off = malloc(pieces * sizeof(*s->off));
+	return s->line && s->hash && s->first && s->off ? 0 : -ENOMEM;
+}
+
+/* Room for one more line and piece (the first guess: 8 bytes a line). */
+static int sum_room(struct filediff_sum *s, size_t *cap)
+{
+	size_t c = *cap * 2;
+	uint64_t *l, *h;
+	uint32_t *f, *o;
+
+	if (s->lines + 2 < *cap)
 		return 0;
-	if (piece >= FILEDIFF_MAX)
-		return 1;
-	if (at + 16 <= len) {
-		a = load64(buf + at);
-		b = load64(buf + at + 8);
-	} else {
-		char t[16] = { 0 };
-
-		memcpy(t, buf + at, len - at);
-		a = load64(t);
-		b = load64(t + 8);
-	}
-	return ((a * P1 ^ rotl(b * P2, 29)) * P3) >> (64 - FILEDIFF_CUT_BITS) == 0;
+	l = realloc(s->line, c * sizeof(*l));
+	if (l)
+		s->line = l;
+	h = l ? realloc(s->hash, c * sizeof(*h)) : NULL;
+	if (h)
+		s->hash = h;
+	f = h ? realloc(s->first, c * sizeof(*f)) : NULL;
+	if (f)
+		s->first = f;
+	o = f ? realloc(s->off, c * sizeof(*o)) : NULL;
+	if (!o)
+		return -ENOMEM;
+	s->off = o;
+	*cap = c;
+	return 0;
 }
 
-/* Where the pieces of buf end (after a '\n', or at len): ends[i] for
- * piece i; *n of them. */
-static int cut_pieces(const char *buf, size_t len, uint32_t **ends, size_t *n)
+/* Line i (hash lh, ending at byte end) is part of the last piece. */
+static void sum_line(struct filediff_sum *s, uint64_t lh, size_t *piece_lines,
+		     uint64_t *ph, size_t end)
 {
-	size_t cap = len / (FILEDIFF_CHUNK / 2) + 16, k = 0, start = 0;
-	uint32_t *e = malloc(cap * sizeof(*e));
-	const char *p = buf, *end = buf + len, *nl;
-
-	if (!e)
-		return -ENOMEM;
-	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-		size_t q = (size_t)(nl - buf);
-
-		p = nl + 1;
-		if (q + 1 == len || !cut_after(buf, len, q, q + 1 - start))
-			continue;
-		if (k + 1 >= cap) {
-			uint32_t *g = realloc(e, 2 * cap * sizeof(*e));
-
-			if (!g) {
-				free(e);
-				return -ENOMEM;
-			}
-			e = g;
-			cap *= 2;
-		}
-		e[k++] = (uint32_t)(q + 1);
-		start = q + 1;
+	s->line[s->lines++] = lh;
+	*ph = rotl(*ph ^ lh, 23) * P1;
+	if (++*piece_lines && cut_after(lh, *piece_lines)) {
+		s->hash[s->n_chunks++] = *ph ^ *piece_lines;
+		s->first[s->n_chunks] = (uint32_t)s->lines;
+		s->off[s->n_chunks] = (uint32_t)end;
+		*piece_lines = 0;
+		*ph = P2;
 	}
-	if (start < len)
-		e[k++] = (uint32_t)len;
-	*ends = e;
-	*n = k;
-	return 0;
+}
+
+/* Kept between reloads: no more room than used. */
+static void sum_shrink(struct filediff_sum *s)
+{
+	uint64_t *l = realloc(s->line, (s->lines + 1) * sizeof(*l));
+	uint64_t *h = realloc(s->hash, (s->n_chunks + 1) * sizeof(*h));
+	uint32_t *f = realloc(s->first, (s->n_chunks + 1) * sizeof(*f));
+	uint32_t *o = realloc(s->off, (s->n_chunks + 1) * sizeof(*o));
+
+	s->line = l ? l : s->line;
+	s->hash = h ? h : s->hash;
+	s->first = f ? f : s->first;
+	s->off = o ? o : s->off;
 }
 
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
 {
-	uint32_t *ends = NULL;
-	size_t n = 0;
+	const char *p = buf, *e = buf + len, *nl;
+	size_t cap = len / 8 + 2, pl = 0;
+	uint64_t ph = P2;
 
 	memset(s, 0, sizeof(*s));
-	if (len > UINT32_MAX || cut_pieces(buf, len, &ends, &n))
-		return -ENOMEM;
-	s->hash = malloc((n ? n : 1) * sizeof(*s->hash));
-	s->nl = malloc((n + 1) * sizeof(*s->nl));
-	s->off = malloc((n + 1) * sizeof(*s->off));
-	if (!s->hash || !s->nl || !s->off) {
-		free(ends);
-		filediff_sum_free(s);
-		return -ENOMEM;
-	}
-	s->nl[0] = 0;
+	if (len > UINT32_MAX - 1 || sum_alloc(s, len))
+		goto nomem;
+	s->first[0] = 0;
 	s->off[0] = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t at = s->off[i], l = ends[i] - at;
-
-		s->off[i + 1] = ends[i];
-		s->hash[i] = hash_bytes(buf + at, l);
-		s->nl[i + 1] = s->nl[i] + (uint32_t)count_nl(buf + at, l);
+	for (; p < e; p = nl ? nl + 1 : e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (sum_room(s, &cap))
+			goto nomem;
+		sum_line(s, hash_line(p, (size_t)((nl ? nl : e) - p), nl != NULL, e),
+			 &pl, &ph, (size_t)((nl ? nl + 1 : e) - buf));
 	}
-	free(ends);
+	if (pl) {
+		s->hash[s->n_chunks++] = ph ^ pl;
+		s->first[s->n_chunks] = (uint32_t)s->lines;
+		s->off[s->n_chunks] = (uint32_t)len;
+	}
 	s->len = len;
-	s->n_chunks = n;
-	s->lines = s->nl[n] + (len && buf[len - 1] != '\n');
+	sum_shrink(s);
 	s->bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3);
 	return 0;
+nomem:
+	filediff_sum_free(s);
+	return -ENOMEM;
 }
 
 void filediff_sum_free(struct filediff_sum *s)
@@ -168,8 +183,9 @@ void filediff_sum_free(struct filediff_sum *s)
 	if (!s)
 		return;
 	free(s->hash);
-	free(s->nl);
+	free(s->first);
 	free(s->off);
+	free(s->line);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -225,12 +241,33 @@ static uint32_t piece_find(const struct piece_ix *x,
 	return UINT32_MAX;
 }
 
-static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
-		   const struct filediff_sum *now, size_t i0, size_t i1,
-		   size_t j0, size_t j1)
+/* Where line `skip` lines after byte at starts (or len). */
+static size_t skip_lines(const char *buf, size_t len, size_t at, size_t skip)
 {
+	for (; skip && at < len; skip--) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+
+		at = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	return at;
+}
+
+/* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
+ * (the lines both start and end with are left out) are a window. */
+static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
+		   const struct filediff_sum *now, const char *buf, size_t i0,
+		   size_t i1, size_t j0, size_t j1)
+{
+	uint32_t o0 = old->first[i0], o1 = old->first[i1];
+	uint32_t n0 = now->first[j0], n1 = now->first[j1];
 	struct filediff_win *w;
 
+	while (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0])
+		o0++, n0++;
+	while (o0 < o1 && n0 < n1 && old->line[o1 - 1] == now->line[n1 - 1])
+		o1--, n1--;
+	if (o0 == o1 && n0 == n1)
+		return 0; /* pieces cut apart differently, the same lines */
 	if (d->n == *cap) {
 		size_t c = *cap ? 2 * *cap : 16;
 
@@ -241,12 +278,14 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
 		*cap = c;
 	}
 	w = &d->win[d->n++];
-	w->begin = now->off[j0];
-	w->end = now->off[j1];
-	w->first_line = now->nl[j0];
-	w->new_lines = (j1 == now->n_chunks ? now->lines : now->nl[j1]) - now->nl[j0];
-	w->old_first = old->nl[i0];
-	w->old_lines = (i1 == old->n_chunks ? old->lines : old->nl[i1]) - old->nl[i0];
+	w->begin = skip_lines(buf, now->len, now->off[j0], n0 - now->first[j0]);
+	w->end = skip_lines(buf, now->len, w->begin, n1 - n0);
+	if (!w->begin && now->bom)
+		w->begin = w->end >= 3 ? 3 : w->end;
+	w->first_line = n0;
+	w->new_lines = n1 - n0;
+	w->old_first = o0;
+	w->old_lines = o1 - o0;
 	return 0;
 }
 
@@ -254,7 +293,7 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
  * that differs, on to the first new piece found again among the old
  * ones after it. */
 static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
-		const struct piece_ix *x, struct filediff *d)
+		const char *buf, const struct piece_ix *x, struct filediff *d)
 {
 	size_t i = 0, j = 0, cap = 0;
 	int err = 0;
@@ -276,7 +315,7 @@ static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
 				break;
 			}
 		}
-		err = add_win(d, &cap, old, now, i, i1, j, j1);
+		err = add_win(d, &cap, old, now, buf, i, i1, j, j1);
 		i = i1;
 		j = j1;
 	}
@@ -293,19 +332,19 @@ int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 	memset(d, 0, sizeof(*d));
 	if (old->len < 8 || now->len < 8 || old->lines != old_lines)
 		return -EAGAIN;
-	if (old->len == now->len && old->n_chunks == now->n_chunks &&
+	if (old->lines == now->lines && old->n_chunks == now->n_chunks &&
 	    !memcmp(old->hash, now->hash, now->n_chunks * sizeof(*now->hash))) {
 		d->same = 1;
 		return 0;
 	}
 	/* A byte order mark counts only before line 1: the first pieces
 	 * must stay first. */
-	(void)buf;
-	if ((old->bom || now->bom) && old->hash[0] != now->hash[0])
+	if ((old->bom || now->bom) &&
+	    (!old->lines || !now->lines || old->line[0] != now->line[0]))
 		return -EAGAIN;
 	err = piece_ix_build(&x, old);
 	if (!err)
-		err = walk(old, now, &x, d);
+		err = walk(old, now, buf, &x, d);
 	free(x.head);
 	free(x.next);
 	if (err) {

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What changed in a file since it was last read, from a summary of the old
- * text (a hash of each piece of about 1 KiB) instead of the text itself:
- * the windows of lines of the new text that differ, between pieces both
- * texts share.  Pieces are runs of whole lines cut where the 16 bytes
- * after a '\n' say so (content-defined, as in rsync's and backup tools'
+ * text (a 64-bit hash of each line, 8 bytes a line, and of each piece of
+ * about 8 lines) instead of the text itself: the windows of lines of the
+ * new text that differ.  Pieces are runs of lines cut after a line whose
+ * hash says so (content-defined, as in rsync's and backup tools'
  * chunking), so that after a line inserted or deleted the pieces of both
- * texts line up again: 10,000 edits spread over a file give about as many
- * small windows, not one spanning the file.  Pure; no I/O.
+ * texts line up again; the pieces that differ are then narrowed to the
+ * lines that differ.  10,000 edits spread over a file give about as many
+ * windows of a line or two, not one spanning the file.  Pure; no I/O.
  *
  * Lines are those of the rules parser: separated by '\n', a last line
  * without one counts, a UTF-8 byte order mark before line 1 is not part
@@ -19,18 +20,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILEDIFF_CHUNK 128   /* about: the size of a piece */
-#define FILEDIFF_MIN 32      /* no piece ends before this many bytes */
-#define FILEDIFF_MAX 8192    /* nor goes on after (at the next '\n') */
-#define FILEDIFF_CUT_BITS 2  /* 1 line in 4 starts a piece */
+#define FILEDIFF_MAX 64       /* lines a piece has at most */
+#define FILEDIFF_CUT_BITS 3   /* 1 line in 8 ends a piece */
 
 struct filediff_sum {
 	size_t len;       /* bytes of the text */
-	size_t n_chunks;  /* pieces */
-	uint64_t *hash;   /* of piece i's bytes [off[i], off[i + 1]) */
-	uint32_t *off;    /* n_chunks + 1 of them */
-	uint32_t *nl;     /* '\n' before piece i (n_chunks + 1 of them) */
+	uint64_t *line;   /* hash of each line */
 	uint32_t lines;   /* the parser's lines */
+	size_t n_chunks;  /* pieces */
+	uint64_t *hash;   /* of piece i: of the hashes of its lines */
+	uint32_t *first;  /* first line of piece i (n_chunks + 1 of them) */
+	uint32_t *off;    /* its first byte (n_chunks + 1 of them) */
 	int bom;          /* the text starts with a byte order mark */
 };
 

@@ -397,15 +397,15 @@ static int windows(const char *a, size_t la, const char *b, size_t lb,
 }
 
 /* The windows alone: a one-line change in a large text is one small
- * window; a line inserted too (the pieces line up again after it); 300
- * lines deleted all over the text are about 300 small windows, not one
+ * line; a line inserted too (the pieces line up again after it); 328
+ * lines deleted all over the text are 328 windows of a line, not one
  * spanning the text. */
 static void test_window(void)
 {
 	enum { N = 20000 };
 	char *a = malloc(N * 16), *b = malloc(N * 16 + 32), *p;
 	struct filediff d;
-	size_t la = 0, lb = 0, head, old = 0;
+	size_t la = 0, lb = 0, head, old = 0, now = 0;
 
 	for (int i = 0; i < N; i++)
 		la += (size_t)sprintf(a + la, "10.%d.%d.%d\n", i / 250 % 7,
@@ -417,10 +417,13 @@ static void test_window(void)
 	*p = '9'; /* "90.0..." : same length */
 	CHECK_INT(windows(a, la, b, la, N, &d), 0);
 	CHECK(!d.same && d.n == 1);
-	CHECK(d.win[0].first_line <= 12344 &&
-	      d.win[0].first_line + d.win[0].new_lines >= 12345);
-	CHECK_MSG(d.win[0].old_lines < 600, "window of %u lines",
-		  d.win[0].old_lines);
+	CHECK_INT(d.win[0].first_line, 12344);
+	CHECK_INT(d.win[0].old_first, 12344);
+	CHECK_INT(d.win[0].old_lines, 1);
+	CHECK_INT(d.win[0].new_lines, 1);
+	CHECK(!strncmp(b + d.win[0].begin, "90.", 3) &&
+	      b[d.win[0].end - 1] == '\n' &&
+	      !memchr(b + d.win[0].begin, '\n', d.win[0].end - d.win[0].begin - 1));
 	filediff_free(&d);
 	CHECK_INT(windows(a, la, a, la, N, &d), 0);
 	CHECK(d.same && !d.n);
@@ -433,11 +436,11 @@ static void test_window(void)
 	memcpy(b + head, "192.0.2.1\n", 10);
 	memcpy(b + head + 10, p, la - head);
 	CHECK_INT(windows(a, la, b, la + 10, N, &d), 0);
-	CHECK(d.n == 1 && d.win[0].old_first <= 5000 &&
-	      d.win[0].old_first + d.win[0].old_lines >= 5000);
-	CHECK_INT(d.win[0].new_lines, d.win[0].old_lines + 1);
-	CHECK_MSG(d.win[0].old_lines < 200, "window of %u lines after an insert",
-		  d.win[0].old_lines);
+	CHECK(d.n == 1);
+	CHECK_INT(d.win[0].old_first, 5000);
+	CHECK_INT(d.win[0].old_lines, 0);
+	CHECK_INT(d.win[0].new_lines, 1);
+	CHECK_INT(d.win[0].end - d.win[0].begin, 10);
 	filediff_free(&d);
 	/* every 61st line deleted (328 of them) */
 	p = a;
@@ -451,10 +454,16 @@ static void test_window(void)
 		p = e;
 	}
 	CHECK_INT(windows(a, la, b, lb, N, &d), 0);
-	CHECK_MSG(d.n > 100, "%zu windows for 328 deletions", d.n);
-	for (size_t t = 0; t < d.n; t++)
+	/* (two deletions in one piece of 61 lines or more: one window) */
+	CHECK_MSG(d.n >= 320 && d.n <= 328, "%zu windows for 328 deletions", d.n);
+	for (size_t t = 0; t < d.n; t++) {
 		old += d.win[t].old_lines;
-	CHECK_MSG(old < N / 2, "windows of %zu lines for 328 deletions", old);
+		now += d.win[t].new_lines;
+		CHECK((d.win[t].old_first + 31) % 61 == 0 ||
+		      d.win[t].old_lines > 1);
+	}
+	CHECK_INT(old - now, 328);
+	CHECK_MSG(old < 328 + 8 * 64, "windows of %zu lines for 328 deletions", old);
 	filediff_free(&d);
 	free(a);
 	free(b);
