@@ -14,62 +14,112 @@ static inline uint64_t rotl(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
+/* Eight bytes, the first the lowest (the '\n' search below counts
+ * from the low end). */
 static inline uint64_t load64(const char *p)
 {
 	uint64_t w;
 
 	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	return w;
 }
 
-/* 64-bit hash of n bytes: four independent lanes (xxHash's round), so
- * that the multiplications overlap. */
-static uint64_t hash_bytes(const char *p, size_t n)
+static inline uint64_t nl_bytes(uint64_t w)
 {
-	uint64_t a = P1 + P2, b = P2, c = 0, d = 0 - P1, h, w = 0;
-	const char *e = p + n;
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
+	uint64_t x = w ^ nl;
 
-	for (; e - p >= 32; p += 32) {
-		a = rotl(a + load64(p) * P2, 31) * P1;
-		b = rotl(b + load64(p + 8) * P2, 31) * P1;
-		c = rotl(c + load64(p + 16) * P2, 31) * P1;
-		d = rotl(d + load64(p + 24) * P2, 31) * P1;
-	}
-	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + n * P3;
-	for (; e - p >= 8; p += 8)
-		h = rotl(h ^ (rotl(load64(p) * P2, 31) * P1), 27) * P1 + P3;
-	memcpy(&w, p, (size_t)(e - p));
-	h ^= (w + (uint64_t)(e - p)) * P1;
-	h ^= h >> 33;
-	h *= P2;
-	h ^= h >> 29;
-	h *= P3;
-	return h ^ (h >> 32);
+	/* the high bit of each byte that is '\n' (exact, no carry between
+	 * bytes) */
+	return ~(((x & lo7) + lo7) | x | lo7);
 }
 
-/* 64-bit hash of a line (its bytes, and whether a '\n' ends it): eight
- * bytes a multiplication. */
-static uint64_t hash_line(const char *p, size_t n, int nl, const char *lim)
+/* Bits set in z, which has them only at the top of bytes (nl_bytes()):
+ * summed by a multiplication (no popcnt instruction in the baseline
+ * x86-64). */
+static inline size_t count_top(uint64_t z)
 {
-	uint64_t h = P3 ^ (n * P1) ^ (uint64_t)nl, w = 0;
-	const char *e = p + n;
+	return (size_t)(((z >> 7) * 0x0101010101010101ULL) >> 56);
+}
 
-	if (n >= 32)
-		return hash_bytes(p, n) ^ (uint64_t)nl;
-	for (; e - p >= 8; p += 8)
-		h = rotl((h ^ load64(p)) * P1, 29);
-	/* the last bytes: one load when the text goes on (little-endian:
-	 * the low bytes are the line's), else byte by byte */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (lim - p >= 8 && e > p)
-		w = load64(p) & (~0ULL >> (64 - 8 * (e - p)));
-	else
-#endif
-		memcpy(&w, p, (size_t)(e - p));
-	h = (h ^ w) * P2;
-	h ^= h >> 32;
+static inline uint64_t low_bytes(size_t k)
+{
+	return k ? ~0ULL >> (64 - 8 * k) : 0;
+}
+
+static inline uint64_t line_mix(uint64_t h, uint64_t w)
+{
+	return rotl((h ^ w) * P1, 29);
+}
+
+static inline uint64_t line_fin(uint64_t h, size_t len, int nl)
+{
+	h ^= len * P2 + (uint64_t)nl;
 	h *= P3;
+	h ^= h >> 32;
+	h *= P2;
 	return h ^ (h >> 29);
+}
+
+/* The hash of a line: its n bytes at p (a '\n' after them: nl), eight
+ * at a time from its start, so that it does not depend on where the line
+ * is; the text goes on to e. */
+static inline uint64_t hash_line(const char *p, size_t n, int nl,
+				 const char *e)
+{
+	uint64_t h = P3, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		h = line_mix(h, load64(p + i));
+	if (e - (p + i) >= 8) {
+		w = load64(p + i);
+	} else {
+		char t[8] = { 0 };
+
+		memcpy(t, p + i, (size_t)(e - (p + i)));
+		w = load64(t);
+	}
+	return line_fin(line_mix(h, w & low_bytes(n - i)), n, nl);
+}
+
+/* '\n' in buf. */
+static size_t count_nl(const char *buf, size_t len)
+{
+	size_t c = 0, i = 0;
+
+	for (; i + 8 <= len; i += 8)
+		c += (size_t)count_top(nl_bytes(load64(buf + i)));
+	for (; i < len; i++)
+		c += buf[i] == '\n';
+	return c;
+}
+
+/* Where each '\n' of buf is, into at[] (room for every one, and 2
+ * more): a word at a time, two of its '\n' written whatever (most words
+ * have none or one: no branch), the rest one by one. */
+static void find_nl(const char *buf, size_t len, uint64_t *at)
+{
+	size_t k = 0, i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t z = nl_bytes(load64(buf + i));
+		size_t c = count_top(z);
+
+		at[k] = i + (size_t)(__builtin_ctzll(z | 1ULL << 63) >> 3);
+		z &= z - 1;
+		at[k + 1] = i + (size_t)(__builtin_ctzll(z | 1ULL << 63) >> 3);
+		z &= z - 1;
+		for (size_t j = 2; j < c; j++, z &= z - 1)
+			at[k + j] = i + (size_t)(__builtin_ctzll(z) >> 3);
+		k += c;
+	}
+	for (; i < len; i++)
+		if (buf[i] == '\n')
+			at[k++] = i;
 }
 
 /* A piece ends after a line whose hash says so (content-defined: an edit
@@ -80,41 +130,13 @@ static int cut_after(uint64_t line_hash, size_t piece_lines)
 	       line_hash >> (64 - FILEDIFF_CUT_BITS) == 0;
 }
 
-static int sum_alloc(struct filediff_sum *s, size_t len)
+static int sum_alloc(struct filediff_sum *s, size_t lines)
 {
-	size_t lines = len / 8 + 2, pieces = lines / 2 + 2;
-
-	s->line = malloc(lines * sizeof(*s->line));
-	s->hash = malloc(pieces * sizeof(*s->hash));
-	s->first = malloc(pieces * sizeof(*s->first));
-	s->off = malloc(pieces * sizeof(*s->off));
+	s->line = malloc((lines + 2) * sizeof(*s->line));
+	s->hash = malloc((lines + 1) * sizeof(*s->hash));
+	s->first = malloc((lines + 2) * sizeof(*s->first));
+	s->off = malloc((lines + 2) * sizeof(*s->off));
 	return s->line && s->hash && s->first && s->off ? 0 : -ENOMEM;
-}
-
-/* Room for one more line and piece (the first guess: 8 bytes a line). */
-static int sum_room(struct filediff_sum *s, size_t *cap)
-{
-	size_t c = *cap * 2;
-	uint64_t *l, *h;
-	uint32_t *f, *o;
-
-	if (s->lines + 2 < *cap)
-		return 0;
-	l = realloc(s->line, c * sizeof(*l));
-	if (l)
-		s->line = l;
-	h = l ? realloc(s->hash, c * sizeof(*h)) : NULL;
-	if (h)
-		s->hash = h;
-	f = h ? realloc(s->first, c * sizeof(*f)) : NULL;
-	if (f)
-		s->first = f;
-	o = f ? realloc(s->off, c * sizeof(*o)) : NULL;
-	if (!o)
-		return -ENOMEM;
-	s->off = o;
-	*cap = c;
-	return 0;
 }
 
 /* Line i (hash lh, ending at byte end) is part of the last piece. */
@@ -148,21 +170,23 @@ static void sum_shrink(struct filediff_sum *s)
 
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
 {
-	const char *p = buf, *e = buf + len, *nl;
-	size_t cap = len / 8 + 2, pl = 0;
+	size_t nls = count_nl(buf, len), lines, pl = 0, from = 0;
 	uint64_t ph = P2;
 
 	memset(s, 0, sizeof(*s));
-	if (len > UINT32_MAX - 1 || sum_alloc(s, len))
+	lines = nls + (len && buf[len - 1] != '\n');
+	if (len > UINT32_MAX - 1 || sum_alloc(s, lines))
 		goto nomem;
+	/* s->line holds where each line ends, then (in place) its hash */
+	find_nl(buf, len, s->line);
 	s->first[0] = 0;
 	s->off[0] = 0;
-	for (; p < e; p = nl ? nl + 1 : e) {
-		nl = memchr(p, '\n', (size_t)(e - p));
-		if (sum_room(s, &cap))
-			goto nomem;
-		sum_line(s, hash_line(p, (size_t)((nl ? nl : e) - p), nl != NULL, e),
-			 &pl, &ph, (size_t)((nl ? nl + 1 : e) - buf));
+	for (size_t i = 0; i < lines; i++) {
+		size_t to = i < nls ? s->line[i] : len;
+
+		sum_line(s, hash_line(buf + from, to - from, i < nls, buf + len),
+			 &pl, &ph, i < nls ? to + 1 : len);
+		from = to + 1;
 	}
 	if (pl) {
 		s->hash[s->n_chunks++] = ph ^ pl;

@@ -32,6 +32,7 @@ struct job {
 	struct cut *cut;
 	size_t n;
 	size_t fa, fb, fda, fdb, fea, feb; /* file k's ranges in rs */
+	size_t base; /* the entries before it stay: the first window's a */
 };
 
 static size_t entry_after(const uint32_t *lines, size_t lo, size_t hi,
@@ -213,7 +214,7 @@ static const char *splice_refused(const struct job *j)
 	return NULL;
 }
 
-/* The new arrays of the entries (cap of them). */
+/* The new entries from j->base on (cap of them), built aside. */
 struct entries {
 	struct xdpfw_rule *rules;
 	uint32_t *lines;
@@ -231,27 +232,35 @@ static int entries_alloc(struct entries *e, size_t cap, int expires)
 		0 : -ENOMEM;
 }
 
-/* rs's entries [from, to) to e at dst, their lines moved by dl (those of
- * file k only), their positions noted in map. */
+static void entries_free(struct entries *e)
+{
+	free(e->rules);
+	free(e->lines);
+	free(e->file_of);
+	free(e->expires);
+}
+
+/* rs's entries [from, to) to e at dst (positions of rs), their lines
+ * moved by dl (those of file k only), their new positions noted in map. */
 static void copy_kept(const struct job *j, struct entries *e, size_t dst,
 		      size_t from, size_t to, long long dl, uint32_t *map)
 {
 	const struct ruleset *rs = j->rs;
-	size_t n = to - from;
+	size_t n = to - from, at = dst - j->base;
 
 	if (!n)
 		return;
-	memcpy(&e->rules[dst], &rs->rules[from], n * sizeof(*e->rules));
-	memcpy(&e->file_of[dst], &rs->file_of[from], n * sizeof(*e->file_of));
+	memcpy(&e->rules[at], &rs->rules[from], n * sizeof(*e->rules));
+	memcpy(&e->file_of[at], &rs->file_of[from], n * sizeof(*e->file_of));
 	if (rs->expires)
-		memcpy(&e->expires[dst], &rs->expires[from],
+		memcpy(&e->expires[at], &rs->expires[from],
 		       n * sizeof(*e->expires));
 	for (size_t i = 0; i < n; i++) {
 		size_t p = from + i;
 
-		e->lines[dst + i] = p >= j->fa && p < j->fb ?
+		e->lines[at + i] = p >= j->fa && p < j->fb ?
 			(uint32_t)((long long)rs->lines[p] + dl) : rs->lines[p];
-		map[p] = (uint32_t)(dst + i);
+		map[p - j->base] = (uint32_t)(dst + i);
 	}
 }
 
@@ -259,22 +268,22 @@ static void copy_new(const struct job *j, struct entries *e, size_t dst,
 		     const struct cut *c)
 {
 	const struct ruleset *w = j->w;
-	size_t n = c->wb - c->wa;
+	size_t n = c->wb - c->wa, at = dst - j->base;
 
 	if (!n)
 		return;
-	memcpy(&e->rules[dst], &w->rules[c->wa], n * sizeof(*e->rules));
-	memcpy(&e->lines[dst], &w->lines[c->wa], n * sizeof(*e->lines));
+	memcpy(&e->rules[at], &w->rules[c->wa], n * sizeof(*e->rules));
+	memcpy(&e->lines[at], &w->lines[c->wa], n * sizeof(*e->lines));
 	for (size_t i = 0; i < n; i++) {
-		e->file_of[dst + i] = (uint16_t)j->sp->k;
+		e->file_of[at + i] = (uint16_t)j->sp->k;
 		if (e->expires)
-			e->expires[dst + i] = w->expires ? w->expires[c->wa + i] : 0;
+			e->expires[at + i] = w->expires ? w->expires[c->wa + i] : 0;
 	}
 }
 
-/* The index: the windows' entries leave, the others are renumbered
- * (one pass over the table), w's arrive. */
-static int reindex(struct job *j, const uint32_t *map)
+/* The index: the windows' entries leave, those after the first window
+ * are renumbered (one pass over the table). */
+static void reindex(struct job *j, const uint32_t *map)
 {
 	struct ruleset *rs = j->rs;
 	struct ruleidx *ix = &rs->ix;
@@ -283,43 +292,52 @@ static int reindex(struct job *j, const uint32_t *map)
 		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
 			ruleidx_remove(ix, rs->rules, (uint32_t)i);
 	for (uint32_t i = 0; i <= ix->mask; i++)
-		if (ix->tab[i])
-			ix->tab[i] = map[ix->tab[i] - 1] + 1;
+		if (ix->tab[i] > j->base)
+			ix->tab[i] = map[ix->tab[i] - 1 - j->base] + 1;
+}
+
+/* e (entries from base on, m of them) into rs.  0 or -ENOMEM. */
+static int entries_put(struct ruleset *rs, const struct entries *e,
+		       size_t base, size_t m)
+{
+	int err = ruleset_reserve(rs, base + m);
+
+	if (!err && e->expires && !rs->expires) {
+		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
+		if (!rs->expires)
+			err = -ENOMEM;
+	}
+	if (err)
+		return err;
+	memcpy(&rs->rules[base], e->rules, m * sizeof(*e->rules));
+	memcpy(&rs->lines[base], e->lines, m * sizeof(*e->lines));
+	memcpy(&rs->file_of[base], e->file_of, m * sizeof(*e->file_of));
+	if (rs->expires)
+		memcpy(&rs->expires[base], e->expires, m * sizeof(*e->expires));
+	rs->n = base + m;
 	return 0;
 }
 
-static void entries_swap(struct ruleset *rs, struct entries *e, size_t cap)
-{
-	free(rs->rules);
-	free(rs->lines);
-	free(rs->file_of);
-	free(rs->expires);
-	rs->rules = e->rules;
-	rs->lines = e->lines;
-	rs->file_of = e->file_of;
-	rs->expires = e->expires;
-	rs->cap = cap;
-}
-
 /* The entries: the windows' go (into sp->removed), w's come, the rest
- * moves; sp->segs says where. */
+ * moves; sp->segs says where.  What is before the first window stays. */
 static int splice_entries(struct job *j)
 {
 	struct ruleset *rs = j->rs;
 	struct ruleset_splice *sp = j->sp;
-	size_t n = rs->n, gone = 0, src = 0, dst = 0, r = 0, cap;
+	size_t n = rs->n, gone = 0, src = j->base, dst = j->base, r = 0, cap;
 	struct entries e = { 0 };
-	uint32_t *map = malloc((n ? n : 1) * sizeof(*map));
+	uint32_t *map;
 	int err = 0;
 
 	for (size_t t = 0; t < j->n; t++)
 		gone += j->cut[t].b - j->cut[t].a;
-	cap = n - gone + j->w->n + 64;
+	cap = n - j->base - gone + j->w->n + 1;
+	map = malloc((n - j->base + 1) * sizeof(*map));
 	sp->removed = malloc((gone ? gone : 1) * sizeof(*sp->removed));
 	sp->segs = malloc((j->n ? j->n : 1) * sizeof(*sp->segs));
 	if (!map || !sp->removed || !sp->segs ||
 	    entries_alloc(&e, cap, rs->expires || j->w->expires)) {
-		entries_swap(&(struct ruleset){ 0 }, &e, 0);
+		entries_free(&e);
 		free(map);
 		return -ENOMEM;
 	}
@@ -340,10 +358,10 @@ static int splice_entries(struct job *j)
 	dst += n - src;
 	sp->n_removed = gone;
 	sp->at = j->n ? sp->segs[0].at : 0;
-	err = reindex(j, map);
+	reindex(j, map);
 	free(map);
-	entries_swap(rs, &e, cap);
-	rs->n = dst;
+	err = entries_put(rs, &e, j->base, dst - j->base);
+	entries_free(&e);
 	for (size_t t = 0; !err && t < j->n; t++)
 		for (size_t i = 0; i < sp->segs[t].added; i++)
 			if (ruleidx_add(&rs->ix, rs->rules,
@@ -575,6 +593,7 @@ int ruleset_splice(struct ruleset *rs, struct ruleset *w,
 	j.fda = rs->marks[sp->k].n_diags;
 	j.fea = rs->marks[sp->k].n_expired;
 	locate(&j);
+	j.base = j.cut[0].a;
 	sp->why = splice_refused(&j);
 	err = sp->why ? -EAGAIN : splice_all(&j);
 	free(j.cut);
