@@ -339,59 +339,56 @@ static void tags_drop_tail(struct rules_cache *c, size_t from)
 }
 
 /* The windows' entries (their rules: removed, in order) left and others
- * arrived (segs: where; rs: already), everything between them moved. */
+ * arrived (segs: where; rs: already), everything between them moved.
+ * The tags before the first window stay; the rest is built aside. */
 static void tags_splice(struct rules_cache *c, const struct splice_seg *segs,
 			size_t n_segs, const struct xdpfw_rule *removed)
 {
-	size_t added = 0, gone = 0, r = 0, k = 0, na = 0, src = 0;
+	size_t added = 0, r = 0, k = 0, na = 0;
+	size_t base = n_segs ? segs[0].a : c->tag_n, src = base;
 	uint32_t *tags, *arr;
 
 	if (!c->tags_ok)
 		return;
-	for (size_t t = 0; t < n_segs; t++) {
+	for (size_t t = 0; t < n_segs; t++)
 		added += segs[t].added;
-		gone += segs[t].b - segs[t].a;
-	}
-	tags = malloc((c->tag_n - gone + added + 64) * sizeof(*tags));
+	tags = malloc((c->rs.n - base + 1) * sizeof(*tags));
 	arr = malloc((c->n_arrived + added + 64) * sizeof(*arr));
-	if (!tags || !arr || c->n_arrived + added > tags_bound(c)) {
-		free(tags);
-		free(arr);
+	if (!tags || !arr || c->n_arrived + added > tags_bound(c))
 		c->tags_ok = 0;
-		return;
-	}
 	for (size_t t = 0; t <= n_segs && c->tags_ok; t++) {
 		const struct splice_seg *g = t < n_segs ? &segs[t] : NULL;
 		size_t to = g ? g->a : c->tag_n, dst = g ? g->at - (g->a - src) :
 			c->rs.n - (c->tag_n - src);
 
-		memcpy(&tags[dst], &c->tags[src], (to - src) * sizeof(*tags));
+		memcpy(&tags[dst - base], &c->tags[src], (to - src) * sizeof(*tags));
 		/* the arrived of [src, to) move; those of the window leave */
 		for (; k < c->n_arrived && c->arrived[k] < to; k++)
-			arr[na++] = (uint32_t)(c->arrived[k] - src + dst);
+			arr[na++] = (uint32_t)(c->arrived[k] >= src ?
+					       c->arrived[k] - src + dst : c->arrived[k]);
 		for (; g && k < c->n_arrived && c->arrived[k] < g->b; k++)
 			;
 		for (size_t pos = g ? g->a : 0; g && pos < g->b; pos++)
 			tags_gone(c, pos, &removed[r++]);
 		for (size_t i = 0; g && i < g->added; i++) {
-			tags[g->at + i] = RULES_TAG_NONE;
+			tags[g->at + i - base] = RULES_TAG_NONE;
 			arr[na++] = (uint32_t)(g->at + i);
 		}
 		src = g ? g->b : src;
 	}
-	if (!c->tags_ok) {
-		free(tags);
-		free(arr);
-		return;
+	if (c->tags_ok && !tags_room(c, c->rs.n, 0)) {
+		memcpy(&c->tags[base], tags, (c->rs.n - base) * sizeof(*tags));
+		free(c->arrived);
+		c->arrived = arr;
+		c->cap_arrived = c->n_arrived + added + 64;
+		c->n_arrived = na;
+		c->tag_n = c->rs.n;
+		arr = NULL;
+	} else {
+		c->tags_ok = 0;
 	}
-	free(c->tags);
-	free(c->arrived);
-	c->tags = tags;
-	c->tag_cap = c->tag_n - gone + added + 64;
-	c->arrived = arr;
-	c->cap_arrived = c->n_arrived + added + 64;
-	c->n_arrived = na;
-	c->tag_n = c->rs.n;
+	free(tags);
+	free(arr);
 }
 
 void rules_cache_tags_extend(struct rules_cache *c)
