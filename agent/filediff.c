@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define P1 0x9E3779B185EBCA87ULL
 #define P2 0xC2B2AE3D27D4EB4FULL
@@ -99,28 +102,39 @@ static size_t count_nl(const char *buf, size_t len)
 }
 
 /* Where each '\n' of buf is, into at[] (room for every one, and 2
- * more): a word at a time, two of its '\n' written whatever (most words
- * have none or one: no branch), the rest one by one. */
+ * more): a block at a time, its first two '\n' written whatever (most
+ * blocks have none or one: no branch), the rest one by one. */
+#ifdef __SSE2__
 static void find_nl(const char *buf, size_t len, uint64_t *at)
 {
+	const __m128i nl = _mm_set1_epi8('\n');
 	size_t k = 0, i = 0;
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t z = nl_bytes(load64(buf + i));
-		size_t c = count_top(z);
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		unsigned m1 = m & (m - 1), m2 = m1 & (m1 - 1);
 
-		at[k] = i + (size_t)(__builtin_ctzll(z | 1ULL << 63) >> 3);
-		z &= z - 1;
-		at[k + 1] = i + (size_t)(__builtin_ctzll(z | 1ULL << 63) >> 3);
-		z &= z - 1;
-		for (size_t j = 2; j < c; j++, z &= z - 1)
-			at[k + j] = i + (size_t)(__builtin_ctzll(z) >> 3);
-		k += c;
+		at[k] = i + (size_t)__builtin_ctz(m | 0x10000);
+		at[k + 1] = i + (size_t)__builtin_ctz(m1 | 0x10000);
+		k += (m != 0) + (m1 != 0);
+		for (; m2; m2 &= m2 - 1)
+			at[k++] = i + (size_t)__builtin_ctz(m2);
 	}
 	for (; i < len; i++)
 		if (buf[i] == '\n')
 			at[k++] = i;
 }
+#else
+static void find_nl(const char *buf, size_t len, uint64_t *at)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			at[k++] = i;
+}
+#endif
 
 /* A piece ends after a line whose hash says so (content-defined: an edit
  * moves no boundary but at its own lines), or after FILEDIFF_MAX lines. */
@@ -130,28 +144,30 @@ static int cut_after(uint64_t line_hash, size_t piece_lines)
 	       line_hash >> (64 - FILEDIFF_CUT_BITS) == 0;
 }
 
-static int sum_alloc(struct filediff_sum *s, size_t lines)
+/* Room for the lines of a text in s: spare's arrays (a summary no longer
+ * needed, emptied) when there is one (memory already faulted in: a fresh
+ * 8 MB costs ~6 ms of page faults on a VM), else new ones. */
+static int sum_alloc(struct filediff_sum *s, size_t lines,
+		     struct filediff_sum *spare)
 {
-	s->line = malloc((lines + 2) * sizeof(*s->line));
-	s->hash = malloc((lines + 1) * sizeof(*s->hash));
-	s->first = malloc((lines + 2) * sizeof(*s->first));
-	s->off = malloc((lines + 2) * sizeof(*s->off));
-	return s->line && s->hash && s->first && s->off ? 0 : -ENOMEM;
-}
+	struct filediff_sum none = { 0 };
 
-/* Line i (hash lh, ending at byte end) is part of the last piece. */
-static void sum_line(struct filediff_sum *s, uint64_t lh, size_t *piece_lines,
-		     uint64_t *ph, size_t end)
-{
-	s->line[s->lines++] = lh;
-	*ph = rotl(*ph ^ lh, 23) * P1;
-	if (++*piece_lines && cut_after(lh, *piece_lines)) {
-		s->hash[s->n_chunks++] = *ph ^ *piece_lines;
-		s->first[s->n_chunks] = (uint32_t)s->lines;
-		s->off[s->n_chunks] = (uint32_t)end;
-		*piece_lines = 0;
-		*ph = P2;
-	}
+	if (!spare)
+		spare = &none;
+	s->line = realloc(spare->line, (lines + 2) * sizeof(*s->line));
+	s->hash = realloc(spare->hash, (lines + 1) * sizeof(*s->hash));
+	s->first = realloc(spare->first, (lines + 2) * sizeof(*s->first));
+	s->off = realloc(spare->off, (lines + 2) * sizeof(*s->off));
+	if (!s->line)
+		free(spare->line);
+	if (!s->hash)
+		free(spare->hash);
+	if (!s->first)
+		free(spare->first);
+	if (!s->off)
+		free(spare->off);
+	memset(spare, 0, sizeof(*spare));
+	return s->line && s->hash && s->first && s->off ? 0 : -ENOMEM;
 }
 
 /* Kept between reloads: no more room than used. */
@@ -168,38 +184,63 @@ static void sum_shrink(struct filediff_sum *s)
 	s->off = o ? o : s->off;
 }
 
+/* The lines and pieces of buf into s (room for them), where s->line
+ * holds where each '\n' is (overwritten, in place, by the hashes).
+ * Locals only in the loop: through s, each store would reload the rest. */
+static void sum_lines(struct filediff_sum *s, const char *buf, size_t len,
+		      size_t nls, size_t lines)
+{
+	uint64_t *line = s->line, *hash = s->hash, ph = P2;
+	uint32_t *first = s->first, *off = s->off;
+	size_t from = 0, pl = 0, np = 0;
+
+	first[0] = 0;
+	off[0] = 0;
+	for (size_t i = 0; i < lines; i++) {
+		size_t to = i < nls ? line[i] : len;
+		uint64_t lh = hash_line(buf + from, to - from, i < nls, buf + len);
+
+		line[i] = lh;
+		ph = rotl(ph ^ lh, 23) * P1;
+		from = to + 1;
+		if (cut_after(lh, ++pl) || i + 1 == lines) {
+			hash[np++] = ph ^ pl;
+			first[np] = (uint32_t)(i + 1);
+			off[np] = (uint32_t)(i < nls ? to + 1 : len);
+			pl = 0;
+			ph = P2;
+		}
+	}
+	s->lines = (uint32_t)lines;
+	s->n_chunks = np;
+}
+
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
 {
-	size_t nls = count_nl(buf, len), lines, pl = 0, from = 0;
-	uint64_t ph = P2;
+	return filediff_sum_reuse(s, buf, len, NULL);
+}
+
+int filediff_sum_reuse(struct filediff_sum *s, const char *buf, size_t len,
+		       struct filediff_sum *spare)
+{
+	size_t nls = count_nl(buf, len), lines;
 
 	memset(s, 0, sizeof(*s));
 	lines = nls + (len && buf[len - 1] != '\n');
-	if (len > UINT32_MAX - 1 || sum_alloc(s, lines))
-		goto nomem;
-	/* s->line holds where each line ends, then (in place) its hash */
-	find_nl(buf, len, s->line);
-	s->first[0] = 0;
-	s->off[0] = 0;
-	for (size_t i = 0; i < lines; i++) {
-		size_t to = i < nls ? s->line[i] : len;
-
-		sum_line(s, hash_line(buf + from, to - from, i < nls, buf + len),
-			 &pl, &ph, i < nls ? to + 1 : len);
-		from = to + 1;
+	if (len > UINT32_MAX - 1) {
+		filediff_sum_free(spare);
+		return -ENOMEM;
 	}
-	if (pl) {
-		s->hash[s->n_chunks++] = ph ^ pl;
-		s->first[s->n_chunks] = (uint32_t)s->lines;
-		s->off[s->n_chunks] = (uint32_t)len;
+	if (sum_alloc(s, lines, spare)) {
+		filediff_sum_free(s);
+		return -ENOMEM;
 	}
+	find_nl(buf, len, s->line); /* nls of them, counted the same way */
+	sum_lines(s, buf, len, nls, lines);
 	s->len = len;
 	sum_shrink(s);
 	s->bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3);
 	return 0;
-nomem:
-	filediff_sum_free(s);
-	return -ENOMEM;
 }
 
 void filediff_sum_free(struct filediff_sum *s)

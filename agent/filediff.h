@@ -37,6 +37,10 @@ struct filediff_sum {
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len);
 void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
+/* The same, in the memory of spare (a summary no longer needed: taken,
+ * emptied; NULL: none), which is already faulted in. */
+int filediff_sum_reuse(struct filediff_sum *s, const char *buf, size_t len,
+		       struct filediff_sum *spare);
 
 struct filediff_win {
 	size_t begin, end;   /* the new text's window, bytes (whole lines,

@@ -196,6 +196,7 @@ void rules_cache_free(struct rules_cache *c)
 	splice_min = c->splice_min;
 	ruleset_free(&c->rs);
 	free_sums(c, 0);
+	filediff_sum_free(&c->spare);
 	free(c->sums);
 	free(c->ids);
 	free(c->tags);
@@ -259,7 +260,7 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 	}
 	err = rules_parse_buffer(&c->rs, path, buf, len);
 	if (!err)
-		err = filediff_sum_of(&c->sums[i], buf, len);
+		err = filediff_sum_reuse(&c->sums[i], buf, len, &c->spare);
 	free(buf);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
@@ -521,7 +522,7 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
 	lines = next->n_lines - c->rs.marks[k].n_lines;
 	t[1] = mono_ms();
-	err = filediff_sum_of(&sum, m.buf, m.len);
+	err = filediff_sum_reuse(&sum, m.buf, m.len, &c->spare);
 	t[2] = mono_ms();
 	if (!err)
 		err = filediff_windows(&c->sums[k], lines, &sum, m.buf, &d);
@@ -555,10 +556,10 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	if (err) {
 		c->splice_why = err != -EAGAIN ? strerror(-err) :
 				sp.why ? sp.why : "no window";
-		filediff_sum_free(&sum);
+		c->spare = sum;
 		return err == -EAGAIN ? 0 : err;
 	}
-	filediff_sum_free(&c->sums[k]);
+	c->spare = c->sums[k];
 	c->sums[k] = sum;
 	keep_id(c, k, &res.id, now);
 	c->rs.now = now;
