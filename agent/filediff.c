@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A text's summary (filediff.h): a hash of each 1 KiB, of each line and of
+ * each piece of lines.  Built again after a change from what did not
+ * change: the lines of the chunks both texts start and end with keep
+ * their hashes (copied), only those between are hashed.
+ */
 #include "filediff.h"
 
 #include <errno.h>
@@ -144,30 +150,223 @@ static int cut_after(uint64_t line_hash, size_t piece_lines)
 	       line_hash >> (64 - FILEDIFF_CUT_BITS) == 0;
 }
 
+/* 64-bit hash of n bytes: four independent lanes (xxHash's round), so
+ * that the multiplications overlap. */
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t a = P1 + P2, b = P2, c = 0, d = 0 - P1, h, w = 0;
+	const char *e = p + n;
+
+	for (; e - p >= 32; p += 32) {
+		a = rotl(a + load64(p) * P2, 31) * P1;
+		b = rotl(b + load64(p + 8) * P2, 31) * P1;
+		c = rotl(c + load64(p + 16) * P2, 31) * P1;
+		d = rotl(d + load64(p + 24) * P2, 31) * P1;
+	}
+	h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + n * P3;
+	for (; e - p >= 8; p += 8)
+		h = rotl(h ^ (rotl(load64(p) * P2, 31) * P1), 27) * P1 + P3;
+	memcpy(&w, p, (size_t)(e - p));
+	h ^= (w + (uint64_t)(e - p)) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	return h ^ (h >> 32);
+}
+
+static size_t chunk_len(size_t len, size_t i)
+{
+	size_t at = i * FILEDIFF_FIXED;
+
+	return len - at < FILEDIFF_FIXED ? len - at : FILEDIFF_FIXED;
+}
+
+/* The 1 KiB chunks of buf: their hashes and the '\n' before each. */
+static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len)
+{
+	size_t n = (len + FILEDIFF_FIXED - 1) / FILEDIFF_FIXED;
+
+	s->fixed = malloc((n ? n : 1) * sizeof(*s->fixed));
+	s->fixed_nl = malloc((n + 1) * sizeof(*s->fixed_nl));
+	if (!s->fixed || !s->fixed_nl)
+		return -ENOMEM;
+	s->fixed_nl[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = buf + i * FILEDIFF_FIXED;
+
+		s->fixed[i] = hash_bytes(p, chunk_len(len, i));
+		s->fixed_nl[i + 1] = s->fixed_nl[i] +
+				     (uint32_t)count_nl(p, chunk_len(len, i));
+	}
+	s->n_fixed = n;
+	s->len = len;
+	s->lines = s->fixed_nl[n] + (len && buf[len - 1] != '\n');
+	return 0;
+}
+
 /* Room for the lines of a text in s: spare's arrays (a summary no longer
  * needed, emptied) when there is one (memory already faulted in: a fresh
  * 8 MB costs ~6 ms of page faults on a VM), else new ones. */
-static int sum_alloc(struct filediff_sum *s, size_t lines,
-		     struct filediff_sum *spare)
+static int sum_alloc(struct filediff_sum *s, struct filediff_sum *spare)
 {
 	struct filediff_sum none = { 0 };
+	size_t lines = s->lines;
 
 	if (!spare)
 		spare = &none;
 	s->line = realloc(spare->line, (lines + 2) * sizeof(*s->line));
 	s->hash = realloc(spare->hash, (lines + 1) * sizeof(*s->hash));
 	s->first = realloc(spare->first, (lines + 2) * sizeof(*s->first));
-	s->off = realloc(spare->off, (lines + 2) * sizeof(*s->off));
 	if (!s->line)
 		free(spare->line);
 	if (!s->hash)
 		free(spare->hash);
 	if (!s->first)
 		free(spare->first);
-	if (!s->off)
-		free(spare->off);
+	free(spare->fixed);
+	free(spare->fixed_nl);
 	memset(spare, 0, sizeof(*spare));
-	return s->line && s->hash && s->first && s->off ? 0 : -ENOMEM;
+	return s->line && s->hash && s->first ? 0 : -ENOMEM;
+}
+
+/* '\n' in the first at bytes of the text s summarises. */
+static size_t nl_before(const struct filediff_sum *s, const char *buf,
+			size_t at)
+{
+	size_t i = at / FILEDIFF_FIXED;
+
+	return s->fixed_nl[i] + count_nl(buf + i * FILEDIFF_FIXED,
+					 at - i * FILEDIFF_FIXED);
+}
+
+/* Bytes at the start both texts share, in whole chunks. */
+static size_t common_prefix(const struct filediff_sum *old,
+			    const struct filediff_sum *now)
+{
+	size_t lim = old->len < now->len ? old->len : now->len, i = 0;
+
+	while ((i + 1) * FILEDIFF_FIXED <= lim && old->fixed[i] == now->fixed[i])
+		i++;
+	return i * FILEDIFF_FIXED;
+}
+
+/* Where the bytes both texts share at the end start in the new text:
+ * the old chunks, from the last, found at the same distance from the end
+ * of the new one, and never into the first pb bytes of either. */
+static size_t common_suffix(const struct filediff_sum *old,
+			    const struct filediff_sum *now, const char *buf,
+			    size_t pb)
+{
+	long long delta = (long long)now->len - (long long)old->len;
+	size_t s = old->len;
+
+	for (size_t j = old->n_fixed; j-- > 0;) {
+		size_t at = j * FILEDIFF_FIXED, n = chunk_len(old->len, j);
+
+		if (at < pb || (long long)at + delta < (long long)pb ||
+		    hash_bytes(buf + (long long)at + delta, n) != old->fixed[j])
+			break;
+		s = at;
+	}
+	return (size_t)((long long)s + delta);
+}
+
+/* The lines [p, q) of the new text s keep their old hashes: the lines
+ * in its first and last chunks the old text has too.  [0, lines) when
+ * there is no old text. */
+static void unchanged(const struct filediff_sum *old,
+		      const struct filediff_sum *s, const char *buf,
+		      size_t *p, size_t *q)
+{
+	size_t pb, sn, a, b;
+
+	*p = 0;
+	*q = s->lines;
+	if (!old || !old->fixed || !old->line || old->len < 8 || s->len < 8)
+		return;
+	pb = common_prefix(old, s);
+	sn = common_suffix(old, s, buf, pb);
+	a = nl_before(s, buf, pb);              /* lines ending before pb */
+	b = sn ? nl_before(s, buf, sn - 1) + 1 : 0; /* the first from sn */
+	if (b > s->lines)
+		b = s->lines;
+	if (a > b || s->lines - b > old->lines - a)
+		return;
+	*p = a;
+	*q = b;
+}
+
+/* Where line n of the text starts (n == lines: at its end): after the
+ * n-th '\n', found in the 1 KiB chunk s->fixed_nl says it is in. */
+size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
+			   size_t n)
+{
+	size_t lo = 0, hi = s->n_fixed, at;
+	const char *p;
+
+	if (!n)
+		return 0;
+	if (n >= s->lines)
+		return s->len;
+	/* the last chunk with fewer than n '\n' before it */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->fixed_nl[mid] < n)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	at = lo * FILEDIFF_FIXED;
+	for (size_t k = n - s->fixed_nl[lo]; k; k--) {
+		p = memchr(buf + at, '\n', s->len - at);
+		at = (size_t)(p - buf) + 1;
+	}
+	return at;
+}
+
+/* Hash lines [p, q) of buf (bytes [from, to)) into s->line, where their
+ * '\n' are found first (2 more slots may be written: the caller fills
+ * them after). */
+static void hash_lines(struct filediff_sum *s, const char *buf, size_t p,
+		       size_t q, size_t from, size_t to)
+{
+	uint64_t *line = s->line + p;
+	const char *e = buf + s->len;
+	size_t at = from, n = q - p, nls = n;
+
+	if (q == s->lines && s->len && buf[s->len - 1] != '\n')
+		nls--; /* the last line, without a '\n' */
+	find_nl(buf + from, to - from, line);
+	for (size_t k = 0; k < n; k++) {
+		size_t end = k < nls ? from + line[k] : s->len;
+
+		line[k] = hash_line(buf + at, end - at, k < nls, e);
+		at = end + 1;
+	}
+}
+
+/* The pieces, from the lines' hashes.  Locals only in the loop: through
+ * s, each store would reload the rest. */
+static void sum_pieces(struct filediff_sum *s)
+{
+	const uint64_t *line = s->line;
+	uint64_t *hash = s->hash, ph = P2;
+	uint32_t *first = s->first;
+	size_t pl = 0, np = 0, lines = s->lines;
+
+	first[0] = 0;
+	for (size_t i = 0; i < lines; i++) {
+		ph = rotl(ph ^ line[i], 23) * P1;
+		if (cut_after(line[i], ++pl) || i + 1 == lines) {
+			hash[np++] = ph ^ pl;
+			first[np] = (uint32_t)(i + 1);
+			pl = 0;
+			ph = P2;
+		}
+	}
+	s->n_chunks = np;
 }
 
 /* Kept between reloads: no more room than used. */
@@ -176,68 +375,40 @@ static void sum_shrink(struct filediff_sum *s)
 	uint64_t *l = realloc(s->line, (s->lines + 1) * sizeof(*l));
 	uint64_t *h = realloc(s->hash, (s->n_chunks + 1) * sizeof(*h));
 	uint32_t *f = realloc(s->first, (s->n_chunks + 1) * sizeof(*f));
-	uint32_t *o = realloc(s->off, (s->n_chunks + 1) * sizeof(*o));
 
 	s->line = l ? l : s->line;
 	s->hash = h ? h : s->hash;
 	s->first = f ? f : s->first;
-	s->off = o ? o : s->off;
-}
-
-/* The lines and pieces of buf into s (room for them), where s->line
- * holds where each '\n' is (overwritten, in place, by the hashes).
- * Locals only in the loop: through s, each store would reload the rest. */
-static void sum_lines(struct filediff_sum *s, const char *buf, size_t len,
-		      size_t nls, size_t lines)
-{
-	uint64_t *line = s->line, *hash = s->hash, ph = P2;
-	uint32_t *first = s->first, *off = s->off;
-	size_t from = 0, pl = 0, np = 0;
-
-	first[0] = 0;
-	off[0] = 0;
-	for (size_t i = 0; i < lines; i++) {
-		size_t to = i < nls ? line[i] : len;
-		uint64_t lh = hash_line(buf + from, to - from, i < nls, buf + len);
-
-		line[i] = lh;
-		ph = rotl(ph ^ lh, 23) * P1;
-		from = to + 1;
-		if (cut_after(lh, ++pl) || i + 1 == lines) {
-			hash[np++] = ph ^ pl;
-			first[np] = (uint32_t)(i + 1);
-			off[np] = (uint32_t)(i < nls ? to + 1 : len);
-			pl = 0;
-			ph = P2;
-		}
-	}
-	s->lines = (uint32_t)lines;
-	s->n_chunks = np;
 }
 
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
 {
-	return filediff_sum_reuse(s, buf, len, NULL);
+	return filediff_sum_update(s, buf, len, NULL, NULL);
 }
 
-int filediff_sum_reuse(struct filediff_sum *s, const char *buf, size_t len,
-		       struct filediff_sum *spare)
+int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
+			const struct filediff_sum *old,
+			struct filediff_sum *spare)
 {
-	size_t nls = count_nl(buf, len), lines;
+	size_t p, q, tail;
 
 	memset(s, 0, sizeof(*s));
-	lines = nls + (len && buf[len - 1] != '\n');
-	if (len > UINT32_MAX - 1) {
+	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len) ||
+	    sum_alloc(s, spare)) {
+		filediff_sum_free(s);
 		filediff_sum_free(spare);
 		return -ENOMEM;
 	}
-	if (sum_alloc(s, lines, spare)) {
-		filediff_sum_free(s);
-		return -ENOMEM;
-	}
-	find_nl(buf, len, s->line); /* nls of them, counted the same way */
-	sum_lines(s, buf, len, nls, lines);
-	s->len = len;
+	unchanged(old, s, buf, &p, &q);
+	tail = s->lines - q;
+	if (p)
+		memcpy(s->line, old->line, p * sizeof(*s->line));
+	hash_lines(s, buf, p, q, filediff_line_start(s, buf, p),
+		   filediff_line_start(s, buf, q));
+	if (tail)
+		memcpy(s->line + q, old->line + old->lines - tail,
+		       tail * sizeof(*s->line));
+	sum_pieces(s);
 	sum_shrink(s);
 	s->bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3);
 	return 0;
@@ -249,172 +420,8 @@ void filediff_sum_free(struct filediff_sum *s)
 		return;
 	free(s->hash);
 	free(s->first);
-	free(s->off);
 	free(s->line);
+	free(s->fixed);
+	free(s->fixed_nl);
 	memset(s, 0, sizeof(*s));
-}
-
-void filediff_free(struct filediff *d)
-{
-	if (!d)
-		return;
-	free(d->win);
-	memset(d, 0, sizeof(*d));
-}
-
-/* The old pieces by hash: head[h & mask] the first, next[i] the next
- * with the same bucket (ascending). */
-struct piece_ix {
-	uint32_t *head, *next, mask;
-};
-
-static int piece_ix_build(struct piece_ix *x, const struct filediff_sum *old)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * old->n_chunks)
-		cap *= 2;
-	x->mask = (uint32_t)cap - 1;
-	x->head = malloc(cap * sizeof(*x->head));
-	x->next = malloc((old->n_chunks ? old->n_chunks : 1) * sizeof(*x->next));
-	if (!x->head || !x->next)
-		return -ENOMEM;
-	memset(x->head, 0xff, cap * sizeof(*x->head));
-	for (size_t i = old->n_chunks; i-- > 0;) {
-		uint32_t b = (uint32_t)old->hash[i] & x->mask;
-
-		x->next[i] = x->head[b];
-		x->head[b] = (uint32_t)i;
-	}
-	return 0;
-}
-
-/* The first old piece at or after i with hash h (a few tried), or
- * UINT32_MAX. */
-static uint32_t piece_find(const struct piece_ix *x,
-			   const struct filediff_sum *old, uint64_t h, size_t i)
-{
-	uint32_t j = x->head[(uint32_t)h & x->mask];
-
-	for (int tries = 0; j != UINT32_MAX && tries < 16; j = x->next[j]) {
-		if (old->hash[j] != h)
-			continue;
-		if (j >= i)
-			return j;
-		tries++;
-	}
-	return UINT32_MAX;
-}
-
-/* Where line `skip` lines after byte at starts (or len). */
-static size_t skip_lines(const char *buf, size_t len, size_t at, size_t skip)
-{
-	for (; skip && at < len; skip--) {
-		const char *nl = memchr(buf + at, '\n', len - at);
-
-		at = nl ? (size_t)(nl - buf) + 1 : len;
-	}
-	return at;
-}
-
-/* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
- * (the lines both start and end with are left out) are a window. */
-static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
-		   const struct filediff_sum *now, const char *buf, size_t i0,
-		   size_t i1, size_t j0, size_t j1)
-{
-	uint32_t o0 = old->first[i0], o1 = old->first[i1];
-	uint32_t n0 = now->first[j0], n1 = now->first[j1];
-	struct filediff_win *w;
-
-	while (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0])
-		o0++, n0++;
-	while (o0 < o1 && n0 < n1 && old->line[o1 - 1] == now->line[n1 - 1])
-		o1--, n1--;
-	if (o0 == o1 && n0 == n1)
-		return 0; /* pieces cut apart differently, the same lines */
-	if (d->n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-
-		w = realloc(d->win, c * sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		d->win = w;
-		*cap = c;
-	}
-	w = &d->win[d->n++];
-	w->begin = skip_lines(buf, now->len, now->off[j0], n0 - now->first[j0]);
-	w->end = skip_lines(buf, now->len, w->begin, n1 - n0);
-	if (!w->begin && now->bom)
-		w->begin = w->end >= 3 ? 3 : w->end;
-	w->first_line = n0;
-	w->new_lines = n1 - n0;
-	w->old_first = o0;
-	w->old_lines = o1 - o0;
-	return 0;
-}
-
-/* Walk both lists of pieces: equal ones are skipped, and from each
- * that differs, on to the first new piece found again among the old
- * ones after it. */
-static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
-		const char *buf, const struct piece_ix *x, struct filediff *d)
-{
-	size_t i = 0, j = 0, cap = 0;
-	int err = 0;
-
-	while (!err && (i < old->n_chunks || j < now->n_chunks)) {
-		size_t i1 = old->n_chunks, j1 = j;
-
-		if (i < old->n_chunks && j < now->n_chunks &&
-		    old->hash[i] == now->hash[j]) {
-			i++;
-			j++;
-			continue;
-		}
-		for (; j1 < now->n_chunks; j1++) {
-			uint32_t f = piece_find(x, old, now->hash[j1], i);
-
-			if (f != UINT32_MAX) {
-				i1 = f;
-				break;
-			}
-		}
-		err = add_win(d, &cap, old, now, buf, i, i1, j, j1);
-		i = i1;
-		j = j1;
-	}
-	return err;
-}
-
-int filediff_windows(const struct filediff_sum *old, size_t old_lines,
-		     const struct filediff_sum *now, const char *buf,
-		     struct filediff *d)
-{
-	struct piece_ix x = { 0 };
-	int err;
-
-	memset(d, 0, sizeof(*d));
-	if (old->len < 8 || now->len < 8 || old->lines != old_lines)
-		return -EAGAIN;
-	if (old->lines == now->lines && old->n_chunks == now->n_chunks &&
-	    !memcmp(old->hash, now->hash, now->n_chunks * sizeof(*now->hash))) {
-		d->same = 1;
-		return 0;
-	}
-	/* A byte order mark counts only before line 1: the first pieces
-	 * must stay first. */
-	if ((old->bom || now->bom) &&
-	    (!old->lines || !now->lines || old->line[0] != now->line[0]))
-		return -EAGAIN;
-	err = piece_ix_build(&x, old);
-	if (!err)
-		err = walk(old, now, buf, &x, d);
-	free(x.head);
-	free(x.next);
-	if (err) {
-		filediff_free(d);
-		return err;
-	}
-	return 0;
 }

@@ -20,27 +20,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FILEDIFF_FIXED 1024  /* bytes of a chunk */
 #define FILEDIFF_MAX 64       /* lines a piece has at most */
 #define FILEDIFF_CUT_BITS 3   /* 1 line in 8 ends a piece */
 
 struct filediff_sum {
-	size_t len;       /* bytes of the text */
-	uint64_t *line;   /* hash of each line */
-	uint32_t lines;   /* the parser's lines */
-	size_t n_chunks;  /* pieces */
-	uint64_t *hash;   /* of piece i: of the hashes of its lines */
-	uint32_t *first;  /* first line of piece i (n_chunks + 1 of them) */
-	uint32_t *off;    /* its first byte (n_chunks + 1 of them) */
-	int bom;          /* the text starts with a byte order mark */
+	size_t len;          /* bytes of the text */
+	uint32_t lines;      /* the parser's lines */
+	uint64_t *line;      /* hash of each line */
+	size_t n_chunks;     /* pieces */
+	uint64_t *hash;      /* of piece i: of the hashes of its lines */
+	uint32_t *first;     /* first line of piece i (n_chunks + 1 of them) */
+	size_t n_fixed;      /* chunks of FILEDIFF_FIXED bytes */
+	uint64_t *fixed;     /* their hashes */
+	uint32_t *fixed_nl;  /* '\n' before each (n_fixed + 1 of them) */
+	int bom;             /* the text starts with a byte order mark */
 };
 
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len);
 void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
-/* The same, in the memory of spare (a summary no longer needed: taken,
- * emptied; NULL: none), which is already faulted in. */
-int filediff_sum_reuse(struct filediff_sum *s, const char *buf, size_t len,
-		       struct filediff_sum *spare);
+
+/*
+ * The same, from the summary of the text buf replaced (old, or NULL):
+ * the lines in the 1 KiB chunks both texts start and end with keep their
+ * hashes, only those between are hashed (an edit costs a hash of each
+ * KiB, not of each line).  In the memory of spare (a summary no longer
+ * needed, or NULL: taken, emptied), already faulted in.
+ */
+int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
+			const struct filediff_sum *old,
+			struct filediff_sum *spare);
+
+/* Where line n (0-based; n == lines: the end) of the text s summarises
+ * starts. */
+size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
+			   size_t n);
 
 struct filediff_win {
 	size_t begin, end;   /* the new text's window, bytes (whole lines,

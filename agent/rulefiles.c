@@ -260,7 +260,7 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 	}
 	err = rules_parse_buffer(&c->rs, path, buf, len);
 	if (!err)
-		err = filediff_sum_reuse(&c->sums[i], buf, len, &c->spare);
+		err = filediff_sum_update(&c->sums[i], buf, len, NULL, &c->spare);
 	free(buf);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
@@ -522,7 +522,7 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
 	lines = next->n_lines - c->rs.marks[k].n_lines;
 	t[1] = mono_ms();
-	err = filediff_sum_reuse(&sum, m.buf, m.len, &c->spare);
+	err = filediff_sum_update(&sum, m.buf, m.len, &c->sums[k], &c->spare);
 	t[2] = mono_ms();
 	if (!err)
 		err = filediff_windows(&c->sums[k], lines, &sum, m.buf, &d);

@@ -381,6 +381,29 @@ static void run(unsigned seed, size_t lines0, int steps)
 	free_model(&m[1]);
 }
 
+/* b's summary from a's (filediff_sum_update) is the one made afresh. */
+static void same_sum(const struct filediff_sum *sa, const char *b, size_t lb,
+		     const struct filediff_sum *sb)
+{
+	struct filediff_sum u, spare;
+
+	CHECK_INT(filediff_sum_of(&spare, b, lb), 0);
+	CHECK_INT(filediff_sum_update(&u, b, lb, sa, &spare), 0);
+	CHECK(!spare.line);
+	CHECK_INT(u.lines, sb->lines);
+	CHECK_INT(u.n_chunks, sb->n_chunks);
+	CHECK_INT(u.n_fixed, sb->n_fixed);
+	CHECK(!memcmp(u.line, sb->line, sb->lines * sizeof(*u.line)));
+	CHECK(!memcmp(u.hash, sb->hash, sb->n_chunks * sizeof(*u.hash)));
+	CHECK(!memcmp(u.first, sb->first, (sb->n_chunks + 1) * sizeof(*u.first)));
+	for (size_t n = 0; n <= sb->lines; n += 1 + n / 3)
+		CHECK(filediff_line_start(&u, b, n) ==
+		      (n ? (size_t)(strchr(b + filediff_line_start(&u, b, n - 1),
+					  '\n') - b) + 1 : 0) ||
+		      n == sb->lines);
+	filediff_sum_free(&u);
+}
+
 /* The windows of a and b (n lines before): 0 or -EAGAIN. */
 static int windows(const char *a, size_t la, const char *b, size_t lb,
 		   size_t n, struct filediff *d)
@@ -390,6 +413,7 @@ static int windows(const char *a, size_t la, const char *b, size_t lb,
 
 	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
 	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
+	same_sum(&sa, b, lb, &sb);
 	err = filediff_windows(&sa, n, &sb, b, d);
 	filediff_sum_free(&sa);
 	filediff_sum_free(&sb);
