@@ -241,9 +241,9 @@ static void entries_free(struct entries *e)
 }
 
 /* rs's entries [from, to) to e at dst (positions of rs), their lines
- * moved by dl (those of file k only), their new positions noted in map. */
+ * moved by dl (those of file k only). */
 static void copy_kept(const struct job *j, struct entries *e, size_t dst,
-		      size_t from, size_t to, long long dl, uint32_t *map)
+		      size_t from, size_t to, long long dl)
 {
 	const struct ruleset *rs = j->rs;
 	size_t n = to - from, at = dst - j->base;
@@ -260,7 +260,6 @@ static void copy_kept(const struct job *j, struct entries *e, size_t dst,
 
 		e->lines[at + i] = p >= j->fa && p < j->fb ?
 			(uint32_t)((long long)rs->lines[p] + dl) : rs->lines[p];
-		map[p - j->base] = (uint32_t)(dst + i);
 	}
 }
 
@@ -318,50 +317,166 @@ static int entries_put(struct ruleset *rs, const struct entries *e,
 	return 0;
 }
 
+/* rs's entries [src, src + n) to dst, in place, their lines moved by dl
+ * (those of file k only). */
+static void move_run(const struct job *j, size_t dst, size_t src, size_t n,
+		     long long dl)
+{
+	struct ruleset *rs = j->rs;
+	size_t lo = src > j->fa ? src : j->fa;
+	size_t hi = src + n < j->fb ? src + n : j->fb;
+
+	if (n && dst != src) {
+		memmove(&rs->rules[dst], &rs->rules[src], n * sizeof(*rs->rules));
+		memmove(&rs->lines[dst], &rs->lines[src], n * sizeof(*rs->lines));
+		memmove(&rs->file_of[dst], &rs->file_of[src],
+			n * sizeof(*rs->file_of));
+		if (rs->expires)
+			memmove(&rs->expires[dst], &rs->expires[src],
+				n * sizeof(*rs->expires));
+	}
+	for (size_t p = lo; dl && p < hi; p++)
+		rs->lines[p - src + dst] = (uint32_t)((long long)rs->lines[p - src + dst] + dl);
+}
+
+static void put_new(const struct job *j, const struct cut *c, size_t at)
+{
+	struct ruleset *rs = j->rs;
+	const struct ruleset *w = j->w;
+	size_t n = c->wb - c->wa;
+
+	if (!n)
+		return;
+	memcpy(&rs->rules[at], &w->rules[c->wa], n * sizeof(*rs->rules));
+	memcpy(&rs->lines[at], &w->lines[c->wa], n * sizeof(*rs->lines));
+	for (size_t i = 0; i < n; i++) {
+		rs->file_of[at + i] = (uint16_t)j->sp->k;
+		if (rs->expires)
+			rs->expires[at + i] = w->expires ? w->expires[c->wa + i] : 0;
+	}
+}
+
+/* The kept runs moved in place: front to back when none moves up (no
+ * window adds more than those before it took away), back to front when
+ * none moves down.  0, or -EAGAIN when neither holds. */
+static int move_in_place(struct job *j, size_t n)
+{
+	const struct splice_seg *g = j->sp->segs;
+	int down = 1, up = 1;
+
+	for (size_t t = 0; t < j->n; t++) {
+		long long after = (long long)g[t].at + (long long)g[t].added -
+				  (long long)g[t].b;
+
+		down &= after <= 0;
+		up &= after >= 0;
+	}
+	if (!down && !up)
+		return -EAGAIN;
+	if (down) {
+		for (size_t t = 0; t < j->n; t++) {
+			size_t to = t + 1 < j->n ? g[t + 1].a : n;
+
+			put_new(j, &j->cut[t], g[t].at);
+			move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
+				 j->cut[t].dl);
+		}
+		return 0;
+	}
+	for (size_t t = j->n; t-- > 0;) {
+		size_t to = t + 1 < j->n ? g[t + 1].a : n;
+
+		move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
+			 j->cut[t].dl);
+		put_new(j, &j->cut[t], g[t].at);
+	}
+	return 0;
+}
+
+/* Where each window goes (sp->segs, sp->removed) and where each kept
+ * entry from base on goes (map).  The new count. */
+static size_t plan_moves(struct job *j, uint32_t *map)
+{
+	struct ruleset_splice *sp = j->sp;
+	size_t src = j->base, dst = j->base, r = 0;
+
+	for (size_t t = 0; t <= j->n; t++) {
+		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
+		size_t to = c ? c->a : j->rs->n;
+
+		for (size_t p = src; p < to; p++)
+			map[p - j->base] = (uint32_t)(dst + p - src);
+		dst += to - src;
+		if (!c)
+			break;
+		memcpy(&sp->removed[r], &j->rs->rules[c->a],
+		       (c->b - c->a) * sizeof(*sp->removed));
+		r += c->b - c->a;
+		sp->segs[t] = (struct splice_seg){ c->a, c->b, dst, c->wb - c->wa };
+		dst += c->wb - c->wa;
+		src = c->b;
+	}
+	sp->n_removed = r;
+	sp->at = j->n ? sp->segs[0].at : 0;
+	return dst;
+}
+
+/* The entries built aside from base on, then put in place. */
+static int move_aside(struct job *j, size_t n, size_t n_new)
+{
+	struct ruleset *rs = j->rs;
+	struct entries e = { 0 };
+	size_t src = j->base, dst = j->base;
+	int err = entries_alloc(&e, n_new - j->base + 1, rs->expires != NULL);
+
+	for (size_t t = 0; !err && t <= j->n; t++) {
+		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
+		size_t to = c ? c->a : n;
+
+		copy_kept(j, &e, dst, src, to, t ? j->cut[t - 1].dl : 0);
+		dst += to - src;
+		if (!c)
+			break;
+		copy_new(j, &e, dst, c);
+		dst += c->wb - c->wa;
+		src = c->b;
+	}
+	if (!err)
+		err = entries_put(rs, &e, j->base, n_new - j->base);
+	entries_free(&e);
+	return err;
+}
+
 /* The entries: the windows' go (into sp->removed), w's come, the rest
  * moves; sp->segs says where.  What is before the first window stays. */
 static int splice_entries(struct job *j)
 {
 	struct ruleset *rs = j->rs;
 	struct ruleset_splice *sp = j->sp;
-	size_t n = rs->n, gone = 0, src = j->base, dst = j->base, r = 0, cap;
-	struct entries e = { 0 };
+	size_t n = rs->n, gone = 0, n_new;
 	uint32_t *map;
 	int err = 0;
 
 	for (size_t t = 0; t < j->n; t++)
 		gone += j->cut[t].b - j->cut[t].a;
-	cap = n - j->base - gone + j->w->n + 1;
 	map = malloc((n - j->base + 1) * sizeof(*map));
 	sp->removed = malloc((gone ? gone : 1) * sizeof(*sp->removed));
 	sp->segs = malloc((j->n ? j->n : 1) * sizeof(*sp->segs));
-	if (!map || !sp->removed || !sp->segs ||
-	    entries_alloc(&e, cap, rs->expires || j->w->expires)) {
-		entries_free(&e);
+	if (!map || !sp->removed || !sp->segs) {
 		free(map);
 		return -ENOMEM;
 	}
-	for (size_t t = 0; t < j->n; t++) {
-		const struct cut *c = &j->cut[t];
-
-		copy_kept(j, &e, dst, src, c->a, t ? j->cut[t - 1].dl : 0, map);
-		dst += c->a - src;
-		memcpy(&sp->removed[r], &rs->rules[c->a],
-		       (c->b - c->a) * sizeof(*sp->removed));
-		r += c->b - c->a;
-		sp->segs[t] = (struct splice_seg){ c->a, c->b, dst, c->wb - c->wa };
-		copy_new(j, &e, dst, c);
-		dst += c->wb - c->wa;
-		src = c->b;
-	}
-	copy_kept(j, &e, dst, src, n, j->n ? j->cut[j->n - 1].dl : 0, map);
-	dst += n - src;
-	sp->n_removed = gone;
-	sp->at = j->n ? sp->segs[0].at : 0;
+	n_new = plan_moves(j, map);
 	reindex(j, map);
 	free(map);
-	err = entries_put(rs, &e, j->base, dst - j->base);
-	entries_free(&e);
+	err = ruleset_reserve(rs, n_new > n ? n_new : n);
+	if (!err && j->w->expires && !rs->expires) {
+		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
+		err = rs->expires ? 0 : -ENOMEM;
+	}
+	if (!err && move_in_place(j, n) == -EAGAIN)
+		err = move_aside(j, n, n_new);
+	rs->n = n_new;
 	for (size_t t = 0; !err && t < j->n; t++)
 		for (size_t i = 0; i < sp->segs[t].added; i++)
 			if (ruleidx_add(&rs->ix, rs->rules,
