@@ -302,7 +302,7 @@ static void unchanged(const struct filediff_sum *old,
 size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
 			   size_t n)
 {
-	size_t lo = 0, hi = s->n_fixed, at;
+	size_t lo = 0, hi = s->n_fixed, k;
 	const char *p;
 
 	if (!n)
@@ -318,12 +318,23 @@ size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
 		else
 			hi = mid;
 	}
-	at = lo * FILEDIFF_FIXED;
-	for (size_t k = n - s->fixed_nl[lo]; k; k--) {
-		p = memchr(buf + at, '\n', s->len - at);
-		at = (size_t)(p - buf) + 1;
+	/* the k-th '\n' from the chunk's start, eight bytes at a time */
+	p = buf + lo * FILEDIFF_FIXED;
+	k = n - s->fixed_nl[lo];
+	for (; buf + s->len - p >= 8; p += 8) {
+		uint64_t z = nl_bytes(load64(p));
+		size_t c = count_top(z);
+
+		if (k <= c) {
+			while (--k)
+				z &= z - 1;
+			return (size_t)(p - buf) + (size_t)(__builtin_ctzll(z) >> 3) + 1;
+		}
+		k -= c;
 	}
-	return at;
+	for (; k; p++)
+		k -= *p == '\n';
+	return (size_t)(p - buf);
 }
 
 /* Hash lines [p, q) of buf (bytes [from, to)) into s->line, where their

@@ -62,22 +62,13 @@ static uint32_t piece_find(const struct piece_ix *x,
 	return UINT32_MAX;
 }
 
-/* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
- * (the lines both start and end with are left out) are a window. */
-static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
-		   const struct filediff_sum *now, const char *buf, size_t i0,
-		   size_t i1, size_t j0, size_t j1)
+/* Old lines [o0, o1) became new lines [n0, n1): a window. */
+static int add_one(struct filediff *d, size_t *cap,
+		   const struct filediff_sum *now, const char *buf, uint32_t o0,
+		   uint32_t o1, uint32_t n0, uint32_t n1)
 {
-	uint32_t o0 = old->first[i0], o1 = old->first[i1];
-	uint32_t n0 = now->first[j0], n1 = now->first[j1];
 	struct filediff_win *w;
 
-	while (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0])
-		o0++, n0++;
-	while (o0 < o1 && n0 < n1 && old->line[o1 - 1] == now->line[n1 - 1])
-		o1--, n1--;
-	if (o0 == o1 && n0 == n1)
-		return 0; /* pieces cut apart differently, the same lines */
 	if (d->n == *cap) {
 		size_t c = *cap ? 2 * *cap : 16;
 
@@ -97,6 +88,46 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
 	w->old_first = o0;
 	w->old_lines = o1 - o0;
 	return 0;
+}
+
+/* Lines of a window no longer than this are matched one by one. */
+#define SPLIT_MAX 256
+
+/* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
+ * are windows (the lines both start and end with left out; between, the
+ * lines found again in order, when the pieces are short). */
+static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
+		   const struct filediff_sum *now, const char *buf, size_t i0,
+		   size_t i1, size_t j0, size_t j1)
+{
+	uint32_t o0 = old->first[i0], o1 = old->first[i1];
+	uint32_t n0 = now->first[j0], n1 = now->first[j1];
+	int err = 0;
+
+	while (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0])
+		o0++, n0++;
+	while (o0 < o1 && n0 < n1 && old->line[o1 - 1] == now->line[n1 - 1])
+		o1--, n1--;
+	if (o0 == o1 && n0 == n1)
+		return 0; /* pieces cut apart differently, the same lines */
+	if (o1 - o0 + n1 - n0 > SPLIT_MAX || o0 == o1 || n0 == n1)
+		return add_one(d, cap, now, buf, o0, o1, n0, n1);
+	while (!err && (o0 < o1 || n0 < n1)) {
+		uint32_t i = o1, j = n0;
+
+		if (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0]) {
+			o0++, n0++;
+			continue;
+		}
+		/* the first new line found again in the old ones after o0 */
+		for (; j < n1 && i == o1; j += i == o1)
+			for (i = o0; i < o1 && old->line[i] != now->line[j]; i++)
+				;
+		err = add_one(d, cap, now, buf, o0, i, n0, j);
+		o0 = i;
+		n0 = j;
+	}
+	return err;
 }
 
 /* Walk both lists of pieces: equal ones are skipped, and from each
