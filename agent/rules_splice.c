@@ -33,6 +33,7 @@ struct job {
 	size_t n;
 	size_t fa, fb, fda, fdb, fea, feb; /* file k's ranges in rs */
 	size_t base; /* the entries before it stay: the first window's a */
+	int moved;   /* an entry after base is kept at another position */
 };
 
 static size_t entry_after(const uint32_t *lines, size_t lo, size_t hi,
@@ -290,6 +291,8 @@ static void reindex(struct job *j, const uint32_t *map)
 	for (size_t t = 0; t < j->n; t++)
 		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
 			ruleidx_remove(ix, rs->rules, (uint32_t)i);
+	if (!j->moved) /* an edit at the end: no pass over the table */
+		return;
 	for (uint32_t i = 0; i <= ix->mask; i++)
 		if (ix->tab[i] > j->base)
 			ix->tab[i] = map[ix->tab[i] - 1 - j->base] + 1;
@@ -406,6 +409,7 @@ static size_t plan_moves(struct job *j, uint32_t *map)
 
 		for (size_t p = src; p < to; p++)
 			map[p - j->base] = (uint32_t)(dst + p - src);
+		j->moved |= to > src && dst != src;
 		dst += to - src;
 		if (!c)
 			break;
