@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A text's summary (filediff.h): a hash of each 1 KiB, of each line and of
+ * each piece of lines.  Built again after a change from what did not
+ * change: the lines of the chunks both texts start and end with keep
+ * their hashes (copied), only those between are hashed.
+ */
 #include "filediff.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define P1 0x9E3779B185EBCA87ULL
 #define P2 0xC2B2AE3D27D4EB4FULL
@@ -14,12 +23,131 @@ static inline uint64_t rotl(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
+/* Eight bytes, the first the lowest (the '\n' search below counts
+ * from the low end). */
 static inline uint64_t load64(const char *p)
 {
 	uint64_t w;
 
 	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
 	return w;
+}
+
+static inline uint64_t nl_bytes(uint64_t w)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
+	uint64_t x = w ^ nl;
+
+	/* the high bit of each byte that is '\n' (exact, no carry between
+	 * bytes) */
+	return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/* Bits set in z, which has them only at the top of bytes (nl_bytes()):
+ * summed by a multiplication (no popcnt instruction in the baseline
+ * x86-64). */
+static inline size_t count_top(uint64_t z)
+{
+	return (size_t)(((z >> 7) * 0x0101010101010101ULL) >> 56);
+}
+
+static inline uint64_t low_bytes(size_t k)
+{
+	return k ? ~0ULL >> (64 - 8 * k) : 0;
+}
+
+static inline uint64_t line_mix(uint64_t h, uint64_t w)
+{
+	return rotl((h ^ w) * P1, 29);
+}
+
+static inline uint64_t line_fin(uint64_t h, size_t len, int nl)
+{
+	h ^= len * P2 + (uint64_t)nl;
+	h *= P3;
+	h ^= h >> 32;
+	h *= P2;
+	return h ^ (h >> 29);
+}
+
+/* The hash of a line: its n bytes at p (a '\n' after them: nl), eight
+ * at a time from its start, so that it does not depend on where the line
+ * is; the text goes on to e. */
+static inline uint64_t hash_line(const char *p, size_t n, int nl,
+				 const char *e)
+{
+	uint64_t h = P3, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		h = line_mix(h, load64(p + i));
+	if (e - (p + i) >= 8) {
+		w = load64(p + i);
+	} else {
+		char t[8] = { 0 };
+
+		memcpy(t, p + i, (size_t)(e - (p + i)));
+		w = load64(t);
+	}
+	return line_fin(line_mix(h, w & low_bytes(n - i)), n, nl);
+}
+
+/* '\n' in buf. */
+static size_t count_nl(const char *buf, size_t len)
+{
+	size_t c = 0, i = 0;
+
+	for (; i + 8 <= len; i += 8)
+		c += (size_t)count_top(nl_bytes(load64(buf + i)));
+	for (; i < len; i++)
+		c += buf[i] == '\n';
+	return c;
+}
+
+/* Where each '\n' of buf is, into at[] (room for every one, and 2
+ * more): a block at a time, its first two '\n' written whatever (most
+ * blocks have none or one: no branch), the rest one by one. */
+#ifdef __SSE2__
+static void find_nl(const char *buf, size_t len, uint64_t *at)
+{
+	const __m128i nl = _mm_set1_epi8('\n');
+	size_t k = 0, i = 0;
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		unsigned m1 = m & (m - 1), m2 = m1 & (m1 - 1);
+
+		at[k] = i + (size_t)__builtin_ctz(m | 0x10000);
+		at[k + 1] = i + (size_t)__builtin_ctz(m1 | 0x10000);
+		k += (m != 0) + (m1 != 0);
+		for (; m2; m2 &= m2 - 1)
+			at[k++] = i + (size_t)__builtin_ctz(m2);
+	}
+	for (; i < len; i++)
+		if (buf[i] == '\n')
+			at[k++] = i;
+}
+#else
+static void find_nl(const char *buf, size_t len, uint64_t *at)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			at[k++] = i;
+}
+#endif
+
+/* A piece ends after a line whose hash says so (content-defined: an edit
+ * moves no boundary but at its own lines), or after FILEDIFF_MAX lines. */
+static int cut_after(uint64_t line_hash, size_t piece_lines)
+{
+	return piece_lines >= FILEDIFF_MAX ||
+	       line_hash >> (64 - FILEDIFF_CUT_BITS) == 0;
 }
 
 /* 64-bit hash of n bytes: four independent lanes (xxHash's round), so
@@ -49,73 +177,67 @@ static uint64_t hash_bytes(const char *p, size_t n)
 
 static size_t chunk_len(size_t len, size_t i)
 {
-	size_t at = i * FILEDIFF_CHUNK;
+	size_t at = i * FILEDIFF_FIXED;
 
-	return len - at < FILEDIFF_CHUNK ? len - at : FILEDIFF_CHUNK;
+	return len - at < FILEDIFF_FIXED ? len - at : FILEDIFF_FIXED;
 }
 
-/* '\n' in [p, p + n): eight bytes at a time (after the xor, a byte is
- * zero exactly when its high bit survives the carry-free test), the tail
- * one by one. */
-static size_t count_nl(const char *p, size_t n)
+/* The 1 KiB chunks of buf: their hashes and the '\n' before each. */
+static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len)
 {
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
-	size_t c = 0, i = 0;
+	size_t n = (len + FILEDIFF_FIXED - 1) / FILEDIFF_FIXED;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x = load64(p + i) ^ nl;
-
-		uint64_t z = ~(((x & lo7) + lo7) | x | lo7) >> 7;
-
-		/* one per '\n' byte; summed by the multiplication (no popcnt
-		 * instruction in the baseline x86-64) */
-		c += (size_t)((z * 0x0101010101010101ULL) >> 56);
-	}
-	for (; i < n; i++)
-		c += p[i] == '\n';
-	return c;
-}
-
-int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
-{
-	size_t n = (len + FILEDIFF_CHUNK - 1) / FILEDIFF_CHUNK;
-
-	memset(s, 0, sizeof(*s));
-	s->hash = malloc((n ? n : 1) * sizeof(*s->hash));
-	s->nl = malloc((n + 1) * sizeof(*s->nl));
-	if (!s->hash || !s->nl) {
-		filediff_sum_free(s);
+	s->fixed = malloc((n ? n : 1) * sizeof(*s->fixed));
+	s->fixed_nl = malloc((n + 1) * sizeof(*s->fixed_nl));
+	if (!s->fixed || !s->fixed_nl)
 		return -ENOMEM;
-	}
-	s->nl[0] = 0;
+	s->fixed_nl[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *p = buf + i * FILEDIFF_CHUNK;
+		const char *p = buf + i * FILEDIFF_FIXED;
 
-		s->hash[i] = hash_bytes(p, chunk_len(len, i));
-		s->nl[i + 1] = s->nl[i] + (uint32_t)count_nl(p, chunk_len(len, i));
+		s->fixed[i] = hash_bytes(p, chunk_len(len, i));
+		s->fixed_nl[i + 1] = s->fixed_nl[i] +
+				     (uint32_t)count_nl(p, chunk_len(len, i));
 	}
+	s->n_fixed = n;
 	s->len = len;
-	s->n_chunks = n;
+	s->lines = s->fixed_nl[n] + (len && buf[len - 1] != '\n');
 	return 0;
 }
 
-void filediff_sum_free(struct filediff_sum *s)
+/* Room for the lines of a text in s: spare's arrays (a summary no longer
+ * needed, emptied) when there is one (memory already faulted in: a fresh
+ * 8 MB costs ~6 ms of page faults on a VM), else new ones. */
+static int sum_alloc(struct filediff_sum *s, struct filediff_sum *spare)
 {
-	if (!s)
-		return;
-	free(s->hash);
-	free(s->nl);
-	memset(s, 0, sizeof(*s));
+	struct filediff_sum none = { 0 };
+	size_t lines = s->lines;
+
+	if (!spare)
+		spare = &none;
+	s->line = realloc(spare->line, (lines + 2) * sizeof(*s->line));
+	s->hash = realloc(spare->hash, (lines + 1) * sizeof(*s->hash));
+	s->first = realloc(spare->first, (lines + 2) * sizeof(*s->first));
+	if (!s->line)
+		free(spare->line);
+	if (!s->hash)
+		free(spare->hash);
+	if (!s->first)
+		free(spare->first);
+	free(spare->fixed);
+	free(spare->fixed_nl);
+	memset(spare, 0, sizeof(*spare));
+	return s->line && s->hash && s->first ? 0 : -ENOMEM;
 }
 
-/* '\n' in the first at bytes of the text now summarises. */
-static size_t nl_before(const struct filediff_sum *now, const char *buf,
+/* '\n' in the first at bytes of the text s summarises. */
+static size_t nl_before(const struct filediff_sum *s, const char *buf,
 			size_t at)
 {
-	size_t i = at / FILEDIFF_CHUNK;
+	size_t i = at / FILEDIFF_FIXED;
 
-	return now->nl[i] + count_nl(buf + i * FILEDIFF_CHUNK,
-				     at - i * FILEDIFF_CHUNK);
+	return s->fixed_nl[i] + count_nl(buf + i * FILEDIFF_FIXED,
+					 at - i * FILEDIFF_FIXED);
 }
 
 /* Bytes at the start both texts share, in whole chunks. */
@@ -124,12 +246,12 @@ static size_t common_prefix(const struct filediff_sum *old,
 {
 	size_t lim = old->len < now->len ? old->len : now->len, i = 0;
 
-	while ((i + 1) * FILEDIFF_CHUNK <= lim && old->hash[i] == now->hash[i])
+	while ((i + 1) * FILEDIFF_FIXED <= lim && old->fixed[i] == now->fixed[i])
 		i++;
-	return i * FILEDIFF_CHUNK;
+	return i * FILEDIFF_FIXED;
 }
 
-/* Where the bytes both texts share at the end start in the old text:
+/* Where the bytes both texts share at the end start in the new text:
  * the old chunks, from the last, found at the same distance from the end
  * of the new one, and never into the first pb bytes of either. */
 static size_t common_suffix(const struct filediff_sum *old,
@@ -139,52 +261,178 @@ static size_t common_suffix(const struct filediff_sum *old,
 	long long delta = (long long)now->len - (long long)old->len;
 	size_t s = old->len;
 
-	for (size_t j = old->n_chunks; j-- > 0;) {
-		size_t at = j * FILEDIFF_CHUNK, n = chunk_len(old->len, j);
+	for (size_t j = old->n_fixed; j-- > 0;) {
+		size_t at = j * FILEDIFF_FIXED, n = chunk_len(old->len, j);
 
 		if (at < pb || (long long)at + delta < (long long)pb ||
-		    hash_bytes(buf + (long long)at + delta, n) != old->hash[j])
+		    hash_bytes(buf + (long long)at + delta, n) != old->fixed[j])
 			break;
 		s = at;
 	}
-	return s;
+	return (size_t)((long long)s + delta);
 }
 
-int filediff_window(const struct filediff_sum *old, size_t old_lines,
-		    const struct filediff_sum *now, const char *buf,
-		    struct filediff_win *w)
+/* The lines [p, q) of the new text s keep their old hashes: the lines
+ * in its first and last chunks the old text has too.  [0, lines) when
+ * there is no old text. */
+static void unchanged(const struct filediff_sum *old,
+		      const struct filediff_sum *s, const char *buf,
+		      size_t *p, size_t *q)
 {
-	long long delta = (long long)now->len - (long long)old->len;
-	size_t pb, sn, wb, we, suffix;
-	const char *nl;
+	size_t pb, sn, a, b;
 
-	memset(w, 0, sizeof(*w));
-	if (old->len < 8 || now->len < 8)
-		return -EAGAIN;
-	if (old->len == now->len &&
-	    !memcmp(old->hash, now->hash, now->n_chunks * sizeof(*now->hash))) {
-		w->same = 1;
+	*p = 0;
+	*q = s->lines;
+	if (!old || !old->fixed || !old->line || old->len < 8 || s->len < 8)
+		return;
+	pb = common_prefix(old, s);
+	sn = common_suffix(old, s, buf, pb);
+	a = nl_before(s, buf, pb);              /* lines ending before pb */
+	b = sn ? nl_before(s, buf, sn - 1) + 1 : 0; /* the first from sn */
+	if (b > s->lines)
+		b = s->lines;
+	if (a > b || s->lines - b > old->lines - a)
+		return;
+	*p = a;
+	*q = b;
+}
+
+/* Where line n of the text starts (n == lines: at its end): after the
+ * n-th '\n', found in the 1 KiB chunk s->fixed_nl says it is in. */
+size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
+			   size_t n)
+{
+	size_t lo = 0, hi = s->n_fixed, k;
+	const char *p;
+
+	if (!n)
 		return 0;
+	if (n >= s->lines)
+		return s->len;
+	/* the last chunk with fewer than n '\n' before it */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->fixed_nl[mid] < n)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	pb = common_prefix(old, now);
-	sn = (size_t)((long long)common_suffix(old, now, buf, pb) + delta);
-	/* Whole lines: back to the start of the line pb is in; on to just
-	 * after the first '\n' inside the shared end (both texts have it). */
-	nl = pb ? memrchr(buf, '\n', pb) : NULL;
-	wb = nl ? (size_t)(nl - buf) + 1 : 0;
-	nl = sn < now->len ? memchr(buf + sn, '\n', now->len - sn) : NULL;
-	we = nl ? (size_t)(nl - buf) + 1 : now->len;
-	w->begin = wb;
-	if (!wb && !memcmp(buf, "\xef\xbb\xbf", 3))
-		w->begin = 3;
-	if (we < w->begin)
-		return -EAGAIN;
-	w->end = we;
-	w->first_line = (uint32_t)nl_before(now, buf, wb);
-	suffix = now->nl[now->n_chunks] - nl_before(now, buf, we) +
-		 (we < now->len && buf[now->len - 1] != '\n');
-	if ((size_t)w->first_line + suffix > old_lines)
-		return -EAGAIN;
-	w->old_lines = (uint32_t)(old_lines - w->first_line - suffix);
+	/* the k-th '\n' from the chunk's start, eight bytes at a time */
+	p = buf + lo * FILEDIFF_FIXED;
+	k = n - s->fixed_nl[lo];
+	for (; buf + s->len - p >= 8; p += 8) {
+		uint64_t z = nl_bytes(load64(p));
+		size_t c = count_top(z);
+
+		if (k <= c) {
+			while (--k)
+				z &= z - 1;
+			return (size_t)(p - buf) + (size_t)(__builtin_ctzll(z) >> 3) + 1;
+		}
+		k -= c;
+	}
+	for (; k; p++)
+		k -= *p == '\n';
+	return (size_t)(p - buf);
+}
+
+/* Hash lines [p, q) of buf (bytes [from, to)) into s->line, where their
+ * '\n' are found first (2 more slots may be written: the caller fills
+ * them after). */
+static void hash_lines(struct filediff_sum *s, const char *buf, size_t p,
+		       size_t q, size_t from, size_t to)
+{
+	uint64_t *line = s->line + p;
+	const char *e = buf + s->len;
+	size_t at = from, n = q - p, nls = n;
+
+	if (q == s->lines && s->len && buf[s->len - 1] != '\n')
+		nls--; /* the last line, without a '\n' */
+	find_nl(buf + from, to - from, line);
+	for (size_t k = 0; k < n; k++) {
+		size_t end = k < nls ? from + line[k] : s->len;
+
+		line[k] = hash_line(buf + at, end - at, k < nls, e);
+		at = end + 1;
+	}
+}
+
+/* The pieces, from the lines' hashes.  Locals only in the loop: through
+ * s, each store would reload the rest. */
+static void sum_pieces(struct filediff_sum *s)
+{
+	const uint64_t *line = s->line;
+	uint64_t *hash = s->hash, ph = P2;
+	uint32_t *first = s->first;
+	size_t pl = 0, np = 0, lines = s->lines;
+
+	first[0] = 0;
+	for (size_t i = 0; i < lines; i++) {
+		ph = rotl(ph ^ line[i], 23) * P1;
+		if (cut_after(line[i], ++pl) || i + 1 == lines) {
+			hash[np++] = ph ^ pl;
+			first[np] = (uint32_t)(i + 1);
+			pl = 0;
+			ph = P2;
+		}
+	}
+	s->n_chunks = np;
+}
+
+/* Kept between reloads: no more room than used. */
+static void sum_shrink(struct filediff_sum *s)
+{
+	uint64_t *l = realloc(s->line, (s->lines + 1) * sizeof(*l));
+	uint64_t *h = realloc(s->hash, (s->n_chunks + 1) * sizeof(*h));
+	uint32_t *f = realloc(s->first, (s->n_chunks + 1) * sizeof(*f));
+
+	s->line = l ? l : s->line;
+	s->hash = h ? h : s->hash;
+	s->first = f ? f : s->first;
+}
+
+int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
+{
+	return filediff_sum_update(s, buf, len, NULL, NULL);
+}
+
+int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
+			const struct filediff_sum *old,
+			struct filediff_sum *spare)
+{
+	size_t p, q, tail;
+
+	memset(s, 0, sizeof(*s));
+	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len) ||
+	    sum_alloc(s, spare)) {
+		filediff_sum_free(s);
+		filediff_sum_free(spare);
+		return -ENOMEM;
+	}
+	unchanged(old, s, buf, &p, &q);
+	tail = s->lines - q;
+	if (p)
+		memcpy(s->line, old->line, p * sizeof(*s->line));
+	hash_lines(s, buf, p, q, filediff_line_start(s, buf, p),
+		   filediff_line_start(s, buf, q));
+	if (tail)
+		memcpy(s->line + q, old->line + old->lines - tail,
+		       tail * sizeof(*s->line));
+	sum_pieces(s);
+	sum_shrink(s);
+	s->bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3);
 	return 0;
+}
+
+void filediff_sum_free(struct filediff_sum *s)
+{
+	if (!s)
+		return;
+	free(s->hash);
+	free(s->first);
+	free(s->line);
+	free(s->fixed);
+	free(s->fixed_nl);
+	memset(s, 0, sizeof(*s));
 }

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What changed in a file since it was last read, from a summary of the old
- * text (a hash of each 1 KiB piece) instead of the text itself: the lines
- * of the new text that differ, as one window between an unchanged prefix
- * and an unchanged suffix (both whole lines).  Pure; no I/O.
+ * text (a 64-bit hash of each line, 8 bytes a line, and of each piece of
+ * about 8 lines) instead of the text itself: the windows of lines of the
+ * new text that differ.  Pieces are runs of lines cut after a line whose
+ * hash says so (content-defined, as in rsync's and backup tools'
+ * chunking), so that after a line inserted or deleted the pieces of both
+ * texts line up again; the pieces that differ are then narrowed to the
+ * lines that differ.  10,000 edits spread over a file give about as many
+ * windows of a line or two, not one spanning the file.  Pure; no I/O.
  *
  * Lines are those of the rules parser: separated by '\n', a last line
  * without one counts, a UTF-8 byte order mark before line 1 is not part
@@ -15,34 +20,67 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILEDIFF_CHUNK 1024
+#define FILEDIFF_FIXED 1024  /* bytes of a chunk */
+#define FILEDIFF_MAX 64       /* lines a piece has at most */
+#define FILEDIFF_CUT_BITS 3   /* 1 line in 8 ends a piece */
 
 struct filediff_sum {
-	size_t len;       /* bytes of the text */
-	size_t n_chunks;
-	uint64_t *hash;   /* of bytes [i * FILEDIFF_CHUNK, ...) */
-	uint32_t *nl;     /* '\n' before chunk i (n_chunks + 1 of them) */
+	size_t len;          /* bytes of the text */
+	uint32_t lines;      /* the parser's lines */
+	uint64_t *line;      /* hash of each line */
+	size_t n_chunks;     /* pieces */
+	uint64_t *hash;      /* of piece i: of the hashes of its lines */
+	uint32_t *first;     /* first line of piece i (n_chunks + 1 of them) */
+	size_t n_fixed;      /* chunks of FILEDIFF_FIXED bytes */
+	uint64_t *fixed;     /* their hashes */
+	uint32_t *fixed_nl;  /* '\n' before each (n_fixed + 1 of them) */
+	int bom;             /* the text starts with a byte order mark */
 };
 
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len);
 void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
 
+/*
+ * The same, from the summary of the text buf replaced (old, or NULL):
+ * the lines in the 1 KiB chunks both texts start and end with keep their
+ * hashes, only those between are hashed (an edit costs a hash of each
+ * KiB, not of each line).  In the memory of spare (a summary no longer
+ * needed, or NULL: taken, emptied), already faulted in.
+ */
+int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
+			const struct filediff_sum *old,
+			struct filediff_sum *spare);
+
+/* Where line n (0-based; n == lines: the end) of the text s summarises
+ * starts. */
+size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
+			   size_t n);
+
 struct filediff_win {
 	size_t begin, end;   /* the new text's window, bytes (whole lines,
-			      * without a byte order mark) */
-	uint32_t first_line; /* lines before it */
-	uint32_t old_lines;  /* lines it had in the old text */
-	int same;            /* the texts are equal (an empty window) */
+			      * never a byte order mark) */
+	uint32_t first_line; /* lines before it in the new text */
+	uint32_t new_lines;  /* lines it has */
+	uint32_t old_first;  /* lines before it in the old text */
+	uint32_t old_lines;  /* lines it had there */
+};
+
+struct filediff {
+	struct filediff_win *win; /* ascending, disjoint, not adjacent */
+	size_t n;
+	int same;                 /* the texts are equal (no window) */
 };
 
 /*
- * The window of buf (summary now: filediff_sum_of(buf)) that differs from
- * the text old summarises, which had old_lines lines.  0, or -EAGAIN when
- * no window can be told (a text too short to be worth it).
+ * The windows of buf (summary now: filediff_sum_of(buf)) that differ from
+ * the text old summarises, which had old_lines lines.  0, -ENOMEM, or
+ * -EAGAIN when no windows can be told (a text too short to be worth it,
+ * a byte order mark that could move, a summary of another text).
  */
-int filediff_window(const struct filediff_sum *old, size_t old_lines,
-		    const struct filediff_sum *now, const char *buf,
-		    struct filediff_win *w);
+int filediff_windows(const struct filediff_sum *old, size_t old_lines,
+		     const struct filediff_sum *now, const char *buf,
+		     struct filediff *d);
+void filediff_free(struct filediff *d); /* NULL-safe */
 
 #endif

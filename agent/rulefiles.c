@@ -196,6 +196,7 @@ void rules_cache_free(struct rules_cache *c)
 	splice_min = c->splice_min;
 	ruleset_free(&c->rs);
 	free_sums(c, 0);
+	filediff_sum_free(&c->spare);
 	free(c->sums);
 	free(c->ids);
 	free(c->tags);
@@ -259,7 +260,7 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 	}
 	err = rules_parse_buffer(&c->rs, path, buf, len);
 	if (!err)
-		err = filediff_sum_of(&c->sums[i], buf, len);
+		err = filediff_sum_update(&c->sums[i], buf, len, NULL, &c->spare);
 	free(buf);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
@@ -338,45 +339,57 @@ static void tags_drop_tail(struct rules_cache *c, size_t from)
 	c->tag_n = from;
 }
 
-/* Entries [at, at + gone) (their rules: removed) became [at, at + added)
- * (rs: already). */
-static void tags_splice(struct rules_cache *c, size_t at, size_t gone,
-			const struct xdpfw_rule *removed, size_t added)
+/* The windows' entries (their rules: removed, in order) left and others
+ * arrived (segs: where; rs: already), everything between them moved.
+ * The tags before the first window stay; the rest is built aside. */
+static void tags_splice(struct rules_cache *c, const struct splice_seg *segs,
+			size_t n_segs, const struct xdpfw_rule *removed)
 {
-	long long d = (long long)added - (long long)gone;
-	size_t tail = c->tag_n - at - gone, j = 0, k;
+	size_t added = 0, r = 0, k = 0, na = 0;
+	size_t base = n_segs ? segs[0].a : c->tag_n, src = base;
+	uint32_t *tags, *arr;
 
 	if (!c->tags_ok)
 		return;
-	if (c->n_arrived + added > tags_bound(c) ||
-	    tags_room(c, (size_t)((long long)c->tag_n + d), c->n_arrived + added)) {
+	for (size_t t = 0; t < n_segs; t++)
+		added += segs[t].added;
+	tags = malloc((c->rs.n - base + 1) * sizeof(*tags));
+	arr = malloc((c->n_arrived + added + 64) * sizeof(*arr));
+	if (!tags || !arr || c->n_arrived + added > tags_bound(c))
 		c->tags_ok = 0;
-		return;
+	for (size_t t = 0; t <= n_segs && c->tags_ok; t++) {
+		const struct splice_seg *g = t < n_segs ? &segs[t] : NULL;
+		size_t to = g ? g->a : c->tag_n, dst = g ? g->at - (g->a - src) :
+			c->rs.n - (c->tag_n - src);
+
+		memcpy(&tags[dst - base], &c->tags[src], (to - src) * sizeof(*tags));
+		/* the arrived of [src, to) move; those of the window leave */
+		for (; k < c->n_arrived && c->arrived[k] < to; k++)
+			arr[na++] = (uint32_t)(c->arrived[k] >= src ?
+					       c->arrived[k] - src + dst : c->arrived[k]);
+		for (; g && k < c->n_arrived && c->arrived[k] < g->b; k++)
+			;
+		for (size_t pos = g ? g->a : 0; g && pos < g->b; pos++)
+			tags_gone(c, pos, &removed[r++]);
+		for (size_t i = 0; g && i < g->added; i++) {
+			tags[g->at + i - base] = RULES_TAG_NONE;
+			arr[na++] = (uint32_t)(g->at + i);
+		}
+		src = g ? g->b : src;
 	}
-	for (size_t pos = at; pos < at + gone; pos++)
-		tags_gone(c, pos, &removed[pos - at]);
-	if (!c->tags_ok)
-		return;
-	memmove(&c->tags[at + added], &c->tags[at + gone],
-		tail * sizeof(*c->tags));
-	for (size_t pos = at; pos < at + added; pos++)
-		c->tags[pos] = RULES_TAG_NONE;
-	c->tag_n = (size_t)((long long)c->tag_n + d);
-	/* arrived: drop those in the window, move those after it, add the
-	 * window's (kept ascending) */
-	for (k = 0; k < c->n_arrived; k++)
-		if (c->arrived[k] < at || c->arrived[k] >= at + gone)
-			c->arrived[j++] = c->arrived[k] >= at + gone ?
-				(uint32_t)((long long)c->arrived[k] + d) :
-				c->arrived[k];
-	c->n_arrived = j;
-	for (k = 0; k < c->n_arrived && c->arrived[k] < at; k++)
-		;
-	memmove(&c->arrived[k + added], &c->arrived[k],
-		(c->n_arrived - k) * sizeof(*c->arrived));
-	for (size_t i = 0; i < added; i++)
-		c->arrived[k + i] = (uint32_t)(at + i);
-	c->n_arrived += added;
+	if (c->tags_ok && !tags_room(c, c->rs.n, 0)) {
+		memcpy(&c->tags[base], tags, (c->rs.n - base) * sizeof(*tags));
+		free(c->arrived);
+		c->arrived = arr;
+		c->cap_arrived = c->n_arrived + added + 64;
+		c->n_arrived = na;
+		c->tag_n = c->rs.n;
+		arr = NULL;
+	} else {
+		c->tags_ok = 0;
+	}
+	free(tags);
+	free(arr);
 }
 
 void rules_cache_tags_extend(struct rules_cache *c)
@@ -441,6 +454,43 @@ static double mono_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Parse the windows of d into w (each alone, in order), and say them as
+ * sp's windows.  0, -EAGAIN (most of the file changed), -ENOMEM. */
+static int parse_windows(struct ruleset *w, const char *path, const char *buf,
+			 const struct filediff *d, size_t lines,
+			 struct ruleset_splice *sp, struct splice_win **out)
+{
+	struct splice_win *sw;
+	size_t old = 0;
+	int err = 0;
+
+	for (size_t t = 0; t < d->n; t++)
+		old += d->win[t].old_lines;
+	/* Most of the file changed (a feed replaced): a whole parse costs
+	 * less than checking and moving what the windows replace. */
+	if (old * 4 > lines + 1024) {
+		sp->why = "most of the file changed";
+		return -EAGAIN;
+	}
+	sw = malloc((d->n ? d->n : 1) * sizeof(*sw));
+	if (!sw)
+		return -ENOMEM;
+	for (size_t t = 0; !err && t < d->n; t++) {
+		const struct filediff_win *x = &d->win[t];
+
+		sw[t] = (struct splice_win){ x->old_first, x->old_lines,
+					     x->new_lines };
+		err = t ? rules_parse_more(w, buf + x->begin, x->end - x->begin,
+					   x->first_line) :
+			  rules_parse_window(w, path, buf + x->begin,
+					     x->end - x->begin, x->first_line);
+	}
+	sp->win = sw;
+	sp->n_win = d->n;
+	*out = sw;
+	return err;
+}
+
 /* Parse only the lines of file k that changed and splice them into the
  * set.  1 done, 0 not possible (nothing changed), or -errno (the cache
  * is then unusable). */
@@ -451,11 +501,11 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	const struct ruleset_mark *next;
 	struct safefile_result res;
 	struct filediff_sum sum = { 0 };
-	struct filediff_win win;
+	struct filediff d = { 0 };
+	struct splice_win *sw = NULL;
 	struct ruleset w;
 	struct safefile_map m;
-	size_t added;
-	unsigned now_lines;
+	size_t lines;
 	double t[5];
 	int err;
 
@@ -470,61 +520,49 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	ruleset_init(&w);
 	w.now = now;
 	next = k + 1 < c->n_ids ? &c->rs.marks[k + 1] : &c->end;
+	lines = next->n_lines - c->rs.marks[k].n_lines;
 	t[1] = mono_ms();
-	err = filediff_sum_of(&sum, m.buf, m.len);
+	err = filediff_sum_update(&sum, m.buf, m.len, &c->sums[k], &c->spare);
 	t[2] = mono_ms();
 	if (!err)
-		err = filediff_window(&c->sums[k],
-				      next->n_lines - c->rs.marks[k].n_lines,
-				      &sum, m.buf, &win);
-	/* Most of the file changed (a feed replaced): a whole parse costs
-	 * less than checking and moving what the window replaces. */
-	if (!err && !win.same &&
-	    (size_t)win.old_lines * 4 > next->n_lines - c->rs.marks[k].n_lines +
-					   1024) {
-		sp.why = "most of the file changed";
-		err = -EAGAIN;
-	}
-	if (!err && !win.same)
-		err = rules_parse_window(&w, path, m.buf + win.begin,
-					 win.end - win.begin, win.first_line);
+		err = filediff_windows(&c->sums[k], lines, &sum, m.buf, &d);
+	if (!err && !d.same)
+		err = parse_windows(&w, path, m.buf, &d, lines, &sp, &sw);
 	/* Everything needed is in w and sum: the lease goes (the map is
-	 * held only for a hash and a few lines). */
+	 * held only for a hash and the changed lines). */
 	safefile_unmap(&m);
 	t[3] = mono_ms();
-	if (!err && !win.same) {
-		sp.first_line = win.first_line;
-		sp.old_lines = win.old_lines;
-		sp.new_lines = (uint32_t)w.n_lines;
+	if (!err && !d.same) {
 		tags_drop_tail(c, c->end.n);
 		ruleset_rewind(&c->rs, &c->end, c->n_ids);
 		err = ruleset_splice(&c->rs, &w, &sp);
 	}
-	added = w.n;
-	now_lines = (unsigned)w.n_lines;
+	lines = w.n;
 	ruleset_free(&w);
 	t[4] = mono_ms();
-	log_debug("rules: %s: read %.1f ms, hashed %.1f ms, window %.1f ms "
-		  "(lines %u..%u, %u now), parsed and spliced %.1f ms%s%s", path,
-		  t[1] - t[0], t[2] - t[1], t[3] - t[2], win.first_line + 1,
-		  win.first_line + win.old_lines, now_lines,
-		  t[4] - t[3], err ? ": " : "", err ? (sp.why ? sp.why : "no window") : "");
+	log_debug("rules: %s: read %.1f ms, hashed %.1f ms, windows %.1f ms "
+		  "(%zu, %zu entries now), parsed and spliced %.1f ms%s%s",
+		  path, t[1] - t[0], t[2] - t[1], t[3] - t[2], d.n, lines,
+		  t[4] - t[3], err ? ": " : "",
+		  err ? (sp.why ? sp.why : "no window") : "");
+	if (!err && !d.same) {
+		c->spliced += (int)d.n;
+		tags_splice(c, sp.segs, d.n, sp.removed);
+	}
+	free(sp.removed);
+	free(sp.segs);
+	free(sw);
+	filediff_free(&d);
 	if (err) {
 		c->splice_why = err != -EAGAIN ? strerror(-err) :
 				sp.why ? sp.why : "no window";
-		filediff_sum_free(&sum);
-		free(sp.removed);
+		c->spare = sum;
 		return err == -EAGAIN ? 0 : err;
 	}
-	filediff_sum_free(&c->sums[k]);
+	c->spare = c->sums[k];
 	c->sums[k] = sum;
 	keep_id(c, k, &res.id, now);
 	c->rs.now = now;
-	if (!win.same) {
-		c->spliced++;
-		tags_splice(c, sp.at, sp.n_removed, sp.removed, added);
-	}
-	free(sp.removed);
 	return 1;
 }
 

@@ -43,6 +43,8 @@ struct rules_cache {
 	struct ruleset rs;          /* the set last read, files then extras */
 	struct safefile_id *ids;    /* of rs's first n_ids files */
 	struct filediff_sum *sums;  /* of their text (filediff.h) */
+	struct filediff_sum spare;  /* the last one replaced: its memory is
+				     * used for the next (filediff_sum_reuse) */
 	size_t n_ids;
 	struct ruleset_mark end;    /* rs just after its files */
 	int valid;

@@ -504,6 +504,12 @@ int rules_parse_window(struct ruleset *w, const char *path, const char *buf,
 	return err ? err : parse_lines(w, buf, buf + len, first_line);
 }
 
+int rules_parse_more(struct ruleset *w, const char *buf, size_t len,
+		     uint32_t first_line)
+{
+	return w->n_files ? parse_lines(w, buf, buf + len, first_line) : -EINVAL;
+}
+
 void ruleset_mark_now(const struct ruleset *rs, struct ruleset_mark *m)
 {
 	*m = (struct ruleset_mark){

@@ -125,22 +125,41 @@ int ruleset_diag_set(struct ruleset *rs, enum rules_severity sev,
 int rules_parse_window(struct ruleset *w, const char *path, const char *buf,
 		       size_t len, uint32_t first_line);
 
+/* More lines of the same file into w (after rules_parse_window): another
+ * window, first_line lines before it (ascending, after the last). */
+int rules_parse_more(struct ruleset *w, const char *buf, size_t len,
+		     uint32_t first_line);
+
 /*
- * Replace lines [first_line + 1, first_line + old_lines] of file k of rs
- * (rules_parse_buffer() or rules_read_set() put them there) by w, the
- * parse of their new text (rules_parse_window(), new_lines lines): rs
- * becomes exactly what parsing the edited file gives.  Returns 0, -EAGAIN
- * when that cannot be had from w (a duplicate across the window's edge,
- * the diagnostics cap; rs unchanged: parse the file again), or
- * -ENOMEM (rs is then unusable: free it).  w's diagnostics move into rs.
+ * Replace windows of lines of file k of rs (rules_parse_buffer() or
+ * rules_read_set() put them there) by w, the parse of their new text
+ * (rules_parse_window() then rules_parse_more(), in order): rs becomes
+ * exactly what parsing the edited file gives.  All windows in one pass
+ * over the arrays.  Returns 0, -EAGAIN when that cannot be had from w (a
+ * duplicate across a window's edge, the diagnostics cap; rs unchanged:
+ * parse the file again), or -ENOMEM (rs is then unusable: free it).  w's
+ * diagnostics move into rs.
  */
+struct splice_win {
+	uint32_t first_line, old_lines; /* lines first_line + 1 on, before */
+	uint32_t new_lines;             /* lines they are now */
+};
+
+/* Where a window's entries went: old [a, b) became [at, at + added). */
+struct splice_seg {
+	size_t a, b, at, added;
+};
+
 struct ruleset_splice {
 	size_t k;                 /* the file */
+	const struct splice_win *win; /* ascending, disjoint */
+	size_t n_win;             /* 0: the one window below */
 	uint32_t first_line, old_lines, new_lines;
 	struct ruleset_mark *end; /* the caller's mark after the last file, moved */
 	size_t at;                /* out: position of w's first entry */
-	size_t n_removed;         /* out: entries of the old window */
+	size_t n_removed;         /* out: entries of the old windows */
 	struct xdpfw_rule *removed; /* out: their rules (the caller frees) */
+	struct splice_seg *segs;  /* out: one per window (the caller frees) */
 	const char *why;          /* out: why -EAGAIN */
 };
 int ruleset_splice(struct ruleset *rs, struct ruleset *w,

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * An edited file's set without parsing the whole file again (rules.h,
- * ruleset_splice): the entries and diagnostics of the changed lines are
- * replaced by those of their new text, everything after them moves, and
- * the result is what a full parse gives.  Whatever could make it differ
- * (a duplicate across the edge of the window, the diagnostics cap) is
- * refused with -EAGAIN, before anything is changed.
+ * ruleset_splice): the entries and diagnostics of the changed windows of
+ * lines are replaced by those of their new text, everything between and
+ * after them moves, and the result is what a full parse gives.  All the
+ * windows go in one pass that builds the new arrays (10,000 windows cost
+ * one copy of the set, not 10,000 moves of it).  Whatever could make the
+ * result differ (a duplicate across the edge of a window, the diagnostics
+ * cap) is refused with -EAGAIN, before anything is changed.
  */
 #include "rules.h"
 
@@ -14,23 +16,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Where [first, last] (1-based lines) of file k are, in rs. */
-struct window {
-	size_t fa, fb; /* entries of file k */
-	size_t a, b;   /* entries on the lines */
-	size_t da, db; /* diagnostics of file k */
-	size_t wa, wb; /* diagnostics on the lines */
-	size_t ea, eb; /* expired entries of file k */
-	size_t xa, xb; /* expired entries on the lines */
+/* One window, located in rs (old lines) and in w (new lines). */
+struct cut {
+	uint32_t first, last;   /* old lines (first, last] */
+	size_t a, b, wa, wb;    /* entries: rs's, w's */
+	size_t da, db, wda, wdb; /* diagnostics */
+	size_t xa, xb, wxa, wxb; /* expired entries */
+	long long dl;           /* lines moved after it (all windows so far) */
 };
 
-static size_t first_entry_after(const struct ruleset *rs, size_t lo, size_t hi,
-				uint32_t line)
+struct job {
+	struct ruleset *rs;
+	struct ruleset *w;
+	struct ruleset_splice *sp;
+	struct cut *cut;
+	size_t n;
+	size_t fa, fb, fda, fdb, fea, feb; /* file k's ranges in rs */
+	size_t base; /* the entries before it stay: the first window's a */
+	int moved;   /* an entry after base is kept at another position */
+};
+
+static size_t entry_after(const uint32_t *lines, size_t lo, size_t hi,
+			  uint32_t line)
 {
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (rs->lines[mid] <= line)
+		if (lines[mid] <= line)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -38,13 +50,13 @@ static size_t first_entry_after(const struct ruleset *rs, size_t lo, size_t hi,
 	return lo;
 }
 
-static size_t first_diag_after(const struct ruleset *rs, size_t lo, size_t hi,
-			       uint32_t line)
+static size_t diag_after(const struct rules_diag *d, size_t lo, size_t hi,
+			 uint32_t line)
 {
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (rs->diags[mid].line <= line)
+		if (d[mid].line <= line)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -52,29 +64,89 @@ static size_t first_diag_after(const struct ruleset *rs, size_t lo, size_t hi,
 	return lo;
 }
 
-static void locate(const struct ruleset *rs, const struct ruleset_splice *sp,
-		   struct window *win)
+static size_t expired_after(const struct rules_where *x, size_t lo, size_t hi,
+			    uint32_t line)
 {
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x[mid].line <= line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Where each window is, in rs (old lines) and w (new lines). */
+static void locate(struct job *j)
+{
+	const struct ruleset *rs = j->rs, *w = j->w;
+	size_t k = j->sp->k, a = j->fa, da = j->fda, xa = j->fea;
+	size_t wa = 0, wda = 0, wxa = 0;
 	const struct ruleset_mark *next =
-		sp->k + 1 < rs->n_files ? &rs->marks[sp->k + 1] : sp->end;
-	uint32_t last = sp->first_line + sp->old_lines;
+		k + 1 < rs->n_files ? &rs->marks[k + 1] : j->sp->end;
+	long long dl = 0;
 
-	win->fa = rs->marks[sp->k].n;
-	win->fb = next->n;
-	win->a = first_entry_after(rs, win->fa, win->fb, sp->first_line);
-	win->b = first_entry_after(rs, win->a, win->fb, last);
-	win->da = rs->marks[sp->k].n_diags;
-	win->db = next->n_diags;
-	win->wa = first_diag_after(rs, win->da, win->db, sp->first_line);
-	win->wb = first_diag_after(rs, win->wa, win->db, last);
-	win->ea = rs->marks[sp->k].n_expired;
-	win->eb = next->n_expired;
-	for (win->xa = win->ea; win->xa < win->eb &&
-	     rs->expired_at[win->xa].line <= sp->first_line; win->xa++)
-		;
-	for (win->xb = win->xa; win->xb < win->eb &&
-	     rs->expired_at[win->xb].line <= last; win->xb++)
-		;
+	j->fb = next->n;
+	j->fdb = next->n_diags;
+	j->feb = next->n_expired;
+	for (size_t t = 0; t < j->n; t++) {
+		struct cut *c = &j->cut[t];
+		uint32_t nf = (uint32_t)((long long)c->first + dl);
+		uint32_t nl = nf + (uint32_t)((long long)c->last - c->first + c->dl);
+
+		c->a = entry_after(rs->lines, a, j->fb, c->first);
+		c->b = a = entry_after(rs->lines, c->a, j->fb, c->last);
+		c->da = diag_after(rs->diags, da, j->fdb, c->first);
+		c->db = da = diag_after(rs->diags, c->da, j->fdb, c->last);
+		c->xa = expired_after(rs->expired_at, xa, j->feb, c->first);
+		c->xb = xa = expired_after(rs->expired_at, c->xa, j->feb, c->last);
+		c->wa = entry_after(w->lines, wa, w->n, nf);
+		c->wb = wa = entry_after(w->lines, c->wa, w->n, nl);
+		c->wda = diag_after(w->diags, wda, w->n_diags, nf);
+		c->wdb = wda = diag_after(w->diags, c->wda, w->n_diags, nl);
+		c->wxa = expired_after(w->expired_at, wxa, w->n_expired, nf);
+		c->wxb = wxa = expired_after(w->expired_at, c->wxa, w->n_expired, nl);
+		dl += c->dl;
+		c->dl = dl;
+	}
+}
+
+/* The window holding old line `line` of file k, or the number of windows
+ * before it (*in 0). */
+static size_t cut_of(const struct job *j, uint32_t line, int *in)
+{
+	size_t lo = 0, hi = j->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (j->cut[mid].first < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*in = lo && line <= j->cut[lo - 1].last;
+	return *in ? lo - 1 : lo;
+}
+
+/* How far old line `line` of file k (outside the windows) moves. */
+static long long shift_of(const struct job *j, uint32_t line)
+{
+	int in;
+	size_t t = cut_of(j, line, &in);
+
+	return t ? j->cut[t - 1].dl : 0;
+}
+
+static int in_cut(const struct job *j, size_t file, uint32_t line)
+{
+	int in = 0;
+
+	if (file == j->sp->k)
+		cut_of(j, line, &in);
+	return in;
 }
 
 /* The start of the message of duplicate d, as index_one() writes it. */
@@ -88,182 +160,460 @@ static void dup_prefix(const struct ruleset *rs, const struct rules_diag *d,
 			 line);
 }
 
-/* A duplicate's message naming a line of file k after the window. */
-static int names_moved(const struct ruleset_splice *sp,
-		       const struct rules_diag *d)
+/* Is old position pos in a window? */
+static int pos_in_cut(const struct job *j, size_t pos)
 {
-	return d->dup_line && d->dup_file == sp->k &&
-	       d->dup_line > sp->first_line + sp->old_lines &&
-	       sp->new_lines != sp->old_lines;
-}
+	size_t lo = 0, hi = j->n;
 
-/* Those messages name the lines where they are now. */
-static int rename_moved(struct ruleset *rs, const struct ruleset_splice *sp,
-			const struct window *win)
-{
-	char old[320], now[320], *msg;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-	for (size_t i = 0; i < rs->n_diags; i++) {
-		struct rules_diag *d = &rs->diags[i];
-		uint32_t line = d->dup_line + sp->new_lines - sp->old_lines;
-
-		if ((i >= win->wa && i < win->wb) || !names_moved(sp, d))
-			continue;
-		dup_prefix(rs, d, d->dup_line, old, sizeof(old));
-		dup_prefix(rs, d, line, now, sizeof(now));
-		if (asprintf(&msg, "%s%s", now, d->msg + strlen(old)) < 0)
-			return -ENOMEM;
-		free(d->msg);
-		d->msg = msg;
-		d->dup_line = line;
+		if (j->cut[mid].b <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	return lo < j->n && pos >= j->cut[lo].a;
 }
 
-static int in_window(const struct ruleset_splice *sp, size_t file, uint32_t line)
-{
-	return file == sp->k && line > sp->first_line &&
-	       line <= sp->first_line + sp->old_lines;
-}
-
-/* Can w replace the window and give what a full parse gives?  NULL, or
+/* Can w replace the windows and give what a full parse gives?  NULL, or
  * why not. */
-static const char *splice_refused(const struct ruleset *rs, const struct ruleset *w,
-		     const struct ruleset_splice *sp, const struct window *win)
+static const char *splice_refused(const struct job *j)
 {
+	const struct ruleset *rs = j->rs, *w = j->w;
+	size_t gone = 0;
 	char old[320];
 
+	for (size_t t = 0; t < j->n; t++)
+		gone += j->cut[t].db - j->cut[t].da;
 	/* Every diagnostic kept, before and after. */
 	if (rs->n_diags != rs->n_errors + rs->n_warnings ||
 	    w->n_diags != w->n_errors + w->n_warnings ||
-	    rs->n_diags - (win->wb - win->wa) + w->n_diags >= RULES_MAX_DIAGS)
+	    rs->n_diags - gone + w->n_diags >= RULES_MAX_DIAGS)
 		return "the diagnostics cap";
-	/* An entry that goes and is repeated outside the window, or one whose
+	/* An entry that goes and is repeated outside the windows, or one whose
 	 * line moves and is named by a duplicate's message. */
 	for (size_t i = 0; i < rs->n_diags; i++) {
 		const struct rules_diag *d = &rs->diags[i];
 
-		if (!d->dup_line || d->dup_file != sp->k)
+		if (!d->dup_line || d->dup_file != j->sp->k ||
+		    in_cut(j, d->file, d->line))
 			continue;
-		if (in_window(sp, d->dup_file, d->dup_line) &&
-		    !in_window(sp, d->file, d->line))
+		if (in_cut(j, d->dup_file, d->dup_line))
 			return "a duplicate of a changed entry";
 		dup_prefix(rs, d, d->dup_line, old, sizeof(old));
-		if (names_moved(sp, d) && strncmp(d->msg, old, strlen(old)))
+		if (shift_of(j, d->dup_line) && strncmp(d->msg, old, strlen(old)))
 			return "a cut duplicate message";
 	}
-	/* A new entry equal to one outside the window. */
+	/* A new entry equal to one outside the windows. */
 	for (size_t i = 0; i < w->n; i++) {
 		uint32_t pos = ruleidx_find(&rs->ix, rs->rules, &w->rules[i]);
 
-		if (pos != RULEIDX_NONE && (pos < win->a || pos >= win->b))
+		if (pos != RULEIDX_NONE && !pos_in_cut(j, pos))
 			return "a new entry that duplicates another";
 	}
 	return NULL;
 }
 
-/* The entries: the window's go, w's come, those after move. */
-static int splice_entries(struct ruleset *rs, const struct ruleset *w,
-			  const struct ruleset_splice *sp, const struct window *win)
-{
-	size_t gone = win->b - win->a, tail = rs->n - win->b;
-	size_t at = win->a + w->n;
-	long long dpos = (long long)w->n - (long long)gone;
-	int err = ruleset_reserve(rs, rs->n + w->n);
+/* The new entries from j->base on (cap of them), built aside. */
+struct entries {
+	struct xdpfw_rule *rules;
+	uint32_t *lines;
+	uint16_t *file_of;
+	int64_t *expires;
+};
 
-	if (err)
-		return err;
-	if (w->expires && !rs->expires) {
+static int entries_alloc(struct entries *e, size_t cap, int expires)
+{
+	e->rules = malloc(cap * sizeof(*e->rules));
+	e->lines = malloc(cap * sizeof(*e->lines));
+	e->file_of = malloc(cap * sizeof(*e->file_of));
+	e->expires = expires ? calloc(cap, sizeof(*e->expires)) : NULL;
+	return e->rules && e->lines && e->file_of && (!expires || e->expires) ?
+		0 : -ENOMEM;
+}
+
+static void entries_free(struct entries *e)
+{
+	free(e->rules);
+	free(e->lines);
+	free(e->file_of);
+	free(e->expires);
+}
+
+/* rs's entries [from, to) to e at dst (positions of rs), their lines
+ * moved by dl (those of file k only). */
+static void copy_kept(const struct job *j, struct entries *e, size_t dst,
+		      size_t from, size_t to, long long dl)
+{
+	const struct ruleset *rs = j->rs;
+	size_t n = to - from, at = dst - j->base;
+
+	if (!n)
+		return;
+	memcpy(&e->rules[at], &rs->rules[from], n * sizeof(*e->rules));
+	memcpy(&e->file_of[at], &rs->file_of[from], n * sizeof(*e->file_of));
+	if (rs->expires)
+		memcpy(&e->expires[at], &rs->expires[from],
+		       n * sizeof(*e->expires));
+	for (size_t i = 0; i < n; i++) {
+		size_t p = from + i;
+
+		e->lines[at + i] = p >= j->fa && p < j->fb ?
+			(uint32_t)((long long)rs->lines[p] + dl) : rs->lines[p];
+	}
+}
+
+static void copy_new(const struct job *j, struct entries *e, size_t dst,
+		     const struct cut *c)
+{
+	const struct ruleset *w = j->w;
+	size_t n = c->wb - c->wa, at = dst - j->base;
+
+	if (!n)
+		return;
+	memcpy(&e->rules[at], &w->rules[c->wa], n * sizeof(*e->rules));
+	memcpy(&e->lines[at], &w->lines[c->wa], n * sizeof(*e->lines));
+	for (size_t i = 0; i < n; i++) {
+		e->file_of[at + i] = (uint16_t)j->sp->k;
+		if (e->expires)
+			e->expires[at + i] = w->expires ? w->expires[c->wa + i] : 0;
+	}
+}
+
+/* The index: the windows' entries leave, those after the first window
+ * are renumbered (one pass over the table). */
+static void reindex(struct job *j, const uint32_t *map)
+{
+	struct ruleset *rs = j->rs;
+	struct ruleidx *ix = &rs->ix;
+
+	for (size_t t = 0; t < j->n; t++)
+		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
+			ruleidx_remove(ix, rs->rules, (uint32_t)i);
+	if (!j->moved) /* an edit at the end: no pass over the table */
+		return;
+	for (uint32_t i = 0; i <= ix->mask; i++)
+		if (ix->tab[i] > j->base)
+			ix->tab[i] = map[ix->tab[i] - 1 - j->base] + 1;
+}
+
+/* e (entries from base on, m of them) into rs.  0 or -ENOMEM. */
+static int entries_put(struct ruleset *rs, const struct entries *e,
+		       size_t base, size_t m)
+{
+	int err = ruleset_reserve(rs, base + m);
+
+	if (!err && e->expires && !rs->expires) {
 		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
 		if (!rs->expires)
-			return -ENOMEM;
+			err = -ENOMEM;
 	}
-	for (size_t i = win->a; i < win->b; i++)
-		ruleidx_remove(&rs->ix, rs->rules, (uint32_t)i);
-	memmove(&rs->rules[at], &rs->rules[win->b], tail * sizeof(*rs->rules));
-	memmove(&rs->lines[at], &rs->lines[win->b], tail * sizeof(*rs->lines));
-	memmove(&rs->file_of[at], &rs->file_of[win->b],
-		tail * sizeof(*rs->file_of));
+	if (err)
+		return err;
+	memcpy(&rs->rules[base], e->rules, m * sizeof(*e->rules));
+	memcpy(&rs->lines[base], e->lines, m * sizeof(*e->lines));
+	memcpy(&rs->file_of[base], e->file_of, m * sizeof(*e->file_of));
 	if (rs->expires)
-		memmove(&rs->expires[at], &rs->expires[win->b],
-			tail * sizeof(*rs->expires));
-	/* The index holds positions: those past the window move. */
-	if (dpos && tail) {
-		for (uint32_t i = 0; i <= rs->ix.mask; i++) {
-			uint32_t v = rs->ix.tab[i];
-
-			if (v > win->b)
-				rs->ix.tab[i] = (uint32_t)((long long)v + dpos);
-		}
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		size_t pos = win->a + i;
-		uint32_t dup;
-
-		rs->rules[pos] = w->rules[i];
-		rs->lines[pos] = w->lines[i];
-		rs->file_of[pos] = (uint16_t)sp->k;
-		if (rs->expires)
-			rs->expires[pos] = w->expires ? w->expires[i] : 0;
-		dup = ruleidx_add(&rs->ix, rs->rules, (uint32_t)pos);
-		if (dup != RULEIDX_NONE)
-			return -ENOMEM; /* checked before: cannot happen */
-	}
-	rs->n = (size_t)((long long)rs->n + dpos);
-	for (size_t i = at; i < (size_t)((long long)win->fb + dpos); i++)
-		rs->lines[i] += sp->new_lines - sp->old_lines;
+		memcpy(&rs->expires[base], e->expires, m * sizeof(*e->expires));
+	rs->n = base + m;
 	return 0;
 }
 
-/* The diagnostics: the window's go, w's come (taken from it), those of
- * the file's later lines move. */
-static int splice_diags(struct ruleset *rs, struct ruleset *w,
-			const struct ruleset_splice *sp, const struct window *win)
+/* rs's entries [src, src + n) to dst, in place, their lines moved by dl
+ * (those of file k only). */
+static void move_run(const struct job *j, size_t dst, size_t src, size_t n,
+		     long long dl)
 {
-	size_t gone = win->wb - win->wa, tail = rs->n_diags - win->wb;
-	size_t nw = w->n_diags, need = rs->n_diags - gone + nw;
+	struct ruleset *rs = j->rs;
+	size_t lo = src > j->fa ? src : j->fa;
+	size_t hi = src + n < j->fb ? src + n : j->fb;
 
-	if (need > rs->cap_diags) {
-		struct rules_diag *d = realloc(rs->diags, need * sizeof(*d));
+	if (n && dst != src) {
+		memmove(&rs->rules[dst], &rs->rules[src], n * sizeof(*rs->rules));
+		memmove(&rs->lines[dst], &rs->lines[src], n * sizeof(*rs->lines));
+		memmove(&rs->file_of[dst], &rs->file_of[src],
+			n * sizeof(*rs->file_of));
+		if (rs->expires)
+			memmove(&rs->expires[dst], &rs->expires[src],
+				n * sizeof(*rs->expires));
+	}
+	for (size_t p = lo; dl && p < hi; p++)
+		rs->lines[p - src + dst] = (uint32_t)((long long)rs->lines[p - src + dst] + dl);
+}
 
-		if (!d)
+static void put_new(const struct job *j, const struct cut *c, size_t at)
+{
+	struct ruleset *rs = j->rs;
+	const struct ruleset *w = j->w;
+	size_t n = c->wb - c->wa;
+
+	if (!n)
+		return;
+	memcpy(&rs->rules[at], &w->rules[c->wa], n * sizeof(*rs->rules));
+	memcpy(&rs->lines[at], &w->lines[c->wa], n * sizeof(*rs->lines));
+	for (size_t i = 0; i < n; i++) {
+		rs->file_of[at + i] = (uint16_t)j->sp->k;
+		if (rs->expires)
+			rs->expires[at + i] = w->expires ? w->expires[c->wa + i] : 0;
+	}
+}
+
+/* The kept runs moved in place: front to back when none moves up (no
+ * window adds more than those before it took away), back to front when
+ * none moves down.  0, or -EAGAIN when neither holds. */
+static int move_in_place(struct job *j, size_t n)
+{
+	const struct splice_seg *g = j->sp->segs;
+	int down = 1, up = 1;
+
+	for (size_t t = 0; t < j->n; t++) {
+		long long after = (long long)g[t].at + (long long)g[t].added -
+				  (long long)g[t].b;
+
+		down &= after <= 0;
+		up &= after >= 0;
+	}
+	if (!down && !up)
+		return -EAGAIN;
+	if (down) {
+		for (size_t t = 0; t < j->n; t++) {
+			size_t to = t + 1 < j->n ? g[t + 1].a : n;
+
+			put_new(j, &j->cut[t], g[t].at);
+			move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
+				 j->cut[t].dl);
+		}
+		return 0;
+	}
+	for (size_t t = j->n; t-- > 0;) {
+		size_t to = t + 1 < j->n ? g[t + 1].a : n;
+
+		move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
+			 j->cut[t].dl);
+		put_new(j, &j->cut[t], g[t].at);
+	}
+	return 0;
+}
+
+/* Where each window goes (sp->segs, sp->removed) and where each kept
+ * entry from base on goes (map).  The new count. */
+static size_t plan_moves(struct job *j, uint32_t *map)
+{
+	struct ruleset_splice *sp = j->sp;
+	size_t src = j->base, dst = j->base, r = 0;
+
+	for (size_t t = 0; t <= j->n; t++) {
+		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
+		size_t to = c ? c->a : j->rs->n;
+
+		for (size_t p = src; p < to; p++)
+			map[p - j->base] = (uint32_t)(dst + p - src);
+		j->moved |= to > src && dst != src;
+		dst += to - src;
+		if (!c)
+			break;
+		memcpy(&sp->removed[r], &j->rs->rules[c->a],
+		       (c->b - c->a) * sizeof(*sp->removed));
+		r += c->b - c->a;
+		sp->segs[t] = (struct splice_seg){ c->a, c->b, dst, c->wb - c->wa };
+		dst += c->wb - c->wa;
+		src = c->b;
+	}
+	sp->n_removed = r;
+	sp->at = j->n ? sp->segs[0].at : 0;
+	return dst;
+}
+
+/* The entries built aside from base on, then put in place. */
+static int move_aside(struct job *j, size_t n, size_t n_new)
+{
+	struct ruleset *rs = j->rs;
+	struct entries e = { 0 };
+	size_t src = j->base, dst = j->base;
+	int err = entries_alloc(&e, n_new - j->base + 1, rs->expires != NULL);
+
+	for (size_t t = 0; !err && t <= j->n; t++) {
+		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
+		size_t to = c ? c->a : n;
+
+		copy_kept(j, &e, dst, src, to, t ? j->cut[t - 1].dl : 0);
+		dst += to - src;
+		if (!c)
+			break;
+		copy_new(j, &e, dst, c);
+		dst += c->wb - c->wa;
+		src = c->b;
+	}
+	if (!err)
+		err = entries_put(rs, &e, j->base, n_new - j->base);
+	entries_free(&e);
+	return err;
+}
+
+/* The entries: the windows' go (into sp->removed), w's come, the rest
+ * moves; sp->segs says where.  What is before the first window stays. */
+static int splice_entries(struct job *j)
+{
+	struct ruleset *rs = j->rs;
+	struct ruleset_splice *sp = j->sp;
+	size_t n = rs->n, gone = 0, n_new;
+	uint32_t *map;
+	int err = 0;
+
+	for (size_t t = 0; t < j->n; t++)
+		gone += j->cut[t].b - j->cut[t].a;
+	map = malloc((n - j->base + 1) * sizeof(*map));
+	sp->removed = malloc((gone ? gone : 1) * sizeof(*sp->removed));
+	sp->segs = malloc((j->n ? j->n : 1) * sizeof(*sp->segs));
+	if (!map || !sp->removed || !sp->segs) {
+		free(map);
+		return -ENOMEM;
+	}
+	n_new = plan_moves(j, map);
+	reindex(j, map);
+	free(map);
+	err = ruleset_reserve(rs, n_new > n ? n_new : n);
+	if (!err && j->w->expires && !rs->expires) {
+		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
+		err = rs->expires ? 0 : -ENOMEM;
+	}
+	if (!err && move_in_place(j, n) == -EAGAIN)
+		err = move_aside(j, n, n_new);
+	rs->n = n_new;
+	for (size_t t = 0; !err && t < j->n; t++)
+		for (size_t i = 0; i < sp->segs[t].added; i++)
+			if (ruleidx_add(&rs->ix, rs->rules,
+					(uint32_t)(sp->segs[t].at + i)) != RULEIDX_NONE)
+				err = -ENOMEM; /* checked before: cannot be */
+	return err;
+}
+
+/* A kept diagnostic: its line moves with file k's lines, and so does the
+ * line its duplicate message names (splice_refused: the message starts
+ * with it). */
+static int move_diag(const struct job *j, struct rules_diag *d, long long dl)
+{
+	char old[320], now[320], *msg;
+	long long s;
+
+	if (d->file == j->sp->k)
+		d->line = (uint32_t)((long long)d->line + dl);
+	if (!d->dup_line || d->dup_file != j->sp->k)
+		return 0;
+	s = shift_of(j, d->dup_line);
+	if (!s)
+		return 0;
+	dup_prefix(j->rs, d, d->dup_line, old, sizeof(old));
+	dup_prefix(j->rs, d, (uint32_t)((long long)d->dup_line + s), now,
+		   sizeof(now));
+	if (asprintf(&msg, "%s%s", now, d->msg + strlen(old)) < 0)
+		return -ENOMEM;
+	free(d->msg);
+	d->msg = msg;
+	d->dup_line = (uint32_t)((long long)d->dup_line + s);
+	return 0;
+}
+
+static int keep_diags(const struct job *j, struct rules_diag *out, size_t *dst,
+		      size_t from, size_t to, long long dl)
+{
+	for (size_t i = from; i < to; i++) {
+		out[*dst] = j->rs->diags[i];
+		if (move_diag(j, &out[(*dst)++], dl))
 			return -ENOMEM;
-		rs->diags = d;
-		rs->cap_diags = need;
 	}
-	for (size_t i = win->wa; i < win->wb; i++) {
-		if (rs->diags[i].severity == RULES_ERROR)
-			rs->n_errors--;
-		else
-			rs->n_warnings--;
-		free(rs->diags[i].msg);
-	}
-	memmove(&rs->diags[win->wa + nw], &rs->diags[win->wb],
-		tail * sizeof(*rs->diags));
-	for (size_t i = 0; i < nw; i++) {
-		struct rules_diag *d = &rs->diags[win->wa + i];
+	return 0;
+}
 
-		*d = w->diags[i];
-		d->file = (uint16_t)sp->k;
-		if (d->dup_line)
-			d->dup_file = (uint16_t)sp->k;
-		w->diags[i].msg = NULL;
+/* The diagnostics: the windows' go, w's come (taken from it), the rest
+ * moves. */
+static int splice_diags(struct job *j)
+{
+	struct ruleset *rs = j->rs, *w = j->w;
+	size_t src = 0, dst = 0, cap = rs->n_diags + w->n_diags + 1;
+	struct rules_diag *out = malloc(cap * sizeof(*out));
+	int err = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t t = 0; !err && t < j->n; t++) {
+		const struct cut *c = &j->cut[t];
+
+		err = keep_diags(j, out, &dst, src, c->da, t ? j->cut[t - 1].dl : 0);
+		for (size_t i = c->da; i < c->db; i++) {
+			if (rs->diags[i].severity == RULES_ERROR)
+				rs->n_errors--;
+			else
+				rs->n_warnings--;
+			free(rs->diags[i].msg);
+		}
+		for (size_t i = c->wda; i < c->wdb; i++) {
+			struct rules_diag *d = &out[dst++];
+
+			*d = w->diags[i];
+			d->file = (uint16_t)j->sp->k;
+			if (d->dup_line)
+				d->dup_file = (uint16_t)j->sp->k;
+			w->diags[i].msg = NULL;
+		}
+		src = c->db;
 	}
-	w->n_diags = 0;
+	if (!err)
+		err = keep_diags(j, out, &dst, src, rs->n_diags,
+				 j->n ? j->cut[j->n - 1].dl : 0);
 	rs->n_errors += w->n_errors;
 	rs->n_warnings += w->n_warnings;
-	rs->n_diags = need;
-	for (size_t i = win->wa + nw; i < win->wa + nw + (win->db - win->wb); i++)
-		rs->diags[i].line += sp->new_lines - sp->old_lines;
+	w->n_diags = 0;
+	free(rs->diags);
+	rs->diags = out;
+	rs->cap_diags = cap;
+	rs->n_diags = dst;
+	return err;
+}
+
+/* The entries left out as expired: the windows' go, w's come, the rest
+ * moves. */
+static int splice_expired(struct job *j)
+{
+	struct ruleset *rs = j->rs, *w = j->w;
+	size_t src = 0, dst = 0, cap = rs->n_expired + w->n_expired + 1;
+	struct rules_where *out = malloc(cap * sizeof(*out));
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t t = 0; t <= j->n; t++) {
+		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
+		size_t to = c ? c->xa : rs->n_expired;
+		long long dl = t ? j->cut[t - 1].dl : 0;
+
+		for (size_t i = src; i < to; i++, dst++) {
+			out[dst] = rs->expired_at[i];
+			if (out[dst].file == j->sp->k)
+				out[dst].line = (uint32_t)((long long)out[dst].line + dl);
+		}
+		for (size_t i = c ? c->wxa : 0; c && i < c->wxb; i++, dst++) {
+			out[dst].file = (uint16_t)j->sp->k;
+			out[dst].line = w->expired_at[i].line;
+		}
+		src = c ? c->xb : src;
+	}
+	free(rs->expired_at);
+	rs->expired_at = out;
+	rs->cap_expired = cap;
+	rs->n_expired = dst;
 	return 0;
 }
 
 /* The counts of the set, of the marks of later files and of sp->end. */
 static void move_marks(struct ruleset *rs, const struct ruleset_splice *sp,
-		       long long dn, long long dd, long long de, long long dw,
-		       long long dx)
+		       const struct ruleset_mark *was, long long dl)
 {
-	long long dl = (long long)sp->new_lines - (long long)sp->old_lines;
+	long long dn = (long long)rs->n - (long long)was->n,
+		  dd = (long long)rs->n_diags - (long long)was->n_diags,
+		  de = (long long)rs->n_errors - (long long)was->n_errors,
+		  dw = (long long)rs->n_warnings - (long long)was->n_warnings,
+		  dx = (long long)rs->n_expired - (long long)was->n_expired;
 
 	for (size_t j = sp->k + 1; j <= rs->n_files; j++) {
 		struct ruleset_mark *m = j < rs->n_files ? &rs->marks[j] : sp->end;
@@ -276,37 +626,6 @@ static void move_marks(struct ruleset *rs, const struct ruleset_splice *sp,
 		m->n_expired = (size_t)((long long)m->n_expired + dx);
 	}
 	rs->n_lines = (size_t)((long long)rs->n_lines + dl);
-}
-
-/* The entries left out as expired: the window's go, w's come, those of
- * the file's later lines move. */
-static int splice_expired(struct ruleset *rs, const struct ruleset *w,
-			  const struct ruleset_splice *sp,
-			  const struct window *win)
-{
-	size_t gone = win->xb - win->xa, tail = rs->n_expired - win->xb;
-	size_t need = rs->n_expired - gone + w->n_expired;
-
-	if (need > rs->cap_expired) {
-		struct rules_where *v = realloc(rs->expired_at, need * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		rs->expired_at = v;
-		rs->cap_expired = need;
-	}
-	if (tail)
-		memmove(&rs->expired_at[win->xa + w->n_expired],
-			&rs->expired_at[win->xb], tail * sizeof(*rs->expired_at));
-	for (size_t i = 0; i < w->n_expired; i++) {
-		rs->expired_at[win->xa + i].file = (uint16_t)sp->k;
-		rs->expired_at[win->xa + i].line = w->expired_at[i].line;
-	}
-	for (size_t i = win->xa + w->n_expired;
-	     i < win->xa + w->n_expired + (win->eb - win->xb); i++)
-		rs->expired_at[i].line += sp->new_lines - sp->old_lines;
-	rs->n_expired = need;
-	return 0;
 }
 
 /* The earliest expiry of the set and before each file, again. */
@@ -326,49 +645,76 @@ static void recount_expiry(struct ruleset *rs, struct ruleset_mark *end)
 	end->next_expiry = next;
 }
 
+/* The windows, as cuts (sp->win, or the one window of sp's fields). */
+static int cuts_of(struct job *j)
+{
+	const struct ruleset_splice *sp = j->sp;
+	struct splice_win one = { sp->first_line, sp->old_lines, sp->new_lines };
+	const struct splice_win *win = sp->n_win ? sp->win : &one;
+
+	j->n = sp->n_win ? sp->n_win : 1;
+	j->cut = calloc(j->n, sizeof(*j->cut));
+	if (!j->cut)
+		return -ENOMEM;
+	for (size_t t = 0; t < j->n; t++) {
+		if (t && win[t].first_line < j->cut[t - 1].last)
+			return -EINVAL;
+		j->cut[t].first = win[t].first_line;
+		j->cut[t].last = win[t].first_line + win[t].old_lines;
+		j->cut[t].dl = (long long)win[t].new_lines - win[t].old_lines;
+	}
+	return 0;
+}
+
+static int splice_all(struct job *j)
+{
+	struct ruleset *rs = j->rs;
+	struct ruleset_mark was;
+	int err, expiry = j->w->expires != NULL;
+
+	ruleset_mark_now(rs, &was);
+	for (size_t t = 0; rs->expires && t < j->n; t++)
+		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
+			expiry |= rs->expires[i] != 0;
+	err = splice_entries(j);
+	if (!err)
+		err = splice_diags(j);
+	if (!err)
+		err = splice_expired(j);
+	if (err)
+		return err;
+	move_marks(rs, j->sp, &was, j->n ? j->cut[j->n - 1].dl : 0);
+	if (expiry)
+		recount_expiry(rs, j->sp->end);
+	return 0;
+}
+
 int ruleset_splice(struct ruleset *rs, struct ruleset *w,
 		   struct ruleset_splice *sp)
 {
-	size_t n0 = rs->n, d0 = rs->n_diags, e0 = rs->n_errors,
-	       w0 = rs->n_warnings, x0 = rs->n_expired;
-	struct window win;
-	int err, expiry = w->expires != NULL;
+	struct job j = { .rs = rs, .w = w, .sp = sp };
+	int err;
 
 	sp->removed = NULL;
+	sp->segs = NULL;
 	sp->n_removed = 0;
 	sp->why = "not the set's last read";
 	if (sp->k >= rs->n_files || rs->n != sp->end->n ||
 	    rs->n_diags != sp->end->n_diags || w->n_files != 1)
 		return -EAGAIN;
-	locate(rs, sp, &win);
-	sp->why = splice_refused(rs, w, sp, &win);
-	if (sp->why)
-		return -EAGAIN;
-	sp->at = win.a;
-	sp->n_removed = win.b - win.a;
-	sp->removed = malloc((sp->n_removed ? sp->n_removed : 1) *
-			     sizeof(*sp->removed));
-	if (!sp->removed)
-		return -ENOMEM;
-	memcpy(sp->removed, &rs->rules[win.a],
-	       sp->n_removed * sizeof(*sp->removed));
-	for (size_t i = win.a; rs->expires && i < win.b; i++)
-		expiry |= rs->expires[i] != 0;
-	err = rename_moved(rs, sp, &win);
-	if (!err)
-		err = splice_entries(rs, w, sp, &win);
-	if (!err)
-		err = splice_diags(rs, w, sp, &win);
-	if (!err)
-		err = splice_expired(rs, w, sp, &win);
-	if (err)
-		return err;
-	move_marks(rs, sp, (long long)rs->n - (long long)n0,
-		   (long long)rs->n_diags - (long long)d0,
-		   (long long)rs->n_errors - (long long)e0,
-		   (long long)rs->n_warnings - (long long)w0,
-		   (long long)rs->n_expired - (long long)x0);
-	if (expiry)
-		recount_expiry(rs, sp->end);
-	return 0;
+	err = cuts_of(&j);
+	if (err) {
+		free(j.cut);
+		sp->why = "windows out of order";
+		return err == -EINVAL ? -EAGAIN : err;
+	}
+	j.fa = rs->marks[sp->k].n;
+	j.fda = rs->marks[sp->k].n_diags;
+	j.fea = rs->marks[sp->k].n_expired;
+	locate(&j);
+	j.base = j.cut[0].a;
+	sp->why = splice_refused(&j);
+	err = sp->why ? -EAGAIN : splice_all(&j);
+	free(j.cut);
+	return err;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target, differential: parsing only the changed lines
- * (filediff.h's window, rules_parse_window, ruleset_splice) against
+ * (filediff.h's windows, rules_parse_window and _more, ruleset_splice) against
  * parsing the whole new text.  The input is two texts, the old and the
  * new version of a rules file, split at the first 0xff byte; a second
  * file follows (its entries may be duplicates of either).  Whenever the
@@ -92,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *now;
 	size_t lo, ln;
 	struct filediff_sum so, sn;
-	struct filediff_win win;
+	struct filediff d;
+	struct splice_win sw[64];
 	struct ruleset rs, w, fresh;
 	struct ruleset_mark end;
 	struct ruleset_splice sp = { .k = 0, .end = &end };
@@ -108,20 +109,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("out of memory", 0);
 	ruleset_init(&w);
 	w.now = NOW;
-	if (!filediff_window(&so, rs.marks[1].n_lines, &sn, now, &win) &&
-	    !win.same &&
-	    !rules_parse_window(&w, "f.txt", now + win.begin,
-				win.end - win.begin, win.first_line)) {
-		sp.first_line = win.first_line;
-		sp.old_lines = win.old_lines;
-		sp.new_lines = (uint32_t)w.n_lines;
-		if (!ruleset_splice(&rs, &w, &sp)) {
+	if (!filediff_windows(&so, rs.marks[1].n_lines, &sn, now, &d) &&
+	    !d.same && d.n <= 64) {
+		int err = 0;
+
+		for (size_t t = 0; !err && t < d.n; t++) {
+			const struct filediff_win *x = &d.win[t];
+
+			sw[t] = (struct splice_win){ x->old_first, x->old_lines,
+						     x->new_lines };
+			err = t ? rules_parse_more(&w, now + x->begin,
+						   x->end - x->begin, x->first_line) :
+				  rules_parse_window(&w, "f.txt", now + x->begin,
+						     x->end - x->begin, x->first_line);
+		}
+		sp.win = sw;
+		sp.n_win = d.n;
+		if (!err && !ruleset_splice(&rs, &w, &sp)) {
 			parse(&fresh, now, ln);
 			same_set(&rs, &end, &fresh);
 			ruleset_free(&fresh);
 		}
 		free(sp.removed);
+		free(sp.segs);
 	}
+	filediff_free(&d);
 	ruleset_free(&w);
 	ruleset_free(&rs);
 	filediff_sum_free(&so);

@@ -2,7 +2,8 @@
 /*
  * The plan over the changed rules only (plan_build_delta) against the
  * plan over the whole table (plan_build): after random changes of the
- * kind a reload makes (a window of rules replaced, rules moved, the
+ * kind a reload makes (several windows of rules replaced, rules moved
+ * from one window to another, the
  * protected addresses at the end dropped and added again; the table
  * nearly full, full, over-full), both give the same slots, the same
  * added and removed, the same delete_first and the same key writes in
@@ -145,46 +146,77 @@ static void compare_plans(const struct plan *a, const struct plan *b, size_t n,
 		  round);
 }
 
-/* The next set: a window of st->set replaced, the tail (protected
+static int cmp_size(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Is r kept from st->set after window t (cut: the windows' bounds)? */
+static int kept_after(const struct state *st, const size_t *cut, size_t nw,
+		      size_t t, size_t body, const struct xdpfw_rule *r)
+{
+	for (size_t u = t; u < nw; u++) {
+		size_t to = u + 1 < nw ? cut[2 * (u + 1)] : body;
+
+		if (in_set(st->set + cut[2 * u + 1], to - cut[2 * u + 1], r))
+			return 1;
+	}
+	return 0;
+}
+
+/* The next set: up to four windows of st->set replaced (as a reload
+ * splicing several windows of a file makes it; a rule that left one
+ * window may arrive in another: a line moved), the tail (protected
  * addresses) dropped and some added again.  Fills the delta. */
 static size_t next_set(struct state *st, unsigned *seed, size_t want,
 		       struct xdpfw_rule *v, uint32_t *tags, uint32_t *arrived,
 		       size_t *n_arrived, struct xdpfw_rule *gone,
 		       uint32_t *gone_slots, size_t *n_gone)
 {
-	size_t tail = st->n ? (size_t)rand_r(seed) % 4 : 0, body, a, b, n = 0;
+	size_t tail = st->n ? (size_t)rand_r(seed) % 4 : 0, body, n = 0, prev = 0;
+	size_t nw = 1 + (size_t)rand_r(seed) % 4, cut[8];
 
 	tail = tail > st->n ? st->n : tail;
 	body = st->n - tail;
-	a = body ? (size_t)rand_r(seed) % (body + 1) : 0;
-	b = a + (body - a ? (size_t)rand_r(seed) % (body - a + 1) % 6 : 0);
+	for (size_t i = 0; i < 2 * nw; i++)
+		cut[i] = body ? (size_t)rand_r(seed) % (body + 1) : 0;
+	qsort(cut, 2 * nw, sizeof(*cut), cmp_size);
+	for (size_t t = 0; t < nw; t++) /* windows of at most 5 */
+		if (cut[2 * t + 1] > cut[2 * t] + 5)
+			cut[2 * t + 1] = cut[2 * t] + 5;
 	*n_arrived = 0;
 	*n_gone = 0;
-	for (size_t i = a; i < b; i++) {
-		gone[*n_gone] = st->set[i];
-		gone_slots[(*n_gone)++] = st->tags[i];
-	}
+	for (size_t t = 0; t < nw; t++)
+		for (size_t i = cut[2 * t]; i < cut[2 * t + 1]; i++) {
+			gone[*n_gone] = st->set[i];
+			gone_slots[(*n_gone)++] = st->tags[i];
+		}
 	for (size_t i = body; i < st->n; i++) {
 		gone[*n_gone] = st->set[i];
 		gone_slots[(*n_gone)++] = st->tags[i];
 	}
-	for (size_t i = 0; i < a; i++) {
-		v[n] = st->set[i];
-		tags[n++] = st->tags[i];
-	}
-	/* new rules in the window, maybe ones that left elsewhere */
-	for (size_t k = (size_t)rand_r(seed) % 12; k > 0 && n < want; k--) {
-		const struct xdpfw_rule *r = *n_gone && rand_r(seed) % 3 == 0 ?
-			&gone[(size_t)rand_r(seed) % *n_gone] :
-			&uni[(size_t)rand_r(seed) % UNI];
+	for (size_t t = 0; t < nw; t++) {
+		for (size_t i = prev; i < cut[2 * t]; i++) {
+			v[n] = st->set[i];
+			tags[n++] = st->tags[i];
+		}
+		/* new rules in the window, maybe ones that left elsewhere */
+		for (size_t k = (size_t)rand_r(seed) % 12; k > 0 && n < want; k--) {
+			const struct xdpfw_rule *r = *n_gone && rand_r(seed) % 3 == 0 ?
+				&gone[(size_t)rand_r(seed) % *n_gone] :
+				&uni[(size_t)rand_r(seed) % UNI];
 
-		if (in_set(v, n, r) || in_set(st->set + b, body - b, r))
-			continue;
-		v[n] = *r;
-		tags[n] = RULEIDX_NONE;
-		arrived[(*n_arrived)++] = (uint32_t)n++;
+			if (in_set(v, n, r) || kept_after(st, cut, nw, t, body, r))
+				continue;
+			v[n] = *r;
+			tags[n] = RULEIDX_NONE;
+			arrived[(*n_arrived)++] = (uint32_t)n++;
+		}
+		prev = cut[2 * t + 1];
 	}
-	for (size_t i = b; i < body; i++) {
+	for (size_t i = prev; i < body; i++) {
 		v[n] = st->set[i];
 		tags[n++] = st->tags[i];
 	}
@@ -201,8 +233,8 @@ static size_t next_set(struct state *st, unsigned *seed, size_t want,
 
 static void round_trip(struct state *st, unsigned *seed, int round)
 {
-	struct xdpfw_rule v[CAPD + 16], gone[CAPD + 16];
-	uint32_t tags[CAPD + 16], arrived[CAPD + 16], gone_slots[CAPD + 16];
+	struct xdpfw_rule v[CAPD + 32], gone[CAPD + 32];
+	uint32_t tags[CAPD + 32], arrived[CAPD + 32], gone_slots[CAPD + 32];
 	size_t n_arrived, n_gone, n;
 	struct kview kv = { st->table, CAPD };
 	struct plan_delta d = { 0 };

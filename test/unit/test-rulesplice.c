@@ -330,6 +330,9 @@ static void run(unsigned seed, size_t lines0, int steps)
 		edit(&m[f], &seed);
 		if (rand_r(&seed) % 4 == 0)
 			edit(&m[f], &seed); /* two edits, one read */
+		/* edits all over the file, one read: several windows */
+		for (int e = rand_r(&seed) % 4 ? 0 : rand_r(&seed) % 12; e > 0; e--)
+			edit(&m[f], &seed);
 		write_model(paths[f], &m[f]);
 		if (!compare(&c, step))
 			break;
@@ -378,58 +381,112 @@ static void run(unsigned seed, size_t lines0, int steps)
 	free_model(&m[1]);
 }
 
-/* The window alone: a one-line change in a large text is one line. */
+/* b's summary from a's (filediff_sum_update) is the one made afresh. */
+static void same_sum(const struct filediff_sum *sa, const char *b, size_t lb,
+		     const struct filediff_sum *sb)
+{
+	struct filediff_sum u, spare;
+
+	CHECK_INT(filediff_sum_of(&spare, b, lb), 0);
+	CHECK_INT(filediff_sum_update(&u, b, lb, sa, &spare), 0);
+	CHECK(!spare.line);
+	CHECK_INT(u.lines, sb->lines);
+	CHECK_INT(u.n_chunks, sb->n_chunks);
+	CHECK_INT(u.n_fixed, sb->n_fixed);
+	CHECK(!memcmp(u.line, sb->line, sb->lines * sizeof(*u.line)));
+	CHECK(!memcmp(u.hash, sb->hash, sb->n_chunks * sizeof(*u.hash)));
+	CHECK(!memcmp(u.first, sb->first, (sb->n_chunks + 1) * sizeof(*u.first)));
+	for (size_t n = 0; n <= sb->lines; n += 1 + n / 3)
+		CHECK(filediff_line_start(&u, b, n) ==
+		      (n ? (size_t)(strchr(b + filediff_line_start(&u, b, n - 1),
+					  '\n') - b) + 1 : 0) ||
+		      n == sb->lines);
+	filediff_sum_free(&u);
+}
+
+/* The windows of a and b (n lines before): 0 or -EAGAIN. */
+static int windows(const char *a, size_t la, const char *b, size_t lb,
+		   size_t n, struct filediff *d)
+{
+	struct filediff_sum sa, sb;
+	int err;
+
+	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
+	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
+	same_sum(&sa, b, lb, &sb);
+	err = filediff_windows(&sa, n, &sb, b, d);
+	filediff_sum_free(&sa);
+	filediff_sum_free(&sb);
+	return err;
+}
+
+/* The windows alone: a one-line change in a large text is one small
+ * line; a line inserted too (the pieces line up again after it); 328
+ * lines deleted all over the text are 328 windows of a line, not one
+ * spanning the text. */
 static void test_window(void)
 {
 	enum { N = 20000 };
-	char *a = malloc(N * 16), *b = malloc(N * 16 + 32);
-	struct filediff_sum sa, sb;
-	struct filediff_win w;
-	size_t la = 0, lb;
+	char *a = malloc(N * 16), *b = malloc(N * 16 + 32), *p;
+	struct filediff d;
+	size_t la = 0, lb = 0, head, old = 0, now = 0;
 
 	for (int i = 0; i < N; i++)
-		la += (size_t)sprintf(a + la, "10.0.%d.%d\n", i / 250, i % 250);
-	/* line 12345 replaced */
-	lb = 0;
+		la += (size_t)sprintf(a + la, "10.%d.%d.%d\n", i / 250 % 7,
+				      i / 250, i % 250);
 	memcpy(b, a, la);
-	lb = la;
-	memcpy(b + 12344 * 0, b, 0);
-	{
-		char *p = b;
-
-		for (int i = 0; i < 12344; i++)
-			p = strchr(p, '\n') + 1;
-		*p = '9'; /* "90.0..." : same length */
-	}
-	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
-	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
-	CHECK_INT(filediff_window(&sa, N, &sb, b, &w), 0);
-	CHECK(!w.same);
-	CHECK(w.first_line <= 12344 && w.first_line + w.old_lines >= 12345);
-	CHECK_MSG(w.old_lines < 600, "window of %u lines", w.old_lines);
-	CHECK_INT(filediff_window(&sa, N, &sa, a, &w), 0);
-	CHECK(w.same);
+	p = b;
+	for (int i = 0; i < 12344; i++)
+		p = strchr(p, '\n') + 1;
+	*p = '9'; /* "90.0..." : same length */
+	CHECK_INT(windows(a, la, b, la, N, &d), 0);
+	CHECK(!d.same && d.n == 1);
+	CHECK_INT(d.win[0].first_line, 12344);
+	CHECK_INT(d.win[0].old_first, 12344);
+	CHECK_INT(d.win[0].old_lines, 1);
+	CHECK_INT(d.win[0].new_lines, 1);
+	CHECK(!strncmp(b + d.win[0].begin, "90.", 3) &&
+	      b[d.win[0].end - 1] == '\n' &&
+	      !memchr(b + d.win[0].begin, '\n', d.win[0].end - d.win[0].begin - 1));
+	filediff_free(&d);
+	CHECK_INT(windows(a, la, a, la, N, &d), 0);
+	CHECK(d.same && !d.n);
 	/* a line inserted after line 5000 */
-	{
-		char *p = a;
-		size_t head;
+	p = a;
+	for (int i = 0; i < 5000; i++)
+		p = strchr(p, '\n') + 1;
+	head = (size_t)(p - a);
+	memcpy(b, a, head);
+	memcpy(b + head, "192.0.2.1\n", 10);
+	memcpy(b + head + 10, p, la - head);
+	CHECK_INT(windows(a, la, b, la + 10, N, &d), 0);
+	CHECK(d.n == 1);
+	CHECK_INT(d.win[0].old_first, 5000);
+	CHECK_INT(d.win[0].old_lines, 0);
+	CHECK_INT(d.win[0].new_lines, 1);
+	CHECK_INT(d.win[0].end - d.win[0].begin, 10);
+	filediff_free(&d);
+	/* every 61st line deleted (328 of them) */
+	p = a;
+	for (int i = 0; i < N; i++) {
+		char *e = strchr(p, '\n') + 1;
 
-		for (int i = 0; i < 5000; i++)
-			p = strchr(p, '\n') + 1;
-		head = (size_t)(p - a);
-		memcpy(b, a, head);
-		memcpy(b + head, "192.0.2.1\n", 10);
-		memcpy(b + head + 10, p, la - head);
-		lb = la + 10;
+		if (i % 61 != 30) {
+			memcpy(b + lb, p, (size_t)(e - p));
+			lb += (size_t)(e - p);
+		}
+		p = e;
 	}
-	filediff_sum_free(&sb);
-	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
-	CHECK_INT(filediff_window(&sa, N, &sb, b, &w), 0);
-	CHECK(w.first_line <= 5000 && w.first_line + w.old_lines >= 5000);
-	CHECK_MSG(w.old_lines < 200, "window of %u lines after an insert",
-		  w.old_lines);
-	filediff_sum_free(&sa);
-	filediff_sum_free(&sb);
+	CHECK_INT(windows(a, la, b, lb, N, &d), 0);
+	CHECK_MSG(d.n == 328, "%zu windows for 328 deletions", d.n);
+	for (size_t t = 0; t < d.n; t++) {
+		old += d.win[t].old_lines;
+		now += d.win[t].new_lines;
+		CHECK_INT(d.win[t].old_first, 30 + 61 * t);
+	}
+	CHECK_INT(now, 0);
+	CHECK_INT(old, 328);
+	filediff_free(&d);
 	free(a);
 	free(b);
 }

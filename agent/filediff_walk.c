@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The windows of lines that differ between two texts, from their
+ * summaries (filediff.h): the pieces of lines both share are skipped, the
+ * others narrowed to the lines that differ.
+ */
+#include "filediff.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void filediff_free(struct filediff *d)
+{
+	if (!d)
+		return;
+	free(d->win);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The old pieces by hash: head[h & mask] the first, next[i] the next
+ * with the same bucket (ascending). */
+struct piece_ix {
+	uint32_t *head, *next, mask;
+};
+
+static int piece_ix_build(struct piece_ix *x, const struct filediff_sum *old)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * old->n_chunks)
+		cap *= 2;
+	x->mask = (uint32_t)cap - 1;
+	x->head = malloc(cap * sizeof(*x->head));
+	x->next = malloc((old->n_chunks ? old->n_chunks : 1) * sizeof(*x->next));
+	if (!x->head || !x->next)
+		return -ENOMEM;
+	memset(x->head, 0xff, cap * sizeof(*x->head));
+	for (size_t i = old->n_chunks; i-- > 0;) {
+		uint32_t b = (uint32_t)old->hash[i] & x->mask;
+
+		x->next[i] = x->head[b];
+		x->head[b] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* The first old piece at or after i with hash h (a few tried), or
+ * UINT32_MAX. */
+static uint32_t piece_find(const struct piece_ix *x,
+			   const struct filediff_sum *old, uint64_t h, size_t i)
+{
+	uint32_t j = x->head[(uint32_t)h & x->mask];
+
+	for (int tries = 0; j != UINT32_MAX && tries < 16; j = x->next[j]) {
+		if (old->hash[j] != h)
+			continue;
+		if (j >= i)
+			return j;
+		tries++;
+	}
+	return UINT32_MAX;
+}
+
+/* Old lines [o0, o1) became new lines [n0, n1): a window. */
+static int add_one(struct filediff *d, size_t *cap,
+		   const struct filediff_sum *now, const char *buf, uint32_t o0,
+		   uint32_t o1, uint32_t n0, uint32_t n1)
+{
+	struct filediff_win *w;
+
+	if (d->n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+
+		w = realloc(d->win, c * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		d->win = w;
+		*cap = c;
+	}
+	w = &d->win[d->n++];
+	w->begin = filediff_line_start(now, buf, n0);
+	w->end = filediff_line_start(now, buf, n1);
+	if (!w->begin && now->bom)
+		w->begin = w->end >= 3 ? 3 : w->end;
+	w->first_line = n0;
+	w->new_lines = n1 - n0;
+	w->old_first = o0;
+	w->old_lines = o1 - o0;
+	return 0;
+}
+
+/* Lines of a window no longer than this are matched one by one. */
+#define SPLIT_MAX 256
+
+/* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
+ * are windows (the lines both start and end with left out; between, the
+ * lines found again in order, when the pieces are short). */
+static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
+		   const struct filediff_sum *now, const char *buf, size_t i0,
+		   size_t i1, size_t j0, size_t j1)
+{
+	uint32_t o0 = old->first[i0], o1 = old->first[i1];
+	uint32_t n0 = now->first[j0], n1 = now->first[j1];
+	int err = 0;
+
+	while (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0])
+		o0++, n0++;
+	while (o0 < o1 && n0 < n1 && old->line[o1 - 1] == now->line[n1 - 1])
+		o1--, n1--;
+	if (o0 == o1 && n0 == n1)
+		return 0; /* pieces cut apart differently, the same lines */
+	if (o1 - o0 + n1 - n0 > SPLIT_MAX || o0 == o1 || n0 == n1)
+		return add_one(d, cap, now, buf, o0, o1, n0, n1);
+	while (!err && (o0 < o1 || n0 < n1)) {
+		uint32_t i = o1, j = n0;
+
+		if (o0 < o1 && n0 < n1 && old->line[o0] == now->line[n0]) {
+			o0++, n0++;
+			continue;
+		}
+		/* the first new line found again in the old ones after o0 */
+		for (; j < n1 && i == o1; j += i == o1)
+			for (i = o0; i < o1 && old->line[i] != now->line[j]; i++)
+				;
+		err = add_one(d, cap, now, buf, o0, i, n0, j);
+		o0 = i;
+		n0 = j;
+	}
+	return err;
+}
+
+/* Walk both lists of pieces: equal ones are skipped, and from each
+ * that differs, on to the first new piece found again among the old
+ * ones after it. */
+static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
+		const char *buf, struct piece_ix *x, struct filediff *d)
+{
+	size_t i = 0, j = 0, cap = 0;
+	int err = 0;
+
+	while (!err && (i < old->n_chunks || j < now->n_chunks)) {
+		size_t i1 = old->n_chunks, j1 = j;
+
+		if (i < old->n_chunks && j < now->n_chunks &&
+		    old->hash[i] == now->hash[j]) {
+			i++;
+			j++;
+			continue;
+		}
+		/* the index of the old pieces: at the first difference */
+		if (!x->head && (err = piece_ix_build(x, old)))
+			break;
+		for (; j1 < now->n_chunks; j1++) {
+			uint32_t f = piece_find(x, old, now->hash[j1], i);
+
+			if (f != UINT32_MAX) {
+				i1 = f;
+				break;
+			}
+		}
+		err = add_win(d, &cap, old, now, buf, i, i1, j, j1);
+		i = i1;
+		j = j1;
+	}
+	return err;
+}
+
+int filediff_windows(const struct filediff_sum *old, size_t old_lines,
+		     const struct filediff_sum *now, const char *buf,
+		     struct filediff *d)
+{
+	struct piece_ix x = { 0 };
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	if (old->len < 8 || now->len < 8 || old->lines != old_lines)
+		return -EAGAIN;
+	if (old->len == now->len && old->n_fixed == now->n_fixed &&
+	    !memcmp(old->fixed, now->fixed, now->n_fixed * sizeof(*now->fixed))) {
+		d->same = 1;
+		return 0;
+	}
+	/* A byte order mark counts only before line 1: the first pieces
+	 * must stay first. */
+	if ((old->bom || now->bom) &&
+	    (!old->lines || !now->lines || old->line[0] != now->line[0]))
+		return -EAGAIN;
+	err = walk(old, now, buf, &x, d);
+	free(x.head);
+	free(x.next);
+	if (err) {
+		filediff_free(d);
+		return err;
+	}
+	return 0;
+}
