@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* One window, located in rs (old lines) and in w (new lines). */
@@ -36,46 +37,44 @@ struct job {
 	int moved;   /* an entry after base is kept at another position */
 };
 
-static size_t entry_after(const uint32_t *lines, size_t lo, size_t hi,
-			  uint32_t line)
+/* The first of elements [lo, hi) of an array sorted by line (each element
+ * `stride` bytes, its uint32_t line `off` bytes in) whose line is past
+ * `line`: one binary search for the entries' lines, the diagnostics and the
+ * expired entries alike. */
+static size_t after_line(const void *base, size_t stride, size_t off,
+			 size_t lo, size_t hi, uint32_t line)
 {
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint32_t at;
 
-		if (lines[mid] <= line)
+		memcpy(&at, (const char *)base + mid * stride + off, sizeof(at));
+		if (at <= line)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+static size_t entry_after(const uint32_t *lines, size_t lo, size_t hi,
+			  uint32_t line)
+{
+	return after_line(lines, sizeof(*lines), 0, lo, hi, line);
 }
 
 static size_t diag_after(const struct rules_diag *d, size_t lo, size_t hi,
 			 uint32_t line)
 {
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d[mid].line <= line)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return after_line(d, sizeof(*d), offsetof(struct rules_diag, line), lo,
+			  hi, line);
 }
 
 static size_t expired_after(const struct rules_where *x, size_t lo, size_t hi,
 			    uint32_t line)
 {
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x[mid].line <= line)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return after_line(x, sizeof(*x), offsetof(struct rules_where, line), lo,
+			  hi, line);
 }
 
 /* Where each window is, in rs (old lines) and w (new lines). */
