@@ -117,6 +117,8 @@ int kmaps_finish(struct kmaps *km, int writable)
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.max_entries != km->capacity * (uint32_t)km->ncpus)
 		return -EPROTO;
+	/* Not mmapable (an older layout): read through bpf(). */
+	km->rstats_mmapable = !!(info.map_flags & BPF_F_MMAPABLE);
 	err = map_one(km->fd[XMAP_RULES],
 		      (size_t)km->capacity * sizeof(struct xdpfw_rule), writable,
 		      (void **)&km->table);
@@ -129,14 +131,6 @@ int kmaps_finish(struct kmaps *km, int writable)
 			      writable, (void **)&km->tbase);
 	if (!err)
 		err = check_oa(km);
-	if (!err) {
-		void *probe = NULL;
-
-		/* Not mmapable (an older layout): read through bpf(). */
-		km->rstats_mmapable = !map_one(km->fd[XMAP_RSTATS], 1, 0, &probe);
-		if (km->rstats_mmapable)
-			munmap(probe, mmap_len(1));
-	}
 	if (!err && kmaps_have_bases(km))
 		err = kmaps_map_rbase(km);
 	return err;

@@ -101,6 +101,8 @@ int main(void)
 		want_total += times;
 	}
 
+	/* This layout's counters are mmapable: read as memory, not bpf(). */
+	CHECK(km.rstats_mmapable);
 	CHECK_INT(kmaps_read_counters(&km, got, totals), 0);
 	for (uint32_t k = 0; k < N_RULES; k++)
 		CHECK_MSG(got[k].packets == want[k],
