@@ -263,11 +263,12 @@ static void copy_kept(const struct job *j, struct entries *e, size_t dst,
 	}
 }
 
-static void copy_new(const struct job *j, struct entries *e, size_t dst,
-		     const struct cut *c)
+/* Window c's new entries to e's arrays at position at. */
+static void put_window(const struct job *j, const struct entries *e,
+		       size_t at, const struct cut *c)
 {
 	const struct ruleset *w = j->w;
-	size_t n = c->wb - c->wa, at = dst - j->base;
+	size_t n = c->wb - c->wa;
 
 	if (!n)
 		return;
@@ -341,21 +342,14 @@ static void move_run(const struct job *j, size_t dst, size_t src, size_t n,
 		rs->lines[p - src + dst] = (uint32_t)((long long)rs->lines[p - src + dst] + dl);
 }
 
+/* Window c's new entries into rs itself at position at. */
 static void put_new(const struct job *j, const struct cut *c, size_t at)
 {
-	struct ruleset *rs = j->rs;
-	const struct ruleset *w = j->w;
-	size_t n = c->wb - c->wa;
+	const struct ruleset *rs = j->rs;
+	const struct entries e = { rs->rules, rs->lines, rs->file_of,
+				   rs->expires };
 
-	if (!n)
-		return;
-	memcpy(&rs->rules[at], &w->rules[c->wa], n * sizeof(*rs->rules));
-	memcpy(&rs->lines[at], &w->lines[c->wa], n * sizeof(*rs->lines));
-	for (size_t i = 0; i < n; i++) {
-		rs->file_of[at + i] = (uint16_t)j->sp->k;
-		if (rs->expires)
-			rs->expires[at + i] = w->expires ? w->expires[c->wa + i] : 0;
-	}
+	put_window(j, &e, at, c);
 }
 
 /* The kept runs moved in place: front to back when none moves up (no
@@ -440,7 +434,7 @@ static int move_aside(struct job *j, size_t n, size_t n_new)
 		dst += to - src;
 		if (!c)
 			break;
-		copy_new(j, &e, dst, c);
+		put_window(j, &e, dst - j->base, c);
 		dst += c->wb - c->wa;
 		src = c->b;
 	}
