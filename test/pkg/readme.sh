@@ -44,7 +44,9 @@ mapfile -t rows < <(grep -E '^\| `xdpfw [a-z]+' "$README")
 mapfile -t cmds < <("$XDPFW" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
 [ "${#cmds[@]}" -ge 5 ] || fail "found only ${#cmds[@]} commands in xdpfw --help"
 for c in "${cmds[@]}"; do
-	if printf '%s\n' "${rows[@]}" | grep -q "^| \`xdpfw $c "; then pass "the table lists $c"
+	# grep reads all of its input (no -q): with pipefail, a grep that
+	# stops at the first match can SIGPIPE printf and fail the pipeline.
+	if printf '%s\n' "${rows[@]}" | grep "^| \`xdpfw $c " >/dev/null; then pass "the table lists $c"
 	else fail "the commands table does not list '$c' (xdpfw --help does)"; fi
 done
 for r in "${rows[@]}"; do
