@@ -184,6 +184,7 @@ const uint32_t fmap_words[FMAP_N] = {
 	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
 	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
 	[FMAP_X] = XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG),
+	[FMAP_V6S] = XDPFW_BITMAP_WORDS(XDPFW_V6S_BITMAP_LOG),
 };
 
 uint64_t *filters_words(struct filters *f, enum fmap m)
@@ -199,6 +200,8 @@ uint64_t *filters_words(struct filters *f, enum fmap m)
 		return f->pp_bitmap;
 	case FMAP_X:
 		return f->x_bitmap;
+	case FMAP_V6S:
+		return f->v6s_bitmap;
 	default:
 		return f->v6_bitmap;
 	}
@@ -259,6 +262,19 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
 }
 
+/* Any IPv6 entry but an exception: the summary bit of its /48, or of its
+ * /32 when shorter (shorter than /32: v6_sum_flags). */
+static void mark_v6_sum(struct filters *f, const struct xdpfw_rule *r,
+			const uint32_t *a)
+{
+	if (r->prefixlen >= 48)
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 48),
+			  XDPFW_V6S_BITMAP_LOG);
+	else if (r->prefixlen >= 32)
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 32),
+			  XDPFW_V6S_BITMAP_LOG);
+}
+
 /* An exception (port or not): its address at the longest class of
  * xdpfw_x_bmap at or below its length; shorter ones are wild (rule_flags). */
 static void mark_except(struct filters *f, const struct xdpfw_rule *r,
@@ -303,6 +319,33 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	}
 }
 
+/* The kind of a blocking entry (not an exception). */
+static uint32_t kind_flags(const struct xdpfw_rule *r, int v4)
+{
+	if (!r->port) {
+		if (is_host(r))
+			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
+		if (!v4 && r->prefixlen < 32)
+			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
+		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
+	}
+	if (is_host(r))
+		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+}
+
+/* How a blocking IPv6 entry sits in the summary (mark_v6_sum); one
+ * shorter than /32 is wild (an address prefix, kind_flags) or in
+ * xdpfw_ports (a prefix:port entry). */
+static uint32_t v6_sum_flags(const struct xdpfw_rule *r)
+{
+	if (r->prefixlen >= 48)
+		return 0;
+	if (r->prefixlen >= 32)
+		return XDPFW_F_V6_SUM32;
+	return r->port ? XDPFW_F_V6_PORT_SHORT : 0;
+}
+
 uint32_t rule_flags(const struct xdpfw_rule *r)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
@@ -318,16 +361,7 @@ uint32_t rule_flags(const struct xdpfw_rule *r)
 			f |= v4 ? XDPFW_F_V4_XCPT_WILD : XDPFW_F_V6_XCPT_WILD;
 		return f;
 	}
-	if (!r->port) {
-		if (is_host(r))
-			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
-		if (!v4 && r->prefixlen < 32)
-			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
-		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
-	}
-	if (is_host(r))
-		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
-	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+	return kind_flags(r, v4) | (v4 ? 0 : v6_sum_flags(r));
 }
 
 void filters_add(struct filters *f, const struct xdpfw_rule *r)
@@ -341,6 +375,8 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 		mark_except(f, r, a);
 		return;
 	}
+	if (!v4)
+		mark_v6_sum(f, r, a);
 	if (!r->port) {
 		if (v4)
 			mark_v4_range(f, r->addr, r->prefixlen);

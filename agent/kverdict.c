@@ -101,13 +101,30 @@ static int v6_prefix_possible(struct kmaps *km, uint32_t flags,
 	       bit(w, xdpfw_v6_hash(a, 64), XDPFW_V6_BITMAP_LOG);
 }
 
+/* The program's first IPv6 probe (xdpfw_v6s_bmap). */
+static int v6_summary(struct kmaps *km, uint32_t flags, const uint32_t *a)
+{
+	const uint64_t *w = km->filter[FMAP_V6S];
+
+	return bit(w, xdpfw_v6s_hash(a, 48), XDPFW_V6S_BITMAP_LOG) ||
+	       ((flags & XDPFW_F_V6_SUM32) &&
+		bit(w, xdpfw_v6s_hash(a, 32), XDPFW_V6S_BITMAP_LOG));
+}
+
 static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		    uint32_t *slot)
 {
 	uint32_t a[4];
-	int r;
+	int r, short_port;
 
 	memcpy(a, p->addr, 16);
+	short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
+		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V6_TCP :
+						       XDPFW_PORT_V6_UDP);
+	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+	    !v6_summary(km, flags, a))
+		return 0;
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
 
@@ -123,11 +140,9 @@ static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 				return r;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
-			 XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
-						       XDPFW_PORT_V6_TCP :
-						       XDPFW_PORT_V6_UDP))) {
+		    (short_port ||
+		     bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
+			 XDPFW_PP_BITMAP_LOG))) {
 			struct xdpfw_v6_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 				.port = htons(p->sport), .proto = p->proto };

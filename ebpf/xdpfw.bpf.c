@@ -13,7 +13,8 @@
  * matches passes the packet and counts it.  Misses never pay for them.
  * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
  * and every lookup sits behind a one-probe filter that is an inlined array
- * read (IPv4 /24 bitmap; hashed bitmaps for endpoints, prefix:port and IPv6;
+ * read (IPv4 /24 bitmap; for IPv6 first a summary of all its entries at /48
+ * and /32; hashed bitmaps for endpoints, prefix:port and IPv6;
  * source-port bits for short-prefix port entries), so the common miss costs
  * a few array reads and no helper call.
  */
@@ -99,6 +100,7 @@ XDPFW_HASHED_BITMAP(XDPFW_MAP_EP_BITMAP, XDPFW_EP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
+XDPFW_HASHED_BITMAP(XDPFW_MAP_V6S_BITMAP, XDPFW_V6S_BITMAP_LOG);
 
 /* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets xdpfw_oa_mask. */
@@ -370,6 +372,17 @@ static __always_inline int v6_prefix_possible(__u32 flags, const __u32 *a)
 			  XDPFW_V6_BITMAP_LOG);
 }
 
+/* Could an IPv6 entry of /32 or longer match a?  The summary's /48 bit,
+ * and its /32 bit when entries of /32 to /47 exist. */
+static __always_inline int v6_summary(__u32 flags, const __u32 *a)
+{
+	return hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 48),
+			  XDPFW_V6S_BITMAP_LOG) ||
+	       ((flags & XDPFW_F_V6_SUM32) &&
+		hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 32),
+			   XDPFW_V6S_BITMAP_LOG));
+}
+
 /* Slot + 1 of the most specific entry matching an IPv6 packet, or 0. */
 static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 {
@@ -377,6 +390,16 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 	xdpfw_slot_t *slot;
 	__u32 s1;
 
+	/* A prefix:port entry shorter than /32 may match by port alone. */
+	int short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
+			 port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V6_TCP :
+						       XDPFW_PORT_V6_UDP);
+
+	/* The first probe: a miss stops here. */
+	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+	    !v6_summary(flags, a))
+		return 0;
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
 					   XDPFW_FAMILY_V6);
@@ -396,11 +419,9 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 				return s1;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
-				XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
-						   XDPFW_PORT_V6_TCP :
-						   XDPFW_PORT_V6_UDP))) {
+		    (short_port ||
+		     hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
+				XDPFW_PP_BITMAP_LOG))) {
 			struct xdpfw_v6_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 				.port = p->sport,

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 4
+#define XDPFW_LAYOUT_VERSION 5
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -49,6 +49,7 @@
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
+#define XDPFW_MAP_V6S_BITMAP xdpfw_v6s_bmap /* hashed bits: IPv6 summary */
 #define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
@@ -81,6 +82,13 @@ enum {
 	 * (IPv4 /16, IPv6 /32): the filter cannot rule it out. */
 	XDPFW_F_V4_XCPT_WILD = 1u << 13,
 	XDPFW_F_V6_XCPT_WILD = 1u << 14,
+	/* xdpfw_v6s_bmap, the first IPv6 probe: some entry of length /32 to
+	 * /47 is marked at its /32, so a packet's /32 is probed too. */
+	XDPFW_F_V6_SUM32 = 1u << 20,
+	/* An IPv6 prefix:port entry shorter than /32 (in xdpfw_ports): the
+	 * packet's port bit is read first.  (An address prefix shorter than
+	 * /32 is XDPFW_F_V6_PREFIX_WILD: the summary cannot rule it out.) */
+	XDPFW_F_V6_PORT_SHORT = 1u << 21,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -127,6 +135,13 @@ enum {
  *   xdpfw_v6_bmap  IPv6 address-only entries: the address at /128 (exact),
  *                  or cut at the class /32, /48 or /64 at or below the
  *                  entry's length
+ *   xdpfw_v6s_bmap IPv6 summary, probed first: every IPv6 entry (address,
+ *                  prefix, endpoint, prefix:port; not exceptions) at /48
+ *                  if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32),
+ *                  hashed by xdpfw_v6s_hash (shorter: XDPFW_F_V6_PREFIX_WILD,
+ *                  or xdpfw_ports for prefix:port, XDPFW_F_V6_PORT_SHORT).
+ *                  A clear bit means no IPv6 entry can match: a miss pays
+ *                  one or two probes instead of up to seven.
  * Both sides compute the hash with the functions below, over the address
  * as 32-bit words loaded from its network-order bytes.
  */
@@ -134,6 +149,7 @@ enum {
 #define XDPFW_EP_BITMAP_LOG 25
 #define XDPFW_PP_BITMAP_LOG 23
 #define XDPFW_V6_BITMAP_LOG 24
+#define XDPFW_V6S_BITMAP_LOG 24
 #define XDPFW_BITMAP_WORDS(log) (1u << ((log) - 6))
 
 #define XDPFW_SEED_EP 0x45500000u
@@ -197,6 +213,19 @@ static inline __u32 xdpfw_pp_hash6(__u32 port_word, __u32 a0)
 {
 	return xdpfw_hash_final(
 		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_PP, port_word), a0));
+}
+
+/* xdpfw_v6s_bmap: the address cut at /48 (cls 48) or at /32.  One 64-bit
+ * multiply, the index its top bits (the well-mixed ones): the summary is
+ * on every IPv6 packet's path, where a chain of multiplies costs more than
+ * the probe.  A /48 cut has its low 16 bits clear, so no /48 hashes as
+ * the /32 word pair (a[0], ~0). */
+static inline __u32 xdpfw_v6s_hash(const __u32 *a, __u32 cls)
+{
+	__u64 lo = cls == 48 ? (a[1] & XDPFW_BE32(0xffff0000u)) : 0xffffffffu;
+
+	return (__u32)(((((__u64)a[0] << 32) | lo) * 0x9e3779b97f4a7c15ull) >>
+		       32);
 }
 
 /* IPv6 address cut at class 32, 48, 64 or 128. */

@@ -783,7 +783,8 @@ int main(int argc, char **argv)
 	check_flags("A", XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX |
 				 XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX |
 				 XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX |
-				 XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX);
+				 XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX |
+				 XDPFW_F_V6_PORT_SHORT);
 	check_targets_against_oracle(targets_a, N_TARGETS_A);
 	test_matrix(targets_a, N_TARGETS_A);
 	test_malformed();
