@@ -201,6 +201,11 @@ write_rules() {
 # The CLI, outside the namespaces (the pins are in the root mount ns).
 xdpfw() { XDPFW_RUN_DIR=$TMP/run "$XDPFW" "$@"; }
 
+# grep that reads all of its input: `producer | grep -q` under pipefail
+# fails when grep exits at the first match and the producer, still
+# writing, dies of SIGPIPE (a race that failed CI once).
+qgrep() { grep "$@" >/dev/null; }
+
 log_lines() { wc -l <"$DLOG"; }
 log_since() { tail -n "+$(($1 + 1))" "$DLOG"; }
 
@@ -210,7 +215,9 @@ wait_log() {
 	local mark=$1 re=$2 t=${3:-10} end line
 	end=$(($(now_ms) + t * 1000 * TIME_SCALE))
 	while :; do
-		line=$(log_since "$mark" | grep -E -m1 -- "$re") && { printf '%s\n' "$line"; return 0; }
+		# all matches, then the first (grep -m1 would race, as above)
+		line=$(log_since "$mark" | grep -E -- "$re") &&
+			{ printf '%s\n' "${line%%$'\n'*}"; return 0; }
 		[ "$(now_ms)" -ge "$end" ] && return 1
 		sleep 0.02
 	done

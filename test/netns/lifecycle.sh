@@ -179,7 +179,7 @@ rc=$?
 DAEMON_PID=
 log "    SIGKILL ${t_kill} ms after the save"
 assert_eq "$rc" 137 "daemon exit status (SIGKILL)"
-if log_since "$MARK" | grep -q 'reload (inotify)'; then
+if log_since "$MARK" | qgrep 'reload (inotify)'; then
 	fail "the reload finished before the SIGKILL: $(log_since "$MARK" | grep 'reload (inotify)')"
 else
 	pass "the SIGKILL came before the reload finished"
@@ -280,7 +280,7 @@ else
 	fail "program on $FW_IF: $id0/$tag0 -> $id1/$tag1"
 fi
 assert_eq "$lid1" "$lid0" "the same bpf_link (replaced in place, not re-attached)"
-if log_since "$MARK" | grep -q "$FW_IF: adopted pinned XDP link, program replaced atomically"; then
+if log_since "$MARK" | qgrep "$FW_IF: adopted pinned XDP link, program replaced atomically"; then
 	pass "the variant's log: program replaced atomically"
 else
 	fail "no 'adopted pinned XDP link, program replaced atomically' in the variant's log"
@@ -333,12 +333,12 @@ wait "$P"
 BG_PIDS=()
 settle
 log_since "$MARK" | grep -E 'migrat|differs' | sed 's/^/    /'
-if log_since "$MARK" | grep -qF "migrating the pinned maps under $PIN to max_rules=300000"; then
+if log_since "$MARK" | qgrep -F "migrating the pinned maps under $PIN to max_rules=300000"; then
 	pass "the log says it migrates to max_rules=300000"
 else
 	fail "no 'migrating the pinned maps under $PIN to max_rules=300000' in the log"
 fi
-if log_since "$MARK" | grep -q 'migration done'; then pass "the log says the migration is done"
+if log_since "$MARK" | qgrep 'migration done'; then pass "the log says the migration is done"
 else fail "no 'migration done' in the log"; fi
 sent=$(cat "$TMP/sent-e")
 log "    sent $sent"
@@ -367,14 +367,14 @@ sed -i "s/^interfaces = .*/interfaces = $FW_IF, $FW_IF2/" "$CONF"
 MARK=$(log_lines)
 start_daemon
 log_since "$MARK" | grep -E "$FW_IF2|running:" | sed 's/^/    /'
-if log_since "$MARK" | grep -q "$FW_IF2: interface not found; it is attached as soon as it appears"; then
+if log_since "$MARK" | qgrep "$FW_IF2: interface not found; it is attached as soon as it appears"; then
 	pass "the missing $FW_IF2 is logged"
 else
 	fail "no '$FW_IF2: interface not found; it is attached as soon as it appears' in the log"
 fi
-if log_since "$MARK" | grep -q 'migrat'; then fail "a plain restart after the migration migrated again"
+if log_since "$MARK" | qgrep 'migrat'; then fail "a plain restart after the migration migrated again"
 else pass "no second migration"; fi
-if log_since "$MARK" | grep -q ' running: 1 interface,'; then pass "running on 1 interface"
+if log_since "$MARK" | qgrep ' running: 1 interface,'; then pass "running on 1 interface"
 else fail "the running line does not say 1 interface"; fi
 
 MARK=$(log_lines)
