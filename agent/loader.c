@@ -230,9 +230,12 @@ static int adopt_link(const char *path, int ifindex, int prog_fd,
 	return err;
 }
 
-/* The id of the bpf_link that attaches XDP on ifindex, or 0 (attached
- * through netlink, or not found). */
-static __u32 xdp_link_id(int ifindex)
+/* The id of the bpf_link that attaches program prog_id to XDP on ifindex,
+ * or 0 (attached through netlink, or not found).  A link says only its
+ * ifindex, which other network namespaces reuse: the program's id must
+ * match too, else a link of another namespace's interface would be named
+ * (and detaching it, as the message says, would hit that one). */
+static __u32 xdp_link_id(int ifindex, __u32 prog_id)
 {
 	__u32 id = 0;
 
@@ -246,7 +249,8 @@ static __u32 xdp_link_id(int ifindex)
 			continue;
 		match = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 			info.type == BPF_LINK_TYPE_XDP &&
-			info.xdp.ifindex == (__u32)ifindex;
+			info.xdp.ifindex == (__u32)ifindex &&
+			info.prog_id == prog_id;
 		close(fd);
 		if (match)
 			return id;
@@ -258,7 +262,7 @@ static __u32 xdp_link_id(int ifindex)
  * off" cannot remove it), a netlink attachment with ip. */
 static void refuse_taken(const char *ifname, int ifindex, __u32 prog_id)
 {
-	__u32 link = xdp_link_id(ifindex);
+	__u32 link = xdp_link_id(ifindex, prog_id);
 
 	if (link)
 		log_error("%s already has an XDP program (id %u, attached through "

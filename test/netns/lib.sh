@@ -40,6 +40,7 @@ OA_PY=$(dirname "${BASH_SOURCE[0]}")/../tools/oa.py
 FAILS=0
 CHECKS=0
 BG_PIDS=()
+EXTRA_NS=() # more namespaces a test made, removed by cleanup
 DAEMON_PID=
 TMP=
 FW_NS=
@@ -396,7 +397,7 @@ cleanup() {
 	if [ -n "$CONF" ] && [ -f "$CONF" ] && [ -d "$PIN" ]; then
 		xdpfw detach -c "$CONF" >/dev/null 2>&1
 	fi
-	xn_ns_del "$FW_NS" "$PEER_NS"
+	xn_ns_del "$FW_NS" "$PEER_NS" "${EXTRA_NS[@]}"
 	if [ "$BPFFS_MOUNTED" = 1 ]; then
 		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null
 	fi
