@@ -260,6 +260,10 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 	else
 		return; /* XDPFW_F_V6_PREFIX_WILD (rule_flags) */
 	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+	/* A prefix the class table does not hold: the trie, by its /32. */
+	if (cls != 128 && !xdpfw_v6_is_class(r->prefixlen))
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_odd_hash(a),
+			  XDPFW_V6S_BITMAP_LOG);
 }
 
 /* Any IPv6 entry but an exception: the summary bit of its /48, or of its
@@ -327,6 +331,8 @@ static uint32_t kind_flags(const struct xdpfw_rule *r, int v4)
 			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
 		if (!v4 && r->prefixlen < 32)
 			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
+		if (!v4 && !xdpfw_v6_is_class(r->prefixlen))
+			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_ODD;
 		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
 	}
 	if (is_host(r))

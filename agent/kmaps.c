@@ -48,6 +48,7 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_V4P_OA] = XDPFW_STR(XDPFW_MAP_V4P_OA),
 	[XMAP_V6_OA] = XDPFW_STR(XDPFW_MAP_V6_OA),
 	[XMAP_V6P_OA] = XDPFW_STR(XDPFW_MAP_V6P_OA),
+	[XMAP_V6C_OA] = XDPFW_STR(XDPFW_MAP_V6C_OA),
 };
 
 void kmaps_init(struct kmaps *km)

@@ -54,6 +54,7 @@
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
 #define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
+#define XDPFW_MAP_V6C_OA    xdpfw_v6c_oa   /* open addressing: v6 /32 /48 /56 /64 */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -89,6 +90,10 @@ enum {
 	 * packet's port bit is read first.  (An address prefix shorter than
 	 * /32 is XDPFW_F_V6_PREFIX_WILD: the summary cannot rule it out.) */
 	XDPFW_F_V6_PORT_SHORT = 1u << 21,
+	/* An address-only IPv6 prefix of /33 to /127 but /48, /56, /64: it
+	 * is in the trie (xdpfw_v6c_oa holds /32, /48, /56 and /64), marked
+	 * in xdpfw_v6s_bmap at its /32 (xdpfw_v6s_odd_hash). */
+	XDPFW_F_V6_ODD = 1u << 22,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -239,6 +244,14 @@ static inline __u32 xdpfw_v6s_hash(const __u32 *a, __u32 cls)
 		       32);
 }
 
+/* xdpfw_v6s_bmap: the /32 of an IPv6 prefix that is in the trie, not in
+ * xdpfw_v6c_oa (XDPFW_F_V6_ODD); the word pair (a[0], ~1) is no /48's. */
+static inline __u32 xdpfw_v6s_odd_hash(const __u32 *a)
+{
+	return (__u32)(((((__u64)a[0] << 32) | 0xfffffffeu) *
+			0x9e3779b97f4a7c15ull) >> 32);
+}
+
 /* IPv6 address cut at class 32, 48, 64 or 128. */
 static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
 {
@@ -331,6 +344,28 @@ XDPFW_ASSERT_OFFSET(struct xdpfw_oa6_ent, state, 20);
 static inline __u32 xdpfw_oa6_tail(__u16 port_be, __u8 proto)
 {
 	return 1u << 24 | (__u32)proto << 16 | port_be;
+}
+
+/*
+ * xdpfw_v6c_oa: the address-only IPv6 prefixes of the class lengths /32,
+ * /48, /56 and /64 (the entries of xdpfw_v6_lpm that have those lengths),
+ * the same entries, keyed by the address (host bits clear) and this tail;
+ * a key that overflows its probe window stays in the trie, behind the
+ * home's XDPFW_OA_OVF as usual.  The trie keeps the other lengths.  The
+ * program probes the classes longest first where xdpfw_v6_bmap has the
+ * class bit; it asks the trie too when a probe saw an overflow mark, when
+ * a prefix of another length may cover the packet (XDPFW_F_V6_ODD and its
+ * bit in xdpfw_v6s_bmap) or one shorter than /32 exists, and the longer
+ * of the two answers counts.
+ */
+static inline int xdpfw_v6_is_class(__u32 plen)
+{
+	return plen == 32 || plen == 48 || plen == 56 || plen == 64;
+}
+
+static inline __u32 xdpfw_oa6_ctail(__u32 plen)
+{
+	return 2u << 24 | plen;
 }
 
 /* a: the address as 4 words loaded from its network-order bytes. */

@@ -96,7 +96,8 @@ static const struct target targets_wild[] = {
 static uint32_t base_flags(void)
 {
 	return XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX | XDPFW_F_V6_PORT_EXACT |
-	       XDPFW_F_V6_PORT_PREFIX | XDPFW_F_V6_SUM32;
+	       XDPFW_F_V6_PORT_PREFIX | XDPFW_F_V6_SUM32 |
+	       XDPFW_F_V6_ODD; /* the /40 and the /47 */
 }
 
 static int sum_bit(const char *addr, unsigned cls)
