@@ -402,3 +402,63 @@ int kkey_cmp(const struct kkey *a, const struct kkey *b)
 		return a->map < b->map ? -1 : 1;
 	return memcmp(a->b, b->b, kmap_key_size[a->map]);
 }
+
+/* The rule a key of map k->map stands for (its protocol as the key has
+ * it), read through the key structs of shared/xdpfw_shared.h. */
+void kkey_rule(const struct kkey *k, struct xdpfw_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	switch (k->map) {
+	case KMAP_V4:
+		r->family = XDPFW_FAMILY_V4;
+		r->prefixlen = 32;
+		memcpy(r->addr, &k->v4.addr, 4);
+		break;
+	case KMAP_V6:
+		r->family = XDPFW_FAMILY_V6;
+		r->prefixlen = 128;
+		memcpy(r->addr, k->v6.addr, 16);
+		break;
+	case KMAP_V4_LPM:
+		r->family = XDPFW_FAMILY_V4;
+		r->prefixlen = (uint8_t)k->v4_lpm.prefixlen;
+		memcpy(r->addr, &k->v4_lpm.addr, 4);
+		break;
+	case KMAP_V6_LPM:
+		r->family = XDPFW_FAMILY_V6;
+		r->prefixlen = (uint8_t)k->v6_lpm.prefixlen;
+		memcpy(r->addr, k->v6_lpm.addr, 16);
+		break;
+	case KMAP_V4_PORT:
+		r->family = XDPFW_FAMILY_V4;
+		r->prefixlen = 32;
+		r->port = ntohs(k->v4_port.port);
+		r->proto = k->v4_port.proto;
+		memcpy(r->addr, &k->v4_port.addr, 4);
+		break;
+	case KMAP_V6_PORT:
+		r->family = XDPFW_FAMILY_V6;
+		r->prefixlen = 128;
+		r->port = ntohs(k->v6_port.port);
+		r->proto = k->v6_port.proto;
+		memcpy(r->addr, k->v6_port.addr, 16);
+		break;
+	case KMAP_V4_PLPM:
+	case KMAP_V4_XCPT:
+		r->family = XDPFW_FAMILY_V4;
+		r->prefixlen = (uint8_t)(k->v4_plpm.prefixlen - XDPFW_PLPM_FIXED_BITS);
+		r->port = ntohs(k->v4_plpm.port);
+		r->proto = k->v4_plpm.proto;
+		memcpy(r->addr, &k->v4_plpm.addr, 4);
+		break;
+	default: /* KMAP_V6_PLPM, KMAP_V6_XCPT */
+		r->family = XDPFW_FAMILY_V6;
+		r->prefixlen = (uint8_t)(k->v6_plpm.prefixlen - XDPFW_PLPM_FIXED_BITS);
+		r->port = ntohs(k->v6_plpm.port);
+		r->proto = k->v6_plpm.proto;
+		memcpy(r->addr, k->v6_plpm.addr, 16);
+		break;
+	}
+	if (k->map == KMAP_V4_XCPT || k->map == KMAP_V6_XCPT)
+		r->flags = XDPFW_RULE_EXCEPT;
+}

@@ -67,6 +67,11 @@ int kmap_is_trie(enum kmap m);
 /* A key of map m as the kernel holds it (kmap_key_size[m] bytes). */
 void kkey_from_bytes(struct kkey *k, enum kmap m, const void *bytes);
 
+/* The rule a key of map k->map stands for (its protocol as the key has
+ * it; an exception's flags XDPFW_RULE_EXCEPT, protected kinds left out).
+ * rule_kkeys() of a rule of a set gives k back for its key. */
+void kkey_rule(const struct kkey *k, struct xdpfw_rule *r);
+
 /* The keys of a rule (1, or 2 for a port entry of any protocol). */
 int rule_kkeys(const struct xdpfw_rule *r, struct kkey out[2]);
 

@@ -132,7 +132,13 @@ long kmaps_oa_index(struct kmaps *km, const struct kkey *k);
  * valid until the next kmaps call (for tests). */
 uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i);
 
-/* Every key of every lookup map with its slot. */
+/* push(ctx, op) for every key of every lookup map with its slot, map by
+ * map (an open addressing table a window at a time, a hash or trie a
+ * batch at a time): nothing is kept.  Stops at push's first error. */
+int kmaps_scan_keys(struct kmaps *km,
+		    int (*push)(void *ctx, const struct kop *op), void *ctx);
+
+/* The same into an array (*out, freed by the caller). */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);
 
 /* Make the kernel hold exactly: rules (slots from p), filters f.  Order:

@@ -18,29 +18,35 @@
 #include "kmaps_int.h"
 #include "log.h"
 
-static void kop_from_bytes(struct kop *op, enum kmap m, const void *key,
-			   uint32_t slot)
+/* Where the keys of a scan go: push(ctx, op) for each, except a key of
+ * an open addressing table's hash that the table also holds: it is not
+ * in force (the program finds the table's entry first), another process
+ * put it there.  Listed, the plan would delete the key, and the table's
+ * entry with it; left out, it goes with the rule (kmaps_oa.c purges
+ * copies on deletes). */
+struct scan {
+	struct kmaps *km;
+	enum kmap m;
+	int (*push)(void *ctx, const struct kop *op);
+	void *ctx;
+	size_t pushed; /* from m's hash */
+};
+
+static int scan_one(struct scan *s, const void *key, uint32_t slot)
 {
-	kkey_from_bytes(&op->key, m, key);
-	op->slot = slot;
+	struct kop op;
+
+	kkey_from_bytes(&op.key, s->m, key);
+	op.slot = slot;
+	if (kmaps_oa_of(s->m) >= 0 && kmaps_oa_index(s->km, &op.key) >= 0)
+		return 0;
+	s->pushed++;
+	return s->push(s->ctx, &op);
 }
 
-static int push_kop(struct kop **v, size_t *n, size_t *cap, enum kmap m,
-		    const void *key, uint32_t slot)
+static int scan_batch(struct scan *s)
 {
-	struct kop *nv = grow(*v, cap, *n + 1, sizeof(*nv), 1024);
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	kop_from_bytes(&(*v)[(*n)++], m, key, slot);
-	return 0;
-}
-
-static int dump_batch(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
-		      size_t *cap)
-{
-	size_t ks = kmap_key_size[m];
+	size_t ks = kmap_key_size[s->m];
 	uint8_t *keys = malloc(KMAPS_BATCH_CHUNK * ks);
 	uint32_t *vals = malloc(KMAPS_BATCH_CHUNK * sizeof(uint32_t));
 	uint8_t in[32], out[32];
@@ -54,20 +60,17 @@ static int dump_batch(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
 		__u32 count = KMAPS_BATCH_CHUNK;
 		int done;
 
-		err = bpf_map_lookup_batch(km->fd[m], first ? NULL : in, out,
-					   keys, vals, &count, NULL);
+		err = bpf_map_lookup_batch(s->km->fd[s->m], first ? NULL : in,
+					   out, keys, vals, &count, NULL);
 		done = err && errno == ENOENT;
 		if (err && !done) {
 			err = -errno;
 			goto out;
 		}
-		for (__u32 i = 0; i < count; i++) {
-			err = push_kop(v, n, cap, m, keys + i * ks, vals[i]);
-			if (err)
-				goto out;
-		}
 		err = 0;
-		if (done)
+		for (__u32 i = 0; i < count && !err; i++)
+			err = scan_one(s, keys + i * ks, vals[i]);
+		if (err || done)
 			break;
 		memcpy(in, out, sizeof(in));
 		first = 0;
@@ -78,100 +81,87 @@ out:
 	return err;
 }
 
-static int dump_iter(struct kmaps *km, enum kmap m, struct kop **v, size_t *n,
-		     size_t *cap)
+static int scan_iter(struct scan *s)
 {
 	uint8_t key[KKEY_MAX], next[KKEY_MAX];
 	int has_key = 0, err;
 	uint32_t slot;
 
 	for (;;) {
-		if (bpf_map_get_next_key(km->fd[m], has_key ? key : NULL, next)) {
+		if (bpf_map_get_next_key(s->km->fd[s->m], has_key ? key : NULL,
+					 next)) {
 			if (errno == ENOENT)
 				return 0;
 			return -errno;
 		}
 		memcpy(key, next, sizeof(key));
 		has_key = 1;
-		if (bpf_map_lookup_elem(km->fd[m], key, &slot))
+		if (bpf_map_lookup_elem(s->km->fd[s->m], key, &slot))
 			continue; /* deleted under us */
-		err = push_kop(v, n, cap, m, key, slot);
+		err = scan_one(s, key, slot);
 		if (err)
 			return err;
 	}
 }
 
+int kmaps_scan_keys(struct kmaps *km,
+		    int (*push)(void *ctx, const struct kop *op), void *ctx)
+{
+	int err = 0;
+
+	for (int m = 0; m < KMAP_N && !err; m++) {
+		struct scan s = { km, (enum kmap)m, push, ctx, 0 };
+
+		/* A table's keys, then its hash's (the overflow). */
+		err = kmaps_oa_dump(km, m, push, ctx);
+		if (err)
+			break;
+		if (!kmaps_can_batch(km, m)) {
+			err = scan_iter(&s);
+			continue;
+		}
+		err = scan_batch(&s);
+		/* A kernel without batch operations (for this kind) refuses
+		 * the first one, before any key went out. */
+		if ((err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) &&
+		    !s.pushed) {
+			errno = -err;
+			kmaps_batch_off(km, m);
+			err = scan_iter(&s);
+		}
+	}
+	return err;
+}
+
 struct dump_ctx {
-	struct kop **v;
-	size_t *n, *cap;
+	struct kop *v;
+	size_t n, cap;
 };
 
-static int push_oa(void *ctx, const struct kop *op)
+static int push_dump(void *ctx, const struct kop *op)
 {
 	struct dump_ctx *d = ctx;
-	struct kop *nv = grow(*d->v, d->cap, *d->n + 1, sizeof(*nv), 1024);
+	struct kop *nv = grow(d->v, &d->cap, d->n + 1, sizeof(*nv), 1024);
 
 	if (!nv)
 		return -ENOMEM;
-	*d->v = nv;
-	nv[(*d->n)++] = *op;
+	d->v = nv;
+	d->v[d->n++] = *op;
 	return 0;
-}
-
-/* A key of m's hash that its table also holds is not in force (the
- * program finds the table's entry first): another process put it there.
- * Listed, the plan would delete the key, and the table's entry with it;
- * left out, it goes with the rule (kmaps_oa.c purges copies on deletes). */
-static void drop_shadowed(struct kmaps *km, enum kmap m, struct kop *v,
-			  size_t from, size_t *n)
-{
-	size_t keep = from;
-
-	if (kmaps_oa_of(m) < 0)
-		return;
-	for (size_t i = from; i < *n; i++)
-		if (kmaps_oa_index(km, &v[i].key) < 0)
-			v[keep++] = v[i];
-	*n = keep;
 }
 
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n)
 {
-	size_t cap = 0;
-	struct dump_ctx d = { out, n, &cap };
-	int err = 0;
+	struct dump_ctx d = { NULL, 0, 0 };
+	int err = kmaps_scan_keys(km, push_dump, &d);
 
-	*out = NULL;
-	*n = 0;
-	for (int m = 0; m < KMAP_N && !err; m++) {
-		size_t from;
-
-		/* A table's keys, then its hash's (the overflow). */
-		err = kmaps_oa_dump(km, m, push_oa, &d);
-		if (err)
-			break;
-		from = *n;
-		if (kmaps_can_batch(km, m)) {
-			size_t before = *n;
-
-			err = dump_batch(km, m, out, n, &cap);
-			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
-				errno = -err;
-				kmaps_batch_off(km, m);
-				*n = before;
-				err = dump_iter(km, m, out, n, &cap);
-			}
-		} else {
-			err = dump_iter(km, m, out, n, &cap);
-		}
-		if (!err)
-			drop_shadowed(km, m, *out, from, n);
-	}
 	if (err) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+		free(d.v);
+		d.v = NULL;
+		d.n = 0;
 	}
+	*out = d.v;
+	*n = d.n;
 	return err;
 }
 

@@ -400,157 +400,198 @@ void plan_mark_busy(const struct plan *p, uint64_t *busy)
 	}
 }
 
-static uint64_t kkey_hash(const struct kkey *k)
+/* Was the rule at pos of the new set added by this plan? */
+static int is_added(const struct plan *p, uint32_t pos)
 {
-	uint64_t w[3], h = (uint64_t)k->map * 0x9e3779b97f4a7c15ULL;
-
-	memcpy(w, k->b, sizeof(w));
-	h ^= w[0] * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 29)) + w[1] * 0x94d049bb133111ebULL;
-	h = (h ^ (h >> 31)) + w[2] * 0xd6e8feb86659fd93ULL;
-	return h ^ (h >> 32);
+	return p->old_slots ? p->old_slots[pos] == RULEIDX_NONE :
+			      was_added(p, pos);
 }
 
-/* The comparison's index of what the kernel holds: open addressing over
- * positions + 1 (0: empty), at most half full. */
-struct actual_ix {
-	uint32_t *tab;
-	uint32_t mask;
-	const struct kop *actual;
-};
-
-/* Keys looked up together: their buckets and entries are prefetched a
- * block ahead, so the cache misses of a million random probes overlap
- * instead of adding up (the comparison is memory-bound). */
-#define PROBE_BLOCK 32
-
-static int actual_ix_init(struct actual_ix *ix, const struct kop *actual,
-			  size_t n_actual)
+/* An added address entry's key is written by kmaps_apply anyway. */
+static int key_implicit(const struct plan_full *f, uint32_t pos)
 {
-	uint32_t cap = 16;
-	uint32_t h[PROBE_BLOCK];
+	return f->p->addr_upserts_implicit && !f->rules[pos].port &&
+	       is_added(f->p, pos);
+}
 
-	while (cap < 2 * n_actual + 1)
-		cap <<= 1;
-	ix->mask = cap - 1;
-	ix->actual = actual;
-	ix->tab = calloc(cap, sizeof(*ix->tab));
-	if (!ix->tab)
-		return -ENOMEM;
-	/* A key held twice cannot happen. */
-	for (size_t j0 = 0; j0 < n_actual; j0 += PROBE_BLOCK) {
-		size_t nb = n_actual - j0 < PROBE_BLOCK ? n_actual - j0 :
-							  PROBE_BLOCK;
+static void mark_seen(struct plan_full *f, uint32_t pos, int which)
+{
+	size_t bit = 2 * (size_t)pos + (size_t)which;
 
-		for (size_t i = 0; i < nb; i++) {
-			h[i] = (uint32_t)kkey_hash(&actual[j0 + i].key) &
-			       ix->mask;
-			__builtin_prefetch(&ix->tab[h[i]], 1);
-		}
-		for (size_t i = 0; i < nb; i++) {
-			uint32_t b = h[i];
+	f->seen[bit / 64] |= 1ULL << (bit % 64);
+}
 
-			while (ix->tab[b])
-				b = (b + 1) & ix->mask;
-			ix->tab[b] = (uint32_t)(j0 + i) + 1;
-		}
+/* The rule of the set equal to *r but for the protected kind of an
+ * exception (the key does not say it; at most one such rule owns the key). */
+static uint32_t find_flagged(const struct plan_full *f, struct xdpfw_rule *r)
+{
+	uint32_t pos = ruleidx_find(f->ix, f->rules, r);
+
+	for (unsigned kind = 1; pos == RULEIDX_NONE &&
+	     (r->flags & XDPFW_RULE_EXCEPT) &&
+	     kind <= XDPFW_RULE_PROTECT_MASK >> XDPFW_RULE_PROTECT_SHIFT; kind++) {
+		r->flags = (uint8_t)(XDPFW_RULE_EXCEPT |
+				     kind << XDPFW_RULE_PROTECT_SHIFT);
+		pos = ruleidx_find(f->ix, f->rules, r);
 	}
-	return 0;
+	return pos;
 }
 
-/* Positions in actual of keys[0..nb) (RULEIDX_NONE: not held). */
-static void actual_find_block(const struct actual_ix *ix,
-			      const struct kkey *keys, size_t nb,
-			      uint32_t *pos)
+/* The rule of the new set that owns held key k (*which: which of its
+ * keys k is; *nk: how many it has), or RULEIDX_NONE.  The protocol-specific
+ * entry owns a port key, else the any-protocol one (kkey_owner); the
+ * owner's own key must be k byte for byte (a key with stray bits is
+ * nobody's). */
+static uint32_t held_owner(const struct plan_full *f, const struct kkey *k,
+			   int *which, int *nk)
 {
-	uint32_t b[PROBE_BLOCK];
+	struct xdpfw_rule r;
+	struct kkey keys[2];
+	uint32_t pos;
 
-	for (size_t i = 0; i < nb; i++) {
-		b[i] = (uint32_t)kkey_hash(&keys[i]) & ix->mask;
+	kkey_rule(k, &r);
+	pos = find_flagged(f, &r);
+	if (pos == RULEIDX_NONE && r.port && r.proto != XDPFW_PROTO_ANY) {
+		kkey_rule(k, &r);
+		r.proto = XDPFW_PROTO_ANY;
+		pos = find_flagged(f, &r);
+	}
+	if (pos == RULEIDX_NONE)
+		return RULEIDX_NONE;
+	*nk = rule_kkeys(&f->rules[pos], keys);
+	for (*which = 0; *which < *nk; (*which)++)
+		if (!kkey_cmp(&keys[*which], k))
+			return pos;
+	return RULEIDX_NONE;
+}
+
+/* The held keys of the block: each one's owner is looked up in the
+ * set's index, the buckets and rules prefetched a block ahead so that the
+ * cache misses of a million random look-ups overlap. */
+static int full_block(struct plan_full *f)
+{
+	const struct ruleidx *ix = f->ix;
+	uint32_t b[PLAN_FULL_BLOCK];
+	int err = 0;
+
+	for (size_t i = 0; i < f->nb; i++) {
+		struct xdpfw_rule r;
+
+		kkey_rule(&f->blk[i].key, &r);
+		b[i] = (uint32_t)rule_hash(&r) & ix->mask;
 		__builtin_prefetch(&ix->tab[b[i]]);
 	}
-	for (size_t i = 0; i < nb; i++)
+	for (size_t i = 0; i < f->nb; i++)
 		if (ix->tab[b[i]])
-			__builtin_prefetch(&ix->actual[ix->tab[b[i]] - 1]);
-	for (size_t i = 0; i < nb; i++) {
-		uint32_t t = b[i];
+			__builtin_prefetch(&f->rules[ix->tab[b[i]] - 1]);
+	for (size_t i = 0; i < f->nb && !err; i++) {
+		const struct kop *op = &f->blk[i];
+		int which, nk;
+		uint32_t pos = held_owner(f, &op->key, &which, &nk);
 
-		pos[i] = RULEIDX_NONE;
-		for (; ix->tab[t]; t = (t + 1) & ix->mask)
-			if (!kkey_cmp(&ix->actual[ix->tab[t] - 1].key, &keys[i])) {
-				pos[i] = ix->tab[t] - 1;
-				break;
-			}
+		if (pos == RULEIDX_NONE) {
+			err = kop_list_push(&f->p->deletes, &op->key, 0);
+			continue;
+		}
+		mark_seen(f, pos, which);
+		if (nk == 1)
+			mark_seen(f, pos, 1);
+		if (op->slot != f->p->slots[pos] && !key_implicit(f, pos))
+			err = kop_list_push(&f->p->upserts, &op->key,
+					    f->p->slots[pos]);
 	}
+	f->nb = 0;
+	return err;
 }
 
-/* The keys rules [r0, r1) own in the new set, with their slots; at most
- * 2 per rule.  Only an any-protocol port entry can share a key (with the
- * same port's protocol-specific entry, which then owns it): every other
- * entry owns its keys without a look-up. */
-static size_t owned_keys(const struct plan *p, const struct diff_view *v,
-			 size_t r0, size_t r1, struct kkey *keys,
-			 uint32_t *slots)
+int plan_full_begin(struct plan_full *f, struct plan *p,
+		    const struct xdpfw_rule *rules, size_t n,
+		    const struct ruleidx *new_ix)
 {
-	size_t nk = 0;
+	memset(f, 0, sizeof(*f));
+	f->p = p;
+	f->rules = rules;
+	f->n = n;
+	f->ix = new_ix;
+	p->upserts.n = 0;
+	p->deletes.n = 0;
+	f->seen = calloc((2 * n + 63) / 64 + 1, sizeof(*f->seen));
+	f->err = f->seen ? 0 : -ENOMEM;
+	return f->err;
+}
 
-	for (size_t r = r0; r < r1; r++) {
-		const struct xdpfw_rule *rule = &v->rules[r];
-		int n = rule_kkeys(rule, &keys[nk]);
+int plan_full_held(struct plan_full *f, const struct kop *op)
+{
+	if (f->err)
+		return f->err;
+	f->blk[f->nb++] = *op;
+	if (f->nb == PLAN_FULL_BLOCK)
+		f->err = full_block(f);
+	return f->err;
+}
 
-		for (int k = 0; k < n; k++) {
-			if (rule->port && rule->proto == XDPFW_PROTO_ANY &&
-			    kkey_owner(new_slot_of, v, rule, &keys[nk]) !=
-				    p->slots[r])
-				continue;
-			slots[nk++] = p->slots[r];
+/* Is key keys[i] of the any-protocol port entry r owned by its
+ * protocol-specific twin? */
+static int twin_owns(const struct plan_full *f, const struct xdpfw_rule *r,
+		     const struct kkey *k)
+{
+	struct xdpfw_rule twin = *r;
+
+	if (!r->port || r->proto != XDPFW_PROTO_ANY)
+		return 0;
+	twin.proto = k->proto;
+	return ruleidx_find(f->ix, f->rules, &twin) != RULEIDX_NONE;
+}
+
+/* The keys of rule pos that were not held (bits: which were). */
+static int write_missing(struct plan_full *f, uint32_t pos, unsigned bits)
+{
+	const struct xdpfw_rule *r = &f->rules[pos];
+	struct kkey keys[2];
+	int nk = rule_kkeys(r, keys), err = 0;
+
+	if (key_implicit(f, pos))
+		return 0;
+	for (int i = 0; i < nk && !err; i++) {
+		if ((bits >> i) & 1 || twin_owns(f, r, &keys[i]))
+			continue;
+		err = kop_list_push(&f->p->upserts, &keys[i], f->p->slots[pos]);
+	}
+	return err;
+}
+
+int plan_full_end(struct plan_full *f)
+{
+	int err = f->err;
+
+	if (!err && f->nb)
+		err = full_block(f);
+	/* Every key the set owns and the kernel did not hold: written. */
+	for (size_t w = 0; !err && w < (2 * f->n + 63) / 64; w++) {
+		if (f->seen[w] == ~0ULL)
+			continue;
+		for (size_t pos = w * 32; pos < f->n && pos < w * 32 + 32 && !err;
+		     pos++) {
+			unsigned bits = (unsigned)(f->seen[w] >> (2 * (pos % 32))) & 3;
+
+			if (bits != 3)
+				err = write_missing(f, (uint32_t)pos, bits);
 		}
 	}
-	return nk;
+	free(f->seen);
+	f->seen = NULL;
+	f->err = err;
+	return err;
 }
 
 int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
-		   const struct ruleidx *new_ix, struct kop *actual,
+		   const struct ruleidx *new_ix, const struct kop *actual,
 		   size_t n_actual)
 {
-	struct diff_view v = { p, NULL, rules, new_ix };
-	struct kkey keys[PROBE_BLOCK];
-	uint32_t slots[PROBE_BLOCK], pos[PROBE_BLOCK];
-	struct actual_ix ix;
-	uint8_t *seen;
-	int err;
+	struct plan_full f;
 
-	p->addr_upserts_implicit = 0;
-	p->upserts.n = 0;
-	p->deletes.n = 0;
-	err = actual_ix_init(&ix, actual, n_actual);
-	seen = calloc(n_actual ? n_actual : 1, 1);
-	if (err || !seen) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Every key the new set owns: present with the right slot, or write.
-	 * PROBE_BLOCK / 2 rules make at most PROBE_BLOCK keys. */
-	for (size_t r = 0; r < n && !err; r += PROBE_BLOCK / 2) {
-		size_t r1 = n - r < PROBE_BLOCK / 2 ? n : r + PROBE_BLOCK / 2;
-		size_t nk = owned_keys(p, &v, r, r1, keys, slots);
-
-		actual_find_block(&ix, keys, nk, pos);
-		for (size_t k = 0; k < nk && !err; k++) {
-			if (pos[k] != RULEIDX_NONE) {
-				seen[pos[k]] = 1;
-				if (actual[pos[k]].slot == slots[k])
-					continue;
-			}
-			err = kop_list_push(&p->upserts, &keys[k], slots[k]);
-		}
-	}
-	/* Whatever else the kernel holds goes. */
-	for (size_t j = 0; j < n_actual && !err; j++)
-		if (!seen[j])
-			err = kop_list_push(&p->deletes, &actual[j].key, 0);
-out:
-	free(ix.tab);
-	free(seen);
-	return err;
+	plan_full_begin(&f, p, rules, n, new_ix);
+	for (size_t j = 0; j < n_actual && !f.err; j++)
+		plan_full_held(&f, &actual[j]);
+	return plan_full_end(&f);
 }

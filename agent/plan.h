@@ -37,8 +37,8 @@ struct plan {
 	size_t n_unchanged;
 	int delete_first;
 	/* Set by the caller before planning: the added address entries' keys
-	 * are left out of upserts (kchange.h addr_upserts_implicit).  A full
-	 * comparison (plan_full_keys) lists every key and clears it. */
+	 * are left out of upserts (kchange.h addr_upserts_implicit), also by
+	 * a full comparison (plan_full_*). */
 	int addr_upserts_implicit;
 	struct kop_list upserts;
 	struct kop_list deletes;
@@ -93,11 +93,37 @@ void plan_mark_busy(const struct plan *p, uint64_t *busy);
 
 /*
  * Replace the key writes by a full comparison against the keys the kernel
- * maps really hold (actual, with their slots): writes whatever is missing or
- * wrong and deletes whatever is extra.  For start-up and SIGHUP.
+ * maps really hold, with their slots: writes whatever is missing or wrong
+ * and deletes whatever is extra.  For start-up, SIGHUP and repair.
+ *
+ * Streamed: plan_full_begin, then plan_full_held for each key the kernel
+ * holds, as it is read (any order, no copy of them all is kept), then
+ * plan_full_end (always: it frees).  Each held key names its owner in the
+ * new set through new_ix; 2 bits per rule say which of its keys were held.
+ * With p->addr_upserts_implicit set, an added address entry's key is left
+ * to kmaps_apply (it writes them all) whatever the kernel holds.
  */
+#define PLAN_FULL_BLOCK 32
+struct plan_full {
+	struct plan *p;
+	const struct xdpfw_rule *rules;
+	size_t n;
+	const struct ruleidx *ix;
+	uint64_t *seen;
+	struct kop blk[PLAN_FULL_BLOCK]; /* held keys looked up together */
+	size_t nb;
+	int err;
+};
+
+int plan_full_begin(struct plan_full *f, struct plan *p,
+		    const struct xdpfw_rule *rules, size_t n,
+		    const struct ruleidx *new_ix);
+int plan_full_held(struct plan_full *f, const struct kop *op);
+int plan_full_end(struct plan_full *f);
+
+/* The same over an array of held keys. */
 int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
-		   const struct ruleidx *new_ix, struct kop *actual,
+		   const struct ruleidx *new_ix, const struct kop *actual,
 		   size_t n_actual);
 
 /* The change kmaps_apply makes from p (rules: the new set); c borrows p's

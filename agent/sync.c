@@ -222,14 +222,45 @@ static void build_filters(struct kmaps *km, struct filters *f,
 	f->widen_only = 1;
 }
 
+static int held_key(void *ctx, const struct kop *op)
+{
+	return plan_full_held(ctx, op);
+}
+
+/* A full sync: p's key writes from the keys the maps hold, compared as
+ * they are read.  Maps created by this start (or migration) and a slot
+ * table with nothing in it hold nothing: the rule diff has every key to
+ * write already, and reading them would only scan empty tables. */
+static int compare_keys(struct kmaps *km, struct plan *p,
+			const struct xdpfw_rule *rules, size_t n,
+			const struct ruleidx *ix)
+{
+	struct plan_full f;
+	double t0 = now_ms();
+	int err;
+
+	if (km->counters_fresh && !p->n_unchanged && !p->n_removed) {
+		log_debug("sync: the maps were just created: no keys to read");
+		return 0;
+	}
+	err = plan_full_begin(&f, p, rules, n, ix);
+	if (!err)
+		err = kmaps_scan_keys(km, held_key, &f);
+	if (err)
+		f.err = err; /* plan_full_end only frees */
+	err = plan_full_end(&f);
+	log_debug("sync: compared the keys the kernel holds in %.1f ms: %zu to "
+		  "write, %zu to delete", now_ms() - t0, p->upserts.n,
+		  p->deletes.n);
+	return err;
+}
+
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
 			      enum sync_mode mode, struct sync_result *res,
 			      struct rules_cache *c)
 {
 	struct filters *f = NULL;
-	struct kop *actual = NULL;
-	size_t n_actual = 0;
 	struct kchange change;
 	struct plan p;
 	double t[5];
@@ -239,16 +270,8 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	t[0] = now_ms();
 	err = make_plan(&p, km, rules, n, ix, c, mode, &delta);
 	t[1] = now_ms();
-	if (!err && mode == SYNC_FULL) {
-		err = kmaps_dump_keys(km, &actual, &n_actual);
-		log_debug("sync: read %zu keys from the kernel in %.1f ms", n_actual,
-			  now_ms() - t[1]);
-		/* Empty maps and an empty slot table (a first start): the rule
-		 * diff has every key to write already. */
-		if (!err && (n_actual || p.n_unchanged || p.n_removed))
-			err = plan_full_keys(&p, rules, n, ix, actual,
-					     n_actual);
-	}
+	if (!err && mode == SYNC_FULL)
+		err = compare_keys(km, &p, rules, n, ix);
 	if (!err && !km->scratch) {
 		km->scratch = malloc(sizeof(*km->scratch));
 		if (!km->scratch)
@@ -281,7 +304,6 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 out:
 	if (err && c)
 		c->tags_ok = 0; /* they may name slots not written */
-	free(actual);
 	plan_free(&p);
 	return err;
 }
