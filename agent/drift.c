@@ -54,7 +54,7 @@ int drift_compute(struct drift *dr, struct kmaps *km)
 	/* Every rule of the table is unchanged: the key writes that a full
 	 * sync would make are exactly the differences. */
 	if (!err)
-		err = plan_full_keys(&p, dr->rules, dr->n, &ix, dr->actual,
+		err = plan_full_keys(&p, &old, dr->rules, dr->n, &ix, dr->actual,
 				     dr->n_actual);
 	if (!err) {
 		dr->missing = p.upserts;

@@ -414,11 +414,23 @@ static int key_implicit(const struct plan_full *f, uint32_t pos)
 	       is_added(f->p, pos);
 }
 
-static void mark_seen(struct plan_full *f, uint32_t pos, int which)
+static int bit_test(const uint64_t *v, size_t bit)
 {
-	size_t bit = 2 * (size_t)pos + (size_t)which;
+	return (v[bit / 64] >> (bit % 64)) & 1;
+}
 
-	f->seen[bit / 64] |= 1ULL << (bit % 64);
+static void bit_set(uint64_t *v, size_t bit)
+{
+	v[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* Key which of the rule the new set puts in slot s was held; a rule with
+ * one key has its second bit set with the first. */
+static void mark_seen(struct plan_full *f, uint32_t s, int which, int nk)
+{
+	bit_set(f->seen, 2 * (size_t)s + (size_t)which);
+	if (nk == 1)
+		bit_set(f->seen, 2 * (size_t)s + 1);
 }
 
 /* The rule of the set equal to *r but for the protected kind of an
@@ -437,6 +449,31 @@ static uint32_t find_flagged(const struct plan_full *f, struct xdpfw_rule *r)
 	return pos;
 }
 
+/* Which key of rule r k is, or -1; *nk: how many r has. */
+static int key_of(const struct xdpfw_rule *r, const struct kkey *k, int *nk)
+{
+	struct kkey keys[2];
+
+	*nk = rule_kkeys(r, keys);
+	for (int i = 0; i < *nk; i++)
+		if (!kkey_cmp(&keys[i], k))
+			return i;
+	return -1;
+}
+
+/* Is key k of the any-protocol port entry r owned by its protocol-specific
+ * twin in the new set? */
+static int twin_owns(const struct plan_full *f, const struct xdpfw_rule *r,
+		     const struct kkey *k)
+{
+	struct xdpfw_rule twin = *r;
+
+	if (!r->port || r->proto != XDPFW_PROTO_ANY)
+		return 0;
+	twin.proto = k->proto;
+	return ruleidx_find(f->ix, f->rules, &twin) != RULEIDX_NONE;
+}
+
 /* The rule of the new set that owns held key k (*which: which of its
  * keys k is; *nk: how many it has), or RULEIDX_NONE.  The protocol-specific
  * entry owns a port key, else the any-protocol one (kkey_owner); the
@@ -446,7 +483,6 @@ static uint32_t held_owner(const struct plan_full *f, const struct kkey *k,
 			   int *which, int *nk)
 {
 	struct xdpfw_rule r;
-	struct kkey keys[2];
 	uint32_t pos;
 
 	kkey_rule(k, &r);
@@ -458,65 +494,81 @@ static uint32_t held_owner(const struct plan_full *f, const struct kkey *k,
 	}
 	if (pos == RULEIDX_NONE)
 		return RULEIDX_NONE;
-	*nk = rule_kkeys(&f->rules[pos], keys);
-	for (*which = 0; *which < *nk; (*which)++)
-		if (!kkey_cmp(&keys[*which], k))
-			return pos;
-	return RULEIDX_NONE;
+	*which = key_of(&f->rules[pos], k, nk);
+	return *which < 0 ? RULEIDX_NONE : pos;
 }
 
-/* The held keys of the block: each one's owner is looked up in the
- * set's index, the buckets and rules prefetched a block ahead so that the
- * cache misses of a million random look-ups overlap. */
+/* The usual case: the key points at a slot whose rule stays there and
+ * made it.  Nothing to write, unless a protocol-specific twin owns the key
+ * now: then the twin's key is not seen at the twin's slot, and the end
+ * writes it there (no look-up here for the twin). */
+static int held_in_place(struct plan_full *f, const struct kop *op)
+{
+	int which, nk;
+
+	if (op->slot >= f->old->capacity || !bit_test(f->kept, op->slot))
+		return 0;
+	which = key_of(&f->old->table[op->slot], &op->key, &nk);
+	if (which < 0)
+		return 0;
+	mark_seen(f, op->slot, which, nk);
+	return 1;
+}
+
+/* Any other held key: its owner in the new set, looked up; the key is
+ * written to the owner's slot, or deleted when nobody owns it. */
+static int held_elsewhere(struct plan_full *f, const struct kop *op)
+{
+	int which, nk;
+	uint32_t pos = held_owner(f, &op->key, &which, &nk), s;
+
+	if (pos == RULEIDX_NONE)
+		return kop_list_push(&f->p->deletes, &op->key, 0);
+	s = f->p->slots[pos];
+	mark_seen(f, s, which, nk);
+	if (op->slot == s || key_implicit(f, pos))
+		return 0;
+	return kop_list_push(&f->p->upserts, &op->key, s);
+}
+
+/* The held keys of the block: the slot table entries they point at are
+ * prefetched together, so that the cache misses of a million random
+ * reads overlap instead of adding up. */
 static int full_block(struct plan_full *f)
 {
-	const struct ruleidx *ix = f->ix;
-	uint32_t b[PLAN_FULL_BLOCK];
 	int err = 0;
 
-	for (size_t i = 0; i < f->nb; i++) {
-		struct xdpfw_rule r;
-
-		kkey_rule(&f->blk[i].key, &r);
-		b[i] = (uint32_t)rule_hash(&r) & ix->mask;
-		__builtin_prefetch(&ix->tab[b[i]]);
-	}
 	for (size_t i = 0; i < f->nb; i++)
-		if (ix->tab[b[i]])
-			__builtin_prefetch(&f->rules[ix->tab[b[i]] - 1]);
-	for (size_t i = 0; i < f->nb && !err; i++) {
-		const struct kop *op = &f->blk[i];
-		int which, nk;
-		uint32_t pos = held_owner(f, &op->key, &which, &nk);
-
-		if (pos == RULEIDX_NONE) {
-			err = kop_list_push(&f->p->deletes, &op->key, 0);
-			continue;
-		}
-		mark_seen(f, pos, which);
-		if (nk == 1)
-			mark_seen(f, pos, 1);
-		if (op->slot != f->p->slots[pos] && !key_implicit(f, pos))
-			err = kop_list_push(&f->p->upserts, &op->key,
-					    f->p->slots[pos]);
-	}
+		if (f->blk[i].slot < f->old->capacity)
+			__builtin_prefetch(&f->old->table[f->blk[i].slot]);
+	for (size_t i = 0; i < f->nb && !err; i++)
+		if (!held_in_place(f, &f->blk[i]))
+			err = held_elsewhere(f, &f->blk[i]);
 	f->nb = 0;
 	return err;
 }
 
 int plan_full_begin(struct plan_full *f, struct plan *p,
-		    const struct xdpfw_rule *rules, size_t n,
-		    const struct ruleidx *new_ix)
+		    const struct kview *old, const struct xdpfw_rule *rules,
+		    size_t n, const struct ruleidx *new_ix)
 {
+	size_t words = (old->capacity + 63) / 64 + 1;
+
 	memset(f, 0, sizeof(*f));
 	f->p = p;
+	f->old = old;
 	f->rules = rules;
 	f->n = n;
 	f->ix = new_ix;
 	p->upserts.n = 0;
 	p->deletes.n = 0;
-	f->seen = calloc((2 * n + 63) / 64 + 1, sizeof(*f->seen));
-	f->err = f->seen ? 0 : -ENOMEM;
+	f->seen = calloc(2 * words, sizeof(*f->seen));
+	f->kept = calloc(words, sizeof(*f->kept));
+	f->err = f->seen && f->kept ? 0 : -ENOMEM;
+	/* The slots whose rule stays where it is. */
+	for (size_t pos = 0; !f->err && pos < n; pos++)
+		if (!is_added(p, (uint32_t)pos))
+			bit_set(f->kept, p->slots[pos]);
 	return f->err;
 }
 
@@ -528,19 +580,6 @@ int plan_full_held(struct plan_full *f, const struct kop *op)
 	if (f->nb == PLAN_FULL_BLOCK)
 		f->err = full_block(f);
 	return f->err;
-}
-
-/* Is key keys[i] of the any-protocol port entry r owned by its
- * protocol-specific twin? */
-static int twin_owns(const struct plan_full *f, const struct xdpfw_rule *r,
-		     const struct kkey *k)
-{
-	struct xdpfw_rule twin = *r;
-
-	if (!r->port || r->proto != XDPFW_PROTO_ANY)
-		return 0;
-	twin.proto = k->proto;
-	return ruleidx_find(f->ix, f->rules, &twin) != RULEIDX_NONE;
 }
 
 /* The keys of rule pos that were not held (bits: which were). */
@@ -567,30 +606,28 @@ int plan_full_end(struct plan_full *f)
 	if (!err && f->nb)
 		err = full_block(f);
 	/* Every key the set owns and the kernel did not hold: written. */
-	for (size_t w = 0; !err && w < (2 * f->n + 63) / 64; w++) {
-		if (f->seen[w] == ~0ULL)
-			continue;
-		for (size_t pos = w * 32; pos < f->n && pos < w * 32 + 32 && !err;
-		     pos++) {
-			unsigned bits = (unsigned)(f->seen[w] >> (2 * (pos % 32))) & 3;
+	for (size_t pos = 0; !err && pos < f->n; pos++) {
+		size_t s = f->p->slots[pos];
+		unsigned bits = (unsigned)(f->seen[2 * s / 64] >> (2 * s % 64)) & 3;
 
-			if (bits != 3)
-				err = write_missing(f, (uint32_t)pos, bits);
-		}
+		if (bits != 3)
+			err = write_missing(f, (uint32_t)pos, bits);
 	}
 	free(f->seen);
-	f->seen = NULL;
+	free(f->kept);
+	f->seen = f->kept = NULL;
 	f->err = err;
 	return err;
 }
 
-int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
+int plan_full_keys(struct plan *p, const struct kview *old,
+		   const struct xdpfw_rule *rules, size_t n,
 		   const struct ruleidx *new_ix, const struct kop *actual,
 		   size_t n_actual)
 {
 	struct plan_full f;
 
-	plan_full_begin(&f, p, rules, n, new_ix);
+	plan_full_begin(&f, p, old, rules, n, new_ix);
 	for (size_t j = 0; j < n_actual && !f.err; j++)
 		plan_full_held(&f, &actual[j]);
 	return plan_full_end(&f);

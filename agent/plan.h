@@ -98,31 +98,37 @@ void plan_mark_busy(const struct plan *p, uint64_t *busy);
  *
  * Streamed: plan_full_begin, then plan_full_held for each key the kernel
  * holds, as it is read (any order, no copy of them all is kept), then
- * plan_full_end (always: it frees).  Each held key names its owner in the
- * new set through new_ix; 2 bits per rule say which of its keys were held.
+ * plan_full_end (always: it frees).  p is planned against old (the slot
+ * table, which must not change meanwhile).  A held key that points at a
+ * slot whose rule stays there and made it is checked without a look-up;
+ * any other names its owner through new_ix.  2 bits per slot say which
+ * keys of its rule were held; those not held are written at the end.
  * With p->addr_upserts_implicit set, an added address entry's key is left
  * to kmaps_apply (it writes them all) whatever the kernel holds.
  */
 #define PLAN_FULL_BLOCK 32
 struct plan_full {
 	struct plan *p;
+	const struct kview *old;
 	const struct xdpfw_rule *rules;
 	size_t n;
 	const struct ruleidx *ix;
-	uint64_t *seen;
-	struct kop blk[PLAN_FULL_BLOCK]; /* held keys looked up together */
+	uint64_t *seen;  /* 2 bits per slot */
+	uint64_t *kept;  /* a bit per slot: its rule stays */
+	struct kop blk[PLAN_FULL_BLOCK]; /* held keys looked at together */
 	size_t nb;
 	int err;
 };
 
 int plan_full_begin(struct plan_full *f, struct plan *p,
-		    const struct xdpfw_rule *rules, size_t n,
-		    const struct ruleidx *new_ix);
+		    const struct kview *old, const struct xdpfw_rule *rules,
+		    size_t n, const struct ruleidx *new_ix);
 int plan_full_held(struct plan_full *f, const struct kop *op);
 int plan_full_end(struct plan_full *f);
 
 /* The same over an array of held keys. */
-int plan_full_keys(struct plan *p, const struct xdpfw_rule *rules, size_t n,
+int plan_full_keys(struct plan *p, const struct kview *old,
+		   const struct xdpfw_rule *rules, size_t n,
 		   const struct ruleidx *new_ix, const struct kop *actual,
 		   size_t n_actual);
 

@@ -235,6 +235,7 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 			const struct xdpfw_rule *rules, size_t n,
 			const struct ruleidx *ix)
 {
+	struct kview old = { km->table, km->capacity };
 	struct plan_full f;
 	double t0 = now_ms();
 	int err;
@@ -243,7 +244,7 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 		log_debug("sync: the maps were just created: no keys to read");
 		return 0;
 	}
-	err = plan_full_begin(&f, p, rules, n, ix);
+	err = plan_full_begin(&f, p, &old, rules, n, ix);
 	if (!err)
 		err = kmaps_scan_keys(km, held_key, &f);
 	if (err)

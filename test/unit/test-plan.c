@@ -94,7 +94,7 @@ static int plan_for(struct fake *k, const struct xdpfw_rule *rules, size_t n,
 		struct kop *dump = malloc(sizeof(*dump) * (k->n_keys + 1));
 
 		memcpy(dump, k->keys, sizeof(*dump) * k->n_keys);
-		err = plan_full_keys(p, rules, n, &new_ix, dump, k->n_keys);
+		err = plan_full_keys(p, &kv, rules, n, &new_ix, dump, k->n_keys);
 		free(dump);
 	}
 	ruleidx_free(&new_ix);
