@@ -46,6 +46,8 @@ enum xmap {
 /* Bytes of an open addressing table that kmaps maps at a time: a multiple
  * of 4096 and of both entry sizes (16 and 24 B). */
 #define KMAPS_OA_WINDOW (16u * 12288u)
+/* ... and a dump (which reads every entry) at a time. */
+#define KMAPS_OA_DUMP_WINDOW (16u * KMAPS_OA_WINDOW)
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
  * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind

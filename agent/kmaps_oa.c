@@ -471,28 +471,70 @@ int kmaps_oa_sweep(struct kmaps *km, enum kmap m)
 	return km->oa_err;
 }
 
-int kmaps_oa_dump(struct kmaps *km, enum kmap m,
-		  int (*push)(void *ctx, const struct kop *op), void *ctx)
-{
-	int t = kmaps_oa_of(m);
+/* Bytes of a table a dump maps at a time: a multiple of the page and of
+ * both entry sizes, larger than a lookup's window (a dump reads every
+ * entry: fewer, larger mappings; still never the whole table). */
+#define OA_DUMP_WIN KMAPS_OA_DUMP_WINDOW
 
-	if (t < 0)
-		return 0;
-	km->oa_err = 0;
-	for (uint32_t i = 0; i <= km->oa_mask[t]; i++) {
-		uint32_t st = XDPFW_OA_STATE(load_state(km, t, i));
+/* Entries [0, cnt) of a mapped piece of table t. */
+static int dump_piece(int t, const uint8_t *p, size_t cnt,
+		      int (*push)(void *ctx, const struct kop *op), void *ctx)
+{
+	size_t es = oa_desc[t].esize, klen = oa_desc[t].klen;
+
+	for (size_t j = 0; j < cnt; j++) {
+		const uint8_t *e = p + j * es;
+		uint32_t st = XDPFW_OA_STATE(__atomic_load_n(
+			(const uint32_t *)(e + klen), __ATOMIC_ACQUIRE));
 		struct kop op;
 		int err;
 
 		if (!st || st == XDPFW_OA_TOMB)
 			continue;
-		unpack(t, ent(km, t, i), &op.key);
+		unpack(t, e, &op.key);
 		op.slot = st - 1;
 		err = push(ctx, &op);
 		if (err)
 			return err;
 	}
-	return km->oa_err;
+	return 0;
+}
+
+int kmaps_oa_dump(struct kmaps *km, enum kmap m,
+		  int (*push)(void *ctx, const struct kop *op), void *ctx)
+{
+	int t = kmaps_oa_of(m);
+	size_t es, total, tl;
+
+	if (t < 0)
+		return 0;
+	es = oa_desc[t].esize;
+	total = ((size_t)km->oa_mask[t] + 1) * es;
+	tl = table_len(km, t);
+	_Static_assert(OA_DUMP_WIN % sizeof(struct xdpfw_oa_ent) == 0 &&
+		       OA_DUMP_WIN % sizeof(struct xdpfw_oa6_ent) == 0,
+		       "pieces of whole entries");
+	/* A tight scan of each piece, mapped on its own: the state word of
+	 * every entry is read, 8M entries for the four tables at 1M. */
+	for (size_t off = 0; off < total; off += OA_DUMP_WIN) {
+		size_t len = tl - off < OA_DUMP_WIN ? tl - off : OA_DUMP_WIN;
+		size_t cnt = (total - off < OA_DUMP_WIN ? total - off :
+							   OA_DUMP_WIN) / es;
+		uint8_t *p = map_range(km, t, off, len);
+		int err;
+
+		if (!p) {
+			err = -errno;
+			log_error_errno(err, "cannot map %s",
+					xmap_name[XMAP_OA + t]);
+			return err;
+		}
+		err = dump_piece(t, p, cnt, push, ctx);
+		munmap(p, len);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 long kmaps_oa_index(struct kmaps *km, const struct kkey *k)

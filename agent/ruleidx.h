@@ -54,4 +54,15 @@ static inline void ruleidx_prefetch(const struct ruleidx *ix,
 	__builtin_prefetch(&ix->tab[(uint32_t)rule_hash(r) & ix->mask]);
 }
 
+/* Then (its bucket loaded by now) the entry that bucket names first. */
+static inline void ruleidx_prefetch_entry(const struct ruleidx *ix,
+					  const struct xdpfw_rule *base,
+					  const struct xdpfw_rule *r)
+{
+	uint32_t v = ix->tab[(uint32_t)rule_hash(r) & ix->mask];
+
+	if (v)
+		__builtin_prefetch(&base[v - 1]);
+}
+
 #endif

@@ -393,7 +393,8 @@ static void check_window_keys(struct kmaps *k2, size_t n, int thinned)
 
 static void test_windows(void)
 {
-	enum { N = 12000, MAXR = 16384 };
+	/* Tables of several lookup windows, and of several dump pieces. */
+	enum { N = 12000, MAXR = 262144 };
 	struct xdpfw_rule *rules = calloc(N, sizeof(*rules));
 	struct xdpfw_bpf *skel2 = NULL;
 	struct kmaps k2;
@@ -411,6 +412,12 @@ static void test_windows(void)
 	    (k2.oa_mask[OA_V6P] + 1) * sizeof(struct xdpfw_oa6_ent) <=
 		    KMAPS_OA_WINDOW)
 		fail("windows: the tables fit in one window");
+	xr_checks++;
+	if ((k2.oa_mask[OA_V4] + 1) * sizeof(struct xdpfw_oa_ent) <=
+		    KMAPS_OA_DUMP_WINDOW ||
+	    (k2.oa_mask[OA_V6P] + 1) * sizeof(struct xdpfw_oa6_ent) <=
+		    KMAPS_OA_DUMP_WINDOW)
+		fail("windows: the tables fit in one piece of a dump");
 	for (uint32_t i = 0; i < N; i++)
 		window_rule(i, &rules[i]);
 	xr_checks++;
