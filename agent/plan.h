@@ -106,7 +106,7 @@ void plan_mark_busy(const struct plan *p, uint64_t *busy);
  * With p->addr_upserts_implicit set, an added address entry's key is left
  * to kmaps_apply (it writes them all) whatever the kernel holds.
  */
-#define PLAN_FULL_BLOCK 32
+#define PLAN_FULL_BLOCK 64
 struct plan_full {
 	struct plan *p;
 	const struct kview *old;
