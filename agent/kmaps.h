@@ -46,8 +46,8 @@ enum xmap {
 /* Bytes of an open addressing table that kmaps maps at a time: a multiple
  * of 4096 and of both entry sizes (16 and 24 B). */
 #define KMAPS_OA_WINDOW (16u * 12288u)
-/* ... and a dump (which reads every entry) at a time. */
-#define KMAPS_OA_DUMP_WINDOW (16u * KMAPS_OA_WINDOW)
+/* ... and a dump, or a write of many keys, at a time (1.5 MB). */
+#define KMAPS_OA_BULK_WINDOW (8u * KMAPS_OA_WINDOW)
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
  * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind
@@ -80,6 +80,7 @@ struct kmaps {
 	uint32_t oa_mask[OA_N];
 	uint8_t *oa_head[OA_N];     /* its first pages (probes wrap there) */
 	uint8_t *oa_win[OA_N];      /* the window in use, or NULL */
+	int oa_bulk;                /* windows of KMAPS_OA_BULK_WINDOW */
 	size_t oa_head_len[OA_N], oa_win_off[OA_N], oa_win_len[OA_N];
 	int oa_err;                 /* a window could not be mapped */
 	int ncpus;                  /* libbpf_num_possible_cpus() */

@@ -414,9 +414,9 @@ static void test_windows(void)
 		fail("windows: the tables fit in one window");
 	xr_checks++;
 	if ((k2.oa_mask[OA_V4] + 1) * sizeof(struct xdpfw_oa_ent) <=
-		    KMAPS_OA_DUMP_WINDOW ||
+		    KMAPS_OA_BULK_WINDOW ||
 	    (k2.oa_mask[OA_V6P] + 1) * sizeof(struct xdpfw_oa6_ent) <=
-		    KMAPS_OA_DUMP_WINDOW)
+		    KMAPS_OA_BULK_WINDOW)
 		fail("windows: the tables fit in one piece of a dump");
 	for (uint32_t i = 0; i < N; i++)
 		window_rule(i, &rules[i]);
