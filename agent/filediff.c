@@ -183,7 +183,11 @@ static size_t chunk_len(size_t len, size_t i)
 }
 
 /* The 1 KiB chunks of buf: their hashes and the '\n' before each. */
-static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len)
+/* Chunks between two calls of a reader's done(): 4 MiB of text. */
+#define DONE_EVERY 4096
+
+static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len,
+		     void (*done)(void *ctx, size_t upto), void *ctx)
 {
 	size_t n = (len + FILEDIFF_FIXED - 1) / FILEDIFF_FIXED;
 
@@ -198,6 +202,8 @@ static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len)
 		s->fixed[i] = hash_bytes(p, chunk_len(len, i));
 		s->fixed_nl[i + 1] = s->fixed_nl[i] +
 				     (uint32_t)count_nl(p, chunk_len(len, i));
+		if (done && (i + 1) % DONE_EVERY == 0)
+			done(ctx, (i + 1) * FILEDIFF_FIXED);
 	}
 	s->n_fixed = n;
 	s->len = len;
@@ -401,10 +407,18 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			const struct filediff_sum *old,
 			struct filediff_sum *spare)
 {
+	return filediff_sum_update_cb(s, buf, len, old, spare, NULL, NULL);
+}
+
+int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
+			   size_t len, const struct filediff_sum *old,
+			   struct filediff_sum *spare,
+			   void (*done)(void *ctx, size_t upto), void *ctx)
+{
 	size_t p, q, tail;
 
 	memset(s, 0, sizeof(*s));
-	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len) ||
+	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len, done, ctx) ||
 	    sum_alloc(s, spare)) {
 		filediff_sum_free(s);
 		filediff_sum_free(spare);

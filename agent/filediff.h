@@ -52,6 +52,15 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			const struct filediff_sum *old,
 			struct filediff_sum *spare);
 
+/* The same, calling done(ctx, upto) each time the first upto bytes of buf
+ * were read through (every 4 MiB): a reader of a mapped file may let
+ * their pages go (they may still be read again, at the ends and around
+ * what changed). */
+int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
+			   size_t len, const struct filediff_sum *old,
+			   struct filediff_sum *spare,
+			   void (*done)(void *ctx, size_t upto), void *ctx);
+
 /* Where line n (0-based; n == lines: the end) of the text s summarises
  * starts. */
 size_t filediff_line_start(const struct filediff_sum *s, const char *buf,

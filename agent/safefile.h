@@ -79,6 +79,9 @@ struct safefile_map {
 int safefile_map(const char *path, size_t max, struct safefile_map *m,
 		 struct safefile_result *res);
 void safefile_unmap(struct safefile_map *m); /* NULL-safe */
+/* Let the pages of the mapped file below byte upto go from the process
+ * (they stay valid: read again, they come back); nothing for a copy. */
+void safefile_map_drop(const struct safefile_map *m, size_t upto);
 
 /*
  * Write path atomically with the given mode: fill(f, ctx) writes the

@@ -9,6 +9,7 @@
  * that changed.  Also: ruleidx_remove keeps every other entry findable.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,72 @@ static void test_recheck(void)
 	unlink(names[0]);
 }
 
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* A recheck of a 24 MB file (long comment lines: few lines, little to
+ * parse or to keep) maps it to hash it, and lets the pages it has hashed
+ * go as it goes: the peak RSS of the read grows by well under the file's
+ * size.  Mapped whole, the file was resident until the read's end. */
+static void test_recheck_rss(void)
+{
+	char label[512], why[512], line[1024];
+	struct rules_cache c;
+	int64_t now = (int64_t)time(NULL);
+	size_t parsed;
+	long before, peak;
+	FILE *f = fopen(names[0], "w");
+	int fd;
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[0] = '#';
+	line[sizeof(line) - 1] = '\0';
+	for (int i = 0; f && i < 24 * 1024; i++)
+		fprintf(f, "%s\n", i == 0 ? "203.0.113.1" : line);
+	if (f)
+		fclose(f);
+	rules_cache_init(&c);
+	c.racy_s = -1;
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	CHECK_INT(c.rs.n, 1);
+	/* A read lease (root, or the file's owner) or the read is a copy. */
+	fd = open(names[0], O_RDONLY);
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK)) {
+		printf("test-rulecache: no read lease here, RSS check skipped\n");
+	} else {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		c.recheck = 1;
+		f = fopen("/proc/self/clear_refs", "w"); /* 5: reset VmHWM */
+		if (f) {
+			fputs("5", f);
+			fclose(f);
+		}
+		before = status_kb("VmRSS:");
+		CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+						sizeof(label), why, sizeof(why),
+						&parsed), 0);
+		peak = status_kb("VmHWM:");
+		CHECK_MSG(before > 0 && peak - before < 12 * 1024,
+			  "a recheck of a 24 MB file: peak RSS +%ld kB", peak - before);
+	}
+	if (fd >= 0)
+		close(fd);
+	rules_cache_free(&c);
+	unlink(names[0]);
+}
+
 /* Removing from the open-addressing index (backward shift) keeps every
  * other entry findable, whatever the collisions. */
 static void test_ruleidx_remove(void)
@@ -365,6 +432,7 @@ int main(void)
 	test_parses_only_changed();
 	test_racy();
 	test_recheck();
+	test_recheck_rss();
 	{
 		char cmd[160];
 
