@@ -109,7 +109,14 @@ static void group_by_map(struct kop *ops, size_t n)
 	}
 }
 
-/* The maps of ops (grouped by map) that are tries (tries), or the others. */
+/* Is map m written by the second thread: a trie without an open
+ * addressing table (a table's windows are km's, and stay on its thread). */
+static int on_thread(enum kmap m)
+{
+	return kmap_is_trie(m) && kmaps_oa_of(m) < 0;
+}
+
+/* The maps of ops (grouped by map) on_thread (tries), or the others. */
 static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
 		      int tries, struct apply_stats *st)
 {
@@ -123,7 +130,7 @@ static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
 		while (j < n && ops[j].key.map == ops[i].key.map)
 			j++;
 		m = ops[i].key.map;
-		if (kmap_is_trie(m) != tries) {
+		if (on_thread(m) != tries) {
 			i = j;
 			continue;
 		}
@@ -151,7 +158,9 @@ static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
  * kernel work (1.4 us a key at 1M), the open addressing tables are
  * memory writes here; a first load's 135k prefixes took 190 of its
  * 490 ms of writes.  The thread has a copy of km: the descriptors and
- * the batch flags, all write_ops reads or sets (nothing is shared). */
+ * the batch flags, all write_ops reads or sets for a map without an open
+ * addressing table (nothing is shared; a trie with a table, the IPv6
+ * prefixes', is written here). */
 struct trie_writer {
 	struct kmaps km;
 	struct kop *ops;
@@ -196,7 +205,7 @@ static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	 * matter. */
 	group_by_map(ops, n);
 	for (size_t i = 0; i < n; i++)
-		n_trie += kmap_is_trie(ops[i].key.map);
+		n_trie += on_thread(ops[i].key.map);
 	w.km = *km;
 	if (n_trie < PARALLEL_MIN || n - n_trie < PARALLEL_MIN ||
 	    start_writer(&th, &w)) {

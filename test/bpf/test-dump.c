@@ -136,6 +136,51 @@ static void check_path(const char *label, struct kmaps *km,
 	free(got);
 }
 
+/* A large write puts the tries' keys on a second thread (kmaps_write.c);
+ * the IPv6 prefixes' trie has an open addressing table, whose windows are
+ * km's: they must stay on km's thread, else the thread's copy of km
+ * unmaps the window km still points at.  Map one (a look-up), replace the
+ * set by 5,000 IPv4 /24s, 5,000 IPv4 hosts and 5,000 IPv6 /48s (rule 2
+ * kept): deletes and adds both large, on two threads; look again. */
+static void check_windows_kept(struct kmaps *km, const struct xdpfw_rule *rules)
+{
+	enum { M = 15001 };
+	struct xdpfw_rule *set = calloc(M, sizeof(*set));
+	struct sync_result res;
+	struct kkey k[2];
+	uint32_t slot = 0;
+	char a[64];
+
+	if (!set) {
+		CHECK(0);
+		return;
+	}
+	rule_kkeys(&rules[2], k);
+	CHECK_INT(kmaps_lookup_key(km, &k[0], &slot), 1);
+	set[0] = rules[2];
+	for (uint32_t i = 1; i < M; i++) {
+		set[i].family = i % 3 ? XDPFW_FAMILY_V4 : XDPFW_FAMILY_V6;
+		if (i % 3 == 1) {
+			snprintf(a, sizeof(a), "11.%u.%u.0", (i >> 8) & 255, i & 255);
+			set[i].prefixlen = 24;
+			inet_pton(AF_INET, a, set[i].addr);
+		} else if (i % 3 == 2) {
+			snprintf(a, sizeof(a), "12.0.%u.%u", (i >> 8) & 255, i & 255);
+			set[i].prefixlen = 32;
+			inet_pton(AF_INET, a, set[i].addr);
+		} else {
+			snprintf(a, sizeof(a), "2001:db9:%x::", i);
+			set[i].prefixlen = 48;
+			inet_pton(AF_INET6, a, set[i].addr);
+		}
+	}
+	CHECK_INT(sync_apply(km, set, M, NULL, SYNC_INCREMENTAL, &res), 0);
+	CHECK_INT(kmaps_lookup_key(km, &k[0], &slot), 1);
+	rule_kkeys(&set[M - 1], k);
+	CHECK_INT(kmaps_lookup_key(km, &k[0], &slot), 1);
+	free(set);
+}
+
 int main(void)
 {
 	struct xdpfw_rule *rules = calloc(N_RULES, sizeof(*rules));
@@ -173,6 +218,8 @@ int main(void)
 	check_path("batches on hashes only", &km, rules, want, n_want);
 	km.no_batch = 1;
 	check_path("one key at a time", &km, rules, want, n_want);
+
+	check_windows_kept(&km, rules);
 
 	/* Removing every rule empties every map, one key at a time too. */
 	CHECK_INT(sync_apply(&km, rules, 0, NULL, SYNC_INCREMENTAL, &res), 0);
