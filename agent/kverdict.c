@@ -69,23 +69,25 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		}
 	}
 	if (flags & XDPFW_F_V4_ADDR) {
-		uint32_t h = ntohl(a);
-		const uint64_t *w = km->filter[FMAP_V4];
+		uint32_t t;
 
-		if (!w || !((w[h >> 14] >> ((h >> 8) & 63)) & 1))
-			return 0;
-		if (flags & XDPFW_F_V4_EXACT) {
+		r = kmaps_v4tbl_word(km, ntohl(a) >> 8, &t);
+		if (r || !t)
+			return r;
+		if (t & XDPFW_V4T_HOSTS) {
 			struct xdpfw_v4_key k = { .addr = a };
 
 			r = lookup(km, KMAP_V4, &k, slot);
 			if (r)
 				return r;
 		}
-		if (flags & XDPFW_F_V4_PREFIX) {
+		if (t & XDPFW_V4T_LONG) {
 			struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
 
 			return lookup(km, KMAP_V4_LPM, &k, slot);
 		}
+		*slot = (t & XDPFW_V4T_SLOT) - 1;
+		return !!(t & XDPFW_V4T_SLOT);
 	}
 	return 0;
 }

@@ -13,7 +13,8 @@
  * matches passes the packet and counts it.  Misses never pay for them.
  * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
  * and every lookup sits behind a one-probe filter that is an inlined array
- * read (IPv4 /24 bitmap; hashed bitmaps for endpoints, prefix:port and IPv6;
+ * read (the IPv4 /24 table, which also answers every IPv4 prefix of /24 or
+ * shorter by itself; hashed bitmaps for endpoints, prefix:port and IPv6;
  * source-port bits for short-prefix port entries), so the common miss costs
  * a few array reads and no helper call.
  */
@@ -81,10 +82,10 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_V4_BITMAP_WORDS);
+	__uint(max_entries, XDPFW_V4_TBL_PAIRS);
 	__type(key, __u32);
-	__type(value, __u64);
-} XDPFW_MAP_V4_BITMAP SEC(".maps");
+	__type(value, struct xdpfw_v4t_pair);
+} XDPFW_MAP_V4_TBL SEC(".maps");
 
 #define XDPFW_HASHED_BITMAP(name, log)                   \
 	struct {                                         \
@@ -333,12 +334,14 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 
 	if (flags & XDPFW_F_V4_ADDR) {
 		__u32 h = bpf_ntohl(p->saddr.v4);
-		__u32 widx = h >> 14;
-		__u64 *word = bpf_map_lookup_elem(&XDPFW_MAP_V4_BITMAP, &widx);
+		__u32 idx = h >> 9;
+		struct xdpfw_v4t_pair *tp =
+			bpf_map_lookup_elem(&XDPFW_MAP_V4_TBL, &idx);
+		__u32 t = tp ? *(volatile __u32 *)&tp->w[(h >> 8) & 1] : 0;
 
-		if (!word || !(*word & (1ULL << ((h >> 8) & 63))))
+		if (!t)
 			return 0;
-		if (flags & XDPFW_F_V4_EXACT) {
+		if (t & XDPFW_V4T_HOSTS) {
 			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
 
 			s1 = exact_v4(&XDPFW_MAP_V4_OA, &XDPFW_MAP_V4,
@@ -346,7 +349,7 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 			if (s1)
 				return s1;
 		}
-		if (flags & XDPFW_F_V4_PREFIX) {
+		if (t & XDPFW_V4T_LONG) {
 			struct xdpfw_v4_lpm_key k = {
 				.prefixlen = 32,
 				.addr = p->saddr.v4,
@@ -354,6 +357,7 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
 			return slot ? *slot + 1 : 0;
 		}
+		return t & XDPFW_V4T_SLOT;
 	}
 	return 0;
 }

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 4
+#define XDPFW_LAYOUT_VERSION 5
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -37,7 +37,6 @@
 #define XDPFW_MAP_V4_PLPM   xdpfw_v4_plpm  /* trie: port + v4 prefix */
 #define XDPFW_MAP_V6_PLPM   xdpfw_v6_plpm  /* trie: port + v6 prefix */
 #define XDPFW_MAP_PORTS     xdpfw_ports    /* [4096] u64: port filter bits */
-#define XDPFW_MAP_V4_BITMAP xdpfw_v4_bmap  /* [2^18] u64: /24 filter */
 #define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* [ncpus * max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
@@ -53,6 +52,7 @@
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
 #define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
+#define XDPFW_MAP_V4_TBL    xdpfw_v4_tbl   /* [2^24] u32: per /24 slot + flags */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -112,10 +112,33 @@ enum {
 	XDPFW_PORT_V6_UDP = 1u << 3,
 };
 
-/* xdpfw_v4_bmap: bit (addr >> 8) is set when some address-only IPv4 entry
- * covers part of that /24.  Word index = (addr >> 14), bit = (addr >> 8) & 63
- * with addr in host order. */
-#define XDPFW_V4_BITMAP_WORDS (1u << 18)
+/*
+ * xdpfw_v4_tbl (layout 5): one u32 per IPv4 /24, indexed by addr >> 8 (host
+ * order), the first and usually only lookup of an IPv4 source address:
+ *   bits 0-26  slot + 1 of the longest address-only IPv4 prefix of length
+ *              <= 24 that covers the /24 (0: none);
+ *   HOSTS      some exact IPv4 address entry lies inside: look it up;
+ *   LONG       some /25-/31 address prefix lies inside: ask the trie (it
+ *              holds every IPv4 prefix, so its answer is the right one).
+ * A word of 0 means no address-only entry touches the /24.  The slot part
+ * is exact at all times outside a reload; the flags may be stale (set for
+ * an entry since removed) until the next full build: a stale flag costs a
+ * lookup, never a wrong verdict.  Derived state, written by the daemon a
+ * window at a time (agent/kmaps_v4tbl.c).
+ */
+#define XDPFW_V4_TBL_ENTRIES (1u << 24)
+/* Array maps space values 8 bytes apart (also in mmap): the map holds the
+ * words two to an element, so that its memory (and mmap) is the plain
+ * array of 2^24 u32: word i is w[i & 1] of element i >> 1. */
+struct xdpfw_v4t_pair {
+	__u32 w[2];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
+#define XDPFW_V4_TBL_PAIRS (XDPFW_V4_TBL_ENTRIES / 2)
+#define XDPFW_V4T_SLOT ((1u << 27) - 1)
+#define XDPFW_V4T_HOSTS (1u << 27)
+#define XDPFW_V4T_LONG (1u << 28)
+#define XDPFW_V4T_FLAGS (XDPFW_V4T_HOSTS | XDPFW_V4T_LONG)
 
 /*
  * Hashed one-probe filters in front of the hash and trie lookups (array maps:
