@@ -178,5 +178,12 @@ int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);
 void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
+/* Compare the table with ix's recomputation: bad(ctx, word, got, want)
+ * for each word whose slot differs or that lacks a flag it needs (a stale
+ * flag is no error); *n_bad: how many.  0 or -errno. */
+typedef void (*v4tbl_bad_fn)(void *ctx, uint32_t idx, uint32_t got,
+			     uint32_t want);
+int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
+			v4tbl_bad_fn bad, void *ctx, size_t *n_bad);
 
 #endif

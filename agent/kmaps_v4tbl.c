@@ -164,3 +164,33 @@ int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
 	return write_ops(km, narrow->ops, narrow->n, 0,
 			 c->full ? 0 : XDPFW_V4T_FLAGS, NULL, count);
 }
+
+int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
+			v4tbl_bad_fn bad, void *ctx, size_t *n_bad)
+{
+	uint32_t *buf = malloc(WIN_BYTES), *win = NULL;
+	int err = 0;
+
+	*n_bad = 0;
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
+		v4tbl_paint(ix, c, buf);
+		err = kmaps_v4tbl_map(km, c, &win);
+		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
+			uint32_t got = win[i], want = buf[i];
+
+			/* A stale flag is allowed, a missing one is not. */
+			if ((got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
+			    !(want & XDPFW_V4T_FLAGS & ~got))
+				continue;
+			(*n_bad)++;
+			if (bad)
+				bad(ctx, (c << V4TBL_CHUNK_BITS) + i, got, want);
+		}
+		kmaps_v4tbl_unmap(win);
+		win = NULL;
+	}
+	free(buf);
+	return err;
+}
