@@ -160,23 +160,26 @@ line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELE
 assert_le "$ms" $((2000 * TIME_SCALE)) "198.51.100.7 stops passing (ms)"
 assert_eq "$(tamper_count map repairs)" 3 "repairs{kind=map}"
 
-log "5c. a word of the IPv4 /24 filter zeroed (the lookup is skipped)"
+log "5c. a word of the IPv4 /24 table zeroed (the /24 reads as empty)"
 flows_on 5c
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
-# 203.0.113.80: word (addr >> 14) = 207873, little-endian key.
-bpftool map update pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 \
+# 203.0.113.80: /24 word 0xcb0071, two words an element: key 0x658038
+# (little-endian), the second half of the value.
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
 	value hex 00 00 00 00 00 00 00 00 &
 BPID=$!
-wait "$BPID" || fail "bpftool map update (filter)"
+wait "$BPID" || fail "bpftool map update (/24 table)"
 ms=$(stopped_after blocked "$T0" "$before")
-line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_bmap.*repaired" 2) &&
-	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the filter"
-assert_le "$ms" $((2000 * TIME_SCALE)) "203.0.113.80 stops passing after the filter write (ms)"
-assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 |
-	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"]))')" \
-	True "the filter word is set again"
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_tbl.*repaired" 2) &&
+	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the /24 table"
+assert_le "$ms" $((2000 * TIME_SCALE)) "203.0.113.80 stops passing after the table write (ms)"
+assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 |
+	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"][4:]))')" \
+	True "the /24 table word is set again"
+xdpfw verify -c "$CONF" >/dev/null 2>&1 && pass "verify: in sync after the repair" ||
+	fail "verify after the repair: $(xdpfw verify -c "$CONF" 2>&1 | head -3)"
 
 log "6. the map pins removed"
 MARK=$(log_lines)
