@@ -265,6 +265,10 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	int v4 = r->family == XDPFW_FAMILY_V4;
 	uint32_t pw = xdpfw_port_word(r->port, proto, r->family);
 
+	/* IPv4 endpoints and prefix:port of /16 or longer: flags of the /24
+	 * table (v4tbl.h), not bits here. */
+	if (v4 && r->prefixlen >= 16)
+		return;
 	if (is_host(r)) {
 		mark_hash(f->ep_bitmap, v4 ? xdpfw_ep_hash4(pw, a[0]) :
 					     xdpfw_ep_hash6(pw, a),
@@ -305,6 +309,8 @@ uint32_t rule_flags(const struct xdpfw_rule *r)
 	}
 	if (is_host(r))
 		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	if (v4 && r->prefixlen < 16)
+		return XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V4_PORT_SHORT;
 	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
 }
 

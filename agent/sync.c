@@ -333,12 +333,11 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 					 (uint8_t)v[i].plen);
 	for (size_t i = 0; i < p->n_added && !err; i++) {
 		const struct xdpfw_rule *r = &rules[p->added[i]];
-		enum v4tbl_kind k = v4tbl_kind(r);
+		uint32_t flag = v4tbl_kind_flag(v4tbl_kind(r)), first;
+		uint32_t span = v4tbl_span(r, &first);
 
-		if (k == V4T_HOSTS || k == V4T_LONG)
-			err = v4tbl_change_push(c, v4tbl_addr(r) >> 8,
-						k == V4T_HOSTS ? XDPFW_V4T_HOSTS :
-								 XDPFW_V4T_LONG);
+		for (uint32_t j = 0; flag && j < span && !err; j++)
+			err = v4tbl_change_push(c, first + j, flag);
 	}
 	free(v);
 	return err;

@@ -13,12 +13,38 @@ _Static_assert(CONFIG_MAX_RULES_LIMIT < XDPFW_V4T_SLOT,
 
 enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r)
 {
-	if (r->family != XDPFW_FAMILY_V4 || r->port ||
-	    (r->flags & XDPFW_RULE_EXCEPT))
+	if (r->family != XDPFW_FAMILY_V4 || (r->flags & XDPFW_RULE_EXCEPT))
 		return V4T_NONE;
+	if (r->port) {
+		if (r->prefixlen == 32)
+			return V4T_EP;
+		return r->prefixlen >= 16 ? V4T_PP : V4T_NONE;
+	}
 	if (r->prefixlen <= 24)
 		return V4T_PAINT;
 	return r->prefixlen == 32 ? V4T_HOSTS : V4T_LONG;
+}
+
+uint32_t v4tbl_kind_flag(enum v4tbl_kind k)
+{
+	switch (k) {
+	case V4T_HOSTS:
+		return XDPFW_V4T_HOSTS;
+	case V4T_LONG:
+		return XDPFW_V4T_LONG;
+	case V4T_EP:
+		return XDPFW_V4T_EP;
+	case V4T_PP:
+		return XDPFW_V4T_PP;
+	default:
+		return 0;
+	}
+}
+
+uint32_t v4tbl_span(const struct xdpfw_rule *r, uint32_t *first)
+{
+	*first = v4tbl_addr(r) >> 8;
+	return r->prefixlen >= 24 ? 1 : 1u << (24 - r->prefixlen);
 }
 
 uint32_t v4tbl_addr(const struct xdpfw_rule *r)
@@ -86,27 +112,22 @@ static void paint_one(const struct v4tbl_ix *ix, uint32_t pos, uint32_t base,
 {
 	const struct xdpfw_rule *r = &ix->rules[pos];
 	uint32_t slot = ix->slots ? ix->slots[pos] : pos;
-	uint32_t first = v4tbl_addr(r) >> 8, n, lo, hi;
+	enum v4tbl_kind k = v4tbl_kind(r);
+	uint32_t first, n = v4tbl_span(r, &first), lo, hi;
 
-	switch (v4tbl_kind(r)) {
-	case V4T_HOSTS:
-		out[first - base] |= XDPFW_V4T_HOSTS;
+	if (k == V4T_NONE)
 		return;
-	case V4T_LONG:
-		out[first - base] |= XDPFW_V4T_LONG;
-		return;
-	case V4T_PAINT:
-		break;
-	default:
-		return;
-	}
-	n = 1u << (24 - r->prefixlen);
 	/* A wide entry covers whole chunks; clip to this one. */
 	lo = first > base ? first : base;
 	hi = first + (n - 1) < base + (V4TBL_CHUNK - 1) ? first + (n - 1) :
 							   base + (V4TBL_CHUNK - 1);
 	if (lo > hi)
 		return;
+	if (k != V4T_PAINT) {
+		for (uint32_t i = lo; i <= hi; i++)
+			out[i - base] |= v4tbl_kind_flag(k);
+		return;
+	}
 	for (uint32_t i = lo; i <= hi; i++)
 		out[i - base] = (out[i - base] & XDPFW_V4T_FLAGS) | (slot + 1);
 }

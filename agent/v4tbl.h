@@ -17,10 +17,18 @@
 #define V4TBL_CHUNK (1u << V4TBL_CHUNK_BITS) /* /24s in a chunk: one /8 */
 #define V4TBL_CHUNKS (XDPFW_V4_TBL_ENTRIES / V4TBL_CHUNK)
 
-/* What an entry does to the table: nothing (not an address-only blocking
- * IPv4 entry), paints its /24s (prefix <= /24), or flags its /24. */
-enum v4tbl_kind { V4T_NONE, V4T_PAINT, V4T_HOSTS, V4T_LONG };
+/* What an entry does to the table: nothing (not a blocking IPv4 entry,
+ * or a prefix:port shorter than /16), paints the slots of its /24s (an
+ * address prefix <= /24), or sets a flag in its /24s (a host, a /25-/31,
+ * an endpoint, a prefix:port of /16 or longer). */
+enum v4tbl_kind { V4T_NONE, V4T_PAINT, V4T_HOSTS, V4T_LONG, V4T_EP, V4T_PP };
 enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r);
+
+/* The flag a kind sets (0 for V4T_NONE and V4T_PAINT). */
+uint32_t v4tbl_kind_flag(enum v4tbl_kind k);
+
+/* The /24s an entry touches: [*first, *first + return value). */
+uint32_t v4tbl_span(const struct xdpfw_rule *r, uint32_t *first);
 
 /* The address of an IPv4 rule in host order. */
 uint32_t v4tbl_addr(const struct xdpfw_rule *r);

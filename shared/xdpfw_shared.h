@@ -81,6 +81,9 @@ enum {
 	 * (IPv4 /16, IPv6 /32): the filter cannot rule it out. */
 	XDPFW_F_V4_XCPT_WILD = 1u << 13,
 	XDPFW_F_V6_XCPT_WILD = 1u << 14,
+	/* An IPv4 prefix:port entry shorter than /16: xdpfw_v4_tbl's PP flag
+	 * does not cover it, look at xdpfw_ports (layout 5). */
+	XDPFW_F_V4_PORT_SHORT = 1u << 15,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -119,8 +122,13 @@ enum {
  *              <= 24 that covers the /24 (0: none);
  *   HOSTS      some exact IPv4 address entry lies inside: look it up;
  *   LONG       some /25-/31 address prefix lies inside: ask the trie (it
- *              holds every IPv4 prefix, so its answer is the right one).
- * A word of 0 means no address-only entry touches the /24.  The slot part
+ *              holds every IPv4 prefix, so its answer is the right one);
+ *   EP         some IPv4 endpoint (address:port) lies inside: look it up;
+ *   PP         some IPv4 prefix:port entry of /16 or longer covers or lies
+ *              inside the /24: ask the prefix:port trie.  (Shorter ones:
+ *              XDPFW_F_V4_PORT_SHORT and xdpfw_ports.)
+ * A word of 0 means no entry but a short prefix:port touches the /24: a
+ * TCP/UDP miss costs this one read.  The slot part
  * is exact at all times outside a reload; the flags may be stale (set for
  * an entry since removed) until the next full build: a stale flag costs a
  * lookup, never a wrong verdict.  Derived state, written by the daemon a
@@ -138,7 +146,10 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_V4T_SLOT ((1u << 27) - 1)
 #define XDPFW_V4T_HOSTS (1u << 27)
 #define XDPFW_V4T_LONG (1u << 28)
-#define XDPFW_V4T_FLAGS (XDPFW_V4T_HOSTS | XDPFW_V4T_LONG)
+#define XDPFW_V4T_EP (1u << 29)
+#define XDPFW_V4T_PP (1u << 30)
+#define XDPFW_V4T_FLAGS \
+	(XDPFW_V4T_HOSTS | XDPFW_V4T_LONG | XDPFW_V4T_EP | XDPFW_V4T_PP)
 
 /*
  * Hashed one-probe filters in front of the hash and trie lookups (array maps:

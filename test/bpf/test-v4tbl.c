@@ -7,7 +7,8 @@
  * the changed prefixes are checked against the oracle (verdict and the
  * one counter that moved), with kverdict (`explain`) agreeing.  Edits: a
  * /16 removed under a /8, the /8 removed too, a /24 re-owned (replaced by
- * a /23 and a host), hosts and /25s coming and going, then random sets.
+ * a /23 and a host), hosts, /25s, endpoints and prefix:port entries coming
+ * and going, then random sets.
  * A word written behind the daemon's back is found by the comparison and
  * put back by a full re-sync.
  */
@@ -119,6 +120,11 @@ static void test_edits(void)
 	step("full re-sync", "10.1.2.0/23\n0.0.0.0/1\n", 1);
 	step("everything", "0.0.0.0/0\n10.0.0.0/8\n10.1.0.0/16\n10.1.3.4\n"
 	     "10.1.5.128/25\n127.0.0.0/8\n", 0);
+	/* Endpoints and prefix:port: the EP and PP flags. */
+	step("port entries", "10.1.3.4:999/udp\n10.1.0.0/16:999\n10.0.0.0/8\n"
+	     "10.1.2.0/24\n", 0);
+	step("port entries gone", "10.0.0.0/8\n10.1.2.0/24\n", 0);
+	step("a short prefix:port", "0.0.0.0/0:999/udp\n10.1.2.0/24\n", 0);
 	step("empty", "", 0);
 }
 
@@ -133,6 +139,10 @@ static void test_random(void)
 		"10.1.3.0/24", "10.1.3.4", "10.1.5.0/24", "10.1.5.128/25",
 		"10.1.7.0/24", "10.1.7.7", "10.9.0.0/16", "10.255.0.0/16",
 		"100.0.0.0/6", "127.0.0.0/8", "192.168.1.0/24", "10.1.3.5/32",
+		/* port entries (the probes' UDP source port is 999) */
+		"10.1.3.4:999/udp", "10.1.7.7:999", "10.1.0.0/16:999/udp",
+		"10.1.5.0/24:999", "10.0.0.0/12:999/udp", "0.0.0.0/0:999/udp",
+		"10.1.2.9:998/udp",
 	};
 	enum { POOL = sizeof(pool) / sizeof(pool[0]) };
 	unsigned seed = 12345;
