@@ -83,7 +83,7 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		if (r)
 			return r;
 	}
-	if (t & XDPFW_V4T_LONG) {
+	if (t & (XDPFW_V4T_LONG_LO << ((ntohl(a) >> 7) & 1))) {
 		struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
 
 		return lookup(km, KMAP_V4_LPM, &k, slot);

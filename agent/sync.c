@@ -333,7 +333,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 					 (uint8_t)v[i].plen);
 	for (size_t i = 0; i < p->n_added && !err; i++) {
 		const struct xdpfw_rule *r = &rules[p->added[i]];
-		uint32_t flag = v4tbl_kind_flag(v4tbl_kind(r)), first;
+		uint32_t flag = v4tbl_flag(r), first;
 		uint32_t span = v4tbl_span(r, &first);
 
 		for (uint32_t j = 0; flag && j < span && !err; j++)

@@ -25,13 +25,13 @@ enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r)
 	return r->prefixlen == 32 ? V4T_HOSTS : V4T_LONG;
 }
 
-uint32_t v4tbl_kind_flag(enum v4tbl_kind k)
+uint32_t v4tbl_flag(const struct xdpfw_rule *r)
 {
-	switch (k) {
+	switch (v4tbl_kind(r)) {
 	case V4T_HOSTS:
 		return XDPFW_V4T_HOSTS;
-	case V4T_LONG:
-		return XDPFW_V4T_LONG;
+	case V4T_LONG: /* the half of the /24 it lies in */
+		return XDPFW_V4T_LONG_LO << (r->addr[3] >> 7);
 	case V4T_EP:
 		return XDPFW_V4T_EP;
 	case V4T_PP:
@@ -125,7 +125,7 @@ static void paint_one(const struct v4tbl_ix *ix, uint32_t pos, uint32_t base,
 		return;
 	if (k != V4T_PAINT) {
 		for (uint32_t i = lo; i <= hi; i++)
-			out[i - base] |= v4tbl_kind_flag(k);
+			out[i - base] |= v4tbl_flag(r);
 		return;
 	}
 	for (uint32_t i = lo; i <= hi; i++)

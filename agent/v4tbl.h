@@ -24,8 +24,8 @@
 enum v4tbl_kind { V4T_NONE, V4T_PAINT, V4T_HOSTS, V4T_LONG, V4T_EP, V4T_PP };
 enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r);
 
-/* The flag a kind sets (0 for V4T_NONE and V4T_PAINT). */
-uint32_t v4tbl_kind_flag(enum v4tbl_kind k);
+/* The flag an entry sets in its /24s (0: none, or it paints slots). */
+uint32_t v4tbl_flag(const struct xdpfw_rule *r);
 
 /* The /24s an entry touches: [*first, *first + return value). */
 uint32_t v4tbl_span(const struct xdpfw_rule *r, uint32_t *first);

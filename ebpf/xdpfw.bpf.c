@@ -355,7 +355,7 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 		if (s1)
 			return s1;
 	}
-	if (t & XDPFW_V4T_LONG) {
+	if (t & (XDPFW_V4T_LONG_LO << ((bpf_ntohl(p->saddr.v4) >> 7) & 1))) {
 		struct xdpfw_v4_lpm_key k = {
 			.prefixlen = 32,
 			.addr = p->saddr.v4,

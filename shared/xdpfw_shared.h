@@ -121,8 +121,10 @@ enum {
  *   bits 0-26  slot + 1 of the longest address-only IPv4 prefix of length
  *              <= 24 that covers the /24 (0: none);
  *   HOSTS      some exact IPv4 address entry lies inside: look it up;
- *   LONG       some /25-/31 address prefix lies inside: ask the trie (it
- *              holds every IPv4 prefix, so its answer is the right one);
+ *   LONG_LO, LONG_HI  some /25-/31 address prefix lies in the lower
+ *              (.0-.127) or upper (.128-.255) half: for an address of that
+ *              half ask the trie (it holds every IPv4 prefix, so its answer
+ *              is the right one); the bit of half b is LONG_LO << b;
  *   EP         some IPv4 endpoint (address:port) lies inside: look it up;
  *   PP         some IPv4 prefix:port entry of /16 or longer covers or lies
  *              inside the /24: ask the prefix:port trie.  (Shorter ones:
@@ -145,9 +147,11 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_V4_TBL_PAIRS (XDPFW_V4_TBL_ENTRIES / 2)
 #define XDPFW_V4T_SLOT ((1u << 27) - 1)
 #define XDPFW_V4T_HOSTS (1u << 27)
-#define XDPFW_V4T_LONG (1u << 28)
-#define XDPFW_V4T_EP (1u << 29)
-#define XDPFW_V4T_PP (1u << 30)
+#define XDPFW_V4T_LONG_LO (1u << 28)
+#define XDPFW_V4T_LONG_HI (1u << 29)
+#define XDPFW_V4T_LONG (XDPFW_V4T_LONG_LO | XDPFW_V4T_LONG_HI)
+#define XDPFW_V4T_EP (1u << 30)
+#define XDPFW_V4T_PP (1u << 31)
 #define XDPFW_V4T_FLAGS \
 	(XDPFW_V4T_HOSTS | XDPFW_V4T_LONG | XDPFW_V4T_EP | XDPFW_V4T_PP)
 

@@ -95,7 +95,10 @@ static void test_paint(void)
 	add("0.0.0.0", 1);         /* slot 5: spans chunks */
 	CHECK_INT(word("10.1.2.200"), 3);
 	CHECK_INT(word("10.1.3.9"), 2 | XDPFW_V4T_HOSTS);
-	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_LONG);
+	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_LONG_HI);
+	add("10.1.5.64", 26);      /* slot 6: long, lower half */
+	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_LONG_HI | XDPFW_V4T_LONG_LO);
+	n_set--;
 	CHECK_INT(word("10.1.255.1"), 2);
 	CHECK_INT(word("10.2.0.1"), 1);
 	CHECK_INT(word("11.0.0.1"), 6);
