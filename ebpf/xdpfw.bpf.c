@@ -13,10 +13,12 @@
  * matches passes the packet and counts it.  Misses never pay for them.
  * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
  * and every lookup sits behind a one-probe filter that is an inlined array
- * read (the IPv4 /24 table, which also answers every IPv4 prefix of /24 or
- * shorter by itself; hashed bitmaps for endpoints, prefix:port and IPv6;
- * source-port bits for short-prefix port entries), so the common miss costs
- * a few array reads and no helper call.
+ * read: for IPv4 the source's word of the /24 table, read first, whose
+ * flags say which lookups can match and whose slot answers every prefix
+ * of /24 or shorter by itself; for IPv6 hashed bitmaps for endpoints,
+ * prefix:port and addresses; source-port bits for short-prefix port
+ * entries.  So the common miss costs one to a few array reads and no
+ * helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
