@@ -53,83 +53,83 @@ uint32_t v4tbl_addr(const struct xdpfw_rule *r)
 	       (uint32_t)r->addr[2] << 8 | r->addr[3];
 }
 
-/* Counting sort key: the chunk (a /8) of an entry of /8 or longer, and
- * V4TBL_CHUNKS for a wider one. */
-static uint32_t chunk_of(const struct xdpfw_rule *r)
+/* Its group: the chunk (a /8) of an entry of /8 or longer, V4TBL_CHUNKS
+ * for a wider one; in it, by length. */
+static uint32_t bucket_of(const struct xdpfw_rule *r)
 {
-	return r->prefixlen < 8 ? V4TBL_CHUNKS : r->addr[0];
+	uint32_t c = r->prefixlen < 8 ? V4TBL_CHUNKS : r->addr[0];
+
+	return c * 33 + r->prefixlen;
 }
 
+#define V4T_BUCKETS ((V4TBL_CHUNKS + 1) * 33)
+
+/* Two passes over the rules, in order: count per (group, length), then
+ * each entry straight to its place. */
 int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 		   const uint32_t *slots, size_t n)
 {
-	size_t by_len[34] = { 0 }, cnt[V4TBL_CHUNKS + 2] = { 0 }, m = 0;
-	uint32_t *tmp = NULL;
+	uint32_t *next = calloc(V4T_BUCKETS + 1, sizeof(*next));
+	size_t m = 0;
 
 	memset(ix, 0, sizeof(*ix));
-	ix->rules = rules;
-	ix->slots = slots;
+	if (!next)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (v4tbl_kind(&rules[i]) != V4T_NONE) {
-			by_len[rules[i].prefixlen + 1]++;
-			cnt[chunk_of(&rules[i]) + 1]++;
+			next[bucket_of(&rules[i]) + 1]++;
 			m++;
 		}
-	ix->pos = malloc((m ? m : 1) * sizeof(*ix->pos));
-	tmp = malloc((m ? m : 1) * sizeof(*tmp));
-	if (!ix->pos || !tmp) {
-		free(tmp);
-		v4tbl_ix_free(ix);
+	ix->ent = malloc((m ? m : 1) * sizeof(*ix->ent));
+	if (!ix->ent) {
+		free(next);
 		return -ENOMEM;
 	}
-	/* By length, then stably by chunk: each chunk's group by length. */
-	for (int l = 0; l < 33; l++)
-		by_len[l + 1] += by_len[l];
-	for (size_t i = 0; i < n; i++)
-		if (v4tbl_kind(&rules[i]) != V4T_NONE)
-			tmp[by_len[rules[i].prefixlen]++] = (uint32_t)i;
-	for (uint32_t c = 0; c <= V4TBL_CHUNKS; c++)
-		cnt[c + 1] += cnt[c];
-	for (uint32_t c = 0; c <= V4TBL_CHUNKS; c++)
-		ix->start[c] = (uint32_t)cnt[c];
-	for (size_t i = 0; i < m; i++)
-		ix->pos[cnt[chunk_of(&rules[tmp[i]])]++] = tmp[i];
-	free(tmp);
-	ix->wide = ix->pos + ix->start[V4TBL_CHUNKS];
-	ix->n_wide = m - ix->start[V4TBL_CHUNKS];
+	for (uint32_t b = 0; b < V4T_BUCKETS; b++)
+		next[b + 1] += next[b];
+	for (uint32_t c = 0; c <= V4TBL_CHUNKS + 1; c++)
+		ix->start[c] = next[c * 33 < V4T_BUCKETS ? c * 33 : V4T_BUCKETS];
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpfw_rule *r = &rules[i];
+		enum v4tbl_kind k = v4tbl_kind(r);
+		struct v4t_ent *e;
+
+		if (k == V4T_NONE)
+			continue;
+		e = &ix->ent[next[bucket_of(r)]++];
+		e->key = v4tbl_addr(r) >> 8 | (uint32_t)r->prefixlen << 24;
+		e->val = k == V4T_PAINT ? (slots ? slots[i] : (uint32_t)i) + 1 :
+					  v4tbl_flag(r);
+	}
+	free(next);
 	return 0;
 }
 
 void v4tbl_ix_free(struct v4tbl_ix *ix)
 {
-	free(ix->pos);
+	free(ix->ent);
 	memset(ix, 0, sizeof(*ix));
 }
 
-/* Paint entry pos into chunk c's words (first /24 of the chunk: base). */
-static void paint_one(const struct v4tbl_ix *ix, uint32_t pos, uint32_t base,
-		      uint32_t *out)
+/* Paint entry e into chunk c's words (first /24 of the chunk: base). */
+static void paint_one(const struct v4t_ent *e, uint32_t base, uint32_t *out)
 {
-	const struct xdpfw_rule *r = &ix->rules[pos];
-	uint32_t slot = ix->slots ? ix->slots[pos] : pos;
-	enum v4tbl_kind k = v4tbl_kind(r);
-	uint32_t first, n = v4tbl_span(r, &first), lo, hi;
+	uint32_t first = e->key & 0xffffffu, plen = e->key >> 24;
+	uint32_t n = plen >= 24 ? 1 : 1u << (24 - plen), lo, hi;
 
-	if (k == V4T_NONE)
-		return;
 	/* A wide entry covers whole chunks; clip to this one. */
 	lo = first > base ? first : base;
 	hi = first + (n - 1) < base + (V4TBL_CHUNK - 1) ? first + (n - 1) :
 							   base + (V4TBL_CHUNK - 1);
 	if (lo > hi)
 		return;
-	if (k != V4T_PAINT) {
+	if (e->val & XDPFW_V4T_FLAGS) {
 		for (uint32_t i = lo; i <= hi; i++)
-			out[i - base] |= v4tbl_flag(r);
+			out[i - base] |= e->val;
 		return;
 	}
 	for (uint32_t i = lo; i <= hi; i++)
-		out[i - base] = (out[i - base] & XDPFW_V4T_FLAGS) | (slot + 1);
+		out[i - base] = (out[i - base] & XDPFW_V4T_FLAGS) | e->val;
 }
 
 void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out)
@@ -139,10 +139,11 @@ void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out)
 	memset(out, 0, V4TBL_CHUNK * sizeof(*out));
 	/* Shortest first, so that each /24 keeps the longest: the wide
 	 * entries (all shorter than the chunk's own) first. */
-	for (size_t i = 0; i < ix->n_wide; i++)
-		paint_one(ix, ix->wide[i], base, out);
+	for (uint32_t i = ix->start[V4TBL_CHUNKS]; i < ix->start[V4TBL_CHUNKS + 1];
+	     i++)
+		paint_one(&ix->ent[i], base, out);
 	for (uint32_t i = ix->start[chunk]; i < ix->start[chunk + 1]; i++)
-		paint_one(ix, ix->pos[i], base, out);
+		paint_one(&ix->ent[i], base, out);
 }
 
 /* The /24s of addr/plen into out, best: the slot part of the longest

@@ -34,21 +34,24 @@ uint32_t v4tbl_span(const struct xdpfw_rule *r, uint32_t *first);
 uint32_t v4tbl_addr(const struct xdpfw_rule *r);
 
 /*
- * The entries of a rule set that touch the table, for a full build:
- * positions grouped by /8 (chunk), each group by prefix length ascending;
- * prefixes shorter than /8 (which span chunks) apart, also by length.
- * rules[pos] is in force at slot slots[pos] (slots NULL: at slot pos, as
- * in the slot table).  4 bytes per such entry.
+ * The entries of a rule set that touch the table, for a full build, each
+ * as what it paints (8 bytes, read in order: a /8's painting never goes
+ * back to the rules, whose random reads cost a cache miss each): grouped
+ * by /8 (chunk), each group by prefix length ascending, with the prefixes
+ * shorter than /8 (which span chunks) in a group of their own.
  */
-struct v4tbl_ix {
-	const struct xdpfw_rule *rules;
-	const uint32_t *slots;
-	uint32_t *pos;
-	uint32_t start[V4TBL_CHUNKS + 1];
-	uint32_t *wide; /* < /8 */
-	size_t n_wide;
+struct v4t_ent {
+	uint32_t key; /* first /24 | prefix length << 24 */
+	uint32_t val; /* slot + 1 (an address prefix <= /24), or its flag */
 };
 
+struct v4tbl_ix {
+	struct v4t_ent *ent;
+	uint32_t start[V4TBL_CHUNKS + 2]; /* group c: [start[c], start[c + 1]) */
+};
+
+/* rules[pos] is in force at slot slots[pos] (slots NULL: at slot pos, as
+ * in the slot table). */
 int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 		   const uint32_t *slots, size_t n);
 void v4tbl_ix_free(struct v4tbl_ix *ix);
