@@ -228,7 +228,47 @@ struct v4_lookup {
 	const struct xdpfw_rule *rules;
 	const struct ruleidx *ix;
 	const uint32_t *slots;
+	uint32_t lens; /* bit l: the set has such a prefix of length l */
+	uint64_t *deep; /* bit of each /24 a prefix of /17../24 covers */
 };
+
+/* The /24s of the set's prefixes of length 17 to 24, and the lengths
+ * present: one pass over the set, in order. */
+static int v4_lookup_init(struct v4_lookup *l, size_t n)
+{
+	l->deep = calloc(XDPFW_V4_TBL_ENTRIES / 64, sizeof(uint64_t));
+	if (!l->deep)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpfw_rule *r = &l->rules[i];
+		uint32_t first, span;
+
+		if (v4tbl_kind(r) != V4T_PAINT)
+			continue;
+		l->lens |= 1u << r->prefixlen;
+		if (r->prefixlen < 17)
+			continue;
+		span = v4tbl_span(r, &first);
+		for (uint32_t j = first; j < first + span; j++)
+			l->deep[j / 64] |= 1ull << (j % 64);
+	}
+	return 0;
+}
+
+/* Does a prefix of /17../24 cover a /24 of [first, first + n)? */
+static int v4_deep(const struct v4_lookup *l, uint32_t first, uint32_t n)
+{
+	for (uint32_t j = first; j < first + n; j++) {
+		if (!(j % 64) && j + 64 <= first + n) {
+			if (l->deep[j / 64])
+				return 1;
+			j += 63;
+		} else if (l->deep[j / 64] & 1ull << (j % 64)) {
+			return 1;
+		}
+	}
+	return 0;
+}
 
 static uint32_t v4_lookup(const void *ctx, uint32_t addr, uint8_t plen)
 {
@@ -236,6 +276,10 @@ static uint32_t v4_lookup(const void *ctx, uint32_t addr, uint8_t plen)
 	struct xdpfw_rule r = { .family = XDPFW_FAMILY_V4, .prefixlen = plen };
 	uint32_t pos;
 
+	if (plen >= 17 && !v4_deep(l, addr >> 8, 1u << (24 - plen)))
+		return V4TBL_NONE_BELOW;
+	if (!(l->lens & 1u << plen))
+		return UINT32_MAX;
 	r.addr[0] = (uint8_t)(addr >> 24);
 	r.addr[1] = (uint8_t)(addr >> 16);
 	r.addr[2] = (uint8_t)(addr >> 8);
@@ -310,7 +354,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		       size_t n, const struct ruleidx *ix, const struct plan *p,
 		       int full)
 {
-	struct v4_lookup l = { rules, ix, p->slots };
+	struct v4_lookup l = { rules, ix, p->slots, 0, NULL };
 	struct v4t_prefix *v = NULL;
 	size_t nv = 0;
 	uint64_t words = 0;
@@ -328,6 +372,10 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		c->full = err ? NULL : vix;
 		return err;
 	}
+	/* The walks look up no length the set does not have, and do not
+	 * descend where no /17../24 lies. */
+	if (nv)
+		err = v4_lookup_init(&l, n);
 	for (size_t i = 0; i < nv && !err; i++)
 		err = v4tbl_change_range(c, v4_lookup, &l, v[i].addr,
 					 (uint8_t)v[i].plen);
@@ -339,6 +387,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		for (uint32_t j = 0; flag && j < span && !err; j++)
 			err = v4tbl_change_push(c, first + j, flag);
 	}
+	free(l.deep);
 	free(v);
 	return err;
 }

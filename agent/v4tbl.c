@@ -153,6 +153,11 @@ static void fill(v4tbl_lookup_fn fn, const void *ctx, uint32_t addr,
 {
 	uint32_t s = fn(ctx, addr, plen);
 
+	if (s == V4TBL_NONE_BELOW) {
+		for (uint32_t i = 0; i < 1u << (24 - plen); i++)
+			out[i] = best;
+		return;
+	}
 	if (s != UINT32_MAX)
 		best = s + 1;
 	if (plen == 24) {
@@ -174,7 +179,7 @@ void v4tbl_range(v4tbl_lookup_fn fn, const void *ctx, uint32_t addr,
 		uint32_t a = l ? addr & ~(UINT32_MAX >> l) : 0;
 		uint32_t s = fn(ctx, a, (uint8_t)l);
 
-		if (s != UINT32_MAX)
+		if (s < V4TBL_NONE_BELOW)
 			best = s + 1;
 	}
 	fill(fn, ctx, addr, plen, best, out);

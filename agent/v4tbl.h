@@ -60,7 +60,10 @@ void v4tbl_ix_free(struct v4tbl_ix *ix);
 void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out);
 
 /* Slot of the address-only IPv4 entry (addr in host order, prefix plen)
- * in the new set, or UINT32_MAX. */
+ * in the new set, or UINT32_MAX; or V4TBL_NONE_BELOW when the set has no
+ * such entry of length plen or longer inside addr/plen (the walk below
+ * stops there). */
+#define V4TBL_NONE_BELOW (UINT32_MAX - 1)
 typedef uint32_t (*v4tbl_lookup_fn)(const void *ctx, uint32_t addr,
 				    uint8_t plen);
 
