@@ -224,6 +224,21 @@ kill -CONT "$DAEMON_PID"
 wait_log "$MARK" "repaired" 3 >/dev/null && pass "repaired after SIGCONT" || fail "no repair after SIGCONT"
 assert_rc 0 "verify after the repair" -- xdpfw verify -c "$CONF"
 
+log "7a. with the daemon stopped: verify sees a wrong word of the /24 table"
+kill -STOP "$DAEMON_PID"
+# 203.0.112.0/24 (nothing) and 203.0.113.0/24 (a host, an endpoint) zeroed
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
+	value hex 00 00 00 00 00 00 00 00 || fail "bpftool map update (/24 table)"
+out=$(xdpfw verify -c "$CONF" 2>&1)
+assert_eq "$?" 1 "verify exit status with a wrong /24 word"
+printf '%s\n' "$out" | sed 's/^/    /'
+assert_eq "$(printf '%s\n' "$out" | grep -c 'xdpfw_v4_tbl word of 203.0.113.0/24 is 0x00000000')" 1 \
+	"verify names the wrong word, and only it"
+MARK=$(log_lines)
+kill -CONT "$DAEMON_PID"
+wait_log "$MARK" "repaired" 3 >/dev/null && pass "repaired after SIGCONT" || fail "no repair after SIGCONT"
+assert_rc 0 "verify after the repair" -- xdpfw verify -c "$CONF"
+
 log "7b. with the daemon stopped: verify sees a detached program; list reads through the program without map pins"
 kill -STOP "$DAEMON_PID"
 bpftool link detach id "$(link_id)" || fail "bpftool link detach"
