@@ -185,5 +185,9 @@ typedef void (*v4tbl_bad_fn)(void *ctx, uint32_t idx, uint32_t got,
 			     uint32_t want);
 int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
 			v4tbl_bad_fn bad, void *ctx, size_t *n_bad);
+/* The same for chunks [first, first + n), adding to *n_bad. */
+int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
+			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
+			       void *ctx, size_t *n_bad);
 
 #endif

@@ -168,13 +168,21 @@ int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
 int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
 			v4tbl_bad_fn bad, void *ctx, size_t *n_bad)
 {
+	*n_bad = 0;
+	return kmaps_v4tbl_compare_chunks(km, ix, 0, V4TBL_CHUNKS, bad, ctx,
+					  n_bad);
+}
+
+int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
+			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
+			       void *ctx, size_t *n_bad)
+{
 	uint32_t *buf = malloc(WIN_BYTES), *win = NULL;
 	int err = 0;
 
-	*n_bad = 0;
 	if (!buf)
 		return -ENOMEM;
-	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
+	for (uint32_t c = first; c < first + n && c < V4TBL_CHUNKS && !err; c++) {
 		v4tbl_paint(ix, c, buf);
 		err = kmaps_v4tbl_map(km, c, &win);
 		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {

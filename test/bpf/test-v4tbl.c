@@ -10,7 +10,7 @@
  * a /23 and a host), hosts, /25s, endpoints and prefix:port entries coming
  * and going, then random sets.
  * A word written behind the daemon's back is found by the comparison and
- * put back by a full re-sync.
+ * by the audit, and put back by a full re-sync.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "kmaps.h"
 #include "kverdict.h"
 #include "testlib.h"
@@ -195,6 +196,22 @@ static void test_tamper(void)
 	if (err || bad != 1)
 		fail("tamper: %zu words found wrong, expected 1 (%s)", bad,
 		     strerror(-err));
+	/* The daemon's periodic audit finds it too, and asks for the full
+	 * sync that rewrites it. */
+	{
+		struct audit a;
+		int r = audit_begin(&a, &km, AUDIT_ALL_MAPS, 1);
+
+		while (r == 0)
+			r = audit_step(&a, &km, 16384);
+		xr_checks++;
+		if (r != 1 || a.v4_bad != 1 || !a.needs_full || a.missing ||
+		    a.foreign)
+			fail("audit: %d, %zu /24 words wrong (expected 1), "
+			     "needs_full %d, %zu missing, %zu foreign", r,
+			     a.v4_bad, a.needs_full, a.missing, a.foreign);
+		audit_free(&a);
+	}
 	step("after tamper, full re-sync", set, 1);
 }
 

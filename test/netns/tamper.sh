@@ -306,6 +306,13 @@ ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 keys missing" 3) &&
 	pass "warning: $line" || fail "the audit did not find the deleted key within 3 s"
 assert_le "$ms" $((2500 * TIME_SCALE)) "blocked packets stop passing, audit_interval = 1 (ms)"
+# a word of the /24 table zeroed: 203.0.113.0/24 (a host, an endpoint)
+MARK=$(log_lines)
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
+	value hex 00 00 00 00 00 00 00 00 || fail "bpftool map update (/24 table)"
+line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 /24 table words" 3) &&
+	pass "warning: $line" || fail "the audit did not find the /24 table word within 3 s"
+assert_rc 0 "verify after the audit's repair" -- xdpfw verify -c "$CONF"
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status"
 if grep -q "ERROR: AddressSanitizer\|LeakSanitizer" "$DLOG"; then fail "sanitizer report in the daemon log"
