@@ -183,6 +183,7 @@ const uint32_t fmap_words[FMAP_N] = {
 	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
 	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
 	[FMAP_X] = XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG),
+	[FMAP_V6S] = XDPFW_BITMAP_WORDS(XDPFW_V6S_BITMAP_LOG),
 };
 
 uint64_t *filters_words(struct filters *f, enum fmap m)
@@ -196,6 +197,8 @@ uint64_t *filters_words(struct filters *f, enum fmap m)
 		return f->pp_bitmap;
 	case FMAP_X:
 		return f->x_bitmap;
+	case FMAP_V6S:
+		return f->v6s_bitmap;
 	default:
 		return f->v6_bitmap;
 	}
@@ -235,6 +238,23 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 	else
 		return; /* XDPFW_F_V6_PREFIX_WILD (rule_flags) */
 	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+	/* A prefix the class table does not hold: the trie, by its /32. */
+	if (cls != 128 && !xdpfw_v6_is_class(r->prefixlen))
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_odd_hash(a),
+			  XDPFW_V6S_BITMAP_LOG);
+}
+
+/* Any IPv6 entry but an exception: the summary bit of its /48, or of its
+ * /32 when shorter (shorter than /32: v6_sum_flags). */
+static void mark_v6_sum(struct filters *f, const struct xdpfw_rule *r,
+			const uint32_t *a)
+{
+	if (r->prefixlen >= 48)
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 48),
+			  XDPFW_V6S_BITMAP_LOG);
+	else if (r->prefixlen >= 32)
+		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 32),
+			  XDPFW_V6S_BITMAP_LOG);
 }
 
 /* An exception (port or not): its address at the longest class of
@@ -285,6 +305,37 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	}
 }
 
+/* The kind of a blocking entry (not an exception). */
+static uint32_t kind_flags(const struct xdpfw_rule *r, int v4)
+{
+	if (!r->port) {
+		if (is_host(r))
+			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
+		if (!v4 && r->prefixlen < 32)
+			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
+		if (!v4 && !xdpfw_v6_is_class(r->prefixlen))
+			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_ODD;
+		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
+	}
+	if (is_host(r))
+		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	if (v4 && r->prefixlen < 16)
+		return XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V4_PORT_SHORT;
+	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+}
+
+/* How a blocking IPv6 entry sits in the summary (mark_v6_sum); one
+ * shorter than /32 is wild (an address prefix, kind_flags) or in
+ * xdpfw_ports (a prefix:port entry). */
+static uint32_t v6_sum_flags(const struct xdpfw_rule *r)
+{
+	if (r->prefixlen >= 48)
+		return 0;
+	if (r->prefixlen >= 32)
+		return XDPFW_F_V6_SUM32;
+	return r->port ? XDPFW_F_V6_PORT_SHORT : 0;
+}
+
 uint32_t rule_flags(const struct xdpfw_rule *r)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
@@ -300,18 +351,7 @@ uint32_t rule_flags(const struct xdpfw_rule *r)
 			f |= v4 ? XDPFW_F_V4_XCPT_WILD : XDPFW_F_V6_XCPT_WILD;
 		return f;
 	}
-	if (!r->port) {
-		if (is_host(r))
-			return v4 ? XDPFW_F_V4_EXACT : XDPFW_F_V6_EXACT;
-		if (!v4 && r->prefixlen < 32)
-			return XDPFW_F_V6_PREFIX | XDPFW_F_V6_PREFIX_WILD;
-		return v4 ? XDPFW_F_V4_PREFIX : XDPFW_F_V6_PREFIX;
-	}
-	if (is_host(r))
-		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
-	if (v4 && r->prefixlen < 16)
-		return XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V4_PORT_SHORT;
-	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
+	return kind_flags(r, v4) | (v4 ? 0 : v6_sum_flags(r));
 }
 
 void filters_add(struct filters *f, const struct xdpfw_rule *r)
@@ -325,6 +365,8 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 		mark_except(f, r, a);
 		return;
 	}
+	if (!v4)
+		mark_v6_sum(f, r, a);
 	if (!r->port) {
 		/* IPv4: the /24 table (v4tbl.h), built apart. */
 		if (!v4)

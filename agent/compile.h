@@ -3,8 +3,9 @@
  * Compile rules into what the XDP program looks up (pure, no I/O):
  *   - the kernel keys of each rule, in the lookup maps of shared/xdpfw_shared.h;
  *   - which rule owns a key when two rules produce it;
- *   - the filters in front of the lookups: port bits, hashed bitmaps and the
- *     kinds-present flags (the IPv4 /24 table is v4tbl.h's).
+ *   - the filters in front of the lookups: port bits, the hashed bitmaps
+ *     (IPv6 summary first) and the kinds-present flags (the IPv4 /24 table
+ *     is v4tbl.h's).
  *
  * A port entry without a protocol matches TCP and UDP, so it owns two keys,
  * one per protocol.  "X:53" and "X:53/udp" both produce the UDP key; the
@@ -86,13 +87,14 @@ enum fmap {
 	FMAP_PP,        /* xdpfw_pp_bmap */
 	FMAP_V6,        /* xdpfw_v6_bmap */
 	FMAP_X,         /* xdpfw_x_bmap */
+	FMAP_V6S,       /* xdpfw_v6s_bmap */
 	FMAP_N
 };
 
 extern const uint32_t fmap_words[FMAP_N];
 
 /*
- * Filters computed from a rule set (about 9.5 MB: allocate it).  Built from
+ * Filters computed from a rule set (about 11.5 MB: allocate it).  Built from
  * the whole set they replace the kernel's bitmaps; with widen_only they hold
  * only the bits of added rules, to be OR-ed in: a stale bit of a removed
  * rule costs a needless lookup, never a wrong verdict, and the next full
@@ -106,6 +108,7 @@ struct filters {
 	uint64_t pp_bitmap[XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG)];
 	uint64_t v6_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG)];
 	uint64_t x_bitmap[XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG)];
+	uint64_t v6s_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6S_BITMAP_LOG)];
 };
 
 /* The words of bitmap m in f. */

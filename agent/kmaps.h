@@ -27,6 +27,7 @@ enum xmap {
 	XMAP_PP_BITMAP = XMAP_FILTER + FMAP_PP,
 	XMAP_V6_BITMAP = XMAP_FILTER + FMAP_V6,
 	XMAP_X_BITMAP = XMAP_FILTER + FMAP_X,
+	XMAP_V6S_BITMAP = XMAP_FILTER + FMAP_V6S,
 	XMAP_RULES = XMAP_FILTER + FMAP_N,
 	XMAP_RSTATS,
 	XMAP_TOTALS,
@@ -37,6 +38,7 @@ enum xmap {
 	XMAP_V4P_OA,
 	XMAP_V6_OA,
 	XMAP_V6P_OA,
+	XMAP_V6C_OA,
 	XMAP_V4_TBL, /* the IPv4 /24 table (v4tbl.h), a window at a time */
 	XMAP_N
 };
@@ -47,9 +49,11 @@ enum xmap {
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
  * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind
- * only when they overflowed their probe window (xdpfw_shared.h).
+ * only when they overflowed their probe window (xdpfw_shared.h); so do
+ * the IPv6 prefixes of the class lengths (KMAP_V6_LPM keys of /32, /48,
+ * /56, /64: OA_V6C), the trie keeping the overflow and the other lengths.
  * kmaps_oa.c hides the split. */
-enum oa { OA_V4, OA_V4P, OA_V6, OA_V6P, OA_N };
+enum oa { OA_V4, OA_V4P, OA_V6, OA_V6P, OA_V6C, OA_N };
 
 extern const char *const xmap_name[XMAP_N];
 
@@ -118,6 +122,10 @@ int kmaps_oa_dump(struct kmaps *km, enum kmap m,
  * lookup map of table t. */
 int kmaps_oa_of(enum kmap m);
 enum kmap kmaps_oa_kmap(int t);
+/* Key k in its open addressing table only (not the overflow): 1 with
+ * *slot, 0 when not there; *ovf: its home's overflow mark.  -errno. */
+int kmaps_oa_probe(struct kmaps *km, const struct kkey *k, uint32_t *slot,
+		   int *ovf);
 /* Index of exact key k's entry in its table, or -1 (not there). */
 long kmaps_oa_index(struct kmaps *km, const struct kkey *k);
 /* The state word of entry i of table t, the entry's key right before it;

@@ -48,7 +48,15 @@ static const struct {
 	[OA_V4P] = { KMAP_V4_PORT, sizeof(struct xdpfw_oa_ent), 8 },
 	[OA_V6] = { KMAP_V6, sizeof(struct xdpfw_oa6_ent), 20 },
 	[OA_V6P] = { KMAP_V6_PORT, sizeof(struct xdpfw_oa6_ent), 20 },
+	[OA_V6C] = { KMAP_V6_LPM, sizeof(struct xdpfw_oa6_ent), 20 },
 };
+
+/* Does table t take key k at all?  The class table only the prefixes of
+ * the class lengths; the trie has the others. */
+static int oa_takes(int t, const struct kkey *k)
+{
+	return t != OA_V6C || xdpfw_v6_is_class(k->v6_lpm.prefixlen);
+}
 
 _Static_assert(__builtin_offsetof(struct xdpfw_oa_ent, state) == 8,
 	       "IPv4 entry: key, then state");
@@ -96,6 +104,9 @@ static void pack(int t, const struct kkey *k, struct packed *p)
 		if (t == OA_V6) {
 			memcpy(a, k->v6.addr, 16);
 			tail = xdpfw_oa6_tail(0, 0);
+		} else if (t == OA_V6C) {
+			memcpy(a, k->v6_lpm.addr, 16);
+			tail = xdpfw_oa6_ctail(k->v6_lpm.prefixlen);
 		} else {
 			memcpy(a, k->v6_port.addr, 16);
 			tail = xdpfw_oa6_tail(k->v6_port.port, k->v6_port.proto);
@@ -127,6 +138,13 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 		kkey_from_bytes(k, KMAP_V4_PORT, &pk);
 	} else if (t == OA_V6) {
 		kkey_from_bytes(k, KMAP_V6, b);
+	} else if (t == OA_V6C) {
+		struct xdpfw_v6_lpm_key lk = { 0 };
+
+		memcpy(&tail, b + 16, 4);
+		lk.prefixlen = tail & 0xff;
+		memcpy(lk.addr, b, 16);
+		kkey_from_bytes(k, KMAP_V6_LPM, &lk);
 	} else {
 		struct xdpfw_v6_port_key pk = { 0 };
 
@@ -302,6 +320,8 @@ static int oa_upsert(struct kmaps *km, int t, const struct kop *op)
 	long free_at, at;
 	uint32_t i;
 
+	if (!oa_takes(t, &op->key))
+		return 0;
 	pack(t, &op->key, &p);
 	at = oa_find(km, t, &p, &free_at);
 	if (at >= 0) {
@@ -334,6 +354,8 @@ static int oa_delete(struct kmaps *km, int t, const struct kop *op)
 	long free_at, at;
 	uint32_t i;
 
+	if (!oa_takes(t, &op->key))
+		return 0;
 	pack(t, &op->key, &p);
 	at = oa_find(km, t, &p, &free_at);
 	if (at < 0)
@@ -479,7 +501,7 @@ long kmaps_oa_index(struct kmaps *km, const struct kkey *k)
 	struct packed p;
 	long free_at;
 
-	if (t < 0)
+	if (t < 0 || !oa_takes(t, k))
 		return -1;
 	pack(t, k, &p);
 	return oa_find(km, t, &p, &free_at);
@@ -490,11 +512,32 @@ uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i)
 	return state_of(km, t, i);
 }
 
+int kmaps_oa_probe(struct kmaps *km, const struct kkey *k, uint32_t *slot,
+		   int *ovf)
+{
+	int t = kmaps_oa_of(k->map);
+	struct packed p;
+	long free_at, at;
+
+	*ovf = 0;
+	if (t < 0 || !oa_takes(t, k))
+		return 0;
+	km->oa_err = 0;
+	pack(t, k, &p);
+	at = oa_find(km, t, &p, &free_at);
+	if (at >= 0)
+		*slot = XDPFW_OA_STATE(load_state(km, t, (uint32_t)at)) - 1;
+	*ovf = home_overflowed(km, t, &p);
+	if (km->oa_err)
+		return km->oa_err;
+	return at >= 0;
+}
+
 int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot)
 {
 	int t = kmaps_oa_of(k->map);
 
-	if (t >= 0) {
+	if (t >= 0 && oa_takes(t, k)) {
 		struct packed p;
 		long free_at, at;
 		int ovf;

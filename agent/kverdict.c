@@ -92,24 +92,84 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 	return !!(t & XDPFW_V4T_SLOT);
 }
 
-static int v6_prefix_possible(struct kmaps *km, uint32_t flags,
-			      const uint32_t *a)
+/* The prefix of length plen (a class) covering a in xdpfw_v6c_oa: 1 with
+ * *slot, 0 when not there, -errno; *ovf |= its home's overflow mark. */
+static int v6_class(struct kmaps *km, const uint32_t *a, uint8_t plen,
+		    uint32_t *slot, int *ovf)
+{
+	struct xdpfw_v6_lpm_key lk = { .prefixlen = plen };
+	uint32_t c[4] = { a[0], 0, 0, 0 };
+	struct kkey k;
+	int o = 0, r;
+
+	if (plen > 32)
+		c[1] = a[1] & htonl(plen == 64 ? 0xffffffffu :
+				    plen == 56 ? 0xffffff00u : 0xffff0000u);
+	memcpy(lk.addr, c, 16);
+	kkey_from_bytes(&k, KMAP_V6_LPM, &lk);
+	r = kmaps_oa_probe(km, &k, slot, &o);
+	*ovf |= o;
+	return r;
+}
+
+/* The program's prefix_v6: the classes in xdpfw_v6c_oa longest first
+ * (class bits), the trie when it may hold a longer match. */
+static int prefix_v6(struct kmaps *km, uint32_t flags, const uint32_t *a,
+		     const uint8_t *addr, uint32_t *slot)
 {
 	const uint64_t *w = km->filter[FMAP_V6];
+	static const uint8_t plens[4] = { 64, 56, 48, 32 };
+	int bits[4], ovf = 0, r = 0;
+	struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+	uint32_t ts;
 
-	return (flags & XDPFW_F_V6_PREFIX_WILD) ||
-	       bit(w, xdpfw_v6_hash(a, 32), XDPFW_V6_BITMAP_LOG) ||
-	       bit(w, xdpfw_v6_hash(a, 48), XDPFW_V6_BITMAP_LOG) ||
-	       bit(w, xdpfw_v6_hash(a, 64), XDPFW_V6_BITMAP_LOG);
+	bits[0] = bit(w, xdpfw_v6_hash(a, 64), XDPFW_V6_BITMAP_LOG);
+	bits[1] = bits[2] = bit(w, xdpfw_v6_hash(a, 48), XDPFW_V6_BITMAP_LOG);
+	bits[3] = bit(w, xdpfw_v6_hash(a, 32), XDPFW_V6_BITMAP_LOG);
+	if (!bits[0] && !bits[1] && !bits[3] &&
+	    !(flags & XDPFW_F_V6_PREFIX_WILD))
+		return 0;
+	for (int i = 0; i < 4 && !r; i++)
+		if (bits[i])
+			r = v6_class(km, a, plens[i], slot, &ovf);
+	if (r < 0 || (!ovf && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+		      !((flags & XDPFW_F_V6_ODD) &&
+			bit(km->filter[FMAP_V6S], xdpfw_v6s_odd_hash(a),
+			    XDPFW_V6S_BITMAP_LOG))))
+		return r;
+	memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(km->fd[KMAP_V6_LPM], &k, &ts))
+		return errno == ENOENT ? r : -errno;
+	if (!r || (ts < km->capacity && *slot < km->capacity &&
+		   km->table[ts].prefixlen > km->table[*slot].prefixlen))
+		*slot = ts;
+	return 1;
+}
+
+/* The program's first IPv6 probe (xdpfw_v6s_bmap). */
+static int v6_summary(struct kmaps *km, uint32_t flags, const uint32_t *a)
+{
+	const uint64_t *w = km->filter[FMAP_V6S];
+
+	return bit(w, xdpfw_v6s_hash(a, 48), XDPFW_V6S_BITMAP_LOG) ||
+	       ((flags & XDPFW_F_V6_SUM32) &&
+		bit(w, xdpfw_v6s_hash(a, 32), XDPFW_V6S_BITMAP_LOG));
 }
 
 static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		    uint32_t *slot)
 {
 	uint32_t a[4];
-	int r;
+	int r, short_port;
 
 	memcpy(a, p->addr, 16);
+	short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
+		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V6_TCP :
+						       XDPFW_PORT_V6_UDP);
+	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+	    !v6_summary(km, flags, a))
+		return 0;
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
 
@@ -125,11 +185,9 @@ static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 				return r;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
-			 XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
-						       XDPFW_PORT_V6_TCP :
-						       XDPFW_PORT_V6_UDP))) {
+		    (short_port ||
+		     bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
+			 XDPFW_PP_BITMAP_LOG))) {
 			struct xdpfw_v6_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 				.port = htons(p->sport), .proto = p->proto };
@@ -149,12 +207,8 @@ static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		if (r)
 			return r;
 	}
-	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(km, flags, a)) {
-		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
-
-		memcpy(k.addr, p->addr, 16);
-		return lookup(km, KMAP_V6_LPM, &k, slot);
-	}
+	if (flags & XDPFW_F_V6_PREFIX)
+		return prefix_v6(km, flags, a, p->addr, slot);
 	return 0;
 }
 

@@ -88,6 +88,15 @@ static uint32_t oa_entries(uint32_t max_rules, uint32_t per_rule)
 
 #define PER_RULE_OA UINT32_MAX
 #define PER_RULE_OA6 (UINT32_MAX - 1)
+#define PER_RULE_OA6C (UINT32_MAX - 2)
+
+/* The IPv6 class prefixes' table: a quarter of max_rules (the usual
+ * blocklist has a few percent of them; beyond, they overflow into the
+ * trie, which is slower, never wrong). */
+static uint32_t oa6c_entries(uint32_t max_rules)
+{
+	return oa_entries(max_rules / 4 + 1, 1);
+}
 
 /* The maps whose size follows max_rules: entries per rule, by name (0:
  * per rule and per possible CPU, the per-CPU counters; PER_RULE_OA:
@@ -111,6 +120,7 @@ static const struct {
 	{ XDPFW_STR(XDPFW_MAP_V4P_OA), PER_RULE_OA },
 	{ XDPFW_STR(XDPFW_MAP_V6_OA), PER_RULE_OA6 },
 	{ XDPFW_STR(XDPFW_MAP_V6P_OA), PER_RULE_OA6 },
+	{ XDPFW_STR(XDPFW_MAP_V6C_OA), PER_RULE_OA6C },
 };
 
 static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
@@ -121,6 +131,7 @@ static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
 		uint32_t per = sized_maps[i].per_rule;
 		uint32_t n = per == PER_RULE_OA ? oa_entries(max_rules, 2) :
 			     per == PER_RULE_OA6 ? oa_entries(max_rules, 1) :
+			     per == PER_RULE_OA6C ? oa6c_entries(max_rules) :
 			     per ? per * max_rules : max_rules * (uint32_t)ncpus;
 
 		if (!m) {
@@ -156,6 +167,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	skel->rodata->xdpfw_ncpus = (__u32)ncpus;
 	skel->rodata->xdpfw_oa_mask = oa_entries(max_rules, 2) - 1;
 	skel->rodata->xdpfw_oa6_mask = oa_entries(max_rules, 1) - 1;
+	skel->rodata->xdpfw_oa6c_mask = oa6c_entries(max_rules) - 1;
 	err = size_maps(skel, max_rules, ncpus);
 	if (err)
 		goto fail;
@@ -230,9 +242,12 @@ static int adopt_link(const char *path, int ifindex, int prog_fd,
 	return err;
 }
 
-/* The id of the bpf_link that attaches XDP on ifindex, or 0 (attached
- * through netlink, or not found). */
-static __u32 xdp_link_id(int ifindex)
+/* The id of the bpf_link that attaches program prog_id to XDP on ifindex,
+ * or 0 (attached through netlink, or not found).  A link says only its
+ * ifindex, which other network namespaces reuse: the program's id must
+ * match too, else a link of another namespace's interface would be named
+ * (and detaching it, as the message says, would hit that one). */
+static __u32 xdp_link_id(int ifindex, __u32 prog_id)
 {
 	__u32 id = 0;
 
@@ -246,7 +261,8 @@ static __u32 xdp_link_id(int ifindex)
 			continue;
 		match = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 			info.type == BPF_LINK_TYPE_XDP &&
-			info.xdp.ifindex == (__u32)ifindex;
+			info.xdp.ifindex == (__u32)ifindex &&
+			info.prog_id == prog_id;
 		close(fd);
 		if (match)
 			return id;
@@ -258,7 +274,7 @@ static __u32 xdp_link_id(int ifindex)
  * off" cannot remove it), a netlink attachment with ip. */
 static void refuse_taken(const char *ifname, int ifindex, __u32 prog_id)
 {
-	__u32 link = xdp_link_id(ifindex);
+	__u32 link = xdp_link_id(ifindex, prog_id);
 
 	if (link)
 		log_error("%s already has an XDP program (id %u, attached through "

@@ -227,6 +227,32 @@ static void set_single(struct xset *s, const char *text)
 	s->n_rules = 1;
 }
 
+/* The reference object's .rodata (the loader's sizes and masks: max_rules,
+ * ncpus, the open addressing masks) into a variant's, when they have the
+ * same layout: else the variant would probe its tables with the compiled-in
+ * placeholders and miss every exact key. */
+static void variant_rodata(struct xset *s, struct bpf_map *m, const char *path)
+{
+	struct bpf_map *ref;
+	const char *dot = strrchr(bpf_map__name(m), '.');
+	size_t vsz, rsz;
+
+	if (!dot || strcmp(dot, ".rodata") || !bpf_map__initial_value(m, &vsz))
+		return;
+	bpf_object__for_each_map(ref, s->skel->obj) {
+		const char *rdot = strrchr(bpf_map__name(ref), '.');
+		const void *data;
+
+		if (!rdot || strcmp(rdot, ".rodata"))
+			continue;
+		data = bpf_map__initial_value(ref, &rsz);
+		if (data && rsz == vsz && !bpf_map__set_initial_value(m, data, rsz))
+			return;
+	}
+	fprintf(stderr, "bench-datapath: %s: .rodata differs from xdpfw's, "
+		"its constants stay compiled-in\n", path);
+}
+
 /* A prototype object run over the maps of set s: every map with the same
  * name is shared; the others are created empty. */
 static void variant_load(struct xset *s, int v)
@@ -242,8 +268,10 @@ static void variant_load(struct xset *s, int v)
 	bpf_object__for_each_map(m, obj) {
 		struct bpf_map *ref;
 
-		if (bpf_map__is_internal(m))
+		if (bpf_map__is_internal(m)) {
+			variant_rodata(s, m, variants[v].path);
 			continue;
+		}
 		ref = bpf_object__find_map_by_name(s->skel->obj,
 						   bpf_map__name(m));
 		if (!ref)

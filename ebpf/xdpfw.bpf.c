@@ -15,10 +15,10 @@
  * and every lookup sits behind a one-probe filter that is an inlined array
  * read: for IPv4 the source's word of the /24 table, read first, whose
  * flags say which lookups can match and whose slot answers every prefix
- * of /24 or shorter by itself; for IPv6 hashed bitmaps for endpoints,
- * prefix:port and addresses; source-port bits for short-prefix port
- * entries.  So the common miss costs one to a few array reads and no
- * helper call.
+ * of /24 or shorter by itself; for IPv6 first a summary of all its entries
+ * at /48 and /32, then hashed bitmaps for endpoints, prefix:port and
+ * addresses; source-port bits for short-prefix port entries.  So the
+ * common miss costs one to a few array reads and no helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -102,6 +102,7 @@ XDPFW_HASHED_BITMAP(XDPFW_MAP_EP_BITMAP, XDPFW_EP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
+XDPFW_HASHED_BITMAP(XDPFW_MAP_V6S_BITMAP, XDPFW_V6S_BITMAP_LOG);
 
 /* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets xdpfw_oa_mask. */
@@ -118,8 +119,10 @@ XDPFW_OA_TABLE(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
 XDPFW_OA_TABLE(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
 XDPFW_OA_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
 XDPFW_OA_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
+XDPFW_OA_TABLE(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
 const volatile __u32 xdpfw_oa_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 const volatile __u32 xdpfw_oa6_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
+const volatile __u32 xdpfw_oa6c_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 
 /* Only user space reads this one; it lives here so it is created, sized and
  * pinned with the others. */
@@ -229,16 +232,17 @@ static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
 	return 0;
 }
 
-/* The same for an IPv6 key: address a, tail (xdpfw_oa6_tail). */
-static __always_inline __u32 oa6_lookup(void *map, const __u32 *a, __u32 tail,
-					int *ovf)
+/* The same for an IPv6 key: address a, tail (xdpfw_oa6_tail or
+ * xdpfw_oa6_ctail), in a table of mask + 1 entries. */
+static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
+					__u32 tail, int *ovf)
 {
-	__u32 home = xdpfw_oa6_hash(a, tail) & xdpfw_oa6_mask;
+	__u32 home = xdpfw_oa6_hash(a, tail) & mask;
 
 	*ovf = 0;
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
-		__u32 idx = (home + i) & xdpfw_oa6_mask;
+		__u32 idx = (home + i) & mask;
 		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
 		const volatile __u32 *k;
 		__u32 st;
@@ -265,7 +269,7 @@ static __always_inline __u32 exact_v6(void *oa, void *hash, const __u32 *a,
 {
 	xdpfw_slot_t *slot;
 	int ovf;
-	__u32 s1 = oa6_lookup(oa, a, tail, &ovf);
+	__u32 s1 = oa6_lookup(oa, xdpfw_oa6_mask, a, tail, &ovf);
 
 	if (s1 || !ovf)
 		return s1;
@@ -368,16 +372,98 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 	return t & XDPFW_V4T_SLOT;
 }
 
-/* Could an address-only IPv6 prefix entry cover a? */
-static __always_inline int v6_prefix_possible(__u32 flags, const __u32 *a)
+/* The class bit of a in xdpfw_v6_bmap (an entry of that class or longer,
+ * up to the next class, may cover it). */
+static __always_inline int v6_class_bit(const __u32 *a, __u32 cls)
 {
-	return (flags & XDPFW_F_V6_PREFIX_WILD) ||
-	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 32),
-			  XDPFW_V6_BITMAP_LOG) ||
-	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 48),
-			  XDPFW_V6_BITMAP_LOG) ||
-	       hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 64),
+	return hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, cls),
 			  XDPFW_V6_BITMAP_LOG);
+}
+
+/* Slot + 1 of the prefix of length plen (32, 48, 56, 64) covering a in
+ * xdpfw_v6c_oa, or 0; *ovf |= its home's overflow mark. */
+static __always_inline __u32 v6_class(const __u32 *a, __u32 plen, int *ovf)
+{
+	__u32 k[4] = { a[0], 0, 0, 0 };
+	int o;
+	__u32 s1;
+
+	if (plen == 64)
+		k[1] = a[1];
+	else if (plen == 56)
+		k[1] = a[1] & XDPFW_BE32(0xffffff00u);
+	else if (plen == 48)
+		k[1] = a[1] & XDPFW_BE32(0xffff0000u);
+	s1 = oa6_lookup(&XDPFW_MAP_V6C_OA, xdpfw_oa6c_mask, k,
+			xdpfw_oa6_ctail(plen), &o);
+	*ovf |= o;
+	return s1;
+}
+
+/* The prefix length of the rule in slot s1 - 1 (0: none). */
+static __always_inline __u32 slot_plen(__u32 s1)
+{
+	__u32 idx = s1 - 1;
+	struct xdpfw_rule *r = bpf_map_lookup_elem(&XDPFW_MAP_RULES, &idx);
+
+	return r ? r->prefixlen : 0;
+}
+
+/*
+ * Slot + 1 of the longest address-only IPv6 prefix covering a, or 0.  The
+ * classes (/64, /56, /48, /32) in xdpfw_v6c_oa, longest first where
+ * xdpfw_v6_bmap has the class bit: the first hit is the longest prefix the
+ * table holds.  The trie holds the rest: asked only when a prefix shorter
+ * than /32 exists, when one of another length may cover a (the odd bit of
+ * its /32), or when a probe up to the hit saw an overflow mark; then the
+ * longer answer wins.  (A trie lookup is a helper call: 3-4x a probe.)
+ */
+static __always_inline __u32 prefix_v6(__u32 flags, const __u32 *a,
+				       const struct xdpfw_pkt *p)
+{
+	int b64 = v6_class_bit(a, 64), b48 = v6_class_bit(a, 48);
+	int b32 = v6_class_bit(a, 32), ovf = 0;
+	__u32 s1 = 0, ts;
+	xdpfw_slot_t *slot;
+
+	/* Every prefix of /32 or longer sets a class bit (compile.c). */
+	if (!b64 && !b48 && !b32 && !(flags & XDPFW_F_V6_PREFIX_WILD))
+		return 0;
+	if (b64)
+		s1 = v6_class(a, 64, &ovf);
+	if (!s1 && b48) {
+		s1 = v6_class(a, 56, &ovf);
+		if (!s1)
+			s1 = v6_class(a, 48, &ovf);
+	}
+	if (!s1 && b32)
+		s1 = v6_class(a, 32, &ovf);
+	if (!ovf && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+	    !((flags & XDPFW_F_V6_ODD) &&
+	      hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_odd_hash(a),
+			 XDPFW_V6S_BITMAP_LOG)))
+		return s1;
+	{
+		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, p->saddr.v6, 16);
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
+	}
+	if (!slot)
+		return s1;
+	ts = *slot + 1;
+	return !s1 || slot_plen(ts) > slot_plen(s1) ? ts : s1;
+}
+
+/* Could an IPv6 entry of /32 or longer match a?  The summary's /48 bit,
+ * and its /32 bit when entries of /32 to /47 exist. */
+static __always_inline int v6_summary(__u32 flags, const __u32 *a)
+{
+	return hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 48),
+			  XDPFW_V6S_BITMAP_LOG) ||
+	       ((flags & XDPFW_F_V6_SUM32) &&
+		hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 32),
+			   XDPFW_V6S_BITMAP_LOG));
 }
 
 /* Slot + 1 of the most specific entry matching an IPv6 packet, or 0. */
@@ -387,6 +473,16 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 	xdpfw_slot_t *slot;
 	__u32 s1;
 
+	/* A prefix:port entry shorter than /32 may match by port alone. */
+	int short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
+			 port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+						       XDPFW_PORT_V6_TCP :
+						       XDPFW_PORT_V6_UDP);
+
+	/* The first probe: a miss stops here. */
+	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
+	    !v6_summary(flags, a))
+		return 0;
 	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
 		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
 					   XDPFW_FAMILY_V6);
@@ -406,11 +502,9 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 				return s1;
 		}
 		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
-				XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
-						   XDPFW_PORT_V6_TCP :
-						   XDPFW_PORT_V6_UDP))) {
+		    (short_port ||
+		     hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
+				XDPFW_PP_BITMAP_LOG))) {
 			struct xdpfw_v6_plpm_key k = {
 				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
 				.port = p->sport,
@@ -435,13 +529,8 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 		if (s1)
 			return s1;
 	}
-	if ((flags & XDPFW_F_V6_PREFIX) && v6_prefix_possible(flags, a)) {
-		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
-
-		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
-		return slot ? *slot + 1 : 0;
-	}
+	if (flags & XDPFW_F_V6_PREFIX)
+		return prefix_v6(flags, a, p);
 	return 0;
 }
 

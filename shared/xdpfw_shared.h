@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 5
+#define XDPFW_LAYOUT_VERSION 6
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -48,10 +48,12 @@
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
+#define XDPFW_MAP_V6S_BITMAP xdpfw_v6s_bmap /* hashed bits: IPv6 summary */
 #define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
 #define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
+#define XDPFW_MAP_V6C_OA    xdpfw_v6c_oa   /* open addressing: v6 /32 /48 /56 /64 */
 #define XDPFW_MAP_V4_TBL    xdpfw_v4_tbl   /* [2^24] u32: per /24 slot + flags */
 
 #define XDPFW_STR_(x) #x
@@ -81,6 +83,17 @@ enum {
 	 * (IPv4 /16, IPv6 /32): the filter cannot rule it out. */
 	XDPFW_F_V4_XCPT_WILD = 1u << 13,
 	XDPFW_F_V6_XCPT_WILD = 1u << 14,
+	/* xdpfw_v6s_bmap, the first IPv6 probe: some entry of length /32 to
+	 * /47 is marked at its /32, so a packet's /32 is probed too. */
+	XDPFW_F_V6_SUM32 = 1u << 20,
+	/* An IPv6 prefix:port entry shorter than /32 (in xdpfw_ports): the
+	 * packet's port bit is read first.  (An address prefix shorter than
+	 * /32 is XDPFW_F_V6_PREFIX_WILD: the summary cannot rule it out.) */
+	XDPFW_F_V6_PORT_SHORT = 1u << 21,
+	/* An address-only IPv6 prefix of /33 to /127 but /48, /56, /64: it
+	 * is in the trie (xdpfw_v6c_oa holds /32, /48, /56 and /64), marked
+	 * in xdpfw_v6s_bmap at its /32 (xdpfw_v6s_odd_hash). */
+	XDPFW_F_V6_ODD = 1u << 22,
 	/* An IPv4 prefix:port entry shorter than /16: xdpfw_v4_tbl's PP flag
 	 * does not cover it, look at xdpfw_ports (layout 5). */
 	XDPFW_F_V4_PORT_SHORT = 1u << 15,
@@ -165,6 +178,13 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
  *   xdpfw_v6_bmap  IPv6 address-only entries: the address at /128 (exact),
  *                  or cut at the class /32, /48 or /64 at or below the
  *                  entry's length
+ *   xdpfw_v6s_bmap IPv6 summary, probed first: every IPv6 entry (address,
+ *                  prefix, endpoint, prefix:port; not exceptions) at /48
+ *                  if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32),
+ *                  hashed by xdpfw_v6s_hash (shorter: XDPFW_F_V6_PREFIX_WILD,
+ *                  or xdpfw_ports for prefix:port, XDPFW_F_V6_PORT_SHORT).
+ *                  A clear bit means no IPv6 entry can match: a miss pays
+ *                  one or two probes instead of up to seven.
  * Both sides compute the hash with the functions below, over the address
  * as 32-bit words loaded from its network-order bytes.
  */
@@ -172,6 +192,7 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_EP_BITMAP_LOG 25
 #define XDPFW_PP_BITMAP_LOG 23
 #define XDPFW_V6_BITMAP_LOG 24
+#define XDPFW_V6S_BITMAP_LOG 24
 #define XDPFW_BITMAP_WORDS(log) (1u << ((log) - 6))
 
 #define XDPFW_SEED_EP 0x45500000u
@@ -185,20 +206,39 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_BE32(x) (x)
 #endif
 
-static inline __u32 xdpfw_hash_step(__u32 h, __u32 w)
+/*
+ * The hashes of the filters and the open addressing tables: each 64-bit
+ * word of the key multiplied by its own constant (independent multiplies,
+ * which the CPU runs side by side), the products XOR-ed, then one
+ * xorshift-multiply-xorshift (xdpfw_mix).  On the packet's path a chain of
+ * dependent multiplies costs more than the probe it guards: the former
+ * hash (a 32-bit multiply per word, then a finalizer) had up to seven in a
+ * row, these have two.  Linear probing measured as before with random,
+ * sequential and /64- or /48-strided keys (overflow out of 8 probes at
+ * half load).
+ */
+#define XDPFW_K1 0x9e3779b97f4a7c15ull
+#define XDPFW_K2 0xc2b2ae3d27d4eb4full
+#define XDPFW_K3 0x165667b19e3779f9ull
+#define XDPFW_K4 0xd6e8feb86659fd93ull
+
+static inline __u64 xdpfw_w64(__u32 hi, __u32 lo)
 {
-	h ^= w;
-	h *= 0x9e3779b1u;
-	return h ^ (h >> 15);
+	return (__u64)hi << 32 | lo;
 }
 
-static inline __u32 xdpfw_hash_final(__u32 h)
+static inline __u32 xdpfw_mix(__u64 h)
 {
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
+	h ^= h >> 29;
+	h *= XDPFW_K4;
+	return (__u32)(h ^ (h >> 32));
+}
+
+/* An IPv6 address (4 words) and a third word, seed included. */
+static inline __u32 xdpfw_hash6(const __u32 *a, __u64 w)
+{
+	return xdpfw_mix(xdpfw_w64(a[1], a[0]) * XDPFW_K1 ^
+			 xdpfw_w64(a[3], a[2]) * XDPFW_K2 ^ w * XDPFW_K3);
 }
 
 /* The word that starts a port entry's hash. */
@@ -209,48 +249,56 @@ static inline __u32 xdpfw_port_word(__u16 port, __u8 proto, __u8 family)
 
 static inline __u32 xdpfw_ep_hash4(__u32 port_word, __u32 a)
 {
-	return xdpfw_hash_final(
-		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_EP, port_word), a));
+	return xdpfw_mix(xdpfw_w64(port_word, a) * XDPFW_K1 ^ XDPFW_SEED_EP);
 }
 
 static inline __u32 xdpfw_ep_hash6(__u32 port_word, const __u32 *a)
 {
-	__u32 h = xdpfw_hash_step(XDPFW_SEED_EP, port_word);
-
-	h = xdpfw_hash_step(h, a[0]);
-	h = xdpfw_hash_step(h, a[1]);
-	h = xdpfw_hash_step(h, a[2]);
-	return xdpfw_hash_final(xdpfw_hash_step(h, a[3]));
+	return xdpfw_hash6(a, xdpfw_w64(XDPFW_SEED_EP, port_word));
 }
 
 /* prefix:port: IPv4 cut at /16, IPv6 at /32 (a is the first word). */
 static inline __u32 xdpfw_pp_hash4(__u32 port_word, __u32 a)
 {
-	return xdpfw_hash_final(
-		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_PP, port_word),
-				a & XDPFW_BE32(0xffff0000u)));
+	return xdpfw_mix(xdpfw_w64(port_word, a & XDPFW_BE32(0xffff0000u)) *
+			 XDPFW_K1 ^ XDPFW_SEED_PP);
 }
 
 static inline __u32 xdpfw_pp_hash6(__u32 port_word, __u32 a0)
 {
-	return xdpfw_hash_final(
-		xdpfw_hash_step(xdpfw_hash_step(XDPFW_SEED_PP, port_word), a0));
+	return xdpfw_mix(xdpfw_w64(port_word, a0) * XDPFW_K1 ^ XDPFW_SEED_PP);
+}
+
+/* xdpfw_v6s_bmap: the address cut at /48 (cls 48) or at /32.  One 64-bit
+ * multiply, the index its top bits (the well-mixed ones): the summary is
+ * on every IPv6 packet's path, where a chain of multiplies costs more than
+ * the probe.  A /48 cut has its low 16 bits clear, so no /48 hashes as
+ * the /32 word pair (a[0], ~0). */
+static inline __u32 xdpfw_v6s_hash(const __u32 *a, __u32 cls)
+{
+	__u64 lo = cls == 48 ? (a[1] & XDPFW_BE32(0xffff0000u)) : 0xffffffffu;
+
+	return (__u32)(((((__u64)a[0] << 32) | lo) * 0x9e3779b97f4a7c15ull) >>
+		       32);
+}
+
+/* xdpfw_v6s_bmap: the /32 of an IPv6 prefix that is in the trie, not in
+ * xdpfw_v6c_oa (XDPFW_F_V6_ODD); the word pair (a[0], ~1) is no /48's. */
+static inline __u32 xdpfw_v6s_odd_hash(const __u32 *a)
+{
+	return (__u32)(((((__u64)a[0] << 32) | 0xfffffffeu) *
+			0x9e3779b97f4a7c15ull) >> 32);
 }
 
 /* IPv6 address cut at class 32, 48, 64 or 128. */
 static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
 {
-	__u32 h = xdpfw_hash_step(XDPFW_SEED_V6 | cls, a[0]);
+	__u32 a1 = cls == 32 ? 0 :
+		   cls == 48 ? a[1] & XDPFW_BE32(0xffff0000u) : a[1];
+	__u64 lo = cls == 128 ? xdpfw_w64(a[3], a[2]) : 0;
 
-	if (cls == 48)
-		h = xdpfw_hash_step(h, a[1] & XDPFW_BE32(0xffff0000u));
-	else if (cls > 48)
-		h = xdpfw_hash_step(h, a[1]);
-	if (cls == 128) {
-		h = xdpfw_hash_step(h, a[2]);
-		h = xdpfw_hash_step(h, a[3]);
-	}
-	return xdpfw_hash_final(h);
+	return xdpfw_mix(xdpfw_w64(a1, a[0]) * XDPFW_K1 ^ lo * XDPFW_K2 ^
+			 (XDPFW_SEED_V6 | cls));
 }
 
 /*
@@ -263,9 +311,10 @@ static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
  */
 static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
 {
-	return xdpfw_hash_final(xdpfw_hash_step(
-		XDPFW_SEED_X4 | cls,
-		a & XDPFW_BE32(cls == 24 ? 0xffffff00u : 0xffff0000u)));
+	return xdpfw_mix(
+		xdpfw_w64(XDPFW_SEED_X4 | cls,
+			  a & XDPFW_BE32(cls == 24 ? 0xffffff00u : 0xffff0000u)) *
+		XDPFW_K1);
 }
 
 /*
@@ -314,8 +363,7 @@ static inline __u64 xdpfw_oa_key4p(__u16 port_be, __u8 proto, __u32 addr)
 
 static inline __u32 xdpfw_oa_hash(__u64 key)
 {
-	return xdpfw_hash_final(xdpfw_hash_step(
-		xdpfw_hash_step(XDPFW_SEED_OA, (__u32)key), (__u32)(key >> 32)));
+	return xdpfw_mix(key * XDPFW_K1 ^ XDPFW_SEED_OA);
 }
 
 /* IPv6: the key is the address and a tail word (port in network order,
@@ -336,15 +384,32 @@ static inline __u32 xdpfw_oa6_tail(__u16 port_be, __u8 proto)
 	return 1u << 24 | (__u32)proto << 16 | port_be;
 }
 
+/*
+ * xdpfw_v6c_oa: the address-only IPv6 prefixes of the class lengths /32,
+ * /48, /56 and /64 (the entries of xdpfw_v6_lpm that have those lengths),
+ * the same entries, keyed by the address (host bits clear) and this tail;
+ * a key that overflows its probe window stays in the trie, behind the
+ * home's XDPFW_OA_OVF as usual.  The trie keeps the other lengths.  The
+ * program probes the classes longest first where xdpfw_v6_bmap has the
+ * class bit; it asks the trie too when a probe saw an overflow mark, when
+ * a prefix of another length may cover the packet (XDPFW_F_V6_ODD and its
+ * bit in xdpfw_v6s_bmap) or one shorter than /32 exists, and the longer
+ * of the two answers counts.
+ */
+static inline int xdpfw_v6_is_class(__u32 plen)
+{
+	return plen == 32 || plen == 48 || plen == 56 || plen == 64;
+}
+
+static inline __u32 xdpfw_oa6_ctail(__u32 plen)
+{
+	return 2u << 24 | plen;
+}
+
 /* a: the address as 4 words loaded from its network-order bytes. */
 static inline __u32 xdpfw_oa6_hash(const __u32 *a, __u32 tail)
 {
-	__u32 h = xdpfw_hash_step(XDPFW_SEED_OA6, tail);
-
-	h = xdpfw_hash_step(h, a[0]);
-	h = xdpfw_hash_step(h, a[1]);
-	h = xdpfw_hash_step(h, a[2]);
-	return xdpfw_hash_final(xdpfw_hash_step(h, a[3]));
+	return xdpfw_hash6(a, xdpfw_w64(XDPFW_SEED_OA6, tail));
 }
 
 /* Values of every lookup map: the rule's counter slot. */

@@ -26,7 +26,8 @@
 #define N_RULES 20000
 
 /* Rule k: alternately an IPv4 /24 prefix (a trie key), an IPv4 host, an
- * IPv6 /48 prefix (a trie key) and an IPv4 host:port/udp. */
+ * IPv6 prefix (every other one a /48, in the class table, else a /40, a
+ * trie key) and an IPv4 host:port/udp. */
 static void make_rule(uint32_t k, struct xdpfw_rule *r)
 {
 	char a[64];
@@ -46,9 +47,12 @@ static void make_rule(uint32_t k, struct xdpfw_rule *r)
 		inet_pton(AF_INET, a, r->addr);
 		break;
 	case 2:
-		snprintf(a, sizeof(a), "2001:db8:%x::", k);
+		if (k % 8 == 2)
+			snprintf(a, sizeof(a), "2001:db8:%x::", k);
+		else
+			snprintf(a, sizeof(a), "2001:%x:%x00::", k >> 8, k & 255);
 		r->family = XDPFW_FAMILY_V6;
-		r->prefixlen = 48;
+		r->prefixlen = k % 8 == 2 ? 48 : 40;
 		inet_pton(AF_INET6, a, r->addr);
 		break;
 	default:
@@ -98,7 +102,7 @@ static void tamper(struct kmaps *km, const struct xdpfw_rule *rules)
 
 	rule_kkeys(&rules[0], k);
 	CHECK_INT(bpf_map_delete_elem(km->fd[k[0].map], k[0].b), 0);
-	rule_kkeys(&rules[2], k);
+	rule_kkeys(&rules[6], k); /* a /40: in the trie itself */
 	CHECK_INT(bpf_map_update_elem(km->fd[k[0].map], k[0].b, &wrong, BPF_ANY),
 		  0);
 	rule_kkeys(&rules[1], k);

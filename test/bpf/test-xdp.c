@@ -784,7 +784,8 @@ int main(int argc, char **argv)
 				 XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX |
 				 XDPFW_F_V4_PORT_SHORT | /* 0.0.0.0/0:11211/udp */
 				 XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX |
-				 XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX);
+				 XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX |
+				 XDPFW_F_V6_PORT_SHORT);
 	check_targets_against_oracle(targets_a, N_TARGETS_A);
 	test_matrix(targets_a, N_TARGETS_A);
 	test_malformed();

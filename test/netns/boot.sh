@@ -18,12 +18,12 @@ sed -i "s/^interfaces = .*/interfaces = $LATE/" "$CONF"
 
 MARK=$(log_lines)
 start_daemon
-if log_since "$MARK" | grep -q "$LATE: interface not found; it is attached as soon as it appears"; then
+if log_since "$MARK" | qgrep "$LATE: interface not found; it is attached as soon as it appears"; then
 	pass "the log names the missing interface $LATE"
 else
 	fail "no '$LATE: interface not found; it is attached as soon as it appears' in the log"
 fi
-if log_since "$MARK" | grep -q "none of the configured interfaces exists yet"; then
+if log_since "$MARK" | qgrep "none of the configured interfaces exists yet"; then
 	pass "the log says it waits for its interfaces"
 else
 	fail "the log does not say that none of the interfaces exists yet"

@@ -59,7 +59,7 @@ start_with_caps() {
 		"$XDPFW" run -c "$CONF" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	for ((i = 0; i < 1000; i++)); do
-		log_since "$mark" | grep -q ' running: ' && return 0
+		log_since "$mark" | qgrep ' running: ' && return 0
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 			wait "$DAEMON_PID"
 			DAEMON_RC=$?

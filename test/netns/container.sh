@@ -154,11 +154,11 @@ podman run -d "${RUN_OPTS[@]}" ${PODMAN_OPTS:-} --name "$CNAME" \
 	"$IMAGE" >/dev/null || die "podman run"
 clog() { podman logs "$CNAME" 2>&1; }
 for _ in $(seq 300); do
-	clog | grep -q 'metrics: serving' && break
+	clog | qgrep 'metrics: serving' && break
 	[ "$(podman inspect -f '{{.State.Running}}' "$CNAME" 2>/dev/null)" = true ] || break
 	sleep 0.1
 done
-if clog | grep -q 'metrics: serving'; then
+if clog | qgrep 'metrics: serving'; then
 	pass "the container runs and serves"
 else
 	clog | tail -20
@@ -184,7 +184,7 @@ assert_eq "$(grep -c "^xdpfw_attached{interface=\"$FW_IF\"" <<<"$m")" 1 "xdpfw_a
 
 cm_write 2 203.0.113.8
 for _ in $(seq 100); do
-	clog | grep -q 'reload (inotify).*1 added, 1 removed' && break
+	clog | qgrep 'reload (inotify).*1 added, 1 removed' && break
 	sleep 0.1
 done
 assert_eq "$(clog | grep -c 'reload (inotify).*1 added, 1 removed')" 1 "the symlink swap is one reload"
@@ -199,7 +199,7 @@ assert_eq "$(nft_count b1)" 10 "203.0.113.7 passes after the symlink swap"
 podman exec "$CNAME" xdpfw reload -c /etc/xdpfw/xdpfw.conf >/dev/null 2>&1
 assert_eq "$?" 0 "xdpfw reload through podman exec"
 for _ in $(seq 100); do
-	clog | grep -q 'reload (SIGHUP)' && break
+	clog | qgrep 'reload (SIGHUP)' && break
 	sleep 0.1
 done
 assert_eq "$(clog | grep -c 'reload (SIGHUP)')" 1 "the daemon re-synced on SIGHUP"

@@ -55,7 +55,7 @@ t=$(($(now_ms) - t0))
 log "    lifted $t ms after $(utc "$T")"
 assert_le "$t" 1000 "ms from the expiry to the entry lifted"
 # Both expired entries of the file (this one, and the one of a minute ago).
-if log_since "$MARK" | grep -q 'reload (expiry): .*, 2 expired'; then pass "the log says they expired"
+if log_since "$MARK" | qgrep 'reload (expiry): .*, 2 expired'; then pass "the log says they expired"
 else fail "the expiry's reload line does not say ', 2 expired'"; fi
 assert_eq "$(xdpfw list -c "$CONF")" 203.0.113.61 "in force after the expiry"
 n=$(send_from 203.0.113.60 --count 5)

@@ -111,7 +111,7 @@ applied_within() {
 	t0=$(now_ms)
 	end=$((t0 + $3))
 	while :; do
-		if xdpfw list -c "$CONF" 2>/dev/null | grep -qxF "$2"; then
+		if xdpfw list -c "$CONF" 2>/dev/null | qgrep -xF "$2"; then
 			pass "$4: $2 in force after $(($(now_ms) - t0)) ms"
 			return 0
 		fi
@@ -273,7 +273,7 @@ printf '%s\n' "${BASE[@]}" 203.0.113.21 203.0.113.22 >"$RDIR/.gw.tmp"
 chmod 0664 "$RDIR/.gw.tmp"
 mv -f "$RDIR/.gw.tmp" "$RULES"
 kept "$MARK" 3 "group-writable rules file"
-if xdpfw list -c "$CONF" | grep -qxF 203.0.113.22; then
+if xdpfw list -c "$CONF" | qgrep -xF 203.0.113.22; then
 	fail "203.0.113.22 of the group-writable file applied"
 else
 	pass "203.0.113.22 of the group-writable file not applied"

@@ -423,7 +423,7 @@ end=$((t0 + 120000))
 rm -f "$TMP/storm.stop" "$TMP/storm.n"
 while [ "$(now_ms)" -lt "$end" ]; do
 	kill -0 "$DAEMON_PID" 2>/dev/null || break
-	if [ "$storm" = 0 ] && log_since "$MARK" | grep -qE 'migrat| running: '; then
+	if [ "$storm" = 0 ] && log_since "$MARK" | qgrep -E 'migrat| running: '; then
 		storm=1
 		log "    storm starts $(($(now_ms) - t0)) ms after the start"
 		(
@@ -437,7 +437,7 @@ while [ "$(now_ms)" -lt "$end" ]; do
 		STORM=$!
 		BG_PIDS+=("$STORM")
 	fi
-	if [ -z "$running_ms" ] && log_since "$MARK" | grep -q ' running: '; then
+	if [ -z "$running_ms" ] && log_since "$MARK" | qgrep ' running: '; then
 		running_ms=$(($(now_ms) - t0))
 	fi
 	[ -n "$running_ms" ] && [ $(($(now_ms) - t0 - running_ms)) -ge 2000 ] && break
@@ -458,7 +458,7 @@ else
 	fail "the daemon died during the SIGHUP storm (exit status $?)"
 	DAEMON_PID=
 fi
-if log_since "$MARK" | grep -q 'migration done'; then pass "the log says the migration is done"
+if log_since "$MARK" | qgrep 'migration done'; then pass "the log says the migration is done"
 else fail "no 'migration done' in the log"; fi
 log_since "$MARK" | grep -E 'migrat|running:|reload \(' | head -n 8 | sed 's/^/    /'
 kill "$FLOW" 2>/dev/null

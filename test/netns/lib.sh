@@ -40,6 +40,7 @@ OA_PY=$(dirname "${BASH_SOURCE[0]}")/../tools/oa.py
 FAILS=0
 CHECKS=0
 BG_PIDS=()
+EXTRA_NS=() # more namespaces a test made, removed by cleanup
 DAEMON_PID=
 TMP=
 FW_NS=
@@ -201,6 +202,11 @@ write_rules() {
 # The CLI, outside the namespaces (the pins are in the root mount ns).
 xdpfw() { XDPFW_RUN_DIR=$TMP/run "$XDPFW" "$@"; }
 
+# grep that reads all of its input: `producer | grep -q` under pipefail
+# fails when grep exits at the first match and the producer, still
+# writing, dies of SIGPIPE (a race that failed CI once).
+qgrep() { grep "$@" >/dev/null; }
+
 log_lines() { wc -l <"$DLOG"; }
 log_since() { tail -n "+$(($1 + 1))" "$DLOG"; }
 
@@ -210,7 +216,9 @@ wait_log() {
 	local mark=$1 re=$2 t=${3:-10} end line
 	end=$(($(now_ms) + t * 1000 * TIME_SCALE))
 	while :; do
-		line=$(log_since "$mark" | grep -E -m1 -- "$re") && { printf '%s\n' "$line"; return 0; }
+		# all matches, then the first (grep -m1 would race, as above)
+		line=$(log_since "$mark" | grep -E -- "$re") &&
+			{ printf '%s\n' "${line%%$'\n'*}"; return 0; }
 		[ "$(now_ms)" -ge "$end" ] && return 1
 		sleep 0.02
 	done
@@ -389,7 +397,7 @@ cleanup() {
 	if [ -n "$CONF" ] && [ -f "$CONF" ] && [ -d "$PIN" ]; then
 		xdpfw detach -c "$CONF" >/dev/null 2>&1
 	fi
-	xn_ns_del "$FW_NS" "$PEER_NS"
+	xn_ns_del "$FW_NS" "$PEER_NS" "${EXTRA_NS[@]}"
 	if [ "$BPFFS_MOUNTED" = 1 ]; then
 		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null
 	fi

@@ -40,7 +40,7 @@ write_config "attach = libxdp" "libxdp_priority = 20"
 echo "listen = 127.0.0.1:9740" >>"$CONF"
 
 bpfns xdp-filter load -m native "$FW_IF" || die "xdp-filter load"
-if ! status | grep -q xdp_dispatcher; then
+if ! status | qgrep xdp_dispatcher; then
 	# libxdp fell back to a lone program: this kernel refuses its
 	# dispatcher (freplace programs).  xdpfw must refuse too, loudly,
 	# rather than take the hook alone.
@@ -112,7 +112,7 @@ assert_eq "$(n_progs xdpfilt)" 1 "xdp-filter still in the dispatcher while the d
 sleep 0.5
 mark=$(log_lines)
 start_libxdp_daemon
-log_since "$mark" | grep -q 'replacing the previous one' && pass "the restart replaced the program" ||
+log_since "$mark" | qgrep 'replacing the previous one' && pass "the restart replaced the program" ||
 	fail "no 'replacing the previous one' after the restart"
 # The flood covered the whole restart: both senders still run.
 kill -0 "$F1" 2>/dev/null && kill -0 "$F2" 2>/dev/null &&

@@ -179,7 +179,7 @@ rc=$?
 DAEMON_PID=
 log "    SIGKILL ${t_kill} ms after the save"
 assert_eq "$rc" 137 "daemon exit status (SIGKILL)"
-if log_since "$MARK" | grep -q 'reload (inotify)'; then
+if log_since "$MARK" | qgrep 'reload (inotify)'; then
 	fail "the reload finished before the SIGKILL: $(log_since "$MARK" | grep 'reload (inotify)')"
 else
 	pass "the SIGKILL came before the reload finished"
@@ -280,7 +280,7 @@ else
 	fail "program on $FW_IF: $id0/$tag0 -> $id1/$tag1"
 fi
 assert_eq "$lid1" "$lid0" "the same bpf_link (replaced in place, not re-attached)"
-if log_since "$MARK" | grep -q "$FW_IF: adopted pinned XDP link, program replaced atomically"; then
+if log_since "$MARK" | qgrep "$FW_IF: adopted pinned XDP link, program replaced atomically"; then
 	pass "the variant's log: program replaced atomically"
 else
 	fail "no 'adopted pinned XDP link, program replaced atomically' in the variant's log"
@@ -333,12 +333,12 @@ wait "$P"
 BG_PIDS=()
 settle
 log_since "$MARK" | grep -E 'migrat|differs' | sed 's/^/    /'
-if log_since "$MARK" | grep -qF "migrating the pinned maps under $PIN to max_rules=300000"; then
+if log_since "$MARK" | qgrep -F "migrating the pinned maps under $PIN to max_rules=300000"; then
 	pass "the log says it migrates to max_rules=300000"
 else
 	fail "no 'migrating the pinned maps under $PIN to max_rules=300000' in the log"
 fi
-if log_since "$MARK" | grep -q 'migration done'; then pass "the log says the migration is done"
+if log_since "$MARK" | qgrep 'migration done'; then pass "the log says the migration is done"
 else fail "no 'migration done' in the log"; fi
 sent=$(cat "$TMP/sent-e")
 log "    sent $sent"
@@ -367,14 +367,14 @@ sed -i "s/^interfaces = .*/interfaces = $FW_IF, $FW_IF2/" "$CONF"
 MARK=$(log_lines)
 start_daemon
 log_since "$MARK" | grep -E "$FW_IF2|running:" | sed 's/^/    /'
-if log_since "$MARK" | grep -q "$FW_IF2: interface not found; it is attached as soon as it appears"; then
+if log_since "$MARK" | qgrep "$FW_IF2: interface not found; it is attached as soon as it appears"; then
 	pass "the missing $FW_IF2 is logged"
 else
 	fail "no '$FW_IF2: interface not found; it is attached as soon as it appears' in the log"
 fi
-if log_since "$MARK" | grep -q 'migrat'; then fail "a plain restart after the migration migrated again"
+if log_since "$MARK" | qgrep 'migrat'; then fail "a plain restart after the migration migrated again"
 else pass "no second migration"; fi
-if log_since "$MARK" | grep -q ' running: 1 interface,'; then pass "running on 1 interface"
+if log_since "$MARK" | qgrep ' running: 1 interface,'; then pass "running on 1 interface"
 else fail "the running line does not say 1 interface"; fi
 
 MARK=$(log_lines)
@@ -440,16 +440,25 @@ foreign=$(prog_of "$FW_IF3")
 log "    foreign program on $FW_IF3: $foreign"
 mkdir -p "$TMP/etc-g"
 printf '%s\n' 203.0.113.70 >"$TMP/etc-g/rules.txt"
-{
-	echo "[agent]"
-	echo "interfaces = $FW_IF3"
-	echo "rules = $TMP/etc-g/rules.txt"
-	echo "rules_dir ="
-	echo "pin_dir = $TMP/bpffs/xdpfw-g"
-	echo "max_rules = 1024"
-	echo "[stats]"
-	echo "interval = 0"
-} >"$TMP/xdpfw-g.conf"
+# g_conf IFACE PIN: a config for IFACE with its own pin_dir.
+g_conf() {
+	printf '[agent]\ninterfaces = %s\nrules = %s\nrules_dir =\n' "$1" "$TMP/etc-g/rules.txt"
+	printf 'pin_dir = %s\nmax_rules = 1024\n[stats]\ninterval = 0\n' "$2"
+}
+g_conf "$FW_IF3" "$TMP/bpffs/xdpfw-g" >"$TMP/xdpfw-g.conf"
+# An xdpfw in another namespace, attached through a bpf_link to an
+# interface with $FW_IF3's ifindex: a link says only its ifindex, and the
+# message below once named that one (and told to detach it).
+X_NS=xdpfw-t-x-$$
+EXTRA_NS+=("$X_NS")
+g_idx=$(ip -n "$FW_NS" -j link show dev "$FW_IF3" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["ifindex"])')
+xn_ns_add "$X_NS" && ip -n "$X_NS" link add "xgx$$" index "$g_idx" type veth peer name "xgy$$" &&
+	ip -n "$X_NS" link set "xgx$$" up || die "cannot make $X_NS with ifindex $g_idx"
+g_conf "xgx$$" "$TMP/bpffs/xdpfw-x" >"$TMP/xdpfw-x.conf"
+ip netns exec "$X_NS" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" run -c "$TMP/xdpfw-x.conf" >"$TMP/x.out" 2>&1 &
+BG_PIDS+=($!)
+for _ in $(seq 100); do qgrep ' running: ' "$TMP/x.out" && break; sleep 0.05; done
+qgrep ' running: ' "$TMP/x.out" || die "the xdpfw in $X_NS did not start: $(cat "$TMP/x.out")"
 run_fg "$TMP/xdpfw-g.conf" "$TMP/g.out" "$XDPFW"
 sed 's/^/    /' "$TMP/g.out"
 assert_eq "$RC" 3 "daemon on $FW_IF3 only: exit status"
@@ -458,6 +467,14 @@ if grep -qE "$FW_IF3 already has an XDP program \(id ${foreign%% *}\) that xdpfw
 else
 	fail "no '$FW_IF3 already has an XDP program (id ${foreign%% *}) that xdpfw did not attach' in its output"
 fi
+if qgrep -F "ip link set dev $FW_IF3 xdp off" "$TMP/g.out"; then
+	pass "it says how to remove a netlink attachment, not another namespace's link"
+else
+	fail "the message does not say 'ip link set dev $FW_IF3 xdp off'"
+fi
+kill "${BG_PIDS[-1]}" 2>/dev/null
+wait "${BG_PIDS[-1]}" 2>/dev/null
+xn_ns_del "$X_NS"
 assert_eq "$(prog_of "$FW_IF3")" "$foreign" "the foreign program stays on $FW_IF3"
 XDPFW_RUN_DIR=$TMP/run "$XDPFW" detach -c "$TMP/xdpfw-g.conf" >"$TMP/g-detach.out" 2>&1
 assert_eq "$?" 0 "xdpfw detach of that config: exit status"

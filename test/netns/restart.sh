@@ -63,7 +63,7 @@ if [[ "$line" == *" 0 added, 0 removed, 3 unchanged,"*" 0 key writes"* ]]; then
 else
 	fail "restart: '$line'"
 fi
-if log_since "$MARK" | grep -q 'adopted'; then pass "the restart adopted the pinned XDP link"
+if log_since "$MARK" | qgrep 'adopted'; then pass "the restart adopted the pinned XDP link"
 else fail "no 'adopted' in the restart log"; fi
 
 wait "$P1"; wait "$P2"

@@ -34,13 +34,13 @@ MARK=$(log_lines)
 start_daemon
 # 2 + 9 + 4 + 8, less 203.0.113.90 listed twice.
 assert_eq "$(xdpfw list -c "$CONF" | wc -l)" 22 "entries in force (rules.txt and 3 feeds)"
-if log_since "$MARK" | grep -q "20-firehol.txt:30:1: warning: duplicate of $RULES:2: 203.0.113.90"; then
+if log_since "$MARK" | qgrep "20-firehol.txt:30:1: warning: duplicate of $RULES:2: 203.0.113.90"; then
 	pass "the cross-file duplicate is a warning naming both places"
 else
 	fail "no warning '20-firehol.txt:30:1: ... duplicate of $RULES:2: 203.0.113.90'"
 	log_since "$MARK" | sed 's/^/    /'
 fi
-if log_since "$MARK" | grep -q "$RULES and 3 files of $RD"; then
+if log_since "$MARK" | qgrep "$RULES and 3 files of $RD"; then
 	pass "the reload line names the files"
 else
 	fail "the reload line does not say '$RULES and 3 files of $RD'"

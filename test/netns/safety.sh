@@ -73,7 +73,7 @@ xdpfw list -c "$CONF" | grep -v '# protect:' >"$TMP/list.txt"
 assert_eq "$(grep -c '^!' "$TMP/list.txt")" 2 "xdpfw list prints the two exceptions with !"
 xdpfw check -c "$CONF" "$TMP/list.txt" >/dev/null 2>&1
 assert_eq "$?" 0 "xdpfw list > f; xdpfw check f (exceptions round-trip)"
-if xdpfw stats -c "$CONF" --prometheus | grep -qF 'rule="!198.51.100.7"'; then
+if xdpfw stats -c "$CONF" --prometheus | qgrep -F 'rule="!198.51.100.7"'; then
 	pass "Prometheus shows the exception with !"
 else
 	fail "no rule=\"!198.51.100.7\" series in stats --prometheus"
@@ -141,7 +141,7 @@ write_rules "${BASE[@]}" 0.0.0.0/0
 line=$(wait_log "$MARK" 'reload \(inotify\): ' 15) || fail "0.0.0.0/0 was not applied"
 case $line in *", 1 protected"*|*", 2 protected"*|*", 3 protected"*) pass "the reload line counts the protected addresses" ;;
 *) fail "the reload line does not count protected addresses: $line" ;; esac
-if log_since "$MARK" | grep -qE "rules\.txt:7:1: warning: 0\.0\.0\.0/0 covers protected address $PEER_IP \(protect: ssh-peers\)"; then
+if log_since "$MARK" | qgrep -E "rules\.txt:7:1: warning: 0\.0\.0\.0/0 covers protected address $PEER_IP \(protect: ssh-peers\)"; then
 	pass "the log warns: rules.txt:7, 0.0.0.0/0 covers the ssh peer $PEER_IP"
 else
 	fail "no warning naming rules.txt:7 and $PEER_IP in the log: $(log_since "$MARK" | head -5)"

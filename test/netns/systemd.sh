@@ -81,12 +81,12 @@ MARK=$(log_lines)
 write_rules "# systemd.sh" "203.0.113.7" "10.0.0.1/24"
 wait_msg 'last reload \(inotify\) rejected' 5
 assert_eq "$?" 0 "STATUS says the reload was rejected"
-if log_since "$MARK" | grep -q '^<3>.*rules.txt:3:1: host bits'; then
+if log_since "$MARK" | qgrep '^<3>.*rules.txt:3:1: host bits'; then
 	pass "the bad line is logged at <3> (error)"
 else
 	fail "no <3> line naming rules.txt:3:1: $(log_since "$MARK" | tr '\n' ' ')"
 fi
-if log_since "$MARK" | grep -q '^<3>.*keeping 2 rules in force'; then
+if log_since "$MARK" | qgrep '^<3>.*keeping 2 rules in force'; then
 	pass "'keeping 2 rules in force' at <3>"
 else
 	fail "no <3> keeping line: $(log_since "$MARK" | tr '\n' ' ')"

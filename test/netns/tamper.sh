@@ -202,9 +202,9 @@ out=$(xdpfw verify -c "$CONF" 2>&1)
 rc=$?
 assert_eq "$rc" 1 "verify exit status with two differences"
 printf '%s\n' "$out" | sed 's/^/    /'
-printf '%s\n' "$out" | grep -q "rule 203.0.113.80: key 203.0.113.80 missing from xdpfw_v4" &&
+printf '%s\n' "$out" | qgrep "rule 203.0.113.80: key 203.0.113.80 missing from xdpfw_v4" &&
 	pass "verify names the missing key of 203.0.113.80" || fail "verify does not name the missing key"
-printf '%s\n' "$out" | grep -q "foreign key 203.0.113.99.*xdpfw_v4" &&
+printf '%s\n' "$out" | qgrep "foreign key 203.0.113.99.*xdpfw_v4" &&
 	pass "verify names the foreign key" || fail "verify does not name the foreign key"
 assert_eq "$(printf '%s\n' "$out" | grep -c .)" 2 "one line per difference"
 assert_eq "$(xdpfw list -c "$CONF" | sort | tr '\n' ' ')" \
@@ -246,7 +246,7 @@ nsverify() { ip netns exec "$FW_NS" env XDPFW_RUN_DIR="$TMP/run" "$XDPFW" verify
 out=$(nsverify 2>&1)
 assert_eq "$?" 1 "verify (in the namespace) exit status with the program detached"
 printf '%s\n' "$out" | sed 's/^/    /'
-printf '%s\n' "$out" | grep -q "interface $FW_IF: no XDP program attached" &&
+printf '%s\n' "$out" | qgrep "interface $FW_IF: no XDP program attached" &&
 	pass "verify names the interface" || fail "verify does not name $FW_IF"
 mkdir -p "$TMP/saved"
 mv "$MAPS"/* "$TMP/saved/" 2>/dev/null
@@ -284,7 +284,7 @@ log "    $out; daemon CPU $((c1 - c0)) ticks over $((T1 - T0)) ms = $flood %," \
 	"then $((c2 - c1)) ticks over $((T2 - T1)) ms without it = $base %"
 assert_le "$flood" $((base + 4)) "daemon CPU (%) during 1M foreign map updates, <= idle + 4"
 sleep 0.3
-if log_since "$MARK" | grep -q "tamper"; then fail "the flood triggered: $(log_since "$MARK" | grep tamper | head -1)"
+if log_since "$MARK" | qgrep "tamper"; then fail "the flood triggered: $(log_since "$MARK" | grep tamper | head -1)"
 else pass "no tamper line for the flood"; fi
 stop_daemon TERM
 

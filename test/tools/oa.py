@@ -26,22 +26,19 @@ SEED = 0x4F410000
 PROTOS = {"tcp": 6, "udp": 17}
 
 
-def step(h, w):
-    h ^= w
-    h = (h * 0x9E3779B1) & M
-    return h ^ (h >> 15)
+M64 = (1 << 64) - 1
+K1 = 0x9E3779B97F4A7C15
+K4 = 0xD6E8FEB86659FD93
 
 
-def final(h):
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & M
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & M
-    return h ^ (h >> 16)
+def mix(h):
+    h ^= h >> 29
+    h = (h * K4) & M64
+    return (h ^ (h >> 32)) & M
 
 
 def oa_hash(key):
-    return final(step(step(SEED, key & M), key >> 32))
+    return mix(((key * K1) & M64) ^ SEED)
 
 
 def packed(spec):
