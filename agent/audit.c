@@ -51,6 +51,10 @@ void audit_free(struct audit *a)
 		return;
 	free(a->marks);
 	a->marks = NULL;
+	if (a->v4ix)
+		v4tbl_ix_free(a->v4ix);
+	free(a->v4ix);
+	a->v4ix = NULL;
 	free(a->upserts.v);
 	free(a->deletes.v);
 	memset(&a->upserts, 0, sizeof(a->upserts));
@@ -247,8 +251,37 @@ static int audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
 	}
 	a->next_slot = end;
 	if (end == a->capacity)
-		a->phase = 2;
+		a->phase = a->maps == AUDIT_ALL_MAPS ? 3 : 2;
 	return 0;
+}
+
+/* Phase 3: the /24 table against the slot table, 16 /8s a step (a few
+ * ms); the index is built in a step of its own. */
+static int audit_v4tbl(struct audit *a, struct kmaps *km)
+{
+	size_t bad = 0;
+	int err;
+
+	if (!a->v4ix) {
+		a->v4ix = malloc(sizeof(*a->v4ix));
+		if (!a->v4ix)
+			return -ENOMEM;
+		err = v4tbl_ix_build(a->v4ix, km->table, NULL, km->capacity);
+		if (err) {
+			free(a->v4ix);
+			a->v4ix = NULL;
+		}
+		return err;
+	}
+	err = kmaps_v4tbl_compare_chunks(km, a->v4ix, a->v4_chunk, 16, NULL,
+					 NULL, &bad);
+	a->v4_chunk += 16;
+	a->v4_bad += bad;
+	if (bad)
+		a->needs_full = 1;
+	if (a->v4_chunk >= V4TBL_CHUNKS)
+		a->phase = 2;
+	return err;
 }
 
 int audit_step(struct audit *a, struct kmaps *km, size_t budget)
@@ -277,6 +310,8 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		}
 	} else if (a->phase == 1) {
 		err = audit_slots(a, km, budget);
+	} else if (a->phase == 3) {
+		err = audit_v4tbl(a, km);
 	}
 	if (err)
 		return err;

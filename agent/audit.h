@@ -10,7 +10,10 @@
  *   2. every rule of the slot table (no syscalls): each of its keys must
  *      have been seen, except a key another rule owns (an any-protocol
  *      port entry shares its key with the protocol-specific one), which is
- *      looked up.
+ *      looked up;
+ *   3. (all maps only) the IPv4 /24 table, a few /8s a step, against its
+ *      recomputation from the slot table: a wrong word asks for the full
+ *      sync (needs_full), which rewrites it.
  *
  * A reload in between (xdpfw_cfg.generation moved) makes the run void.  It
  * only detects: the repair is the full sync (sync.c).
@@ -25,7 +28,7 @@
 #include "kchange.h"
 
 struct audit {
-	int phase;              /* 0: keys, 1: slots, 2: done */
+	int phase;              /* 0: keys, 1: slots, 3: /24 table, 2: done */
 	uint32_t maps;          /* bit per enum kmap: the lookup maps compared */
 	int map;                /* enum kmap of phase 0 */
 	int has_cursor;         /* cursor below is valid */
@@ -44,7 +47,10 @@ struct audit {
 	int collect;
 	struct kop_list upserts, deletes;
 	int needs_full;         /* a missing shared key: only a full sync
-				 * knows which rule owns it */
+				 * knows which rule owns it; a wrong /24 word */
+	struct v4tbl_ix *v4ix;  /* phase 3: the table recomputed */
+	uint32_t v4_chunk;      /* phase 3: next /8 to compare */
+	size_t v4_bad;          /* /24 table words wrong */
 };
 
 /* maps: bit per enum kmap (AUDIT_ALL_MAPS: all). */

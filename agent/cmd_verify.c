@@ -208,6 +208,26 @@ static int verify_keys(struct vout *o, struct kmaps *km)
 	return 0;
 }
 
+static void v4tbl_bad(void *ctx, uint32_t idx, uint32_t got, uint32_t want)
+{
+	diff(ctx, "v4tbl", "%s word of %u.%u.%u.0/24 is 0x%08x, the rules in "
+	     "force make it 0x%08x", xmap_name[XMAP_V4_TBL], idx >> 16,
+	     (idx >> 8) & 255, idx & 255, got, want);
+}
+
+/* The IPv4 /24 table against its recomputation from the slot table. */
+static int verify_v4tbl(struct vout *o, struct kmaps *km)
+{
+	struct v4tbl_ix ix;
+	size_t bad;
+	int err = v4tbl_ix_build(&ix, km->table, NULL, km->capacity);
+
+	if (!err)
+		err = kmaps_v4tbl_compare(km, &ix, v4tbl_bad, o, &bad);
+	v4tbl_ix_free(&ix);
+	return err;
+}
+
 static const struct cli_opt verify_opts[] = {
 	CLI_OPT_CONFIG,
 	CLI_OPT_JSON("one JSON object: {\"in_sync\": ..., \"differences\": [...]}"),
@@ -219,7 +239,8 @@ static const struct cli_cmd verify_cmd = {
 	"verify", "[-c CONFIG] [--json]",
 	"Compare the kernel with the rules, with or without the daemon:\n"
 	"the rules files with the slot table, the slot table with the\n"
-	"lookup maps (every key of every rule present, no foreign key),\n"
+	"lookup maps (every key of every rule present, no foreign key)\n"
+	"and the IPv4 /24 table (recomputed from the slot table),\n"
 	"xdpfw's program on every configured interface that exists, the\n"
 	"pins.  Prints one line per difference.",
 	verify_opts,
@@ -255,6 +276,8 @@ int cmd_verify(int argc, char **argv)
 	err = verify_rules(&o, &cfg, &km);
 	if (!err)
 		err = verify_keys(&o, &km);
+	if (!err)
+		err = verify_v4tbl(&o, &km);
 	if (!err) {
 		verify_interfaces(&o, &cfg);
 		verify_pins(&o, &cfg);

@@ -179,7 +179,6 @@ uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 
 const uint32_t fmap_words[FMAP_N] = {
 	[FMAP_PORTS] = XDPFW_PORTS_WORDS,
-	[FMAP_V4] = XDPFW_V4_BITMAP_WORDS,
 	[FMAP_EP] = XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG),
 	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
 	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
@@ -192,8 +191,6 @@ uint64_t *filters_words(struct filters *f, enum fmap m)
 	switch (m) {
 	case FMAP_PORTS:
 		return f->ports;
-	case FMAP_V4:
-		return f->v4_bitmap;
 	case FMAP_EP:
 		return f->ep_bitmap;
 	case FMAP_PP:
@@ -222,25 +219,6 @@ static void mark_hash(uint64_t *bits, uint32_t h, unsigned log)
 	uint32_t idx = h >> (32 - log);
 
 	bits[idx >> 6] |= 1ULL << (idx & 63);
-}
-
-static void mark_v4_range(struct filters *f, const uint8_t *addr, uint8_t plen)
-{
-	uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-		     (uint32_t)addr[2] << 8 | addr[3];
-	uint32_t first = a >> 8, n;
-
-	if (plen >= 24) {
-		f->v4_bitmap[first >> 6] |= 1ULL << (first & 63);
-		return;
-	}
-	n = 1u << (24 - plen); /* number of /24s covered, a power of two */
-	if (n >= 64) {
-		memset(&f->v4_bitmap[first >> 6], 0xff, (n / 64) * sizeof(uint64_t));
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		f->v4_bitmap[(first + i) >> 6] |= 1ULL << ((first + i) & 63);
 }
 
 /* Address-only IPv6: the class at or below the entry's length, or wild. */
@@ -307,6 +285,10 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	int v4 = r->family == XDPFW_FAMILY_V4;
 	uint32_t pw = xdpfw_port_word(r->port, proto, r->family);
 
+	/* IPv4 endpoints and prefix:port of /16 or longer: flags of the /24
+	 * table (v4tbl.h), not bits here. */
+	if (v4 && r->prefixlen >= 16)
+		return;
 	if (is_host(r)) {
 		mark_hash(f->ep_bitmap, v4 ? xdpfw_ep_hash4(pw, a[0]) :
 					     xdpfw_ep_hash6(pw, a),
@@ -337,6 +319,8 @@ static uint32_t kind_flags(const struct xdpfw_rule *r, int v4)
 	}
 	if (is_host(r))
 		return v4 ? XDPFW_F_V4_PORT_EXACT : XDPFW_F_V6_PORT_EXACT;
+	if (v4 && r->prefixlen < 16)
+		return XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V4_PORT_SHORT;
 	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
 }
 
@@ -384,9 +368,8 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 	if (!v4)
 		mark_v6_sum(f, r, a);
 	if (!r->port) {
-		if (v4)
-			mark_v4_range(f, r->addr, r->prefixlen);
-		else
+		/* IPv4: the /24 table (v4tbl.h), built apart. */
+		if (!v4)
 			mark_v6_addr(f, r, a);
 		return;
 	}

@@ -3,8 +3,9 @@
  * Compile rules into what the XDP program looks up (pure, no I/O):
  *   - the kernel keys of each rule, in the lookup maps of shared/xdpfw_shared.h;
  *   - which rule owns a key when two rules produce it;
- *   - the filters in front of the lookups: port bits, IPv4 /24 bitmap, the
- *     hashed bitmaps (IPv6 summary first) and the kinds-present flags.
+ *   - the filters in front of the lookups: port bits, the hashed bitmaps
+ *     (IPv6 summary first) and the kinds-present flags (the IPv4 /24 table
+ *     is v4tbl.h's).
  *
  * A port entry without a protocol matches TCP and UDP, so it owns two keys,
  * one per protocol.  "X:53" and "X:53/udp" both produce the UDP key; the
@@ -87,7 +88,6 @@ uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 /* The filter bitmaps, in the order of struct filters' words. */
 enum fmap {
 	FMAP_PORTS,     /* xdpfw_ports */
-	FMAP_V4,        /* xdpfw_v4_bmap */
 	FMAP_EP,        /* xdpfw_ep_bmap */
 	FMAP_PP,        /* xdpfw_pp_bmap */
 	FMAP_V6,        /* xdpfw_v6_bmap */
@@ -109,7 +109,6 @@ struct filters {
 	uint32_t flags; /* XDPFW_F_* */
 	int widen_only;
 	uint64_t ports[XDPFW_PORTS_WORDS];
-	uint64_t v4_bitmap[XDPFW_V4_BITMAP_WORDS];
 	uint64_t ep_bitmap[XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG)];
 	uint64_t pp_bitmap[XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG)];
 	uint64_t v6_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG)];

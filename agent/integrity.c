@@ -461,7 +461,7 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 	int err;
 
 	if (a->needs_full)
-		return repair_rules(d, 0, 0);
+		return repair_rules(d, 0, a->v4_bad > 0);
 	if (!a->upserts.n && !a->deletes.n)
 		return 0;
 	f = calloc(1, sizeof(*f));
@@ -495,9 +495,9 @@ static void audit_report(struct daemon *d, struct audit *a)
 	counts(d)->events[TAMPER_MAP]++;
 	counts(d)->repairs[TAMPER_MAP]++;
 	log_warn("audit: the lookup maps had drifted from the rules in force "
-		 "(%zu keys missing or wrong, %zu foreign keys); repaired with "
-		 "%ld key write%s", a->missing, a->foreign, writes,
-		 writes == 1 ? "" : "s");
+		 "(%zu keys missing or wrong, %zu foreign keys, %zu /24 table "
+		 "words); repaired with %ld key write%s", a->missing, a->foreign,
+		 a->v4_bad, writes, writes == 1 ? "" : "s");
 	save_counts(d);
 }
 
@@ -536,7 +536,7 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 	if (urgent)
 		finish_repair(d, r < 0 ? r : a->void_run ? 0 :
 				 repair_from_audit(d, a));
-	else if (r > 0 && !a->void_run && (a->missing || a->foreign))
+	else if (r > 0 && !a->void_run && (a->missing || a->foreign || a->v4_bad))
 		audit_report(d, a);
 	audit_free(a);
 }

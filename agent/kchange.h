@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "v4tbl.h"
 
 /* A key write: an upsert (key -> slot) or a delete (slot unused). */
 struct kop {
@@ -44,6 +45,8 @@ struct kchange {
 	 * chunk at a time (a first load's 700k such keys would be 22 MB of
 	 * kops at the daemon's peak). */
 	int addr_upserts_implicit;
+	/* The IPv4 /24 table's change (NULL: none; the caller's). */
+	struct v4tbl_change *v4t;
 };
 
 #endif

@@ -33,7 +33,6 @@ const char *const xmap_name[XMAP_N] = {
 	[KMAP_V6_XCPT] = XDPFW_STR(XDPFW_MAP_V6_XCPT),
 	[XMAP_CFG] = XDPFW_STR(XDPFW_MAP_CFG),
 	[XMAP_PORTS] = XDPFW_STR(XDPFW_MAP_PORTS),
-	[XMAP_V4_BITMAP] = XDPFW_STR(XDPFW_MAP_V4_BITMAP),
 	[XMAP_RULES] = XDPFW_STR(XDPFW_MAP_RULES),
 	[XMAP_RSTATS] = XDPFW_STR(XDPFW_MAP_RSTATS),
 	[XMAP_TOTALS] = XDPFW_STR(XDPFW_MAP_TOTALS),
@@ -49,6 +48,7 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_V6_OA] = XDPFW_STR(XDPFW_MAP_V6_OA),
 	[XMAP_V6P_OA] = XDPFW_STR(XDPFW_MAP_V6P_OA),
 	[XMAP_V6C_OA] = XDPFW_STR(XDPFW_MAP_V6C_OA),
+	[XMAP_V4_TBL] = XDPFW_STR(XDPFW_MAP_V4_TBL),
 };
 
 void kmaps_init(struct kmaps *km)
@@ -133,6 +133,8 @@ int kmaps_finish(struct kmaps *km, int writable)
 			      writable, (void **)&km->tbase);
 	if (!err)
 		err = check_oa(km);
+	if (!err)
+		err = kmaps_v4tbl_check(km);
 	if (!err && kmaps_have_bases(km))
 		err = kmaps_map_rbase(km);
 	return err;

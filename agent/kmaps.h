@@ -23,7 +23,6 @@ enum xmap {
 	XMAP_CFG = KMAP_N,
 	XMAP_FILTER,
 	XMAP_PORTS = XMAP_FILTER + FMAP_PORTS,
-	XMAP_V4_BITMAP = XMAP_FILTER + FMAP_V4,
 	XMAP_EP_BITMAP = XMAP_FILTER + FMAP_EP,
 	XMAP_PP_BITMAP = XMAP_FILTER + FMAP_PP,
 	XMAP_V6_BITMAP = XMAP_FILTER + FMAP_V6,
@@ -40,6 +39,7 @@ enum xmap {
 	XMAP_V6_OA,
 	XMAP_V6P_OA,
 	XMAP_V6C_OA,
+	XMAP_V4_TBL, /* the IPv4 /24 table (v4tbl.h), a window at a time */
 	XMAP_N
 };
 
@@ -144,11 +144,12 @@ int kmaps_scan_keys(struct kmaps *km,
 /* The same into an array (*out, freed by the caller). */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);
 
-/* Make the kernel hold exactly: rules (slots from p), filters f.  Order:
- * slot table and counters of added rules, key upserts, filters widened to
- * old | new, key deletes, filters narrowed to new, slot table of removed
- * rules cleared.  Enforcement of a rule present before and after is never
- * interrupted. */
+/* Make the kernel hold exactly: rules (slots from p), filters f, the IPv4
+ * /24 table's change p->v4t.  Order: slot table and counters of added
+ * rules, key upserts, filters and /24 table widened to old | new (a /24
+ * keeps its old slot where the new set has none), key deletes, filters
+ * and table narrowed to new, slot table of removed rules cleared.
+ * Enforcement of a rule present before and after is never interrupted. */
 int kmaps_apply(struct kmaps *km, const struct kchange *c,
 		const struct filters *f, struct apply_stats *st);
 
@@ -188,5 +189,22 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
 int kmaps_drain(struct kmaps *km, size_t *deleted);
 
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
+
+/* The IPv4 /24 table (kmaps_v4tbl.c): chunk c (V4TBL_CHUNK words) mapped
+ * at *win (writable if km is) until kmaps_v4tbl_unmap; one word read. */
+int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);
+void kmaps_v4tbl_unmap(uint32_t *win);
+int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
+/* Compare the table with ix's recomputation: bad(ctx, word, got, want)
+ * for each word whose slot differs or that lacks a flag it needs (a stale
+ * flag is no error); *n_bad: how many.  0 or -errno. */
+typedef void (*v4tbl_bad_fn)(void *ctx, uint32_t idx, uint32_t got,
+			     uint32_t want);
+int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
+			v4tbl_bad_fn bad, void *ctx, size_t *n_bad);
+/* The same for chunks [first, first + n), adding to *n_bad. */
+int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
+			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
+			       void *ctx, size_t *n_bad);
 
 #endif

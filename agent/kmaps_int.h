@@ -28,4 +28,13 @@ int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
  * overflow marks so that no lookup goes to the hash for nothing. */
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m);
 
+/* kmaps_v4tbl.c: is the table the one of layout 5?  Then the two halves
+ * of a change (kmaps_apply): after the key upserts (what the second half
+ * must do goes to narrow), after the key deletes. */
+int kmaps_v4tbl_check(struct kmaps *km);
+int kmaps_v4tbl_widen(struct kmaps *km, struct v4tbl_change *c,
+		      struct v4tbl_change *narrow, size_t *count);
+int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
+		       const struct v4tbl_change *narrow, size_t *count);
+
 #endif

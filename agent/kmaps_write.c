@@ -357,10 +357,49 @@ static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
 	return err;
 }
 
+/* Filters and the /24 table widened (old | new), then the flags; what
+ * the table must still lose goes to narrow. */
+static int widen_filters(struct kmaps *km, const struct kchange *p,
+			 const struct filters *f, uint32_t flags,
+			 struct v4tbl_change *narrow, struct apply_stats *st)
+{
+	int err = 0;
+
+	write_filters(km, f, 1, &st->filter_writes);
+	if (p->v4t)
+		err = kmaps_v4tbl_widen(km, p->v4t, narrow, &st->filter_writes);
+	if (err) {
+		st->failed_map = xmap_name[XMAP_V4_TBL];
+		return err;
+	}
+	return write_cfg(km, flags, &st->filter_writes);
+}
+
+/* After the key deletes: the flags, filters and /24 table narrowed to the
+ * new set's (the filters only from a full build). */
+static int narrow_filters(struct kmaps *km, const struct kchange *p,
+			  const struct filters *f,
+			  const struct v4tbl_change *narrow,
+			  struct apply_stats *st)
+{
+	int err = write_cfg(km, f->flags, &st->filter_writes);
+
+	if (err)
+		return err;
+	if (!f->widen_only)
+		write_filters(km, f, 0, &st->filter_writes);
+	if (p->v4t)
+		err = kmaps_v4tbl_narrow(km, p->v4t, narrow, &st->filter_writes);
+	if (err)
+		st->failed_map = xmap_name[XMAP_V4_TBL];
+	return err;
+}
+
 int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		const struct filters *f, struct apply_stats *st)
 {
 	struct kop_list up = p->upserts, del = p->deletes;
+	struct v4tbl_change narrow = { 0 };
 	uint32_t *added_slots = NULL;
 	uint32_t old_flags;
 	int err = 0, bases = kmaps_have_bases(km), fresh = km->counters_fresh;
@@ -416,8 +455,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		err = write_addr_upserts(km, p, st);
 	if (err)
 		goto out;
-	write_filters(km, f, 1, &st->filter_writes);
-	err = write_cfg(km, old_flags | f->flags, &st->filter_writes);
+	err = widen_filters(km, p, f, old_flags | f->flags, &narrow, st);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < p->n_added; i++) {
@@ -429,14 +467,13 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	err = write_kops(km, del.v, del.n, 1, st);
 	if (err)
 		goto out;
-	err = write_cfg(km, f->flags, &st->filter_writes);
+	err = narrow_filters(km, p, f, &narrow, st);
 	if (err)
 		goto out;
-	if (!f->widen_only)
-		write_filters(km, f, 0, &st->filter_writes);
 	if (!p->delete_first)
 		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:
+	v4tbl_change_free(&narrow);
 	free(added_slots);
 	return err;
 }

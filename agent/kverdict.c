@@ -31,63 +31,65 @@ static int port_marked(struct kmaps *km, uint16_t port, uint32_t kind)
 	return w && ((w[port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) & kind);
 }
 
+/* The IPv4 port entries: the /24 word t says which can match. */
+static int match_v4_port(struct kmaps *km, uint32_t flags, uint32_t t,
+			 const struct kv_pkt *p, uint32_t a, uint32_t *slot)
+{
+	int r;
+
+	if ((t & XDPFW_V4T_EP) && (flags & XDPFW_F_V4_PORT_EXACT)) {
+		struct xdpfw_v4_port_key k = { .port = htons(p->sport),
+					       .proto = p->proto,
+					       .addr = a };
+
+		r = lookup(km, KMAP_V4_PORT, &k, slot);
+		if (r)
+			return r;
+	}
+	if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
+	    ((t & XDPFW_V4T_PP) ||
+	     ((flags & XDPFW_F_V4_PORT_SHORT) &&
+	      port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
+						XDPFW_PORT_V4_TCP :
+						XDPFW_PORT_V4_UDP)))) {
+		struct xdpfw_v4_plpm_key k = {
+			.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+			.port = htons(p->sport), .proto = p->proto, .addr = a };
+
+		return lookup(km, KMAP_V4_PLPM, &k, slot);
+	}
+	return 0;
+}
+
 static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		    uint32_t *slot)
 {
-	uint32_t a;
+	uint32_t a, t;
 	int r;
 
 	memcpy(&a, p->addr, 4);
+	r = kmaps_v4tbl_word(km, ntohl(a) >> 8, &t);
+	if (r)
+		return r;
 	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
-		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V4);
-
-		if ((flags & XDPFW_F_V4_PORT_EXACT) &&
-		    bit(km->filter[FMAP_EP], xdpfw_ep_hash4(pw, a),
-			XDPFW_EP_BITMAP_LOG)) {
-			struct xdpfw_v4_port_key k = { .port = htons(p->sport),
-						       .proto = p->proto,
-						       .addr = a };
-
-			r = lookup(km, KMAP_V4_PORT, &k, slot);
-			if (r)
-				return r;
-		}
-		if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
-		    (bit(km->filter[FMAP_PP], xdpfw_pp_hash4(pw, a),
-			 XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
-						       XDPFW_PORT_V4_TCP :
-						       XDPFW_PORT_V4_UDP))) {
-			struct xdpfw_v4_plpm_key k = {
-				.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
-				.port = htons(p->sport), .proto = p->proto,
-				.addr = a };
-
-			r = lookup(km, KMAP_V4_PLPM, &k, slot);
-			if (r)
-				return r;
-		}
+		r = match_v4_port(km, flags, t, p, a, slot);
+		if (r)
+			return r;
 	}
-	if (flags & XDPFW_F_V4_ADDR) {
-		uint32_t h = ntohl(a);
-		const uint64_t *w = km->filter[FMAP_V4];
+	if (t & XDPFW_V4T_HOSTS) {
+		struct xdpfw_v4_key k = { .addr = a };
 
-		if (!w || !((w[h >> 14] >> ((h >> 8) & 63)) & 1))
-			return 0;
-		if (flags & XDPFW_F_V4_EXACT) {
-			struct xdpfw_v4_key k = { .addr = a };
-
-			r = lookup(km, KMAP_V4, &k, slot);
-			if (r)
-				return r;
-		}
-		if (flags & XDPFW_F_V4_PREFIX) {
-			struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
-
-			return lookup(km, KMAP_V4_LPM, &k, slot);
-		}
+		r = lookup(km, KMAP_V4, &k, slot);
+		if (r)
+			return r;
 	}
-	return 0;
+	if (t & (XDPFW_V4T_LONG_LO << ((ntohl(a) >> 7) & 1))) {
+		struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
+
+		return lookup(km, KMAP_V4_LPM, &k, slot);
+	}
+	*slot = (t & XDPFW_V4T_SLOT) - 1;
+	return !!(t & XDPFW_V4T_SLOT);
 }
 
 /* The prefix of length plen (a class) covering a in xdpfw_v6c_oa: 1 with

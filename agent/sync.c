@@ -12,6 +12,7 @@
 #include "rulefiles.h"
 #include "ruleload.h"
 #include "ruleidx.h"
+#include "v4tbl.h"
 
 static double now_ms(void)
 {
@@ -256,11 +257,182 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 	return err;
 }
 
+/* Slot in the new set of the address-only IPv4 entry addr/plen. */
+struct v4_lookup {
+	const struct xdpfw_rule *rules;
+	const struct ruleidx *ix;
+	const uint32_t *slots;
+	uint32_t lens; /* bit l: the set has such a prefix of length l */
+	uint64_t *deep; /* bit of each /24 a prefix of /17../24 covers */
+};
+
+/* The /24s of the set's prefixes of length 17 to 24, and the lengths
+ * present: one pass over the set, in order. */
+static int v4_lookup_init(struct v4_lookup *l, size_t n)
+{
+	l->deep = calloc(XDPFW_V4_TBL_ENTRIES / 64, sizeof(uint64_t));
+	if (!l->deep)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpfw_rule *r = &l->rules[i];
+		uint32_t first, span;
+
+		if (v4tbl_kind(r) != V4T_PAINT)
+			continue;
+		l->lens |= 1u << r->prefixlen;
+		if (r->prefixlen < 17)
+			continue;
+		span = v4tbl_span(r, &first);
+		for (uint32_t j = first; j < first + span; j++)
+			l->deep[j / 64] |= 1ull << (j % 64);
+	}
+	return 0;
+}
+
+/* Does a prefix of /17../24 cover a /24 of [first, first + n)? */
+static int v4_deep(const struct v4_lookup *l, uint32_t first, uint32_t n)
+{
+	for (uint32_t j = first; j < first + n; j++) {
+		if (!(j % 64) && j + 64 <= first + n) {
+			if (l->deep[j / 64])
+				return 1;
+			j += 63;
+		} else if (l->deep[j / 64] & 1ull << (j % 64)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static uint32_t v4_lookup(const void *ctx, uint32_t addr, uint8_t plen)
+{
+	const struct v4_lookup *l = ctx;
+	struct xdpfw_rule r = { .family = XDPFW_FAMILY_V4, .prefixlen = plen };
+	uint32_t pos;
+
+	if (plen >= 17 && !v4_deep(l, addr >> 8, 1u << (24 - plen)))
+		return V4TBL_NONE_BELOW;
+	if (!(l->lens & 1u << plen))
+		return UINT32_MAX;
+	r.addr[0] = (uint8_t)(addr >> 24);
+	r.addr[1] = (uint8_t)(addr >> 16);
+	r.addr[2] = (uint8_t)(addr >> 8);
+	r.addr[3] = (uint8_t)addr;
+	pos = ruleidx_find(l->ix, l->rules, &r);
+	return pos == RULEIDX_NONE ? UINT32_MAX : l->slots[pos];
+}
+
+/* A key of the IPv4 prefix trie of length <= 24 (written: its range
+ * changes) into v. */
+static int push_lpm_keys(const struct kop_list *l, struct v4t_prefix **v,
+			 size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct kkey *k = &l->v[i].key;
+		struct xdpfw_rule r = { .family = XDPFW_FAMILY_V4 };
+
+		if (k->map != KMAP_V4_LPM || k->v4_lpm.prefixlen > 24)
+			continue;
+		if (*n == *cap) {
+			struct v4t_prefix *t;
+
+			*cap = *cap ? *cap * 2 : 64;
+			t = realloc(*v, *cap * sizeof(**v));
+			if (!t)
+				return -ENOMEM;
+			*v = t;
+		}
+		memcpy(r.addr, &k->v4_lpm.addr, 4);
+		(*v)[*n].addr = v4tbl_addr(&r);
+		(*v)[(*n)++].plen = k->v4_lpm.prefixlen;
+	}
+	return 0;
+}
+
+/* The changed prefixes of an incremental reload: the added and removed
+ * entries of /24 or shorter, and any such trie key written (re-owned). */
+static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rules,
+			    const struct plan *p, struct v4t_prefix **out,
+			    size_t *n)
+{
+	size_t cap = p->n_added + p->n_removed + 1;
+	struct v4t_prefix *v = malloc(cap * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_added + p->n_removed; i++) {
+		const struct xdpfw_rule *r =
+			i < p->n_added ? &rules[p->added[i]] :
+					 &km->table[p->removed[i - p->n_added]];
+
+		if (v4tbl_kind(r) != V4T_PAINT)
+			continue;
+		v[*n].addr = v4tbl_addr(r);
+		v[(*n)++].plen = r->prefixlen;
+	}
+	*out = v;
+	if (push_lpm_keys(&p->upserts, out, n, &cap) ||
+	    push_lpm_keys(&p->deletes, out, n, &cap))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Past this many /24s to recompute, a full build is cheaper. */
+#define V4TBL_INCREMENTAL_MAX (1u << 20)
+
+/* The /24 table's change: a full build from vix, or the ranges of the
+ * changed prefixes recomputed and the flags of the added entries. */
+static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
+		       struct v4tbl_ix *vix, const struct xdpfw_rule *rules,
+		       size_t n, const struct ruleidx *ix, const struct plan *p,
+		       int full)
+{
+	struct v4_lookup l = { rules, ix, p->slots, 0, NULL };
+	struct v4t_prefix *v = NULL;
+	size_t nv = 0;
+	uint64_t words = 0;
+	int err = 0;
+
+	if (!full) {
+		err = changed_prefixes(km, rules, p, &v, &nv);
+		if (!err)
+			nv = v4tbl_ranges_reduce(v, nv, &words);
+		full = !err && words > V4TBL_INCREMENTAL_MAX;
+	}
+	if (!err && full) {
+		free(v);
+		err = v4tbl_ix_build(vix, rules, p->slots, n);
+		c->full = err ? NULL : vix;
+		return err;
+	}
+	/* The walks look up no length the set does not have, and do not
+	 * descend where no /17../24 lies. */
+	if (nv)
+		err = v4_lookup_init(&l, n);
+	for (size_t i = 0; i < nv && !err; i++)
+		err = v4tbl_change_range(c, v4_lookup, &l, v[i].addr,
+					 (uint8_t)v[i].plen);
+	for (size_t i = 0; i < p->n_added && !err; i++) {
+		const struct xdpfw_rule *r = &rules[p->added[i]];
+		uint32_t flag = v4tbl_flag(r), first;
+		uint32_t span = v4tbl_span(r, &first);
+
+		for (uint32_t j = 0; flag && j < span && !err; j++)
+			err = v4tbl_change_push(c, first + j, flag);
+	}
+	free(l.deep);
+	free(v);
+	return err;
+}
+
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
 			      enum sync_mode mode, struct sync_result *res,
 			      struct rules_cache *c)
 {
+	struct v4tbl_change v4t = { 0 };
+	struct v4tbl_ix vix = { 0 };
 	struct filters *f = NULL;
 	struct kchange change;
 	struct plan p;
@@ -283,12 +455,16 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		goto out;
 	t[2] = now_ms();
 	build_filters(km, f, rules, n, &p, mode, delta ? c : NULL, c);
-	t[3] = now_ms();
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
 			 "rules before adding (raise [agent] max_rules to avoid it)",
 			 p.n_removed);
+	err = build_v4tbl(km, &v4t, &vix, rules, n, ix, &p, !f->widen_only);
+	if (err)
+		goto out;
+	t[3] = now_ms();
 	plan_kchange(&p, rules, &change);
+	change.v4t = &v4t;
 	err = kmaps_apply(km, &change, f, &res->writes);
 	if (err)
 		goto out;
@@ -305,6 +481,8 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 out:
 	if (err && c)
 		c->tags_ok = 0; /* they may name slots not written */
+	v4tbl_change_free(&v4t);
+	v4tbl_ix_free(&vix);
 	plan_free(&p);
 	return err;
 }

@@ -13,10 +13,12 @@
  * matches passes the packet and counts it.  Misses never pay for them.
  * Every lookup whose kind of entry is absent is skipped (xdpfw_cfg.flags),
  * and every lookup sits behind a one-probe filter that is an inlined array
- * read (IPv4 /24 bitmap; for IPv6 first a summary of all its entries at /48
- * and /32; hashed bitmaps for endpoints, prefix:port and IPv6;
- * source-port bits for short-prefix port entries), so the common miss costs
- * a few array reads and no helper call.
+ * read: for IPv4 the source's word of the /24 table, read first, whose
+ * flags say which lookups can match and whose slot answers every prefix
+ * of /24 or shorter by itself; for IPv6 first a summary of all its entries
+ * at /48 and /32, then hashed bitmaps for endpoints, prefix:port and
+ * addresses; source-port bits for short-prefix port entries.  So the
+ * common miss costs one to a few array reads and no helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -82,10 +84,10 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_V4_BITMAP_WORDS);
+	__uint(max_entries, XDPFW_V4_TBL_PAIRS);
 	__type(key, __u32);
-	__type(value, __u64);
-} XDPFW_MAP_V4_BITMAP SEC(".maps");
+	__type(value, struct xdpfw_v4t_pair);
+} XDPFW_MAP_V4_TBL SEC(".maps");
 
 #define XDPFW_HASHED_BITMAP(name, log)                   \
 	struct {                                         \
@@ -289,78 +291,85 @@ static __always_inline __u32 exact_v4(void *oa, void *hash, __u64 oakey,
 	return slot ? *slot + 1 : 0;
 }
 
-/* Slot + 1 of the most specific entry matching an IPv4 packet, or 0. */
-static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
+/* The IPv4 source's word of xdpfw_v4_tbl (xdpfw_shared.h). */
+static __always_inline __u32 v4_word(const struct xdpfw_pkt *p)
+{
+	__u32 h = bpf_ntohl(p->saddr.v4);
+	__u32 idx = h >> 9;
+	struct xdpfw_v4t_pair *tp = bpf_map_lookup_elem(&XDPFW_MAP_V4_TBL, &idx);
+
+	return tp ? *(volatile __u32 *)&tp->w[(h >> 8) & 1] : 0;
+}
+
+/* Slot + 1 of the IPv4 port entry matching p (t: its /24's word), or 0. */
+static __always_inline __u32 match_v4_port(__u32 flags, __u32 t,
+					   const struct xdpfw_pkt *p)
 {
 	xdpfw_slot_t *slot;
 	__u32 s1;
 
-	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
-		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
-					   XDPFW_FAMILY_V4);
-
-		if ((flags & XDPFW_F_V4_PORT_EXACT) &&
-		    hashed_bit(&XDPFW_MAP_EP_BITMAP,
-			       xdpfw_ep_hash4(pw, p->saddr.v4),
-			       XDPFW_EP_BITMAP_LOG)) {
-			struct xdpfw_v4_port_key k = {
-				.port = p->sport,
-				.proto = p->l4proto,
-				.pad = 0,
-				.addr = p->saddr.v4,
-			};
-			s1 = exact_v4(&XDPFW_MAP_V4P_OA, &XDPFW_MAP_V4_PORT,
-				      xdpfw_oa_key4p(p->sport, p->l4proto,
-						     p->saddr.v4),
-				      &k);
-			if (s1)
-				return s1;
-		}
-		if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
-		    (hashed_bit(&XDPFW_MAP_PP_BITMAP,
-				xdpfw_pp_hash4(pw, p->saddr.v4),
-				XDPFW_PP_BITMAP_LOG) ||
-		     port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
-						   XDPFW_PORT_V4_TCP :
-						   XDPFW_PORT_V4_UDP))) {
-			struct xdpfw_v4_plpm_key k = {
-				.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
-				.port = p->sport,
-				.proto = p->l4proto,
-				.pad = 0,
-				.addr = p->saddr.v4,
-			};
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PLPM, &k);
-			if (slot)
-				return *slot + 1;
-		}
+	if ((t & XDPFW_V4T_EP) && (flags & XDPFW_F_V4_PORT_EXACT)) {
+		struct xdpfw_v4_port_key k = {
+			.port = p->sport,
+			.proto = p->l4proto,
+			.pad = 0,
+			.addr = p->saddr.v4,
+		};
+		s1 = exact_v4(&XDPFW_MAP_V4P_OA, &XDPFW_MAP_V4_PORT,
+			      xdpfw_oa_key4p(p->sport, p->l4proto, p->saddr.v4),
+			      &k);
+		if (s1)
+			return s1;
 	}
-
-	if (flags & XDPFW_F_V4_ADDR) {
-		__u32 h = bpf_ntohl(p->saddr.v4);
-		__u32 widx = h >> 14;
-		__u64 *word = bpf_map_lookup_elem(&XDPFW_MAP_V4_BITMAP, &widx);
-
-		if (!word || !(*word & (1ULL << ((h >> 8) & 63))))
-			return 0;
-		if (flags & XDPFW_F_V4_EXACT) {
-			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
-
-			s1 = exact_v4(&XDPFW_MAP_V4_OA, &XDPFW_MAP_V4,
-				      xdpfw_oa_key4(p->saddr.v4), &k);
-			if (s1)
-				return s1;
-		}
-		if (flags & XDPFW_F_V4_PREFIX) {
-			struct xdpfw_v4_lpm_key k = {
-				.prefixlen = 32,
-				.addr = p->saddr.v4,
-			};
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
-			return slot ? *slot + 1 : 0;
-		}
+	if ((flags & XDPFW_F_V4_PORT_PREFIX) &&
+	    ((t & XDPFW_V4T_PP) ||
+	     ((flags & XDPFW_F_V4_PORT_SHORT) &&
+	      port_marked(p->sport, p->l4proto == IPPROTO_TCP ?
+					    XDPFW_PORT_V4_TCP :
+					    XDPFW_PORT_V4_UDP)))) {
+		struct xdpfw_v4_plpm_key k = {
+			.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+			.port = p->sport,
+			.proto = p->l4proto,
+			.pad = 0,
+			.addr = p->saddr.v4,
+		};
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_PLPM, &k);
+		if (slot)
+			return *slot + 1;
 	}
 	return 0;
+}
+
+/* Slot + 1 of the most specific entry matching an IPv4 packet, or 0: one
+ * read of the source's /24 word says which lookups can match. */
+static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
+{
+	xdpfw_slot_t *slot;
+	__u32 t = v4_word(p), s1;
+
+	if (p->has_l4 && (flags & XDPFW_F_V4_PORT)) {
+		s1 = match_v4_port(flags, t, p);
+		if (s1)
+			return s1;
+	}
+	if (t & XDPFW_V4T_HOSTS) {
+		struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
+
+		s1 = exact_v4(&XDPFW_MAP_V4_OA, &XDPFW_MAP_V4,
+			      xdpfw_oa_key4(p->saddr.v4), &k);
+		if (s1)
+			return s1;
+	}
+	if (t & (XDPFW_V4T_LONG_LO << ((bpf_ntohl(p->saddr.v4) >> 7) & 1))) {
+		struct xdpfw_v4_lpm_key k = {
+			.prefixlen = 32,
+			.addr = p->saddr.v4,
+		};
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
+		return slot ? *slot + 1 : 0;
+	}
+	return t & XDPFW_V4T_SLOT;
 }
 
 /* The class bit of a in xdpfw_v6_bmap (an entry of that class or longer,

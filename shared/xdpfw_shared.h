@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 5
+#define XDPFW_LAYOUT_VERSION 6
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -37,7 +37,6 @@
 #define XDPFW_MAP_V4_PLPM   xdpfw_v4_plpm  /* trie: port + v4 prefix */
 #define XDPFW_MAP_V6_PLPM   xdpfw_v6_plpm  /* trie: port + v6 prefix */
 #define XDPFW_MAP_PORTS     xdpfw_ports    /* [4096] u64: port filter bits */
-#define XDPFW_MAP_V4_BITMAP xdpfw_v4_bmap  /* [2^18] u64: /24 filter */
 #define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* [ncpus * max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
@@ -55,6 +54,7 @@
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
 #define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
 #define XDPFW_MAP_V6C_OA    xdpfw_v6c_oa   /* open addressing: v6 /32 /48 /56 /64 */
+#define XDPFW_MAP_V4_TBL    xdpfw_v4_tbl   /* [2^24] u32: per /24 slot + flags */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -94,6 +94,9 @@ enum {
 	 * is in the trie (xdpfw_v6c_oa holds /32, /48, /56 and /64), marked
 	 * in xdpfw_v6s_bmap at its /32 (xdpfw_v6s_odd_hash). */
 	XDPFW_F_V6_ODD = 1u << 22,
+	/* An IPv4 prefix:port entry shorter than /16: xdpfw_v4_tbl's PP flag
+	 * does not cover it, look at xdpfw_ports (layout 5). */
+	XDPFW_F_V4_PORT_SHORT = 1u << 15,
 };
 #define XDPFW_F_V4_ADDR (XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX)
 #define XDPFW_F_V4_PORT (XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX)
@@ -125,10 +128,45 @@ enum {
 	XDPFW_PORT_V6_UDP = 1u << 3,
 };
 
-/* xdpfw_v4_bmap: bit (addr >> 8) is set when some address-only IPv4 entry
- * covers part of that /24.  Word index = (addr >> 14), bit = (addr >> 8) & 63
- * with addr in host order. */
-#define XDPFW_V4_BITMAP_WORDS (1u << 18)
+/*
+ * xdpfw_v4_tbl (layout 5): one u32 per IPv4 /24, indexed by addr >> 8 (host
+ * order), the first and usually only lookup of an IPv4 source address:
+ *   bits 0-26  slot + 1 of the longest address-only IPv4 prefix of length
+ *              <= 24 that covers the /24 (0: none);
+ *   HOSTS      some exact IPv4 address entry lies inside: look it up;
+ *   LONG_LO, LONG_HI  some /25-/31 address prefix lies in the lower
+ *              (.0-.127) or upper (.128-.255) half: for an address of that
+ *              half ask the trie (it holds every IPv4 prefix, so its answer
+ *              is the right one); the bit of half b is LONG_LO << b;
+ *   EP         some IPv4 endpoint (address:port) lies inside: look it up;
+ *   PP         some IPv4 prefix:port entry of /16 or longer covers or lies
+ *              inside the /24: ask the prefix:port trie.  (Shorter ones:
+ *              XDPFW_F_V4_PORT_SHORT and xdpfw_ports.)
+ * A word of 0 means no entry but a short prefix:port touches the /24: a
+ * TCP/UDP miss costs this one read.  The slot part
+ * is exact at all times outside a reload; the flags may be stale (set for
+ * an entry since removed) until the next full build: a stale flag costs a
+ * lookup, never a wrong verdict.  Derived state, written by the daemon a
+ * window at a time (agent/kmaps_v4tbl.c).
+ */
+#define XDPFW_V4_TBL_ENTRIES (1u << 24)
+/* Array maps space values 8 bytes apart (also in mmap): the map holds the
+ * words two to an element, so that its memory (and mmap) is the plain
+ * array of 2^24 u32: word i is w[i & 1] of element i >> 1. */
+struct xdpfw_v4t_pair {
+	__u32 w[2];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
+#define XDPFW_V4_TBL_PAIRS (XDPFW_V4_TBL_ENTRIES / 2)
+#define XDPFW_V4T_SLOT ((1u << 27) - 1)
+#define XDPFW_V4T_HOSTS (1u << 27)
+#define XDPFW_V4T_LONG_LO (1u << 28)
+#define XDPFW_V4T_LONG_HI (1u << 29)
+#define XDPFW_V4T_LONG (XDPFW_V4T_LONG_LO | XDPFW_V4T_LONG_HI)
+#define XDPFW_V4T_EP (1u << 30)
+#define XDPFW_V4T_PP (1u << 31)
+#define XDPFW_V4T_FLAGS \
+	(XDPFW_V4T_HOSTS | XDPFW_V4T_LONG | XDPFW_V4T_EP | XDPFW_V4T_PP)
 
 /*
  * Hashed one-probe filters in front of the hash and trie lookups (array maps:

@@ -782,6 +782,7 @@ int main(int argc, char **argv)
 	check_in_force("A", RULES_A_N);
 	check_flags("A", XDPFW_F_V4_EXACT | XDPFW_F_V4_PREFIX |
 				 XDPFW_F_V4_PORT_EXACT | XDPFW_F_V4_PORT_PREFIX |
+				 XDPFW_F_V4_PORT_SHORT | /* 0.0.0.0/0:11211/udp */
 				 XDPFW_F_V6_EXACT | XDPFW_F_V6_PREFIX |
 				 XDPFW_F_V6_PORT_EXACT | XDPFW_F_V6_PORT_PREFIX |
 				 XDPFW_F_V6_PORT_SHORT);

@@ -160,23 +160,26 @@ line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_DELETE_ELE
 assert_le "$ms" $((2000 * TIME_SCALE)) "198.51.100.7 stops passing (ms)"
 assert_eq "$(tamper_count map repairs)" 3 "repairs{kind=map}"
 
-log "5c. a word of the IPv4 /24 filter zeroed (the lookup is skipped)"
+log "5c. a word of the IPv4 /24 table zeroed (the /24 reads as empty)"
 flows_on 5c
 MARK=$(log_lines)
 before=$(nft_count blocked)
 T0=$(now_ms)
-# 203.0.113.80: word (addr >> 14) = 207873, little-endian key.
-bpftool map update pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 \
+# 203.0.113.80: /24 word 0xcb0071, two words an element: key 0x658038
+# (little-endian), the second half of the value.
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
 	value hex 00 00 00 00 00 00 00 00 &
 BPID=$!
-wait "$BPID" || fail "bpftool map update (filter)"
+wait "$BPID" || fail "bpftool map update (/24 table)"
 ms=$(stopped_after blocked "$T0" "$before")
-line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_bmap.*repaired" 2) &&
-	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the filter"
-assert_le "$ms" $((2000 * TIME_SCALE)) "203.0.113.80 stops passing after the filter write (ms)"
-assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_bmap" key hex 01 2c 03 00 |
-	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"]))')" \
-	True "the filter word is set again"
+line=$(wait_log "$MARK" "tamper: bpftool \(pid $BPID\) called BPF_MAP_UPDATE_ELEM on xdpfw_v4_tbl.*repaired" 2) &&
+	pass "warning: $line" || fail "no warning naming bpftool (pid $BPID) for the /24 table"
+assert_le "$ms" $((2000 * TIME_SCALE)) "203.0.113.80 stops passing after the table write (ms)"
+assert_eq "$(bpftool -j map lookup pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 |
+	"$PY" -c 'import json,sys; print(any(int(b, 16) for b in json.load(sys.stdin)["value"][4:]))')" \
+	True "the /24 table word is set again"
+xdpfw verify -c "$CONF" >/dev/null 2>&1 && pass "verify: in sync after the repair" ||
+	fail "verify after the repair: $(xdpfw verify -c "$CONF" 2>&1 | head -3)"
 
 log "6. the map pins removed"
 MARK=$(log_lines)
@@ -216,6 +219,21 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["count"], " ".join(sorted(r["rule"] for r in d["rules"])))')" \
 	"2 198.51.100.0/24 203.0.113.90:5353/udp" "list --json"
+MARK=$(log_lines)
+kill -CONT "$DAEMON_PID"
+wait_log "$MARK" "repaired" 3 >/dev/null && pass "repaired after SIGCONT" || fail "no repair after SIGCONT"
+assert_rc 0 "verify after the repair" -- xdpfw verify -c "$CONF"
+
+log "7a. with the daemon stopped: verify sees a wrong word of the /24 table"
+kill -STOP "$DAEMON_PID"
+# 203.0.112.0/24 (nothing) and 203.0.113.0/24 (a host, an endpoint) zeroed
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
+	value hex 00 00 00 00 00 00 00 00 || fail "bpftool map update (/24 table)"
+out=$(xdpfw verify -c "$CONF" 2>&1)
+assert_eq "$?" 1 "verify exit status with a wrong /24 word"
+printf '%s\n' "$out" | sed 's/^/    /'
+assert_eq "$(printf '%s\n' "$out" | grep -c 'xdpfw_v4_tbl word of 203.0.113.0/24 is 0x00000000')" 1 \
+	"verify names the wrong word, and only it"
 MARK=$(log_lines)
 kill -CONT "$DAEMON_PID"
 wait_log "$MARK" "repaired" 3 >/dev/null && pass "repaired after SIGCONT" || fail "no repair after SIGCONT"
@@ -288,6 +306,13 @@ ms=$(stopped_after blocked "$T0" "$before")
 line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 keys missing" 3) &&
 	pass "warning: $line" || fail "the audit did not find the deleted key within 3 s"
 assert_le "$ms" $((2500 * TIME_SCALE)) "blocked packets stop passing, audit_interval = 1 (ms)"
+# a word of the /24 table zeroed: 203.0.113.0/24 (a host, an endpoint)
+MARK=$(log_lines)
+bpftool map update pinned "$MAPS/xdpfw_v4_tbl" key hex 38 80 65 00 \
+	value hex 00 00 00 00 00 00 00 00 || fail "bpftool map update (/24 table)"
+line=$(wait_log "$MARK" "audit: the lookup maps had drifted .*1 /24 table words" 3) &&
+	pass "warning: $line" || fail "the audit did not find the /24 table word within 3 s"
+assert_rc 0 "verify after the audit's repair" -- xdpfw verify -c "$CONF"
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status"
 if grep -q "ERROR: AddressSanitizer\|LeakSanitizer" "$DLOG"; then fail "sanitizer report in the daemon log"

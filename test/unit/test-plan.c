@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "ruleidx.h"
 #include "testlib.h"
+#include "v4tbl.h"
 
 #define CAP 16
 
@@ -435,14 +436,39 @@ static void test_random_against_model(void)
 	}
 }
 
-static int bit(const struct filters *f, const char *v4)
+/* The rules test_filters added: the /24 table is built from the set
+ * (v4tbl.h), not from struct filters. */
+static struct xdpfw_rule added[32];
+static size_t n_added;
+
+static void add(struct filters *f, const struct xdpfw_rule *r)
 {
+	filters_add(f, r);
+	added[n_added++] = *r;
+}
+
+/* The /24 table's word of v4. */
+static uint32_t tword(const char *v4)
+{
+	static uint32_t words[V4TBL_CHUNK];
+	struct v4tbl_ix ix;
 	struct in_addr a;
 	uint32_t h;
 
 	inet_pton(AF_INET, v4, &a);
 	h = ntohl(a.s_addr);
-	return (int)((f->v4_bitmap[h >> 14] >> ((h >> 8) & 63)) & 1);
+	CHECK_INT(v4tbl_ix_build(&ix, added, NULL, n_added), 0);
+	v4tbl_paint(&ix, h >> 24, words);
+	v4tbl_ix_free(&ix);
+	return words[(h >> 8) & (V4TBL_CHUNK - 1)];
+}
+
+/* Does the /24 table send v4 to an address lookup or have its slot? */
+static int bit(const struct filters *f, const char *v4)
+{
+	(void)f;
+	return (tword(v4) & (XDPFW_V4T_SLOT | XDPFW_V4T_HOSTS |
+			     XDPFW_V4T_LONG)) != 0;
 }
 
 static int port_bits(const struct filters *f, uint16_t port)
@@ -493,6 +519,7 @@ static void test_filters(void)
 	struct xdpfw_rule r;
 
 	filters_clear(&f);
+	n_added = 0;
 	CHECK_INT(f.flags, 0);
 	/* The hashes both sides compute must not move: pin two values. */
 	{
@@ -504,13 +531,13 @@ static void test_filters(void)
 		CHECK(xdpfw_pp_hash4(1, a) != xdpfw_pp_hash4(1, a ^ htonl(0x10000u)));
 	}
 	r = R("198.51.100.7", -1, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK_INT(f.flags, XDPFW_F_V4_EXACT);
 	CHECK(bit(&f, "198.51.100.200"));
 	CHECK(!bit(&f, "198.51.101.7"));
 
 	r = R("10.0.0.0", 8, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V4_PREFIX);
 	CHECK(bit(&f, "10.0.0.1"));
 	CHECK(bit(&f, "10.255.255.255"));
@@ -518,63 +545,67 @@ static void test_filters(void)
 	CHECK(!bit(&f, "9.255.255.255"));
 
 	r = R("172.16.0.0", 22, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(bit(&f, "172.16.3.1"));
 	CHECK(!bit(&f, "172.16.4.1"));
 
 	r = R("192.0.2.1", -1, 53, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V4_PORT_EXACT);
-	/* An endpoint sets its hashed bit, one per protocol; no port bit. */
+	/* An IPv4 endpoint sets the EP flag of its /24; no port bit, no
+	 * hashed bit (those are IPv6's). */
 	CHECK_INT(port_bits(&f, 53), 0);
-	CHECK(ep_bit(&f, "192.0.2.1", 53, IPPROTO_TCP));
-	CHECK(ep_bit(&f, "192.0.2.1", 53, IPPROTO_UDP));
-	CHECK(!ep_bit(&f, "192.0.2.1", 54, IPPROTO_UDP));
-	CHECK(!ep_bit(&f, "192.0.2.2", 53, IPPROTO_UDP));
-	CHECK(!bit(&f, "192.0.2.1")); /* port entries are not in the bitmap */
+	CHECK_INT(tword("192.0.2.1"), XDPFW_V4T_EP);
+	CHECK_INT(tword("192.0.3.1"), 0);
+	CHECK(!ep_bit(&f, "192.0.2.1", 53, IPPROTO_TCP));
+	CHECK(!bit(&f, "192.0.2.1")); /* not an address entry */
 
-	/* prefix:port at /16 or longer: hashed by the address cut at /16. */
+	/* prefix:port at /16 or longer: the PP flag of each of its /24s. */
 	r = R("198.51.0.0", 20, 443, IPPROTO_TCP);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V4_PORT_PREFIX);
-	CHECK(pp_bit(&f, "198.51.7.9", 443, IPPROTO_TCP));
-	CHECK(pp_bit(&f, "198.51.200.9", 443, IPPROTO_TCP)); /* same /16 */
-	CHECK(!pp_bit(&f, "198.51.7.9", 443, IPPROTO_UDP));
-	CHECK(!pp_bit(&f, "198.52.7.9", 443, IPPROTO_TCP));
+	CHECK(!(f.flags & XDPFW_F_V4_PORT_SHORT));
+	CHECK_INT(tword("198.51.7.9"), XDPFW_V4T_PP);
+	CHECK_INT(tword("198.51.15.9"), XDPFW_V4T_PP);
+	CHECK_INT(tword("198.51.16.9"), 0);
+	CHECK(!pp_bit(&f, "198.51.7.9", 443, IPPROTO_TCP));
 	CHECK_INT(port_bits(&f, 443), 0);
 	/* Shorter than /16: the port bit (any address). */
 	r = R("10.0.0.0", 8, 11211, IPPROTO_UDP);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK_INT(port_bits(&f, 11211), XDPFW_PORT_V4_UDP);
+	CHECK(f.flags & XDPFW_F_V4_PORT_SHORT);
+	CHECK_INT(tword("10.1.2.3") & XDPFW_V4T_PP, 0);
 
 	/* IPv6 address entries: the class at or below the length. */
 	r = R("2001:db8::1", -1, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(v6_bit(&f, "2001:db8::1", 128));
 	CHECK(!v6_bit(&f, "2001:db8::2", 128));
 	r = R("2001:db8:aa::", 52, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(v6_bit(&f, "2001:db8:aa::", 48));
 	CHECK(v6_bit(&f, "2001:db8:aa:0:1::", 48)); /* same /48 */
 	CHECK(!v6_bit(&f, "2001:db8:ab::", 48));
 	CHECK(!(f.flags & XDPFW_F_V6_PREFIX_WILD));
 	r = R("2000::", 3, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V6_PREFIX_WILD);
 
 	r = R("::", 0, 123, IPPROTO_UDP);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V6_PORT_PREFIX);
 	CHECK_INT(port_bits(&f, 123), XDPFW_PORT_V6_UDP);
 	CHECK_INT(port_bits(&f, 124), 0);
 	CHECK_INT(port_bits(&f, 65535), 0);
 	r = R("::", 0, 65535, IPPROTO_TCP);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK_INT(port_bits(&f, 65535), XDPFW_PORT_V6_TCP);
 
 	filters_clear(&f);
+	n_added = 0;
 	r = R("0.0.0.0", 0, 0, 0);
-	filters_add(&f, &r);
+	add(&f, &r);
 	CHECK(bit(&f, "0.0.0.0"));
 	CHECK(bit(&f, "255.255.255.255"));
 }

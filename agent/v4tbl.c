@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "v4tbl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* The slot part holds slot + 1 of any slot the configuration allows. */
+_Static_assert(CONFIG_MAX_RULES_LIMIT < XDPFW_V4T_SLOT,
+	       "xdpfw_v4_tbl's slot part holds every slot + 1");
+
+enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r)
+{
+	if (r->family != XDPFW_FAMILY_V4 || (r->flags & XDPFW_RULE_EXCEPT))
+		return V4T_NONE;
+	if (r->port) {
+		if (r->prefixlen == 32)
+			return V4T_EP;
+		return r->prefixlen >= 16 ? V4T_PP : V4T_NONE;
+	}
+	if (r->prefixlen <= 24)
+		return V4T_PAINT;
+	return r->prefixlen == 32 ? V4T_HOSTS : V4T_LONG;
+}
+
+uint32_t v4tbl_flag(const struct xdpfw_rule *r)
+{
+	switch (v4tbl_kind(r)) {
+	case V4T_HOSTS:
+		return XDPFW_V4T_HOSTS;
+	case V4T_LONG: /* the half of the /24 it lies in */
+		return XDPFW_V4T_LONG_LO << (r->addr[3] >> 7);
+	case V4T_EP:
+		return XDPFW_V4T_EP;
+	case V4T_PP:
+		return XDPFW_V4T_PP;
+	default:
+		return 0;
+	}
+}
+
+uint32_t v4tbl_span(const struct xdpfw_rule *r, uint32_t *first)
+{
+	*first = v4tbl_addr(r) >> 8;
+	return r->prefixlen >= 24 ? 1 : 1u << (24 - r->prefixlen);
+}
+
+uint32_t v4tbl_addr(const struct xdpfw_rule *r)
+{
+	return (uint32_t)r->addr[0] << 24 | (uint32_t)r->addr[1] << 16 |
+	       (uint32_t)r->addr[2] << 8 | r->addr[3];
+}
+
+/* Its group: the chunk (a /8) of an entry of /8 or longer, V4TBL_CHUNKS
+ * for a wider one; in it, by length. */
+static uint32_t bucket_of(const struct xdpfw_rule *r)
+{
+	uint32_t c = r->prefixlen < 8 ? V4TBL_CHUNKS : r->addr[0];
+
+	return c * 33 + r->prefixlen;
+}
+
+#define V4T_BUCKETS ((V4TBL_CHUNKS + 1) * 33)
+
+/* Two passes over the rules, in order: count per (group, length), then
+ * each entry straight to its place. */
+int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
+		   const uint32_t *slots, size_t n)
+{
+	uint32_t *next = calloc(V4T_BUCKETS + 1, sizeof(*next));
+	size_t m = 0;
+
+	memset(ix, 0, sizeof(*ix));
+	if (!next)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (v4tbl_kind(&rules[i]) != V4T_NONE) {
+			next[bucket_of(&rules[i]) + 1]++;
+			m++;
+		}
+	ix->ent = malloc((m ? m : 1) * sizeof(*ix->ent));
+	if (!ix->ent) {
+		free(next);
+		return -ENOMEM;
+	}
+	for (uint32_t b = 0; b < V4T_BUCKETS; b++)
+		next[b + 1] += next[b];
+	for (uint32_t c = 0; c <= V4TBL_CHUNKS + 1; c++)
+		ix->start[c] = next[c * 33 < V4T_BUCKETS ? c * 33 : V4T_BUCKETS];
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpfw_rule *r = &rules[i];
+		enum v4tbl_kind k = v4tbl_kind(r);
+		struct v4t_ent *e;
+
+		if (k == V4T_NONE)
+			continue;
+		e = &ix->ent[next[bucket_of(r)]++];
+		e->key = v4tbl_addr(r) >> 8 | (uint32_t)r->prefixlen << 24;
+		e->val = k == V4T_PAINT ? (slots ? slots[i] : (uint32_t)i) + 1 :
+					  v4tbl_flag(r);
+	}
+	free(next);
+	return 0;
+}
+
+void v4tbl_ix_free(struct v4tbl_ix *ix)
+{
+	free(ix->ent);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* Paint entry e into chunk c's words (first /24 of the chunk: base). */
+static void paint_one(const struct v4t_ent *e, uint32_t base, uint32_t *out)
+{
+	uint32_t first = e->key & 0xffffffu, plen = e->key >> 24;
+	uint32_t n = plen >= 24 ? 1 : 1u << (24 - plen), lo, hi;
+
+	/* A wide entry covers whole chunks; clip to this one. */
+	lo = first > base ? first : base;
+	hi = first + (n - 1) < base + (V4TBL_CHUNK - 1) ? first + (n - 1) :
+							   base + (V4TBL_CHUNK - 1);
+	if (lo > hi)
+		return;
+	if (e->val & XDPFW_V4T_FLAGS) {
+		for (uint32_t i = lo; i <= hi; i++)
+			out[i - base] |= e->val;
+		return;
+	}
+	for (uint32_t i = lo; i <= hi; i++)
+		out[i - base] = (out[i - base] & XDPFW_V4T_FLAGS) | e->val;
+}
+
+void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out)
+{
+	uint32_t base = chunk << V4TBL_CHUNK_BITS;
+
+	memset(out, 0, V4TBL_CHUNK * sizeof(*out));
+	/* Shortest first, so that each /24 keeps the longest: the wide
+	 * entries (all shorter than the chunk's own) first. */
+	for (uint32_t i = ix->start[V4TBL_CHUNKS]; i < ix->start[V4TBL_CHUNKS + 1];
+	     i++)
+		paint_one(&ix->ent[i], base, out);
+	for (uint32_t i = ix->start[chunk]; i < ix->start[chunk + 1]; i++)
+		paint_one(&ix->ent[i], base, out);
+}
+
+/* The /24s of addr/plen into out, best: the slot part of the longest
+ * entry seen on the way down. */
+static void fill(v4tbl_lookup_fn fn, const void *ctx, uint32_t addr,
+		 uint8_t plen, uint32_t best, uint32_t *out)
+{
+	uint32_t s = fn(ctx, addr, plen);
+
+	if (s == V4TBL_NONE_BELOW) {
+		for (uint32_t i = 0; i < 1u << (24 - plen); i++)
+			out[i] = best;
+		return;
+	}
+	if (s != UINT32_MAX)
+		best = s + 1;
+	if (plen == 24) {
+		*out = best;
+		return;
+	}
+	fill(fn, ctx, addr, plen + 1, best, out);
+	fill(fn, ctx, addr | 1u << (31 - plen), plen + 1, best,
+	     out + (1u << (23 - plen)));
+}
+
+void v4tbl_range(v4tbl_lookup_fn fn, const void *ctx, uint32_t addr,
+		 uint8_t plen, uint32_t *out)
+{
+	uint32_t best = 0;
+
+	/* What covers the prefix from outside: the longest shorter entry. */
+	for (int l = plen - 1; l >= 0 && !best; l--) {
+		uint32_t a = l ? addr & ~(UINT32_MAX >> l) : 0;
+		uint32_t s = fn(ctx, a, (uint8_t)l);
+
+		if (s < V4TBL_NONE_BELOW)
+			best = s + 1;
+	}
+	fill(fn, ctx, addr, plen, best, out);
+}
+
+int v4tbl_change_push(struct v4tbl_change *c, uint32_t idx, uint32_t val)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct v4t_op *v = realloc(c->ops, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->ops = v;
+		c->cap = cap;
+	}
+	c->ops[c->n].idx = idx;
+	c->ops[c->n++].val = val;
+	return 0;
+}
+
+void v4tbl_change_free(struct v4tbl_change *c)
+{
+	free(c->ops);
+	memset(c, 0, sizeof(*c));
+}
+
+int v4tbl_change_range(struct v4tbl_change *c, v4tbl_lookup_fn fn,
+		       const void *ctx, uint32_t addr, uint8_t plen)
+{
+	uint32_t n = 1u << (24 - plen), first = addr >> 8;
+	uint32_t *vals = malloc(n * sizeof(*vals));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	v4tbl_range(fn, ctx, addr, plen, vals);
+	for (uint32_t i = 0; i < n && !err; i++)
+		err = v4tbl_change_push(c, first + i, vals[i]);
+	free(vals);
+	return err;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct v4t_prefix *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->plen - (int)y->plen;
+}
+
+size_t v4tbl_ranges_reduce(struct v4t_prefix *v, size_t n, uint64_t *words)
+{
+	size_t k = 0;
+	uint64_t end = 0; /* one past the last /24 kept */
+
+	*words = 0;
+	if (n)
+		qsort(v, n, sizeof(*v), prefix_cmp);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t first = v[i].addr >> 8;
+
+		/* Prefixes nest or are apart: inside the last one kept, or
+		 * past its end. */
+		if (k && first < end)
+			continue;
+		end = first + (1ull << (24 - v[i].plen));
+		*words += 1ull << (24 - v[i].plen);
+		v[k++] = v[i];
+	}
+	return k;
+}

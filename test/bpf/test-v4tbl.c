@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The IPv4 /24 table (xdpfw_v4_tbl) under BPF_PROG_TEST_RUN, through the
+ * daemon's pipeline: after every change, full or incremental, each word
+ * of the table must be what a recomputation from the slot table gives
+ * (kmaps_v4tbl_compare, as `xdpfw verify` does), and frames from inside
+ * the changed prefixes are checked against the oracle (verdict and the
+ * one counter that moved), with kverdict (`explain`) agreeing.  Edits: a
+ * /16 removed under a /8, the /8 removed too, a /24 re-owned (replaced by
+ * a /23 and a host), hosts, /25s, endpoints and prefix:port entries coming
+ * and going, then random sets.
+ * A word written behind the daemon's back is found by the comparison and
+ * by the audit, and put back by a full re-sync.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "kmaps.h"
+#include "kverdict.h"
+#include "testlib.h"
+#include "v4tbl.h"
+#include "xdprun.h"
+
+/* The table against the slot table: no word wrong. */
+static void check_table(const char *what)
+{
+	struct v4tbl_ix ix;
+	size_t bad = 0;
+	int err = v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
+
+	if (!err)
+		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, &bad);
+	v4tbl_ix_free(&ix);
+	xr_checks++;
+	if (err || bad)
+		fail("%s: the /24 table: %s, %zu words wrong", what,
+		     strerror(-err), bad);
+}
+
+/* A UDP frame and an ICMP one from src: oracle, program and kverdict
+ * agree. */
+static void probe(const char *what, const char *src)
+{
+	struct kv_pkt kp = { .family = 4, .has_l4 = 1, .proto = IPPROTO_UDP,
+			     .sport = 999 };
+	const struct xdpfw_rule *want;
+	struct kv_result res;
+	uint8_t frame[FRAME_MAX];
+	char desc[DESC_MAX];
+	struct pkt_spec s;
+	size_t len;
+	int r;
+
+	inet_pton(AF_INET, src, kp.addr);
+	want = oracle(4, kp.addr, 1, IPPROTO_UDP, 999);
+	s = spec(4, src, IPPROTO_UDP, 999);
+	len = (size_t)build(&s, frame);
+	snprintf(desc, sizeof(desc), "%s: udp from %s", what, src);
+	run_frame(desc, frame, len, want, 0);
+	s = spec(4, src, IPPROTO_ICMP, 0);
+	len = (size_t)build(&s, frame);
+	snprintf(desc, sizeof(desc), "%s: icmp from %s", what, src);
+	run_frame(desc, frame, len, oracle(4, kp.addr, 0, 0, 0), 0);
+	r = kverdict(&km, &kp, &res);
+	xr_checks++;
+	if (r || res.matched != !!want ||
+	    (want && (int)res.slot != slot_of(want)))
+		fail("%s: kverdict on %s: %d, matched %d slot %u", what, src, r,
+		     res.matched, res.slot);
+}
+
+static const char *const probes[] = {
+	"10.1.2.9", "10.1.3.4", "10.1.3.5", "10.1.5.129", "10.1.5.1",
+	"10.1.7.7", "10.9.9.9", "10.255.0.1", "11.0.0.1", "100.1.1.1",
+	"127.0.0.1", "128.0.0.1", "192.168.1.1",
+};
+
+/* 40 IPv6 hosts beside the IPv4 entries, and the count of removals since
+ * the last full build cleared: a change of a few entries then takes the
+ * incremental path (a full build once removals pass 1/8 of the set). */
+#define FILLERS 40
+
+static void step(const char *what, const char *rules, int full)
+{
+	static char text[4096];
+	size_t off = 0;
+
+	for (int i = 0; i < FILLERS; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"2001:db8:ff::%x\n", i + 1);
+	snprintf(text + off, sizeof(text) - off, "%s", rules);
+	km.stale_filter_rules = 0;
+	apply_or_die(what, text, full, NULL);
+	check_table(what);
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		probe(what, probes[i]);
+}
+
+static void test_edits(void)
+{
+	const char *base = "10.1.2.0/24\n10.1.3.4\n10.1.5.128/25\n0.0.0.0/1\n";
+	char set[512];
+
+	snprintf(set, sizeof(set), "10.0.0.0/8\n10.1.0.0/16\n%s", base);
+	step("start", set, 0);
+	/* The /16 goes: its /24s fall back to the /8 (but 10.1.2.0/24). */
+	snprintf(set, sizeof(set), "10.0.0.0/8\n%s", base);
+	step("/16 removed under a /8", set, 0);
+	/* The /8 goes: down to 0.0.0.0/1. */
+	step("/8 removed", base, 0);
+	/* 10.1.2.0/24 re-owned: a /23 over it, a host in it. */
+	step("/24 replaced by a /23 and a host",
+	     "10.1.2.0/23\n10.1.2.9\n10.1.5.128/25\n0.0.0.0/1\n", 0);
+	/* Hosts and the /25 gone: their flags may stay, the slots not. */
+	step("hosts and /25 gone", "10.1.2.0/23\n0.0.0.0/1\n", 0);
+	step("full re-sync", "10.1.2.0/23\n0.0.0.0/1\n", 1);
+	step("everything", "0.0.0.0/0\n10.0.0.0/8\n10.1.0.0/16\n10.1.3.4\n"
+	     "10.1.5.128/25\n127.0.0.0/8\n", 0);
+	/* Endpoints and prefix:port: the EP and PP flags. */
+	step("port entries", "10.1.3.4:999/udp\n10.1.0.0/16:999\n10.0.0.0/8\n"
+	     "10.1.2.0/24\n", 0);
+	step("port entries gone", "10.0.0.0/8\n10.1.2.0/24\n", 0);
+	step("a short prefix:port", "0.0.0.0/0:999/udp\n10.1.2.0/24\n", 0);
+	step("empty", "", 0);
+}
+
+/* A random walk over sets of prefixes of 10.1.0.0/16 and a few wider
+ * ones, one to three entries in or out a step, applied incrementally (a
+ * few full): the table is always exact. */
+static void test_random(void)
+{
+	static const char *const pool[] = {
+		"0.0.0.0/0", "0.0.0.0/1", "10.0.0.0/7", "10.0.0.0/8",
+		"10.1.0.0/16", "10.1.0.0/17", "10.1.2.0/23", "10.1.2.0/24",
+		"10.1.3.0/24", "10.1.3.4", "10.1.5.0/24", "10.1.5.128/25",
+		"10.1.7.0/24", "10.1.7.7", "10.9.0.0/16", "10.255.0.0/16",
+		"100.0.0.0/6", "127.0.0.0/8", "192.168.1.0/24", "10.1.3.5/32",
+		"10.1.5.0/26",
+		/* port entries (the probes' UDP source port is 999) */
+		"10.1.3.4:999/udp", "10.1.7.7:999", "10.1.0.0/16:999/udp",
+		"10.1.5.0/24:999", "10.0.0.0/12:999/udp", "0.0.0.0/0:999/udp",
+		"10.1.2.9:998/udp",
+	};
+	enum { POOL = sizeof(pool) / sizeof(pool[0]) };
+	unsigned seed = 12345;
+	int in[POOL] = { 0 };
+
+	for (int round = 0; round < 60; round++) {
+		char set[1024] = "", what[64];
+		int flips;
+
+		seed = seed * 1103515245u + 12345u;
+		flips = 1 + (int)((seed >> 16) % 3);
+		while (flips--) {
+			seed = seed * 1103515245u + 12345u;
+			in[(seed >> 16) % POOL] ^= 1;
+		}
+		for (int i = 0; i < POOL; i++)
+			if (in[i]) {
+				strcat(set, pool[i]);
+				strcat(set, "\n");
+			}
+		snprintf(what, sizeof(what), "random set %d", round);
+		step(what, set, round % 16 == 15);
+	}
+}
+
+/* A word changed behind the daemon's back: the comparison finds it, a
+ * full re-sync puts it back. */
+static void test_tamper(void)
+{
+	const char *set = "10.0.0.0/8\n10.1.2.0/24\n";
+	uint32_t *win = NULL;
+	struct v4tbl_ix ix;
+	size_t bad = 0;
+	int err;
+
+	step("before tamper", set, 0);
+	err = kmaps_v4tbl_map(&km, 10, &win);
+	if (err) {
+		fail("mapping the table: %s", strerror(-err));
+		return;
+	}
+	win[(1u << 8) | 2] = 0; /* 10.1.2.0/24: no entry */
+	kmaps_v4tbl_unmap(win);
+	err = v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
+	if (!err)
+		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, &bad);
+	v4tbl_ix_free(&ix);
+	xr_checks++;
+	if (err || bad != 1)
+		fail("tamper: %zu words found wrong, expected 1 (%s)", bad,
+		     strerror(-err));
+	/* The daemon's periodic audit finds it too, and asks for the full
+	 * sync that rewrites it. */
+	{
+		struct audit a;
+		int r = audit_begin(&a, &km, AUDIT_ALL_MAPS, 1);
+
+		while (r == 0)
+			r = audit_step(&a, &km, 16384);
+		xr_checks++;
+		if (r != 1 || a.v4_bad != 1 || !a.needs_full || a.missing ||
+		    a.foreign)
+			fail("audit: %d, %zu /24 words wrong (expected 1), "
+			     "needs_full %d, %zu missing, %zu foreign", r,
+			     a.v4_bad, a.needs_full, a.missing, a.foreign);
+		audit_free(&a);
+	}
+	step("after tamper, full re-sync", set, 1);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = xr_setup("test-v4tbl", argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	test_edits();
+	test_random();
+	test_tamper();
+	return xr_finish();
+}
