@@ -266,26 +266,42 @@ struct v4_lookup {
 	uint64_t *deep; /* bit of each /24 a prefix of /17../24 covers */
 };
 
-/* The /24s of the set's prefixes of length 17 to 24, and the lengths
- * present: one pass over the set, in order. */
-static int v4_lookup_init(struct v4_lookup *l, size_t n)
+/* Rule r in the index of lengths and /17../24 coverage. */
+static void v4_lookup_mark(uint64_t *deep, uint32_t *lens,
+			   const struct xdpfw_rule *r)
 {
-	l->deep = calloc(XDPFW_V4_TBL_ENTRIES / 64, sizeof(uint64_t));
-	if (!l->deep)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct xdpfw_rule *r = &l->rules[i];
-		uint32_t first, span;
+	uint32_t first, span;
 
-		if (v4tbl_kind(r) != V4T_PAINT)
-			continue;
-		l->lens |= 1u << r->prefixlen;
-		if (r->prefixlen < 17)
-			continue;
-		span = v4tbl_span(r, &first);
-		for (uint32_t j = first; j < first + span; j++)
-			l->deep[j / 64] |= 1ull << (j % 64);
+	if (v4tbl_kind(r) != V4T_PAINT)
+		return;
+	*lens |= 1u << r->prefixlen;
+	if (r->prefixlen < 17)
+		return;
+	span = v4tbl_span(r, &first);
+	for (uint32_t j = first; j < first + span; j++)
+		deep[j / 64] |= 1ull << (j % 64);
+}
+
+/* km's index of the set's IPv4 prefixes (kmaps.h, v4t_deep), kept
+ * between reloads: the added rules marked in (every reload, so that it
+ * stays a superset), or one pass over the set when there is none yet. */
+static int v4_lookup_update(struct kmaps *km, const struct xdpfw_rule *rules,
+			    size_t n, const struct plan *p, int need)
+{
+	if (km->v4t_deep) {
+		for (size_t i = 0; i < p->n_added; i++)
+			v4_lookup_mark(km->v4t_deep, &km->v4t_lens,
+				       &rules[p->added[i]]);
+		return 0;
 	}
+	if (!need)
+		return 0;
+	km->v4t_deep = calloc(XDPFW_V4_TBL_ENTRIES / 64, sizeof(uint64_t));
+	if (!km->v4t_deep)
+		return -ENOMEM;
+	km->v4t_lens = 0;
+	for (size_t i = 0; i < n; i++)
+		v4_lookup_mark(km->v4t_deep, &km->v4t_lens, &rules[i]);
 	return 0;
 }
 
@@ -401,6 +417,9 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		full = !err && words > V4TBL_INCREMENTAL_MAX;
 	}
 	if (!err && full) {
+		/* rebuilt when next needed: the bits of removed rules go */
+		free(km->v4t_deep);
+		km->v4t_deep = NULL;
 		free(v);
 		err = v4tbl_ix_build(vix, rules, p->slots, n);
 		c->full = err ? NULL : vix;
@@ -408,8 +427,10 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 	}
 	/* The walks look up no length the set does not have, and do not
 	 * descend where no /17../24 lies. */
-	if (nv)
-		err = v4_lookup_init(&l, n);
+	if (!err)
+		err = v4_lookup_update(km, rules, n, p, nv > 0);
+	l.deep = km->v4t_deep;
+	l.lens = km->v4t_lens;
 	for (size_t i = 0; i < nv && !err; i++)
 		err = v4tbl_change_range(c, v4_lookup, &l, v[i].addr,
 					 (uint8_t)v[i].plen);
@@ -421,7 +442,6 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		for (uint32_t j = 0; flag && j < span && !err; j++)
 			err = v4tbl_change_push(c, first + j, flag);
 	}
-	free(l.deep);
 	free(v);
 	return err;
 }
