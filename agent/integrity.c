@@ -496,8 +496,9 @@ static void audit_report(struct daemon *d, struct audit *a)
 	counts(d)->repairs[TAMPER_MAP]++;
 	log_warn("audit: the lookup maps had drifted from the rules in force "
 		 "(%zu keys missing or wrong, %zu foreign keys, %zu /24 table "
-		 "words); repaired with %ld key write%s", a->missing, a->foreign,
-		 a->v4_bad, writes, writes == 1 ? "" : "s");
+		 "words); repaired with %ld map write%s (keys and table words)",
+		 a->missing, a->foreign, a->v4_bad, writes,
+		 writes == 1 ? "" : "s");
 	save_counts(d);
 }
 
