@@ -600,22 +600,10 @@ int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot)
 	int t = kmaps_oa_of(k->map);
 
 	if (t >= 0 && oa_takes(t, k)) {
-		struct packed p;
-		long free_at, at;
-		int ovf;
+		int ovf, r = kmaps_oa_probe(km, k, slot, &ovf);
 
-		km->oa_err = 0;
-		pack(t, k, &p);
-		at = oa_find(km, t, &p, &free_at);
-		if (at >= 0)
-			*slot = XDPFW_OA_STATE(load_state(km, t, (uint32_t)at)) - 1;
-		ovf = home_overflowed(km, t, &p);
-		if (km->oa_err)
-			return km->oa_err;
-		if (at >= 0)
-			return 1;
-		if (!ovf)
-			return 0;
+		if (r || !ovf)
+			return r;
 	}
 	if (!bpf_map_lookup_elem(km->fd[k->map], k->b, slot))
 		return 1;
