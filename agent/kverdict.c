@@ -98,13 +98,11 @@ static int v6_class(struct kmaps *km, const uint32_t *a, uint8_t plen,
 		    uint32_t *slot, int *ovf)
 {
 	struct xdpfw_v6_lpm_key lk = { .prefixlen = plen };
-	uint32_t c[4] = { a[0], 0, 0, 0 };
+	uint32_t c[4];
 	struct kkey k;
 	int o = 0, r;
 
-	if (plen > 32)
-		c[1] = a[1] & htonl(plen == 64 ? 0xffffffffu :
-				    plen == 56 ? 0xffffff00u : 0xffff0000u);
+	xdpfw_v6_class_cut(a, plen, c);
 	memcpy(lk.addr, c, 16);
 	kkey_from_bytes(&k, KMAP_V6_LPM, &lk);
 	r = kmaps_oa_probe(km, &k, slot, &o);

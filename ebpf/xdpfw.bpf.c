@@ -384,16 +384,11 @@ static __always_inline int v6_class_bit(const __u32 *a, __u32 cls)
  * xdpfw_v6c_oa, or 0; *ovf |= its home's overflow mark. */
 static __always_inline __u32 v6_class(const __u32 *a, __u32 plen, int *ovf)
 {
-	__u32 k[4] = { a[0], 0, 0, 0 };
+	__u32 k[4];
 	int o;
 	__u32 s1;
 
-	if (plen == 64)
-		k[1] = a[1];
-	else if (plen == 56)
-		k[1] = a[1] & XDPFW_BE32(0xffffff00u);
-	else if (plen == 48)
-		k[1] = a[1] & XDPFW_BE32(0xffff0000u);
+	xdpfw_v6_class_cut(a, plen, k);
 	s1 = oa6_lookup(&XDPFW_MAP_V6C_OA, xdpfw_oa6c_mask, k,
 			xdpfw_oa6_ctail(plen), &o);
 	*ovf |= o;

@@ -401,6 +401,17 @@ static inline int xdpfw_v6_is_class(__u32 plen)
 	return plen == 32 || plen == 48 || plen == 56 || plen == 64;
 }
 
+/* a cut at class length plen (32, 48, 56, 64): out, the table's key. */
+static inline void xdpfw_v6_class_cut(const __u32 *a, __u32 plen, __u32 *out)
+{
+	out[0] = a[0];
+	out[1] = plen == 64 ? a[1] :
+		 plen == 56 ? a[1] & XDPFW_BE32(0xffffff00u) :
+		 plen == 48 ? a[1] & XDPFW_BE32(0xffff0000u) : 0;
+	out[2] = 0;
+	out[3] = 0;
+}
+
 static inline __u32 xdpfw_oa6_ctail(__u32 plen)
 {
 	return 2u << 24 | plen;
