@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "ruleidx.h"
 #include "v4tbl.h"
 
 /* A key write: an upsert (key -> slot) or a delete (slot unused). */
@@ -45,6 +46,12 @@ struct kchange {
 	 * chunk at a time (a first load's 700k such keys would be 22 MB of
 	 * kops at the daemon's peak). */
 	int addr_upserts_implicit;
+	/* The same for the added port entries' keys (a first load into maps
+	 * just created: nothing held a key before), but for the key of an
+	 * any-protocol entry that its protocol-specific twin owns (found
+	 * in ix, which indexes rules). */
+	int port_upserts_implicit;
+	const struct ruleidx *ix;
 	/* The IPv4 /24 table's change (NULL: none; the caller's). */
 	struct v4tbl_change *v4t;
 };

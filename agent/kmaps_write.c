@@ -326,7 +326,21 @@ static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
 	}
 }
 
-/* The keys of the added address entries (kchange.h), a chunk at a time. */
+/* Is key k of the added port entry r owned by its protocol-specific twin
+ * ("X:53" and "X:53/udp" share the UDP key)? */
+static int twin_owns(const struct kchange *p, const struct xdpfw_rule *r,
+		     const struct kkey *k)
+{
+	struct xdpfw_rule twin = *r;
+
+	if (r->proto != XDPFW_PROTO_ANY)
+		return 0;
+	twin.proto = k->proto;
+	return ruleidx_find(p->ix, p->rules, &twin) != RULEIDX_NONE;
+}
+
+/* The keys of the added address entries (and port entries: kchange.h),
+ * a chunk at a time. */
 static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
 			      struct apply_stats *st)
 {
@@ -340,15 +354,20 @@ static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
 	for (size_t i = 0; i < p->n_added && !err; i++) {
 		const struct xdpfw_rule *r = &p->rules[p->added[i]];
 		struct kkey k[2];
+		int nk;
 
-		if (r->port)
+		if (r->port && !p->port_upserts_implicit)
 			continue;
-		rule_kkeys(r, k);
-		ops[n].key = k[0];
-		ops[n++].slot = p->slots[p->added[i]];
-		if (n == CHUNK) {
-			err = write_kops(km, ops, n, 0, st);
-			n = 0;
+		nk = rule_kkeys(r, k);
+		for (int j = 0; j < nk && !err; j++) {
+			if (r->port && twin_owns(p, r, &k[j]))
+				continue;
+			ops[n].key = k[j];
+			ops[n++].slot = p->slots[p->added[i]];
+			if (n == CHUNK) {
+				err = write_kops(km, ops, n, 0, st);
+				n = 0;
+			}
 		}
 	}
 	if (!err && n)

@@ -40,6 +40,7 @@ void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
 	c->n_removed = p->n_removed;
 	c->delete_first = p->delete_first;
 	c->addr_upserts_implicit = p->addr_upserts_implicit;
+	c->port_upserts_implicit = p->port_upserts_implicit;
 }
 
 /* The two sides of a diff, as look-ups.  The old side is not indexed as a
@@ -137,6 +138,8 @@ static int plan_rule_keys(struct plan *p, const struct diff_view *v,
 		return added ? kop_list_push(&p->upserts, &keys[0], slot) :
 			       kop_list_push(&p->deletes, &keys[0], 0);
 
+	if (added && p->port_upserts_implicit)
+		return 0;
 	for (int i = 0; i < n; i++) {
 		if (v->old_empty) {
 			/* Nothing held a key before (a first load): each
@@ -254,6 +257,8 @@ static int plan_keys(struct plan *p, const struct kview *old,
 	struct diff_view v = { p, old, rules, new_ix,
 			       !p->n_unchanged && !p->n_removed };
 	int err = 0;
+
+	p->port_upserts_implicit &= p->addr_upserts_implicit && v.old_empty;
 
 	for (size_t i = 0; !err && i < p->n_added; i++)
 		err = plan_rule_keys(p, &v, &rules[p->added[i]],
@@ -413,7 +418,8 @@ static int is_added(const struct plan *p, uint32_t pos)
 /* An added address entry's key is written by kmaps_apply anyway. */
 static int key_implicit(const struct plan_full *f, uint32_t pos)
 {
-	return f->p->addr_upserts_implicit && !f->rules[pos].port &&
+	return (f->rules[pos].port ? f->p->port_upserts_implicit :
+				     f->p->addr_upserts_implicit) &&
 	       is_added(f->p, pos);
 }
 

@@ -40,6 +40,11 @@ struct plan {
 	 * are left out of upserts (kchange.h addr_upserts_implicit), also by
 	 * a full comparison (plan_full_*). */
 	int addr_upserts_implicit;
+	/* Set by the caller when the maps hold no key (just created):
+	 * a plan of a first load (nothing unchanged or removed) leaves
+	 * the added port entries' keys to kmaps_apply too (kchange.h); any
+	 * other plan clears it. */
+	int port_upserts_implicit;
 	struct kop_list upserts;
 	struct kop_list deletes;
 	struct ruleidx removed_ix; /* over the table, the removed slots */

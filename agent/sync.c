@@ -127,6 +127,9 @@ static int make_plan(struct plan *p, struct kmaps *km,
 	}
 	if (c)
 		c->tags_ok = 0; /* the tags are the plan's slots once applied */
+	/* Maps just created hold no key: a first load's port keys too are
+	 * made by kmaps_apply (no 12 MB of kops at 1M). */
+	p->port_upserts_implicit = km->counters_fresh;
 	return plan_build(p, &old, rules, n, ix);
 }
 
@@ -484,6 +487,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		goto out;
 	t[3] = now_ms();
 	plan_kchange(&p, rules, &change);
+	change.ix = ix;
 	change.v4t = &v4t;
 	err = kmaps_apply(km, &change, f, &res->writes);
 	if (err)

@@ -543,6 +543,51 @@ static void test_precedence_and_changes(void)
 	}
 }
 
+/* A first load into maps just created: kmaps_apply makes every added
+ * entry's keys itself, the port entries' too.  The key two twins share
+ * goes to the protocol-specific one, also when the any-protocol entry
+ * comes after it, and only once; a full re-sync finds nothing to write.
+ * Run on fresh maps (counters zero). */
+static const char rules_twins[] =
+	"10.20.30.40:53/udp\n"
+	"10.20.30.40:53\n"
+	"[2001:db8:20::1]:53/tcp\n"
+	"[2001:db8:20::1]:53\n"
+	"10.20.0.0/16:5353/udp\n"
+	"10.20.0.0/16:5353\n";
+#define RULES_TWINS_N 6
+
+static const struct target targets_twins[] = {
+	{ 4, "10.20.30.40", 53, "10.20.30.40:53", "10.20.30.40:53/udp", NULL },
+	{ 6, "2001:db8:20::1", 53, "[2001:db8:20::1]:53/tcp",
+	  "[2001:db8:20::1]:53", NULL },
+	{ 4, "10.20.31.1", 5353, "10.20.0.0/16:5353", "10.20.0.0/16:5353/udp",
+	  NULL },
+};
+
+static void test_first_load(void)
+{
+	struct applied a;
+
+	km.counters_fresh = 1;
+	apply_or_die("twins, first load", rules_twins, 0, &a);
+	check_plan("first load of twins", &a, RULES_TWINS_N, 0, 0);
+	xr_checks++;
+	if (a.key_writes != RULES_TWINS_N)
+		fail("a first load of %d entries (%d keys) wrote %zu keys",
+		     RULES_TWINS_N, RULES_TWINS_N, a.key_writes);
+	check_targets_against_oracle(targets_twins, 3);
+	test_targets_light(targets_twins, 3);
+	apply_or_die("twins full", rules_twins, 1, &a);
+	check_plan("twins -> twins (full)", &a, 0, 0, RULES_TWINS_N);
+	xr_checks++;
+	if (a.key_writes)
+		fail("a full re-sync after a first load wrote %zu keys",
+		     a.key_writes);
+	apply_or_die("empty", "", 0, &a);
+	check_plan("twins -> empty", &a, 0, RULES_TWINS_N, 0);
+}
+
 /* Lookups of absent kinds are skipped: v6-only and v4-only sets, then
  * nothing at all. */
 static void test_skipped_lookups(void)
@@ -776,6 +821,7 @@ int main(int argc, char **argv)
 
 		test_targets_light(none, 2);
 	}
+	test_first_load();
 
 	apply_or_die("A", rules_a, 0, &a);
 	check_plan("empty -> A", &a, RULES_A_N, 0, 0);

@@ -87,6 +87,7 @@ int apply_rules(const char *text, int full, struct applied *res)
 		res->added = sr.added;
 		res->removed = sr.removed;
 		res->unchanged = sr.unchanged;
+		res->key_writes = sr.writes.key_writes;
 	}
 	ruleset_free(&cur);
 	cur = rs;
