@@ -452,17 +452,21 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		if (err)
 			return err;
 	}
-	added_slots = malloc((p->n_added ? p->n_added : 1) * sizeof(uint32_t));
-	if (!added_slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_added; i++) {
-		added_slots[i] = p->slots[p->added[i]];
-		if (bases)
-			memset(&km->rbase[added_slots[i]], 0, sizeof(km->rbase[0]));
+	for (size_t i = 0; bases && i < p->n_added; i++)
+		memset(&km->rbase[p->slots[p->added[i]]], 0, sizeof(km->rbase[0]));
+	/* Just-created maps are zero: a first start skips a million writes
+	 * (and the list of their slots, 4 MB at its peak). */
+	if (!fresh) {
+		added_slots = malloc((p->n_added ? p->n_added : 1) *
+				     sizeof(uint32_t));
+		if (!added_slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->n_added; i++)
+			added_slots[i] = p->slots[p->added[i]];
+		err = reset_counters(km, added_slots, p->n_added,
+				     &st->slot_writes);
+		free(added_slots);
 	}
-	/* Just-created maps are zero: a first start skips a million writes. */
-	if (!fresh)
-		err = reset_counters(km, added_slots, p->n_added, &st->slot_writes);
 	if (err)
 		goto out;
 
@@ -478,7 +482,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (err)
 		goto out;
 	for (size_t i = 0; i < p->n_added; i++) {
-		km->table[added_slots[i]] = p->rules[p->added[i]];
+		km->table[p->slots[p->added[i]]] = p->rules[p->added[i]];
 		st->slot_writes++;
 	}
 
@@ -493,7 +497,6 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:
 	v4tbl_change_free(&narrow);
-	free(added_slots);
 	return err;
 }
 
