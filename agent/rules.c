@@ -441,11 +441,17 @@ int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
 	return 1;
 }
 
-/* Lines [p, end) numbered from lineno + 1 into the set's last file. */
-static int parse_lines(struct ruleset *rs, const char *p, const char *end,
-		       uint32_t lineno)
+/* Between two calls of a parse's done callback: this much text. */
+#define PARSE_DONE_STEP (4u << 20)
+
+/* Lines [p, end) numbered from lineno + 1 into the set's last file.  done
+ * (if not NULL) is told, every PARSE_DONE_STEP bytes or so, before which
+ * byte the parse will not read again. */
+static int parse_lines_cb(struct ruleset *rs, const char *p, const char *end,
+			  uint32_t lineno, rules_parse_done_fn done, void *ctx)
 {
 	struct parser ps = { .rs = rs, .ix = &rs->ix };
+	const char *next_done = p + PARSE_DONE_STEP;
 	uint32_t first = lineno;
 	bool may_have_nul;
 	size_t est;
@@ -476,6 +482,15 @@ static int parse_lines(struct ruleset *rs, const char *p, const char *end,
 		if (err)
 			goto out;
 		p = nl ? nl + 1 : end;
+		if (done && p >= next_done && p < end) {
+			/* The entries waiting in the queue are done with
+			 * their text only once indexed. */
+			err = drain(&ps);
+			if (err)
+				goto out;
+			done(ctx, p);
+			next_done = p + PARSE_DONE_STEP;
+		}
 	}
 	err = drain(&ps);
 out:
@@ -483,8 +498,15 @@ out:
 	return err;
 }
 
-int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
-		       size_t len)
+static int parse_lines(struct ruleset *rs, const char *p, const char *end,
+		       uint32_t lineno)
+{
+	return parse_lines_cb(rs, p, end, lineno, NULL, NULL);
+}
+
+int rules_parse_buffer_cb(struct ruleset *rs, const char *path,
+			  const char *buf, size_t len, rules_parse_done_fn done,
+			  void *ctx)
 {
 	const char *p = buf;
 	int err = add_file(rs, path ? path : "-");
@@ -493,7 +515,13 @@ int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		return err;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	return parse_lines(rs, p, buf + len, 0);
+	return parse_lines_cb(rs, p, buf + len, 0, done, ctx);
+}
+
+int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
+		       size_t len)
+{
+	return rules_parse_buffer_cb(rs, path, buf, len, NULL, NULL);
 }
 
 int rules_parse_window(struct ruleset *w, const char *path, const char *buf,

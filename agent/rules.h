@@ -89,6 +89,13 @@ void ruleset_free(struct ruleset *rs); /* NULL-safe */
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len);
 
+/* The same, telling done(ctx, upto) now and then that the parse will not
+ * read the text before upto again (the caller may let those pages go). */
+typedef void (*rules_parse_done_fn)(void *ctx, const char *upto);
+int rules_parse_buffer_cb(struct ruleset *rs, const char *path,
+			  const char *buf, size_t len, rules_parse_done_fn done,
+			  void *ctx);
+
 /*
  * Add an entry that no file holds (a protected address): source names it
  * in messages ("protect:ssh-peers"; a pseudo-file, line 0).  Returns 1 when

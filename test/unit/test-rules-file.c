@@ -425,6 +425,65 @@ static size_t scale_line(char *p, unsigned i)
 	}
 }
 
+/* What rules_parse_buffer_cb said it is done with: garbled at once (as
+ * if its pages had gone), so that reading it again changes the set. */
+struct garble {
+	char *buf, *upto;
+	size_t calls, len;
+	int backwards;
+};
+
+static void garble_done(void *ctx, const char *upto)
+{
+	struct garble *g = ctx;
+
+	g->calls++;
+	if (upto < g->upto || upto > g->buf + g->len)
+		g->backwards = 1;
+	else
+		memset(g->upto, '9', (size_t)(upto - g->upto));
+	g->upto = (char *)upto;
+}
+
+/* The same set from a parse whose text goes as it is parsed. */
+static void check_parse_dropping(const struct ruleset *want, const char *buf,
+				 size_t n)
+{
+	struct garble g = { malloc(n ? n : 1), NULL, 0, n, 0 };
+	struct ruleset rs;
+
+	if (!g.buf) {
+		CHECK(0);
+		return;
+	}
+	memcpy(g.buf, buf, n);
+	g.upto = g.buf;
+	ruleset_init(&rs);
+	CHECK_INT(rules_parse_buffer_cb(&rs, "big.txt", g.buf, n, garble_done,
+					&g), 0);
+	CHECK_MSG(g.calls >= 4 && !g.backwards,
+		  "%zu calls of done over %zu bytes%s", g.calls, n,
+		  g.backwards ? ", one going back" : "");
+	CHECK_INT(rs.n, want->n);
+	CHECK_INT(rs.n_lines, want->n_lines);
+	CHECK_INT(rs.n_errors, want->n_errors);
+	CHECK_INT(rs.n_warnings, want->n_warnings);
+	CHECK_INT(rs.n_diags, want->n_diags);
+	if (rs.n == want->n) {
+		CHECK(!memcmp(rs.rules, want->rules, rs.n * sizeof(*rs.rules)));
+		CHECK(!memcmp(rs.lines, want->lines, rs.n * sizeof(*rs.lines)));
+	}
+	for (size_t i = 0; i < rs.n_diags && i < want->n_diags; i++)
+		if (rs.diags[i].line != want->diags[i].line ||
+		    strcmp(rs.diags[i].msg, want->diags[i].msg)) {
+			CHECK_MSG(0, "diagnostic %zu differs: line %u %s", i,
+				  rs.diags[i].line, rs.diags[i].msg);
+			break;
+		}
+	ruleset_free(&rs);
+	free(g.buf);
+}
+
 static void test_scale(void)
 {
 	size_t cap = (size_t)SCALE_LINES * 48, n = 0;
@@ -474,6 +533,7 @@ static void test_scale(void)
 			break;
 		}
 	}
+	check_parse_dropping(&rs, buf, n);
 	ruleset_free(&rs);
 	free(buf);
 }
