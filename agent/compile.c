@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "compile.h"
 
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 const uint8_t kmap_key_size[KMAP_N] = {
@@ -188,30 +190,59 @@ const uint32_t fmap_words[FMAP_N] = {
 
 uint64_t *filters_words(struct filters *f, enum fmap m)
 {
-	switch (m) {
-	case FMAP_PORTS:
-		return f->ports;
-	case FMAP_EP:
-		return f->ep_bitmap;
-	case FMAP_PP:
-		return f->pp_bitmap;
-	case FMAP_X:
-		return f->x_bitmap;
-	case FMAP_V6S:
-		return f->v6s_bitmap;
-	default:
-		return f->v6_bitmap;
+	return f->w[m];
+}
+
+size_t filters_words_total(void)
+{
+	size_t total = 0;
+
+	for (int m = 0; m < FMAP_N; m++)
+		total += fmap_words[m];
+	return total;
+}
+
+void filters_use(struct filters *f, uint64_t *block)
+{
+	size_t at = 0;
+
+	memset(f, 0, sizeof(*f));
+	memset(block, 0, filters_words_total() * sizeof(*block));
+	for (int m = 0; m < FMAP_N; m++) {
+		f->w[m] = block + at;
+		at += fmap_words[m];
 	}
 }
 
-void filters_clear(struct filters *f)
+int filters_alloc(struct filters *f)
 {
+	uint64_t *block = malloc(filters_words_total() * sizeof(*block));
+
+	if (!block)
+		return -ENOMEM;
+	filters_use(f, block);
+	f->own = block;
+	return 0;
+}
+
+void filters_in_place(struct filters *f, uint64_t *const words[FMAP_N])
+{
+	memset(f, 0, sizeof(*f));
+	for (int m = 0; m < FMAP_N; m++)
+		f->w[m] = words[m];
+	f->in_place = 1;
+}
+
+void filters_free(struct filters *f)
+{
+	free(f->own);
 	memset(f, 0, sizeof(*f));
 }
 
 static void mark_port(struct filters *f, uint16_t port, uint32_t kind)
 {
-	f->ports[port >> 4] |= (uint64_t)kind << ((port & 15) * XDPFW_PORT_BITS);
+	f->w[FMAP_PORTS][port >> 4] |=
+		(uint64_t)kind << ((port & 15) * XDPFW_PORT_BITS);
 }
 
 static void mark_hash(uint64_t *bits, uint32_t h, unsigned log)
@@ -237,10 +268,10 @@ static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
 		cls = 32;
 	else
 		return; /* XDPFW_F_V6_PREFIX_WILD (rule_flags) */
-	mark_hash(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+	mark_hash(f->w[FMAP_V6], xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
 	/* A prefix the class table does not hold: the trie, by its /32. */
 	if (cls != 128 && !xdpfw_v6_is_class(r->prefixlen))
-		mark_hash(f->v6s_bitmap, xdpfw_v6s_odd_hash(a),
+		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_odd_hash(a),
 			  XDPFW_V6S_BITMAP_LOG);
 }
 
@@ -250,10 +281,10 @@ static void mark_v6_sum(struct filters *f, const struct xdpfw_rule *r,
 			const uint32_t *a)
 {
 	if (r->prefixlen >= 48)
-		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 48),
+		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_hash(a, 48),
 			  XDPFW_V6S_BITMAP_LOG);
 	else if (r->prefixlen >= 32)
-		mark_hash(f->v6s_bitmap, xdpfw_v6s_hash(a, 32),
+		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_hash(a, 32),
 			  XDPFW_V6S_BITMAP_LOG);
 }
 
@@ -275,7 +306,7 @@ static void mark_except(struct filters *f, const struct xdpfw_rule *r,
 		cls = r->prefixlen >= 64 ? 64 : r->prefixlen >= 48 ? 48 : 32;
 		h = xdpfw_v6_hash(a, cls);
 	}
-	mark_hash(f->x_bitmap, h, XDPFW_X_BITMAP_LOG);
+	mark_hash(f->w[FMAP_X], h, XDPFW_X_BITMAP_LOG);
 }
 
 /* One port key (proto is TCP or UDP) of a port entry. */
@@ -290,11 +321,11 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	if (v4 && r->prefixlen >= 16)
 		return;
 	if (is_host(r)) {
-		mark_hash(f->ep_bitmap, v4 ? xdpfw_ep_hash4(pw, a[0]) :
+		mark_hash(f->w[FMAP_EP], v4 ? xdpfw_ep_hash4(pw, a[0]) :
 					     xdpfw_ep_hash6(pw, a),
 			  XDPFW_EP_BITMAP_LOG);
 	} else if (r->prefixlen >= (v4 ? 16 : 32)) {
-		mark_hash(f->pp_bitmap, v4 ? xdpfw_pp_hash4(pw, a[0]) :
+		mark_hash(f->w[FMAP_PP], v4 ? xdpfw_pp_hash4(pw, a[0]) :
 					     xdpfw_pp_hash6(pw, a[0]),
 			  XDPFW_PP_BITMAP_LOG);
 	} else {

@@ -99,27 +99,36 @@ enum fmap {
 extern const uint32_t fmap_words[FMAP_N];
 
 /*
- * Filters computed from a rule set (about 11.5 MB: allocate it).  Built from
- * the whole set they replace the kernel's bitmaps; with widen_only they hold
- * only the bits of added rules, to be OR-ed in: a stale bit of a removed
- * rule costs a needless lookup, never a wrong verdict, and the next full
- * build clears it.  flags are always those of the whole set.
+ * Filters computed from a rule set.  Built from the whole set they replace
+ * the kernel's bitmaps; with widen_only they hold only the bits of added
+ * rules, to be OR-ed in: a stale bit of a removed rule costs a needless
+ * lookup, never a wrong verdict, and the next full build clears it.
+ * flags are always those of the whole set.  The words are a block of
+ * filters_words_total() (9.2 MB: filters_use, filters_alloc), or, with
+ * in_place, the kernel's bitmaps themselves, whose bits filters_add sets
+ * at once (widening, or the first build into bitmaps just created):
+ * nothing to copy then.
  */
 struct filters {
 	uint32_t flags; /* XDPFW_F_* */
 	int widen_only;
-	uint64_t ports[XDPFW_PORTS_WORDS];
-	uint64_t ep_bitmap[XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG)];
-	uint64_t pp_bitmap[XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG)];
-	uint64_t v6_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG)];
-	uint64_t x_bitmap[XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG)];
-	uint64_t v6s_bitmap[XDPFW_BITMAP_WORDS(XDPFW_V6S_BITMAP_LOG)];
+	int in_place;
+	uint64_t *w[FMAP_N]; /* the words of each bitmap */
+	uint64_t *own;       /* what filters_alloc allocated */
 };
+
+size_t filters_words_total(void);
+/* The words are those of block (zeroed here); flags 0. */
+void filters_use(struct filters *f, uint64_t *block);
+/* Zeroed words of f's own (filters_free).  0 or -ENOMEM. */
+int filters_alloc(struct filters *f);
+/* The words are those of words[m] (in_place); flags 0. */
+void filters_in_place(struct filters *f, uint64_t *const words[FMAP_N]);
+void filters_free(struct filters *f); /* what filters_alloc allocated */
 
 /* The words of bitmap m in f. */
 uint64_t *filters_words(struct filters *f, enum fmap m);
 
-void filters_clear(struct filters *f);
 void filters_add(struct filters *f, const struct xdpfw_rule *r);
 
 /* The XDPFW_F_* kinds a rule makes present. */

@@ -457,27 +457,22 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 {
 	struct kchange c = { 0 };
 	struct apply_stats st;
-	struct filters *f;
+	struct filters f;
 	int err;
 
 	if (a->needs_full)
 		return repair_rules(d, 0, a->v4_bad > 0);
 	if (!a->upserts.n && !a->deletes.n)
 		return 0;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
 	/* The filters stay as they are (a rule's bits are still set). */
-	f->widen_only = 1;
-	err = kmaps_flags(&d->km, &f->flags);
-	if (err) {
-		free(f);
+	filters_in_place(&f, d->km.filter);
+	f.widen_only = 1;
+	err = kmaps_flags(&d->km, &f.flags);
+	if (err)
 		return err;
-	}
 	c.upserts = a->upserts;
 	c.deletes = a->deletes;
-	err = kmaps_apply(&d->km, &c, f, &st);
-	free(f);
+	err = kmaps_apply(&d->km, &c, &f, &st);
 	return err ? err : (long)st.key_writes;
 }
 

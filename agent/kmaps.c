@@ -211,10 +211,10 @@ void kmaps_close(struct kmaps *km)
 		munmap(km->tbase,
 		       mmap_len(XDPFW_TOTAL_MAX * sizeof(struct xdpfw_counter)));
 	kmaps_oa_unmap(km);
+	free(km->fbuf);
 	for (int i = 0; i < XMAP_N; i++)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);
-	free(km->scratch);
 	free(km->v4t_deep);
 	kmaps_init(km);
 }

@@ -89,9 +89,11 @@ struct kmaps {
 	int no_trie_batch;          /* ... on an LPM trie (before Linux 6.0) */
 	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
 	int counters_fresh;         /* counter maps just created: all zero */
-	/* sync's filter buffer, kept between reloads: a fresh one (9.5 MB)
-	 * costs ~2,300 page faults, 60-260 ms on a busy VM, every reload. */
-	struct filters *scratch;
+	/* sync's filter words for a rebuild of the bitmaps in use (SIGHUP),
+	 * kept once made: a fresh one (9.2 MB) costs ~2,300 page faults,
+	 * 60-260 ms on a busy VM.  Widening reloads and a first load write
+	 * the bitmaps in place and never make it. */
+	uint64_t *fbuf;
 	/* sync's index of the IPv4 prefixes for the /24 table's incremental
 	 * walks, kept between reloads (a pass over 1M rules and 2 MB of
 	 * zeroed pages each time cost ~20 ms): bit l of v4t_lens, a prefix

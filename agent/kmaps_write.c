@@ -311,6 +311,8 @@ static void write_words(uint64_t *dst, const uint64_t *src, size_t n, int widen,
 static void write_filters(struct kmaps *km, const struct filters *f,
 			  int widen, size_t *count)
 {
+	if (f->in_place) /* written already */
+		return;
 	for (int m = 0; m < FMAP_N; m++)
 		write_words(km->filter[m],
 			    filters_words((struct filters *)f, (enum fmap)m),

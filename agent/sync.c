@@ -194,14 +194,27 @@ static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
  * SIGHUP and once the bits left by removed rules reach 1/8 of the set;
  * otherwise only the added rules are OR-ed in, and the flags come from
  * counts (delta: the cache keeps them, a plan of the change only) or a
- * pass over the set (counted into cache, when there is one). */
-static void build_filters(struct kmaps *km, struct filters *f,
-			  const struct xdpfw_rule *rules, size_t n,
-			  const struct plan *p, enum sync_mode mode,
-			  struct rules_cache *delta, struct rules_cache *cache)
+ * pass over the set (counted into cache, when there is one).  The added
+ * bits go straight into the kernel's bitmaps (a bit set early costs a
+ * lookup, never a verdict), and so does a first build into bitmaps just
+ * created; only a rebuild of bitmaps in use needs words of its own
+ * (km->fbuf). */
+static int build_filters(struct kmaps *km, struct filters *f,
+			 const struct xdpfw_rule *rules, size_t n,
+			 const struct plan *p, enum sync_mode mode,
+			 struct rules_cache *delta, struct rules_cache *cache)
 {
-	filters_clear(f);
+	int full;
+
 	km->stale_filter_rules += p->n_removed;
+	full = mode == SYNC_FULL || km->stale_filter_rules * 8 > n;
+	if (!full || (km->counters_fresh && !p->n_unchanged && !p->n_removed))
+		filters_in_place(f, km->filter);
+	else if (km->fbuf || (km->fbuf = malloc(filters_words_total() *
+						 sizeof(uint64_t))))
+		filters_use(f, km->fbuf);
+	else
+		return -ENOMEM;
 	if (delta) {
 		f->flags = count_flags(delta, km, rules, p);
 	} else {
@@ -215,15 +228,16 @@ static void build_filters(struct kmaps *km, struct filters *f,
 				cache->flag_n[b] += fl & 1;
 		}
 	}
-	if (mode == SYNC_FULL || km->stale_filter_rules * 8 > n) {
+	if (full) {
 		for (size_t i = 0; i < n; i++)
 			filters_add(f, &rules[i]);
 		km->stale_filter_rules = 0;
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < p->n_added; i++)
 		filters_add(f, &rules[p->added[i]]);
 	f->widen_only = 1;
+	return 0;
 }
 
 static int held_key(void *ctx, const struct kop *op)
@@ -456,7 +470,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 {
 	struct v4tbl_change v4t = { 0 };
 	struct v4tbl_ix vix = { 0 };
-	struct filters *f = NULL;
+	struct filters f = { 0 };
 	struct kchange change;
 	struct plan p;
 	double t[5];
@@ -472,28 +486,24 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	 * the peak of the apply below otherwise). */
 	free(p.old_slots);
 	p.old_slots = NULL;
-	if (!err && !km->scratch) {
-		km->scratch = malloc(sizeof(*km->scratch));
-		if (!km->scratch)
-			err = -ENOMEM;
-	}
-	f = km->scratch;
 	if (err)
 		goto out;
 	t[2] = now_ms();
-	build_filters(km, f, rules, n, &p, mode, delta ? c : NULL, c);
+	err = build_filters(km, &f, rules, n, &p, mode, delta ? c : NULL, c);
+	if (err)
+		goto out;
 	if (p.delete_first)
 		log_warn("the change needs more than the free slots; removing %zu "
 			 "rules before adding (raise [agent] max_rules to avoid it)",
 			 p.n_removed);
-	err = build_v4tbl(km, &v4t, &vix, rules, n, ix, &p, !f->widen_only);
+	err = build_v4tbl(km, &v4t, &vix, rules, n, ix, &p, !f.widen_only);
 	if (err)
 		goto out;
 	t[3] = now_ms();
 	plan_kchange(&p, rules, &change);
 	change.ix = ix;
 	change.v4t = &v4t;
-	err = kmaps_apply(km, &change, f, &res->writes);
+	err = kmaps_apply(km, &change, &f, &res->writes);
 	if (err)
 		goto out;
 	t[4] = now_ms();

@@ -473,7 +473,7 @@ static int bit(const struct filters *f, const char *v4)
 
 static int port_bits(const struct filters *f, uint16_t port)
 {
-	return (int)((f->ports[port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) & 0xf);
+	return (int)((f->w[FMAP_PORTS][port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) & 0xf);
 }
 
 static int hashed(const uint64_t *bits, uint32_t h, unsigned log)
@@ -489,7 +489,7 @@ static int ep_bit(const struct filters *f, const char *v4, uint16_t port,
 	uint32_t a;
 
 	inet_pton(AF_INET, v4, &a);
-	return hashed(f->ep_bitmap,
+	return hashed(f->w[FMAP_EP],
 		      xdpfw_ep_hash4(xdpfw_port_word(port, proto, 4), a),
 		      XDPFW_EP_BITMAP_LOG);
 }
@@ -500,7 +500,7 @@ static int pp_bit(const struct filters *f, const char *v4, uint16_t port,
 	uint32_t a;
 
 	inet_pton(AF_INET, v4, &a);
-	return hashed(f->pp_bitmap,
+	return hashed(f->w[FMAP_PP],
 		      xdpfw_pp_hash4(xdpfw_port_word(port, proto, 4), a),
 		      XDPFW_PP_BITMAP_LOG);
 }
@@ -510,15 +510,18 @@ static int v6_bit(const struct filters *f, const char *v6, uint32_t cls)
 	uint32_t a[4];
 
 	inet_pton(AF_INET6, v6, a);
-	return hashed(f->v6_bitmap, xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+	return hashed(f->w[FMAP_V6], xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
 }
 
 static void test_filters(void)
 {
-	static struct filters f;
+	struct filters f;
 	struct xdpfw_rule r;
 
-	filters_clear(&f);
+	if (filters_alloc(&f)) {
+		CHECK(0);
+		return;
+	}
 	n_added = 0;
 	CHECK_INT(f.flags, 0);
 	/* The hashes both sides compute must not move: pin two values. */
@@ -602,12 +605,18 @@ static void test_filters(void)
 	add(&f, &r);
 	CHECK_INT(port_bits(&f, 65535), XDPFW_PORT_V6_TCP);
 
-	filters_clear(&f);
+	{
+		uint64_t *own = f.own;
+
+		filters_use(&f, own); /* cleared */
+		f.own = own;
+	}
 	n_added = 0;
 	r = R("0.0.0.0", 0, 0, 0);
 	add(&f, &r);
 	CHECK(bit(&f, "0.0.0.0"));
 	CHECK(bit(&f, "255.255.255.255"));
+	filters_free(&f);
 }
 
 static void test_keys(void)

@@ -94,7 +94,8 @@ static void test_exception_keys(void)
 	CHECK_INT(kx[0].v6_plpm.prefixlen, XDPFW_PLPM_FIXED_BITS + 32);
 	CHECK_INT(rule_flags(&x), XDPFW_F_V6_XCPT_ADDR);
 	{
-		struct filters *f = calloc(1, sizeof(*f));
+		struct filters ff;
+		struct filters *f = filters_alloc(&ff) ? NULL : &ff;
 
 		if (f) {
 			uint32_t a[4], idx;
@@ -102,19 +103,19 @@ static void test_exception_keys(void)
 
 			filters_add(f, &x);
 			CHECK_INT(f->flags, XDPFW_F_V6_XCPT_ADDR);
-			for (size_t i = 0; i < sizeof(f->v6_bitmap) / 8; i++)
-				if (f->v6_bitmap[i]) {
+			for (size_t i = 0; i < fmap_words[FMAP_V6]; i++)
+				if (f->w[FMAP_V6][i]) {
 					CHECK_MSG(0, "an exception set a blocking filter bit");
 					break;
 				}
 			/* One bit in the exception filter: the /32 class. */
-			for (size_t i = 0; i < sizeof(f->x_bitmap) / 8; i++)
-				set += (size_t)__builtin_popcountll(f->x_bitmap[i]);
+			for (size_t i = 0; i < fmap_words[FMAP_X]; i++)
+				set += (size_t)__builtin_popcountll(f->w[FMAP_X][i]);
 			CHECK_INT(set, 1);
 			memcpy(a, x.addr, 16);
 			idx = xdpfw_v6_hash(a, 32) >> (32 - XDPFW_X_BITMAP_LOG);
-			CHECK((f->x_bitmap[idx >> 6] >> (idx & 63)) & 1);
-			free(f);
+			CHECK((f->w[FMAP_X][idx >> 6] >> (idx & 63)) & 1);
+			filters_free(f);
 		}
 	}
 }
