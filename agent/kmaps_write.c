@@ -416,14 +416,42 @@ static int narrow_filters(struct kmaps *km, const struct kchange *p,
 	return err;
 }
 
+/* The counters of the added slots from zero, and their bases.  Maps just
+ * created (fresh) are zero: a first start skips a million writes (and the
+ * list of their slots, 4 MB at its peak). */
+static int reset_added(struct kmaps *km, const struct kchange *p, int fresh,
+		       struct apply_stats *st)
+{
+	uint32_t *slots;
+	int err = 0;
+
+	if (kmaps_have_bases(km)) {
+		err = kmaps_map_rbase(km);
+		if (err)
+			return err;
+		for (size_t i = 0; i < p->n_added; i++)
+			memset(&km->rbase[p->slots[p->added[i]]], 0,
+			       sizeof(km->rbase[0]));
+	}
+	if (fresh)
+		return 0;
+	slots = malloc((p->n_added ? p->n_added : 1) * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_added; i++)
+		slots[i] = p->slots[p->added[i]];
+	err = reset_counters(km, slots, p->n_added, &st->slot_writes);
+	free(slots);
+	return err;
+}
+
 int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		const struct filters *f, struct apply_stats *st)
 {
 	struct kop_list up = p->upserts, del = p->deletes;
 	struct v4tbl_change narrow = { 0 };
-	uint32_t *added_slots = NULL;
 	uint32_t old_flags;
-	int err = 0, bases = kmaps_have_bases(km), fresh = km->counters_fresh;
+	int err = 0, fresh = km->counters_fresh;
 
 	km->counters_fresh = 0; /* whatever happens below, only once */
 	memset(st, 0, sizeof(*st));
@@ -449,28 +477,9 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 
 	/* 1. counters of added slots from zero (also what a migration
 	 * carried over into them). */
-	if (bases) {
-		err = kmaps_map_rbase(km);
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; bases && i < p->n_added; i++)
-		memset(&km->rbase[p->slots[p->added[i]]], 0, sizeof(km->rbase[0]));
-	/* Just-created maps are zero: a first start skips a million writes
-	 * (and the list of their slots, 4 MB at its peak). */
-	if (!fresh) {
-		added_slots = malloc((p->n_added ? p->n_added : 1) *
-				     sizeof(uint32_t));
-		if (!added_slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < p->n_added; i++)
-			added_slots[i] = p->slots[p->added[i]];
-		err = reset_counters(km, added_slots, p->n_added,
-				     &st->slot_writes);
-		free(added_slots);
-	}
+	err = reset_added(km, p, fresh, st);
 	if (err)
-		goto out;
+		return err;
 
 	/* 2. new keys; 3. filters widened so that old and new both match;
 	 * then the table names the added rules: what `list` shows is in
