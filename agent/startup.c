@@ -8,13 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "build_config.h"
@@ -27,7 +24,6 @@
 #include "notify.h"
 #include "pidfile.h"
 #include "pins.h"
-#include "rulefiles.h"
 #include "skel.h"
 
 static int lock_pin_dir(struct daemon *d)
@@ -136,62 +132,14 @@ static int finish_migration(struct daemon *d)
 	return err;
 }
 
-/* The rules files read and parsed into the cache on a second thread
- * while the program loads and its maps are made (kernel work: ~150 ms at
- * max_rules 1M); the first sync, a full one, then only compares their
- * text with what was parsed.  Nothing is said here: whatever fails, the
- * sync reads again and says why. */
-struct preparse {
-	struct rules_cache *c;
-	const struct xdpfw_config *cfg;
-	pthread_t th;
-	int started;
-};
-
-static void *preparse_main(void *arg)
-{
-	struct preparse *pp = arg;
-	char label[4096 + 64], why[4096 + 320];
-	size_t parsed;
-
-	rules_read_set_cached(pp->c, pp->cfg->rules_path, pp->cfg->rules_dir,
-			      (int64_t)time(NULL), label, sizeof(label), why,
-			      sizeof(why), &parsed);
-	return NULL;
-}
-
-/* On a thread that takes no signal (the daemon's loop does). */
-static void preparse_start(struct preparse *pp)
-{
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pp->started = !pthread_create(&pp->th, NULL, preparse_main, pp);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-static void preparse_join(struct preparse *pp)
-{
-	if (pp->started)
-		pthread_join(pp->th, NULL);
-	pp->started = 0;
-}
-
 int daemon_start(struct daemon *d, struct sync_result *res)
 {
-	struct preparse pp = { .c = &d->rcache, .cfg = d->cfg };
 	size_t attached;
 	int err, migrate;
 
 	memset(res, 0, sizeof(*res));
 	kfeatures_log();
-	if (take_pin_dir(d))
-		return EXIT_RUNTIME;
-	preparse_start(&pp);
-	err = load_maps(d, &migrate);
-	preparse_join(&pp);
-	if (err)
+	if (take_pin_dir(d) || load_maps(d, &migrate))
 		return EXIT_RUNTIME;
 	/* Rules first, then the program: it never runs on stale maps. */
 	err = sync_rules(&d->km, d->cfg, &d->rcache, "startup", SYNC_FULL, res);
