@@ -181,11 +181,9 @@ uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 
 const uint32_t fmap_words[FMAP_N] = {
 	[FMAP_PORTS] = XDPFW_PORTS_WORDS,
-	[FMAP_EP] = XDPFW_BITMAP_WORDS(XDPFW_EP_BITMAP_LOG),
 	[FMAP_PP] = XDPFW_BITMAP_WORDS(XDPFW_PP_BITMAP_LOG),
-	[FMAP_V6] = XDPFW_BITMAP_WORDS(XDPFW_V6_BITMAP_LOG),
 	[FMAP_X] = XDPFW_BITMAP_WORDS(XDPFW_X_BITMAP_LOG),
-	[FMAP_V6S] = XDPFW_BITMAP_WORDS(XDPFW_V6S_BITMAP_LOG),
+	[FMAP_V6F] = XDPFW_V6F_WORDS,
 };
 
 uint64_t *filters_words(struct filters *f, enum fmap m)
@@ -252,40 +250,19 @@ static void mark_hash(uint64_t *bits, uint32_t h, unsigned log)
 	bits[idx >> 6] |= 1ULL << (idx & 63);
 }
 
-/* Address-only IPv6: the class at or below the entry's length, or wild. */
-static void mark_v6_addr(struct filters *f, const struct xdpfw_rule *r,
+/* Any blocking IPv6 entry: its flag (xdpfw_v6f_flag) in the byte of its
+ * /48, or of its /32 when shorter (shorter than /32: v6_sum_flags). */
+static void mark_v6_flag(struct filters *f, const struct xdpfw_rule *r,
 			 const uint32_t *a)
 {
-	uint32_t cls;
+	uint32_t flag = xdpfw_v6f_flag(r->prefixlen, r->port != 0);
+	uint32_t idx;
 
-	if (r->prefixlen == 128)
-		cls = 128;
-	else if (r->prefixlen >= 64)
-		cls = 64;
-	else if (r->prefixlen >= 48)
-		cls = 48;
-	else if (r->prefixlen >= 32)
-		cls = 32;
-	else
-		return; /* XDPFW_F_V6_PREFIX_WILD (rule_flags) */
-	mark_hash(f->w[FMAP_V6], xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
-	/* A prefix the class table does not hold: the trie, by its /32. */
-	if (cls != 128 && !xdpfw_v6_is_class(r->prefixlen))
-		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_odd_hash(a),
-			  XDPFW_V6S_BITMAP_LOG);
-}
-
-/* Any IPv6 entry but an exception: the summary bit of its /48, or of its
- * /32 when shorter (shorter than /32: v6_sum_flags). */
-static void mark_v6_sum(struct filters *f, const struct xdpfw_rule *r,
-			const uint32_t *a)
-{
-	if (r->prefixlen >= 48)
-		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_hash(a, 48),
-			  XDPFW_V6S_BITMAP_LOG);
-	else if (r->prefixlen >= 32)
-		mark_hash(f->w[FMAP_V6S], xdpfw_v6s_hash(a, 32),
-			  XDPFW_V6S_BITMAP_LOG);
+	if (!flag)
+		return;
+	idx = xdpfw_v6s_hash(a, r->prefixlen >= 48 ? 48 : 32) >>
+	      (32 - XDPFW_V6F_LOG);
+	f->w[FMAP_V6F][idx >> 3] |= (uint64_t)flag << ((idx & 7) * 8);
 }
 
 /* An exception (port or not): its address at the longest class of
@@ -320,11 +297,10 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	 * table (v4tbl.h), not bits here. */
 	if (v4 && r->prefixlen >= 16)
 		return;
-	if (is_host(r)) {
-		mark_hash(f->w[FMAP_EP], v4 ? xdpfw_ep_hash4(pw, a[0]) :
-					     xdpfw_ep_hash6(pw, a),
-			  XDPFW_EP_BITMAP_LOG);
-	} else if (r->prefixlen >= (v4 ? 16 : 32)) {
+	/* IPv6 endpoints: the EP flag of xdpfw_v6_flags alone. */
+	if (is_host(r))
+		return;
+	if (r->prefixlen >= (v4 ? 16 : 32)) {
 		mark_hash(f->w[FMAP_PP], v4 ? xdpfw_pp_hash4(pw, a[0]) :
 					     xdpfw_pp_hash6(pw, a[0]),
 			  XDPFW_PP_BITMAP_LOG);
@@ -355,7 +331,7 @@ static uint32_t kind_flags(const struct xdpfw_rule *r, int v4)
 	return v4 ? XDPFW_F_V4_PORT_PREFIX : XDPFW_F_V6_PORT_PREFIX;
 }
 
-/* How a blocking IPv6 entry sits in the summary (mark_v6_sum); one
+/* How a blocking IPv6 entry sits in xdpfw_v6_flags (mark_v6_flag); one
  * shorter than /32 is wild (an address prefix, kind_flags) or in
  * xdpfw_ports (a prefix:port entry). */
 static uint32_t v6_sum_flags(const struct xdpfw_rule *r)
@@ -397,13 +373,11 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 		return;
 	}
 	if (!v4)
-		mark_v6_sum(f, r, a);
-	if (!r->port) {
-		/* IPv4: the /24 table (v4tbl.h), built apart. */
-		if (!v4)
-			mark_v6_addr(f, r, a);
+		mark_v6_flag(f, r, a);
+	/* Address entries: IPv4's in the /24 table (v4tbl.h), built apart;
+	 * IPv6's in xdpfw_v6_flags alone. */
+	if (!r->port)
 		return;
-	}
 	if (r->proto != IPPROTO_UDP)
 		mark_port_key(f, r, a, IPPROTO_TCP);
 	if (r->proto != IPPROTO_TCP)

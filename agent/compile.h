@@ -3,9 +3,9 @@
  * Compile rules into what the XDP program looks up (pure, no I/O):
  *   - the kernel keys of each rule, in the lookup maps of shared/xdpfw_shared.h;
  *   - which rule owns a key when two rules produce it;
- *   - the filters in front of the lookups: port bits, the hashed bitmaps
- *     (IPv6 summary first) and the kinds-present flags (the IPv4 /24 table
- *     is v4tbl.h's).
+ *   - the filters in front of the lookups: port bits, the IPv6 flags
+ *     table, the hashed bitmaps and the kinds-present flags (the IPv4 /24
+ *     table is v4tbl.h's).
  *
  * A port entry without a protocol matches TCP and UDP, so it owns two keys,
  * one per protocol.  "X:53" and "X:53/udp" both produce the UDP key; the
@@ -85,14 +85,12 @@ typedef uint32_t (*slot_lookup_fn)(const void *set,
 uint32_t kkey_owner(slot_lookup_fn lookup, const void *set,
 		    const struct xdpfw_rule *r, const struct kkey *k);
 
-/* The filter bitmaps, in the order of struct filters' words. */
+/* The filters (u64 words), in the order of struct filters' words. */
 enum fmap {
 	FMAP_PORTS,     /* xdpfw_ports */
-	FMAP_EP,        /* xdpfw_ep_bmap */
 	FMAP_PP,        /* xdpfw_pp_bmap */
-	FMAP_V6,        /* xdpfw_v6_bmap */
 	FMAP_X,         /* xdpfw_x_bmap */
-	FMAP_V6S,       /* xdpfw_v6s_bmap */
+	FMAP_V6F,       /* xdpfw_v6_flags (bytes, 8 to a word) */
 	FMAP_N
 };
 

@@ -111,29 +111,22 @@ static int v6_class(struct kmaps *km, const uint32_t *a, uint8_t plen,
 }
 
 /* The program's prefix_v6: the classes in xdpfw_v6c_oa longest first
- * (class bits), the trie when it may hold a longer match. */
-static int prefix_v6(struct kmaps *km, uint32_t flags, const uint32_t *a,
-		     const uint8_t *addr, uint32_t *slot)
+ * (class flags of f), the trie when it may hold a longer match. */
+static int prefix_v6(struct kmaps *km, uint32_t flags, uint32_t f,
+		     const uint32_t *a, const uint8_t *addr, uint32_t *slot)
 {
-	const uint64_t *w = km->filter[FMAP_V6];
 	static const uint8_t plens[4] = { 64, 56, 48, 32 };
-	int bits[4], ovf = 0, r = 0;
+	static const uint32_t cls[4] = { XDPFW_V6F_C64, XDPFW_V6F_C56,
+					 XDPFW_V6F_C48, XDPFW_V6F_C32 };
+	int ovf = 0, r = 0;
 	struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
 	uint32_t ts;
 
-	bits[0] = bit(w, xdpfw_v6_hash(a, 64), XDPFW_V6_BITMAP_LOG);
-	bits[1] = bits[2] = bit(w, xdpfw_v6_hash(a, 48), XDPFW_V6_BITMAP_LOG);
-	bits[3] = bit(w, xdpfw_v6_hash(a, 32), XDPFW_V6_BITMAP_LOG);
-	if (!bits[0] && !bits[1] && !bits[3] &&
-	    !(flags & XDPFW_F_V6_PREFIX_WILD))
-		return 0;
 	for (int i = 0; i < 4 && !r; i++)
-		if (bits[i])
+		if (f & cls[i])
 			r = v6_class(km, a, plens[i], slot, &ovf);
 	if (r < 0 || (!ovf && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
-		      !((flags & XDPFW_F_V6_ODD) &&
-			bit(km->filter[FMAP_V6S], xdpfw_v6s_odd_hash(a),
-			    XDPFW_V6S_BITMAP_LOG))))
+		      !((flags & XDPFW_F_V6_ODD) && (f & XDPFW_V6F_ODD))))
 		return r;
 	memcpy(k.addr, addr, 16);
 	if (bpf_map_lookup_elem(km->fd[KMAP_V6_LPM], &k, &ts))
@@ -144,60 +137,72 @@ static int prefix_v6(struct kmaps *km, uint32_t flags, const uint32_t *a,
 	return 1;
 }
 
-/* The program's first IPv6 probe (xdpfw_v6s_bmap). */
-static int v6_summary(struct kmaps *km, uint32_t flags, const uint32_t *a)
+/* The program's first IPv6 probe (xdpfw_v6_flags): the flags of the /48
+ * byte, and of the /32 byte with XDPFW_F_V6_SUM32. */
+static uint32_t v6_flags(struct kmaps *km, uint32_t flags, const uint32_t *a)
 {
-	const uint64_t *w = km->filter[FMAP_V6S];
+	const uint64_t *w = km->filter[FMAP_V6F];
+	uint32_t f;
 
-	return bit(w, xdpfw_v6s_hash(a, 48), XDPFW_V6S_BITMAP_LOG) ||
-	       ((flags & XDPFW_F_V6_SUM32) &&
-		bit(w, xdpfw_v6s_hash(a, 32), XDPFW_V6S_BITMAP_LOG));
+	if (!w)
+		return 0;
+	f = xdpfw_v6f_byte(w, xdpfw_v6s_hash(a, 48));
+	if (flags & XDPFW_F_V6_SUM32)
+		f |= xdpfw_v6f_byte(w, xdpfw_v6s_hash(a, 32));
+	return f;
+}
+
+/* The program's match_v6_port. */
+static int match_v6_port(struct kmaps *km, uint32_t flags, uint32_t f,
+			 int short_port, const struct kv_pkt *p,
+			 const uint32_t *a, uint32_t *slot)
+{
+	uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
+	int r;
+
+	if ((f & XDPFW_V6F_EP) && (flags & XDPFW_F_V6_PORT_EXACT)) {
+		struct xdpfw_v6_port_key k = { .port = htons(p->sport),
+					       .proto = p->proto };
+
+		memcpy(k.addr, p->addr, 16);
+		r = lookup(km, KMAP_V6_PORT, &k, slot);
+		if (r)
+			return r;
+	}
+	if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
+	    (short_port ||
+	     ((f & XDPFW_V6F_PP) &&
+	      bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
+		  XDPFW_PP_BITMAP_LOG)))) {
+		struct xdpfw_v6_plpm_key k = {
+			.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+			.port = htons(p->sport), .proto = p->proto };
+
+		memcpy(k.addr, p->addr, 16);
+		return lookup(km, KMAP_V6_PLPM, &k, slot);
+	}
+	return 0;
 }
 
 static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		    uint32_t *slot)
 {
-	uint32_t a[4];
+	uint32_t a[4], f;
 	int r, short_port;
 
 	memcpy(a, p->addr, 16);
+	f = v6_flags(km, flags, a);
 	short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
 		     port_marked(km, p->sport, p->proto == IPPROTO_TCP ?
 						       XDPFW_PORT_V6_TCP :
 						       XDPFW_PORT_V6_UDP);
-	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
-	    !v6_summary(km, flags, a))
-		return 0;
-	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
-		uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
-
-		if ((flags & XDPFW_F_V6_PORT_EXACT) &&
-		    bit(km->filter[FMAP_EP], xdpfw_ep_hash6(pw, a),
-			XDPFW_EP_BITMAP_LOG)) {
-			struct xdpfw_v6_port_key k = { .port = htons(p->sport),
-						       .proto = p->proto };
-
-			memcpy(k.addr, p->addr, 16);
-			r = lookup(km, KMAP_V6_PORT, &k, slot);
-			if (r)
-				return r;
-		}
-		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (short_port ||
-		     bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
-			 XDPFW_PP_BITMAP_LOG))) {
-			struct xdpfw_v6_plpm_key k = {
-				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
-				.port = htons(p->sport), .proto = p->proto };
-
-			memcpy(k.addr, p->addr, 16);
-			r = lookup(km, KMAP_V6_PLPM, &k, slot);
-			if (r)
-				return r;
-		}
+	if (p->has_l4 && (flags & XDPFW_F_V6_PORT) &&
+	    ((f & (XDPFW_V6F_EP | XDPFW_V6F_PP)) || short_port)) {
+		r = match_v6_port(km, flags, f, short_port, p, a, slot);
+		if (r)
+			return r;
 	}
-	if ((flags & XDPFW_F_V6_EXACT) &&
-	    bit(km->filter[FMAP_V6], xdpfw_v6_hash(a, 128), XDPFW_V6_BITMAP_LOG)) {
+	if ((f & XDPFW_V6F_EXACT) && (flags & XDPFW_F_V6_EXACT)) {
 		struct xdpfw_v6_key k;
 
 		memcpy(k.addr, p->addr, 16);
@@ -205,8 +210,9 @@ static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		if (r)
 			return r;
 	}
-	if (flags & XDPFW_F_V6_PREFIX)
-		return prefix_v6(km, flags, a, p->addr, slot);
+	if ((flags & XDPFW_F_V6_PREFIX) &&
+	    ((f & XDPFW_V6F_PREFIX) || (flags & XDPFW_F_V6_PREFIX_WILD)))
+		return prefix_v6(km, flags, f, a, p->addr, slot);
 	return 0;
 }
 

@@ -15,10 +15,10 @@
  * and every lookup sits behind a one-probe filter that is an inlined array
  * read: for IPv4 the source's word of the /24 table, read first, whose
  * flags say which lookups can match and whose slot answers every prefix
- * of /24 or shorter by itself; for IPv6 first a summary of all its entries
- * at /48 and /32, then hashed bitmaps for endpoints, prefix:port and
- * addresses; source-port bits for short-prefix port entries.  So the
- * common miss costs one to a few array reads and no helper call.
+ * of /24 or shorter by itself; for IPv6 the flags byte of its /48 (and
+ * /32), whose flags say the same, then a hashed bitmap for prefix:port;
+ * source-port bits for short-prefix port entries.  So the common miss
+ * costs one to a few array reads and no helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -98,11 +98,17 @@ struct {
 		__type(value, __u64);                    \
 	} name SEC(".maps")
 
-XDPFW_HASHED_BITMAP(XDPFW_MAP_EP_BITMAP, XDPFW_EP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
-XDPFW_HASHED_BITMAP(XDPFW_MAP_V6_BITMAP, XDPFW_V6_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
-XDPFW_HASHED_BITMAP(XDPFW_MAP_V6S_BITMAP, XDPFW_V6S_BITMAP_LOG);
+
+/* xdpfw_v6_flags: 2^23 flag bytes, 8 to an element (xdpfw_shared.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPFW_V6F_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} XDPFW_MAP_V6F SEC(".maps");
 
 /* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets xdpfw_oa_mask. */
@@ -372,14 +378,6 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 	return t & XDPFW_V4T_SLOT;
 }
 
-/* The class bit of a in xdpfw_v6_bmap (an entry of that class or longer,
- * up to the next class, may cover it). */
-static __always_inline int v6_class_bit(const __u32 *a, __u32 cls)
-{
-	return hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, cls),
-			  XDPFW_V6_BITMAP_LOG);
-}
-
 /* Slot + 1 of the prefix of length plen (32, 48, 56, 64) covering a in
  * xdpfw_v6c_oa, or 0; *ovf |= its home's overflow mark. */
 static __always_inline __u32 v6_class(const __u32 *a, __u32 plen, int *ovf)
@@ -405,38 +403,32 @@ static __always_inline __u32 slot_plen(__u32 s1)
 }
 
 /*
- * Slot + 1 of the longest address-only IPv6 prefix covering a, or 0.  The
- * classes (/64, /56, /48, /32) in xdpfw_v6c_oa, longest first where
- * xdpfw_v6_bmap has the class bit: the first hit is the longest prefix the
- * table holds.  The trie holds the rest: asked only when a prefix shorter
- * than /32 exists, when one of another length may cover a (the odd bit of
- * its /32), or when a probe up to the hit saw an overflow mark; then the
- * longer answer wins.  (A trie lookup is a helper call: 3-4x a probe.)
+ * Slot + 1 of the longest address-only IPv6 prefix covering a, or 0 (f:
+ * the source's flags byte).  The classes (/64, /56, /48, /32) in
+ * xdpfw_v6c_oa, longest first where f has the class flag: the first hit is
+ * the longest prefix the table holds.  The trie holds the rest: asked only
+ * when a prefix shorter than /32 exists, when one of another length may
+ * cover a (the ODD flag), or when a probe up to the hit saw an overflow
+ * mark; then the longer answer wins.  (A trie lookup is a helper call:
+ * 3-4x a probe.)
  */
-static __always_inline __u32 prefix_v6(__u32 flags, const __u32 *a,
+static __always_inline __u32 prefix_v6(__u32 flags, __u32 f, const __u32 *a,
 				       const struct xdpfw_pkt *p)
 {
-	int b64 = v6_class_bit(a, 64), b48 = v6_class_bit(a, 48);
-	int b32 = v6_class_bit(a, 32), ovf = 0;
+	int ovf = 0;
 	__u32 s1 = 0, ts;
 	xdpfw_slot_t *slot;
 
-	/* Every prefix of /32 or longer sets a class bit (compile.c). */
-	if (!b64 && !b48 && !b32 && !(flags & XDPFW_F_V6_PREFIX_WILD))
-		return 0;
-	if (b64)
+	if (f & XDPFW_V6F_C64)
 		s1 = v6_class(a, 64, &ovf);
-	if (!s1 && b48) {
+	if (!s1 && (f & XDPFW_V6F_C56))
 		s1 = v6_class(a, 56, &ovf);
-		if (!s1)
-			s1 = v6_class(a, 48, &ovf);
-	}
-	if (!s1 && b32)
+	if (!s1 && (f & XDPFW_V6F_C48))
+		s1 = v6_class(a, 48, &ovf);
+	if (!s1 && (f & XDPFW_V6F_C32))
 		s1 = v6_class(a, 32, &ovf);
 	if (!ovf && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
-	    !((flags & XDPFW_F_V6_ODD) &&
-	      hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_odd_hash(a),
-			 XDPFW_V6S_BITMAP_LOG)))
+	    !((flags & XDPFW_F_V6_ODD) && (f & XDPFW_V6F_ODD)))
 		return s1;
 	{
 		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
@@ -450,23 +442,78 @@ static __always_inline __u32 prefix_v6(__u32 flags, const __u32 *a,
 	return !s1 || slot_plen(ts) > slot_plen(s1) ? ts : s1;
 }
 
-/* Could an IPv6 entry of /32 or longer match a?  The summary's /48 bit,
- * and its /32 bit when entries of /32 to /47 exist. */
-static __always_inline int v6_summary(__u32 flags, const __u32 *a)
+/* The byte of hash h in xdpfw_v6_flags. */
+static __always_inline __u32 v6_flag_byte(__u32 h)
 {
-	return hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 48),
-			  XDPFW_V6S_BITMAP_LOG) ||
-	       ((flags & XDPFW_F_V6_SUM32) &&
-		hashed_bit(&XDPFW_MAP_V6S_BITMAP, xdpfw_v6s_hash(a, 32),
-			   XDPFW_V6S_BITMAP_LOG));
+	__u32 idx = h >> (32 - XDPFW_V6F_LOG);
+	__u32 word = idx >> 3;
+	__u64 *w = bpf_map_lookup_elem(&XDPFW_MAP_V6F, &word);
+
+	return w ? (__u32)(*w >> ((idx & 7) * 8)) & 0xff : 0;
 }
 
-/* Slot + 1 of the most specific entry matching an IPv6 packet, or 0. */
-static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
+/* The flags (XDPFW_V6F_*) of every IPv6 entry of /32 or longer that may
+ * match a: the /48 byte, and the /32 byte when entries of /32 to /47
+ * exist.  0: none can. */
+static __always_inline __u32 v6_flags(__u32 flags, const __u32 *a)
+{
+	__u32 f = v6_flag_byte(xdpfw_v6s_hash(a, 48));
+
+	if (flags & XDPFW_F_V6_SUM32)
+		f |= v6_flag_byte(xdpfw_v6s_hash(a, 32));
+	return f;
+}
+
+/* Slot + 1 of the IPv6 port entry matching p (f: its flags), or 0. */
+static __always_inline __u32 match_v6_port(__u32 flags, __u32 f,
+					   int short_port,
+					   const struct xdpfw_pkt *p)
 {
 	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;
 	__u32 s1;
+
+	if ((f & XDPFW_V6F_EP) && (flags & XDPFW_F_V6_PORT_EXACT)) {
+		struct xdpfw_v6_port_key k = {
+			.port = p->sport,
+			.proto = p->l4proto,
+			.pad = 0,
+		};
+		__builtin_memcpy(k.addr, p->saddr.v6, 16);
+		s1 = exact_v6(&XDPFW_MAP_V6P_OA, &XDPFW_MAP_V6_PORT, a,
+			      xdpfw_oa6_tail(p->sport, p->l4proto), &k);
+		if (s1)
+			return s1;
+	}
+	if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
+	    (short_port ||
+	     ((f & XDPFW_V6F_PP) &&
+	      hashed_bit(&XDPFW_MAP_PP_BITMAP,
+			 xdpfw_pp_hash6(xdpfw_port_word(bpf_ntohs(p->sport),
+							p->l4proto,
+							XDPFW_FAMILY_V6),
+					a[0]),
+			 XDPFW_PP_BITMAP_LOG)))) {
+		struct xdpfw_v6_plpm_key k = {
+			.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+			.port = p->sport,
+			.proto = p->l4proto,
+			.pad = 0,
+		};
+		__builtin_memcpy(k.addr, p->saddr.v6, 16);
+		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PLPM, &k);
+		if (slot)
+			return *slot + 1;
+	}
+	return 0;
+}
+
+/* Slot + 1 of the most specific entry matching an IPv6 packet, or 0: one
+ * or two flag bytes say which lookups can match. */
+static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
+{
+	const __u32 *a = (const __u32 *)p->saddr.v6;
+	__u32 f = v6_flags(flags, a), s1;
 
 	/* A prefix:port entry shorter than /32 may match by port alone. */
 	int short_port = p->has_l4 && (flags & XDPFW_F_V6_PORT_SHORT) &&
@@ -474,48 +521,13 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 						       XDPFW_PORT_V6_TCP :
 						       XDPFW_PORT_V6_UDP);
 
-	/* The first probe: a miss stops here. */
-	if (!short_port && !(flags & XDPFW_F_V6_PREFIX_WILD) &&
-	    !v6_summary(flags, a))
-		return 0;
-	if (p->has_l4 && (flags & XDPFW_F_V6_PORT)) {
-		__u32 pw = xdpfw_port_word(bpf_ntohs(p->sport), p->l4proto,
-					   XDPFW_FAMILY_V6);
-
-		if ((flags & XDPFW_F_V6_PORT_EXACT) &&
-		    hashed_bit(&XDPFW_MAP_EP_BITMAP, xdpfw_ep_hash6(pw, a),
-			       XDPFW_EP_BITMAP_LOG)) {
-			struct xdpfw_v6_port_key k = {
-				.port = p->sport,
-				.proto = p->l4proto,
-				.pad = 0,
-			};
-			__builtin_memcpy(k.addr, p->saddr.v6, 16);
-			s1 = exact_v6(&XDPFW_MAP_V6P_OA, &XDPFW_MAP_V6_PORT, a,
-				      xdpfw_oa6_tail(p->sport, p->l4proto), &k);
-			if (s1)
-				return s1;
-		}
-		if ((flags & XDPFW_F_V6_PORT_PREFIX) &&
-		    (short_port ||
-		     hashed_bit(&XDPFW_MAP_PP_BITMAP, xdpfw_pp_hash6(pw, a[0]),
-				XDPFW_PP_BITMAP_LOG))) {
-			struct xdpfw_v6_plpm_key k = {
-				.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
-				.port = p->sport,
-				.proto = p->l4proto,
-				.pad = 0,
-			};
-			__builtin_memcpy(k.addr, p->saddr.v6, 16);
-			slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_PLPM, &k);
-			if (slot)
-				return *slot + 1;
-		}
+	if (p->has_l4 && (flags & XDPFW_F_V6_PORT) &&
+	    ((f & (XDPFW_V6F_EP | XDPFW_V6F_PP)) || short_port)) {
+		s1 = match_v6_port(flags, f, short_port, p);
+		if (s1)
+			return s1;
 	}
-
-	if ((flags & XDPFW_F_V6_EXACT) &&
-	    hashed_bit(&XDPFW_MAP_V6_BITMAP, xdpfw_v6_hash(a, 128),
-		       XDPFW_V6_BITMAP_LOG)) {
+	if ((f & XDPFW_V6F_EXACT) && (flags & XDPFW_F_V6_EXACT)) {
 		struct xdpfw_v6_key k;
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
@@ -524,8 +536,9 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 		if (s1)
 			return s1;
 	}
-	if (flags & XDPFW_F_V6_PREFIX)
-		return prefix_v6(flags, a, p);
+	if ((flags & XDPFW_F_V6_PREFIX) &&
+	    ((f & XDPFW_V6F_PREFIX) || (flags & XDPFW_F_V6_PREFIX_WILD)))
+		return prefix_v6(flags, f, a, p);
 	return 0;
 }
 

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 6
+#define XDPFW_LAYOUT_VERSION 7
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -41,14 +41,12 @@
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* [ncpus * max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
 #define XDPFW_MAP_RBASE     xdpfw_rbase    /* [max_rules] carried-over counts */
-#define XDPFW_MAP_EP_BITMAP xdpfw_ep_bmap  /* hashed bits: endpoints */
 #define XDPFW_MAP_PP_BITMAP xdpfw_pp_bmap  /* hashed bits: prefix:port */
-#define XDPFW_MAP_V6_BITMAP xdpfw_v6_bmap  /* hashed bits: IPv6 addresses */
 #define XDPFW_MAP_TBASE     xdpfw_tbase    /* [XDPFW_TOTAL_MAX] carried over */
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
-#define XDPFW_MAP_V6S_BITMAP xdpfw_v6s_bmap /* hashed bits: IPv6 summary */
+#define XDPFW_MAP_V6F      xdpfw_v6_flags /* hashed bytes: IPv6 flags */
 #define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
@@ -83,16 +81,16 @@ enum {
 	 * (IPv4 /16, IPv6 /32): the filter cannot rule it out. */
 	XDPFW_F_V4_XCPT_WILD = 1u << 13,
 	XDPFW_F_V6_XCPT_WILD = 1u << 14,
-	/* xdpfw_v6s_bmap, the first IPv6 probe: some entry of length /32 to
-	 * /47 is marked at its /32, so a packet's /32 is probed too. */
+	/* xdpfw_v6_flags, the first IPv6 probe: some entry of length /32 to
+	 * /47 is marked at its /32, so a packet's /32 byte is read too. */
 	XDPFW_F_V6_SUM32 = 1u << 20,
 	/* An IPv6 prefix:port entry shorter than /32 (in xdpfw_ports): the
 	 * packet's port bit is read first.  (An address prefix shorter than
-	 * /32 is XDPFW_F_V6_PREFIX_WILD: the summary cannot rule it out.) */
+	 * /32 is XDPFW_F_V6_PREFIX_WILD: the flags cannot rule it out.) */
 	XDPFW_F_V6_PORT_SHORT = 1u << 21,
 	/* An address-only IPv6 prefix of /33 to /127 but /48, /56, /64: it
 	 * is in the trie (xdpfw_v6c_oa holds /32, /48, /56 and /64), marked
-	 * in xdpfw_v6s_bmap at its /32 (xdpfw_v6s_odd_hash). */
+	 * XDPFW_V6F_ODD in xdpfw_v6_flags. */
 	XDPFW_F_V6_ODD = 1u << 22,
 	/* An IPv4 prefix:port entry shorter than /16: xdpfw_v4_tbl's PP flag
 	 * does not cover it, look at xdpfw_ports (layout 5). */
@@ -173,29 +171,52 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
  * the verifier inlines them, no helper call).  A clear bit proves that no
  * entry of that kind can match; a set bit (or a hash collision) sends the
  * packet on to the real lookup.  Bit index = top LOG bits of the hash.
- *   xdpfw_ep_bmap  endpoint (address /32 or /128, port, proto)
- *   xdpfw_pp_bmap  prefix:port with the address cut at /16 (IPv4) or /32
- *   xdpfw_v6_bmap  IPv6 address-only entries: the address at /128 (exact),
- *                  or cut at the class /32, /48 or /64 at or below the
- *                  entry's length
- *   xdpfw_v6s_bmap IPv6 summary, probed first: every IPv6 entry (address,
- *                  prefix, endpoint, prefix:port; not exceptions) at /48
- *                  if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32),
- *                  hashed by xdpfw_v6s_hash (shorter: XDPFW_F_V6_PREFIX_WILD,
- *                  or xdpfw_ports for prefix:port, XDPFW_F_V6_PORT_SHORT).
- *                  A clear bit means no IPv6 entry can match: a miss pays
- *                  one or two probes instead of up to seven.
+ *   xdpfw_pp_bmap  IPv6 prefix:port with the address cut at /32
+ *   xdpfw_x_bmap   exceptions (below)
  * Both sides compute the hash with the functions below, over the address
  * as 32-bit words loaded from its network-order bytes.
  */
 #define XDPFW_X_BITMAP_LOG 20
-#define XDPFW_EP_BITMAP_LOG 25
 #define XDPFW_PP_BITMAP_LOG 23
-#define XDPFW_V6_BITMAP_LOG 24
-#define XDPFW_V6S_BITMAP_LOG 24
 #define XDPFW_BITMAP_WORDS(log) (1u << ((log) - 6))
 
-#define XDPFW_SEED_EP 0x45500000u
+/*
+ * xdpfw_v6_flags (layout 7), the first and often only IPv6 probe: 2^23
+ * bytes, hashed by xdpfw_v6s_hash, packed 8 to a u64 element (array maps
+ * space values 8 bytes apart; byte b of the table is byte b & 7 of element
+ * b >> 3, little-endian order of the u64).  Every blocking IPv6 entry
+ * (not an exception) sets one flag in the byte of its address cut at /48
+ * if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32); shorter ones:
+ * XDPFW_F_V6_PREFIX_WILD, or xdpfw_ports for prefix:port
+ * (XDPFW_F_V6_PORT_SHORT).  The flag names where the entry lives:
+ *   EXACT  an address /128           xdpfw_v6_oa (and its overflow)
+ *   EP     an endpoint               xdpfw_v6p_oa (and its overflow)
+ *   PP     a prefix:port of >= /32   xdpfw_pp_bmap, then xdpfw_v6_plpm
+ *   C64, C56, C48, C32  an address prefix of exactly /64, /56, /48, /32:
+ *                                    xdpfw_v6c_oa at that class
+ *   ODD    an address prefix of another length (/33 to /127): the trie
+ * The program reads the packet's /48 byte (and /32 byte when
+ * XDPFW_F_V6_SUM32), ORs them, and makes only the lookups the flags name:
+ * a zero byte ends the lookup (a miss: one or two array reads).  The flags
+ * may be stale (set for an entry since removed) until the next full build:
+ * a stale flag costs a lookup, never a wrong verdict.
+ */
+#define XDPFW_V6F_LOG 23
+#define XDPFW_V6F_WORDS (1u << (XDPFW_V6F_LOG - 3))
+enum {
+	XDPFW_V6F_EXACT = 1u << 0,
+	XDPFW_V6F_EP = 1u << 1,
+	XDPFW_V6F_PP = 1u << 2,
+	XDPFW_V6F_C64 = 1u << 3,
+	XDPFW_V6F_C56 = 1u << 4,
+	XDPFW_V6F_C48 = 1u << 5,
+	XDPFW_V6F_C32 = 1u << 6,
+	XDPFW_V6F_ODD = 1u << 7,
+};
+#define XDPFW_V6F_PREFIX                                            \
+	(XDPFW_V6F_C64 | XDPFW_V6F_C56 | XDPFW_V6F_C48 | XDPFW_V6F_C32 | \
+	 XDPFW_V6F_ODD)
+
 #define XDPFW_SEED_PP 0x50500000u
 #define XDPFW_SEED_V6 0x76360000u /* | class (32, 48, 64, 128) */
 #define XDPFW_SEED_X4 0x58340000u /* | class (16, 24) */
@@ -247,16 +268,6 @@ static inline __u32 xdpfw_port_word(__u16 port, __u8 proto, __u8 family)
 	return (__u32)port << 16 | (__u32)proto << 8 | family;
 }
 
-static inline __u32 xdpfw_ep_hash4(__u32 port_word, __u32 a)
-{
-	return xdpfw_mix(xdpfw_w64(port_word, a) * XDPFW_K1 ^ XDPFW_SEED_EP);
-}
-
-static inline __u32 xdpfw_ep_hash6(__u32 port_word, const __u32 *a)
-{
-	return xdpfw_hash6(a, xdpfw_w64(XDPFW_SEED_EP, port_word));
-}
-
 /* prefix:port: IPv4 cut at /16, IPv6 at /32 (a is the first word). */
 static inline __u32 xdpfw_pp_hash4(__u32 port_word, __u32 a)
 {
@@ -269,8 +280,8 @@ static inline __u32 xdpfw_pp_hash6(__u32 port_word, __u32 a0)
 	return xdpfw_mix(xdpfw_w64(port_word, a0) * XDPFW_K1 ^ XDPFW_SEED_PP);
 }
 
-/* xdpfw_v6s_bmap: the address cut at /48 (cls 48) or at /32.  One 64-bit
- * multiply, the index its top bits (the well-mixed ones): the summary is
+/* xdpfw_v6_flags: the address cut at /48 (cls 48) or at /32.  One 64-bit
+ * multiply, the index its top bits (the well-mixed ones): the flags are
  * on every IPv6 packet's path, where a chain of multiplies costs more than
  * the probe.  A /48 cut has its low 16 bits clear, so no /48 hashes as
  * the /32 word pair (a[0], ~0). */
@@ -282,12 +293,29 @@ static inline __u32 xdpfw_v6s_hash(const __u32 *a, __u32 cls)
 		       32);
 }
 
-/* xdpfw_v6s_bmap: the /32 of an IPv6 prefix that is in the trie, not in
- * xdpfw_v6c_oa (XDPFW_F_V6_ODD); the word pair (a[0], ~1) is no /48's. */
-static inline __u32 xdpfw_v6s_odd_hash(const __u32 *a)
+/* The byte of hash h (xdpfw_v6s_hash) in xdpfw_v6_flags' words. */
+static inline __u32 xdpfw_v6f_byte(const void *words, __u32 h)
 {
-	return (__u32)(((((__u64)a[0] << 32) | 0xfffffffeu) *
-			0x9e3779b97f4a7c15ull) >> 32);
+	__u32 idx = h >> (32 - XDPFW_V6F_LOG);
+
+	return (__u32)(((const __u64 *)words)[idx >> 3] >> ((idx & 7) * 8)) &
+	       0xff;
+}
+
+/* The flag (XDPFW_V6F_*) of an IPv6 blocking entry of length plen, with
+ * a port or not, or 0 (shorter than /32: not in xdpfw_v6_flags). */
+static inline __u32 xdpfw_v6f_flag(__u32 plen, int port)
+{
+	if (plen < 32)
+		return 0;
+	if (plen == 128)
+		return port ? XDPFW_V6F_EP : XDPFW_V6F_EXACT;
+	if (port)
+		return XDPFW_V6F_PP;
+	return plen == 64 ? XDPFW_V6F_C64 :
+	       plen == 56 ? XDPFW_V6F_C56 :
+	       plen == 48 ? XDPFW_V6F_C48 :
+	       plen == 32 ? XDPFW_V6F_C32 : XDPFW_V6F_ODD;
 }
 
 /* IPv6 address cut at class 32, 48, 64 or 128. */
@@ -390,11 +418,11 @@ static inline __u32 xdpfw_oa6_tail(__u16 port_be, __u8 proto)
  * the same entries, keyed by the address (host bits clear) and this tail;
  * a key that overflows its probe window stays in the trie, behind the
  * home's XDPFW_OA_OVF as usual.  The trie keeps the other lengths.  The
- * program probes the classes longest first where xdpfw_v6_bmap has the
- * class bit; it asks the trie too when a probe saw an overflow mark, when
- * a prefix of another length may cover the packet (XDPFW_F_V6_ODD and its
- * bit in xdpfw_v6s_bmap) or one shorter than /32 exists, and the longer
- * of the two answers counts.
+ * program probes the classes longest first where xdpfw_v6_flags has the
+ * class flag; it asks the trie too when a probe saw an overflow mark, when
+ * a prefix of another length may cover the packet (XDPFW_F_V6_ODD and the
+ * ODD flag) or one shorter than /32 exists, and the longer of the two
+ * answers counts.
  */
 static inline int xdpfw_v6_is_class(__u32 plen)
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The IPv6 summary (xdpfw_v6s_bmap), the first IPv6 probe of the real XDP
+ * The IPv6 flags (xdpfw_v6_flags), the first IPv6 probe of the real XDP
  * program, under BPF_PROG_TEST_RUN with maps filled by the daemon's own
- * pipeline (xdprun.h).  A clear summary bit ends the lookup, so every
- * kind and length of IPv6 entry must leave its bit where the program
+ * pipeline (xdprun.h).  A zero flags byte ends the lookup, so every
+ * kind and length of IPv6 entry must leave its flag where the program
  * looks: entries of /48 and longer at their /48, /32 to /47 at their /32
  * (XDPFW_F_V6_SUM32), prefix:port entries shorter than /32 through
  * xdpfw_ports (XDPFW_F_V6_PORT_SHORT), address prefixes shorter than /32
@@ -103,14 +103,12 @@ static uint32_t base_flags(void)
 static int sum_bit(const char *addr, unsigned cls)
 {
 	uint32_t a[4];
-	uint32_t idx;
 
 	if (inet_pton(AF_INET6, addr, a) != 1) {
 		fail("bad test address %s", addr);
 		return -1;
 	}
-	idx = xdpfw_v6s_hash(a, cls) >> (32 - XDPFW_V6S_BITMAP_LOG);
-	return (int)((km.filter[FMAP_V6S][idx >> 6] >> (idx & 63)) & 1);
+	return xdpfw_v6f_byte(km.filter[FMAP_V6F], xdpfw_v6s_hash(a, cls)) != 0;
 }
 
 /* The bits the program reads, where it reads them. */

@@ -483,17 +483,6 @@ static int hashed(const uint64_t *bits, uint32_t h, unsigned log)
 	return (int)((bits[idx >> 6] >> (idx & 63)) & 1);
 }
 
-static int ep_bit(const struct filters *f, const char *v4, uint16_t port,
-		  uint8_t proto)
-{
-	uint32_t a;
-
-	inet_pton(AF_INET, v4, &a);
-	return hashed(f->w[FMAP_EP],
-		      xdpfw_ep_hash4(xdpfw_port_word(port, proto, 4), a),
-		      XDPFW_EP_BITMAP_LOG);
-}
-
 static int pp_bit(const struct filters *f, const char *v4, uint16_t port,
 		  uint8_t proto)
 {
@@ -505,12 +494,25 @@ static int pp_bit(const struct filters *f, const char *v4, uint16_t port,
 		      XDPFW_PP_BITMAP_LOG);
 }
 
-static int v6_bit(const struct filters *f, const char *v6, uint32_t cls)
+/* The flags byte of xdpfw_v6_flags at v6 cut at /cls (48 or 32). */
+static uint32_t v6_flags(const struct filters *f, const char *v6, uint32_t cls)
 {
 	uint32_t a[4];
 
 	inet_pton(AF_INET6, v6, a);
-	return hashed(f->w[FMAP_V6], xdpfw_v6_hash(a, cls), XDPFW_V6_BITMAP_LOG);
+	return xdpfw_v6f_byte(f->w[FMAP_V6F], xdpfw_v6s_hash(a, cls));
+}
+
+/* Every byte of xdpfw_v6_flags OR-ed: which flags are set anywhere. */
+static uint32_t v6_flags_all(const struct filters *f)
+{
+	uint64_t w = 0;
+
+	for (size_t i = 0; i < XDPFW_V6F_WORDS; i++)
+		w |= f->w[FMAP_V6F][i];
+	for (int s = 32; s >= 8; s /= 2)
+		w |= w >> s;
+	return (uint32_t)w & 0xff;
 }
 
 static void test_filters(void)
@@ -528,8 +530,8 @@ static void test_filters(void)
 	{
 		uint32_t a = htonl(0xc0a80001); /* 192.168.0.1 */
 
-		CHECK(xdpfw_ep_hash4(xdpfw_port_word(53, 17, 4), a) !=
-		      xdpfw_ep_hash4(xdpfw_port_word(53, 6, 4), a));
+		CHECK(xdpfw_pp_hash6(xdpfw_port_word(53, 17, 6), a) !=
+		      xdpfw_pp_hash6(xdpfw_port_word(53, 6, 6), a));
 		CHECK(xdpfw_pp_hash4(1, a) == xdpfw_pp_hash4(1, a | htonl(0xffffu)));
 		CHECK(xdpfw_pp_hash4(1, a) != xdpfw_pp_hash4(1, a ^ htonl(0x10000u)));
 	}
@@ -560,7 +562,7 @@ static void test_filters(void)
 	CHECK_INT(port_bits(&f, 53), 0);
 	CHECK_INT(tword("192.0.2.1"), XDPFW_V4T_EP);
 	CHECK_INT(tword("192.0.3.1"), 0);
-	CHECK(!ep_bit(&f, "192.0.2.1", 53, IPPROTO_TCP));
+	CHECK_INT(v6_flags_all(&f), 0);
 	CHECK(!bit(&f, "192.0.2.1")); /* not an address entry */
 
 	/* prefix:port at /16 or longer: the PP flag of each of its /24s. */
@@ -580,17 +582,43 @@ static void test_filters(void)
 	CHECK(f.flags & XDPFW_F_V4_PORT_SHORT);
 	CHECK_INT(tword("10.1.2.3") & XDPFW_V4T_PP, 0);
 
-	/* IPv6 address entries: the class at or below the length. */
+	/* IPv6 entries: one flag in the byte of their /48 (/32 when
+	 * shorter) naming where they live (xdpfw_v6f_flag). */
 	r = R("2001:db8::1", -1, 0, 0);
 	add(&f, &r);
-	CHECK(v6_bit(&f, "2001:db8::1", 128));
-	CHECK(!v6_bit(&f, "2001:db8::2", 128));
+	CHECK_INT(v6_flags(&f, "2001:db8::", 48), XDPFW_V6F_EXACT);
+	CHECK_INT(v6_flags(&f, "2001:db8::", 32), 0);
+	CHECK_INT(v6_flags_all(&f), XDPFW_V6F_EXACT);
 	r = R("2001:db8:aa::", 52, 0, 0);
 	add(&f, &r);
-	CHECK(v6_bit(&f, "2001:db8:aa::", 48));
-	CHECK(v6_bit(&f, "2001:db8:aa:0:1::", 48)); /* same /48 */
-	CHECK(!v6_bit(&f, "2001:db8:ab::", 48));
+	CHECK_INT(v6_flags(&f, "2001:db8:aa::", 48), XDPFW_V6F_ODD);
+	CHECK_INT(v6_flags(&f, "2001:db8:aa:0:1::", 48), XDPFW_V6F_ODD);
+	CHECK_INT(v6_flags(&f, "2001:db8:ab::", 48), 0);
 	CHECK(!(f.flags & XDPFW_F_V6_PREFIX_WILD));
+	r = R("2001:db8:aa::", 56, 0, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:db8:aa::", 48),
+		  XDPFW_V6F_ODD | XDPFW_V6F_C56);
+	r = R("2001:db9::", 40, 0, 0); /* /32 to /47: at its /32 */
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:db9::", 32), XDPFW_V6F_ODD);
+	CHECK_INT(v6_flags(&f, "2001:db9::", 48), 0);
+	CHECK(f.flags & XDPFW_F_V6_SUM32);
+	r = R("2001:dba::", 32, 0, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dba:ffff::", 32), XDPFW_V6F_C32);
+	r = R("2001:dbb::7", -1, 53, IPPROTO_UDP);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbb::", 48), XDPFW_V6F_EP);
+	r = R("2001:dbc:1::", 48, 53, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbc:1::", 48), XDPFW_V6F_PP);
+	r = R("2001:dbd:1:2::", 64, 0, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbd:1::", 48), XDPFW_V6F_C64);
+	r = R("2001:dbe:1::", 48, 0, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbe:1::", 48), XDPFW_V6F_C48);
 	r = R("2000::", 3, 0, 0);
 	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V6_PREFIX_WILD);
@@ -599,6 +627,11 @@ static void test_filters(void)
 	add(&f, &r);
 	CHECK(f.flags & XDPFW_F_V6_PORT_PREFIX);
 	CHECK_INT(port_bits(&f, 123), XDPFW_PORT_V6_UDP);
+	/* shorter than /32: no flag (the port bit, or wild) */
+	CHECK_INT(v6_flags_all(&f), XDPFW_V6F_EXACT | XDPFW_V6F_ODD |
+				    XDPFW_V6F_C56 | XDPFW_V6F_C32 |
+				    XDPFW_V6F_EP | XDPFW_V6F_PP |
+				    XDPFW_V6F_C64 | XDPFW_V6F_C48);
 	CHECK_INT(port_bits(&f, 124), 0);
 	CHECK_INT(port_bits(&f, 65535), 0);
 	r = R("::", 0, 65535, IPPROTO_TCP);

@@ -103,8 +103,8 @@ static void test_exception_keys(void)
 
 			filters_add(f, &x);
 			CHECK_INT(f->flags, XDPFW_F_V6_XCPT_ADDR);
-			for (size_t i = 0; i < fmap_words[FMAP_V6]; i++)
-				if (f->w[FMAP_V6][i]) {
+			for (size_t i = 0; i < fmap_words[FMAP_V6F]; i++)
+				if (f->w[FMAP_V6F][i]) {
 					CHECK_MSG(0, "an exception set a blocking filter bit");
 					break;
 				}
