@@ -280,7 +280,28 @@ static int audit_v4tbl(struct audit *a, struct kmaps *km)
 	if (bad)
 		a->needs_full = 1;
 	if (a->v4_chunk >= V4TBL_CHUNKS)
-		a->phase = 2;
+		a->phase = 4;
+	return err;
+}
+
+/* Phase 4: the filters against their recomputation from the slot table,
+ * in sync's staging buffer (km->fbuf, kept once made). */
+static int audit_filters(struct audit *a, struct kmaps *km)
+{
+	struct filters f;
+	int err;
+
+	if (!km->fbuf) {
+		km->fbuf = malloc(filters_words_total() * sizeof(*km->fbuf));
+		if (!km->fbuf)
+			return -ENOMEM;
+	}
+	filters_use(&f, km->fbuf);
+	filters_from_table(&f, km->table, km->capacity);
+	err = kmaps_filters_compare(km, &f, NULL, NULL, &a->filter_bad);
+	if (a->filter_bad)
+		a->needs_full = 1;
+	a->phase = 2;
 	return err;
 }
 
@@ -312,6 +333,8 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		err = audit_slots(a, km, budget);
 	} else if (a->phase == 3) {
 		err = audit_v4tbl(a, km);
+	} else if (a->phase == 4) {
+		err = audit_filters(a, km);
 	}
 	if (err)
 		return err;

@@ -13,7 +13,11 @@
  *      looked up;
  *   3. (all maps only) the IPv4 /24 table, a few /8s a step, against its
  *      recomputation from the slot table: a wrong word asks for the full
- *      sync (needs_full), which rewrites it.
+ *      sync (needs_full), which rewrites it;
+ *   4. (all maps only) the filters (IPv6 flags, bitmaps, port bits) and
+ *      the kinds-present flags against their recomputation, in one step:
+ *      a missing bit hides a rule from the program (needs_full); a stale
+ *      one (of a removed rule) is no error.
  *
  * A reload in between (xdpfw_cfg.generation moved) makes the run void.  It
  * only detects: the repair is the full sync (sync.c).
@@ -28,7 +32,8 @@
 #include "kchange.h"
 
 struct audit {
-	int phase;              /* 0: keys, 1: slots, 3: /24 table, 2: done */
+	int phase;              /* 0: keys, 1: slots, 3: /24 table,
+				 * 4: filters, 2: done */
 	uint32_t maps;          /* bit per enum kmap: the lookup maps compared */
 	int map;                /* enum kmap of phase 0 */
 	int has_cursor;         /* cursor below is valid */
@@ -51,6 +56,7 @@ struct audit {
 	struct v4tbl_ix *v4ix;  /* phase 3: the table recomputed */
 	uint32_t v4_chunk;      /* phase 3: next /8 to compare */
 	size_t v4_bad;          /* /24 table words wrong */
+	size_t filter_bad;      /* filter words (or the flags) lacking a bit */
 };
 
 /* maps: bit per enum kmap (AUDIT_ALL_MAPS: all). */

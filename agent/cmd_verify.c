@@ -228,6 +228,37 @@ static int verify_v4tbl(struct vout *o, struct kmaps *km)
 	return err;
 }
 
+static void filters_bad(void *ctx, int m, uint32_t word, uint64_t got,
+			uint64_t want)
+{
+	if (m == FMAP_N)
+		diff(ctx, "filters", "%s flags are 0x%08llx, the rules in force "
+		     "need 0x%08llx", xmap_name[XMAP_CFG],
+		     (unsigned long long)got, (unsigned long long)want);
+	else
+		diff(ctx, "filters", "%s word %u is 0x%016llx, the rules in "
+		     "force need the bits 0x%016llx",
+		     xmap_name[XMAP_FILTER + m], word, (unsigned long long)got,
+		     (unsigned long long)want);
+}
+
+/* The filters (IPv6 flags, bitmaps, port bits) and the kinds-present
+ * flags against their recomputation from the slot table: a missing bit
+ * hides a rule from the program; a stale one only costs a lookup. */
+static int verify_filters(struct vout *o, struct kmaps *km)
+{
+	struct filters f;
+	size_t bad;
+	int err = filters_alloc(&f);
+
+	if (err)
+		return err;
+	filters_from_table(&f, km->table, km->capacity);
+	err = kmaps_filters_compare(km, &f, filters_bad, o, &bad);
+	filters_free(&f);
+	return err;
+}
+
 static const struct cli_opt verify_opts[] = {
 	CLI_OPT_CONFIG,
 	CLI_OPT_JSON("one JSON object: {\"in_sync\": ..., \"differences\": [...]}"),
@@ -240,7 +271,7 @@ static const struct cli_cmd verify_cmd = {
 	"Compare the kernel with the rules, with or without the daemon:\n"
 	"the rules files with the slot table, the slot table with the\n"
 	"lookup maps (every key of every rule present, no foreign key)\n"
-	"and the IPv4 /24 table (recomputed from the slot table),\n"
+	"the IPv4 /24 table and the filters (recomputed from the slot table),\n"
 	"xdpfw's program on every configured interface that exists, the\n"
 	"pins.  Prints one line per difference.",
 	verify_opts,
@@ -278,6 +309,8 @@ int cmd_verify(int argc, char **argv)
 		err = verify_keys(&o, &km);
 	if (!err)
 		err = verify_v4tbl(&o, &km);
+	if (!err)
+		err = verify_filters(&o, &km);
 	if (!err) {
 		verify_interfaces(&o, &cfg);
 		verify_pins(&o, &cfg);

@@ -384,6 +384,17 @@ void filters_add(struct filters *f, const struct xdpfw_rule *r)
 		mark_port_key(f, r, a, IPPROTO_UDP);
 }
 
+void filters_from_table(struct filters *f, const struct xdpfw_rule *table,
+			uint32_t n)
+{
+	f->flags = 0;
+	for (int m = 0; m < FMAP_N; m++)
+		memset(f->w[m], 0, fmap_words[m] * sizeof(uint64_t));
+	for (uint32_t i = 0; i < n; i++)
+		if (table[i].family)
+			filters_add(f, &table[i]);
+}
+
 int kkey_cmp(const struct kkey *a, const struct kkey *b)
 {
 	if (a->map != b->map)

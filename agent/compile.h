@@ -128,6 +128,11 @@ void filters_free(struct filters *f); /* what filters_alloc allocated */
 uint64_t *filters_words(struct filters *f, enum fmap m);
 
 void filters_add(struct filters *f, const struct xdpfw_rule *r);
+/* f's words (filters_use, filters_alloc) and flags cleared, then every
+ * rule in use of a slot table of n entries added: the filters the kernel
+ * must hold at least (audit, verify). */
+void filters_from_table(struct filters *f, const struct xdpfw_rule *table,
+			uint32_t n);
 
 /* The XDPFW_F_* kinds a rule makes present. */
 uint32_t rule_flags(const struct xdpfw_rule *r);

@@ -461,7 +461,7 @@ static long repair_from_audit(struct daemon *d, struct audit *a)
 	int err;
 
 	if (a->needs_full)
-		return repair_rules(d, 0, a->v4_bad > 0);
+		return repair_rules(d, 0, a->v4_bad > 0 || a->filter_bad > 0);
 	if (!a->upserts.n && !a->deletes.n)
 		return 0;
 	/* The filters stay as they are (a rule's bits are still set). */
@@ -491,8 +491,9 @@ static void audit_report(struct daemon *d, struct audit *a)
 	counts(d)->repairs[TAMPER_MAP]++;
 	log_warn("audit: the lookup maps had drifted from the rules in force "
 		 "(%zu keys missing or wrong, %zu foreign keys, %zu /24 table "
-		 "words); repaired with %ld map write%s (keys and table words)",
-		 a->missing, a->foreign, a->v4_bad, writes,
+		 "words, %zu filter words); repaired with %ld map write%s (keys, "
+		 "table and filter words)",
+		 a->missing, a->foreign, a->v4_bad, a->filter_bad, writes,
 		 writes == 1 ? "" : "s");
 	save_counts(d);
 }
@@ -532,7 +533,8 @@ static void on_audit_step(struct ev_loop *loop, ev_idle *w, int revents)
 	if (urgent)
 		finish_repair(d, r < 0 ? r : a->void_run ? 0 :
 				 repair_from_audit(d, a));
-	else if (r > 0 && !a->void_run && (a->missing || a->foreign || a->v4_bad))
+	else if (r > 0 && !a->void_run &&
+		 (a->missing || a->foreign || a->v4_bad || a->filter_bad))
 		audit_report(d, a);
 	audit_free(a);
 }

@@ -197,6 +197,15 @@ int kmaps_drain(struct kmaps *km, size_t *deleted);
 
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
 
+/* Compare the kernel's filters and flags with f (filters_from_table):
+ * bad(ctx, m, word, got, want) for each word of filter m (FMAP_N: the
+ * xdpfw_cfg flags) that lacks a bit of f's; a bit f has not (stale, of a
+ * removed rule) is no error.  *n_bad: how many.  0 or -errno. */
+typedef void (*filters_bad_fn)(void *ctx, int m, uint32_t word, uint64_t got,
+			       uint64_t want);
+int kmaps_filters_compare(struct kmaps *km, const struct filters *f,
+			  filters_bad_fn bad, void *ctx, size_t *n_bad);
+
 /* The IPv4 /24 table (kmaps_v4tbl.c): chunk c (V4TBL_CHUNK words) mapped
  * at *win (writable if km is) until kmaps_v4tbl_unmap; one word read. */
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);

@@ -371,3 +371,35 @@ int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,
 }
 
 
+
+int kmaps_filters_compare(struct kmaps *km, const struct filters *f,
+			  filters_bad_fn bad, void *ctx, size_t *n_bad)
+{
+	uint32_t flags;
+	int err = kmaps_flags(km, &flags);
+
+	*n_bad = 0;
+	if (err)
+		return err;
+	if ((flags & f->flags) != f->flags) {
+		(*n_bad)++;
+		if (bad)
+			bad(ctx, FMAP_N, 0, flags, f->flags);
+	}
+	for (int m = 0; m < FMAP_N; m++) {
+		const uint64_t *want = filters_words((struct filters *)f,
+						     (enum fmap)m);
+		const uint64_t *got = km->filter[m];
+
+		if (!got)
+			return -ENODEV;
+		for (uint32_t i = 0; i < fmap_words[m]; i++) {
+			if ((got[i] & want[i]) == want[i])
+				continue;
+			(*n_bad)++;
+			if (bad)
+				bad(ctx, m, i, got[i], want[i]);
+		}
+	}
+	return 0;
+}
