@@ -255,13 +255,15 @@ static void mark_hash(uint64_t *bits, uint32_t h, unsigned log)
 static void mark_v6_flag(struct filters *f, const struct xdpfw_rule *r,
 			 const uint32_t *a)
 {
-	uint32_t flag = xdpfw_v6f_flag(r->prefixlen, r->port != 0);
+	uint32_t flag = xdpfw_v6f_flag(r->prefixlen, r->port != 0, r->proto);
 	uint32_t idx;
 
 	if (!flag)
 		return;
 	idx = xdpfw_v6s_hash(a, r->prefixlen >= 48 ? 48 : 32) >>
 	      (32 - XDPFW_V6F_LOG);
+	if (r->prefixlen < 48)
+		flag >>= 8; /* the /32 byte's flags */
 	f->w[FMAP_V6F][idx >> 3] |= (uint64_t)flag << ((idx & 7) * 8);
 }
 

@@ -138,7 +138,7 @@ static int prefix_v6(struct kmaps *km, uint32_t flags, uint32_t f,
 }
 
 /* The program's first IPv6 probe (xdpfw_v6_flags): the flags of the /48
- * byte, and of the /32 byte with XDPFW_F_V6_SUM32. */
+ * byte, and of the /32 byte (bits 8-15) with XDPFW_F_V6_SUM32. */
 static uint32_t v6_flags(struct kmaps *km, uint32_t flags, const uint32_t *a)
 {
 	const uint64_t *w = km->filter[FMAP_V6F];
@@ -148,7 +148,7 @@ static uint32_t v6_flags(struct kmaps *km, uint32_t flags, const uint32_t *a)
 		return 0;
 	f = xdpfw_v6f_byte(w, xdpfw_v6s_hash(a, 48));
 	if (flags & XDPFW_F_V6_SUM32)
-		f |= xdpfw_v6f_byte(w, xdpfw_v6s_hash(a, 32));
+		f |= xdpfw_v6f_byte(w, xdpfw_v6s_hash(a, 32)) << 8;
 	return f;
 }
 
@@ -160,7 +160,9 @@ static int match_v6_port(struct kmaps *km, uint32_t flags, uint32_t f,
 	uint32_t pw = xdpfw_port_word(p->sport, p->proto, XDPFW_FAMILY_V6);
 	int r;
 
-	if ((f & XDPFW_V6F_EP) && (flags & XDPFW_F_V6_PORT_EXACT)) {
+	if ((f & (p->proto == IPPROTO_TCP ? XDPFW_V6F_EP_TCP :
+					    XDPFW_V6F_EP_UDP)) &&
+	    (flags & XDPFW_F_V6_PORT_EXACT)) {
 		struct xdpfw_v6_port_key k = { .port = htons(p->sport),
 					       .proto = p->proto };
 

@@ -453,14 +453,14 @@ static __always_inline __u32 v6_flag_byte(__u32 h)
 }
 
 /* The flags (XDPFW_V6F_*) of every IPv6 entry of /32 or longer that may
- * match a: the /48 byte, and the /32 byte when entries of /32 to /47
- * exist.  0: none can. */
+ * match a: the /48 byte, and the /32 byte (bits 8-15) when entries of /32
+ * to /47 exist.  0: none can. */
 static __always_inline __u32 v6_flags(__u32 flags, const __u32 *a)
 {
 	__u32 f = v6_flag_byte(xdpfw_v6s_hash(a, 48));
 
 	if (flags & XDPFW_F_V6_SUM32)
-		f |= v6_flag_byte(xdpfw_v6s_hash(a, 32));
+		f |= v6_flag_byte(xdpfw_v6s_hash(a, 32)) << 8;
 	return f;
 }
 
@@ -473,7 +473,9 @@ static __always_inline __u32 match_v6_port(__u32 flags, __u32 f,
 	xdpfw_slot_t *slot;
 	__u32 s1;
 
-	if ((f & XDPFW_V6F_EP) && (flags & XDPFW_F_V6_PORT_EXACT)) {
+	if ((f & (p->l4proto == IPPROTO_TCP ? XDPFW_V6F_EP_TCP :
+					      XDPFW_V6F_EP_UDP)) &&
+	    (flags & XDPFW_F_V6_PORT_EXACT)) {
 		struct xdpfw_v6_port_key k = {
 			.port = p->sport,
 			.proto = p->l4proto,

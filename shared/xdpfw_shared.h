@@ -189,30 +189,43 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
  * if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32); shorter ones:
  * XDPFW_F_V6_PREFIX_WILD, or xdpfw_ports for prefix:port
  * (XDPFW_F_V6_PORT_SHORT).  The flag names where the entry lives:
- *   EXACT  an address /128           xdpfw_v6_oa (and its overflow)
- *   EP     an endpoint               xdpfw_v6p_oa (and its overflow)
- *   PP     a prefix:port of >= /32   xdpfw_pp_bmap, then xdpfw_v6_plpm
+ *   EXACT   an address /128          xdpfw_v6_oa (and its overflow)
+ *   EP_TCP, EP_UDP  an endpoint of that protocol (both: either)
+ *                                    xdpfw_v6p_oa (and its overflow)
+ *   PP48, PP32  a prefix:port of >= /32: xdpfw_pp_bmap, then xdpfw_v6_plpm
  *   C64, C56, C48, C32  an address prefix of exactly /64, /56, /48, /32:
  *                                    xdpfw_v6c_oa at that class
- *   ODD    an address prefix of another length (/33 to /127): the trie
- * The program reads the packet's /48 byte (and /32 byte when
- * XDPFW_F_V6_SUM32), ORs them, and makes only the lookups the flags name:
- * a zero byte ends the lookup (a miss: one or two array reads).  The flags
+ *   ODD48, ODD32  an address prefix of another length (/33 to /127): the
+ *                                    trie
+ * A /48 byte holds the flags of bits 0-7, a /32 byte those of bits 8-15
+ * shifted down (a byte's meaning is where the program reads it: a /32
+ * bucket and a /48 bucket that collide only cost lookups).  The program
+ * reads the packet's /48 byte (and /32 byte when XDPFW_F_V6_SUM32) into
+ * f48 | f32 << 8 and makes only the lookups the flags name: zero ends the
+ * lookup (a miss: one or two array reads).  The flags
  * may be stale (set for an entry since removed) until the next full build:
  * a stale flag costs a lookup, never a wrong verdict.
  */
 #define XDPFW_V6F_LOG 23
 #define XDPFW_V6F_WORDS (1u << (XDPFW_V6F_LOG - 3))
 enum {
+	/* in the /48 byte */
 	XDPFW_V6F_EXACT = 1u << 0,
-	XDPFW_V6F_EP = 1u << 1,
-	XDPFW_V6F_PP = 1u << 2,
-	XDPFW_V6F_C64 = 1u << 3,
-	XDPFW_V6F_C56 = 1u << 4,
-	XDPFW_V6F_C48 = 1u << 5,
-	XDPFW_V6F_C32 = 1u << 6,
-	XDPFW_V6F_ODD = 1u << 7,
+	XDPFW_V6F_EP_TCP = 1u << 1,
+	XDPFW_V6F_EP_UDP = 1u << 2,
+	XDPFW_V6F_PP48 = 1u << 3,
+	XDPFW_V6F_C64 = 1u << 4,
+	XDPFW_V6F_C56 = 1u << 5,
+	XDPFW_V6F_C48 = 1u << 6,
+	XDPFW_V6F_ODD48 = 1u << 7,
+	/* in the /32 byte (read as bits 8-15) */
+	XDPFW_V6F_PP32 = 1u << 8,
+	XDPFW_V6F_C32 = 1u << 9,
+	XDPFW_V6F_ODD32 = 1u << 10,
 };
+#define XDPFW_V6F_EP (XDPFW_V6F_EP_TCP | XDPFW_V6F_EP_UDP)
+#define XDPFW_V6F_PP (XDPFW_V6F_PP48 | XDPFW_V6F_PP32)
+#define XDPFW_V6F_ODD (XDPFW_V6F_ODD48 | XDPFW_V6F_ODD32)
 #define XDPFW_V6F_PREFIX                                            \
 	(XDPFW_V6F_C64 | XDPFW_V6F_C56 | XDPFW_V6F_C48 | XDPFW_V6F_C32 | \
 	 XDPFW_V6F_ODD)
@@ -302,20 +315,25 @@ static inline __u32 xdpfw_v6f_byte(const void *words, __u32 h)
 	       0xff;
 }
 
-/* The flag (XDPFW_V6F_*) of an IPv6 blocking entry of length plen, with
- * a port or not, or 0 (shorter than /32: not in xdpfw_v6_flags). */
-static inline __u32 xdpfw_v6f_flag(__u32 plen, int port)
+/* The flags (XDPFW_V6F_*) of an IPv6 blocking entry of length plen, with
+ * a port or not, of protocol proto (6, 17, 0: either), or 0 (shorter than
+ * /32: not in xdpfw_v6_flags).  Bits 8-15 go to the /32 byte. */
+static inline __u32 xdpfw_v6f_flag(__u32 plen, int port, __u32 proto)
 {
 	if (plen < 32)
 		return 0;
+	if (plen == 128 && port)
+		return proto == 6 ? XDPFW_V6F_EP_TCP :
+		       proto == 17 ? XDPFW_V6F_EP_UDP : XDPFW_V6F_EP;
 	if (plen == 128)
-		return port ? XDPFW_V6F_EP : XDPFW_V6F_EXACT;
+		return XDPFW_V6F_EXACT;
 	if (port)
-		return XDPFW_V6F_PP;
+		return plen >= 48 ? XDPFW_V6F_PP48 : XDPFW_V6F_PP32;
 	return plen == 64 ? XDPFW_V6F_C64 :
 	       plen == 56 ? XDPFW_V6F_C56 :
 	       plen == 48 ? XDPFW_V6F_C48 :
-	       plen == 32 ? XDPFW_V6F_C32 : XDPFW_V6F_ODD;
+	       plen == 32 ? XDPFW_V6F_C32 :
+	       plen > 48 ? XDPFW_V6F_ODD48 : XDPFW_V6F_ODD32;
 }
 
 /* IPv6 address cut at class 32, 48, 64 or 128. */

@@ -36,13 +36,14 @@
 
 static const char rules_f[] =
 	"2a01:1:1::1\n"                 /* EXACT */
-	"[2a02:2:2::2]:80\n"            /* EP */
+	"[2a02:2:2::2]:80\n"            /* EP_TCP | EP_UDP */
+	"[2a0d:d:d::d]:53/udp\n"        /* EP_UDP */
 	"[2a03:3:3::/48]:90/udp\n"      /* PP at its /48 */
 	"[2a04:4:4000::/36]:100/tcp\n"  /* PP at its /32 */
 	"2a05:5:5:5::/64\n"             /* C64 */
 	"2a06:6:6:600::/56\n"           /* C56 */
 	"2a07:7:7::/48\n"               /* C48 */
-	"2a08:8::/32\n"                 /* C32 */
+	"2a08:8::/32\n"                 /* C32 (in the /32 byte) */
 	"2a08:8:1::1\n"                 /* EXACT in a /48 of the /32 */
 	"2a09:9:9::/52\n"               /* ODD at its /48 */
 	"2a0a:a:a000::/36\n"            /* ODD at its /32 */
@@ -61,9 +62,11 @@ static const struct entry {
 	  IPPROTO_TCP },
 	{ "[2a02:2:2::2]:80", "2a02:2:2::", 48, XDPFW_V6F_EP, "2a02:2:2::2",
 	  80, IPPROTO_TCP },
-	{ "[2a03:3:3::/48]:90/udp", "2a03:3:3::", 48, XDPFW_V6F_PP,
+	{ "[2a0d:d:d::d]:53/udp", "2a0d:d:d::", 48, XDPFW_V6F_EP_UDP,
+	  "2a0d:d:d::d", 53, IPPROTO_UDP },
+	{ "[2a03:3:3::/48]:90/udp", "2a03:3:3::", 48, XDPFW_V6F_PP48,
 	  "2a03:3:3:ff::1", 90, IPPROTO_UDP },
-	{ "[2a04:4:4000::/36]:100/tcp", "2a04:4::", 32, XDPFW_V6F_PP,
+	{ "[2a04:4:4000::/36]:100/tcp", "2a04:4::", 32, XDPFW_V6F_PP32,
 	  "2a04:4:4fff::1", 100, IPPROTO_TCP },
 	{ "2a05:5:5:5::/64", "2a05:5:5::", 48, XDPFW_V6F_C64,
 	  "2a05:5:5:5:ffff::1", 1, IPPROTO_TCP },
@@ -73,11 +76,11 @@ static const struct entry {
 	  "2a07:7:7:ffff::1", 1, IPPROTO_TCP },
 	{ "2a08:8::/32", "2a08:8::", 32, XDPFW_V6F_C32, "2a08:8:ffff::1", 1,
 	  IPPROTO_TCP },
-	{ "2a09:9:9::/52", "2a09:9:9::", 48, XDPFW_V6F_ODD, "2a09:9:9:fff::1",
-	  1, IPPROTO_TCP },
-	{ "2a0a:a:a000::/36", "2a0a:a::", 32, XDPFW_V6F_ODD,
+	{ "2a09:9:9::/52", "2a09:9:9::", 48, XDPFW_V6F_ODD48,
+	  "2a09:9:9:fff::1", 1, IPPROTO_TCP },
+	{ "2a0a:a:a000::/36", "2a0a:a::", 32, XDPFW_V6F_ODD32,
 	  "2a0a:a:afff::1", 1, IPPROTO_TCP },
-	{ "2a0b:b:b:b:b::/80", "2a0b:b:b::", 48, XDPFW_V6F_ODD,
+	{ "2a0b:b:b:b:b::/80", "2a0b:b:b::", 48, XDPFW_V6F_ODD48,
 	  "2a0b:b:b:b:b:ffff::1", 1, IPPROTO_TCP },
 };
 
@@ -86,6 +89,7 @@ static const struct target targets_f[] = {
 	{ 6, "2a01:1:1::2", 1, NULL, NULL, NULL },
 	{ 6, "2a02:2:2::2", 80, "[2a02:2:2::2]:80", "[2a02:2:2::2]:80", NULL },
 	{ 6, "2a02:2:2::2", 81, NULL, NULL, NULL },
+	{ 6, "2a0d:d:d::d", 53, NULL, "[2a0d:d:d::d]:53/udp", NULL },
 	{ 6, "2a03:3:3:ff::1", 90, NULL, "[2a03:3:3::/48]:90/udp", NULL },
 	{ 6, "2a04:4:4fff::1", 100, "[2a04:4:4000::/36]:100/tcp", NULL, NULL },
 	{ 6, "2a04:4:3fff::1", 100, NULL, NULL, NULL },
@@ -188,12 +192,18 @@ static void run_entry(const char *what, const struct entry *e,
 	check_explain1(e->src, e->proto, e->sport, want);
 }
 
+/* e's flag as its byte holds it (the /32 byte: bits 8-15). */
+static uint32_t byte_flag(const struct entry *e)
+{
+	return e->cls == 32 ? e->flag >> 8 : e->flag;
+}
+
 /* Each byte holds exactly the flags of its entries. */
 static void test_bytes(const char *what)
 {
 	for (size_t i = 0; i < N_OF(entries); i++) {
 		const struct entry *e = &entries[i];
-		uint32_t want = e->flag, got;
+		uint32_t want = byte_flag(e), got;
 
 		/* 2a08:8:1::1 shares no byte; the /32's C32 is alone */
 		got = get_byte(byte_idx(e->at, e->cls));
@@ -216,11 +226,23 @@ static void test_each_flag(void)
 		const struct entry *e = &entries[i];
 		uint32_t idx = byte_idx(e->at, e->cls), old = get_byte(idx);
 
-		set_byte(idx, 0xff & ~e->flag);
+		set_byte(idx, 0xff & ~byte_flag(e));
 		run_entry("every other flag", e, NULL);
-		set_byte(idx, e->flag);
+		set_byte(idx, byte_flag(e));
 		run_entry("its flag alone", e, e->rule);
 		set_byte(idx, old);
+		if (e->flag != XDPFW_V6F_C32)
+			continue;
+		/* C32 counts only in the /32 byte (PP and ODD lead to the
+		 * same lookup from either byte) */
+		idx = byte_idx(e->src, 48);
+		old = get_byte(idx);
+		set_byte(byte_idx(e->at, 32), 0);
+		set_byte(idx, 0xff);
+		run_entry("every flag in the /48 byte, none in the /32's", e,
+			  NULL);
+		set_byte(idx, old);
+		set_byte(byte_idx(e->at, 32), byte_flag(e));
 	}
 	off_model = 0;
 }

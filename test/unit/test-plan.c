@@ -591,28 +591,39 @@ static void test_filters(void)
 	CHECK_INT(v6_flags_all(&f), XDPFW_V6F_EXACT);
 	r = R("2001:db8:aa::", 52, 0, 0);
 	add(&f, &r);
-	CHECK_INT(v6_flags(&f, "2001:db8:aa::", 48), XDPFW_V6F_ODD);
-	CHECK_INT(v6_flags(&f, "2001:db8:aa:0:1::", 48), XDPFW_V6F_ODD);
+	CHECK_INT(v6_flags(&f, "2001:db8:aa::", 48), XDPFW_V6F_ODD48);
+	CHECK_INT(v6_flags(&f, "2001:db8:aa:0:1::", 48), XDPFW_V6F_ODD48);
 	CHECK_INT(v6_flags(&f, "2001:db8:ab::", 48), 0);
 	CHECK(!(f.flags & XDPFW_F_V6_PREFIX_WILD));
 	r = R("2001:db8:aa::", 56, 0, 0);
 	add(&f, &r);
 	CHECK_INT(v6_flags(&f, "2001:db8:aa::", 48),
-		  XDPFW_V6F_ODD | XDPFW_V6F_C56);
-	r = R("2001:db9::", 40, 0, 0); /* /32 to /47: at its /32 */
+		  XDPFW_V6F_ODD48 | XDPFW_V6F_C56);
+	/* /32 to /47: at its /32, the flags of bits 8-15 */
+	r = R("2001:db9::", 40, 0, 0);
 	add(&f, &r);
-	CHECK_INT(v6_flags(&f, "2001:db9::", 32), XDPFW_V6F_ODD);
+	CHECK_INT(v6_flags(&f, "2001:db9::", 32), XDPFW_V6F_ODD32 >> 8);
 	CHECK_INT(v6_flags(&f, "2001:db9::", 48), 0);
 	CHECK(f.flags & XDPFW_F_V6_SUM32);
 	r = R("2001:dba::", 32, 0, 0);
 	add(&f, &r);
-	CHECK_INT(v6_flags(&f, "2001:dba:ffff::", 32), XDPFW_V6F_C32);
+	CHECK_INT(v6_flags(&f, "2001:dba:ffff::", 32), XDPFW_V6F_C32 >> 8);
+	r = R("2001:dbf::", 44, 53, IPPROTO_TCP);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbf::", 32), XDPFW_V6F_PP32 >> 8);
+	/* endpoints: the flag of their protocol, both for either */
 	r = R("2001:dbb::7", -1, 53, IPPROTO_UDP);
 	add(&f, &r);
-	CHECK_INT(v6_flags(&f, "2001:dbb::", 48), XDPFW_V6F_EP);
+	CHECK_INT(v6_flags(&f, "2001:dbb::", 48), XDPFW_V6F_EP_UDP);
+	r = R("2001:dbb:1::7", -1, 53, IPPROTO_TCP);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbb:1::", 48), XDPFW_V6F_EP_TCP);
+	r = R("2001:dbb:2::7", -1, 53, 0);
+	add(&f, &r);
+	CHECK_INT(v6_flags(&f, "2001:dbb:2::", 48), XDPFW_V6F_EP);
 	r = R("2001:dbc:1::", 48, 53, 0);
 	add(&f, &r);
-	CHECK_INT(v6_flags(&f, "2001:dbc:1::", 48), XDPFW_V6F_PP);
+	CHECK_INT(v6_flags(&f, "2001:dbc:1::", 48), XDPFW_V6F_PP48);
 	r = R("2001:dbd:1:2::", 64, 0, 0);
 	add(&f, &r);
 	CHECK_INT(v6_flags(&f, "2001:dbd:1::", 48), XDPFW_V6F_C64);
@@ -628,10 +639,12 @@ static void test_filters(void)
 	CHECK(f.flags & XDPFW_F_V6_PORT_PREFIX);
 	CHECK_INT(port_bits(&f, 123), XDPFW_PORT_V6_UDP);
 	/* shorter than /32: no flag (the port bit, or wild) */
-	CHECK_INT(v6_flags_all(&f), XDPFW_V6F_EXACT | XDPFW_V6F_ODD |
-				    XDPFW_V6F_C56 | XDPFW_V6F_C32 |
-				    XDPFW_V6F_EP | XDPFW_V6F_PP |
-				    XDPFW_V6F_C64 | XDPFW_V6F_C48);
+	CHECK_INT(v6_flags_all(&f),
+		  XDPFW_V6F_EXACT | XDPFW_V6F_EP | XDPFW_V6F_PP48 |
+			  XDPFW_V6F_C64 | XDPFW_V6F_C56 | XDPFW_V6F_C48 |
+			  XDPFW_V6F_ODD48 |
+			  ((XDPFW_V6F_PP32 | XDPFW_V6F_C32 | XDPFW_V6F_ODD32) >>
+			   8));
 	CHECK_INT(port_bits(&f, 124), 0);
 	CHECK_INT(port_bits(&f, 65535), 0);
 	r = R("::", 0, 65535, IPPROTO_TCP);
