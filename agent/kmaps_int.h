@@ -24,6 +24,13 @@ void kmaps_oa_unmap(struct kmaps *km);
  * left for its hash (overflow) are moved to ops[0..*rest).  0 or -errno. */
 int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 		   int del, size_t *rest, size_t *count);
+/* Upserts and deletes of m (which has a table) in one pass over its
+ * windows, the upserts of a window before the deletes that could free an
+ * entry they probe; the ones left for the hash are moved to the front
+ * (*rest_u, *rest_d).  0 or -errno. */
+int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
+			size_t nu, struct kop *dels, size_t nd, size_t *rest_u,
+			size_t *rest_d, size_t *count);
 /* After deletes from m's hash: once it is empty, clear the table's
  * overflow marks so that no lookup goes to the hash for nothing. */
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m);

@@ -176,7 +176,11 @@ static void *map_range(const struct kmaps *km, int t, size_t off, size_t len)
 static int map_window(struct kmaps *km, int t, size_t b)
 {
 	size_t w = km->oa_bulk ? KMAPS_OA_BULK_WINDOW : OA_WIN;
-	size_t tl = table_len(km, t), off = b / w * w, len;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t tl = table_len(km, t), base = b / w * w, len;
+	/* and the page before: a delete near the end of the window before
+	 * (kmaps_oa_write_pair) waits for this window's upserts */
+	size_t off = base >= pg ? base - pg : base;
 
 	if (!km->oa_head[t]) {
 		km->oa_head_len[t] = tl < OA_EXTRA ? tl : OA_EXTRA;
@@ -189,7 +193,8 @@ static int map_window(struct kmaps *km, int t, size_t b)
 	if (km->oa_win[t])
 		munmap(km->oa_win[t], km->oa_win_len[t]);
 	km->oa_win[t] = NULL;
-	len = tl - off < w + OA_EXTRA ? tl - off : w + OA_EXTRA;
+	len = tl - off < base - off + w + OA_EXTRA ? tl - off :
+						   base - off + w + OA_EXTRA;
 	km->oa_win[t] = map_range(km, t, off, len);
 	if (!km->oa_win[t])
 		return -errno;
@@ -381,7 +386,7 @@ static int oa_delete(struct kmaps *km, int t, const struct kop *op)
 /* The order in which to write ops: window by window of their homes, so
  * that each window is mapped once; NULL when out of memory. */
 static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
-			     size_t n)
+			     size_t n, uint32_t **bucket)
 {
 	size_t nw = table_len(km, t) / OA_WIN + 1;
 	size_t *start = calloc(nw + 1, sizeof(*start));
@@ -407,7 +412,10 @@ static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
 		order[start[win[i]]++] = (uint32_t)i;
 out:
 	free(start);
-	free(win);
+	if (bucket && order)
+		*bucket = win;
+	else
+		free(win);
 	return order;
 }
 
@@ -418,8 +426,12 @@ out:
 static int purge_hash(struct kmaps *km, enum kmap m, const struct kop *ops,
 		      const uint8_t *done, size_t n)
 {
-	uint8_t next[KKEY_MAX];
+	uint8_t next[KKEY_MAX], any = 0;
 
+	for (size_t i = 0; i < n; i++)
+		any |= done[i];
+	if (!any)
+		return 0;
 	if (bpf_map_get_next_key(km->fd[m], NULL, next))
 		return errno == ENOENT ? 0 : -errno;
 	for (size_t i = 0; i < n; i++)
@@ -429,47 +441,152 @@ static int purge_hash(struct kmaps *km, enum kmap m, const struct kop *ops,
 	return 0;
 }
 
-int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
-		   int del, size_t *rest, size_t *count)
+/* One side of kmaps_oa_write_pair: ops, their order by bucket, each
+ * one's bucket and whether it was done in the table. */
+struct pair_ops {
+	struct kop *ops;
+	size_t n;
+	uint32_t *order, *bucket;
+	uint8_t *done;
+};
+
+static uint32_t home_of(struct kmaps *km, int t, const struct kop *op);
+static int near_edge(int t, uint32_t home);
+
+/* The delete at d->order[k], in pass 0 (its bucket's turn: unless near
+ * an edge), 1 (after the next bucket's upserts: near the bucket's end
+ * only) or 2 (after every upsert: near the table's start). */
+static void pair_delete(struct kmaps *km, int t, struct pair_ops *d, size_t k,
+			int pass)
 {
-	int err;
+	uint32_t i = d->order[k], home = home_of(km, t, &d->ops[i]);
+	int edge = near_edge(t, home), wrap = home < XDPFW_OA_PROBES;
 
-	int t = kmaps_oa_of(m);
-	uint32_t *order = write_order(km, t, ops, n);
-	uint8_t *done = calloc(n ? n : 1, 1);
+	if (pass != (wrap ? 2 : edge ? 1 : 0))
+		return;
+	d->done[i] = (uint8_t)oa_delete(km, t, &d->ops[i]);
+}
 
-	*rest = 0;
-	if (!order || !done) {
-		free(order);
-		free(done);
-		return -ENOMEM;
+/* A delete whose home lies within a probe window of its bucket's end
+ * (or of the table's start, for the probes that wrap) could free an entry
+ * that a later bucket's upsert probes: it waits for those upserts (within
+ * one apply a freed entry is not reused: docs/DESIGN.md). */
+static int near_edge(int t, uint32_t home)
+{
+	uint32_t per = (uint32_t)(OA_WIN / oa_desc[t].esize);
+
+	return home < XDPFW_OA_PROBES || home % per + XDPFW_OA_PROBES > per;
+}
+
+static uint32_t home_of(struct kmaps *km, int t, const struct kop *op)
+{
+	struct packed p;
+
+	pack(t, &op->key, &p);
+	return p.hash & km->oa_mask[t];
+}
+
+/* One pass over the buckets (windows) of table t: a bucket's upserts, then
+ * the deletes left from the bucket before, then its own deletes; those
+ * near an edge (near_edge) after the next bucket's upserts, or at the end
+ * (the table's start).  done[] per op: 1 done in the table. */
+static void pair_pass(struct kmaps *km, int t, struct pair_ops *u,
+		      struct pair_ops *d)
+{
+	size_t j = 0, k = 0, pend = 0, pend_end = 0;
+
+	while (j < u->n || k < d->n) {
+		uint32_t w = j < u->n ? u->bucket[u->order[j]] : UINT32_MAX;
+
+		if (k < d->n && d->bucket[d->order[k]] < w)
+			w = d->bucket[d->order[k]];
+		for (; j < u->n && u->bucket[u->order[j]] == w; j++)
+			u->done[u->order[j]] = (uint8_t)oa_upsert(
+				km, t, &u->ops[u->order[j]]);
+		for (; pend < pend_end; pend++)
+			pair_delete(km, t, d, pend, 1);
+		pend = k;
+		for (; k < d->n && d->bucket[d->order[k]] == w; k++)
+			pair_delete(km, t, d, k, 0);
+		pend_end = k;
 	}
+	for (; pend < pend_end; pend++)
+		pair_delete(km, t, d, pend, 1);
+	for (k = 0; k < d->n; k++)
+		pair_delete(km, t, d, k, 2);
+}
+
+static int pair_alloc(struct kmaps *km, int t, struct pair_ops *x)
+{
+	x->order = write_order(km, t, x->ops, x->n, &x->bucket);
+	x->done = calloc(x->n ? x->n : 1, 1);
+	return x->order && x->done ? 0 : -ENOMEM;
+}
+
+static void pair_free(struct pair_ops *x)
+{
+	free(x->order);
+	free(x->bucket);
+	free(x->done);
+}
+
+/* The ops of x not done in the table, moved to its front; their count. */
+static size_t pair_rest(struct pair_ops *x, size_t *count)
+{
+	size_t rest = 0;
+
+	for (size_t i = 0; i < x->n; i++) {
+		*count += x->done[i];
+		if (!x->done[i])
+			x->ops[rest++] = x->ops[i];
+	}
+	return rest;
+}
+
+int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
+			size_t nu, struct kop *dels, size_t nd, size_t *rest_u,
+			size_t *rest_d, size_t *count)
+{
+	int t = kmaps_oa_of(m), err;
+	struct pair_ops u = { .ops = ups, .n = nu }, d = { .ops = dels, .n = nd };
+
+	*rest_u = *rest_d = 0;
+	err = pair_alloc(km, t, &u);
+	if (!err)
+		err = pair_alloc(km, t, &d);
+	if (err)
+		goto out;
 	km->oa_err = 0;
 	/* Many keys: larger windows, each mapped once (a first load's 540k
 	 * IPv4 hosts mapped 2,400 windows of 192 KB, 85 ms), and unmapped
 	 * after (mapped, they count in the RSS). */
-	km->oa_bulk = n >= OA_BULK_MIN;
+	km->oa_bulk = nu + nd >= OA_BULK_MIN;
 	if (km->oa_bulk)
 		unmap_window(km, t);
-	for (size_t j = 0; j < n; j++) {
-		uint32_t i = order[j];
-
-		done[i] = (uint8_t)(del ? oa_delete(km, t, &ops[i]) :
-					  oa_upsert(km, t, &ops[i]));
-		*count += done[i];
-	}
+	pair_pass(km, t, &u, &d);
 	if (km->oa_bulk)
 		unmap_window(km, t);
 	km->oa_bulk = 0;
 	err = km->oa_err;
-	if (!err && del)
-		err = purge_hash(km, m, ops, done, n);
-	for (size_t i = 0; i < n; i++)
-		if (!done[i])
-			ops[(*rest)++] = ops[i];
-	free(order);
-	free(done);
+	if (!err && nd)
+		err = purge_hash(km, m, dels, d.done, nd);
+	*rest_u = pair_rest(&u, count);
+	*rest_d = pair_rest(&d, count);
+out:
+	pair_free(&u);
+	pair_free(&d);
 	return err;
+}
+
+int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
+		   int del, size_t *rest, size_t *count)
+{
+	size_t none;
+
+	return del ? kmaps_oa_write_pair(km, m, NULL, 0, ops, n, &none, rest,
+					 count) :
+		     kmaps_oa_write_pair(km, m, ops, n, NULL, 0, rest, &none,
+					 count);
 }
 
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m)

@@ -378,6 +378,111 @@ static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
 	return err;
 }
 
+/* The exact-key tables written in one pass each (kmaps_oa_write_pair), in
+ * this order: a host key can cover a port key, never the other way. */
+static const enum kmap pair_maps[] = { KMAP_V4, KMAP_V4_PORT, KMAP_V6,
+				       KMAP_V6_PORT };
+
+/* Past this many upserts the change is written as before: the keys of
+ * the added address entries are not listed whole. */
+#define PAIR_MAX (1u << 17)
+
+static int is_pair_map(enum kmap m)
+{
+	for (size_t i = 0; i < sizeof(pair_maps) / sizeof(pair_maps[0]); i++)
+		if (pair_maps[i] == m)
+			return 1;
+	return 0;
+}
+
+/* The upserts of the pair maps, moved out of up (the rest compacted) and
+ * with the added address entries' keys: those of the pair maps first
+ * (*n, grouped by map), then the others (*n_other: a prefix's key is its
+ * own too); NULL: no memory. */
+static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
+				size_t *n, size_t *n_other)
+{
+	size_t cap = up->n + (p->addr_upserts_implicit ? p->n_added : 0), k = 0;
+	struct kop *v = malloc((cap ? cap : 1) * sizeof(*v));
+
+	*n = *n_other = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < up->n; i++) {
+		if (is_pair_map(up->v[i].key.map))
+			v[(*n)++] = up->v[i];
+		else
+			up->v[k++] = up->v[i];
+	}
+	up->n = k;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; p->addr_upserts_implicit && i < p->n_added;
+		     i++) {
+			const struct xdpfw_rule *r = &p->rules[p->added[i]];
+			struct kkey kk[2];
+			size_t at = *n + *n_other;
+
+			if (r->port)
+				continue;
+			rule_kkeys(r, kk);
+			if (is_pair_map(kk[0].map) != !pass)
+				continue;
+			v[at].key = kk[0];
+			v[at].slot = p->slots[p->added[i]];
+			if (pass)
+				(*n_other)++;
+			else
+				(*n)++;
+		}
+	}
+	group_by_map(v, *n);
+	return v;
+}
+
+/* [*a, *b): the ops of map m in ops grouped by map. */
+static void map_range(const struct kop *ops, size_t n, enum kmap m, size_t *a,
+		      size_t *b)
+{
+	for (*a = 0; *a < n && ops[*a].key.map != m; (*a)++)
+		;
+	for (*b = *a; *b < n && ops[*b].key.map == m; (*b)++)
+		;
+}
+
+/* Each pair map's upserts and deletes in one pass over its table; its
+ * overflow upserts to the hash at once, its overflow deletes left in del
+ * (compacted) for step 4. */
+static int write_pairs(struct kmaps *km, struct kop *ups, size_t nu,
+		       struct kop_list *del, struct apply_stats *st)
+{
+	size_t keep = 0, a, b, c, d, ru, rd;
+	int err = 0;
+
+	group_by_map(del->v, del->n);
+	for (size_t i = 0; i < sizeof(pair_maps) / sizeof(pair_maps[0]); i++) {
+		enum kmap m = pair_maps[i];
+
+		map_range(ups, nu, m, &a, &b);
+		map_range(del->v, del->n, m, &c, &d);
+		err = kmaps_oa_write_pair(km, m, ups + a, b - a, del->v + c,
+					  d - c, &ru, &rd, &st->key_writes);
+		if (!err)
+			err = write_ops(km, m, ups + a, ru, 0, &st->key_writes);
+		if (err) {
+			st->failed_map = xmap_name[m];
+			return err;
+		}
+		/* the deletes done: marked by a map of KMAP_N */
+		for (size_t j = c + rd; j < d; j++)
+			del->v[j].key.map = KMAP_N;
+	}
+	for (size_t j = 0; j < del->n; j++)
+		if (del->v[j].key.map != KMAP_N)
+			del->v[keep++] = del->v[j];
+	del->n = keep;
+	return 0;
+}
+
 /* Filters and the /24 table widened (old | new), then the flags; what
  * the table must still lose goes to narrow. */
 static int widen_filters(struct kmaps *km, const struct kchange *p,
@@ -445,10 +550,46 @@ static int reset_added(struct kmaps *km, const struct kchange *p, int fresh,
 	return err;
 }
 
+/* Steps 2 and 3 of kmaps_apply: the new keys, the filters widened.  A
+ * change with deletes writes the exact-key tables after 3, each in one
+ * pass of upserts and deletes (mapped once, not twice): every key that
+ * can cover a deleted one (a prefix, a host over its ports) is then in
+ * force.  Their deletes done are taken out of del. */
+static int write_new_keys(struct kmaps *km, const struct kchange *p,
+			  const struct filters *f, uint32_t old_flags,
+			  struct v4tbl_change *narrow, struct kop_list *del,
+			  struct apply_stats *st)
+{
+	struct kop_list up = p->upserts;
+	struct kop *pups = NULL;
+	size_t n_pups = 0, n_other = 0;
+	int err;
+
+	/* (a change whose port entries' keys are implicit too is a first
+	 * load's: no deletes) */
+	if (del->n && !p->port_upserts_implicit &&
+	    up.n + (p->addr_upserts_implicit ? p->n_added : 0) <= PAIR_MAX) {
+		pups = pair_upserts(p, &up, &n_pups, &n_other);
+		if (!pups)
+			return -ENOMEM;
+	}
+	err = write_kops(km, up.v, up.n, 0, st);
+	if (!err && n_other)
+		err = write_kops(km, pups + n_pups, n_other, 0, st);
+	if (!err && p->addr_upserts_implicit && !pups)
+		err = write_addr_upserts(km, p, st);
+	if (!err)
+		err = widen_filters(km, p, f, old_flags | f->flags, narrow, st);
+	if (!err && pups)
+		err = write_pairs(km, pups, n_pups, del, st);
+	free(pups);
+	return err;
+}
+
 int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		const struct filters *f, struct apply_stats *st)
 {
-	struct kop_list up = p->upserts, del = p->deletes;
+	struct kop_list del = p->deletes;
 	struct v4tbl_change narrow = { 0 };
 	uint32_t old_flags;
 	int err = 0, fresh = km->counters_fresh;
@@ -484,12 +625,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	/* 2. new keys; 3. filters widened so that old and new both match;
 	 * then the table names the added rules: what `list` shows is in
 	 * force, also if we die half-way. */
-	err = write_kops(km, up.v, up.n, 0, st);
-	if (!err && p->addr_upserts_implicit)
-		err = write_addr_upserts(km, p, st);
-	if (err)
-		goto out;
-	err = widen_filters(km, p, f, old_flags | f->flags, &narrow, st);
+	err = write_new_keys(km, p, f, old_flags, &narrow, &del, st);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < p->n_added; i++) {

@@ -225,7 +225,7 @@ static void check_dump(const char *what, unsigned mask, uint16_t port)
 }
 
 static void chain_reuse(const char *kind, uint16_t port, unsigned mask,
-			int last, int prev);
+			int last, int prev, int mid);
 
 static void test_chain(int family, uint16_t port)
 {
@@ -280,13 +280,14 @@ static void test_chain(int family, uint16_t port)
 	run_chain(what, mask, port);
 	check_dump(what, mask, port);
 
-	chain_reuse(kind, port, mask, last, prev);
+	chain_reuse(kind, port, mask, last, prev, mid);
 }
 
-/* Steps 3-5 of test_chain: the tombstone at 3 reused, a key lost and put
- * back, the end of the chain (entries last, prev at 7 and 6) deleted. */
+/* Steps 3-6 of test_chain: the tombstone at 3 reused, a key lost and put
+ * back, the end of the chain (entries last, prev at 7 and 6) deleted, a
+ * delete and an insert of one home in one apply. */
 static void chain_reuse(const char *kind, uint16_t port, unsigned mask,
-			int last, int prev)
+			int last, int prev, int mid)
 {
 	unsigned in_hash;
 	int where[CHAIN];
@@ -327,6 +328,21 @@ static void chain_reuse(const char *kind, uint16_t port, unsigned mask,
 	      state_at(port, 6), state_at(port, 7));
 	run_chain(what, mask, port);
 	check_dump(what, mask, port);
+
+	/* 6. In one apply the key at entry 3 goes and mid, of the same home,
+	 * comes: the upsert comes first (kmaps_apply writes a table's
+	 * upserts and deletes in one pass, a window's upserts first), so mid
+	 * does not take the entry freed within the apply. */
+	snprintf(what, sizeof(what), "%s: delete and insert in one apply", kind);
+	mask = (mask & ~(1u << (CHAIN - 1))) | (1u << mid);
+	apply_or_die(what, rules_of(mask), 0, NULL);
+	locate(port, where, &in_hash);
+	check(where[mid] == 6 && !in_hash &&
+		      XDPFW_OA_STATE(state_at(port, 3)) == XDPFW_OA_TOMB,
+	      what, "mid sits at %d (hash 0x%x), entry 3 is 0x%x; expected 6 "
+	      "and a tombstone", where[mid], in_hash, state_at(port, 3));
+	run_chain(what, mask, port);
+	check_dump(what, mask, port);
 	apply_or_die("empty", "", 0, NULL);
 }
 
@@ -351,11 +367,22 @@ static void window_rule(uint32_t i, struct xdpfw_rule *r)
 	}
 }
 
-/* Every rule of rules[0..n) with bit (i % 3 != 0 || !thinned) is found
- * with its slot by kmaps_lookup_key, the others are not; the dump holds
- * exactly the former. */
+/* Is rule i in the set of step 0 (all of [0, N)), 1 (a third out) or 2
+ * (a fifth of those out too, and [N, N + N/4) in: one churn)? */
+static int window_in(uint32_t i, uint32_t n0, int step)
+{
+	if (i >= n0)
+		return step == 2 && i < n0 + n0 / 4;
+	return !step || (i % 3 && (step == 1 || i % 5));
+}
+
+/* Every rule i < n of window_in(i, n0, thinned) is found with its slot by
+ * kmaps_lookup_key, the others are not; the dump holds exactly the
+ * former. */
 static void check_window_keys(struct kmaps *k2, size_t n, int thinned)
 {
+	size_t n0 = thinned == 2 ? n * 4 / 5 : n;
+
 	size_t want = 0, found = 0, wrong = 0, dumped = 0;
 	struct kop *ops = NULL;
 	size_t nops = 0;
@@ -364,7 +391,7 @@ static void check_window_keys(struct kmaps *k2, size_t n, int thinned)
 		struct xdpfw_rule r;
 		struct kkey k[2];
 		uint32_t slot;
-		int in = !thinned || i % 3, got;
+		int in = window_in(i, (uint32_t)n0, thinned), got;
 
 		window_rule(i, &r);
 		rule_kkeys(&r, k);
@@ -395,7 +422,7 @@ static void test_windows(void)
 {
 	/* Tables of several lookup windows, and of several dump pieces. */
 	enum { N = 12000, MAXR = 262144 };
-	struct xdpfw_rule *rules = calloc(N, sizeof(*rules));
+	struct xdpfw_rule *rules = calloc(N + N / 4, sizeof(*rules));
 	struct xdpfw_bpf *skel2 = NULL;
 	struct kmaps k2;
 	struct sync_result res;
@@ -431,6 +458,19 @@ static void test_windows(void)
 	if (sync_apply(&k2, rules, m, NULL, SYNC_FULL, &res))
 		fail("windows: deleting a third failed");
 	check_window_keys(&k2, N, 1);
+	/* One churn over every window: a fifth of the rest out, N/4 new in
+	 * (upserts and deletes of a table in one pass). */
+	m = 0;
+	for (uint32_t i = 0; i < N + N / 4; i++) {
+		window_rule(i, &rules[m]);
+		m += (size_t)window_in(i, N, 2);
+	}
+	xr_checks++;
+	if (sync_apply(&k2, rules, m, NULL, SYNC_FULL, &res) ||
+	    res.removed != N * 2 / 3 / 5 || res.added != N / 4)
+		fail("windows: the churn failed or was not one (%zu added, %zu "
+		     "removed)", res.added, res.removed);
+	check_window_keys(&k2, N + N / 4, 2);
 	kmaps_close(&k2);
 	xdpfw_bpf__destroy(skel2);
 	free(rules);
