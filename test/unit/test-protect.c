@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,6 +284,42 @@ static void test_protect_resolve(const char *root)
 	protect_conf_free(&pc);
 }
 
+/* A TCP connection from 127.0.0.1 to a listener on 127.0.0.1:22 (this
+ * test's own: skipped when the port is taken or not ours to bind): the
+ * live system's ssh-peers (sock_diag) name 127.0.0.1. */
+static void test_ssh_peers_live(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(22),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = -1, s = -1, one = 1;
+	struct protect_conf pc;
+	struct protect_set ps;
+	char why[256];
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
+		printf("test-protect: no listener on 127.0.0.1:22 (%s), the live "
+		       "ssh-peers check skipped\n", strerror(errno));
+		if (l >= 0)
+			close(l);
+		return;
+	}
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_INT(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+	s = accept(l, NULL, NULL);
+	CHECK_MSG(s >= 0, "accept");
+	protect_conf_default(&pc);
+	CHECK_INT(protect_parse("ssh-peers", &pc, why, sizeof(why)), 0);
+	CHECK_INT(protect_resolve(&pc, NULL, &ps), 0);
+	CHECK_MSG(has(&ps, "!127.0.0.1", XDPFW_PROTECT_SSH_PEERS),
+		  "the live ssh peer 127.0.0.1");
+	protect_set_free(&ps);
+	protect_conf_free(&pc);
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* What the guard adds to a set: the warnings on the covering entries'
  * lines, the exceptions (except where the file excepts the address
  * itself), and nothing that makes garbage look valid. */
@@ -409,6 +447,7 @@ int main(void)
 	test_protect_parse();
 	make_root(root, sizeof(root));
 	test_protect_resolve(root);
+	test_ssh_peers_live();
 	test_finish(root);
 	{
 		char cmd[128];
