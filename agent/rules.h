@@ -8,6 +8,7 @@
 #ifndef XDPFW_RULES_H
 #define XDPFW_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -188,6 +189,12 @@ int rules_parse_file(struct ruleset *rs, const char *path,
  */
 int rule_parse(const char *text, size_t len, struct xdpfw_rule *out,
 	       char *err, size_t errlen, uint32_t *err_col);
+
+/* The short way of rule_parse() for an IPv6 address of hex groups only
+ * (no dotted quad, no zone): true with what inet_pton() makes of s[0, n),
+ * false for anything else, which the full grammar then reads.  Here for
+ * its differential test against inet_pton(). */
+bool rule_v6_hex(const char *s, size_t n, uint8_t out[16]);
 
 /* An entry that parsed but is probably not what was meant (0.0.0.0/0
  * without a port; "2001:db8::1:53" for [2001:db8::1]:53): 1 with a message,

@@ -100,10 +100,12 @@ static inline bool is_digit(char ch)
 	return ch >= '0' && ch <= '9';
 }
 
-static inline bool is_hex(char ch)
+static inline int hex_val(char ch)
 {
-	return is_digit(ch) || (ch >= 'a' && ch <= 'f') ||
-	       (ch >= 'A' && ch <= 'F');
+	if (is_digit(ch))
+		return ch - '0';
+	ch = (char)(ch | 0x20);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
 enum {
@@ -205,14 +207,67 @@ static int parse_v4(const char *s, size_t n, uint8_t out[4])
 
 enum { V6_OK, V6_BAD, V6_ZONE };
 
+/* inet_pton(AF_INET6)'s grammar without the dotted quad: 1..4 hex digits
+ * a group, 8 groups, or fewer and one "::" standing for at least one. */
+bool rule_v6_hex(const char *s, size_t n, uint8_t out[16])
+{
+	uint16_t g[8];
+	int ng = 0, gap = -1;
+	size_t i = 0;
+
+	if (n < 2 || n > 39)
+		return false;
+	if (s[0] == ':') {
+		if (s[1] != ':')
+			return false;
+		gap = 0;
+		i = 2;
+	}
+	while (i < n) {
+		size_t start = i;
+		uint32_t v = 0;
+		int d;
+
+		for (; i < n && (d = hex_val(s[i])) >= 0; i++)
+			v = v << 4 | (uint32_t)d;
+		if (i == start || i - start > 4 || ng == 8)
+			return false;
+		g[ng++] = (uint16_t)v;
+		if (i == n)
+			break;
+		if (s[i++] != ':' || i == n)
+			return false;
+		if (s[i] == ':') {
+			if (gap >= 0)
+				return false;
+			gap = ng;
+			i++;
+		}
+	}
+	if (gap < 0 ? ng != 8 : ng > 7)
+		return false;
+	memset(out, 0, 16);
+	for (int k = 0; k < ng; k++) {
+		int at = gap < 0 || k < gap ? k : 8 - ng + k;
+
+		out[2 * at] = (uint8_t)(g[k] >> 8);
+		out[2 * at + 1] = (uint8_t)g[k];
+	}
+	return true;
+}
+
 /* An IPv6 address: [0-9a-fA-F:.] only, then inet_pton().  *dotted tells
  * whether the text holds an embedded dotted quad. */
 static int parse_v6(const char *s, size_t n, uint8_t out[16], bool *dotted)
 {
 	char buf[V6_TEXT_MAX + 1];
-	const char *pct = memchr(s, '%', n);
+	const char *pct;
 	bool dot = false;
 
+	*dotted = false;
+	if (rule_v6_hex(s, n, out))
+		return V6_OK;
+	pct = memchr(s, '%', n);
 	if (pct) {
 		bool d;
 
@@ -224,7 +279,7 @@ static int parse_v6(const char *s, size_t n, uint8_t out[16], bool *dotted)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '.')
 			dot = true;
-		else if (s[i] != ':' && !is_hex(s[i]))
+		else if (s[i] != ':' && hex_val(s[i]) < 0)
 			return V6_BAD;
 	}
 	memcpy(buf, s, n);
