@@ -3,8 +3,10 @@
  * One entry of the rules file (README.md, "The rules file"): rule_parse().
  *
  * A hand-written scanner over a (pointer, length) slice: no copies of the
- * text, no allocation, no sscanf.  Only IPv6 addresses go through
- * inet_pton(), after their character set has been checked here.  An entry
+ * text, no allocation, no sscanf.  IPv6 addresses of hex groups are read
+ * here (rule_v6_hex(), held to inet_pton() by test-rules-short); only the
+ * others go through inet_pton(), after their character set has been
+ * checked here.  An entry
  * is first parsed for syntax, left to right; only a well-formed entry is
  * then checked for meaning (IPv4-mapped, dotted quad inside IPv6, host
  * bits below the prefix), so that every message can show the entry in
