@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "kmaps_int.h"
+#include "log.h"
 
 #define WIN_BYTES (V4TBL_CHUNK * sizeof(uint32_t))
 
@@ -31,7 +32,33 @@ int kmaps_v4tbl_check(struct kmaps *km)
 	    info.max_entries != XDPFW_V4_TBL_PAIRS ||
 	    !(info.map_flags & BPF_F_MMAPABLE))
 		return -EPROTO;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(km->fd[XMAP_V4_L2], &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
+	    !info.max_entries || info.max_entries > XDPFW_V4T_SLOT)
+		return -EPROTO;
+	km->v4l2_blocks = info.max_entries;
 	return 0;
+}
+
+/* Block b of xdpfw_v4_l2 (256 entries) read into, or written from, e. */
+static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
+{
+	return bpf_map_lookup_elem(km->fd[XMAP_V4_L2], &b, e) ? -errno : 0;
+}
+
+static int l2_write(struct kmaps *km, uint32_t b, const uint32_t *e)
+{
+	return bpf_map_update_elem(km->fd[XMAP_V4_L2], &b, e, BPF_ANY) ? -errno :
+									 0;
+}
+
+int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
+{
+	return b < km->v4l2_blocks ? l2_read(km, b, e) : -ERANGE;
 }
 
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win)
@@ -72,37 +99,165 @@ static void set_word(volatile uint32_t *w, uint32_t v, size_t *count)
 	}
 }
 
+/* A full build's blocks: the ones old words point at (not to be handed
+ * out this time), the ones kept, and the narrow ops that want a new one. */
+struct l2_build {
+	uint64_t *used, *kept;
+	size_t *pend;
+	size_t n_pend, cap_pend;
+	uint32_t want[256], got[256];
+};
+
+static int bit_test_set(uint64_t *v, uint32_t b)
+{
+	int was = !!(v[b / 64] & 1ull << (b % 64));
+
+	v[b / 64] |= 1ull << (b % 64);
+	return was;
+}
+
+/* The word /24 idx must end with: want as painted, or, when it has a
+ * /25-/31 and its old word's block already holds what the new set gives,
+ * that block (L2).  Marks the block the old word points at as used. */
+static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
+			   struct l2_build *lb, uint32_t idx, uint32_t old,
+			   uint32_t want)
+{
+	uint32_t ob = old & XDPFW_V4T_SLOT;
+
+	if ((old & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2 ||
+	    ob >= km->v4l2_blocks)
+		return want;
+	bit_test_set(lb->used, ob);
+	if (!(want & XDPFW_V4T_TRIE))
+		return want;
+	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, lb->want);
+	if (l2_read(km, ob, lb->got) ||
+	    memcmp(lb->want, lb->got, sizeof(lb->got)) ||
+	    bit_test_set(lb->kept, ob))
+		return want;
+	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | XDPFW_V4T_L2 | ob;
+}
+
+/* The word while old and want are both in force: old | new flags, the
+ * new slot (slot: the painted one), or the old one where the new set has
+ * none; when a block comes or goes, the trie answers (TRIE) meanwhile. */
+static uint32_t widened(uint32_t old, uint32_t want, uint32_t slot)
+{
+	uint32_t f = (old | want) & XDPFW_V4T_FLAGS;
+
+	if ((old & want & XDPFW_V4T_L2) &&
+	    !((old ^ want) & XDPFW_V4T_SLOT))
+		return f | (want & XDPFW_V4T_SLOT);
+	if ((old | want) & XDPFW_V4T_L2)
+		return (f & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+		       (slot ? slot : (old & XDPFW_V4T_L2) ? 0 :
+							       old & XDPFW_V4T_SLOT);
+	return f | (slot ? slot : old & XDPFW_V4T_SLOT);
+}
+
+static int pend_push(struct l2_build *lb, size_t op)
+{
+	if (lb->n_pend == lb->cap_pend) {
+		size_t cap = lb->cap_pend ? lb->cap_pend * 2 : 256;
+		size_t *v = realloc(lb->pend, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		lb->pend = v;
+		lb->cap_pend = cap;
+	}
+	lb->pend[lb->n_pend++] = op;
+	return 0;
+}
+
+/* One chunk of the first half of a full build. */
+static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
+		       struct l2_build *lb, uint32_t c, const uint32_t *buf,
+		       struct v4tbl_change *narrow, size_t *count)
+{
+	uint32_t *win = NULL;
+	int err = kmaps_v4tbl_map(km, c, &win);
+
+	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
+		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, old = win[i], v;
+		uint32_t want = keep_block(km, ix, lb, idx, old, buf[i]);
+
+		/* A /24 on the trie (no block yet) may get one. */
+		if (old == want && !(want & XDPFW_V4T_TRIE))
+			continue;
+		v = widened(old, want, buf[i] & XDPFW_V4T_SLOT);
+		set_word(&win[i], v, count);
+		if (v != want || (want & XDPFW_V4T_TRIE))
+			err = v4tbl_change_push(narrow, idx, want);
+		if (!err && (want & XDPFW_V4T_TRIE))
+			err = pend_push(lb, narrow->n - 1);
+	}
+	kmaps_v4tbl_unmap(win);
+	return err;
+}
+
+/* Blocks for the /24s that want one, from those no old word points at,
+ * written now; their words point at them after the key deletes. */
+static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
+		       struct l2_build *lb, struct v4tbl_change *narrow,
+		       size_t *count)
+{
+	uint32_t b = 0;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < lb->n_pend && !err; i++) {
+		struct v4t_op *op = &narrow->ops[lb->pend[i]];
+
+		while (b < km->v4l2_blocks && (lb->used[b / 64] & 1ull << (b % 64)))
+			b++;
+		if (b >= km->v4l2_blocks)
+			break;
+		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
+		err = l2_write(km, b, lb->want);
+		if (err)
+			break;
+		(*count)++;
+		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
+			  XDPFW_V4T_L2 | b++;
+	}
+	if (i < lb->n_pend && !err)
+		log_warn("the IPv4 /24 table's second level is full: %zu /24s "
+			 "with a /25-/31 prefix ask the trie (slower, not wrong)",
+			 lb->n_pend - i);
+	return err;
+}
+
 /* Full build, first half: each word gets the new slot (or keeps its old
  * one where the new set has none) and old | new flags; the words that
  * differ from the new set's go to narrow, for after the key deletes. */
 static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix,
 		      struct v4tbl_change *narrow, size_t *count)
 {
-	uint32_t *buf = malloc(WIN_BYTES), *win = NULL;
+	size_t words = (km->v4l2_blocks + 63) / 64;
+	struct l2_build *lb = calloc(1, sizeof(*lb));
+	uint32_t *buf = malloc(WIN_BYTES);
 	int err = 0;
 
-	if (!buf)
-		return -ENOMEM;
+	if (lb) {
+		lb->used = calloc(words, sizeof(uint64_t));
+		lb->kept = calloc(words, sizeof(uint64_t));
+	}
+	if (!buf || !lb || !lb->used || !lb->kept)
+		err = -ENOMEM;
 	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
 		v4tbl_paint(ix, c, buf);
-		err = kmaps_v4tbl_map(km, c, &win);
-		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-			uint32_t old = win[i], want = buf[i], v;
-
-			if (old == want)
-				continue;
-			v = (old | want) & XDPFW_V4T_FLAGS;
-			v |= (want & XDPFW_V4T_SLOT) ? want & XDPFW_V4T_SLOT :
-						       old & XDPFW_V4T_SLOT;
-			set_word(&win[i], v, count);
-			if (v != want)
-				err = v4tbl_change_push(
-					narrow, (c << V4TBL_CHUNK_BITS) + i, want);
-		}
-		if (win)
-			kmaps_v4tbl_unmap(win);
-		win = NULL;
+		err = widen_chunk(km, ix, lb, c, buf, narrow, count);
 	}
+	if (!err)
+		err = give_blocks(km, ix, lb, narrow, count);
+	if (lb) {
+		free(lb->used);
+		free(lb->kept);
+		free(lb->pend);
+	}
+	free(lb);
 	free(buf);
 	return err;
 }
@@ -134,6 +289,14 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 
 			if (!widen)
 				set_word(w, (*w & keep) | val, count);
+			else if ((*w & XDPFW_V4T_L2) &&
+				 !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
+				/* A new slot or /25-/31: the block no longer
+				 * answers, the trie does (until a full build). */
+				set_word(w, (*w & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) |
+						    XDPFW_V4T_TRIE |
+						    (val & XDPFW_V4T_SLOT),
+					 count);
 			else if (val & XDPFW_V4T_FLAGS)
 				set_word(w, *w | val, count);
 			else if (val)
@@ -173,6 +336,24 @@ int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
 					  n_bad);
 }
 
+/* got as compare_chunks judges it: a word with a block (L2) whose block
+ * holds what the new set gives counts as TRIE with the right slot; -1 if
+ * the block does not. */
+static int64_t normal_word(struct kmaps *km, const struct v4tbl_ix *ix,
+			   uint32_t idx, uint32_t got, uint32_t want)
+{
+	uint32_t e[256], w[256];
+
+	if ((got & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2)
+		return got;
+	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, w);
+	if (kmaps_v4tbl_block(km, got & XDPFW_V4T_SLOT, e) ||
+	    memcmp(e, w, sizeof(e)))
+		return -1;
+	return (got & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+	       (want & XDPFW_V4T_SLOT);
+}
+
 int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
 			       void *ctx, size_t *n_bad)
@@ -186,15 +367,18 @@ int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 		v4tbl_paint(ix, c, buf);
 		err = kmaps_v4tbl_map(km, c, &win);
 		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-			uint32_t got = win[i], want = buf[i];
+			uint32_t idx = (c << V4TBL_CHUNK_BITS) + i;
+			uint32_t want = buf[i];
+			int64_t got = normal_word(km, ix, idx, win[i], want);
 
 			/* A stale flag is allowed, a missing one is not. */
-			if ((got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
+			if (got >= 0 &&
+			    (got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
 			    !(want & XDPFW_V4T_FLAGS & ~got))
 				continue;
 			(*n_bad)++;
 			if (bad)
-				bad(ctx, (c << V4TBL_CHUNK_BITS) + i, got, want);
+				bad(ctx, idx, win[i], want);
 		}
 		kmaps_v4tbl_unmap(win);
 		win = NULL;
