@@ -100,10 +100,10 @@ static uint32_t oa6c_entries(uint32_t max_rules)
 }
 
 /* Blocks of the /24 table's second level (1 KiB each): one per 32 rules,
- * at least 64.  A /24 with a /25-/31 that finds none asks the trie. */
+ * at least 16.  A /24 with a /25-/31 that finds none asks the trie. */
 static uint32_t v4l2_blocks(uint32_t max_rules)
 {
-	return max_rules / 32 > 64 ? max_rules / 32 : 64;
+	return max_rules / 32 > 16 ? max_rules / 32 : 16;
 }
 
 /* The maps whose size follows max_rules: entries per rule, by name (0:

@@ -179,7 +179,7 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
  * block is written before a word points at it, never while one does.  An
  * incremental reload that changes what a /24 with a block must answer
  * sets the word back to TRIE (one store); its block is free from the next
- * full build.  Number of blocks: max_rules / 32, at least 64 (loader.c);
+ * full build.  Number of blocks: max_rules / 32, at least 16 (loader.c);
  * when they run out, a /24 stays on TRIE.
  */
 struct xdpfw_v4_l2_blk {
