@@ -252,7 +252,8 @@ static void want_kind(const char *what, const char *addr, char want)
 
 static const char *const l2_probes[] = {
 	"10.1.5.0", "10.1.5.5", "10.1.5.6", "10.1.5.7", "10.1.5.127",
-	"10.1.5.128", "10.1.5.200", "10.1.5.255", "10.1.6.1", "10.1.9.9",
+	"10.1.5.128", "10.1.5.193", "10.1.5.200", "10.1.5.255", "10.1.6.1",
+	"10.1.9.9",
 };
 
 static void l2_step(const char *what, const char *rules, int full)
@@ -283,34 +284,35 @@ static void test_l2(void)
 {
 	const char *set = "10.1.0.0/16\n10.1.5.128/25\n10.1.5.4/30\n"
 			  "10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n";
+	const char *less = "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
+			   "10.1.5.5\n10.1.9.0/24\n";
 	uint32_t b0;
 
 	l2_step("blocks", set, 1);
 	want_kind("blocks", "10.1.5.1", 'B');
 	want_kind("blocks", "10.1.6.1", '-');
 	b0 = word_of("10.1.5.1") & XDPFW_V4T_SLOT;
-	l2_step("a /26 added under the /25",
-		"10.1.0.0/16\n10.1.5.128/25\n10.1.5.4/30\n10.1.5.6/31\n"
-		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
-	want_kind("a /26 added", "10.1.5.1", 'T');
-	probe("a /26 added", "10.1.5.193");
-	l2_step("the /25 and the /26 removed",
-		"10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n10.1.5.5\n"
-		"10.1.9.0/24\n", 0);
+	/* The /25 goes: 10.1.5.128-255 fall back to the /16 at once. */
+	l2_step("the /25 removed", less, 0);
 	want_kind("the /25 removed", "10.1.5.1", 'T');
-	l2_step("the /16 replaced by a /8", "10.0.0.0/8\n10.1.5.4/30\n"
-		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n", 1);
+	l2_step("full after the /25 removed", less, 1);
 	want_kind("full again", "10.1.5.1", 'B');
 	xr_checks++;
 	if ((word_of("10.1.5.1") & XDPFW_V4T_SLOT) != b0)
 		fail("the block left by 10.1.5.0/24 was not given again");
+	l2_step("a /26 added", "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
+		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
+	want_kind("a /26 added", "10.1.5.1", 'T');
+	probe("a /26 added", "10.1.5.193");
+	l2_step("the /16 replaced by a /8", "10.0.0.0/8\n10.1.5.4/30\n"
+		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 1);
+	want_kind("full with a /8", "10.1.5.1", 'B');
 	/* A slot change alone (the /8 re-owned by a /16) on a /24 with a
 	 * block: the trie answers until the next full build. */
 	l2_step("the /8 replaced by a /16 again", "10.1.0.0/16\n10.1.5.4/30\n"
-		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n", 0);
+		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
 	want_kind("re-owned", "10.1.5.1", 'T');
-	l2_step("full", "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
-		"10.1.5.5\n10.1.9.0/24\n", 1);
+	l2_step("full", set, 1);
 	want_kind("full", "10.1.5.1", 'B');
 }
 
