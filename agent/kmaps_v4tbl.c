@@ -38,7 +38,7 @@ int kmaps_v4tbl_check(struct kmaps *km)
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
-	    !info.max_entries || info.max_entries > XDPFW_V4T_SLOT)
+	    !info.max_entries || info.max_entries > XDPFW_V4T_L2_BLK + 1)
 		return -EPROTO;
 	km->v4l2_blocks = info.max_entries;
 	return 0;
@@ -99,6 +99,20 @@ static void set_word(volatile uint32_t *w, uint32_t v, size_t *count)
 	}
 }
 
+/* The L2 word's slot part for block b with entries e: b and the bit of
+ * each half that has a non-zero entry. */
+static uint32_t l2_part(uint32_t b, const uint32_t *e)
+{
+	uint32_t lo = 0, hi = 0;
+
+	for (uint32_t i = 0; i < 128; i++) {
+		lo |= e[i];
+		hi |= e[128 + i];
+	}
+	return XDPFW_V4T_L2 | b | (lo ? XDPFW_V4T_L2_LO : 0) |
+	       (hi ? XDPFW_V4T_L2_HI : 0);
+}
+
 /* A full build's blocks: the ones old words point at (not to be handed
  * out this time), the ones kept, and the narrow ops that want a new one. */
 struct l2_build {
@@ -123,7 +137,7 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 			   struct l2_build *lb, uint32_t idx, uint32_t old,
 			   uint32_t want)
 {
-	uint32_t ob = old & XDPFW_V4T_SLOT;
+	uint32_t ob = old & XDPFW_V4T_L2_BLK;
 
 	if ((old & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2 ||
 	    ob >= km->v4l2_blocks)
@@ -136,7 +150,7 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 	    memcmp(lb->want, lb->got, sizeof(lb->got)) ||
 	    bit_test_set(lb->kept, ob))
 		return want;
-	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | XDPFW_V4T_L2 | ob;
+	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | l2_part(ob, lb->want);
 }
 
 /* The word while old and want are both in force: old | new flags, the
@@ -220,7 +234,7 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 			break;
 		(*count)++;
 		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
-			  XDPFW_V4T_L2 | b++;
+			  l2_part(b++, lb->want);
 	}
 	if (i < lb->n_pend && !err)
 		log_warn("the IPv4 /24 table's second level is full: %zu /24s "
@@ -337,8 +351,8 @@ int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
 }
 
 /* got as compare_chunks judges it: a word with a block (L2) whose block
- * holds what the new set gives counts as TRIE with the right slot; -1 if
- * the block does not. */
+ * holds what the new set gives (and whose half bits cover the halves
+ * with a non-zero entry) counts as TRIE with the right slot; -1 if not. */
 static int64_t normal_word(struct kmaps *km, const struct v4tbl_ix *ix,
 			   uint32_t idx, uint32_t got, uint32_t want)
 {
@@ -347,8 +361,9 @@ static int64_t normal_word(struct kmaps *km, const struct v4tbl_ix *ix,
 	if ((got & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2)
 		return got;
 	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, w);
-	if (kmaps_v4tbl_block(km, got & XDPFW_V4T_SLOT, e) ||
-	    memcmp(e, w, sizeof(e)))
+	if (kmaps_v4tbl_block(km, got & XDPFW_V4T_L2_BLK, e) ||
+	    memcmp(e, w, sizeof(e)) ||
+	    (l2_part(0, w) & ~got & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)))
 		return -1;
 	return (got & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
 	       (want & XDPFW_V4T_SLOT);

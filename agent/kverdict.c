@@ -91,7 +91,9 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 	if (t & XDPFW_V4T_L2) {
 		uint32_t e[256];
 
-		r = kmaps_v4tbl_block(km, t & XDPFW_V4T_SLOT, e);
+		if (!(t & (XDPFW_V4T_L2_LO << ((ntohl(a) >> 7) & 1))))
+			return 0;
+		r = kmaps_v4tbl_block(km, t & XDPFW_V4T_L2_BLK, e);
 		if (r)
 			return r;
 		t = e[ntohl(a) & 255];

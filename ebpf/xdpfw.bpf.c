@@ -385,10 +385,13 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 		return slot ? *slot + 1 : 0;
 	}
 	if (t & XDPFW_V4T_L2) {
-		__u32 blk = t & XDPFW_V4T_SLOT;
-		struct xdpfw_v4_l2_blk *b = bpf_map_lookup_elem(&XDPFW_MAP_V4_L2, &blk);
+		__u32 h = bpf_ntohl(p->saddr.v4), blk = t & XDPFW_V4T_L2_BLK;
+		struct xdpfw_v4_l2_blk *b;
 
-		return b ? *(volatile __u32 *)&b->e[bpf_ntohl(p->saddr.v4) & 255] : 0;
+		if (!(t & (XDPFW_V4T_L2_LO << ((h >> 7) & 1))))
+			return 0; /* that half of the block is all 0 */
+		b = bpf_map_lookup_elem(&XDPFW_MAP_V4_L2, &blk);
+		return b ? *(volatile __u32 *)&b->e[h & 255] : 0;
 	}
 	return t & XDPFW_V4T_SLOT;
 }

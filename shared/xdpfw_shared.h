@@ -136,11 +136,14 @@ enum {
  *   TRIE       some /25-/31 address prefix lies inside and the /24 has
  *              no block (below): ask the trie for it (it holds every
  *              IPv4 prefix, so its answer is the right one);
- *   L2         (layout 7) the slot part is not a slot but the index of
- *              the /24's block in xdpfw_v4_l2: entry (addr & 255) of the
- *              block is slot + 1 of the longest address-only prefix of
- *              /31 or shorter covering addr (the /24 one included), 0
- *              none.  Never set with TRIE;
+ *   L2         (layout 7) the slot part is not a slot: bits 0-24 are
+ *              the index of the /24's block in xdpfw_v4_l2, whose entry
+ *              (addr & 255) is slot + 1 of the longest address-only
+ *              prefix of /31 or shorter covering addr (the /24 one
+ *              included), 0 none; bit 25 + b (L2_LO << b) is set when
+ *              half b (.0-.127, .128-.255) of the block has a non-zero
+ *              entry: a clear one answers 0 without reading the block
+ *              (a miss next to a /25).  Never set with TRIE;
  *   EP         some IPv4 endpoint (address:port) lies inside: look it up;
  *   PP         some IPv4 prefix:port entry of /16 or longer covers or lies
  *              inside the /24: ask the prefix:port trie.  (Shorter ones:
@@ -167,6 +170,10 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_V4T_L2 (1u << 29)
 #define XDPFW_V4T_EP (1u << 30)
 #define XDPFW_V4T_PP (1u << 31)
+/* The slot part of an L2 word. */
+#define XDPFW_V4T_L2_BLK ((1u << 25) - 1)
+#define XDPFW_V4T_L2_LO (1u << 25)
+#define XDPFW_V4T_L2_HI (1u << 26)
 #define XDPFW_V4T_FLAGS \
 	(XDPFW_V4T_HOSTS | XDPFW_V4T_TRIE | XDPFW_V4T_L2 | XDPFW_V4T_EP | \
 	 XDPFW_V4T_PP)

@@ -253,7 +253,7 @@ static void want_kind(const char *what, const char *addr, char want)
 static const char *const l2_probes[] = {
 	"10.1.5.0", "10.1.5.5", "10.1.5.6", "10.1.5.7", "10.1.5.127",
 	"10.1.5.128", "10.1.5.193", "10.1.5.200", "10.1.5.255", "10.1.6.1",
-	"10.1.9.9",
+	"10.1.9.9", "192.0.2.1", "192.0.2.129",
 };
 
 static void l2_step(const char *what, const char *rules, int full)
@@ -283,7 +283,8 @@ static void l2_step(const char *what, const char *rules, int full)
 static void test_l2(void)
 {
 	const char *set = "10.1.0.0/16\n10.1.5.128/25\n10.1.5.4/30\n"
-			  "10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n";
+			  "10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n"
+			  "192.0.2.128/25\n";
 	const char *less = "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
 			   "10.1.5.5\n10.1.9.0/24\n";
 	uint32_t b0;
@@ -291,14 +292,20 @@ static void test_l2(void)
 	l2_step("blocks", set, 1);
 	want_kind("blocks", "10.1.5.1", 'B');
 	want_kind("blocks", "10.1.6.1", '-');
-	b0 = word_of("10.1.5.1") & XDPFW_V4T_SLOT;
+	/* Nothing over 192.0.2.0-127: its half bit clear, the other set. */
+	want_kind("blocks", "192.0.2.1", 'B');
+	xr_checks++;
+	if ((word_of("192.0.2.1") & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)) !=
+	    XDPFW_V4T_L2_HI)
+		fail("192.0.2.0/24: half bits 0x%08x", word_of("192.0.2.1"));
+	b0 = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
 	/* The /25 goes: 10.1.5.128-255 fall back to the /16 at once. */
 	l2_step("the /25 removed", less, 0);
 	want_kind("the /25 removed", "10.1.5.1", 'T');
 	l2_step("full after the /25 removed", less, 1);
 	want_kind("full again", "10.1.5.1", 'B');
 	xr_checks++;
-	if ((word_of("10.1.5.1") & XDPFW_V4T_SLOT) != b0)
+	if ((word_of("10.1.5.1") & XDPFW_V4T_L2_BLK) != b0)
 		fail("the block left by 10.1.5.0/24 was not given again");
 	l2_step("a /26 added", "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
 		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
@@ -366,7 +373,7 @@ static void test_l2_tamper(void)
 	int err;
 
 	l2_step("before block tamper", set, 1);
-	b = word_of("10.1.5.1") & XDPFW_V4T_SLOT;
+	b = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
 	err = kmaps_v4tbl_block(&km, b, e);
 	e[200] = e[0]; /* 10.1.5.200: the /16, not the /25 */
 	if (!err)
