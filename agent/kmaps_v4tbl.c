@@ -38,22 +38,57 @@ int kmaps_v4tbl_check(struct kmaps *km)
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
-	    !info.max_entries || info.max_entries > XDPFW_V4T_L2_BLK + 1)
+	    !(info.map_flags & BPF_F_MMAPABLE) || !info.max_entries ||
+	    info.max_entries > XDPFW_V4T_L2_BLK + 1)
 		return -EPROTO;
 	km->v4l2_blocks = info.max_entries;
 	return 0;
 }
 
-/* Block b of xdpfw_v4_l2 (256 entries) read into, or written from, e. */
+/* Block b of xdpfw_v4_l2 (256 entries) read into e. */
 static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
 {
 	return bpf_map_lookup_elem(km->fd[XMAP_V4_L2], &b, e) ? -errno : 0;
 }
 
-static int l2_write(struct kmaps *km, uint32_t b, const uint32_t *e)
+/* A full build reads and writes the blocks through an mmap of
+ * L2_WIN_BLOCKS at a time (a syscall a block cost ~2 us, 40 ms at 1M):
+ * the blocks are handed out in the order of their /24s, and the build
+ * walks the /24s in order. */
+#define L2_WIN_BLOCKS 64u
+#define L2_BLK_BYTES sizeof(struct xdpfw_v4_l2_blk)
+
+struct l2_win {
+	uint32_t *p;
+	uint32_t first, n;
+};
+
+static void l2_unmap(struct l2_win *w)
 {
-	return bpf_map_update_elem(km->fd[XMAP_V4_L2], &b, e, BPF_ANY) ? -errno :
-									 0;
+	if (w->p)
+		munmap(w->p, w->n * L2_BLK_BYTES);
+	w->p = NULL;
+}
+
+/* Block b's 256 entries, mapped (writable if km is), or NULL. */
+static uint32_t *l2_at(struct kmaps *km, struct l2_win *w, uint32_t b)
+{
+	void *p;
+
+	if (w->p && b >= w->first && b < w->first + w->n)
+		return w->p + (size_t)(b - w->first) * 256;
+	l2_unmap(w);
+	w->first = b & ~(L2_WIN_BLOCKS - 1);
+	w->n = km->v4l2_blocks - w->first < L2_WIN_BLOCKS ?
+		       km->v4l2_blocks - w->first :
+		       L2_WIN_BLOCKS;
+	p = mmap(NULL, w->n * L2_BLK_BYTES,
+		 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
+		 km->fd[XMAP_V4_L2], (off_t)w->first * L2_BLK_BYTES);
+	if (p == MAP_FAILED)
+		return NULL;
+	w->p = p;
+	return w->p + (size_t)(b - w->first) * 256;
 }
 
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
@@ -116,10 +151,11 @@ static uint32_t l2_part(uint32_t b, const uint32_t *e)
 /* A full build's blocks: the ones old words point at (not to be handed
  * out this time), the ones kept, and the narrow ops that want a new one. */
 struct l2_build {
+	struct l2_win win;
 	uint64_t *used, *kept;
 	size_t *pend;
 	size_t n_pend, cap_pend;
-	uint32_t want[256], got[256];
+	uint32_t want[256];
 };
 
 static int bit_test_set(uint64_t *v, uint32_t b)
@@ -138,6 +174,7 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 			   uint32_t want)
 {
 	uint32_t ob = old & XDPFW_V4T_L2_BLK;
+	const uint32_t *got;
 
 	if ((old & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2 ||
 	    ob >= km->v4l2_blocks)
@@ -146,8 +183,8 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 	if (!(want & XDPFW_V4T_TRIE))
 		return want;
 	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, lb->want);
-	if (l2_read(km, ob, lb->got) ||
-	    memcmp(lb->want, lb->got, sizeof(lb->got)) ||
+	got = l2_at(km, &lb->win, ob);
+	if (!got || memcmp(lb->want, got, sizeof(lb->want)) ||
 	    bit_test_set(lb->kept, ob))
 		return want;
 	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | l2_part(ob, lb->want);
@@ -228,14 +265,22 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 			b++;
 		if (b >= km->v4l2_blocks)
 			break;
-		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
-		err = l2_write(km, b, lb->want);
-		if (err)
+		uint32_t *e = l2_at(km, &lb->win, b);
+
+		if (!e) {
+			err = -errno;
 			break;
+		}
+		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
+		memcpy(e, lb->want, sizeof(lb->want));
 		(*count)++;
 		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
 			  l2_part(b++, lb->want);
 	}
+	/* The blocks are in memory before a word points at them (the
+	 * narrow half, after the key deletes: syscalls in between). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	l2_unmap(&lb->win);
 	if (i < lb->n_pend && !err)
 		log_warn("the IPv4 /24 table's second level is full: %zu /24s "
 			 "with a /25-/31 prefix ask the trie (slower, not wrong)",
@@ -267,6 +312,7 @@ static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix,
 	if (!err)
 		err = give_blocks(km, ix, lb, narrow, count);
 	if (lb) {
+		l2_unmap(&lb->win);
 		free(lb->used);
 		free(lb->kept);
 		free(lb->pend);

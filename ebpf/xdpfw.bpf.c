@@ -93,6 +93,7 @@ struct {
 /* The /24 table's second level; the loader sets its size (blocks). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 64);
 	__type(key, __u32);
 	__type(value, struct xdpfw_v4_l2_blk);
