@@ -232,8 +232,12 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 
 	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
 		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, old = win[i], v;
-		uint32_t want = keep_block(km, ix, lb, idx, old, buf[i]);
+		uint32_t want = buf[i];
 
+		/* Most words: unchanged, no block (the painting has no L2). */
+		if (old == want && !(want & XDPFW_V4T_TRIE))
+			continue;
+		want = keep_block(km, ix, lb, idx, old, want);
 		/* A /24 on the trie (no block yet) may get one. */
 		if (old == want && !(want & XDPFW_V4T_TRIE))
 			continue;
@@ -430,7 +434,11 @@ int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
 			uint32_t idx = (c << V4TBL_CHUNK_BITS) + i;
 			uint32_t want = buf[i];
-			int64_t got = normal_word(km, ix, idx, win[i], want);
+			int64_t got;
+
+			if (win[i] == want)
+				continue;
+			got = normal_word(km, ix, idx, win[i], want);
 
 			/* A stale flag is allowed, a missing one is not. */
 			if (got >= 0 &&
