@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 7
+#define XDPFW_LAYOUT_VERSION 8
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -136,7 +136,7 @@ enum {
  *   TRIE       some /25-/31 address prefix lies inside and the /24 has
  *              no block (below): ask the trie for it (it holds every
  *              IPv4 prefix, so its answer is the right one);
- *   L2         (layout 7) the slot part is not a slot: bits 0-24 are
+ *   L2         (layout 8) the slot part is not a slot: bits 0-24 are
  *              the index of the /24's block in xdpfw_v4_l2, whose entry
  *              (addr & 255) is slot + 1 of the longest address-only
  *              prefix of /31 or shorter covering addr (the /24 one
@@ -179,7 +179,7 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 	 XDPFW_V4T_PP)
 
 /*
- * xdpfw_v4_l2 (layout 7): the second level of the /24 table, one block per
+ * xdpfw_v4_l2 (layout 8): the second level of the /24 table, one block per
  * /24 that holds a /25-/31 address prefix, so that such a /24 answers with
  * two array reads, no trie lookup.  Blocks are derived state, handed out
  * by full builds (agent/kmaps_v4tbl.c) from the ones no word points at; a
