@@ -210,9 +210,15 @@ static int verify_keys(struct vout *o, struct kmaps *km)
 
 static void v4tbl_bad(void *ctx, uint32_t idx, uint32_t got, uint32_t want)
 {
-	diff(ctx, "v4tbl", "%s word of %u.%u.%u.0/24 is 0x%08x, the rules in "
-	     "force make it 0x%08x", xmap_name[XMAP_V4_TBL], idx >> 16,
-	     (idx >> 8) & 255, idx & 255, got, want);
+	if ((got & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) == XDPFW_V4T_L2)
+		diff(ctx, "v4tbl", "%s block %u of %u.%u.%u.0/24 (word 0x%08x) "
+		     "differs from what the rules in force give",
+		     xmap_name[XMAP_V4_L2], got & XDPFW_V4T_L2_BLK, idx >> 16,
+		     (idx >> 8) & 255, idx & 255, got);
+	else
+		diff(ctx, "v4tbl", "%s word of %u.%u.%u.0/24 is 0x%08x, the "
+		     "rules in force make it 0x%08x", xmap_name[XMAP_V4_TBL],
+		     idx >> 16, (idx >> 8) & 255, idx & 255, got, want);
 }
 
 /* The IPv4 /24 table against its recomputation from the slot table. */

@@ -47,6 +47,7 @@ const char *const xmap_name[XMAP_N] = {
 	[XMAP_V6P_OA] = XDPFW_STR(XDPFW_MAP_V6P_OA),
 	[XMAP_V6C_OA] = XDPFW_STR(XDPFW_MAP_V6C_OA),
 	[XMAP_V4_TBL] = XDPFW_STR(XDPFW_MAP_V4_TBL),
+	[XMAP_V4_L2] = XDPFW_STR(XDPFW_MAP_V4_L2),
 };
 
 void kmaps_init(struct kmaps *km)

@@ -38,6 +38,7 @@ enum xmap {
 	XMAP_V6P_OA,
 	XMAP_V6C_OA,
 	XMAP_V4_TBL, /* the IPv4 /24 table (v4tbl.h), a window at a time */
+	XMAP_V4_L2,  /* its second level: blocks of /24s with a /25-/31 */
 	XMAP_N
 };
 
@@ -99,6 +100,7 @@ struct kmaps {
 	 * by added rules, rebuilt at full builds. */
 	uint64_t *v4t_deep;
 	uint32_t v4t_lens;
+	uint32_t v4l2_blocks;       /* max_entries of xdpfw_v4_l2 */
 };
 
 /* Counts of what an apply wrote to the kernel. */
@@ -211,6 +213,8 @@ int kmaps_filters_compare(struct kmaps *km, const struct filters *f,
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);
 void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
+/* Block b of the table's second level (xdpfw_v4_l2, 256 entries) into e. */
+int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
 /* Compare the table with ix's recomputation: bad(ctx, word, got, want)
  * for each word whose slot differs or that lacks a flag it needs (a stale
  * flag is no error); *n_bad: how many.  0 or -errno. */

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "kmaps_int.h"
+#include "log.h"
 
 #define WIN_BYTES (V4TBL_CHUNK * sizeof(uint32_t))
 
@@ -31,7 +32,68 @@ int kmaps_v4tbl_check(struct kmaps *km)
 	    info.max_entries != XDPFW_V4_TBL_PAIRS ||
 	    !(info.map_flags & BPF_F_MMAPABLE))
 		return -EPROTO;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(km->fd[XMAP_V4_L2], &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
+	    !(info.map_flags & BPF_F_MMAPABLE) || !info.max_entries ||
+	    info.max_entries > XDPFW_V4T_L2_BLK + 1)
+		return -EPROTO;
+	km->v4l2_blocks = info.max_entries;
 	return 0;
+}
+
+/* Block b of xdpfw_v4_l2 (256 entries) read into e. */
+static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
+{
+	return bpf_map_lookup_elem(km->fd[XMAP_V4_L2], &b, e) ? -errno : 0;
+}
+
+/* A full build reads and writes the blocks through an mmap of
+ * L2_WIN_BLOCKS at a time (a syscall a block cost ~2 us, 40 ms at 1M):
+ * the blocks are handed out in the order of their /24s, and the build
+ * walks the /24s in order. */
+#define L2_WIN_BLOCKS 64u
+#define L2_BLK_BYTES sizeof(struct xdpfw_v4_l2_blk)
+
+struct l2_win {
+	uint32_t *p;
+	uint32_t first, n;
+};
+
+static void l2_unmap(struct l2_win *w)
+{
+	if (w->p)
+		munmap(w->p, w->n * L2_BLK_BYTES);
+	w->p = NULL;
+}
+
+/* Block b's 256 entries, mapped (writable if km is), or NULL. */
+static uint32_t *l2_at(struct kmaps *km, struct l2_win *w, uint32_t b)
+{
+	void *p;
+
+	if (w->p && b >= w->first && b < w->first + w->n)
+		return w->p + (size_t)(b - w->first) * 256;
+	l2_unmap(w);
+	w->first = b & ~(L2_WIN_BLOCKS - 1);
+	w->n = km->v4l2_blocks - w->first < L2_WIN_BLOCKS ?
+		       km->v4l2_blocks - w->first :
+		       L2_WIN_BLOCKS;
+	p = mmap(NULL, w->n * L2_BLK_BYTES,
+		 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
+		 km->fd[XMAP_V4_L2], (off_t)w->first * L2_BLK_BYTES);
+	if (p == MAP_FAILED)
+		return NULL;
+	w->p = p;
+	return w->p + (size_t)(b - w->first) * 256;
+}
+
+int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
+{
+	return b < km->v4l2_blocks ? l2_read(km, b, e) : -ERANGE;
 }
 
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win)
@@ -72,37 +134,194 @@ static void set_word(volatile uint32_t *w, uint32_t v, size_t *count)
 	}
 }
 
+/* The L2 word's slot part for block b with entries e: b and the bit of
+ * each half that has a non-zero entry. */
+static uint32_t l2_part(uint32_t b, const uint32_t *e)
+{
+	uint32_t lo = 0, hi = 0;
+
+	for (uint32_t i = 0; i < 128; i++) {
+		lo |= e[i];
+		hi |= e[128 + i];
+	}
+	return XDPFW_V4T_L2 | b | (lo ? XDPFW_V4T_L2_LO : 0) |
+	       (hi ? XDPFW_V4T_L2_HI : 0);
+}
+
+/* A full build's blocks: the ones old words point at (not to be handed
+ * out this time), the ones kept, and the narrow ops that want a new one. */
+struct l2_build {
+	struct l2_win win;
+	uint64_t *used, *kept;
+	size_t *pend;
+	size_t n_pend, cap_pend;
+	uint32_t want[256];
+};
+
+static int bit_test_set(uint64_t *v, uint32_t b)
+{
+	int was = !!(v[b / 64] & 1ull << (b % 64));
+
+	v[b / 64] |= 1ull << (b % 64);
+	return was;
+}
+
+/* The word /24 idx must end with: want as painted, or, when it has a
+ * /25-/31 and its old word's block already holds what the new set gives,
+ * that block (L2).  Marks the block the old word points at as used. */
+static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
+			   struct l2_build *lb, uint32_t idx, uint32_t old,
+			   uint32_t want)
+{
+	uint32_t ob = old & XDPFW_V4T_L2_BLK;
+	const uint32_t *got;
+
+	if ((old & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2 ||
+	    ob >= km->v4l2_blocks)
+		return want;
+	bit_test_set(lb->used, ob);
+	if (!(want & XDPFW_V4T_TRIE))
+		return want;
+	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, lb->want);
+	got = l2_at(km, &lb->win, ob);
+	if (!got || memcmp(lb->want, got, sizeof(lb->want)) ||
+	    bit_test_set(lb->kept, ob))
+		return want;
+	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | l2_part(ob, lb->want);
+}
+
+/* The word while old and want are both in force: old | new flags, the
+ * new slot (slot: the painted one), or the old one where the new set has
+ * none; when a block comes or goes, the trie answers (TRIE) meanwhile. */
+static uint32_t widened(uint32_t old, uint32_t want, uint32_t slot)
+{
+	uint32_t f = (old | want) & XDPFW_V4T_FLAGS;
+
+	if ((old & want & XDPFW_V4T_L2) &&
+	    !((old ^ want) & XDPFW_V4T_SLOT))
+		return f | (want & XDPFW_V4T_SLOT);
+	if ((old | want) & XDPFW_V4T_L2)
+		return (f & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+		       (slot ? slot : (old & XDPFW_V4T_L2) ? 0 :
+							       old & XDPFW_V4T_SLOT);
+	return f | (slot ? slot : old & XDPFW_V4T_SLOT);
+}
+
+static int pend_push(struct l2_build *lb, size_t op)
+{
+	if (lb->n_pend == lb->cap_pend) {
+		size_t cap = lb->cap_pend ? lb->cap_pend * 2 : 256;
+		size_t *v = realloc(lb->pend, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		lb->pend = v;
+		lb->cap_pend = cap;
+	}
+	lb->pend[lb->n_pend++] = op;
+	return 0;
+}
+
+/* One chunk of the first half of a full build. */
+static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
+		       struct l2_build *lb, uint32_t c, const uint32_t *buf,
+		       struct v4tbl_change *narrow, size_t *count)
+{
+	uint32_t *win = NULL;
+	int err = kmaps_v4tbl_map(km, c, &win);
+
+	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
+		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, old = win[i], v;
+		uint32_t want = buf[i];
+
+		/* Most words: unchanged, no block (the painting has no L2). */
+		if (old == want && !(want & XDPFW_V4T_TRIE))
+			continue;
+		want = keep_block(km, ix, lb, idx, old, want);
+		/* A /24 on the trie (no block yet) may get one. */
+		if (old == want && !(want & XDPFW_V4T_TRIE))
+			continue;
+		v = widened(old, want, buf[i] & XDPFW_V4T_SLOT);
+		set_word(&win[i], v, count);
+		if (v != want || (want & XDPFW_V4T_TRIE))
+			err = v4tbl_change_push(narrow, idx, want);
+		if (!err && (want & XDPFW_V4T_TRIE))
+			err = pend_push(lb, narrow->n - 1);
+	}
+	kmaps_v4tbl_unmap(win);
+	return err;
+}
+
+/* Blocks for the /24s that want one, from those no old word points at,
+ * written now; their words point at them after the key deletes. */
+static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
+		       struct l2_build *lb, struct v4tbl_change *narrow,
+		       size_t *count)
+{
+	uint32_t b = 0;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < lb->n_pend && !err; i++) {
+		struct v4t_op *op = &narrow->ops[lb->pend[i]];
+
+		while (b < km->v4l2_blocks && (lb->used[b / 64] & 1ull << (b % 64)))
+			b++;
+		if (b >= km->v4l2_blocks)
+			break;
+		uint32_t *e = l2_at(km, &lb->win, b);
+
+		if (!e) {
+			err = -errno;
+			break;
+		}
+		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
+		memcpy(e, lb->want, sizeof(lb->want));
+		(*count)++;
+		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
+			  l2_part(b++, lb->want);
+	}
+	/* The blocks are in memory before a word points at them (the
+	 * narrow half, after the key deletes: syscalls in between). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	l2_unmap(&lb->win);
+	if (i < lb->n_pend && !err)
+		log_warn("the IPv4 /24 table's second level is full: %zu /24s "
+			 "with a /25-/31 prefix ask the trie (slower, not wrong)",
+			 lb->n_pend - i);
+	return err;
+}
+
 /* Full build, first half: each word gets the new slot (or keeps its old
  * one where the new set has none) and old | new flags; the words that
  * differ from the new set's go to narrow, for after the key deletes. */
 static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix,
 		      struct v4tbl_change *narrow, size_t *count)
 {
-	uint32_t *buf = malloc(WIN_BYTES), *win = NULL;
+	size_t words = (km->v4l2_blocks + 63) / 64;
+	struct l2_build *lb = calloc(1, sizeof(*lb));
+	uint32_t *buf = malloc(WIN_BYTES);
 	int err = 0;
 
-	if (!buf)
-		return -ENOMEM;
+	if (lb) {
+		lb->used = calloc(words, sizeof(uint64_t));
+		lb->kept = calloc(words, sizeof(uint64_t));
+	}
+	if (!buf || !lb || !lb->used || !lb->kept)
+		err = -ENOMEM;
 	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
 		v4tbl_paint(ix, c, buf);
-		err = kmaps_v4tbl_map(km, c, &win);
-		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-			uint32_t old = win[i], want = buf[i], v;
-
-			if (old == want)
-				continue;
-			v = (old | want) & XDPFW_V4T_FLAGS;
-			v |= (want & XDPFW_V4T_SLOT) ? want & XDPFW_V4T_SLOT :
-						       old & XDPFW_V4T_SLOT;
-			set_word(&win[i], v, count);
-			if (v != want)
-				err = v4tbl_change_push(
-					narrow, (c << V4TBL_CHUNK_BITS) + i, want);
-		}
-		if (win)
-			kmaps_v4tbl_unmap(win);
-		win = NULL;
+		err = widen_chunk(km, ix, lb, c, buf, narrow, count);
 	}
+	if (!err)
+		err = give_blocks(km, ix, lb, narrow, count);
+	if (lb) {
+		l2_unmap(&lb->win);
+		free(lb->used);
+		free(lb->kept);
+		free(lb->pend);
+	}
+	free(lb);
 	free(buf);
 	return err;
 }
@@ -134,6 +353,14 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 
 			if (!widen)
 				set_word(w, (*w & keep) | val, count);
+			else if ((*w & XDPFW_V4T_L2) &&
+				 !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
+				/* A new slot or /25-/31: the block no longer
+				 * answers, the trie does (until a full build). */
+				set_word(w, (*w & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) |
+						    XDPFW_V4T_TRIE |
+						    (val & XDPFW_V4T_SLOT),
+					 count);
 			else if (val & XDPFW_V4T_FLAGS)
 				set_word(w, *w | val, count);
 			else if (val)
@@ -173,6 +400,25 @@ int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
 					  n_bad);
 }
 
+/* got as compare_chunks judges it: a word with a block (L2) whose block
+ * holds what the new set gives (and whose half bits cover the halves
+ * with a non-zero entry) counts as TRIE with the right slot; -1 if not. */
+static int64_t normal_word(struct kmaps *km, const struct v4tbl_ix *ix,
+			   uint32_t idx, uint32_t got, uint32_t want)
+{
+	uint32_t e[256], w[256];
+
+	if ((got & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2)
+		return got;
+	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, w);
+	if (kmaps_v4tbl_block(km, got & XDPFW_V4T_L2_BLK, e) ||
+	    memcmp(e, w, sizeof(e)) ||
+	    (l2_part(0, w) & ~got & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)))
+		return -1;
+	return (got & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+	       (want & XDPFW_V4T_SLOT);
+}
+
 int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
 			       void *ctx, size_t *n_bad)
@@ -186,15 +432,22 @@ int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 		v4tbl_paint(ix, c, buf);
 		err = kmaps_v4tbl_map(km, c, &win);
 		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-			uint32_t got = win[i], want = buf[i];
+			uint32_t idx = (c << V4TBL_CHUNK_BITS) + i;
+			uint32_t want = buf[i];
+			int64_t got;
+
+			if (win[i] == want)
+				continue;
+			got = normal_word(km, ix, idx, win[i], want);
 
 			/* A stale flag is allowed, a missing one is not. */
-			if ((got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
+			if (got >= 0 &&
+			    (got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
 			    !(want & XDPFW_V4T_FLAGS & ~got))
 				continue;
 			(*n_bad)++;
 			if (bad)
-				bad(ctx, (c << V4TBL_CHUNK_BITS) + i, got, want);
+				bad(ctx, idx, win[i], want);
 		}
 		kmaps_v4tbl_unmap(win);
 		win = NULL;

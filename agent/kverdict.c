@@ -83,10 +83,20 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 		if (r)
 			return r;
 	}
-	if (t & (XDPFW_V4T_LONG_LO << ((ntohl(a) >> 7) & 1))) {
+	if (t & XDPFW_V4T_TRIE) {
 		struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
 
 		return lookup(km, KMAP_V4_LPM, &k, slot);
+	}
+	if (t & XDPFW_V4T_L2) {
+		uint32_t e[256];
+
+		if (!(t & (XDPFW_V4T_L2_LO << ((ntohl(a) >> 7) & 1))))
+			return 0;
+		r = kmaps_v4tbl_block(km, t & XDPFW_V4T_L2_BLK, e);
+		if (r)
+			return r;
+		t = e[ntohl(a) & 255];
 	}
 	*slot = (t & XDPFW_V4T_SLOT) - 1;
 	return !!(t & XDPFW_V4T_SLOT);

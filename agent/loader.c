@@ -89,6 +89,7 @@ static uint32_t oa_entries(uint32_t max_rules, uint32_t per_rule)
 #define PER_RULE_OA UINT32_MAX
 #define PER_RULE_OA6 (UINT32_MAX - 1)
 #define PER_RULE_OA6C (UINT32_MAX - 2)
+#define PER_RULE_V4L2 (UINT32_MAX - 3)
 
 /* The IPv6 class prefixes' table: a quarter of max_rules (the usual
  * blocklist has a few percent of them; beyond, they overflow into the
@@ -96,6 +97,13 @@ static uint32_t oa_entries(uint32_t max_rules, uint32_t per_rule)
 static uint32_t oa6c_entries(uint32_t max_rules)
 {
 	return oa_entries(max_rules / 4 + 1, 1);
+}
+
+/* Blocks of the /24 table's second level (1 KiB each): one per 32 rules,
+ * at least 16.  A /24 with a /25-/31 that finds none asks the trie. */
+static uint32_t v4l2_blocks(uint32_t max_rules)
+{
+	return max_rules / 32 > 16 ? max_rules / 32 : 16;
 }
 
 /* The maps whose size follows max_rules: entries per rule, by name (0:
@@ -121,6 +129,7 @@ static const struct {
 	{ XDPFW_STR(XDPFW_MAP_V6_OA), PER_RULE_OA6 },
 	{ XDPFW_STR(XDPFW_MAP_V6P_OA), PER_RULE_OA6 },
 	{ XDPFW_STR(XDPFW_MAP_V6C_OA), PER_RULE_OA6C },
+	{ XDPFW_STR(XDPFW_MAP_V4_L2), PER_RULE_V4L2 },
 };
 
 static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
@@ -132,6 +141,7 @@ static int size_maps(struct xdpfw_bpf *skel, uint32_t max_rules, int ncpus)
 		uint32_t n = per == PER_RULE_OA ? oa_entries(max_rules, 2) :
 			     per == PER_RULE_OA6 ? oa_entries(max_rules, 1) :
 			     per == PER_RULE_OA6C ? oa6c_entries(max_rules) :
+			     per == PER_RULE_V4L2 ? v4l2_blocks(max_rules) :
 			     per ? per * max_rules : max_rules * (uint32_t)ncpus;
 
 		if (!m) {

@@ -355,8 +355,8 @@ static uint32_t v4_lookup(const void *ctx, uint32_t addr, uint8_t plen)
 	return pos == RULEIDX_NONE ? UINT32_MAX : l->slots[pos];
 }
 
-/* A key of the IPv4 prefix trie of length <= 24 (written: its range
- * changes) into v. */
+/* A key of the IPv4 prefix trie (written: its range changes) into v: one
+ * of /24 or shorter, or the /24 of a /25-/31. */
 static int push_lpm_keys(const struct kop_list *l, struct v4t_prefix **v,
 			 size_t *n, size_t *cap)
 {
@@ -364,7 +364,7 @@ static int push_lpm_keys(const struct kop_list *l, struct v4t_prefix **v,
 		const struct kkey *k = &l->v[i].key;
 		struct xdpfw_rule r = { .family = XDPFW_FAMILY_V4 };
 
-		if (k->map != KMAP_V4_LPM || k->v4_lpm.prefixlen > 24)
+		if (k->map != KMAP_V4_LPM || k->v4_lpm.prefixlen > 31)
 			continue;
 		if (*n == *cap) {
 			struct v4t_prefix *t;
@@ -378,12 +378,17 @@ static int push_lpm_keys(const struct kop_list *l, struct v4t_prefix **v,
 		memcpy(r.addr, &k->v4_lpm.addr, 4);
 		(*v)[*n].addr = v4tbl_addr(&r);
 		(*v)[(*n)++].plen = k->v4_lpm.prefixlen;
+		if (k->v4_lpm.prefixlen > 24) { /* a /25-/31: its /24 */
+			(*v)[*n - 1].addr &= ~255u;
+			(*v)[*n - 1].plen = 24;
+		}
 	}
 	return 0;
 }
 
 /* The changed prefixes of an incremental reload: the added and removed
- * entries of /24 or shorter, and any such trie key written (re-owned). */
+ * entries of /24 or shorter, the /24 of each added or removed /25-/31,
+ * and any trie key of /24 or shorter written (re-owned). */
 static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rules,
 			    const struct plan *p, struct v4t_prefix **out,
 			    size_t *n)
@@ -399,6 +404,13 @@ static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rul
 			i < p->n_added ? &rules[p->added[i]] :
 					 &km->table[p->removed[i - p->n_added]];
 
+		if (v4tbl_kind(r) == V4T_LONG) {
+			/* Its /24 rewritten: a block there gives way to
+			 * the trie (kmaps_v4tbl.c). */
+			v[*n].addr = v4tbl_addr(r) & ~255u;
+			v[(*n)++].plen = 24;
+			continue;
+		}
 		if (v4tbl_kind(r) != V4T_PAINT)
 			continue;
 		v[*n].addr = v4tbl_addr(r);

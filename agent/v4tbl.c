@@ -30,8 +30,8 @@ uint32_t v4tbl_flag(const struct xdpfw_rule *r)
 	switch (v4tbl_kind(r)) {
 	case V4T_HOSTS:
 		return XDPFW_V4T_HOSTS;
-	case V4T_LONG: /* the half of the /24 it lies in */
-		return XDPFW_V4T_LONG_LO << (r->addr[3] >> 7);
+	case V4T_LONG: /* the trie, unless a full build gives a block */
+		return XDPFW_V4T_TRIE;
 	case V4T_EP:
 		return XDPFW_V4T_EP;
 	case V4T_PP:
@@ -64,6 +64,66 @@ static uint32_t bucket_of(const struct xdpfw_rule *r)
 
 #define V4T_BUCKETS ((V4TBL_CHUNKS + 1) * 33)
 
+static int long_cmp(const void *a, const void *b)
+{
+	const struct v4t_long *x = a, *y = b;
+
+	if (x->addr >> 8 != y->addr >> 8)
+		return x->addr >> 8 < y->addr >> 8 ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The /25-/31 address prefixes, for the blocks: by /24, then length. */
+static int long_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
+		      const uint32_t *slots, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += v4tbl_kind(&rules[i]) == V4T_LONG;
+	ix->lng = malloc((k ? k : 1) * sizeof(*ix->lng));
+	if (!ix->lng)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (v4tbl_kind(&rules[i]) != V4T_LONG)
+			continue;
+		ix->lng[ix->n_lng].addr = v4tbl_addr(&rules[i]);
+		ix->lng[ix->n_lng].plen = rules[i].prefixlen;
+		ix->lng[ix->n_lng++].s1 = (slots ? slots[i] : (uint32_t)i) + 1;
+	}
+	if (k)
+		qsort(ix->lng, k, sizeof(*ix->lng), long_cmp);
+	return 0;
+}
+
+uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
+		     uint32_t *out)
+{
+	size_t lo = 0, hi = ix->n_lng, k = 0;
+
+	for (uint32_t i = 0; i < 256; i++)
+		out[i] = base;
+	while (lo < hi) { /* the first entry of /24 idx or after */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->lng[mid].addr >> 8 < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Shortest first: each address keeps the longest. */
+	for (; lo < ix->n_lng && ix->lng[lo].addr >> 8 == idx; lo++, k++) {
+		const struct v4t_long *e = &ix->lng[lo];
+		uint32_t first = e->addr & 255, len = 1u << (32 - e->plen);
+
+		for (uint32_t i = first; i < first + len && i < 256; i++)
+			out[i] = e->s1;
+	}
+	return (uint32_t)k;
+}
+
 /* Two passes over the rules, in order: count per (group, length), then
  * each entry straight to its place. */
 int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
@@ -71,6 +131,7 @@ int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 {
 	uint32_t *next = calloc(V4T_BUCKETS + 1, sizeof(*next));
 	size_t m = 0;
+	int err;
 
 	memset(ix, 0, sizeof(*ix));
 	if (!next)
@@ -84,6 +145,12 @@ int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 	if (!ix->ent) {
 		free(next);
 		return -ENOMEM;
+	}
+	err = long_build(ix, rules, slots, n);
+	if (err) {
+		free(next);
+		v4tbl_ix_free(ix);
+		return err;
 	}
 	for (uint32_t b = 0; b < V4T_BUCKETS; b++)
 		next[b + 1] += next[b];
@@ -108,6 +175,7 @@ int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 void v4tbl_ix_free(struct v4tbl_ix *ix)
 {
 	free(ix->ent);
+	free(ix->lng);
 	memset(ix, 0, sizeof(*ix));
 }
 

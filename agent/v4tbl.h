@@ -19,8 +19,9 @@
 
 /* What an entry does to the table: nothing (not a blocking IPv4 entry,
  * or a prefix:port shorter than /16), paints the slots of its /24s (an
- * address prefix <= /24), or sets a flag in its /24s (a host, a /25-/31,
- * an endpoint, a prefix:port of /16 or longer). */
+ * address prefix <= /24), or sets a flag in its /24s (a host, a /25-/31
+ * (TRIE, or a block at a full build), an endpoint, a prefix:port of /16
+ * or longer). */
 enum v4tbl_kind { V4T_NONE, V4T_PAINT, V4T_HOSTS, V4T_LONG, V4T_EP, V4T_PP };
 enum v4tbl_kind v4tbl_kind(const struct xdpfw_rule *r);
 
@@ -45,9 +46,18 @@ struct v4t_ent {
 	uint32_t val; /* slot + 1 (an address prefix <= /24), or its flag */
 };
 
+/* A /25-/31 address prefix, for the blocks of xdpfw_v4_l2. */
+struct v4t_long {
+	uint32_t addr; /* host order */
+	uint32_t plen;
+	uint32_t s1;   /* slot + 1 */
+};
+
 struct v4tbl_ix {
 	struct v4t_ent *ent;
 	uint32_t start[V4TBL_CHUNKS + 2]; /* group c: [start[c], start[c + 1]) */
+	struct v4t_long *lng; /* sorted by /24, then length */
+	size_t n_lng;
 };
 
 /* rules[pos] is in force at slot slots[pos] (slots NULL: at slot pos, as
@@ -56,8 +66,15 @@ int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 		   const uint32_t *slots, size_t n);
 void v4tbl_ix_free(struct v4tbl_ix *ix);
 
-/* The words of chunk c (V4TBL_CHUNK of them) into out. */
+/* The words of chunk c (V4TBL_CHUNK of them) into out.  A /24 with a
+ * /25-/31 has XDPFW_V4T_TRIE: the full build gives it a block if it can. */
 void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out);
+
+/* The block of /24 idx (xdpfw_v4_l2, 256 entries) into out, base: the
+ * /24's slot part (slot + 1 of its longest prefix <= /24, or 0).  Returns
+ * the number of /25-/31 prefixes inside (0: every entry is base). */
+uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
+		     uint32_t *out);
 
 /* Slot of the address-only IPv4 entry (addr in host order, prefix plen)
  * in the new set, or UINT32_MAX; or V4TBL_NONE_BELOW when the set has no

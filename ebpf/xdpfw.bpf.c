@@ -15,10 +15,11 @@
  * and every lookup sits behind a one-probe filter that is an inlined array
  * read: for IPv4 the source's word of the /24 table, read first, whose
  * flags say which lookups can match and whose slot answers every prefix
- * of /24 or shorter by itself; for IPv6 the flags byte of its /48 (and
- * /32), whose flags say the same, then a hashed bitmap for prefix:port;
- * source-port bits for short-prefix port entries.  So the common miss
- * costs one to a few array reads and no helper call.
+ * of /24 or shorter by itself (a /24 holding a /25-/31: its block of the
+ * second level, one more array read); for IPv6 the flags byte of its /48
+ * (and /32), whose flags say the same, then a hashed bitmap for
+ * prefix:port; source-port bits for short-prefix port entries.  So the
+ * common miss costs one to a few array reads and no helper call.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -88,6 +89,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpfw_v4t_pair);
 } XDPFW_MAP_V4_TBL SEC(".maps");
+
+/* The /24 table's second level; the loader sets its size (blocks). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct xdpfw_v4_l2_blk);
+} XDPFW_MAP_V4_L2 SEC(".maps");
 
 #define XDPFW_HASHED_BITMAP(name, log)                   \
 	struct {                                         \
@@ -367,13 +377,22 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 		if (s1)
 			return s1;
 	}
-	if (t & (XDPFW_V4T_LONG_LO << ((bpf_ntohl(p->saddr.v4) >> 7) & 1))) {
+	if (t & XDPFW_V4T_TRIE) {
 		struct xdpfw_v4_lpm_key k = {
 			.prefixlen = 32,
 			.addr = p->saddr.v4,
 		};
 		slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
 		return slot ? *slot + 1 : 0;
+	}
+	if (t & XDPFW_V4T_L2) {
+		__u32 h = bpf_ntohl(p->saddr.v4), blk = t & XDPFW_V4T_L2_BLK;
+		struct xdpfw_v4_l2_blk *b;
+
+		if (!(t & (XDPFW_V4T_L2_LO << ((h >> 7) & 1))))
+			return 0; /* that half of the block is all 0 */
+		b = bpf_map_lookup_elem(&XDPFW_MAP_V4_L2, &blk);
+		return b ? *(volatile __u32 *)&b->e[h & 255] : 0;
 	}
 	return t & XDPFW_V4T_SLOT;
 }

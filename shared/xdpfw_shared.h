@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 7
+#define XDPFW_LAYOUT_VERSION 8
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -53,6 +53,7 @@
 #define XDPFW_MAP_V6P_OA    xdpfw_v6p_oa   /* open addressing: v6 /128 + port */
 #define XDPFW_MAP_V6C_OA    xdpfw_v6c_oa   /* open addressing: v6 /32 /48 /56 /64 */
 #define XDPFW_MAP_V4_TBL    xdpfw_v4_tbl   /* [2^24] u32: per /24 slot + flags */
+#define XDPFW_MAP_V4_L2     xdpfw_v4_l2    /* blocks of 256 u32: a /24's addresses */
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -132,10 +133,17 @@ enum {
  *   bits 0-26  slot + 1 of the longest address-only IPv4 prefix of length
  *              <= 24 that covers the /24 (0: none);
  *   HOSTS      some exact IPv4 address entry lies inside: look it up;
- *   LONG_LO, LONG_HI  some /25-/31 address prefix lies in the lower
- *              (.0-.127) or upper (.128-.255) half: for an address of that
- *              half ask the trie (it holds every IPv4 prefix, so its answer
- *              is the right one); the bit of half b is LONG_LO << b;
+ *   TRIE       some /25-/31 address prefix lies inside and the /24 has
+ *              no block (below): ask the trie for it (it holds every
+ *              IPv4 prefix, so its answer is the right one);
+ *   L2         (layout 8) the slot part is not a slot: bits 0-24 are
+ *              the index of the /24's block in xdpfw_v4_l2, whose entry
+ *              (addr & 255) is slot + 1 of the longest address-only
+ *              prefix of /31 or shorter covering addr (the /24 one
+ *              included), 0 none; bit 25 + b (L2_LO << b) is set when
+ *              half b (.0-.127, .128-.255) of the block has a non-zero
+ *              entry: a clear one answers 0 without reading the block
+ *              (a miss next to a /25).  Never set with TRIE;
  *   EP         some IPv4 endpoint (address:port) lies inside: look it up;
  *   PP         some IPv4 prefix:port entry of /16 or longer covers or lies
  *              inside the /24: ask the prefix:port trie.  (Shorter ones:
@@ -158,13 +166,33 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4t_pair, 8);
 #define XDPFW_V4_TBL_PAIRS (XDPFW_V4_TBL_ENTRIES / 2)
 #define XDPFW_V4T_SLOT ((1u << 27) - 1)
 #define XDPFW_V4T_HOSTS (1u << 27)
-#define XDPFW_V4T_LONG_LO (1u << 28)
-#define XDPFW_V4T_LONG_HI (1u << 29)
-#define XDPFW_V4T_LONG (XDPFW_V4T_LONG_LO | XDPFW_V4T_LONG_HI)
+#define XDPFW_V4T_TRIE (1u << 28)
+#define XDPFW_V4T_L2 (1u << 29)
 #define XDPFW_V4T_EP (1u << 30)
 #define XDPFW_V4T_PP (1u << 31)
+/* The slot part of an L2 word. */
+#define XDPFW_V4T_L2_BLK ((1u << 25) - 1)
+#define XDPFW_V4T_L2_LO (1u << 25)
+#define XDPFW_V4T_L2_HI (1u << 26)
 #define XDPFW_V4T_FLAGS \
-	(XDPFW_V4T_HOSTS | XDPFW_V4T_LONG | XDPFW_V4T_EP | XDPFW_V4T_PP)
+	(XDPFW_V4T_HOSTS | XDPFW_V4T_TRIE | XDPFW_V4T_L2 | XDPFW_V4T_EP | \
+	 XDPFW_V4T_PP)
+
+/*
+ * xdpfw_v4_l2 (layout 8): the second level of the /24 table, one block per
+ * /24 that holds a /25-/31 address prefix, so that such a /24 answers with
+ * two array reads, no trie lookup.  Blocks are derived state, handed out
+ * by full builds (agent/kmaps_v4tbl.c) from the ones no word points at; a
+ * block is written before a word points at it, never while one does.  An
+ * incremental reload that changes what a /24 with a block must answer
+ * sets the word back to TRIE (one store); its block is free from the next
+ * full build.  Number of blocks: max_rules / 32, at least 16 (loader.c);
+ * when they run out, a /24 stays on TRIE.
+ */
+struct xdpfw_v4_l2_blk {
+	__u32 e[256];
+};
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_l2_blk, 1024);
 
 /*
  * Hashed one-probe filters in front of the hash and trie lookups (array maps:

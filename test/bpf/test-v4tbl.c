@@ -10,9 +10,12 @@
  * a /23 and a host), hosts, /25s, endpoints and prefix:port entries coming
  * and going, then random sets.
  * A word written behind the daemon's back is found by the comparison and
- * by the audit, and put back by a full re-sync.
+ * by the audit, and put back by a full re-sync.  The second level: blocks
+ * given by full builds, given up to the trie by incremental changes, run
+ * out of, and tampered with.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -215,6 +218,191 @@ static void test_tamper(void)
 	step("after tamper, full re-sync", set, 1);
 }
 
+/* The word of the /24 of addr. */
+static uint32_t word_of(const char *addr)
+{
+	struct in_addr a;
+	uint32_t w = 0;
+
+	inet_pton(AF_INET, addr, &a);
+	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
+		fail("reading the word of %s", addr);
+	return w;
+}
+
+/* Its kind: 'B' block, 'T' trie, '-' neither. */
+static char kind_of(const char *addr)
+{
+	uint32_t w = word_of(addr);
+
+	if ((w & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) == XDPFW_V4T_L2)
+		return 'B';
+	return w & XDPFW_V4T_TRIE ? 'T' : '-';
+}
+
+static void want_kind(const char *what, const char *addr, char want)
+{
+	char got = kind_of(addr);
+
+	xr_checks++;
+	if (got != want)
+		fail("%s: the /24 of %s is '%c', expected '%c'", what, addr, got,
+		     want);
+}
+
+static const char *const l2_probes[] = {
+	"10.1.5.0", "10.1.5.5", "10.1.5.6", "10.1.5.7", "10.1.5.127",
+	"10.1.5.128", "10.1.5.193", "10.1.5.200", "10.1.5.255", "10.1.6.1",
+	"10.1.9.9", "192.0.2.1", "192.0.2.129",
+};
+
+static void l2_step(const char *what, const char *rules, int full)
+{
+	static char text[4096];
+	size_t off = 0;
+
+	/* The fillers keep a small change incremental (see step). */
+	for (int i = 0; i < FILLERS; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"2001:db8:ff::%x\n", i + 1);
+	snprintf(text + off, sizeof(text) - off, "%s", rules);
+	km.stale_filter_rules = 0;
+	apply_or_die(what, text, full, NULL);
+	check_table(what);
+	for (size_t i = 0; i < sizeof(l2_probes) / sizeof(l2_probes[0]); i++)
+		probe(what, l2_probes[i]);
+}
+
+/*
+ * The second level (xdpfw_v4_l2): a full build gives a /24 with /25-/31
+ * prefixes a block that answers for each address; an incremental change
+ * there sends the /24 to the trie (a /25 removed must stop matching at
+ * once, a /26 added must match); the next full build gives it a block
+ * again (the one it left, free by then).
+ */
+static void test_l2(void)
+{
+	const char *set = "10.1.0.0/16\n10.1.5.128/25\n10.1.5.4/30\n"
+			  "10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n"
+			  "192.0.2.128/25\n";
+	const char *less = "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
+			   "10.1.5.5\n10.1.9.0/24\n";
+	uint32_t b0;
+
+	l2_step("blocks", set, 1);
+	want_kind("blocks", "10.1.5.1", 'B');
+	want_kind("blocks", "10.1.6.1", '-');
+	/* Nothing over 192.0.2.0-127: its half bit clear, the other set. */
+	want_kind("blocks", "192.0.2.1", 'B');
+	xr_checks++;
+	if ((word_of("192.0.2.1") & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)) !=
+	    XDPFW_V4T_L2_HI)
+		fail("192.0.2.0/24: half bits 0x%08x", word_of("192.0.2.1"));
+	b0 = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
+	/* The /25 goes: 10.1.5.128-255 fall back to the /16 at once. */
+	l2_step("the /25 removed", less, 0);
+	want_kind("the /25 removed", "10.1.5.1", 'T');
+	l2_step("full after the /25 removed", less, 1);
+	want_kind("full again", "10.1.5.1", 'B');
+	xr_checks++;
+	if ((word_of("10.1.5.1") & XDPFW_V4T_L2_BLK) != b0)
+		fail("the block left by 10.1.5.0/24 was not given again");
+	l2_step("a /26 added", "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
+		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
+	want_kind("a /26 added", "10.1.5.1", 'T');
+	probe("a /26 added", "10.1.5.193");
+	l2_step("the /16 replaced by a /8", "10.0.0.0/8\n10.1.5.4/30\n"
+		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 1);
+	want_kind("full with a /8", "10.1.5.1", 'B');
+	/* A slot change alone (the /8 re-owned by a /16) on a /24 with a
+	 * block: the trie answers until the next full build. */
+	l2_step("the /8 replaced by a /16 again", "10.1.0.0/16\n10.1.5.4/30\n"
+		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
+	want_kind("re-owned", "10.1.5.1", 'T');
+	l2_step("full", set, 1);
+	want_kind("full", "10.1.5.1", 'B');
+}
+
+/* More /24s with a /25 than blocks: the rest stay on the trie, every
+ * verdict right. */
+static void test_l2_full(void)
+{
+	uint32_t n = km.v4l2_blocks + 8, blocks = 0, trie = 0;
+	char *text = malloc((size_t)n * 24 + 32), a[32];
+	size_t off = 0;
+
+	if (!text) {
+		fail("out of memory");
+		return;
+	}
+	/* Blocks old words point at are not given in the same build. */
+	apply_or_die("empty first", "", 1, NULL);
+	off += (size_t)sprintf(text, "20.0.0.0/8\n");
+	for (uint32_t i = 0; i < n; i++)
+		off += (size_t)sprintf(text + off, "20.%u.%u.128/25\n", i >> 8,
+				       i & 255);
+	km.stale_filter_rules = 0;
+	apply_or_die("more /25s than blocks", text, 1, NULL);
+	free(text);
+	check_table("more /25s than blocks");
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "20.%u.%u.1", i >> 8, i & 255);
+		blocks += kind_of(a) == 'B';
+		trie += kind_of(a) == 'T';
+		if (i % 16 && i + 2 < n)
+			continue;
+		probe("more /25s than blocks", a);
+		snprintf(a, sizeof(a), "20.%u.%u.129", i >> 8, i & 255);
+		probe("more /25s than blocks", a);
+	}
+	xr_checks++;
+	if (blocks != km.v4l2_blocks || trie != 8)
+		fail("%u /24s with a block (expected %u), %u on the trie "
+		     "(expected 8)", blocks, km.v4l2_blocks, trie);
+	apply_or_die("empty", "", 1, NULL);
+}
+
+/* A block entry changed behind the daemon's back: verify and the audit
+ * find it, a full re-sync gives the /24 a right block. */
+static void test_l2_tamper(void)
+{
+	const char *set = "10.1.0.0/16\n10.1.5.128/25\n";
+	uint32_t e[256], b, bad_n = 0;
+	struct v4tbl_ix ix;
+	size_t bad = 0;
+	int err;
+
+	l2_step("before block tamper", set, 1);
+	b = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
+	err = kmaps_v4tbl_block(&km, b, e);
+	e[200] = e[0]; /* 10.1.5.200: the /16, not the /25 */
+	if (!err)
+		err = bpf_map_update_elem(km.fd[XMAP_V4_L2], &b, e, 0) ? -errno : 0;
+	err = err ? err : v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
+	if (!err)
+		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, &bad);
+	v4tbl_ix_free(&ix);
+	xr_checks++;
+	if (err || bad != 1)
+		fail("block tamper: %zu words found wrong, expected 1 (%s)", bad,
+		     strerror(-err));
+	{
+		struct audit a;
+		int r = audit_begin(&a, &km, AUDIT_ALL_MAPS, 1);
+
+		while (r == 0)
+			r = audit_step(&a, &km, 16384);
+		bad_n = (uint32_t)a.v4_bad;
+		xr_checks++;
+		if (r != 1 || bad_n != 1 || !a.needs_full)
+			fail("audit after block tamper: %d, %u wrong", r, bad_n);
+		audit_free(&a);
+	}
+	l2_step("after block tamper, full re-sync", set, 1);
+	want_kind("after block tamper", "10.1.5.1", 'B');
+	probe("after block tamper", "10.1.5.200");
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-v4tbl", argc, argv);
@@ -224,5 +412,8 @@ int main(int argc, char **argv)
 	test_edits();
 	test_random();
 	test_tamper();
+	test_l2();
+	test_l2_full();
+	test_l2_tamper();
 	return xr_finish();
 }

@@ -468,7 +468,7 @@ static int bit(const struct filters *f, const char *v4)
 {
 	(void)f;
 	return (tword(v4) & (XDPFW_V4T_SLOT | XDPFW_V4T_HOSTS |
-			     XDPFW_V4T_LONG)) != 0;
+			     XDPFW_V4T_TRIE)) != 0;
 }
 
 static int port_bits(const struct filters *f, uint16_t port)

@@ -95,9 +95,9 @@ static void test_paint(void)
 	add("0.0.0.0", 1);         /* slot 5: spans chunks */
 	CHECK_INT(word("10.1.2.200"), 3);
 	CHECK_INT(word("10.1.3.9"), 2 | XDPFW_V4T_HOSTS);
-	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_LONG_HI);
+	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_TRIE);
 	add("10.1.5.64", 26);      /* slot 6: long, lower half */
-	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_LONG_HI | XDPFW_V4T_LONG_LO);
+	CHECK_INT(word("10.1.5.1"), 2 | XDPFW_V4T_TRIE);
 	n_set--;
 	CHECK_INT(word("10.1.255.1"), 2);
 	CHECK_INT(word("10.2.0.1"), 1);
@@ -144,6 +144,49 @@ static void test_ranges(void)
 	check_range("172.16.0.0", 12);
 }
 
+/* The block of /24 idx from the set: entry i, slot + 1 of the longest
+ * prefix of /31 or shorter covering x.y.z.i, base where none is longer
+ * than /24. */
+static void test_block(void)
+{
+	static uint32_t e[256];
+	struct v4tbl_ix ix;
+
+	n_set = 0;
+	add("10.1.0.0", 16);       /* slot 0 */
+	add("10.1.5.128", 25);     /* slot 1 */
+	add("10.1.5.192", 27);     /* slot 2: inside the /25 */
+	add("10.1.5.4", 30);       /* slot 3 */
+	add("10.1.5.6", 31);       /* slot 4: inside the /30 */
+	add("10.1.5.9", -1);       /* slot 5: a host, not in the block */
+	add("10.1.6.0", 25);       /* slot 6: the next /24 */
+	add("10.1.4.128", 25);     /* slot 7: the one before */
+	CHECK_INT(v4tbl_ix_build(&ix, set, NULL, n_set), 0);
+	CHECK_INT(v4tbl_block(&ix, 0x0a0105, 1, e), 4);
+	CHECK_INT(e[0], 1);
+	CHECK_INT(e[4], 4);
+	CHECK_INT(e[5], 4);
+	CHECK_INT(e[6], 5);
+	CHECK_INT(e[7], 5);
+	CHECK_INT(e[8], 1);
+	CHECK_INT(e[9], 1);
+	CHECK_INT(e[127], 1);
+	CHECK_INT(e[128], 2);
+	CHECK_INT(e[191], 2);
+	CHECK_INT(e[192], 3);
+	CHECK_INT(e[223], 3);
+	CHECK_INT(e[224], 2);
+	CHECK_INT(e[255], 2);
+	/* No /25-/31 inside: every entry is the base. */
+	CHECK_INT(v4tbl_block(&ix, 0x0a0107, 9, e), 0);
+	CHECK_INT(e[0], 9);
+	CHECK_INT(e[255], 9);
+	CHECK_INT(v4tbl_block(&ix, 0x0a0106, 0, e), 1);
+	CHECK_INT(e[127], 7);
+	CHECK_INT(e[128], 0);
+	v4tbl_ix_free(&ix);
+}
+
 static void test_reduce(void)
 {
 	struct v4t_prefix v[] = {
@@ -164,6 +207,7 @@ int main(void)
 {
 	test_paint();
 	test_ranges();
+	test_block();
 	test_reduce();
 	return tl_finish("test-v4tbl");
 }
