@@ -96,7 +96,9 @@ int xb_apply_rules(struct kmaps *km, const struct xdpfw_rule *rules, size_t n,
 		   struct apply_stats *st)
 {
 	struct sync_result res;
-	int err = sync_apply(km, rules, n, NULL, SYNC_INCREMENTAL, &res);
+	/* A full sync, as the daemon's start-up makes: the IPv4 /24 table's
+	 * blocks (xdpfw_v4_l2) are handed out only by full builds. */
+	int err = sync_apply(km, rules, n, NULL, SYNC_FULL, &res);
 
 	if (!err && st)
 		*st = res.writes;
