@@ -88,7 +88,10 @@ static const char *const probes[] = {
  * incremental path (a full build once removals pass 1/8 of the set). */
 #define FILLERS 40
 
-static void step(const char *what, const char *rules, int full)
+/* Apply rules (after the fillers), then check the whole table and each
+ * of the n probe addresses against the oracle. */
+static void step_probes(const char *what, const char *rules, int full,
+			const char *const *probe_set, size_t n)
 {
 	static char text[4096];
 	size_t off = 0;
@@ -100,8 +103,14 @@ static void step(const char *what, const char *rules, int full)
 	km.stale_filter_rules = 0;
 	apply_or_die(what, text, full, NULL);
 	check_table(what);
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
-		probe(what, probes[i]);
+	for (size_t i = 0; i < n; i++)
+		probe(what, probe_set[i]);
+}
+
+static void step(const char *what, const char *rules, int full)
+{
+	step_probes(what, rules, full, probes,
+		    sizeof(probes) / sizeof(probes[0]));
 }
 
 static void test_edits(void)
@@ -258,19 +267,8 @@ static const char *const l2_probes[] = {
 
 static void l2_step(const char *what, const char *rules, int full)
 {
-	static char text[4096];
-	size_t off = 0;
-
-	/* The fillers keep a small change incremental (see step). */
-	for (int i = 0; i < FILLERS; i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off,
-					"2001:db8:ff::%x\n", i + 1);
-	snprintf(text + off, sizeof(text) - off, "%s", rules);
-	km.stale_filter_rules = 0;
-	apply_or_die(what, text, full, NULL);
-	check_table(what);
-	for (size_t i = 0; i < sizeof(l2_probes) / sizeof(l2_probes[0]); i++)
-		probe(what, l2_probes[i]);
+	step_probes(what, rules, full, l2_probes,
+		    sizeof(l2_probes) / sizeof(l2_probes[0]));
 }
 
 /*
