@@ -101,7 +101,17 @@ struct kmaps {
 	uint64_t *v4t_deep;
 	uint32_t v4t_lens;
 	uint32_t v4l2_blocks;       /* max_entries of xdpfw_v4_l2 */
+	/* /24s that incremental reloads sent to the trie since the last full
+	 * build of the /24 table (their block no longer answers, or they got
+	 * a /25-/31 and have no block).  At v4t_trie_max (0: KMAPS_V4T_TRIE_MAX)
+	 * the next reload builds the table in full, which gives them blocks. */
+	uint32_t v4t_trie_words;
+	uint32_t v4t_trie_max;
 };
+
+/* The default of kmaps.v4t_trie_max: a full build of the /24 table costs
+ * tens of ms at 1M entries, a /24 on the trie some 60-90 ns a packet. */
+#define KMAPS_V4T_TRIE_MAX 1024u
 
 /* Counts of what an apply wrote to the kernel. */
 struct apply_stats {

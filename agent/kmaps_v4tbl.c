@@ -351,22 +351,26 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 			volatile uint32_t *w = &win[ops[i].idx & (V4TBL_CHUNK - 1)];
 			uint32_t val = ops[i].val;
 
+			uint32_t old = *w;
+
 			if (!widen)
-				set_word(w, (*w & keep) | val, count);
-			else if ((*w & XDPFW_V4T_L2) &&
+				set_word(w, (old & keep) | val, count);
+			else if ((old & XDPFW_V4T_L2) &&
 				 !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
 				/* A new slot or /25-/31: the block no longer
 				 * answers, the trie does (until a full build). */
-				set_word(w, (*w & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) |
+				set_word(w, (old & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) |
 						    XDPFW_V4T_TRIE |
 						    (val & XDPFW_V4T_SLOT),
 					 count);
 			else if (val & XDPFW_V4T_FLAGS)
-				set_word(w, *w | val, count);
+				set_word(w, old | val, count);
 			else if (val)
-				set_word(w, (*w & XDPFW_V4T_FLAGS) | val, count);
-			else if (*w & XDPFW_V4T_SLOT)
+				set_word(w, (old & XDPFW_V4T_FLAGS) | val, count);
+			else if (old & XDPFW_V4T_SLOT)
 				err = v4tbl_change_push(narrow, ops[i].idx, 0);
+			if (widen && (*w & ~old & XDPFW_V4T_TRIE))
+				km->v4t_trie_words++;
 		}
 		kmaps_v4tbl_unmap(win);
 	}

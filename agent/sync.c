@@ -439,6 +439,14 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 	uint64_t words = 0;
 	int err = 0;
 
+	if (!full && km->v4t_trie_words >= (km->v4t_trie_max ?
+						   km->v4t_trie_max :
+						   KMAPS_V4T_TRIE_MAX)) {
+		log_info("the IPv4 /24 table built in full: %u /24s were sent "
+			 "to the trie by reloads since the last full build",
+			 km->v4t_trie_words);
+		full = 1;
+	}
 	if (!full) {
 		err = changed_prefixes(km, rules, p, &v, &nv);
 		if (!err)
@@ -446,6 +454,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		full = !err && words > V4TBL_INCREMENTAL_MAX;
 	}
 	if (!err && full) {
+		km->v4t_trie_words = 0;
 		/* rebuilt when next needed: the bits of removed rules go */
 		free(km->v4t_deep);
 		km->v4t_deep = NULL;

@@ -276,7 +276,8 @@ static void l2_step(const char *what, const char *rules, int full)
  * prefixes a block that answers for each address; an incremental change
  * there sends the /24 to the trie (a /25 removed must stop matching at
  * once, a /26 added must match); the next full build gives it a block
- * again (the one it left, free by then).
+ * again (the one it left, free by then), and so does the reload after
+ * kmaps.v4t_trie_max /24s went to the trie.
  */
 static void test_l2(void)
 {
@@ -309,6 +310,19 @@ static void test_l2(void)
 		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
 	want_kind("a /26 added", "10.1.5.1", 'T');
 	probe("a /26 added", "10.1.5.193");
+	/* Reloads count the /24s they send to the trie (one here); the one
+	 * after the count reaches v4t_trie_max builds the table in full. */
+	km.v4t_trie_max = 2;
+	l2_step("one /24 on the trie, under the limit",
+		"10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n10.1.5.5\n"
+		"10.1.9.0/24\n10.1.5.192/26\n", 0);
+	want_kind("under the limit", "10.1.5.1", 'T');
+	km.v4t_trie_max = 1;
+	l2_step("one /24 on the trie, at the limit",
+		"10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n10.1.5.5\n"
+		"10.1.9.0/24\n10.1.5.192/26\n", 0);
+	want_kind("at the limit", "10.1.5.1", 'B');
+	km.v4t_trie_max = 0;
 	l2_step("the /16 replaced by a /8", "10.0.0.0/8\n10.1.5.4/30\n"
 		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 1);
 	want_kind("full with a /8", "10.1.5.1", 'B');
