@@ -110,7 +110,7 @@ struct kmaps {
 };
 
 /* The default of kmaps.v4t_trie_max: a full build of the /24 table costs
- * tens of ms at 1M entries, a /24 on the trie some 60-90 ns a packet. */
+ * 60-100 ms at 1M entries, a /24 on the trie some 60-90 ns a packet. */
 #define KMAPS_V4T_TRIE_MAX 1024u
 
 /* Counts of what an apply wrote to the kernel. */
