@@ -148,6 +148,14 @@ static int ssh_peers(struct protect_set *ps, const char *root, int v6)
 	return err;
 }
 
+/* NLMSG_OK without comparing the header's u32 with an int (clang's
+ * -Wsign-compare): len is checked positive first. */
+static int msg_ok(const struct nlmsghdr *h, int len)
+{
+	return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned int)len;
+}
+
 /* The peers of the answer's messages in buf[0..n); 1 at its end (DONE),
  * 0 more to read, -errno. */
 static int diag_msgs(struct protect_set *ps, int v6, const void *buf,
@@ -156,7 +164,7 @@ static int diag_msgs(struct protect_set *ps, int v6, const void *buf,
 	const struct nlmsghdr *h = buf;
 	int len = (int)n;
 
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	for (; msg_ok(h, len); h = NLMSG_NEXT(h, len)) {
 		const struct inet_diag_msg *m = NLMSG_DATA(h);
 		struct xdpfw_rule r;
 		int err;
