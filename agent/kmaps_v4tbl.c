@@ -349,9 +349,7 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 		err = kmaps_v4tbl_map(km, c, &win);
 		for (; !err && i < n && ops[i].idx >> V4TBL_CHUNK_BITS == c; i++) {
 			volatile uint32_t *w = &win[ops[i].idx & (V4TBL_CHUNK - 1)];
-			uint32_t val = ops[i].val;
-
-			uint32_t old = *w;
+			uint32_t val = ops[i].val, old = *w;
 
 			if (!widen)
 				set_word(w, (old & keep) | val, count);

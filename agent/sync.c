@@ -189,6 +189,14 @@ static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
 	return flags;
 }
 
+/* Maps this start (or migration) created, whose slot table had nothing:
+ * they hold no key and no filter bit, so the plan's writes are all there
+ * is, and the filters can be built in them directly. */
+static int maps_just_created(const struct kmaps *km, const struct plan *p)
+{
+	return km->counters_fresh && !p->n_unchanged && !p->n_removed;
+}
+
 /* The filters for kmaps_apply into f.  Rebuilding them walks every rule
  * with random writes into megabytes of bitmaps: done at start-up, on
  * SIGHUP and once the bits left by removed rules reach 1/8 of the set;
@@ -208,7 +216,7 @@ static int build_filters(struct kmaps *km, struct filters *f,
 
 	km->stale_filter_rules += p->n_removed;
 	full = mode == SYNC_FULL || km->stale_filter_rules * 8 > n;
-	if (!full || (km->counters_fresh && !p->n_unchanged && !p->n_removed))
+	if (!full || maps_just_created(km, p))
 		filters_in_place(f, km->filter);
 	else if (km->fbuf || (km->fbuf = malloc(filters_words_total() *
 						 sizeof(uint64_t))))
@@ -258,7 +266,7 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 	double t0 = now_ms();
 	int err;
 
-	if (km->counters_fresh && !p->n_unchanged && !p->n_removed) {
+	if (maps_just_created(km, p)) {
 		log_debug("sync: the maps were just created: no keys to read");
 		return 0;
 	}
