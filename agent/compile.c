@@ -302,9 +302,8 @@ static void mark_port_key(struct filters *f, const struct xdpfw_rule *r,
 	/* IPv6 endpoints: the EP flag of xdpfw_v6_flags alone. */
 	if (is_host(r))
 		return;
-	if (r->prefixlen >= (v4 ? 16 : 32)) {
-		mark_hash(f->w[FMAP_PP], v4 ? xdpfw_pp_hash4(pw, a[0]) :
-					     xdpfw_pp_hash6(pw, a[0]),
+	if (!v4 && r->prefixlen >= 32) {
+		mark_hash(f->w[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
 			  XDPFW_PP_BITMAP_LOG);
 	} else {
 		mark_port(f, r->port,

@@ -309,13 +309,8 @@ static inline __u32 xdpfw_port_word(__u16 port, __u8 proto, __u8 family)
 	return (__u32)port << 16 | (__u32)proto << 8 | family;
 }
 
-/* prefix:port: IPv4 cut at /16, IPv6 at /32 (a is the first word). */
-static inline __u32 xdpfw_pp_hash4(__u32 port_word, __u32 a)
-{
-	return xdpfw_mix(xdpfw_w64(port_word, a & XDPFW_BE32(0xffff0000u)) *
-			 XDPFW_K1 ^ XDPFW_SEED_PP);
-}
-
+/* IPv6 prefix:port, the address cut at /32 (a0: its first word).  (IPv4
+ * prefix:port: xdpfw_v4_tbl's PP flag, or xdpfw_ports when short.) */
 static inline __u32 xdpfw_pp_hash6(__u32 port_word, __u32 a0)
 {
 	return xdpfw_mix(xdpfw_w64(port_word, a0) * XDPFW_K1 ^ XDPFW_SEED_PP);
