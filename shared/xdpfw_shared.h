@@ -259,7 +259,7 @@ enum {
 	 XDPFW_V6F_ODD)
 
 #define XDPFW_SEED_PP 0x50500000u
-#define XDPFW_SEED_V6 0x76360000u /* | class (32, 48, 64, 128) */
+#define XDPFW_SEED_V6 0x76360000u /* | class (32, 48, 64) */
 #define XDPFW_SEED_X4 0x58340000u /* | class (16, 24) */
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -359,15 +359,13 @@ static inline __u32 xdpfw_v6f_flag(__u32 plen, int port, __u32 proto)
 	       plen > 48 ? XDPFW_V6F_ODD48 : XDPFW_V6F_ODD32;
 }
 
-/* IPv6 address cut at class 32, 48, 64 or 128. */
+/* IPv6 address cut at class 32, 48 or 64 (xdpfw_x_bmap's exceptions). */
 static inline __u32 xdpfw_v6_hash(const __u32 *a, __u32 cls)
 {
 	__u32 a1 = cls == 32 ? 0 :
 		   cls == 48 ? a[1] & XDPFW_BE32(0xffff0000u) : a[1];
-	__u64 lo = cls == 128 ? xdpfw_w64(a[3], a[2]) : 0;
 
-	return xdpfw_mix(xdpfw_w64(a1, a[0]) * XDPFW_K1 ^ lo * XDPFW_K2 ^
-			 (XDPFW_SEED_V6 | cls));
+	return xdpfw_mix(xdpfw_w64(a1, a[0]) * XDPFW_K1 ^ (XDPFW_SEED_V6 | cls));
 }
 
 /*
