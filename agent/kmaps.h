@@ -101,10 +101,22 @@ struct kmaps {
 	uint64_t *v4t_deep;
 	uint32_t v4t_lens;
 	uint32_t v4l2_blocks;       /* max_entries of xdpfw_v4_l2 */
-	/* /24s that incremental reloads sent to the trie since the last full
-	 * build of the /24 table (their block no longer answers, or they got
-	 * a /25-/31 and have no block).  At v4t_trie_max (0: KMAPS_V4T_TRIE_MAX)
-	 * the next reload builds the table in full, which gives them blocks. */
+	/* The blocks in use (a bit each; NULL: not known, as before the
+	 * first full build of this process or after a failed apply: then
+	 * only full builds give blocks), and those the words let go of in
+	 * the last reload: free from the next one on (a packet may still
+	 * be reading one). */
+	uint64_t *v4l2_used;
+	uint32_t *v4l2_gone;
+	size_t n_v4l2_gone, cap_v4l2_gone;
+	/* The set's /25-/31 address prefixes (v4tbl.h), kept with
+	 * v4l2_used: from a full build, then sync merges each change in. */
+	struct v4t_long *v4t_lng;
+	size_t n_v4t_lng;
+	/* /24s that incremental reloads left on the trie since the last full
+	 * build of the /24 table (no free block was left for them, or the
+	 * reload could not walk the new set).  At v4t_trie_max (0:
+	 * KMAPS_V4T_TRIE_MAX) the next reload builds the table in full. */
 	uint32_t v4t_trie_words;
 	uint32_t v4t_trie_max;
 };
@@ -225,6 +237,10 @@ void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
 /* Block b of the table's second level (xdpfw_v4_l2, 256 entries) into e. */
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
+/* Which blocks are in use and the /25-/31 list are no longer known (an
+ * apply failed half-way, the list did not merge): only a full build
+ * gives blocks again. */
+void kmaps_v4tbl_forget(struct kmaps *km);
 /* Compare the table with ix's recomputation: bad(ctx, word, got, want)
  * for each word whose slot differs or that lacks a flag it needs (a stale
  * flag is no error); *n_bad: how many.  0 or -errno. */

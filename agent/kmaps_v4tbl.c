@@ -278,6 +278,7 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
 		memcpy(e, lb->want, sizeof(lb->want));
 		(*count)++;
+		bit_test_set(lb->kept, b); /* in use from now on */
 		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
 			  l2_part(b++, lb->want);
 	}
@@ -290,6 +291,22 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 			 "with a /25-/31 prefix ask the trie (slower, not wrong)",
 			 lb->n_pend - i);
 	return err;
+}
+
+/* After a full build: the blocks in use (those kept and those given)
+ * and a copy of the set's /25-/31 (without it, no blocks until the next
+ * full build: slower, not wrong). */
+static void keep_state(struct kmaps *km, const struct v4tbl_ix *ix,
+		       struct l2_build *lb)
+{
+	kmaps_v4tbl_forget(km);
+	km->v4t_lng = malloc((ix->n_lng ? ix->n_lng : 1) * sizeof(*ix->lng));
+	if (!km->v4t_lng)
+		return;
+	memcpy(km->v4t_lng, ix->lng, ix->n_lng * sizeof(*ix->lng));
+	km->n_v4t_lng = ix->n_lng;
+	km->v4l2_used = lb->kept;
+	lb->kept = NULL;
 }
 
 /* Full build, first half: each word gets the new slot (or keeps its old
@@ -315,6 +332,8 @@ static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix,
 	}
 	if (!err)
 		err = give_blocks(km, ix, lb, narrow, count);
+	if (!err) /* what incremental reloads give blocks from */
+		keep_state(km, ix, lb);
 	if (lb) {
 		l2_unmap(&lb->win);
 		free(lb->used);
@@ -333,56 +352,217 @@ static int op_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* ops (sorted by word) applied a window at a time: widen (flags OR-ed in,
- * non-zero slots written; a zero slot goes to narrow) or narrow (keep:
- * the bits of the old word kept, val OR-ed in). */
+/* The word old widened by op val: flags OR-ed in, a non-zero slot
+ * written; a word with a block whose slot changes or that gets a /25-/31
+ * goes to the trie (its block no longer answers).  *zero: val is a zero
+ * slot where old has one, to clear after the key deletes. */
+static uint32_t widen_word(uint32_t old, uint32_t val, int *zero)
+{
+	*zero = 0;
+	if ((old & XDPFW_V4T_L2) && !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
+		return (old & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+		       (val & XDPFW_V4T_SLOT);
+	if (val & XDPFW_V4T_FLAGS)
+		return old | val;
+	if (val)
+		return (old & XDPFW_V4T_FLAGS) | val;
+	*zero = !!(old & XDPFW_V4T_SLOT);
+	return old;
+}
+
+/* The word old narrowed by op (idx with V4T_OP_SET: val is the new slot
+ * part and L2 bit, the old TRIE and L2 go), keep: the bits of old kept. */
+static uint32_t narrow_word(uint32_t old, uint32_t idx, uint32_t val,
+			    uint32_t keep)
+{
+	if (idx & V4T_OP_SET)
+		keep &= ~(XDPFW_V4T_TRIE | XDPFW_V4T_L2);
+	return (old & keep) | val;
+}
+
+static int gone_push(struct kmaps *km, uint32_t b)
+{
+	if (km->n_v4l2_gone == km->cap_v4l2_gone) {
+		size_t cap = km->cap_v4l2_gone ? km->cap_v4l2_gone * 2 : 64;
+		uint32_t *v = realloc(km->v4l2_gone, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		km->v4l2_gone = v;
+		km->cap_v4l2_gone = cap;
+	}
+	km->v4l2_gone[km->n_v4l2_gone++] = b;
+	return 0;
+}
+
+#define V4T_NEED_NEW (1u << 31) /* in a need op's val */
+
+/* After widening word idx (old before, w after): its block let go of
+ * if it went to the trie, and, if it is there, noted in need with its
+ * new base (0 if a zero slot waits for the key deletes). */
+static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
+			uint32_t w, int zero, struct v4tbl_change *need)
+{
+	uint32_t now = w & ~old & XDPFW_V4T_TRIE;
+	int err = 0;
+
+	if (now) {
+		km->v4t_trie_words++;
+		if ((old & XDPFW_V4T_L2) && km->v4l2_used)
+			err = gone_push(km, old & XDPFW_V4T_L2_BLK);
+	}
+	if (!err && need && (w & XDPFW_V4T_TRIE))
+		err = v4tbl_change_push(need, idx,
+					(zero ? 0 : w & XDPFW_V4T_SLOT) |
+						(now ? V4T_NEED_NEW : 0));
+	return err;
+}
+
+/* ops (sorted by word when widening; V4T_OP_SET marks in idx allowed
+ * when narrowing) applied a window at a time: widen (widen_word, a zero
+ * slot to narrow) or narrow (narrow_word).  Widening, each word left on
+ * the trie goes to need (if not NULL) with its slot part (the /24's new
+ * base) and V4T_NEED_NEW if it went there just now. */
 static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 		     int widen, uint32_t keep, struct v4tbl_change *narrow,
-		     size_t *count)
+		     struct v4tbl_change *need, size_t *count)
 {
 	size_t i = 0;
 	int err = 0;
 
 	while (i < n && !err) {
-		uint32_t c = ops[i].idx >> V4TBL_CHUNK_BITS, *win = NULL;
+		uint32_t c = (ops[i].idx & ~V4T_OP_SET) >> V4TBL_CHUNK_BITS;
+		uint32_t *win = NULL;
 
 		err = kmaps_v4tbl_map(km, c, &win);
-		for (; !err && i < n && ops[i].idx >> V4TBL_CHUNK_BITS == c; i++) {
-			volatile uint32_t *w = &win[ops[i].idx & (V4TBL_CHUNK - 1)];
-			uint32_t val = ops[i].val, old = *w;
+		while (!err && i < n &&
+		       (ops[i].idx & ~V4T_OP_SET) >> V4TBL_CHUNK_BITS == c) {
+			uint32_t idx = ops[i].idx & ~V4T_OP_SET;
+			volatile uint32_t *w = &win[idx & (V4TBL_CHUNK - 1)];
+			uint32_t first = *w;
+			int zero = 0, z;
 
-			if (!widen)
-				set_word(w, (old & keep) | val, count);
-			else if ((old & XDPFW_V4T_L2) &&
-				 !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
-				/* A new slot or /25-/31: the block no longer
-				 * answers, the trie does (until a full build). */
-				set_word(w, (old & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) |
-						    XDPFW_V4T_TRIE |
-						    (val & XDPFW_V4T_SLOT),
+			if (!widen) {
+				set_word(w, narrow_word(*w, ops[i].idx,
+							ops[i].val, keep),
 					 count);
-			else if (val & XDPFW_V4T_FLAGS)
-				set_word(w, old | val, count);
-			else if (val)
-				set_word(w, (old & XDPFW_V4T_FLAGS) | val, count);
-			else if (old & XDPFW_V4T_SLOT)
-				err = v4tbl_change_push(narrow, ops[i].idx, 0);
-			if (widen && (*w & ~old & XDPFW_V4T_TRIE))
-				km->v4t_trie_words++;
+				i++;
+				continue;
+			}
+			for (; i < n && ops[i].idx == idx; i++) {
+				set_word(w, widen_word(*w, ops[i].val, &z), count);
+				zero |= z;
+			}
+			if (zero)
+				err = v4tbl_change_push(narrow, idx, 0);
+			if (!err)
+				err = widened_word(km, idx, first, *w, zero, need);
 		}
 		kmaps_v4tbl_unmap(win);
 	}
 	return err;
 }
 
+static void bit_clear(uint64_t *v, uint32_t b)
+{
+	v[b / 64] &= ~(1ull << (b % 64));
+}
+
+/* The first block at or after b no word points at (v4l2_blocks: none). */
+static uint32_t free_block(const struct kmaps *km, uint32_t b)
+{
+	while (b < km->v4l2_blocks &&
+	       (km->v4l2_used[b / 64] & 1ull << (b % 64)))
+		b++;
+	return b;
+}
+
+/* Incremental: each /24 the widening left on the trie gets what the new
+ * set gives it (km->v4t_lng, merged by sync): a free block, written now,
+ * that its word points at after the key deletes (as a full build's); or
+ * no block when it has no /25-/31 any more.  Without a free block it
+ * stays on the trie. */
+static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
+			      struct v4tbl_change *narrow, size_t *count)
+{
+	struct l2_win win = { 0 };
+	uint32_t e[256], b = 0, val;
+	size_t given = 0, trie = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < need->n && !err; i++) {
+		uint32_t idx = need->ops[i].idx, *dst;
+		uint32_t base = need->ops[i].val & ~V4T_NEED_NEW;
+
+		if (!v4tbl_block_in(km->v4t_lng, km->n_v4t_lng, idx, base, e)) {
+			val = base;
+		} else {
+			b = free_block(km, b);
+			if (b >= km->v4l2_blocks) {
+				trie++; /* stays on the trie */
+				continue;
+			}
+			dst = l2_at(km, &win, b);
+			if (!dst) {
+				err = -errno;
+				break;
+			}
+			memcpy(dst, e, sizeof(e));
+			(*count)++;
+			bit_test_set(km->v4l2_used, b);
+			val = l2_part(b, e);
+			given++;
+		}
+		err = v4tbl_change_push(narrow, idx | V4T_OP_SET, val);
+		if ((need->ops[i].val & V4T_NEED_NEW) && km->v4t_trie_words)
+			km->v4t_trie_words--;
+	}
+	/* The blocks are in memory before a word points at them. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	l2_unmap(&win);
+	log_debug("the IPv4 /24 table: %zu /24s off the trie, %zu blocks given, "
+		  "%zu left on the trie (no free block)", need->n, given, trie);
+	return err;
+}
+
+void kmaps_v4tbl_forget(struct kmaps *km)
+{
+	free(km->v4l2_used);
+	free(km->v4l2_gone);
+	free(km->v4t_lng);
+	km->v4l2_used = NULL;
+	km->v4l2_gone = NULL;
+	km->v4t_lng = NULL;
+	km->n_v4l2_gone = km->cap_v4l2_gone = km->n_v4t_lng = 0;
+}
+
+/* Incremental: the blocks the last reload let go of are free now. */
+static void blocks_gone(struct kmaps *km)
+{
+	for (size_t i = 0; km->v4l2_used && i < km->n_v4l2_gone; i++)
+		if (km->v4l2_gone[i] < km->v4l2_blocks)
+			bit_clear(km->v4l2_used, km->v4l2_gone[i]);
+	km->n_v4l2_gone = 0;
+}
+
 int kmaps_v4tbl_widen(struct kmaps *km, struct v4tbl_change *c,
 		      struct v4tbl_change *narrow, size_t *count)
 {
+	struct v4tbl_change need = { 0 };
+	int err;
+
 	if (c->full)
 		return full_widen(km, c->full, narrow, count);
+	blocks_gone(km);
 	if (c->n)
 		qsort(c->ops, c->n, sizeof(*c->ops), op_cmp);
-	return write_ops(km, c->ops, c->n, 1, 0, narrow, count);
+	/* Blocks only while which are in use and the set's /25-/31 are known. */
+	err = write_ops(km, c->ops, c->n, 1, 0, narrow,
+			km->v4l2_used && km->v4t_lng ? &need : NULL, count);
+	if (!err && need.n)
+		err = give_blocks_listed(km, &need, narrow, count);
+	v4tbl_change_free(&need);
+	return err;
 }
 
 int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
@@ -391,7 +571,7 @@ int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
 	/* Full: the new set's words as they are; else the slot cleared and
 	 * the flags kept (stale ones go at the next full build). */
 	return write_ops(km, narrow->ops, narrow->n, 0,
-			 c->full ? 0 : XDPFW_V4T_FLAGS, NULL, count);
+			 c->full ? 0 : XDPFW_V4T_FLAGS, NULL, NULL, count);
 }
 
 int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,

@@ -643,6 +643,8 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (!p->delete_first)
 		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
 out:
+	if (err) /* blocks may have been given and not pointed at */
+		kmaps_v4tbl_forget(km);
 	v4tbl_change_free(&narrow);
 	return err;
 }

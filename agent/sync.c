@@ -431,6 +431,49 @@ static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rul
 	return 0;
 }
 
+/* km's list of the set's /25-/31 (kept for the blocks of incremental
+ * reloads) after the change: the removed ones out, the added ones in.
+ * If it cannot be merged, blocks wait for the next full build (slower,
+ * not wrong). */
+static void merge_long(struct kmaps *km, const struct xdpfw_rule *rules,
+		       const struct plan *p)
+{
+	struct v4t_long *gone, *add;
+	size_t ng = 0, na = 0;
+	int err = -ENOMEM;
+
+	if (!km->v4t_lng)
+		return;
+	gone = malloc((p->n_removed + 1) * sizeof(*gone));
+	add = malloc((p->n_added + 1) * sizeof(*add));
+	if (gone && add) {
+		for (size_t i = 0; i < p->n_removed; i++) {
+			const struct xdpfw_rule *r = &km->table[p->removed[i]];
+
+			if (v4tbl_kind(r) == V4T_LONG)
+				gone[ng++] = v4tbl_long_of(r, p->removed[i]);
+		}
+		for (size_t i = 0; i < p->n_added; i++) {
+			const struct xdpfw_rule *r = &rules[p->added[i]];
+
+			if (v4tbl_kind(r) == V4T_LONG)
+				add[na++] = v4tbl_long_of(r, p->slots[p->added[i]]);
+		}
+		err = ng || na ? v4tbl_long_merge(&km->v4t_lng, &km->n_v4t_lng,
+						  gone, ng, add, na) :
+				 0;
+	}
+	if (err) {
+		log_warn("the IPv4 /24 table's list of /25-/31 prefixes: %s; "
+			 "blocks wait for the next full build",
+			 err == -EPROTO ? "does not match the rules in force" :
+					  strerror(-err));
+		kmaps_v4tbl_forget(km);
+	}
+	free(gone);
+	free(add);
+}
+
 /* Past this many /24s to recompute, a full build is cheaper. */
 #define V4TBL_INCREMENTAL_MAX (1u << 20)
 
@@ -471,6 +514,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		c->full = err ? NULL : vix;
 		return err;
 	}
+	merge_long(km, rules, p);
 	/* The walks look up no length the set does not have, and do not
 	 * descend where no /17../24 lies. */
 	if (!err)

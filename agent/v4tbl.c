@@ -98,30 +98,96 @@ static int long_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 	return 0;
 }
 
-uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
-		     uint32_t *out)
+uint32_t v4tbl_block_in(const struct v4t_long *lng, size_t n, uint32_t idx,
+			uint32_t base, uint32_t *out)
 {
-	size_t lo = 0, hi = ix->n_lng, k = 0;
+	size_t lo = 0, hi = n, k = 0;
 
 	for (uint32_t i = 0; i < 256; i++)
 		out[i] = base;
 	while (lo < hi) { /* the first entry of /24 idx or after */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ix->lng[mid].addr >> 8 < idx)
+		if (lng[mid].addr >> 8 < idx)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	/* Shortest first: each address keeps the longest. */
-	for (; lo < ix->n_lng && ix->lng[lo].addr >> 8 == idx; lo++, k++) {
-		const struct v4t_long *e = &ix->lng[lo];
+	for (; lo < n && lng[lo].addr >> 8 == idx; lo++, k++) {
+		const struct v4t_long *e = &lng[lo];
 		uint32_t first = e->addr & 255, len = 1u << (32 - e->plen);
 
 		for (uint32_t i = first; i < first + len && i < 256; i++)
 			out[i] = e->s1;
 	}
 	return (uint32_t)k;
+}
+
+uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
+		     uint32_t *out)
+{
+	return v4tbl_block_in(ix->lng, ix->n_lng, idx, base, out);
+}
+
+struct v4t_long v4tbl_long_of(const struct xdpfw_rule *r, uint32_t slot)
+{
+	struct v4t_long e = { v4tbl_addr(r), r->prefixlen, slot + 1 };
+
+	return e;
+}
+
+/* Is a before b (long_cmp), ignoring s1? */
+static int long_before(const struct v4t_long *a, const struct v4t_long *b)
+{
+	return long_cmp(a, b) < 0;
+}
+
+static int long_same(const struct v4t_long *a, const struct v4t_long *b)
+{
+	return a->addr == b->addr && a->plen == b->plen;
+}
+
+int v4tbl_long_merge(struct v4t_long **lng, size_t *n, struct v4t_long *gone,
+		     size_t n_gone, struct v4t_long *add, size_t n_add)
+{
+	struct v4t_long *v = *lng, *out;
+	size_t k = 0, g = 0, a = 0, m = 0;
+
+	if (n_gone)
+		qsort(gone, n_gone, sizeof(*gone), long_cmp);
+	if (n_add)
+		qsort(add, n_add, sizeof(*add), long_cmp);
+	/* The removed ones out, in place: each must be there. */
+	for (size_t i = 0; i < *n; i++) {
+		if (g < n_gone && long_before(&gone[g], &v[i]))
+			return -EPROTO; /* gone[g] was not in the list */
+		if (g < n_gone && long_same(&gone[g], &v[i])) {
+			g++;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	if (g < n_gone)
+		return -EPROTO;
+	out = malloc((k + n_add ? k + n_add : 1) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < k || a < n_add;) {
+		if (a < n_add && (i >= k || long_before(&add[a], &v[i]))) {
+			out[m++] = add[a++];
+		} else {
+			if (a < n_add && long_same(&add[a], &v[i])) {
+				free(out);
+				return -EPROTO; /* added twice */
+			}
+			out[m++] = v[i++];
+		}
+	}
+	free(v);
+	*lng = out;
+	*n = m;
+	return 0;
 }
 
 /* Two passes over the rules, in order: count per (group, length), then

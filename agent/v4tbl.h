@@ -76,6 +76,20 @@ void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out);
 uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
 		     uint32_t *out);
 
+/* The same from lng (n of them, in the order of v4tbl_ix.lng). */
+uint32_t v4tbl_block_in(const struct v4t_long *lng, size_t n, uint32_t idx,
+			uint32_t base, uint32_t *out);
+
+/* Rule r (a /25-/31 address prefix) at slot as an entry of such a list. */
+struct v4t_long v4tbl_long_of(const struct xdpfw_rule *r, uint32_t slot);
+
+/* The list lng (*n entries, in that order) after a change: the gone ones
+ * out (each must be in it), the added ones in (none may be); both sorted
+ * here.  A new *lng, the old one freed; on error (-EPROTO: the list did
+ * not hold the set the change was made from) *lng is unusable, to free. */
+int v4tbl_long_merge(struct v4t_long **lng, size_t *n, struct v4t_long *gone,
+		     size_t n_gone, struct v4t_long *add, size_t n_add);
+
 /* Slot of the address-only IPv4 entry (addr in host order, prefix plen)
  * in the new set, or UINT32_MAX; or V4TBL_NONE_BELOW when the set has no
  * such entry of length plen or longer inside addr/plen (the walk below
@@ -109,6 +123,11 @@ struct v4tbl_change {
 	struct v4t_op *ops;
 	size_t n, cap;
 };
+
+/* An op of the narrowing half whose val is the word's new slot part and
+ * L2 bit (a block given, or none needed any more): the old word's TRIE
+ * and L2 go, its other flags stay. */
+#define V4T_OP_SET (1u << 31)
 
 int v4tbl_change_push(struct v4tbl_change *c, uint32_t idx, uint32_t val);
 void v4tbl_change_free(struct v4tbl_change *c);

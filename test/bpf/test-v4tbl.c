@@ -11,8 +11,8 @@
  * and going, then random sets.
  * A word written behind the daemon's back is found by the comparison and
  * by the audit, and put back by a full re-sync.  The second level: blocks
- * given by full builds, given up to the trie by incremental changes, run
- * out of, and tampered with.
+ * given by full builds and by incremental changes (never one let go of in
+ * the same reload), run out of, and tampered with.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -80,7 +80,8 @@ static void probe(const char *what, const char *src)
 static const char *const probes[] = {
 	"10.1.2.9", "10.1.3.4", "10.1.3.5", "10.1.5.129", "10.1.5.1",
 	"10.1.7.7", "10.9.9.9", "10.255.0.1", "11.0.0.1", "100.1.1.1",
-	"127.0.0.1", "128.0.0.1", "192.168.1.1",
+	"127.0.0.1", "128.0.0.1", "192.168.1.1", "192.168.1.129", "10.1.5.5",
+	"10.1.5.6", "10.1.7.20", "10.1.3.6",
 };
 
 /* 40 IPv6 hosts beside the IPv4 entries, and the count of removals since
@@ -152,7 +153,8 @@ static void test_random(void)
 		"10.1.3.0/24", "10.1.3.4", "10.1.5.0/24", "10.1.5.128/25",
 		"10.1.7.0/24", "10.1.7.7", "10.9.0.0/16", "10.255.0.0/16",
 		"100.0.0.0/6", "127.0.0.0/8", "192.168.1.0/24", "10.1.3.5/32",
-		"10.1.5.0/26",
+		"10.1.5.0/26", "10.1.5.4/30", "10.1.5.6/31", "10.1.7.0/27",
+		"192.168.1.128/25", "10.1.3.0/29",
 		/* port entries (the probes' UDP source port is 999) */
 		"10.1.3.4:999/udp", "10.1.7.7:999", "10.1.0.0/16:999/udp",
 		"10.1.5.0/24:999", "10.0.0.0/12:999/udp", "0.0.0.0/0:999/udp",
@@ -271,13 +273,20 @@ static void l2_step(const char *what, const char *rules, int full)
 		    sizeof(l2_probes) / sizeof(l2_probes[0]));
 }
 
+/* The block of the /24 of addr (its word must have one). */
+static uint32_t block_of(const char *what, const char *addr)
+{
+	want_kind(what, addr, 'B');
+	return word_of(addr) & XDPFW_V4T_L2_BLK;
+}
+
 /*
  * The second level (xdpfw_v4_l2): a full build gives a /24 with /25-/31
- * prefixes a block that answers for each address; an incremental change
- * there sends the /24 to the trie (a /25 removed must stop matching at
- * once, a /26 added must match); the next full build gives it a block
- * again (the one it left, free by then), and so does the reload after
- * kmaps.v4t_trie_max /24s went to the trie.
+ * prefixes a block that answers for each address.  An incremental change
+ * there gives the /24 a new block from the new set (a /25 removed must
+ * stop matching at once, a /26 added must match), never the one it let go
+ * of in the same reload (a packet may still read it): that one is free
+ * from the next reload on.  A /24 whose last /25-/31 goes loses its block.
  */
 static void test_l2(void)
 {
@@ -286,10 +295,11 @@ static void test_l2(void)
 			  "192.0.2.128/25\n";
 	const char *less = "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
 			   "10.1.5.5\n10.1.9.0/24\n";
-	uint32_t b0;
+	const char *more = "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
+			   "10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n";
+	uint32_t b0, b1;
 
 	l2_step("blocks", set, 1);
-	want_kind("blocks", "10.1.5.1", 'B');
 	want_kind("blocks", "10.1.6.1", '-');
 	/* Nothing over 192.0.2.0-127: its half bit clear, the other set. */
 	want_kind("blocks", "192.0.2.1", 'B');
@@ -297,42 +307,73 @@ static void test_l2(void)
 	if ((word_of("192.0.2.1") & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)) !=
 	    XDPFW_V4T_L2_HI)
 		fail("192.0.2.0/24: half bits 0x%08x", word_of("192.0.2.1"));
-	b0 = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
+	b0 = block_of("blocks", "10.1.5.1");
 	/* The /25 goes: 10.1.5.128-255 fall back to the /16 at once. */
 	l2_step("the /25 removed", less, 0);
-	want_kind("the /25 removed", "10.1.5.1", 'T');
-	l2_step("full after the /25 removed", less, 1);
-	want_kind("full again", "10.1.5.1", 'B');
+	b1 = block_of("the /25 removed", "10.1.5.1");
 	xr_checks++;
-	if ((word_of("10.1.5.1") & XDPFW_V4T_L2_BLK) != b0)
-		fail("the block left by 10.1.5.0/24 was not given again");
-	l2_step("a /26 added", "10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n"
-		"10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
-	want_kind("a /26 added", "10.1.5.1", 'T');
+	if (b1 == b0)
+		fail("the block 10.1.5.0/24 let go of was given again in the "
+		     "same reload");
+	l2_step("a /26 added", more, 0);
 	probe("a /26 added", "10.1.5.193");
-	/* Reloads count the /24s they send to the trie (one here); the one
-	 * after the count reaches v4t_trie_max builds the table in full. */
-	km.v4t_trie_max = 2;
-	l2_step("one /24 on the trie, under the limit",
-		"10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n10.1.5.5\n"
-		"10.1.9.0/24\n10.1.5.192/26\n", 0);
-	want_kind("under the limit", "10.1.5.1", 'T');
-	km.v4t_trie_max = 1;
-	l2_step("one /24 on the trie, at the limit",
-		"10.1.0.0/16\n10.1.5.4/30\n10.1.5.6/31\n10.1.5.5\n"
-		"10.1.9.0/24\n10.1.5.192/26\n", 0);
-	want_kind("at the limit", "10.1.5.1", 'B');
-	km.v4t_trie_max = 0;
+	xr_checks++;
+	if (block_of("a /26 added", "10.1.5.1") != b0)
+		fail("the block let go of a reload before was not given again");
+	l2_step("full", more, 1);
+	want_kind("full", "10.1.5.1", 'B');
+	/* A slot change alone (the /16 re-owned by a /8) on a /24 with a
+	 * block: a new block, with the new base. */
 	l2_step("the /16 replaced by a /8", "10.0.0.0/8\n10.1.5.4/30\n"
-		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 1);
-	want_kind("full with a /8", "10.1.5.1", 'B');
-	/* A slot change alone (the /8 re-owned by a /16) on a /24 with a
-	 * block: the trie answers until the next full build. */
-	l2_step("the /8 replaced by a /16 again", "10.1.0.0/16\n10.1.5.4/30\n"
 		"10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n10.1.5.192/26\n", 0);
-	want_kind("re-owned", "10.1.5.1", 'T');
+	want_kind("re-owned", "10.1.5.1", 'B');
+	/* The last /25-/31 of 10.1.5.0/24 go: no block, no trie. */
+	l2_step("no /25-/31 left", "10.0.0.0/8\n10.1.5.5\n", 0);
+	want_kind("no /25-/31 left", "10.1.5.1", '-');
 	l2_step("full", set, 1);
 	want_kind("full", "10.1.5.1", 'B');
+}
+
+/*
+ * Every block in use (n /24s with a /25 under 20.0.0.0/8): an incremental
+ * reload that removes 20.0.1.128/25 and adds 20.0.0.0/25 leaves 20.0.0.0/24
+ * on the trie (the one block let go of is not free before the next
+ * reload) and counts it; at kmaps.v4t_trie_max such /24s the next reload
+ * builds the table in full, which gives 20.0.0.0/24 a block again.
+ */
+static void l2_no_free_block(uint32_t n)
+{
+	char *text = malloc((size_t)n * 24 + 64);
+	size_t off = 0;
+
+	if (!text) {
+		fail("out of memory");
+		return;
+	}
+	off += (size_t)sprintf(text, "20.0.0.0/8\n20.0.0.0/25\n");
+	for (uint32_t i = 0; i < n; i++)
+		if (i != 1)
+			off += (size_t)sprintf(text + off, "20.%u.%u.128/25\n",
+					       i >> 8, i & 255);
+	km.stale_filter_rules = 0;
+	km.v4t_trie_words = 0;
+	apply_or_die("no free block", text, 0, NULL);
+	check_table("no free block");
+	want_kind("no free block", "20.0.0.1", 'T');
+	want_kind("no free block", "20.0.1.1", '-');
+	probe("no free block", "20.0.0.1");
+	probe("no free block", "20.0.0.129");
+	probe("no free block", "20.0.1.129");
+	xr_checks++;
+	if (km.v4t_trie_words != 1)
+		fail("%u /24s counted on the trie, expected 1", km.v4t_trie_words);
+	km.v4t_trie_max = 1;
+	apply_or_die("at the limit", text, 0, NULL);
+	km.v4t_trie_max = 0;
+	check_table("at the limit");
+	want_kind("at the limit", "20.0.0.1", 'B');
+	probe("at the limit", "20.0.0.1");
+	free(text);
 }
 
 /* More /24s with a /25 than blocks: the rest stay on the trie, every
@@ -371,6 +412,7 @@ static void test_l2_full(void)
 	if (blocks != km.v4l2_blocks || trie != 8)
 		fail("%u /24s with a block (expected %u), %u on the trie "
 		     "(expected 8)", blocks, km.v4l2_blocks, trie);
+	l2_no_free_block(n);
 	apply_or_die("empty", "", 1, NULL);
 }
 

@@ -4,10 +4,13 @@
  * chunk (the longest prefix <= /24 wins; hosts and /25-/31 set flags;
  * prefixes shorter than /8 span chunks), the incremental recomputation of
  * a prefix's range from a look-up of the set (it must agree with the
- * painting, also for a /16 removed under a /8 and a /24 re-owned), and the
- * reduction of the changed prefixes to disjoint ranges.
+ * painting, also for a /16 removed under a /8 and a /24 re-owned), the
+ * list of /25-/31 kept between reloads, and the reduction of the changed
+ * prefixes to disjoint ranges.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +190,77 @@ static void test_block(void)
 	v4tbl_ix_free(&ix);
 }
 
+/* The list of /25-/31 kept between reloads, merged change by change
+ * over a random walk, against the one a full build makes of each set;
+ * and a change the list cannot have come from. */
+static void test_long_merge(void)
+{
+	static const char *const pool[] = {
+		"10.1.5.128/25", "10.1.5.192/27", "10.1.5.4/30", "10.1.5.6/31",
+		"10.1.6.0/25", "10.1.4.128/25", "10.1.5.0/26", "192.0.2.0/31",
+		"10.1.5.9/32", "10.1.0.0/16", "10.1.5.0/25", "10.1.5.200/29",
+	};
+	enum { POOL = sizeof(pool) / sizeof(pool[0]) };
+	struct v4t_long *lng = NULL, gone[POOL], addv[POOL];
+	struct xdpfw_rule rules[POOL];
+	size_t n = 0;
+	unsigned seed = 7;
+	int in[POOL] = { 0 };
+
+	for (int i = 0; i < POOL; i++) {
+		char a[32];
+		int plen;
+
+		sscanf(pool[i], "%31[^/]/%d", a, &plen);
+		rules[i] = R(a, plen);
+	}
+	for (int round = 0; round < 200; round++) {
+		struct xdpfw_rule now[POOL];
+		uint32_t slots[POOL];
+		size_t ng = 0, na = 0, k = 0;
+		struct v4tbl_ix ix;
+
+		for (int i = 0; i < POOL; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 4)
+				continue;
+			in[i] ^= 1;
+			if (v4tbl_kind(&rules[i]) != V4T_LONG)
+				continue;
+			if (in[i])
+				addv[na++] = v4tbl_long_of(&rules[i], (uint32_t)i);
+			else
+				gone[ng++] = v4tbl_long_of(&rules[i], (uint32_t)i);
+		}
+		CHECK_INT(v4tbl_long_merge(&lng, &n, gone, ng, addv, na), 0);
+		for (int i = 0; i < POOL; i++)
+			if (in[i]) {
+				slots[k] = (uint32_t)i;
+				now[k++] = rules[i];
+			}
+		CHECK_INT(v4tbl_ix_build(&ix, now, slots, k), 0);
+		CHECK_INT(n, ix.n_lng);
+		for (size_t i = 0; i < n && i < ix.n_lng; i++) {
+			CHECK_INT(lng[i].addr, ix.lng[i].addr);
+			CHECK_INT(lng[i].plen, ix.lng[i].plen);
+			CHECK_INT(lng[i].s1, ix.lng[i].s1);
+		}
+		v4tbl_ix_free(&ix);
+	}
+	/* Removing one it does not hold, adding one it holds: refused. */
+	for (int i = 0; i < POOL; i++) {
+		if (v4tbl_kind(&rules[i]) != V4T_LONG)
+			continue;
+		gone[0] = v4tbl_long_of(&rules[i], (uint32_t)i);
+		CHECK_INT(v4tbl_long_merge(&lng, &n, in[i] ? NULL : gone,
+					   in[i] ? 0 : 1, in[i] ? gone : NULL,
+					   in[i] ? 1 : 0),
+			  -EPROTO);
+		break;
+	}
+	free(lng);
+}
+
 static void test_reduce(void)
 {
 	struct v4t_prefix v[] = {
@@ -208,6 +282,7 @@ int main(void)
 	test_paint();
 	test_ranges();
 	test_block();
+	test_long_merge();
 	test_reduce();
 	return tl_finish("test-v4tbl");
 }
