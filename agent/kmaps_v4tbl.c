@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "grow.h"
 #include "kmaps_int.h"
 #include "log.h"
 
@@ -209,15 +210,12 @@ static uint32_t widened(uint32_t old, uint32_t want, uint32_t slot)
 
 static int pend_push(struct l2_build *lb, size_t op)
 {
-	if (lb->n_pend == lb->cap_pend) {
-		size_t cap = lb->cap_pend ? lb->cap_pend * 2 : 256;
-		size_t *v = realloc(lb->pend, cap * sizeof(*v));
+	size_t *v = grow(lb->pend, &lb->cap_pend, lb->n_pend + 1, sizeof(*v),
+			 256);
 
-		if (!v)
-			return -ENOMEM;
-		lb->pend = v;
-		lb->cap_pend = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	lb->pend = v;
 	lb->pend[lb->n_pend++] = op;
 	return 0;
 }
@@ -382,15 +380,12 @@ static uint32_t narrow_word(uint32_t old, uint32_t idx, uint32_t val,
 
 static int gone_push(struct kmaps *km, uint32_t b)
 {
-	if (km->n_v4l2_gone == km->cap_v4l2_gone) {
-		size_t cap = km->cap_v4l2_gone ? km->cap_v4l2_gone * 2 : 64;
-		uint32_t *v = realloc(km->v4l2_gone, cap * sizeof(*v));
+	uint32_t *v = grow(km->v4l2_gone, &km->cap_v4l2_gone,
+			   km->n_v4l2_gone + 1, sizeof(*v), 64);
 
-		if (!v)
-			return -ENOMEM;
-		km->v4l2_gone = v;
-		km->cap_v4l2_gone = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	km->v4l2_gone = v;
 	km->v4l2_gone[km->n_v4l2_gone++] = b;
 	return 0;
 }

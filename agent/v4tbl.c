@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "grow.h"
 
 /* The slot part holds slot + 1 of any slot the configuration allows. */
 _Static_assert(CONFIG_MAX_RULES_LIMIT < XDPFW_V4T_SLOT,
@@ -321,15 +322,11 @@ void v4tbl_range(v4tbl_lookup_fn fn, const void *ctx, uint32_t addr,
 
 int v4tbl_change_push(struct v4tbl_change *c, uint32_t idx, uint32_t val)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct v4t_op *v = realloc(c->ops, cap * sizeof(*v));
+	struct v4t_op *v = grow(c->ops, &c->cap, c->n + 1, sizeof(*v), 256);
 
-		if (!v)
-			return -ENOMEM;
-		c->ops = v;
-		c->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	c->ops = v;
 	c->ops[c->n].idx = idx;
 	c->ops[c->n++].val = val;
 	return 0;
