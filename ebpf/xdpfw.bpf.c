@@ -34,6 +34,11 @@
 #include "xdpfw_shared.h"
 #include "parse.bpf.h"
 
+/* A u64 that may alias any type: IPv6 addresses, stored as bytes or u32
+ * words, are read and copied as two u64 (8-byte aligned).  Through a plain
+ * __u64 pointer that would break strict aliasing. */
+typedef __u64 __attribute__((may_alias)) u64_alias;
+
 /* Sizes are placeholders: the loader sets them from max_rules. */
 #define XDPFW_BPF_DEFAULT_ENTRIES 1024
 
@@ -256,14 +261,14 @@ static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
 					__u32 tail, int *ovf)
 {
 	__u32 home = xdpfw_oa6_hash(a, tail) & mask;
-	__u64 a01 = ((const __u64 *)a)[0], a23 = ((const __u64 *)a)[1];
+	__u64 a01 = ((const u64_alias *)a)[0], a23 = ((const u64_alias *)a)[1];
 
 	*ovf = 0;
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
 		__u32 idx = (home + i) & mask;
 		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
-		const volatile __u64 *k;
+		const volatile u64_alias *k;
 		__u32 st;
 
 		if (!e)
@@ -274,7 +279,7 @@ static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
 		st = XDPFW_OA_STATE(st);
 		if (!st)
 			return 0;
-		k = (const volatile __u64 *)e->addr;
+		k = (const volatile u64_alias *)e->addr;
 		if (st != XDPFW_OA_TOMB && *(volatile __u32 *)&e->tail == tail &&
 		    k[0] == a01 && k[1] == a23)
 			return st;
@@ -295,8 +300,8 @@ static __always_inline __u32 hash_slot(void *hash, const void *key)
 /* The packet's IPv6 source into dst (16 bytes, 8-byte aligned). */
 static __always_inline void copy_v6(void *dst, const struct xdpfw_pkt *p)
 {
-	((__u64 *)dst)[0] = ((const __u64 *)p->saddr.v6)[0];
-	((__u64 *)dst)[1] = ((const __u64 *)p->saddr.v6)[1];
+	((u64_alias *)dst)[0] = ((const u64_alias *)p->saddr.v6)[0];
+	((u64_alias *)dst)[1] = ((const u64_alias *)p->saddr.v6)[1];
 }
 
 /* The IPv4 source's word of xdpfw_v4_tbl (xdpfw_shared.h). */
