@@ -107,6 +107,7 @@ struct xset {
 	struct kmaps km;
 	struct bpf_object *var_obj[MAX_VARIANTS];
 	int var_fd[MAX_VARIANTS];
+	int var_cfg_fd[MAX_VARIANTS]; /* its .data.cfg global, or -1 */
 	size_t n_rules;
 	double parse_ms, apply_ms;
 	size_t key_writes;
@@ -214,6 +215,8 @@ static void set_load(struct xset *s)
 	}
 }
 
+static void var_cfg_sync(struct xset *s);
+
 static void set_single(struct xset *s, const char *text)
 {
 	struct xdpfw_rule r;
@@ -225,6 +228,7 @@ static void set_single(struct xset *s, const char *text)
 	if (err)
 		xb_die("applying %s: %s", text, strerror(-err));
 	s->n_rules = 1;
+	var_cfg_sync(s);
 }
 
 /* The reference object's .rodata (the loader's sizes and masks: max_rules,
@@ -251,6 +255,31 @@ static void variant_rodata(struct xset *s, struct bpf_map *m, const char *path)
 	}
 	fprintf(stderr, "bench-datapath: %s: .rodata differs from xdpfw's, "
 		"its constants stay compiled-in\n", path);
+}
+
+/* A prototype that reads the flags from a global (SEC(".data.cfg"), a
+ * struct xdpfw_cfg) instead of the xdpfw_cfg map: its copy of the set's
+ * xdpfw_cfg, at load and after each change of the set (var_cfg_sync). */
+static int is_cfg_global(const struct bpf_map *m)
+{
+	const char *dot = strrchr(bpf_map__name(m), '.');
+
+	return bpf_map__is_internal(m) && dot && !strcmp(dot, ".cfg") &&
+	       bpf_map__value_size(m) == sizeof(struct xdpfw_cfg);
+}
+
+static void var_cfg_sync(struct xset *s)
+{
+	struct xdpfw_cfg cfg;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(s->km.fd[XMAP_CFG], &zero, &cfg))
+		xb_die("reading xdpfw_cfg: %s", strerror(errno));
+	for (int v = 0; v < n_variants; v++)
+		if (s->var_obj[v] && s->var_cfg_fd[v] >= 0 &&
+		    bpf_map_update_elem(s->var_cfg_fd[v], &zero, &cfg, BPF_ANY))
+			xb_die("writing a variant's cfg global: %s",
+			    strerror(errno));
 }
 
 /* A prototype object run over the maps of set s: every map with the same
@@ -289,6 +318,11 @@ static void variant_load(struct xset *s, int v)
 		xb_die("%s has no program", variants[v].path);
 	s->var_obj[v] = obj;
 	s->var_fd[v] = bpf_program__fd(prog);
+	s->var_cfg_fd[v] = -1;
+	bpf_object__for_each_map(m, obj)
+		if (is_cfg_global(m))
+			s->var_cfg_fd[v] = bpf_map__fd(m);
+	var_cfg_sync(s);
 }
 
 /* ---- xdp-filter ---- */

@@ -25,7 +25,7 @@ struct xdpfw_pkt {
 	union {
 		__be32 v4;
 		__u8 v6[16];
-	} saddr;
+	} saddr __attribute__((aligned(8))); /* read as u64 words */
 };
 
 struct xdpfw_vlan_hdr {

@@ -34,6 +34,11 @@
 #include "xdpfw_shared.h"
 #include "parse.bpf.h"
 
+/* A u64 that may alias any type: IPv6 addresses, stored as bytes or u32
+ * words, are read and copied as two u64 (8-byte aligned).  Through a plain
+ * __u64 pointer that would break strict aliasing. */
+typedef __u64 __attribute__((may_alias)) u64_alias;
+
 /* Sizes are placeholders: the loader sets them from max_rules. */
 #define XDPFW_BPF_DEFAULT_ENTRIES 1024
 
@@ -248,19 +253,22 @@ static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
 	return 0;
 }
 
-/* The same for an IPv6 key: address a, tail (xdpfw_oa6_tail or
- * xdpfw_oa6_ctail), in a table of mask + 1 entries. */
+/* The same for an IPv6 key: address a (8-byte aligned), tail
+ * (xdpfw_oa6_tail or xdpfw_oa6_ctail), in a table of mask + 1 entries.
+ * The address is compared as two u64 (an entry is 8-byte aligned: array
+ * values are). */
 static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
 					__u32 tail, int *ovf)
 {
 	__u32 home = xdpfw_oa6_hash(a, tail) & mask;
+	__u64 a01 = ((const u64_alias *)a)[0], a23 = ((const u64_alias *)a)[1];
 
 	*ovf = 0;
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < XDPFW_OA_PROBES; i++) {
 		__u32 idx = (home + i) & mask;
 		struct xdpfw_oa6_ent *e = bpf_map_lookup_elem(map, &idx);
-		const volatile __u32 *k;
+		const volatile u64_alias *k;
 		__u32 st;
 
 		if (!e)
@@ -271,40 +279,29 @@ static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
 		st = XDPFW_OA_STATE(st);
 		if (!st)
 			return 0;
-		k = (const volatile __u32 *)e->addr;
+		k = (const volatile u64_alias *)e->addr;
 		if (st != XDPFW_OA_TOMB && *(volatile __u32 *)&e->tail == tail &&
-		    k[0] == a[0] && k[1] == a[1] && k[2] == a[2] && k[3] == a[3])
+		    k[0] == a01 && k[1] == a23)
 			return st;
 	}
 	return 0;
 }
 
-/* Slot + 1 of an exact IPv6 key: its table, then (overflow) its hash. */
-static __always_inline __u32 exact_v6(void *oa, void *hash, const __u32 *a,
-				      __u32 tail, const void *hkey)
+/* Slot + 1 of key in the hash map of the keys that overflowed their open
+ * addressing table, or 0.  The callers make the key only on overflow: it
+ * is some 50 instructions for an IPv6 one, for nothing on every hit. */
+static __always_inline __u32 hash_slot(void *hash, const void *key)
 {
-	xdpfw_slot_t *slot;
-	int ovf;
-	__u32 s1 = oa6_lookup(oa, xdpfw_oa6_mask, a, tail, &ovf);
+	xdpfw_slot_t *slot = bpf_map_lookup_elem(hash, key);
 
-	if (s1 || !ovf)
-		return s1;
-	slot = bpf_map_lookup_elem(hash, hkey);
 	return slot ? *slot + 1 : 0;
 }
 
-/* Slot + 1 of an exact IPv4 key: its table, then (overflow) its hash. */
-static __always_inline __u32 exact_v4(void *oa, void *hash, __u64 oakey,
-				      const void *hkey)
+/* The packet's IPv6 source into dst (16 bytes, 8-byte aligned). */
+static __always_inline void copy_v6(void *dst, const struct xdpfw_pkt *p)
 {
-	xdpfw_slot_t *slot;
-	int ovf;
-	__u32 s1 = oa_lookup(oa, oakey, &ovf);
-
-	if (s1 || !ovf)
-		return s1;
-	slot = bpf_map_lookup_elem(hash, hkey);
-	return slot ? *slot + 1 : 0;
+	((u64_alias *)dst)[0] = ((const u64_alias *)p->saddr.v6)[0];
+	((u64_alias *)dst)[1] = ((const u64_alias *)p->saddr.v6)[1];
 }
 
 /* The IPv4 source's word of xdpfw_v4_tbl (xdpfw_shared.h). */
@@ -325,15 +322,20 @@ static __always_inline __u32 match_v4_port(__u32 flags, __u32 t,
 	__u32 s1;
 
 	if ((t & XDPFW_V4T_EP) && (flags & XDPFW_F_V4_PORT_EXACT)) {
-		struct xdpfw_v4_port_key k = {
-			.port = p->sport,
-			.proto = p->l4proto,
-			.pad = 0,
-			.addr = p->saddr.v4,
-		};
-		s1 = exact_v4(&XDPFW_MAP_V4P_OA, &XDPFW_MAP_V4_PORT,
-			      xdpfw_oa_key4p(p->sport, p->l4proto, p->saddr.v4),
-			      &k);
+		int ovf;
+
+		s1 = oa_lookup(&XDPFW_MAP_V4P_OA,
+			       xdpfw_oa_key4p(p->sport, p->l4proto, p->saddr.v4),
+			       &ovf);
+		if (!s1 && ovf) {
+			struct xdpfw_v4_port_key k = {
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+				.addr = p->saddr.v4,
+			};
+			s1 = hash_slot(&XDPFW_MAP_V4_PORT, &k);
+		}
 		if (s1)
 			return s1;
 	}
@@ -370,10 +372,14 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 			return s1;
 	}
 	if (t & XDPFW_V4T_HOSTS) {
-		struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
+		int ovf;
 
-		s1 = exact_v4(&XDPFW_MAP_V4_OA, &XDPFW_MAP_V4,
-			      xdpfw_oa_key4(p->saddr.v4), &k);
+		s1 = oa_lookup(&XDPFW_MAP_V4_OA, xdpfw_oa_key4(p->saddr.v4), &ovf);
+		if (!s1 && ovf) {
+			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
+
+			s1 = hash_slot(&XDPFW_MAP_V4, &k);
+		}
 		if (s1)
 			return s1;
 	}
@@ -401,7 +407,7 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
  * xdpfw_v6c_oa, or 0; *ovf |= its home's overflow mark. */
 static __always_inline __u32 v6_class(const __u32 *a, __u32 plen, int *ovf)
 {
-	__u32 k[4];
+	__u32 k[4] __attribute__((aligned(8)));
 	int o;
 	__u32 s1;
 
@@ -495,14 +501,19 @@ static __always_inline __u32 match_v6_port(__u32 flags, __u32 f,
 	if ((f & (p->l4proto == IPPROTO_TCP ? XDPFW_V6F_EP_TCP :
 					      XDPFW_V6F_EP_UDP)) &&
 	    (flags & XDPFW_F_V6_PORT_EXACT)) {
-		struct xdpfw_v6_port_key k = {
-			.port = p->sport,
-			.proto = p->l4proto,
-			.pad = 0,
-		};
-		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		s1 = exact_v6(&XDPFW_MAP_V6P_OA, &XDPFW_MAP_V6_PORT, a,
-			      xdpfw_oa6_tail(p->sport, p->l4proto), &k);
+		int ovf;
+
+		s1 = oa6_lookup(&XDPFW_MAP_V6P_OA, xdpfw_oa6_mask, a,
+				xdpfw_oa6_tail(p->sport, p->l4proto), &ovf);
+		if (!s1 && ovf) {
+			struct xdpfw_v6_port_key k = {
+				.port = p->sport,
+				.proto = p->l4proto,
+				.pad = 0,
+			};
+			__builtin_memcpy(k.addr, p->saddr.v6, 16);
+			s1 = hash_slot(&XDPFW_MAP_V6_PORT, &k);
+		}
 		if (s1)
 			return s1;
 	}
@@ -549,11 +560,16 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 			return s1;
 	}
 	if ((f & XDPFW_V6F_EXACT) && (flags & XDPFW_F_V6_EXACT)) {
-		struct xdpfw_v6_key k;
+		int ovf;
 
-		__builtin_memcpy(k.addr, p->saddr.v6, 16);
-		s1 = exact_v6(&XDPFW_MAP_V6_OA, &XDPFW_MAP_V6, a,
-			      xdpfw_oa6_tail(0, 0), &k);
+		s1 = oa6_lookup(&XDPFW_MAP_V6_OA, xdpfw_oa6_mask, a,
+				xdpfw_oa6_tail(0, 0), &ovf);
+		if (!s1 && ovf) {
+			struct xdpfw_v6_key k __attribute__((aligned(8)));
+
+			copy_v6(k.addr, p);
+			s1 = hash_slot(&XDPFW_MAP_V6, &k);
+		}
 		if (s1)
 			return s1;
 	}
