@@ -119,6 +119,9 @@ struct kmaps {
 	 * KMAPS_V4T_TRIE_MAX) the next reload builds the table in full. */
 	uint32_t v4t_trie_words;
 	uint32_t v4t_trie_max;
+	/* Keys a chunk of the added address entries' writes (kmaps_bulk.c;
+	 * 0: 65536); tests make it small. */
+	uint32_t added_chunk;
 };
 
 /* The default of kmaps.v4t_trie_max: a full build of the /24 table costs

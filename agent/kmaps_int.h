@@ -34,6 +34,20 @@ int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
 /* After deletes from m's hash: once it is empty, clear the table's
  * overflow marks so that no lookup goes to the hash for nothing. */
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m);
+/* The write buckets of the tables (a window of OA_WIN bytes each, as
+ * kmaps_oa_write orders its writes): table t's are [base[t], base[t + 1]).
+ * The bucket of key k, or UINT32_MAX when no table takes it. */
+void kmaps_oa_bucket_bases(const struct kmaps *km, uint32_t base[OA_N + 1]);
+uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
+			 const struct kkey *k);
+
+/* kmaps_write.c: ops written (grouped by map here), upserts or deletes. */
+int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
+		     struct apply_stats *st);
+/* kmaps_bulk.c: the keys of the added address entries (and port entries
+ * when kchange.port_upserts_implicit), written a chunk at a time. */
+int kmaps_write_added(struct kmaps *km, const struct kchange *p,
+		      struct apply_stats *st);
 
 /* kmaps_v4tbl.c: is the table the one of layout 5?  Then the two halves
  * of a change (kmaps_apply): after the key upserts (what the second half

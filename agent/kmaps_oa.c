@@ -203,6 +203,26 @@ static int map_window(struct kmaps *km, int t, size_t b)
 	return 0;
 }
 
+void kmaps_oa_bucket_bases(const struct kmaps *km, uint32_t base[OA_N + 1])
+{
+	base[0] = 0;
+	for (int t = 0; t < OA_N; t++)
+		base[t + 1] = base[t] + (uint32_t)(table_len(km, t) / OA_WIN + 1);
+}
+
+uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
+			 const struct kkey *k)
+{
+	int t = kmaps_oa_of(k->map);
+	struct packed p;
+
+	if (t < 0 || !oa_takes(t, k))
+		return UINT32_MAX;
+	pack(t, k, &p);
+	return base[t] + (uint32_t)((size_t)(p.hash & km->oa_mask[t]) *
+				    oa_desc[t].esize / OA_WIN);
+}
+
 /* Writes of at least this many keys map bulk windows. */
 #define OA_BULK_MIN 4096
 

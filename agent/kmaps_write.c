@@ -193,8 +193,8 @@ static int start_writer(pthread_t *th, struct trie_writer *w)
 	return r;
 }
 
-static int write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
-		      struct apply_stats *st)
+int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
+		     struct apply_stats *st)
 {
 	struct trie_writer w = { .ops = ops, .n = n, .del = del };
 	size_t n_trie = 0;
@@ -326,56 +326,6 @@ static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
 		memset(&km->table[slots[i]], 0, sizeof(km->table[0]));
 		(*count)++;
 	}
-}
-
-/* Is key k of the added port entry r owned by its protocol-specific twin
- * ("X:53" and "X:53/udp" share the UDP key)? */
-static int twin_owns(const struct kchange *p, const struct xdpfw_rule *r,
-		     const struct kkey *k)
-{
-	struct xdpfw_rule twin = *r;
-
-	if (r->proto != XDPFW_PROTO_ANY)
-		return 0;
-	twin.proto = k->proto;
-	return ruleidx_find(p->ix, p->rules, &twin) != RULEIDX_NONE;
-}
-
-/* The keys of the added address entries (and port entries: kchange.h),
- * a chunk at a time. */
-static int write_addr_upserts(struct kmaps *km, const struct kchange *p,
-			      struct apply_stats *st)
-{
-	enum { CHUNK = 65536 };
-	struct kop *ops = malloc(CHUNK * sizeof(*ops));
-	size_t n = 0;
-	int err = 0;
-
-	if (!ops)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_added && !err; i++) {
-		const struct xdpfw_rule *r = &p->rules[p->added[i]];
-		struct kkey k[2];
-		int nk;
-
-		if (r->port && !p->port_upserts_implicit)
-			continue;
-		nk = rule_kkeys(r, k);
-		for (int j = 0; j < nk && !err; j++) {
-			if (r->port && twin_owns(p, r, &k[j]))
-				continue;
-			ops[n].key = k[j];
-			ops[n++].slot = p->slots[p->added[i]];
-			if (n == CHUNK) {
-				err = write_kops(km, ops, n, 0, st);
-				n = 0;
-			}
-		}
-	}
-	if (!err && n)
-		err = write_kops(km, ops, n, 0, st);
-	free(ops);
-	return err;
 }
 
 /* The exact-key tables written in one pass each (kmaps_oa_write_pair), in
@@ -573,11 +523,11 @@ static int write_new_keys(struct kmaps *km, const struct kchange *p,
 		if (!pups)
 			return -ENOMEM;
 	}
-	err = write_kops(km, up.v, up.n, 0, st);
+	err = kmaps_write_kops(km, up.v, up.n, 0, st);
 	if (!err && n_other)
-		err = write_kops(km, pups + n_pups, n_other, 0, st);
+		err = kmaps_write_kops(km, pups + n_pups, n_other, 0, st);
 	if (!err && p->addr_upserts_implicit && !pups)
-		err = write_addr_upserts(km, p, st);
+		err = kmaps_write_added(km, p, st);
 	if (!err)
 		err = widen_filters(km, p, f, old_flags | f->flags, narrow, st);
 	if (!err && pups)
@@ -609,7 +559,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (p->delete_first) {
 		/* Not enough free slots for the transition: the removed rules
 		 * go first, and their slots are reused. */
-		err = write_kops(km, del.v, del.n, 1, st);
+		err = kmaps_write_kops(km, del.v, del.n, 1, st);
 		if (err)
 			return err;
 		del.n = 0;
@@ -634,7 +584,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	}
 
 	/* 4. old keys go; 5. filters narrowed; table entries freed. */
-	err = write_kops(km, del.v, del.n, 1, st);
+	err = kmaps_write_kops(km, del.v, del.n, 1, st);
 	if (err)
 		goto out;
 	err = narrow_filters(km, p, f, &narrow, st);
@@ -685,7 +635,7 @@ int kmaps_drain(struct kmaps *km, size_t *deleted)
 		err = kmaps_dump_keys(km, &keys, &n);
 	if (err)
 		return err;
-	err = write_kops(km, keys, n, 1, &st);
+	err = kmaps_write_kops(km, keys, n, 1, &st);
 	free(keys);
 	*deleted = st.key_writes;
 	return err;

@@ -16,6 +16,8 @@
  * thousand tries.  test_windows loads a second instance with tables of
  * several mmap windows (kmaps_oa.c maps them a window at a time) and checks
  * every key through the user-space readers after writes and deletes.
+ * test_added_chunks writes added entries' keys a few at a time, in the
+ * order of their windows (kmaps_bulk.c).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "kmaps.h"
 #include "kverdict.h"
 #include "skel.h"
@@ -476,6 +479,55 @@ static void test_windows(void)
 	free(rules);
 }
 
+/*
+ * The added entries' keys written in many chunks (kmaps.added_chunk 3), in
+ * the order of their tables' windows, the trie keys spread over them: every
+ * key in force (the audit finds none missing or foreign), every entry's
+ * frames counted by it.
+ */
+static void test_added_chunks(void)
+{
+	static const char *const set[] = {
+		"10.0.0.1", "10.9.0.0/16", "10.0.0.7", "192.0.2.0/24",
+		"2001:db8::1", "2001:db8:1::/48", "2001:db8:200::/40", "10.3.0.9",
+		"2001:db8::99", "172.16.0.0/12", "10.0.0.3", "2001:db8:5::5",
+		"10.0.0.8/30", "198.51.100.77", "2001:db8:9::/64",
+	};
+	enum { N = sizeof(set) / sizeof(set[0]) };
+	char text[1024] = "", src[64];
+	struct audit a;
+	int r;
+
+	for (int i = 0; i < N; i++) {
+		strcat(text, set[i]);
+		strcat(text, "\n");
+	}
+	apply_or_die("before the chunks", "", 1, NULL);
+	km.added_chunk = 3;
+	apply_or_die("added in chunks of 3", text, 0, NULL);
+	km.added_chunk = 0;
+	r = audit_begin(&a, &km, AUDIT_ALL_MAPS, 1);
+	while (r == 0)
+		r = audit_step(&a, &km, 16384);
+	xr_checks++;
+	if (r != 1 || a.missing || a.foreign || a.needs_full)
+		fail("added in chunks: audit %d, %zu missing, %zu foreign", r,
+		     a.missing, a.foreign);
+	audit_free(&a);
+	for (int i = 0; i < N; i++) {
+		int v6 = strchr(set[i], ':') != NULL;
+		struct pkt_spec s;
+		char desc[96];
+
+		snprintf(src, sizeof(src), "%.*s", (int)strcspn(set[i], "/"),
+			 set[i]);
+		s = spec(v6 ? 6 : 4, src, IPPROTO_UDP, 999);
+		snprintf(desc, sizeof(desc), "added in chunks: from %s", src);
+		run_spec(desc, &s, set[i], 0);
+	}
+	apply_or_die("after the chunks", "", 1, NULL);
+}
+
 /* A host key another process put in xdpfw_v4 (the overflow hash), its
  * home without the overflow mark: the program never reads it, and a full
  * re-sync deletes it (the dump lists it as foreign).  A copy of a rule's
@@ -544,6 +596,7 @@ int main(int argc, char **argv)
 	test_chain(6, 0);
 	test_chain(6, 53);
 	test_windows();
+	test_added_chunks();
 	test_foreign_in_hash();
 	return xr_finish();
 }
