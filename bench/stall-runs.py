@@ -6,13 +6,14 @@
 
 PERF_DATA is a step's `perf record -a -g -k CLOCK_MONOTONIC` (PERF_DIR of
 bench/stalls.sh, sampled at perf's default 4 kHz).  A run is a sequence
-of samples on one CPU of one thread with no other thread's sample between
-them: how long that thread kept the CPU.  bench-stall spins on every CPU,
-so with preempt=none a run longer than a few ticks (4 ms at HZ=250) is
-kernel work that did not reschedule.  Unlike bench-stall's longest gap,
-it does not grow when other work shares the CPUs: on a loaded machine the
-gap is the run queue's length, a run is one task's.  bench-stall's own
-samples count only in the kernel (a softirq that ran on top of it).
+of samples in the kernel on one CPU, of one thread, with no other sample
+between them: how long the kernel kept that CPU for that thread (or for
+an interrupt on top of it).  With preempt=none, that is a stall: nothing
+else gets the CPU until the kernel reschedules.  Unlike bench-stall's
+longest gap, it does not grow when other work shares the CPUs: on a
+loaded machine the gap is the run queue's length (and a user-space
+process of another cgroup may run 100 ms and more in one slice), a
+kernel run is one piece of work.
 Prints the N (default 5) longest runs, the thread and the kernel
 functions most often in their stacks.
 """
@@ -20,10 +21,8 @@ import collections
 import subprocess
 import sys
 
-STALL = "bench-stall"
-
-
 def samples(data):
+    """(comm, tid, cpu, time, in_kernel, frames) per sample."""
     out = subprocess.run(
         ["perf", "script", "-i", data, "-F", "comm,tid,cpu,time,ip,sym"],
         capture_output=True, text=True, check=True).stdout
@@ -40,34 +39,25 @@ def samples(data):
             t = float(head[-1].rstrip(":"))
             cpu = int(head[-2].strip("[]"))
             tid = int(head[-3])
-            cur = (" ".join(head[:-3]), tid, cpu, t, [])
+            cur = [" ".join(head[:-3]), tid, cpu, t, None, []]
         else:
             parts = line.split(None, 1)
-            cur[4].append(parts[1].split("+")[0] if len(parts) > 1 else "?")
+            if cur[4] is None:  # the sampled ip: a kernel address?
+                cur[4] = parts[0].startswith("ffff")
+            cur[5].append(parts[1].split("+")[0] if len(parts) > 1 else "?")
     if cur:
         yield cur
 
 
-def in_kernel(stack):
-    return bool(stack) and not stack[0].startswith("[unknown]") and \
-        "entry_SYSCALL" not in stack[0] and any(
-            "irq" in f or "softirq" in f or "rcu" in f for f in stack)
-
-
 def runs(data):
-    last = {}  # cpu -> [comm, tid, first, last, frames]
+    last = {}  # cpu -> [comm, tid, first, last, frames, cpu]
     done = []
-    for comm, tid, cpu, t, stack in samples(data):
-        key = tid
-        if comm.startswith(STALL) and not in_kernel(stack):
-            key = None  # bench-stall spinning: the CPU was free
-        if tid == 0:
-            key = None
+    for comm, tid, cpu, t, kernel, stack in samples(data):
+        key = tid if kernel and tid != 0 else None
         r = last.get(cpu)
-        if r and r[1] == key and key is not None:
+        if r and key is not None and r[1] == key:
             r[3] = t
-            for f in set(stack[:16]):
-                r[4][f] += 1
+            r[4].update(set(stack[:16]))
             continue
         if r and r[1] is not None:
             done.append(r)
@@ -83,7 +73,8 @@ def main():
     for comm, tid, first, last, frames, cpu in rs:
         ms = (last - first) * 1000 + 0.25
         top = ", ".join(f for f, _ in frames.most_common(6))
-        print(f"{ms:8.1f} ms  cpu {cpu}  {comm} ({tid}) at {first:.3f}: {top}")
+        print(f"{ms:8.1f} ms  cpu {cpu}  {comm} ({tid}) at {first:.3f}: {top}",
+              flush=True)
 
 
 if __name__ == "__main__":
