@@ -227,9 +227,13 @@ int kmaps_drain(struct kmaps *km, size_t *deleted);
  * destroyed; bench/stalls.sh with PERF_DIR, bench/stall-runs.py).  So the
  * keys of the maps without an open addressing table go KMAPS_DRAIN_CHUNK
  * at a time, at most KMAPS_DRAIN_RATE a second: a second's frees take
- * ~10 ms (1M rules of bench/gen-rules.py: a drain 1-2 s longer).  The
- * tables' keys are memory writes, deleted in one go. */
+ * ~10 ms (1M rules of bench/gen-rules.py: a drain 1-2 s longer).  Faster
+ * when there are more than KMAPS_DRAIN_MAX_S seconds of them (10M
+ * rules), so that a migration's start stays well inside systemd's start
+ * timeout.  The tables' keys are memory writes, deleted
+ * in one go. */
 #define KMAPS_DRAIN_RATE 50000
+#define KMAPS_DRAIN_MAX_S 4
 #define KMAPS_DRAIN_CHUNK 2048
 
 /* After a migration to new maps (dst, synced, and the program already

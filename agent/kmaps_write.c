@@ -653,14 +653,16 @@ static int drain_paced(struct kmaps *km, struct kop *keys, size_t n,
 {
 	size_t done = oa_keys_first(keys, n), start = done;
 	int err = kmaps_write_kops(km, keys, done, 1, st);
-	int64_t t0 = now_ns();
+	int64_t t0 = now_ns(), rate = KMAPS_DRAIN_RATE;
+
+	if ((int64_t)(n - done) > rate * KMAPS_DRAIN_MAX_S)
+		rate = (int64_t)(n - done) / KMAPS_DRAIN_MAX_S;
 
 	while (!err && done < n) {
 		size_t c = n - done;
 		/* when the keys deleted so far are due at the rate */
 		int64_t wait = t0 - now_ns() +
-			       (int64_t)(done - start) * 1000000000LL /
-				       KMAPS_DRAIN_RATE;
+			       (int64_t)(done - start) * 1000000000LL / rate;
 
 		if (c > KMAPS_DRAIN_CHUNK)
 			c = KMAPS_DRAIN_CHUNK;
