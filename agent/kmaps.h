@@ -209,9 +209,6 @@ int kmaps_map_rbase(struct kmaps *km);
 
 int kmaps_flags(struct kmaps *km, uint32_t *flags);
 
-/* After a migration to new maps (dst, synced, and the program already
- * swapped to them so src counts no more): carry the counters of every rule
- * present in both, and the totals, over from src into dst's bases. */
 /* Delete every key of the lookup maps, a bounded batch per syscall (a
  * trie's one by one): before maps of millions of entries are let go, so
  * that freeing them is cheap.  The kernel frees a map in one piece of
@@ -221,7 +218,27 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * deleted: a lookup map is not xdpfw's own, its pin replaced by another
  * program's map, or an open addressing table's); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
+/* The drain's pace.  What a delete from a trie (or a hash) lets go, the
+ * kernel frees after an RCU Tasks Trace grace period, and those came
+ * about a second apart on Linux 6.18 (lazy): one callback frees all that
+ * the map's cache queued meanwhile, and the map's destruction all that is
+ * left, each in one piece of work that does not yield (1M rules' trie
+ * keys deleted at once: 35-50 ms in drain_mem_cache when the trie is
+ * destroyed; bench/stalls.sh with PERF_DIR, bench/stall-runs.py).  So the
+ * keys of the maps without an open addressing table go KMAPS_DRAIN_CHUNK
+ * at a time, at most KMAPS_DRAIN_RATE a second: a second's frees take
+ * ~10 ms (1M rules of bench/gen-rules.py: a drain 1-2 s longer).  Faster
+ * when there are more than KMAPS_DRAIN_MAX_S seconds of them (10M
+ * rules), so that a migration's start stays well inside systemd's start
+ * timeout.  The tables' keys are memory writes, deleted
+ * in one go. */
+#define KMAPS_DRAIN_RATE 50000
+#define KMAPS_DRAIN_MAX_S 4
+#define KMAPS_DRAIN_CHUNK 2048
 
+/* After a migration to new maps (dst, synced, and the program already
+ * swapped to them so src counts no more): carry the counters of every rule
+ * present in both, and the totals, over from src into dst's bases. */
 int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried);
 
 /* Compare the kernel's filters and flags with f (filters_from_table):

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kmaps_int.h"
 #include "log.h"
@@ -620,6 +621,63 @@ static int lookup_maps_ours(struct kmaps *km)
 	return 0;
 }
 
+/* Move the keys of maps with an open addressing table to the front; how
+ * many. */
+static size_t oa_keys_first(struct kop *keys, size_t n)
+{
+	size_t front = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct kop t;
+
+		if (kmaps_oa_of(keys[i].key.map) < 0)
+			continue;
+		t = keys[front];
+		keys[front++] = keys[i];
+		keys[i] = t;
+	}
+	return front;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* kmaps_drain's deletes, paced (kmaps.h: KMAPS_DRAIN_RATE). */
+static int drain_paced(struct kmaps *km, struct kop *keys, size_t n,
+		       struct apply_stats *st)
+{
+	size_t done = oa_keys_first(keys, n), start = done;
+	int err = kmaps_write_kops(km, keys, done, 1, st);
+	int64_t t0 = now_ns(), rate = KMAPS_DRAIN_RATE;
+
+	if ((int64_t)(n - done) > rate * KMAPS_DRAIN_MAX_S)
+		rate = (int64_t)(n - done) / KMAPS_DRAIN_MAX_S;
+
+	while (!err && done < n) {
+		size_t c = n - done;
+		/* when the keys deleted so far are due at the rate */
+		int64_t wait = t0 - now_ns() +
+			       (int64_t)(done - start) * 1000000000LL / rate;
+
+		if (c > KMAPS_DRAIN_CHUNK)
+			c = KMAPS_DRAIN_CHUNK;
+		if (wait > 0) {
+			struct timespec ts = { wait / 1000000000LL,
+					       wait % 1000000000LL };
+
+			nanosleep(&ts, NULL);
+		}
+		err = kmaps_write_kops(km, keys + done, c, 1, st);
+		done += c;
+	}
+	return err;
+}
+
 int kmaps_drain(struct kmaps *km, size_t *deleted)
 {
 	struct apply_stats st = { 0 };
@@ -635,7 +693,7 @@ int kmaps_drain(struct kmaps *km, size_t *deleted)
 		err = kmaps_dump_keys(km, &keys, &n);
 	if (err)
 		return err;
-	err = kmaps_write_kops(km, keys, n, 1, &st);
+	err = drain_paced(km, keys, n, &st);
 	free(keys);
 	*deleted = st.key_writes;
 	return err;

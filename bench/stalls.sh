@@ -14,10 +14,15 @@
 #   sudo XDPFW=build/agent/xdpfw SENDPKT=build/test/tools/xdpfw-sendpkt \
 #        STALL=build/bench/bench-stall bench/stalls.sh [COUNT]
 #
+# STEPS="idle detach" runs only those steps (idle, all0, migration, detach).
+#
 # PERF_DIR=DIR also records each step with `perf record -a -g` (timestamps
 # on CLOCK_MONOTONIC, as bench-stall's mono_s) into DIR/<step>.data: the
 # samples on a CPU inside its longest gap say what the kernel did there
-# (and DIR/daemon.log, the daemon's log; LOG_LEVEL=debug for more).
+# (and DIR/daemon.log, the daemon's log; LOG_LEVEL=debug for more).  With
+# it, each step also gets a "longest_run" line: the longest time one task
+# kept a CPU (bench/stall-runs.py), what a stall is on a machine shared
+# with other work, where bench-stall's gaps are the run queue's length.
 . "$(dirname "$0")/../test/netns/lib.sh"
 
 COUNT=${1:-1000000}
@@ -59,6 +64,13 @@ probe() {
 	fi
 	RESULTS+=("$(printf '%-10s %s' "$label" "$(grep '^longest_ms' "$out")")")
 	log "$label: $(tr '\n' ' ' <"$out")"
+	if [ -n "$perf" ]; then
+		# The longest time one task held a CPU (bench/stall-runs.py):
+		# unlike the gap, not lengthened by other work on the machine.
+		RESULTS+=("$(printf '%-10s longest_run %s' "$label" \
+			"$("$PY" "$(dirname "$0")/stall-runs.py" \
+				"$PERF_DIR/${label//[^a-z0-9]/_}.data" 1)")")
+	fi
 }
 
 reload_to() { # reload_to FILE COUNT: the rules file becomes FILE; wait
@@ -98,11 +110,15 @@ detach_all() {
 }
 
 : >"$TMP/empty.txt"
-probe idle sleep 3
-probe "all -> 0" reload_to "$TMP/empty.txt" 0
-reload_to "$TMP/full.txt" "$COUNT" || die "reload back to $COUNT"
-probe migration restart_bigger
-probe detach detach_all
+STEPS=${STEPS:-idle all0 migration detach}
+step() { [[ " $STEPS " == *" $1 "* ]]; }
+step idle && probe idle sleep 3
+if step all0; then
+	probe "all -> 0" reload_to "$TMP/empty.txt" 0
+	reload_to "$TMP/full.txt" "$COUNT" || die "reload back to $COUNT"
+fi
+step migration && probe migration restart_bigger
+step detach && probe detach detach_all
 printf '%s\n' "${RESULTS[@]}"
 [ -n "${PERF_DIR:-}" ] && cp "$DLOG" "$PERF_DIR/daemon.log"
 finish
