@@ -296,8 +296,8 @@ static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
 	return 0;
 }
 
-int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
-			     uint32_t first, uint32_t n)
+static int read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			      uint32_t first, uint32_t n)
 {
 	struct xdpfw_counter *buf = NULL, one;
 	uint32_t *keys = NULL;
@@ -355,6 +355,20 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 out:
 	free(buf);
 	free(keys);
+	return err;
+}
+
+/* The slot table is read whole here: held for the call (a collector that
+ * calls this a range at a time holds it from begin to end). */
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n)
+{
+	int err = kmaps_table_hold(km);
+
+	if (err)
+		return err;
+	err = read_slot_counters(km, slots, first, n);
+	kmaps_table_release(km);
 	return err;
 }
 

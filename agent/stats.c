@@ -29,10 +29,23 @@ const char *const xdpfw_total_name[XDPFW_TOTAL_MAX] = {
 
 int stats_collect_begin(struct stats_collector *c, struct kmaps *km)
 {
+	int err;
+
 	c->next = 0;
+	c->held = NULL;
 	c->per_slot = calloc(km->capacity ? km->capacity : 1,
 			     sizeof(*c->per_slot));
-	return c->per_slot ? 0 : -ENOMEM;
+	if (!c->per_slot)
+		return -ENOMEM;
+	/* The table is read in every step and at the end: mapped whole
+	 * meanwhile (not between collections: kmaps.h). */
+	err = kmaps_table_hold(km);
+	if (err) {
+		stats_collect_abort(c);
+		return err;
+	}
+	c->held = km;
+	return 0;
 }
 
 int stats_collect_step(struct stats_collector *c, struct kmaps *km,
@@ -84,6 +97,9 @@ void stats_collect_abort(struct stats_collector *c)
 	free(c->per_slot);
 	c->per_slot = NULL;
 	c->next = 0;
+	if (c->held)
+		kmaps_table_release(c->held);
+	c->held = NULL;
 }
 
 int stats_collect(struct kmaps *km, struct stats_snapshot *out)
