@@ -229,6 +229,22 @@ struct xdpfw_rule *kmaps_slot_run(struct kmaps *km, uint32_t s, uint32_t *n)
 	return &km->slot_win[s - km->slot_win_first];
 }
 
+size_t kmaps_count_in_force(struct kmaps *km)
+{
+	size_t count = 0;
+	uint32_t n;
+
+	for (uint32_t first = 0; first < km->capacity; first += n) {
+		const struct xdpfw_rule *t = kmaps_slot_run(km, first, &n);
+
+		if (!t)
+			break; /* a count to report: what could be read */
+		for (uint32_t i = 0; i < n; i++)
+			count += t[i].family != 0;
+	}
+	return count;
+}
+
 int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 {
 	/* By the names the BPF side declares (xmap_name), not by skeleton

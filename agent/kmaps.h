@@ -231,6 +231,9 @@ void kmaps_table_release(struct kmaps *km);
  * release; NULL (errno set) when it cannot be mapped. */
 struct xdpfw_rule *kmaps_slot_run(struct kmaps *km, uint32_t s, uint32_t *n);
 
+/* Slots in use (a window at a time). */
+size_t kmaps_count_in_force(struct kmaps *km);
+
 int kmaps_flags(struct kmaps *km, uint32_t *flags);
 
 /* After a migration to new maps (dst, synced, and the program already

@@ -29,23 +29,10 @@ const char *const xdpfw_total_name[XDPFW_TOTAL_MAX] = {
 
 int stats_collect_begin(struct stats_collector *c, struct kmaps *km)
 {
-	int err;
-
 	c->next = 0;
-	c->held = NULL;
 	c->per_slot = calloc(km->capacity ? km->capacity : 1,
 			     sizeof(*c->per_slot));
-	if (!c->per_slot)
-		return -ENOMEM;
-	/* The table is read in every step and at the end: mapped whole
-	 * meanwhile (not between collections: kmaps.h). */
-	err = kmaps_table_hold(km);
-	if (err) {
-		stats_collect_abort(c);
-		return err;
-	}
-	c->held = km;
-	return 0;
+	return c->per_slot ? 0 : -ENOMEM;
 }
 
 int stats_collect_step(struct stats_collector *c, struct kmaps *km,
@@ -70,20 +57,28 @@ int stats_collect_end(struct stats_collector *c, struct kmaps *km,
 	err = kmaps_read_totals(km, out->totals);
 	if (err)
 		goto out;
-	for (uint32_t s = 0; s < km->capacity; s++)
-		n += km->table[s].family != 0;
+	n = kmaps_count_in_force(km);
 	out->rows = calloc(n ? n : 1, sizeof(*out->rows));
 	if (!out->rows) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t s = 0; s < km->capacity && out->n < n; s++) {
-		if (!km->table[s].family)
-			continue;
-		out->rows[out->n].slot = s;
-		out->rows[out->n].rule = km->table[s];
-		out->rows[out->n].c = c->per_slot[s];
-		out->n++;
+	/* The table a window at a time (kmaps_slot_run). */
+	for (uint32_t s = 0, rn; s < km->capacity && out->n < n; s += rn) {
+		const struct xdpfw_rule *t = kmaps_slot_run(km, s, &rn);
+
+		if (!t) {
+			err = -errno;
+			goto out;
+		}
+		for (uint32_t i = 0; i < rn && out->n < n; i++) {
+			if (!t[i].family)
+				continue;
+			out->rows[out->n].slot = s + i;
+			out->rows[out->n].rule = t[i];
+			out->rows[out->n].c = c->per_slot[s + i];
+			out->n++;
+		}
 	}
 out:
 	stats_collect_abort(c);
@@ -97,9 +92,6 @@ void stats_collect_abort(struct stats_collector *c)
 	free(c->per_slot);
 	c->per_slot = NULL;
 	c->next = 0;
-	if (c->held)
-		kmaps_table_release(c->held);
-	c->held = NULL;
 }
 
 int stats_collect(struct kmaps *km, struct stats_snapshot *out)

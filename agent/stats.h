@@ -41,7 +41,6 @@ int stats_collect(struct kmaps *km, struct stats_snapshot *out);
 struct stats_collector {
 	struct xdpfw_counter *per_slot;
 	uint32_t next;
-	struct kmaps *held; /* its slot table held from begin to the end */
 };
 
 int stats_collect_begin(struct stats_collector *c, struct kmaps *km);

@@ -69,18 +69,7 @@ int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 
 size_t sync_count_in_force(struct kmaps *km)
 {
-	size_t count = 0;
-	uint32_t n;
-
-	for (uint32_t first = 0; first < km->capacity; first += n) {
-		const struct xdpfw_rule *t = kmaps_slot_run(km, first, &n);
-
-		if (!t)
-			break; /* a count for a log line: what was read */
-		for (uint32_t i = 0; i < n; i++)
-			count += t[i].family != 0;
-	}
-	return count;
+	return kmaps_count_in_force(km);
 }
 
 static const struct xdpfw_rule *slot_run(void *km, uint32_t s, uint32_t *n)
