@@ -32,8 +32,8 @@ int metrics_collect_begin(struct metrics_collect *mc, struct kmaps *km)
 	mc->next = 0;
 	mc->in_force = 0;
 	mc->n_rows = 0;
-	if (!mapped(mc, km))
-		return stats_collect_begin(&mc->col, km);
+	/* Either path reads the table at the end or in each step: held
+	 * whole until the end or abort. */
 	if (!mc->held) {
 		int err = kmaps_table_hold(km);
 
@@ -41,6 +41,8 @@ int metrics_collect_begin(struct metrics_collect *mc, struct kmaps *km)
 			return err;
 		mc->held = km;
 	}
+	if (!mapped(mc, km))
+		return stats_collect_begin(&mc->col, km);
 	return 0;
 }
 
