@@ -458,7 +458,7 @@ static void merge_long(struct kmaps *km, const struct xdpfw_rule *rules,
 	add = malloc((p->n_added + 1) * sizeof(*add));
 	if (gone && add) {
 		for (size_t i = 0; i < p->n_removed; i++) {
-			const struct xdpfw_rule *r = &km->table[p->removed[i]];
+			const struct xdpfw_rule *r = &p->removed_rules[i];
 
 			if (v4tbl_kind(r) == V4T_LONG)
 				gone[ng++] = v4tbl_long_of(r, p->removed[i]);
