@@ -34,6 +34,8 @@ static void skip_maps(struct audit *a)
 
 int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect)
 {
+	int err;
+
 	memset(a, 0, sizeof(*a));
 	a->collect = collect;
 	a->maps = maps & AUDIT_ALL_MAPS;
@@ -42,6 +44,12 @@ int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect)
 	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
 	if (!a->marks)
 		return -ENOMEM;
+	/* Keys name slots in any order: the table mapped whole while the
+	 * audit runs (kmaps.h). */
+	err = kmaps_table_hold(km);
+	if (err)
+		return err;
+	a->held = km;
 	return read_generation(km, &a->generation);
 }
 
@@ -51,6 +59,9 @@ void audit_free(struct audit *a)
 		return;
 	free(a->marks);
 	a->marks = NULL;
+	if (a->held)
+		kmaps_table_release(a->held);
+	a->held = NULL;
 	if (a->v4ix)
 		v4tbl_ix_free(a->v4ix);
 	free(a->v4ix);

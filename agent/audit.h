@@ -43,6 +43,7 @@ struct audit {
 	uint8_t *marks;         /* per slot: bit i = key i of the rule seen */
 	uint32_t capacity;
 	uint32_t next_slot;
+	struct kmaps *held;     /* its slot table, held until audit_free */
 	uint64_t generation;    /* xdpfw_cfg.generation when it began */
 	int void_run;           /* a reload happened meanwhile */
 	size_t missing;         /* keys of rules absent or leading elsewhere */

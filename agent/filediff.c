@@ -364,6 +364,33 @@ static void hash_lines(struct filediff_sum *s, const char *buf, size_t p,
 	}
 }
 
+/* hash_lines() over lines [p, q), about DONE_EVERY chunks of text at a
+ * time, done() told after each: a churn of 1 % changes lines all over a
+ * file, and its text read again whole stayed resident (22 MB at 1M
+ * lines). */
+static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
+			  size_t q, void (*done)(void *ctx, size_t upto),
+			  void *ctx)
+{
+	size_t from = filediff_line_start(s, buf, p);
+
+	while (p < q) {
+		/* the first line that starts in the chunk DONE_EVERY on */
+		size_t c = from / FILEDIFF_FIXED + DONE_EVERY, e = q, to;
+
+		if (done && c < s->n_fixed && s->fixed_nl[c] > p &&
+		    s->fixed_nl[c] < q)
+			e = s->fixed_nl[c];
+		to = filediff_line_start(s, buf, e);
+
+		hash_lines(s, buf, p, e, from, to);
+		if (done)
+			done(ctx, to);
+		p = e;
+		from = to;
+	}
+}
+
 /* The pieces, from the lines' hashes.  Locals only in the loop: through
  * s, each store would reload the rest. */
 static void sum_pieces(struct filediff_sum *s)
@@ -428,8 +455,7 @@ int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 	tail = s->lines - q;
 	if (p)
 		memcpy(s->line, old->line, p * sizeof(*s->line));
-	hash_lines(s, buf, p, q, filediff_line_start(s, buf, p),
-		   filediff_line_start(s, buf, q));
+	hash_lines_cb(s, buf, p, q, done, ctx);
 	if (tail)
 		memcpy(s->line + q, old->line + old->lines - tail,
 		       tail * sizeof(*s->line));

@@ -53,7 +53,7 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			struct filediff_sum *spare);
 
 /* The same, calling done(ctx, upto) each time the first upto bytes of buf
- * were read through (every 4 MiB): a reader of a mapped file may let
+ * were read through (every 4 MiB hashed, twice over in an edit all over the text): a reader of a mapped file may let
  * their pages go (they may still be read again, at the ends and around
  * what changed). */
 int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
@@ -90,6 +90,12 @@ struct filediff {
 int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 		     const struct filediff_sum *now, const char *buf,
 		     struct filediff *d);
+/* The same, calling done(ctx, upto) as the windows found pass each 4 MiB
+ * of buf (they are found in order; the text is read around each). */
+int filediff_windows_cb(const struct filediff_sum *old, size_t old_lines,
+			const struct filediff_sum *now, const char *buf,
+			struct filediff *d,
+			void (*done)(void *ctx, size_t upto), void *ctx);
 void filediff_free(struct filediff *d); /* NULL-safe */
 
 #endif

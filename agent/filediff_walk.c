@@ -62,8 +62,17 @@ static uint32_t piece_find(const struct piece_ix *x,
 	return UINT32_MAX;
 }
 
+/* A reader to tell the text read through (filediff_windows_cb). */
+struct walk_done {
+	void (*done)(void *ctx, size_t upto);
+	void *ctx;
+	size_t told;
+};
+
+#define WALK_DONE_EVERY (4u << 20)
+
 /* Old lines [o0, o1) became new lines [n0, n1): a window. */
-static int add_one(struct filediff *d, size_t *cap,
+static int add_one(struct filediff *d, size_t *cap, struct walk_done *wd,
 		   const struct filediff_sum *now, const char *buf, uint32_t o0,
 		   uint32_t o1, uint32_t n0, uint32_t n1)
 {
@@ -83,6 +92,10 @@ static int add_one(struct filediff *d, size_t *cap,
 	w->end = filediff_line_start(now, buf, n1);
 	if (!w->begin && now->bom)
 		w->begin = w->end >= 3 ? 3 : w->end;
+	if (wd->done && w->begin >= wd->told + WALK_DONE_EVERY) {
+		wd->told = w->begin;
+		wd->done(wd->ctx, w->begin);
+	}
 	w->first_line = n0;
 	w->new_lines = n1 - n0;
 	w->old_first = o0;
@@ -96,7 +109,8 @@ static int add_one(struct filediff *d, size_t *cap,
 /* Old pieces [i0, i1) became new pieces [j0, j1): the lines that differ
  * are windows (the lines both start and end with left out; between, the
  * lines found again in order, when the pieces are short). */
-static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *old,
+static int add_win(struct filediff *d, size_t *cap, struct walk_done *wd,
+		   const struct filediff_sum *old,
 		   const struct filediff_sum *now, const char *buf, size_t i0,
 		   size_t i1, size_t j0, size_t j1)
 {
@@ -111,7 +125,7 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
 	if (o0 == o1 && n0 == n1)
 		return 0; /* pieces cut apart differently, the same lines */
 	if (o1 - o0 + n1 - n0 > SPLIT_MAX || o0 == o1 || n0 == n1)
-		return add_one(d, cap, now, buf, o0, o1, n0, n1);
+		return add_one(d, cap, wd, now, buf, o0, o1, n0, n1);
 	while (!err && (o0 < o1 || n0 < n1)) {
 		uint32_t i = o1, j = n0;
 
@@ -123,7 +137,7 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
 		for (; j < n1 && i == o1; j += i == o1)
 			for (i = o0; i < o1 && old->line[i] != now->line[j]; i++)
 				;
-		err = add_one(d, cap, now, buf, o0, i, n0, j);
+		err = add_one(d, cap, wd, now, buf, o0, i, n0, j);
 		o0 = i;
 		n0 = j;
 	}
@@ -134,7 +148,8 @@ static int add_win(struct filediff *d, size_t *cap, const struct filediff_sum *o
  * that differs, on to the first new piece found again among the old
  * ones after it. */
 static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
-		const char *buf, struct piece_ix *x, struct filediff *d)
+		const char *buf, struct piece_ix *x, struct filediff *d,
+		struct walk_done *wd)
 {
 	size_t i = 0, j = 0, cap = 0;
 	int err = 0;
@@ -159,7 +174,7 @@ static int walk(const struct filediff_sum *old, const struct filediff_sum *now,
 				break;
 			}
 		}
-		err = add_win(d, &cap, old, now, buf, i, i1, j, j1);
+		err = add_win(d, &cap, wd, old, now, buf, i, i1, j, j1);
 		i = i1;
 		j = j1;
 	}
@@ -170,6 +185,15 @@ int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 		     const struct filediff_sum *now, const char *buf,
 		     struct filediff *d)
 {
+	return filediff_windows_cb(old, old_lines, now, buf, d, NULL, NULL);
+}
+
+int filediff_windows_cb(const struct filediff_sum *old, size_t old_lines,
+			const struct filediff_sum *now, const char *buf,
+			struct filediff *d,
+			void (*done)(void *ctx, size_t upto), void *ctx)
+{
+	struct walk_done wd = { done, ctx, 0 };
 	struct piece_ix x = { 0 };
 	int err;
 
@@ -186,7 +210,7 @@ int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 	if ((old->bom || now->bom) &&
 	    (!old->lines || !now->lines || old->line[0] != now->line[0]))
 		return -EAGAIN;
-	err = walk(old, now, buf, &x, d);
+	err = walk(old, now, buf, &x, d, &wd);
 	free(x.head);
 	free(x.next);
 	if (err) {

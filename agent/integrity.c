@@ -195,12 +195,16 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 			return (long)(res.writes.key_writes + res.writes.slot_writes +
 				      (filters ? res.writes.filter_writes : 0));
 	}
+	err = kmaps_table_hold(&d->km);
+	if (err)
+		return err;
 	rules = malloc((sync_count_in_force(&d->km) + 1) * sizeof(*rules));
-	if (!rules)
-		return -ENOMEM;
-	for (uint32_t s = 0; s < d->km.capacity; s++)
+	for (uint32_t s = 0; rules && s < d->km.capacity; s++)
 		if (d->km.table[s].family)
 			rules[n++] = d->km.table[s];
+	kmaps_table_release(&d->km);
+	if (!rules)
+		return -ENOMEM;
 	memset(&res, 0, sizeof(res));
 	err = sync_apply(&d->km, rules, n, NULL, SYNC_FULL, &res);
 	free(rules);

@@ -94,6 +94,9 @@ static int check_oa(struct kmaps *km)
 	return 0;
 }
 
+/* Numbers each opening: the rules cache's tags name slots of one. */
+static uint64_t kmaps_openings;
+
 int kmaps_finish(struct kmaps *km, int writable)
 {
 	struct bpf_map_info info = {};
@@ -107,6 +110,7 @@ int kmaps_finish(struct kmaps *km, int writable)
 		return -EPROTO;
 	km->capacity = info.max_entries;
 	km->writable = writable;
+	km->table_gen = ++kmaps_openings;
 	km->ncpus = libbpf_num_possible_cpus();
 	if (km->ncpus < 0)
 		return km->ncpus;
@@ -146,6 +150,99 @@ int kmaps_map_rbase(struct kmaps *km)
 	return map_one(km->fd[XMAP_RBASE],
 		       (size_t)km->capacity * sizeof(struct xdpfw_counter),
 		       km->writable, (void **)&km->rbase);
+}
+
+_Static_assert(KMAPS_SLOT_WINDOW * sizeof(struct xdpfw_rule) % 4096 == 0,
+	       "a slot table window is whole pages");
+
+static size_t table_bytes(const struct kmaps *km)
+{
+	return (size_t)km->capacity * sizeof(struct xdpfw_rule);
+}
+
+static void slot_win_unmap(struct kmaps *km)
+{
+	if (km->slot_win)
+		munmap(km->slot_win,
+		       mmap_len((size_t)km->slot_win_n * sizeof(struct xdpfw_rule)));
+	km->slot_win = NULL;
+	km->slot_win_first = km->slot_win_n = 0;
+}
+
+void kmaps_table_lazy(struct kmaps *km)
+{
+	km->table_lazy = 1;
+	if (km->table && !km->table_refs) {
+		munmap(km->table, mmap_len(table_bytes(km)));
+		km->table = NULL;
+	}
+}
+
+int kmaps_table_hold(struct kmaps *km)
+{
+	if (!km->table) {
+		int err = map_one(km->fd[XMAP_RULES], table_bytes(km),
+				  km->writable, (void **)&km->table);
+
+		if (err)
+			return err;
+	}
+	km->table_refs++;
+	return 0;
+}
+
+void kmaps_table_release(struct kmaps *km)
+{
+	if (km->table_refs && !--km->table_refs && km->table_lazy)
+		kmaps_table_lazy(km);
+}
+
+struct xdpfw_rule *kmaps_slot_run(struct kmaps *km, uint32_t s, uint32_t *n)
+{
+	uint32_t first = s / KMAPS_SLOT_WINDOW * KMAPS_SLOT_WINDOW;
+	size_t off = (size_t)first * sizeof(struct xdpfw_rule);
+	void *p;
+
+	if (s >= km->capacity) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (km->table) {
+		*n = km->capacity - s;
+		return &km->table[s];
+	}
+	if (!km->slot_win || km->slot_win_first != first) {
+		uint32_t wn = km->capacity - first < KMAPS_SLOT_WINDOW ?
+				      km->capacity - first : KMAPS_SLOT_WINDOW;
+
+		slot_win_unmap(km);
+		p = mmap(NULL, mmap_len((size_t)wn * sizeof(struct xdpfw_rule)),
+			 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
+			 km->fd[XMAP_RULES], (off_t)off);
+		if (p == MAP_FAILED)
+			return NULL;
+		km->slot_win = p;
+		km->slot_win_first = first;
+		km->slot_win_n = wn;
+	}
+	*n = km->slot_win_first + km->slot_win_n - s;
+	return &km->slot_win[s - km->slot_win_first];
+}
+
+size_t kmaps_count_in_force(struct kmaps *km)
+{
+	size_t count = 0;
+	uint32_t n;
+
+	for (uint32_t first = 0; first < km->capacity; first += n) {
+		const struct xdpfw_rule *t = kmaps_slot_run(km, first, &n);
+
+		if (!t)
+			break; /* a count to report: what could be read */
+		for (uint32_t i = 0; i < n; i++)
+			count += t[i].family != 0;
+	}
+	return count;
 }
 
 int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
@@ -197,8 +294,8 @@ void kmaps_close(struct kmaps *km)
 	if (!km)
 		return;
 	if (km->table)
-		munmap(km->table,
-		       mmap_len((size_t)km->capacity * sizeof(struct xdpfw_rule)));
+		munmap(km->table, mmap_len(table_bytes(km)));
+	slot_win_unmap(km);
 	for (int m = 0; m < FMAP_N; m++)
 		if (km->filter[m])
 			munmap(km->filter[m],

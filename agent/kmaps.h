@@ -61,7 +61,15 @@ extern const char *const xmap_name[XMAP_N];
 struct kmaps {
 	int fd[XMAP_N];
 	uint32_t capacity;          /* max_entries of the slot table */
-	struct xdpfw_rule *table;   /* mmap of xdpfw_rules */
+	/* mmap of xdpfw_rules, whole: always, or (table_lazy, the daemon)
+	 * only while held (kmaps_table_hold), else NULL.  A BPF array's mmap
+	 * is resident in full at once (24.5 MB at 1M); the daemon's reloads
+	 * read and write it a window at a time (kmaps_slot_run). */
+	struct xdpfw_rule *table;
+	int table_lazy, table_refs;
+	uint64_t table_gen;         /* this opening's number (the cache's tags) */
+	struct xdpfw_rule *slot_win; /* the window of kmaps_slot_run, or NULL */
+	uint32_t slot_win_first, slot_win_n;
 	uint64_t *filter[FMAP_N];   /* mmap of each filter bitmap */
 	/* mmap of xdpfw_rbase, only once a migration carried counts over
 	 * (kmaps_map_rbase): an mmap of a BPF array is resident in full at
@@ -206,6 +214,25 @@ void kmaps_batch_off(struct kmaps *km, enum kmap m);
 
 /* Map xdpfw_rbase (km->rbase) if it is not yet: 0 or -errno. */
 int kmaps_map_rbase(struct kmaps *km);
+
+/* Entries of the slot table a window maps (786,432 B: a multiple of the
+ * page and of the entry). */
+#define KMAPS_SLOT_WINDOW 32768u
+
+/* From now on km->table is mapped only while held (the daemon): unmapped
+ * now.  Hold/release nest; a hold maps the whole table, 0 or -errno. */
+void kmaps_table_lazy(struct kmaps *km);
+int kmaps_table_hold(struct kmaps *km);
+void kmaps_table_release(struct kmaps *km);
+
+/* Slot table entries [s, s + *n), *n >= 1: in the whole mapping when
+ * there is one, else in a window of KMAPS_SLOT_WINDOW entries mapped in
+ * place of the last (writable when km is).  Valid until the next call or
+ * release; NULL (errno set) when it cannot be mapped. */
+struct xdpfw_rule *kmaps_slot_run(struct kmaps *km, uint32_t s, uint32_t *n);
+
+/* Slots in use (a window at a time). */
+size_t kmaps_count_in_force(struct kmaps *km);
 
 int kmaps_flags(struct kmaps *km, uint32_t *flags);
 

@@ -404,16 +404,18 @@ static int oa_delete(struct kmaps *km, int t, const struct kop *op)
 }
 
 /* The order in which to write ops: window by window of their homes, so
- * that each window is mapped once; NULL when out of memory. */
+ * that each window is mapped once; NULL when out of memory.  *home: each
+ * op's home entry. */
 static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
-			     size_t n, uint32_t **bucket)
+			     size_t n, uint32_t **bucket, uint32_t **home)
 {
 	size_t nw = table_len(km, t) / OA_WIN + 1;
 	size_t *start = calloc(nw + 1, sizeof(*start));
 	uint32_t *win = malloc((n ? n : 1) * sizeof(*win));
 	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
 
-	if (!start || !win || !order) {
+	*home = malloc((n ? n : 1) * sizeof(**home));
+	if (!start || !win || !order || !*home) {
 		free(order);
 		order = NULL;
 		goto out;
@@ -422,8 +424,8 @@ static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
 		struct packed p;
 
 		pack(t, &ops[i].key, &p);
-		win[i] = (uint32_t)((size_t)(p.hash & km->oa_mask[t]) *
-				    oa_desc[t].esize / OA_WIN);
+		(*home)[i] = p.hash & km->oa_mask[t];
+		win[i] = (uint32_t)((size_t)(*home)[i] * oa_desc[t].esize / OA_WIN);
 		start[win[i] + 1]++;
 	}
 	for (size_t w = 0; w < nw; w++)
@@ -466,9 +468,22 @@ static int purge_hash(struct kmaps *km, enum kmap m, const struct kop *ops,
 struct pair_ops {
 	struct kop *ops;
 	size_t n;
-	uint32_t *order, *bucket;
+	uint32_t *order, *bucket, *home;
 	uint8_t *done;
 };
+
+/* Upserts looked ahead: the home entry of the one this many later is
+ * loaded while this one is written (its window is the one mapped). */
+#define OA_AHEAD 8
+
+static void prefetch_home(const struct kmaps *km, int t, uint32_t home)
+{
+	size_t b = (size_t)home * oa_desc[t].esize;
+
+	if (km->oa_win[t] && b >= km->oa_win_off[t] &&
+	    b + oa_desc[t].esize <= km->oa_win_off[t] + km->oa_win_len[t])
+		__builtin_prefetch(km->oa_win[t] + (b - km->oa_win_off[t]), 1);
+}
 
 static uint32_t home_of(struct kmaps *km, int t, const struct kop *op);
 static int near_edge(int t, uint32_t home);
@@ -520,9 +535,13 @@ static void pair_pass(struct kmaps *km, int t, struct pair_ops *u,
 
 		if (k < d->n && d->bucket[d->order[k]] < w)
 			w = d->bucket[d->order[k]];
-		for (; j < u->n && u->bucket[u->order[j]] == w; j++)
+		for (; j < u->n && u->bucket[u->order[j]] == w; j++) {
+			if (j + OA_AHEAD < u->n)
+				prefetch_home(km, t,
+					      u->home[u->order[j + OA_AHEAD]]);
 			u->done[u->order[j]] = (uint8_t)oa_upsert(
 				km, t, &u->ops[u->order[j]]);
+		}
 		for (; pend < pend_end; pend++)
 			pair_delete(km, t, d, pend, 1);
 		pend = k;
@@ -538,7 +557,7 @@ static void pair_pass(struct kmaps *km, int t, struct pair_ops *u,
 
 static int pair_alloc(struct kmaps *km, int t, struct pair_ops *x)
 {
-	x->order = write_order(km, t, x->ops, x->n, &x->bucket);
+	x->order = write_order(km, t, x->ops, x->n, &x->bucket, &x->home);
 	x->done = calloc(x->n ? x->n : 1, 1);
 	return x->order && x->done ? 0 : -ENOMEM;
 }
@@ -547,6 +566,7 @@ static void pair_free(struct pair_ops *x)
 {
 	free(x->order);
 	free(x->bucket);
+	free(x->home);
 	free(x->done);
 }
 

@@ -200,13 +200,13 @@ int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals)
 }
 
 
-/* Slots in use among [first, first + n). */
-static uint32_t used_in(const struct kmaps *km, uint32_t first, uint32_t n)
+/* Slots in use among [first, first + n) (tab: slot first's entry). */
+static uint32_t used_in(const struct xdpfw_rule *tab, uint32_t n)
 {
 	uint32_t used = 0;
 
-	for (uint32_t s = first; s < first + n; s++)
-		used += km->table[s].family != 0;
+	for (uint32_t i = 0; i < n; i++)
+		used += tab[i].family != 0;
 	return used;
 }
 
@@ -260,8 +260,9 @@ static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
  * counter.  Each CPU's window of the map is mapped for the scan and
  * unmapped after it: a BPF array's mmap is resident in full at once, and
  * the whole map is ncpus x 16 MB at 1M slots. */
-static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
-		       uint32_t first, uint32_t n, int bases)
+static int read_mapped(const struct kmaps *km, const struct xdpfw_rule *tab,
+		       struct xdpfw_counter *slots, uint32_t first, uint32_t n,
+		       int bases)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
@@ -280,7 +281,7 @@ static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
 		one = (const struct xdpfw_counter *)((const uint8_t *)p +
 						     (off - at));
 		for (uint32_t i = 0; i < n; i++) {
-			if (!km->table[first + i].family)
+			if (!tab[i].family)
 				continue;
 			slots[first + i].packets += one[i].packets;
 			slots[first + i].bytes += one[i].bytes;
@@ -288,7 +289,7 @@ static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
 		munmap(p, len);
 	}
 	for (uint32_t s = first; bases && s < first + n; s++) {
-		if (!km->table[s].family)
+		if (!tab[s - first].family)
 			continue;
 		slots[s].packets += km->rbase[s].packets;
 		slots[s].bytes += km->rbase[s].bytes;
@@ -296,8 +297,9 @@ static int read_mapped(const struct kmaps *km, struct xdpfw_counter *slots,
 	return 0;
 }
 
-int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
-			     uint32_t first, uint32_t n)
+static int read_slot_counters(struct kmaps *km, const struct xdpfw_rule *tab,
+			      struct xdpfw_counter *slots, uint32_t first,
+			      uint32_t n)
 {
 	struct xdpfw_counter *buf = NULL, one;
 	uint32_t *keys = NULL;
@@ -306,7 +308,7 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 	if (first > km->capacity || n > km->capacity - first)
 		return -EINVAL;
 	if (km->rstats_mmapable)
-		return read_mapped(km, slots, first, n, bases);
+		return read_mapped(km, tab, slots, first, n, bases);
 	buf = calloc(KMAPS_BATCH_CHUNK, sizeof(*buf));
 	keys = calloc(KMAPS_BATCH_CHUNK, sizeof(*keys));
 	if (!buf || !keys) {
@@ -316,13 +318,13 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 	for (uint32_t base = first; base < first + n;) {
 		uint32_t count = first + n - base < KMAPS_BATCH_CHUNK ? first + n - base :
 								 KMAPS_BATCH_CHUNK;
-		uint32_t used = used_in(km, base, count);
+		uint32_t used = used_in(&tab[base - first], count);
 
 		memset(&slots[base], 0, count * sizeof(*slots));
 		if (used < count / 16) {
 			/* Sparse: only the slots in use, one by one. */
 			for (uint32_t s = base; s < base + count; s++) {
-				if (!km->table[s].family)
+				if (!tab[s - first].family)
 					continue;
 				for (int c = 0; c < km->ncpus; c++) {
 					uint32_t k = (uint32_t)c * km->capacity + s;
@@ -356,6 +358,29 @@ out:
 	free(buf);
 	free(keys);
 	return err;
+}
+
+/* A run of the slot table at a time (kmaps_slot_run). */
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n)
+{
+	uint32_t rn;
+
+	if (first > km->capacity || n > km->capacity - first)
+		return -EINVAL;
+	for (uint32_t s = first; s < first + n; s += rn) {
+		const struct xdpfw_rule *tab = kmaps_slot_run(km, s, &rn);
+		int err;
+
+		if (!tab)
+			return -errno;
+		if (rn > first + n - s)
+			rn = first + n - s;
+		err = read_slot_counters(km, tab, slots, s, rn);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,

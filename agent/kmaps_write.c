@@ -320,13 +320,46 @@ static void write_filters(struct kmaps *km, const struct filters *f,
 			    fmap_words[m], widen, count);
 }
 
-static void clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
-			size_t *count)
+/* Slot table entry s, through the whole mapping or a window (slots in
+ * ascending order map each window once), or NULL with the map named. */
+static struct xdpfw_rule *slot_entry(struct kmaps *km, uint32_t s,
+				     struct apply_stats *st)
+{
+	uint32_t n;
+	struct xdpfw_rule *r = kmaps_slot_run(km, s, &n);
+
+	if (!r)
+		st->failed_map = xmap_name[XMAP_RULES];
+	return r;
+}
+
+static int clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
+		       struct apply_stats *st)
 {
 	for (size_t i = 0; i < n; i++) {
-		memset(&km->table[slots[i]], 0, sizeof(km->table[0]));
-		(*count)++;
+		struct xdpfw_rule *r = slot_entry(km, slots[i], st);
+
+		if (!r)
+			return -errno;
+		memset(r, 0, sizeof(*r));
+		st->slot_writes++;
 	}
+	return 0;
+}
+
+/* The table names the added rules. */
+static int write_slots(struct kmaps *km, const struct kchange *p,
+		       struct apply_stats *st)
+{
+	for (size_t i = 0; i < p->n_added; i++) {
+		struct xdpfw_rule *r = slot_entry(km, p->slots[p->added[i]], st);
+
+		if (!r)
+			return -errno;
+		*r = p->rules[p->added[i]];
+		st->slot_writes++;
+	}
+	return 0;
 }
 
 /* The exact-key tables written in one pass each (kmaps_oa_write_pair), in
@@ -564,7 +597,9 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		if (err)
 			return err;
 		del.n = 0;
-		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
+		err = clear_slots(km, p->removed, p->n_removed, st);
+		if (err)
+			return err;
 	}
 
 	/* 1. counters of added slots from zero (also what a migration
@@ -579,10 +614,9 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	err = write_new_keys(km, p, f, old_flags, &narrow, &del, st);
 	if (err)
 		goto out;
-	for (size_t i = 0; i < p->n_added; i++) {
-		km->table[p->slots[p->added[i]]] = p->rules[p->added[i]];
-		st->slot_writes++;
-	}
+	err = write_slots(km, p, st);
+	if (err)
+		goto out;
 
 	/* 4. old keys go; 5. filters narrowed; table entries freed. */
 	err = kmaps_write_kops(km, del.v, del.n, 1, st);
@@ -592,7 +626,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (err)
 		goto out;
 	if (!p->delete_first)
-		clear_slots(km, p->removed, p->n_removed, &st->slot_writes);
+		err = clear_slots(km, p->removed, p->n_removed, st);
 out:
 	if (err) /* blocks may have been given and not pointed at */
 		kmaps_v4tbl_forget(km);
@@ -710,6 +744,14 @@ int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
 	per_slot = calloc(src->capacity ? src->capacity : 1, sizeof(*per_slot));
 	if (!per_slot)
 		return -ENOMEM;
+	/* Once, at a migration: both tables read whole. */
+	err = kmaps_table_hold(dst);
+	if (!err && (err = kmaps_table_hold(src)))
+		kmaps_table_release(dst);
+	if (err) {
+		free(per_slot);
+		return err;
+	}
 	/* src (with its own bases) no longer counts: read it once, for good. */
 	err = kmaps_read_counters(src, per_slot, totals);
 	if (!err)
@@ -742,5 +784,7 @@ int kmaps_carry_counters(struct kmaps *dst, struct kmaps *src, size_t *carried)
 out:
 	ruleidx_free(&ix);
 	free(per_slot);
+	kmaps_table_release(src);
+	kmaps_table_release(dst);
 	return err;
 }

@@ -32,9 +32,18 @@ int metrics_collect_begin(struct metrics_collect *mc, struct kmaps *km)
 	mc->next = 0;
 	mc->in_force = 0;
 	mc->n_rows = 0;
-	if (mapped(mc, km))
-		return 0;
-	return stats_collect_begin(&mc->col, km);
+	/* Either path reads the table at the end or in each step: held
+	 * whole until the end or abort. */
+	if (!mc->held) {
+		int err = kmaps_table_hold(km);
+
+		if (err)
+			return err;
+		mc->held = km;
+	}
+	if (!mapped(mc, km))
+		return stats_collect_begin(&mc->col, km);
+	return 0;
 }
 
 int metrics_collect_step(struct metrics_collect *mc, struct kmaps *km)
@@ -80,4 +89,7 @@ void metrics_collect_abort(struct metrics_collect *mc)
 	free(mc->rows);
 	mc->rows = NULL;
 	mc->cap_rows = mc->n_rows = 0;
+	if (mc->held)
+		kmaps_table_release(mc->held);
+	mc->held = NULL;
 }

@@ -21,6 +21,7 @@ struct metrics_collect {
 	size_t in_force;
 	struct stat_row *rows;      /* counted rules found so far */
 	size_t n_rows, cap_rows;
+	struct kmaps *held;         /* the mapped path: its slot table held */
 };
 
 /* Map the counters.  0, or -errno when they are read by batch instead

@@ -21,10 +21,41 @@ void plan_free(struct plan *p)
 	free(p->old_slots);
 	free(p->added);
 	free(p->removed);
+	free(p->removed_rules);
 	free(p->upserts.v);
 	free(p->deletes.v);
 	ruleidx_free(&p->removed_ix);
 	plan_init(p);
+}
+
+/* Entries [s, s + *n) of the old table (*n >= 1), or NULL. */
+static const struct xdpfw_rule *kv_run(const struct kview *v, uint32_t s,
+				       uint32_t *n)
+{
+	if (v->table) {
+		*n = v->capacity - s;
+		return &v->table[s];
+	}
+	return v->run(v->ctx, s, n);
+}
+
+/* Entry s of the old table through the run in *c (refilled when s is not
+ * in it), or NULL: a reader in slot order pays one run per window. */
+struct kv_cursor {
+	const struct xdpfw_rule *at;
+	uint32_t first, n;
+};
+
+static const struct xdpfw_rule *kv_at(const struct kview *v,
+				      struct kv_cursor *c, uint32_t s)
+{
+	if (!c->at || s < c->first || s - c->first >= c->n) {
+		c->at = kv_run(v, s, &c->n);
+		c->first = s;
+		if (!c->at)
+			return NULL;
+	}
+	return &c->at[s - c->first];
 }
 
 void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
@@ -81,7 +112,8 @@ static uint32_t old_slot_of(const void *ctx, const struct xdpfw_rule *r)
 		return v->p->old_slots[pos];
 	if (pos != RULEIDX_NONE && !v->p->old_slots && !was_added(v->p, pos))
 		return v->p->slots[pos];
-	return ruleidx_find(&v->p->removed_ix, v->old->table, r);
+	pos = ruleidx_find(&v->p->removed_ix, v->p->removed_rules, r);
+	return pos == RULEIDX_NONE ? RULEIDX_NONE : v->p->removed[pos];
 }
 
 static uint32_t new_slot_of(const void *ctx, const struct xdpfw_rule *r)
@@ -176,13 +208,28 @@ static int push_removed(struct plan *p, uint32_t s, size_t *cap)
 	return 0;
 }
 
+/* The removed slots' rules copied (removed[] ascending: one run of the
+ * table after another), and indexed. */
 static int index_removed(struct plan *p, const struct kview *old)
 {
-	int err = ruleidx_init(&p->removed_ix, p->n_removed);
+	struct kv_cursor c = { 0 };
+	int err;
 
+	p->removed_rules = malloc((p->n_removed ? p->n_removed : 1) *
+				  sizeof(*p->removed_rules));
+	if (!p->removed_rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_removed; i++) {
+		const struct xdpfw_rule *r = kv_at(old, &c, p->removed[i]);
+
+		if (!r)
+			return -ENOMEM;
+		p->removed_rules[i] = *r;
+	}
+	err = ruleidx_init(&p->removed_ix, p->n_removed);
 	for (size_t i = 0; !err && i < p->n_removed; i++)
-		if (ruleidx_failed(ruleidx_add(&p->removed_ix, old->table,
-					       p->removed[i])))
+		if (ruleidx_failed(ruleidx_add(&p->removed_ix, p->removed_rules,
+					       (uint32_t)i)))
 			err = -ENOMEM;
 	return err;
 }
@@ -195,29 +242,38 @@ static int match_old_slots(struct plan *p, const struct kview *old,
 			   const struct ruleidx *new_ix)
 {
 	size_t removed_cap = 0;
+	uint32_t n = 0;
 	int err = 0;
 
-	for (uint32_t s = 0; s < old->capacity; s++) {
-		uint32_t pos;
+	for (uint32_t first = 0; first < old->capacity; first += n) {
+		const struct xdpfw_rule *t = kv_run(old, first, &n);
 
-		/* The look-ups are random accesses into the index, then into
-		 * the rules: start the bucket 16 slots ahead and the rule it
-		 * names 8 ahead, so that both misses overlap others. */
-		if (s + 16 < old->capacity && old->table[s + 16].family)
-			ruleidx_prefetch(new_ix, &old->table[s + 16]);
-		if (s + 8 < old->capacity && old->table[s + 8].family)
-			ruleidx_prefetch_entry(new_ix, rules, &old->table[s + 8]);
-		if (!old->table[s].family)
-			continue;
-		pos = ruleidx_find(new_ix, rules, &old->table[s]);
-		if (pos != RULEIDX_NONE && p->old_slots[pos] == RULEIDX_NONE) {
-			p->old_slots[pos] = s;
-			p->n_unchanged++;
-			continue;
+		if (!t)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t pos;
+
+			/* The look-ups are random accesses into the index,
+			 * then into the rules: start the bucket 16 slots
+			 * ahead and the rule it names 8 ahead (within the
+			 * run), so that both misses overlap others. */
+			if (i + 16 < n && t[i + 16].family)
+				ruleidx_prefetch(new_ix, &t[i + 16]);
+			if (i + 8 < n && t[i + 8].family)
+				ruleidx_prefetch_entry(new_ix, rules, &t[i + 8]);
+			if (!t[i].family)
+				continue;
+			pos = ruleidx_find(new_ix, rules, &t[i]);
+			if (pos != RULEIDX_NONE &&
+			    p->old_slots[pos] == RULEIDX_NONE) {
+				p->old_slots[pos] = first + i;
+				p->n_unchanged++;
+				continue;
+			}
+			err = push_removed(p, first + i, &removed_cap);
+			if (err)
+				return err;
 		}
-		err = push_removed(p, s, &removed_cap);
-		if (err)
-			return err;
 	}
 	return index_removed(p, old);
 }
@@ -227,14 +283,22 @@ static int match_old_slots(struct plan *p, const struct kview *old,
 static int assign_new_slots(struct plan *p, const struct kview *old, size_t n)
 {
 	uint32_t next_free = 0, next_reuse = 0;
+	struct kv_cursor c = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t s = p->old_slots[i];
 
 		if (s == RULEIDX_NONE) {
-			while (next_free < old->capacity &&
-			       old->table[next_free].family)
+			const struct xdpfw_rule *r;
+
+			while (next_free < old->capacity) {
+				r = kv_at(old, &c, next_free);
+				if (!r)
+					return -ENOMEM;
+				if (!r->family)
+					break;
 				next_free++;
+			}
 			if (next_free < old->capacity) {
 				s = next_free++;
 			} else {
@@ -264,7 +328,7 @@ static int plan_keys(struct plan *p, const struct kview *old,
 		err = plan_rule_keys(p, &v, &rules[p->added[i]],
 				     p->slots[p->added[i]], 1);
 	for (size_t i = 0; !err && i < p->n_removed; i++)
-		err = plan_rule_keys(p, &v, &old->table[p->removed[i]],
+		err = plan_rule_keys(p, &v, &p->removed_rules[i],
 				     p->removed[i], 0);
 	return err;
 }
@@ -299,6 +363,41 @@ static int slot_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Does the table hold each rule that left where d says?  Read in slot
+ * order.  1, 0, or -ENOMEM. */
+static int gone_in_place(const struct kview *old, const struct plan_delta *d)
+{
+	uint64_t *order = malloc((d->n_gone ? d->n_gone : 1) * sizeof(*order));
+	struct kv_cursor c = { 0 };
+	int ok = 1;
+
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_gone; i++)
+		order[i] = (uint64_t)d->gone_slots[i] << 32 | i;
+	qsort(order, d->n_gone, sizeof(*order), u64_cmp);
+	for (size_t j = 0; j < d->n_gone && ok == 1; j++) {
+		uint32_t s = (uint32_t)(order[j] >> 32), i = (uint32_t)order[j];
+		const struct xdpfw_rule *r;
+
+		if (s >= old->capacity) {
+			ok = 0;
+			break;
+		}
+		r = kv_at(old, &c, s);
+		ok = !r ? -ENOMEM : rule_equal(r, &d->gone[i]);
+	}
+	free(order);
+	return ok;
+}
+
 /* The rules that left: back in the set (moved), or removed; the table
  * must hold each where d says. */
 static int match_gone(struct plan *p, const struct kview *old,
@@ -306,12 +405,13 @@ static int match_gone(struct plan *p, const struct kview *old,
 		      const struct ruleidx *new_ix, const struct plan_delta *d)
 {
 	size_t cap = 0;
+	int ok = gone_in_place(old, d);
 
+	if (ok <= 0)
+		return ok < 0 ? ok : -ESTALE;
 	for (size_t i = 0; i < d->n_gone; i++) {
 		uint32_t s = d->gone_slots[i], pos;
 
-		if (s >= old->capacity || !rule_equal(&old->table[s], &d->gone[i]))
-			return -ESTALE;
 		pos = ruleidx_find(new_ix, rules, &d->gone[i]);
 		if (pos != RULEIDX_NONE && d->tags[pos] == RULEIDX_NONE) {
 			d->tags[pos] = s;
@@ -349,6 +449,7 @@ static int assign_arrived(struct plan *p, const struct kview *old,
 			  const struct plan_delta *d)
 {
 	uint32_t free_at = 0, next_reuse = 0;
+	struct kv_cursor c = { 0 };
 
 	for (size_t i = 0; i < d->n_arrived; i++) {
 		uint32_t pos = d->arrived[i], s;
@@ -357,8 +458,12 @@ static int assign_arrived(struct plan *p, const struct kview *old,
 			continue;
 		free_at = next_free(old, d->busy, free_at);
 		if (free_at < old->capacity) {
+			const struct xdpfw_rule *r = kv_at(old, &c, free_at);
+
+			if (!r)
+				return -ENOMEM;
 			s = free_at++;
-			if (old->table[s].family)
+			if (r->family)
 				return -ESTALE;
 		} else {
 			if (next_reuse >= p->n_removed)
@@ -421,11 +526,6 @@ static int key_implicit(const struct plan_full *f, uint32_t pos)
 	return (f->rules[pos].port ? f->p->port_upserts_implicit :
 				     f->p->addr_upserts_implicit) &&
 	       is_added(f->p, pos);
-}
-
-static int bit_test(const uint64_t *v, size_t bit)
-{
-	return (v[bit / 64] >> (bit % 64)) & 1;
 }
 
 static void bit_set(uint64_t *v, size_t bit)
@@ -515,9 +615,10 @@ static int held_in_place(struct plan_full *f, const struct kop *op)
 {
 	int which, nk;
 
-	if (op->slot >= f->old->capacity || !bit_test(f->kept, op->slot))
+	if (op->slot >= f->old->capacity || f->kept[op->slot] == RULEIDX_NONE)
 		return 0;
-	which = key_of(&f->old->table[op->slot], &op->key, &nk);
+	/* The rule that stays there: the one the table holds. */
+	which = key_of(&f->rules[f->kept[op->slot]], &op->key, &nk);
 	if (which < 0)
 		return 0;
 	mark_seen(f, op->slot, which, nk);
@@ -571,21 +672,33 @@ int plan_full_begin(struct plan_full *f, struct plan *p,
 	p->upserts.n = 0;
 	p->deletes.n = 0;
 	f->seen = calloc(2 * words, sizeof(*f->seen));
-	f->kept = calloc(words, sizeof(*f->kept));
+	f->kept = malloc((old->capacity ? old->capacity : 1) * sizeof(*f->kept));
 	f->err = f->seen && f->kept ? 0 : -ENOMEM;
-	/* The slots whose rule stays where it is. */
-	for (size_t pos = 0; !f->err && pos < n; pos++)
+	if (f->err)
+		return f->err;
+	/* The slots whose rule stays where it is, and that rule. */
+	memset(f->kept, 0xff, (old->capacity ? old->capacity : 1) *
+				      sizeof(*f->kept));
+	for (size_t pos = 0; pos < n; pos++)
 		if (!is_added(p, (uint32_t)pos))
-			bit_set(f->kept, p->slots[pos]);
-	return f->err;
+			f->kept[p->slots[pos]] = (uint32_t)pos;
+	return 0;
 }
 
 int plan_full_held(struct plan_full *f, const struct kop *op)
 {
 	if (f->err)
 		return f->err;
+	/* Two random reads a key: its slot's entry of kept now, and the
+	 * rule it names a quarter block later (when that entry came in). */
 	if (op->slot < f->old->capacity)
-		__builtin_prefetch(&f->old->table[op->slot]);
+		__builtin_prefetch(&f->kept[op->slot]);
+	if (f->nb >= PLAN_FULL_BLOCK / 4) {
+		uint32_t s = f->blk[f->nb - PLAN_FULL_BLOCK / 4].slot;
+
+		if (s < f->old->capacity && f->kept[s] != RULEIDX_NONE)
+			__builtin_prefetch(&f->rules[f->kept[s]]);
+	}
 	f->blk[f->nb++] = *op;
 	if (f->nb == PLAN_FULL_BLOCK)
 		f->err = full_block(f, PLAN_FULL_BLOCK / 2);
@@ -625,7 +738,8 @@ int plan_full_end(struct plan_full *f)
 	}
 	free(f->seen);
 	free(f->kept);
-	f->seen = f->kept = NULL;
+	f->seen = NULL;
+	f->kept = NULL;
 	f->err = err;
 	return err;
 }

@@ -20,10 +20,17 @@
 #include "kchange.h"
 #include "ruleidx.h"
 
-/* What the kernel holds: the slot table, indexed by slot. */
+/* What the kernel holds: the slot table, indexed by slot.  Either the
+ * whole table in memory (table), or, with table NULL, read a run at a
+ * time: run(ctx, s, &n) gives entries [s, s + n), n >= 1, valid until its
+ * next call, or NULL (-ENOMEM).  The daemon's table is read that way (an
+ * mmap of the whole BPF array is resident in full: 24.5 MB at 1M), so the
+ * plan reads it in slot order and keeps no pointer into it. */
 struct kview {
 	const struct xdpfw_rule *table;
 	uint32_t capacity;
+	const struct xdpfw_rule *(*run)(void *ctx, uint32_t s, uint32_t *n);
+	void *ctx;
 };
 
 struct plan {
@@ -47,7 +54,10 @@ struct plan {
 	int port_upserts_implicit;
 	struct kop_list upserts;
 	struct kop_list deletes;
-	struct ruleidx removed_ix; /* over the table, the removed slots */
+	/* The rules of the removed slots (removed[i]'s in removed_rules[i]),
+	 * and their index (positions in removed_rules). */
+	struct xdpfw_rule *removed_rules;
+	struct ruleidx removed_ix;
 	int borrowed_slots;  /* slots is the caller's (plan_build_delta) */
 };
 
@@ -105,7 +115,8 @@ void plan_mark_busy(const struct plan *p, uint64_t *busy);
  * holds, as it is read (any order, no copy of them all is kept), then
  * plan_full_end (always: it frees).  p is planned against old (the slot
  * table, which must not change meanwhile).  A held key that points at a
- * slot whose rule stays there and made it is checked without a look-up;
+ * slot whose rule stays there and made it is checked without a look-up
+ * (against that rule of the new set: the table is not read);
  * any other names its owner through new_ix.  2 bits per slot say which
  * keys of its rule were held; those not held are written at the end.
  * With p->addr_upserts_implicit set, an added address entry's key is left
@@ -119,7 +130,8 @@ struct plan_full {
 	size_t n;
 	const struct ruleidx *ix;
 	uint64_t *seen;  /* 2 bits per slot */
-	uint64_t *kept;  /* a bit per slot: its rule stays */
+	uint32_t *kept;  /* per slot: the position of its rule in the new set
+			  * when the rule stays there, else RULEIDX_NONE */
 	struct kop blk[PLAN_FULL_BLOCK]; /* held keys looked at together */
 	size_t nb;
 	int err;

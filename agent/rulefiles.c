@@ -474,12 +474,14 @@ static double mono_ms(void)
 
 /* Parse the windows of d into w (each alone, in order), and say them as
  * sp's windows.  0, -EAGAIN (most of the file changed), -ENOMEM. */
-static int parse_windows(struct ruleset *w, const char *path, const char *buf,
-			 const struct filediff *d, size_t lines,
-			 struct ruleset_splice *sp, struct splice_win **out)
+static int parse_windows(struct ruleset *w, const char *path,
+			 const struct safefile_map *m, const struct filediff *d,
+			 size_t lines, struct ruleset_splice *sp,
+			 struct splice_win **out)
 {
+	const char *buf = m->buf;
 	struct splice_win *sw;
-	size_t old = 0;
+	size_t old = 0, told = 0;
 	int err = 0;
 
 	for (size_t t = 0; t < d->n; t++)
@@ -498,6 +500,12 @@ static int parse_windows(struct ruleset *w, const char *path, const char *buf,
 
 		sw[t] = (struct splice_win){ x->old_first, x->old_lines,
 					     x->new_lines };
+		/* The text before this window is parsed: its pages go (a
+		 * churn's windows are all over the file). */
+		if (x->begin >= told + (4u << 20)) {
+			told = x->begin;
+			safefile_map_drop(m, told);
+		}
 		err = t ? rules_parse_more(w, buf + x->begin, x->end - x->begin,
 					   x->first_line) :
 			  rules_parse_window(w, path, buf + x->begin,
@@ -552,9 +560,10 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 				     &c->spare, drop_read, &m);
 	t[2] = mono_ms();
 	if (!err)
-		err = filediff_windows(&c->sums[k], lines, &sum, m.buf, &d);
+		err = filediff_windows_cb(&c->sums[k], lines, &sum, m.buf, &d,
+					  drop_read, &m);
 	if (!err && !d.same)
-		err = parse_windows(&w, path, m.buf, &d, lines, &sp, &sw);
+		err = parse_windows(&w, path, &m, &d, lines, &sp, &sw);
 	/* Everything needed is in w and sum: the lease goes (the map is
 	 * held only for a hash and the changed lines). */
 	safefile_unmap(&m);

@@ -80,7 +80,7 @@ struct rules_cache {
 	 * each), and what they number (sync: the table, its size). */
 	uint64_t *busy;
 	size_t flag_n[32]; /* sync: rules with each XDPFW_F_* bit */
-	const void *tag_space;
+	uint64_t tag_space;
 	size_t tag_space_n;
 	const char *splice_why; /* why the last read did not splice */
 	/* Smaller files are parsed whole (it costs less than a millisecond);

@@ -214,54 +214,13 @@ static const char *splice_refused(const struct job *j)
 	return NULL;
 }
 
-/* The new entries from j->base on (cap of them), built aside. */
+/* The arrays of a set's entries (rs's own: put_new). */
 struct entries {
 	struct xdpfw_rule *rules;
 	uint32_t *lines;
 	uint16_t *file_of;
 	int64_t *expires;
 };
-
-static int entries_alloc(struct entries *e, size_t cap, int expires)
-{
-	e->rules = malloc(cap * sizeof(*e->rules));
-	e->lines = malloc(cap * sizeof(*e->lines));
-	e->file_of = malloc(cap * sizeof(*e->file_of));
-	e->expires = expires ? calloc(cap, sizeof(*e->expires)) : NULL;
-	return e->rules && e->lines && e->file_of && (!expires || e->expires) ?
-		0 : -ENOMEM;
-}
-
-static void entries_free(struct entries *e)
-{
-	free(e->rules);
-	free(e->lines);
-	free(e->file_of);
-	free(e->expires);
-}
-
-/* rs's entries [from, to) to e at dst (positions of rs), their lines
- * moved by dl (those of file k only). */
-static void copy_kept(const struct job *j, struct entries *e, size_t dst,
-		      size_t from, size_t to, long long dl)
-{
-	const struct ruleset *rs = j->rs;
-	size_t n = to - from, at = dst - j->base;
-
-	if (!n)
-		return;
-	memcpy(&e->rules[at], &rs->rules[from], n * sizeof(*e->rules));
-	memcpy(&e->file_of[at], &rs->file_of[from], n * sizeof(*e->file_of));
-	if (rs->expires)
-		memcpy(&e->expires[at], &rs->expires[from],
-		       n * sizeof(*e->expires));
-	for (size_t i = 0; i < n; i++) {
-		size_t p = from + i;
-
-		e->lines[at + i] = p >= j->fa && p < j->fb ?
-			(uint32_t)((long long)rs->lines[p] + dl) : rs->lines[p];
-	}
-}
 
 /* Window c's new entries to e's arrays at position at. */
 static void put_window(const struct job *j, const struct entries *e,
@@ -298,28 +257,6 @@ static void reindex(struct job *j, const uint32_t *map)
 			ix->tab[i] = map[ix->tab[i] - 1 - j->base] + 1;
 }
 
-/* e (entries from base on, m of them) into rs.  0 or -ENOMEM. */
-static int entries_put(struct ruleset *rs, const struct entries *e,
-		       size_t base, size_t m)
-{
-	int err = ruleset_reserve(rs, base + m);
-
-	if (!err && e->expires && !rs->expires) {
-		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
-		if (!rs->expires)
-			err = -ENOMEM;
-	}
-	if (err)
-		return err;
-	memcpy(&rs->rules[base], e->rules, m * sizeof(*e->rules));
-	memcpy(&rs->lines[base], e->lines, m * sizeof(*e->lines));
-	memcpy(&rs->file_of[base], e->file_of, m * sizeof(*e->file_of));
-	if (rs->expires)
-		memcpy(&rs->expires[base], e->expires, m * sizeof(*e->expires));
-	rs->n = base + m;
-	return 0;
-}
-
 /* rs's entries [src, src + n) to dst, in place, their lines moved by dl
  * (those of file k only). */
 static void move_run(const struct job *j, size_t dst, size_t src, size_t n,
@@ -352,41 +289,33 @@ static void put_new(const struct job *j, const struct cut *c, size_t at)
 	put_window(j, &e, at, c);
 }
 
-/* The kept runs moved in place: front to back when none moves up (no
- * window adds more than those before it took away), back to front when
- * none moves down.  0, or -EAGAIN when neither holds. */
-static int move_in_place(struct job *j, size_t n)
+/* The kept runs moved in place, then the windows' new entries put in the
+ * gaps they leave.  The runs keep their order, so a run moving down (to
+ * lower positions) lands only where runs before it were, and one moving
+ * up only where runs after it were, never on a run moving the other way:
+ * those moving down go front to back, then those moving up back to
+ * front.  No copy of the set (a churn's windows both shrink and grow
+ * it: 30 MB aside at 1M before). */
+static void move_in_place(struct job *j, size_t n)
 {
 	const struct splice_seg *g = j->sp->segs;
-	int down = 1, up = 1;
 
 	for (size_t t = 0; t < j->n; t++) {
-		long long after = (long long)g[t].at + (long long)g[t].added -
-				  (long long)g[t].b;
+		size_t to = t + 1 < j->n ? g[t + 1].a : n;
 
-		down &= after <= 0;
-		up &= after >= 0;
-	}
-	if (!down && !up)
-		return -EAGAIN;
-	if (down) {
-		for (size_t t = 0; t < j->n; t++) {
-			size_t to = t + 1 < j->n ? g[t + 1].a : n;
-
-			put_new(j, &j->cut[t], g[t].at);
+		if (g[t].at + g[t].added <= g[t].b)
 			move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
 				 j->cut[t].dl);
-		}
-		return 0;
 	}
 	for (size_t t = j->n; t-- > 0;) {
 		size_t to = t + 1 < j->n ? g[t + 1].a : n;
 
-		move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
-			 j->cut[t].dl);
-		put_new(j, &j->cut[t], g[t].at);
+		if (g[t].at + g[t].added > g[t].b)
+			move_run(j, g[t].at + g[t].added, g[t].b, to - g[t].b,
+				 j->cut[t].dl);
 	}
-	return 0;
+	for (size_t t = 0; t < j->n; t++)
+		put_new(j, &j->cut[t], g[t].at);
 }
 
 /* Where each window goes (sp->segs, sp->removed) and where each kept
@@ -418,32 +347,6 @@ static size_t plan_moves(struct job *j, uint32_t *map)
 	return dst;
 }
 
-/* The entries built aside from base on, then put in place. */
-static int move_aside(struct job *j, size_t n, size_t n_new)
-{
-	struct ruleset *rs = j->rs;
-	struct entries e = { 0 };
-	size_t src = j->base, dst = j->base;
-	int err = entries_alloc(&e, n_new - j->base + 1, rs->expires != NULL);
-
-	for (size_t t = 0; !err && t <= j->n; t++) {
-		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
-		size_t to = c ? c->a : n;
-
-		copy_kept(j, &e, dst, src, to, t ? j->cut[t - 1].dl : 0);
-		dst += to - src;
-		if (!c)
-			break;
-		put_window(j, &e, dst - j->base, c);
-		dst += c->wb - c->wa;
-		src = c->b;
-	}
-	if (!err)
-		err = entries_put(rs, &e, j->base, n_new - j->base);
-	entries_free(&e);
-	return err;
-}
-
 /* The entries: the windows' go (into sp->removed), w's come, the rest
  * moves; sp->segs says where.  What is before the first window stays. */
 static int splice_entries(struct job *j)
@@ -471,8 +374,8 @@ static int splice_entries(struct job *j)
 		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
 		err = rs->expires ? 0 : -ENOMEM;
 	}
-	if (!err && move_in_place(j, n) == -EAGAIN)
-		err = move_aside(j, n, n_new);
+	if (!err)
+		move_in_place(j, n);
 	rs->n = n_new;
 	for (size_t t = 0; !err && t < j->n; t++)
 		for (size_t i = 0; i < sp->segs[t].added; i++)

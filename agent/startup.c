@@ -101,6 +101,9 @@ static int load_maps(struct daemon *d, int *migrate)
 	err = kmaps_from_skel(&d->km, d->skel);
 	if (err)
 		return log_error_errno(err, "cannot map the rule table");
+	/* Reloads read and write the slot table a window at a time; only
+	 * the audit, stats and migration map it whole while they run. */
+	kmaps_table_lazy(&d->km);
 	d->km.counters_fresh = counters_fresh || *migrate;
 	return 0;
 }

@@ -57,20 +57,28 @@ int stats_collect_end(struct stats_collector *c, struct kmaps *km,
 	err = kmaps_read_totals(km, out->totals);
 	if (err)
 		goto out;
-	for (uint32_t s = 0; s < km->capacity; s++)
-		n += km->table[s].family != 0;
+	n = kmaps_count_in_force(km);
 	out->rows = calloc(n ? n : 1, sizeof(*out->rows));
 	if (!out->rows) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t s = 0; s < km->capacity && out->n < n; s++) {
-		if (!km->table[s].family)
-			continue;
-		out->rows[out->n].slot = s;
-		out->rows[out->n].rule = km->table[s];
-		out->rows[out->n].c = c->per_slot[s];
-		out->n++;
+	/* The table a window at a time (kmaps_slot_run). */
+	for (uint32_t s = 0, rn; s < km->capacity && out->n < n; s += rn) {
+		const struct xdpfw_rule *t = kmaps_slot_run(km, s, &rn);
+
+		if (!t) {
+			err = -errno;
+			goto out;
+		}
+		for (uint32_t i = 0; i < rn && out->n < n; i++) {
+			if (!t[i].family)
+				continue;
+			out->rows[out->n].slot = s + i;
+			out->rows[out->n].rule = t[i];
+			out->rows[out->n].c = c->per_slot[s + i];
+			out->n++;
+		}
 	}
 out:
 	stats_collect_abort(c);

@@ -67,13 +67,23 @@ int sync_validate(const struct ruleset *rs, const struct xdpfw_config *cfg,
 	return 0;
 }
 
-size_t sync_count_in_force(const struct kmaps *km)
+size_t sync_count_in_force(struct kmaps *km)
 {
-	size_t n = 0;
+	return kmaps_count_in_force(km);
+}
 
-	for (uint32_t s = 0; s < km->capacity; s++)
-		n += km->table[s].family != 0;
-	return n;
+static const struct xdpfw_rule *slot_run(void *km, uint32_t s, uint32_t *n)
+{
+	return kmaps_slot_run(km, s, n);
+}
+
+/* The plan's view of km's slot table: read a window at a time unless
+ * it is mapped whole. */
+static struct kview table_view(struct kmaps *km)
+{
+	struct kview v = { km->table, km->capacity, slot_run, km };
+
+	return v;
 }
 
 static void log_diag(void *ctx, int is_error, const char *line)
@@ -92,7 +102,7 @@ static int delta_usable(const struct kmaps *km, const struct rules_cache *c,
 			size_t n, enum sync_mode mode)
 {
 	return c && mode == SYNC_INCREMENTAL && c->tags_ok && c->busy &&
-	       c->tag_space == km->table && c->tag_space_n == km->capacity &&
+	       c->tag_space == km->table_gen && c->tag_space_n == km->capacity &&
 	       c->tag_n == n;
 }
 
@@ -103,7 +113,7 @@ static int make_plan(struct plan *p, struct kmaps *km,
 		     const struct ruleidx *ix, struct rules_cache *c,
 		     enum sync_mode mode, int *delta)
 {
-	struct kview old = { km->table, km->capacity };
+	struct kview old = table_view(km);
 	int err;
 
 	/* kmaps_apply writes the added address entries' keys itself. */
@@ -159,14 +169,14 @@ static void keep_slots(struct kmaps *km, struct rules_cache *c,
 		c->tags[i] = p->slots[i];
 		c->busy[p->slots[i] / 64] |= 1ULL << (p->slots[i] % 64);
 	}
-	c->tag_space = km->table;
+	c->tag_space = km->table_gen;
 	c->tag_space_n = km->capacity;
 	rules_cache_tags_settled(c);
 }
 
 /* The flags of the set from the cache's count of rules per flag: the
  * added rules counted in, the removed ones (still in the table) out. */
-static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
+static uint32_t count_flags(struct rules_cache *c,
 			    const struct xdpfw_rule *rules, const struct plan *p)
 {
 	uint32_t flags = 0;
@@ -178,7 +188,7 @@ static uint32_t count_flags(struct rules_cache *c, const struct kmaps *km,
 			c->flag_n[b] += fl & 1;
 	}
 	for (size_t i = 0; i < p->n_removed; i++) {
-		uint32_t fl = rule_flags(&km->table[p->removed[i]]);
+		uint32_t fl = rule_flags(&p->removed_rules[i]);
 
 		for (int b = 0; fl; b++, fl >>= 1)
 			c->flag_n[b] -= fl & 1;
@@ -224,7 +234,7 @@ static int build_filters(struct kmaps *km, struct filters *f,
 	else
 		return -ENOMEM;
 	if (delta) {
-		f->flags = count_flags(delta, km, rules, p);
+		f->flags = count_flags(delta, rules, p);
 	} else {
 		if (cache)
 			memset(cache->flag_n, 0, sizeof(cache->flag_n));
@@ -261,7 +271,7 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 			const struct xdpfw_rule *rules, size_t n,
 			const struct ruleidx *ix)
 {
-	struct kview old = { km->table, km->capacity };
+	struct kview old = table_view(km);
 	struct plan_full f;
 	double t0 = now_ms();
 	int err;
@@ -397,7 +407,7 @@ static int push_lpm_keys(const struct kop_list *l, struct v4t_prefix **v,
 /* The changed prefixes of an incremental reload: the added and removed
  * entries of /24 or shorter, the /24 of each added or removed /25-/31,
  * and any trie key of /24 or shorter written (re-owned). */
-static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rules,
+static int changed_prefixes(const struct xdpfw_rule *rules,
 			    const struct plan *p, struct v4t_prefix **out,
 			    size_t *n)
 {
@@ -410,7 +420,7 @@ static int changed_prefixes(const struct kmaps *km, const struct xdpfw_rule *rul
 	for (size_t i = 0; i < p->n_added + p->n_removed; i++) {
 		const struct xdpfw_rule *r =
 			i < p->n_added ? &rules[p->added[i]] :
-					 &km->table[p->removed[i - p->n_added]];
+					 &p->removed_rules[i - p->n_added];
 
 		if (v4tbl_kind(r) == V4T_LONG) {
 			/* Its /24 rewritten: a block there gives way to
@@ -448,7 +458,7 @@ static void merge_long(struct kmaps *km, const struct xdpfw_rule *rules,
 	add = malloc((p->n_added + 1) * sizeof(*add));
 	if (gone && add) {
 		for (size_t i = 0; i < p->n_removed; i++) {
-			const struct xdpfw_rule *r = &km->table[p->removed[i]];
+			const struct xdpfw_rule *r = &p->removed_rules[i];
 
 			if (v4tbl_kind(r) == V4T_LONG)
 				gone[ng++] = v4tbl_long_of(r, p->removed[i]);
@@ -499,7 +509,7 @@ static int build_v4tbl(struct kmaps *km, struct v4tbl_change *c,
 		full = 1;
 	}
 	if (!full) {
-		err = changed_prefixes(km, rules, p, &v, &nv);
+		err = changed_prefixes(rules, p, &v, &nv);
 		if (!err)
 			nv = v4tbl_ranges_reduce(v, nv, &words);
 		full = !err && words > V4TBL_INCREMENTAL_MAX;

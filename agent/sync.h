@@ -62,6 +62,6 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	       enum sync_mode mode, struct sync_result *res);
 
 /* Rules currently in the slot table. */
-size_t sync_count_in_force(const struct kmaps *km);
+size_t sync_count_in_force(struct kmaps *km);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "compile.h"
 #include "plan.h"
+#include "test-kwin.h"
 #include "ruleidx.h"
 #include "testlib.h"
 
@@ -238,9 +239,14 @@ static void round_trip(struct state *st, unsigned *seed, int round)
 	size_t n_arrived, n_gone, n;
 	struct kview kv = { st->table, CAPD };
 	struct plan_delta d = { 0 };
-	struct plan p1, p2;
+	struct plan p1, p2, p3;
 	struct ruleidx ix;
-	int e1, e2;
+	struct kwin w2, w3;
+	/* The delta, and plan_build a second time, read the table a run at
+	 * a time (the daemon's way): the same plans as from the whole. */
+	struct kview kv2 = kwin_view(&w2, st->table, CAPD);
+	struct kview kv3 = kwin_view(&w3, st->table, CAPD);
+	int e1, e2, e3;
 
 	n = next_set(st, seed, CAPD + 4, v, tags, arrived, &n_arrived, gone,
 		     gone_slots, &n_gone);
@@ -249,10 +255,15 @@ static void round_trip(struct state *st, unsigned *seed, int round)
 				 n_gone, st->busy };
 	plan_init(&p1);
 	plan_init(&p2);
+	plan_init(&p3);
 	e1 = plan_build(&p1, &kv, v, n, &ix);
-	e2 = plan_build_delta(&p2, &kv, v, n, &ix, &d);
+	e2 = plan_build_delta(&p2, &kv2, v, n, &ix, &d);
+	e3 = plan_build(&p3, &kv3, v, n, &ix);
 	CHECK_MSG(e1 == e2, "round %d: plan_build %d, plan_build_delta %d", round,
 		  e1, e2);
+	CHECK_MSG(e1 == e3, "round %d: plan_build %d, in runs %d", round, e1, e3);
+	if (!e1 && !e3)
+		compare_plans(&p1, &p3, n, round);
 	if (!e1 && !e2) {
 		compare_plans(&p1, &p2, n, round);
 		apply(st, &p1, v);
@@ -267,6 +278,7 @@ static void round_trip(struct state *st, unsigned *seed, int round)
 			  round, s);
 	plan_free(&p1);
 	plan_free(&p2);
+	plan_free(&p3);
 	ruleidx_free(&ix);
 }
 

@@ -333,6 +333,16 @@ static long status_kb(const char *key)
 	return v;
 }
 
+static void f_reset_hwm(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w"); /* 5: reset VmHWM */
+
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
 /* A recheck of a 24 MB file (long comment lines: few lines, little to
  * parse or to keep) maps it to hash it, and lets the pages it has hashed
  * go as it goes: the peak RSS of the read grows by well under the file's
@@ -378,6 +388,73 @@ static void test_recheck_rss(void)
 		peak = status_kb("VmHWM:");
 		CHECK_MSG(before > 0 && peak - before < 12 * 1024,
 			  "a recheck of a 24 MB file: peak RSS +%ld kB", peak - before);
+	}
+	if (fd >= 0)
+		close(fd);
+	rules_cache_free(&c);
+	unlink(names[0]);
+}
+
+/* A 24 MB file of 1 KiB lines with every 200th line different (edit 1)
+ * or not (edit 0): an address on line 0, numbered comments after. */
+static void write_kib_lines(const char *path, int edit)
+{
+	char line[1024];
+	FILE *f = fopen(path, "w");
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[0] = '#';
+	line[sizeof(line) - 1] = '\0';
+	for (int i = 0; f && i < 24 * 1024; i++) {
+		line[1] = edit && i % 200 == 100 ? 'y' : 'x';
+		if (i)
+			fprintf(f, "%.2s%s %07d\n", line, line + 10, i);
+		else
+			fprintf(f, "203.0.113.1\n");
+	}
+	if (f)
+		fclose(f);
+}
+
+/* An edit all over a 24 MB file (a churn: 123 windows from its start to
+ * its end) is read through the mapping and spliced: the hash of the
+ * lines between the first and the last change, the windows' search and
+ * their parse each let the pages they have passed go.  Before, the lines'
+ * hash read the text again whole, and it stayed resident to the read's
+ * end (+24 MB). */
+static void test_churn_rss(void)
+{
+	char label[512], why[512];
+	struct rules_cache c;
+	int64_t now = (int64_t)time(NULL);
+	size_t parsed;
+	long before, peak;
+	int fd;
+
+	write_kib_lines(names[0], 0);
+	rules_cache_init(&c);
+	c.racy_s = -1;
+	CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+					sizeof(label), why, sizeof(why), &parsed), 0);
+	fd = open(names[0], O_RDONLY);
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_RDLCK)) {
+		printf("test-rulecache: no read lease here, churn RSS check "
+		       "skipped\n");
+	} else {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		write_kib_lines(names[0], 1);
+		f_reset_hwm();
+		before = status_kb("VmRSS:");
+		CHECK_INT(rules_read_set_cached(&c, names[0], NULL, now, label,
+						sizeof(label), why, sizeof(why),
+						&parsed), 0);
+		peak = status_kb("VmHWM:");
+		CHECK_MSG(c.spliced > 100, "%d windows spliced: %s", c.spliced,
+			  c.splice_why ? c.splice_why : "");
+		CHECK_INT(c.rs.n, 1);
+		CHECK_MSG(before > 0 && peak - before < 12 * 1024,
+			  "an edit all over a 24 MB file: peak RSS +%ld kB",
+			  peak - before);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -433,6 +510,7 @@ int main(void)
 	test_racy();
 	test_recheck();
 	test_recheck_rss();
+	test_churn_rss();
 	{
 		char cmd[160];
 
