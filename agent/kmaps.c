@@ -80,11 +80,11 @@ static int map_one(int fd, size_t bytes, int writable, void **out)
 static int check_oa(struct kmaps *km)
 {
 	for (int t = 0; t < OA_N; t++) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
+		struct bpf_map_info info;
+		int err = kmaps_map_info(km->fd[XMAP_OA + t], &info);
 
-		if (bpf_obj_get_info_by_fd(km->fd[XMAP_OA + t], &info, &len))
-			return -errno;
+		if (err)
+			return err;
 		if (info.value_size != kmaps_oa_esize((enum oa)t) ||
 		    !info.max_entries ||
 		    (info.max_entries & (info.max_entries - 1)))
@@ -99,13 +99,12 @@ static uint64_t kmaps_openings;
 
 int kmaps_finish(struct kmaps *km, int writable)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 	int err;
 
-	err = bpf_obj_get_info_by_fd(km->fd[XMAP_RULES], &info, &len);
+	err = kmaps_map_info(km->fd[XMAP_RULES], &info);
 	if (err)
-		return -errno;
+		return err;
 	if (info.value_size != sizeof(struct xdpfw_rule))
 		return -EPROTO;
 	km->capacity = info.max_entries;
@@ -115,10 +114,9 @@ int kmaps_finish(struct kmaps *km, int writable)
 	if (km->ncpus < 0)
 		return km->ncpus;
 	/* Layout 2: one counter per (CPU, slot). */
-	memset(&info, 0, sizeof(info));
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(km->fd[XMAP_RSTATS], &info, &len))
-		return -errno;
+	err = kmaps_map_info(km->fd[XMAP_RSTATS], &info);
+	if (err)
+		return err;
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.max_entries != km->capacity * (uint32_t)km->ncpus)
 		return -EPROTO;
@@ -317,6 +315,14 @@ void kmaps_close(struct kmaps *km)
 }
 
 /* ---- shared by kmaps_read.c and kmaps_write.c (kmaps_int.h) ---- */
+
+int kmaps_map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
 
 int kmaps_batch_refused(int e)
 {

@@ -4,10 +4,16 @@
 #ifndef XDPFW_KMAPS_INT_H
 #define XDPFW_KMAPS_INT_H
 
+#include <bpf/bpf.h>
+
 #include "kmaps.h"
 
 /* Entries per batch map operation. */
 #define KMAPS_BATCH_CHUNK 4096
+
+/* The kernel's description of map fd into info (zeroed first): 0, or
+ * -errno. */
+int kmaps_map_info(int fd, struct bpf_map_info *info);
 
 /* errno of a batch operation that this kernel does not have. */
 int kmaps_batch_refused(int e);

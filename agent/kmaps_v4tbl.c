@@ -23,20 +23,19 @@
 
 int kmaps_v4tbl_check(struct kmaps *km)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
+	int err = kmaps_map_info(km->fd[XMAP_V4_TBL], &info);
 
-	if (bpf_obj_get_info_by_fd(km->fd[XMAP_V4_TBL], &info, &len))
-		return -errno;
+	if (err)
+		return err;
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.value_size != sizeof(struct xdpfw_v4t_pair) ||
 	    info.max_entries != XDPFW_V4_TBL_PAIRS ||
 	    !(info.map_flags & BPF_F_MMAPABLE))
 		return -EPROTO;
-	memset(&info, 0, sizeof(info));
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(km->fd[XMAP_V4_L2], &info, &len))
-		return -errno;
+	err = kmaps_map_info(km->fd[XMAP_V4_L2], &info);
+	if (err)
+		return err;
 	if (info.type != BPF_MAP_TYPE_ARRAY ||
 	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
 	    !(info.map_flags & BPF_F_MMAPABLE) || !info.max_entries ||

@@ -640,15 +640,15 @@ out:
 static int lookup_maps_ours(struct kmaps *km)
 {
 	for (int m = 0; m < XMAP_N; m++) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
+		struct bpf_map_info info;
+		int err;
 
 		/* the lookup maps and the open addressing tables */
 		if (m >= KMAP_N && (m < XMAP_OA || m >= XMAP_OA + OA_N))
 			continue;
-
-		if (bpf_obj_get_info_by_fd(km->fd[m], &info, &len))
-			return -errno;
+		err = kmaps_map_info(km->fd[m], &info);
+		if (err)
+			return err;
 		if (strncmp(info.name, xmap_name[m], sizeof(info.name)))
 			return -EEXIST;
 	}
