@@ -104,7 +104,8 @@ struct kmaps {
 	/* sync's index of the IPv4 prefixes for the /24 table's incremental
 	 * walks, kept between reloads (a pass over 1M rules and 2 MB of
 	 * zeroed pages each time cost ~20 ms): bit l of v4t_lens, a prefix
-	 * of length l; v4t_deep, a bit per /24 a /17../24 covers.  Widened
+	 * of length l; v4t_deep, a bit per /24 a /17../24 covers, then a
+	 * bloom filter of the prefixes (sync.c, V4_BLOOM_BITS).  Widened
 	 * by added rules, rebuilt at full builds. */
 	uint64_t *v4t_deep;
 	uint32_t v4t_lens;
