@@ -240,21 +240,78 @@ static void put_window(const struct job *j, const struct entries *e,
 	}
 }
 
+/* Where the kept entries from base on go: segment t (the entries before
+ * window t, or after the last) ends before bound[t] and moves by
+ * shift[t]; blk[k] is the segment of position base + (k << RENUM_BLK).
+ * A position's segment is found from its block in a few steps, in
+ * arrays that stay in the cache (a map of every position cost a cache
+ * miss per index entry: ~10 ms of a 1 % churn at 1M). */
+#define RENUM_BLK 5
+
+struct renum {
+	uint32_t *bound;
+	long long *shift;
+	uint32_t *blk;
+	size_t nblk;
+};
+
+static int renum_alloc(struct renum *m, size_t n_win, size_t span)
+{
+	m->nblk = (span >> RENUM_BLK) + 1;
+	m->bound = malloc((n_win + 1) * sizeof(*m->bound));
+	m->shift = malloc((n_win + 1) * sizeof(*m->shift));
+	m->blk = malloc(m->nblk * sizeof(*m->blk));
+	return m->bound && m->shift && m->blk ? 0 : -ENOMEM;
+}
+
+static void renum_free(struct renum *m)
+{
+	free(m->bound);
+	free(m->shift);
+	free(m->blk);
+}
+
+static void renum_blocks(struct renum *m, size_t base, size_t n_win)
+{
+	size_t t = 0;
+
+	for (size_t k = 0; k < m->nblk; k++) {
+		size_t at = base + (k << RENUM_BLK);
+
+		while (t < n_win && m->bound[t] <= at)
+			t++;
+		m->blk[k] = (uint32_t)t;
+	}
+}
+
 /* The index: the windows' entries leave, those after the first window
  * are renumbered (one pass over the table). */
-static void reindex(struct job *j, const uint32_t *map)
+static void reindex(struct job *j, const struct renum *m)
 {
 	struct ruleset *rs = j->rs;
 	struct ruleidx *ix = &rs->ix;
+	uint32_t base = (uint32_t)j->base;
 
 	for (size_t t = 0; t < j->n; t++)
 		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
 			ruleidx_remove(ix, rs->rules, (uint32_t)i);
 	if (!j->moved) /* an edit at the end: no pass over the table */
 		return;
-	for (uint32_t i = 0; i <= ix->mask; i++)
-		if (ix->tab[i] > j->base)
-			ix->tab[i] = map[ix->tab[i] - 1 - j->base] + 1;
+	/* No branch on whether an entry moves (half the slots are empty,
+	 * the other half spread over the set: a branch mispredicted every
+	 * other slot), and two steps within a block before the loop (a
+	 * block holds a window's edge 1 time in 3 at 1 %). */
+	for (uint32_t i = 0; i <= ix->mask; i++) {
+		uint32_t v = ix->tab[i], in = v > base;
+		uint32_t p = in ? v - 1 : 0, t;
+
+		t = m->blk[in ? (p - base) >> RENUM_BLK : 0];
+		t += m->bound[t] <= p;
+		t += m->bound[t] <= p;
+		while (m->bound[t] <= p)
+			t++;
+		ix->tab[i] = v + (uint32_t)(in ? m->shift[t] : 0);
+	}
 }
 
 /* rs's entries [src, src + n) to dst, in place, their lines moved by dl
@@ -319,8 +376,8 @@ static void move_in_place(struct job *j, size_t n)
 }
 
 /* Where each window goes (sp->segs, sp->removed) and where each kept
- * entry from base on goes (map).  The new count. */
-static size_t plan_moves(struct job *j, uint32_t *map)
+ * entry from base on goes (m's bound and shift).  The new count. */
+static size_t plan_moves(struct job *j, struct renum *m)
 {
 	struct ruleset_splice *sp = j->sp;
 	size_t src = j->base, dst = j->base, r = 0;
@@ -329,8 +386,8 @@ static size_t plan_moves(struct job *j, uint32_t *map)
 		const struct cut *c = t < j->n ? &j->cut[t] : NULL;
 		size_t to = c ? c->a : j->rs->n;
 
-		for (size_t p = src; p < to; p++)
-			map[p - j->base] = (uint32_t)(dst + p - src);
+		m->bound[t] = (uint32_t)to;
+		m->shift[t] = (long long)dst - (long long)src;
 		j->moved |= to > src && dst != src;
 		dst += to - src;
 		if (!c)
@@ -354,21 +411,22 @@ static int splice_entries(struct job *j)
 	struct ruleset *rs = j->rs;
 	struct ruleset_splice *sp = j->sp;
 	size_t n = rs->n, gone = 0, n_new;
-	uint32_t *map;
+	struct renum m = { 0 };
 	int err = 0;
 
 	for (size_t t = 0; t < j->n; t++)
 		gone += j->cut[t].b - j->cut[t].a;
-	map = malloc((n - j->base + 1) * sizeof(*map));
+	err = renum_alloc(&m, j->n, n - j->base);
 	sp->removed = malloc((gone ? gone : 1) * sizeof(*sp->removed));
 	sp->segs = malloc((j->n ? j->n : 1) * sizeof(*sp->segs));
-	if (!map || !sp->removed || !sp->segs) {
-		free(map);
+	if (err || !sp->removed || !sp->segs) {
+		renum_free(&m);
 		return -ENOMEM;
 	}
-	n_new = plan_moves(j, map);
-	reindex(j, map);
-	free(map);
+	n_new = plan_moves(j, &m);
+	renum_blocks(&m, j->base, j->n);
+	reindex(j, &m);
+	renum_free(&m);
 	err = ruleset_reserve(rs, n_new > n ? n_new : n);
 	if (!err && j->w->expires && !rs->expires) {
 		rs->expires = calloc(rs->cap, sizeof(*rs->expires));
