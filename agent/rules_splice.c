@@ -302,15 +302,15 @@ static void reindex(struct job *j, const struct renum *m)
 	 * other slot), and two steps within a block before the loop (a
 	 * block holds a window's edge 1 time in 3 at 1 %). */
 	for (uint32_t i = 0; i <= ix->mask; i++) {
-		uint32_t v = ix->tab[i], in = v > base;
-		uint32_t p = in ? v - 1 : 0, t;
+		uint32_t v = ix->tab[i], in = 0u - (uint32_t)(v > base);
+		uint32_t p = (v - 1) & in, t;
 
-		t = m->blk[in ? (p - base) >> RENUM_BLK : 0];
+		t = m->blk[((p - base) >> RENUM_BLK) & in];
 		t += m->bound[t] <= p;
 		t += m->bound[t] <= p;
 		while (m->bound[t] <= p)
 			t++;
-		ix->tab[i] = v + (uint32_t)(in ? m->shift[t] : 0);
+		ix->tab[i] = v + ((uint32_t)m->shift[t] & in);
 	}
 }
 
