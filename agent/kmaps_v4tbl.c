@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "kmaps_int.h"
@@ -420,20 +421,19 @@ static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
  * ~220 whole chunks for each (perf: the table's mmap and munmap 437 ->
  * 349 samples over 8 churns). */
 #define RUN_GAP 16u
-#define PAGE_WORDS (4096u / sizeof(uint32_t))
 
 /* The run of pages from ops[i]'s: its first page and length, and the op
  * after it (*end).  No longer than a chunk: no more of the table is
  * mapped at once than before (a first load's narrowing writes words all
  * over it: unbounded runs mapped up to 64 MiB, VmHWM +21 MB). */
 static uint32_t page_run(const struct v4t_op *ops, size_t n, size_t i,
-			 size_t *end, uint32_t *pages)
+			 uint32_t page_words, size_t *end, uint32_t *pages)
 {
-	uint32_t first = (ops[i].idx & ~V4T_OP_SET) / PAGE_WORDS, last = first;
-	const uint32_t most = WIN_BYTES / 4096;
+	uint32_t first = (ops[i].idx & ~V4T_OP_SET) / page_words, last = first;
+	const uint32_t most = (uint32_t)(WIN_BYTES / sizeof(uint32_t)) / page_words;
 
 	for (i++; i < n; i++) {
-		uint32_t pg = (ops[i].idx & ~V4T_OP_SET) / PAGE_WORDS;
+		uint32_t pg = (ops[i].idx & ~V4T_OP_SET) / page_words;
 
 		if (pg < first || pg > last + RUN_GAP || pg >= first + most)
 			break;
@@ -453,20 +453,21 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 		     int widen, uint32_t keep, struct v4tbl_change *narrow,
 		     struct v4tbl_change *need, size_t *count)
 {
-	size_t i = 0, end;
+	size_t i = 0, end, pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t pw = (uint32_t)(pg / sizeof(uint32_t)); /* words a page */
 	int err = 0;
 
 	while (i < n && !err) {
-		uint32_t pages, base = page_run(ops, n, i, &end, &pages);
-		uint32_t *win = mmap(NULL, (size_t)pages * 4096, PROT_READ |
+		uint32_t pages, base = page_run(ops, n, i, pw, &end, &pages);
+		uint32_t *win = mmap(NULL, pages * pg, PROT_READ |
 				     (km->writable ? PROT_WRITE : 0), MAP_SHARED,
-				     km->fd[XMAP_V4_TBL], (off_t)base * 4096);
+				     km->fd[XMAP_V4_TBL], (off_t)(base * pg));
 
 		if (win == MAP_FAILED)
 			return -errno;
 		while (!err && i < end) {
 			uint32_t idx = ops[i].idx & ~V4T_OP_SET;
-			volatile uint32_t *w = &win[idx - base * PAGE_WORDS];
+			volatile uint32_t *w = &win[idx - base * pw];
 			uint32_t first = *w;
 			int zero = 0, z;
 
@@ -486,7 +487,7 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 			if (!err)
 				err = widened_word(km, idx, first, *w, zero, need);
 		}
-		munmap(win, (size_t)pages * 4096);
+		munmap(win, pages * pg);
 	}
 	return err;
 }
