@@ -618,19 +618,33 @@ class Harness:
         env = dict(os.environ, XDPFW=self.bin["xdpfw"],
                    SENDPKT=os.path.join(self.build, "test", "tools", "xdpfw-sendpkt"),
                    STALL=os.path.join(self.build, "bench", "bench-stall"))
+        # With perf, each step also gets its longest kernel run of one
+        # task (bench/stall-runs.py): what a stall is, where bench-stall's
+        # gap also counts other work sharing the CPUs.
+        if shutil.which("perf"):
+            env["PERF_DIR"] = tempfile.mkdtemp(prefix="stalls-", dir=self.work)
         r = self.run(["bash", os.path.join(HERE, "stalls.sh"), "1000000"],
                      env=env, timeout=1800)
-        steps = {}
+        steps, runs = {}, {}
         for line in r.stdout.splitlines():
-            # its summary lines: "LABEL longest_ms MS" (the log lines
-            # before them start with "[stalls")
+            # its summary lines: "LABEL longest_ms MS" and, with perf,
+            # "LABEL longest_run MS ms ..." (the log lines before them
+            # start with "[stalls")
             m = re.match(r"^([a-z][a-z0-9 >-]*?)\s+longest_ms\s+([0-9.]+)$", line)
             if m:
                 steps[m.group(1).strip()] = float(m.group(2))
-        work = [v for k, v in steps.items() if k != "idle"]
-        self.results["stalls"] = {"steps_ms": steps,
+            m = re.match(r"^([a-z][a-z0-9 >-]*?)\s+longest_run\s+([0-9.]+) ms", line)
+            if m:
+                runs[m.group(1).strip()] = float(m.group(2))
+        score = runs or steps
+        work = [v for k, v in score.items() if k != "idle"]
+        self.results["stalls"] = {"steps_ms": steps, "kernel_run_ms": runs,
+                                  "measure": "kernel run" if runs else "gap",
                                   "longest_ms": max(work) if work else None}
-        log("stalls: " + ", ".join("%s %.0f ms" % kv for kv in steps.items()))
+        log("stalls (gap): " + ", ".join("%s %.0f ms" % kv for kv in steps.items()))
+        if runs:
+            log("stalls (longest kernel run of one task): " +
+                ", ".join("%s %.1f ms" % kv for kv in runs.items()))
 
     def plot(self, points):
         try:
@@ -756,7 +770,8 @@ class Harness:
             10_000_000, big >= 10_000_000)
         st = self.results.get("stalls")
         v = st.get("longest_ms") if st else None
-        add("no stall > 50 ms (migration, detach, 1M -> 0)", v, 50,
+        add("no stall > 50 ms (migration, detach, 1M -> 0; %s)" %
+            (st.get("measure", "gap") if st else "gap"), v, 50,
             v is not None and v <= 50)
         return t
 
@@ -855,6 +870,10 @@ class Harness:
             print()
             print("5. longest CPU stall (ms) at 1M, bench/stalls.sh: " +
                   ", ".join("%s %.1f" % kv for kv in st["steps_ms"].items()))
+            if st.get("kernel_run_ms"):
+                print("   longest kernel run of one task (ms, scored): " +
+                      ", ".join("%s %.1f" % kv
+                                for kv in st["kernel_run_ms"].items()))
         t = self.targets()
         self.results["targets"] = [{"target": a, "value": b, "limit": c_, "met": d}
                                    for a, b, c_, d in t]

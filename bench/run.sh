@@ -25,7 +25,7 @@ fi
 #    measurement (time, iproute2), the plot (python3-matplotlib).
 pkgs=(gcc clang llvm meson ninja-build pkg-config bpftool libbpf-dev
       libelf-dev zlib1g-dev libinih-dev libev-dev iproute2 xdp-tools nftables
-      time python3 python3-matplotlib)
+      time python3 python3-matplotlib linux-perf)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
