@@ -506,9 +506,7 @@ static void test_added_chunks(void)
 	km.added_chunk = 3;
 	apply_or_die("added in chunks of 3", text, 0, NULL);
 	km.added_chunk = 0;
-	r = audit_begin(&a, &km, AUDIT_ALL_MAPS, 1);
-	while (r == 0)
-		r = audit_step(&a, &km, 16384);
+	r = audit_all(&a);
 	xr_checks++;
 	if (r != 1 || a.missing || a.foreign || a.needs_full)
 		fail("added in chunks: audit %d, %zu missing, %zu foreign", r,

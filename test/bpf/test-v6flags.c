@@ -348,16 +348,10 @@ static size_t filter_bad(void)
 static size_t audit_filter_bad(int *needs_full)
 {
 	struct audit a;
-	int r;
+	int r = audit_all(&a);
 
-	if (audit_begin(&a, &km, AUDIT_ALL_MAPS, 1)) {
-		fail("audit_begin");
-		return 0;
-	}
-	while ((r = audit_step(&a, &km, 100000)) == 0)
-		;
 	if (r < 0)
-		fail("audit_step: %d", r);
+		fail("audit: %d", r);
 	*needs_full = a.needs_full;
 	r = (int)a.filter_bad;
 	audit_free(&a);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "loader.h"
 #include "log.h"
@@ -107,6 +108,15 @@ void apply_or_die(const char *what, const char *text, int full,
 		fail("applying rule set %s: %s", what, strerror(-err));
 		exit(xr_finish());
 	}
+}
+
+int audit_all(struct audit *a)
+{
+	int r = audit_begin(a, &km, AUDIT_ALL_MAPS, 1);
+
+	while (r == 0)
+		r = audit_step(a, &km, 16384);
+	return r;
 }
 
 int parse_rule(const char *text, struct xdpfw_rule *out)
