@@ -250,6 +250,28 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 	return err;
 }
 
+/* Block content e written into the first block from *b on that avoid
+ * does not mark, and marked in mark (the caller points a word at it after
+ * the key deletes).  0 (*b: that block), 1 when none is left, or -errno. */
+static int put_block(struct kmaps *km, struct l2_win *w, const uint64_t *avoid,
+		     uint64_t *mark, uint32_t *b, const uint32_t *e,
+		     size_t *count)
+{
+	uint32_t *dst;
+
+	while (*b < km->v4l2_blocks && (avoid[*b / 64] & 1ull << (*b % 64)))
+		(*b)++;
+	if (*b >= km->v4l2_blocks)
+		return 1;
+	dst = l2_at(km, w, *b);
+	if (!dst)
+		return -errno;
+	memcpy(dst, e, 256 * sizeof(*e));
+	(*count)++;
+	bit_test_set(mark, *b);
+	return 0;
+}
+
 /* Blocks for the /24s that want one, from those no old word points at,
  * written now; their words point at them after the key deletes. */
 static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
@@ -260,26 +282,20 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 	size_t i;
 	int err = 0;
 
-	for (i = 0; i < lb->n_pend && !err; i++) {
+	for (i = 0; i < lb->n_pend; i++) {
 		struct v4t_op *op = &narrow->ops[lb->pend[i]];
 
-		while (b < km->v4l2_blocks && (lb->used[b / 64] & 1ull << (b % 64)))
-			b++;
-		if (b >= km->v4l2_blocks)
-			break;
-		uint32_t *e = l2_at(km, &lb->win, b);
-
-		if (!e) {
-			err = -errno;
-			break;
-		}
 		v4tbl_block(ix, op->idx, op->val & XDPFW_V4T_SLOT, lb->want);
-		memcpy(e, lb->want, sizeof(lb->want));
-		(*count)++;
-		bit_test_set(lb->kept, b); /* in use from now on */
+		/* kept: in use from now on */
+		err = put_block(km, &lb->win, lb->used, lb->kept, &b, lb->want,
+				count);
+		if (err)
+			break;
 		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
 			  l2_part(b++, lb->want);
 	}
+	if (err > 0) /* no free block left: not an error */
+		err = 0;
 	/* The blocks are in memory before a word points at them (the
 	 * narrow half, after the key deletes: syscalls in between). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -497,15 +513,6 @@ static void bit_clear(uint64_t *v, uint32_t b)
 	v[b / 64] &= ~(1ull << (b % 64));
 }
 
-/* The first block at or after b no word points at (v4l2_blocks: none). */
-static uint32_t free_block(const struct kmaps *km, uint32_t b)
-{
-	while (b < km->v4l2_blocks &&
-	       (km->v4l2_used[b / 64] & 1ull << (b % 64)))
-		b++;
-	return b;
-}
-
 /* Incremental: each /24 the widening left on the trie gets what the new
  * set gives it (km->v4t_lng, merged by sync): a free block, written now,
  * that its word points at after the key deletes (as a full build's); or
@@ -520,25 +527,21 @@ static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
 	int err = 0;
 
 	for (size_t i = 0; i < need->n && !err; i++) {
-		uint32_t idx = need->ops[i].idx, *dst;
+		uint32_t idx = need->ops[i].idx;
 		uint32_t base = need->ops[i].val & ~V4T_NEED_NEW;
 
 		if (!v4tbl_block_in(km->v4t_lng, km->n_v4t_lng, idx, base, e)) {
 			val = base;
 		} else {
-			b = free_block(km, b);
-			if (b >= km->v4l2_blocks) {
-				trie++; /* stays on the trie */
+			err = put_block(km, &win, km->v4l2_used, km->v4l2_used,
+					&b, e, count);
+			if (err < 0)
+				break;
+			if (err) {
+				err = 0;
+				trie++; /* no free block: stays on the trie */
 				continue;
 			}
-			dst = l2_at(km, &win, b);
-			if (!dst) {
-				err = -errno;
-				break;
-			}
-			memcpy(dst, e, sizeof(e));
-			(*count)++;
-			bit_test_set(km->v4l2_used, b);
 			val = l2_part(b, e);
 			given++;
 		}
