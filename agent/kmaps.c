@@ -249,9 +249,11 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 	 * field: one list of maps, and any object with them will do. */
 	kmaps_init(km);
 	for (int i = 0; i < XMAP_N; i++) {
-		struct bpf_map *m =
-			bpf_object__find_map_by_name(skel->obj, xmap_name[i]);
+		struct bpf_map *m;
 
+		bpf_object__for_each_map(m, skel->obj)
+			if (pins_map_name_is(bpf_map__name(m), xmap_name[i]))
+				break;
 		if (!m) {
 			log_error("the BPF object has no map %s", xmap_name[i]);
 			return -ENOENT;

@@ -36,7 +36,8 @@ static int maps_of_prog(struct kmaps *km, int prog)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &mi, &ml))
 			for (int m = 0; m < XMAP_N && !used; m++)
-				if (km->fd[m] < 0 && !strcmp(mi.name, xmap_name[m])) {
+				if (km->fd[m] < 0 &&
+				    pins_map_name_is(mi.name, xmap_name[m])) {
 					km->fd[m] = fd;
 					used = 1;
 				}

@@ -145,11 +145,43 @@ int pins_maps_dir(char *buf, size_t len, const char *pin_dir)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The filters in global data: libbpf names the map of a .data.<x> section
+ * after it, that of .bss after the object ("xdpfw_bpf", the skeleton's
+ * name, cut to 8 characters) and the section.  Pinned under their
+ * XDPFW_MAP_* names all the same.
+ */
+static const struct {
+	const char *kname, *pin;
+} globals[] = {
+	{ XDPFW_SEC_PORTS, XDPFW_STR(XDPFW_MAP_PORTS) },
+	{ "xdpfw_bp" XDPFW_SEC_V6F, XDPFW_STR(XDPFW_MAP_V6F) },
+};
+
+/* The pin name of the map the kernel calls kname. */
+static const char *pin_name(const char *kname)
+{
+	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+		if (!strcmp(kname, globals[i].kname))
+			return globals[i].pin;
+	return kname;
+}
+
+int pins_map_global(const char *kname)
+{
+	return pin_name(kname) != kname;
+}
+
+int pins_map_name_is(const char *kname, const char *pin)
+{
+	return !strcmp(pin_name(kname), pin);
+}
+
 int pins_map_path(char *buf, size_t len, const char *pin_dir,
 		  const char *name)
 {
 	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir,
-			 XDPFW_LAYOUT_VERSION, name);
+			 XDPFW_LAYOUT_VERSION, pin_name(name));
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -257,7 +289,7 @@ int pins_is_ours(const char *dir, const char *name, int in_maps)
 		if (strncmp(name, "xdpfw_", 6))
 			return 0;
 		inspect(path, &p);
-		return p.kind == PINNED_MAP && !strcmp(p.name, name);
+		return p.kind == PINNED_MAP && pins_map_name_is(p.name, name);
 	}
 	if (is_maps_dir_name(name))
 		return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);

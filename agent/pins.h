@@ -5,7 +5,10 @@
  *
  *   prog              an XDP program named xdpfw_xdp
  *   link-<ifname>     an XDP bpf_link
- *   maps-v<N>/<name>  a map whose kernel name is <name>, xdpfw_*
+ *   maps-v<N>/<name>  a map whose kernel name is <name>, xdpfw_*; or,
+ *                     for a filter in the program's global data (an
+ *                     internal map named after its ELF section), the
+ *                     kernel name libbpf gives that section's map
  *
  * plus, when pin_dir is the root of a bpffs, the kernel's own
  * maps.debug and progs.debug.  A pin_dir holding anything else is refused,
@@ -20,11 +23,20 @@
  * fit in len: never a shorter path, which would name another file. */
 int pins_join(char *buf, size_t len, const char *dir, const char *name);
 int pins_maps_dir(char *buf, size_t len, const char *pin_dir);
+/* name: the map's pin name or its kernel name (that of a filter in global
+ * data differs). */
 int pins_map_path(char *buf, size_t len, const char *pin_dir,
 		  const char *name);
 int pins_link_path(char *buf, size_t len, const char *pin_dir,
 		   const char *ifname);
 int pins_prog_path(char *buf, size_t len, const char *pin_dir);
+
+/* Is kname (the kernel's or libbpf's name of a map) the map pinned as
+ * pin_name?  1 or 0. */
+int pins_map_name_is(const char *kname, const char *pin_name);
+
+/* Is kname the kernel name of a filter in global data?  1 or 0. */
+int pins_map_global(const char *kname);
 
 /* Make sure pin_dir is on a bpffs (mounting one on /sys/fs/bpf when that
  * is where it lives and nothing is mounted there), holds nothing xdpfw did

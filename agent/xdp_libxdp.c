@@ -11,6 +11,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "pins.h"
 #include "skel.h"
 #include "xdpfw_shared.h"
 
@@ -109,7 +110,8 @@ static struct xdpfw_bpf *open_copy(struct xdpfw_bpf *skel)
 	bpf_object__for_each_map(m, ext->obj) {
 		struct bpf_map *src;
 
-		if (bpf_map__is_internal(m))
+		/* all but the constants (.rodata): loader_map_shared() */
+		if (bpf_map__is_internal(m) && !pins_map_global(bpf_map__name(m)))
 			continue;
 		src = bpf_object__find_map_by_name(skel->obj, bpf_map__name(m));
 		err = src ? bpf_map__reuse_fd(m, bpf_map__fd(src)) : -ENOENT;

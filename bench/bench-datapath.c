@@ -257,6 +257,23 @@ static void variant_rodata(struct xset *s, struct bpf_map *m, const char *path)
 		"its constants stay compiled-in\n", path);
 }
 
+/* The name to find m by in xdpfw's object: an internal map's section (its
+ * name past the object's prefix: "x.bss" -> ".bss"), else its own. */
+static const char *variant_section(const struct bpf_map *m)
+{
+	const char *name = bpf_map__name(m), *dot = strchr(name, '.');
+
+	return bpf_map__is_internal(m) && dot ? dot : name;
+}
+
+/* Is m one of xdpfw's filters in global data (shared like the maps)? */
+static int variant_global(const struct bpf_map *m)
+{
+	const char *sec = variant_section(m);
+
+	return !strcmp(sec, XDPFW_SEC_V6F) || !strcmp(sec, XDPFW_SEC_PORTS);
+}
+
 /* A prototype that reads the flags from a global (SEC(".data.cfg"), a
  * struct xdpfw_cfg) instead of the xdpfw_cfg map: its copy of the set's
  * xdpfw_cfg, at load and after each change of the set (var_cfg_sync). */
@@ -297,12 +314,12 @@ static void variant_load(struct xset *s, int v)
 	bpf_object__for_each_map(m, obj) {
 		struct bpf_map *ref;
 
-		if (bpf_map__is_internal(m)) {
+		if (bpf_map__is_internal(m) && !variant_global(m)) {
 			variant_rodata(s, m, variants[v].path);
 			continue;
 		}
 		ref = bpf_object__find_map_by_name(s->skel->obj,
-						   bpf_map__name(m));
+						   variant_section(m));
 		if (!ref)
 			continue;
 		err = bpf_map__reuse_fd(m, bpf_map__fd(ref));

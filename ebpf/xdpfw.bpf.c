@@ -79,13 +79,6 @@ XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V4_XCPT, struct xdpfw_v4_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_XCPT, struct xdpfw_v6_plpm_key);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_PORTS_WORDS);
-	__type(key, __u32);
-	__type(value, __u64);
-} XDPFW_MAP_PORTS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -116,14 +109,18 @@ struct {
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
 
-/* xdpfw_v6_flags: 2^23 flag bytes, 8 to an element (xdpfw_shared.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_V6F_WORDS);
-	__type(key, __u32);
-	__type(value, __u64);
-} XDPFW_MAP_V6F SEC(".maps");
+/*
+ * The two filters every miss may read are global data (layout 9): arrays
+ * that libbpf makes an internal map each (user space pins and maps them
+ * as the others: loader.c, kmaps.c).  A read is an address and a load: no
+ * lookup, no key on the stack, no bounds branch (the index is bounded by
+ * its shift).  xdpfw_v6_flags alone fills .bss (4 MiB, the most one map
+ * value takes on 6.1 kernels: nothing else may go there); xdpfw_ports has
+ * a data section of its own (zeros in the object).  Non-static: libbpf
+ * makes the maps mmapable only then.
+ */
+__u64 XDPFW_MAP_V6F[XDPFW_V6F_WORDS];
+__u64 XDPFW_MAP_PORTS[XDPFW_PORTS_WORDS] SEC(XDPFW_SEC_PORTS);
 
 /* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets xdpfw_oa_mask. */
@@ -207,10 +204,9 @@ static __always_inline void count(void *map, __u32 idx, __u64 bytes)
 static __always_inline int port_marked(__be16 sport, __u32 bit)
 {
 	__u32 port = bpf_ntohs(sport);
-	__u32 idx = port >> 4;
-	__u64 *bits = bpf_map_lookup_elem(&XDPFW_MAP_PORTS, &idx);
 
-	return bits && ((*bits >> ((port & 15) * XDPFW_PORT_BITS)) & bit);
+	return (XDPFW_MAP_PORTS[port >> 4] >> ((port & 15) * XDPFW_PORT_BITS)) &
+	       bit;
 }
 
 /* The bit of hash h in a hashed bitmap of 2^log bits. */
@@ -471,10 +467,8 @@ static __always_inline __u32 prefix_v6(__u32 flags, __u32 f, const __u32 *a,
 static __always_inline __u32 v6_flag_byte(__u32 h)
 {
 	__u32 idx = h >> (32 - XDPFW_V6F_LOG);
-	__u32 word = idx >> 3;
-	__u64 *w = bpf_map_lookup_elem(&XDPFW_MAP_V6F, &word);
 
-	return w ? (__u32)(*w >> ((idx & 7) * 8)) & 0xff : 0;
+	return (__u32)(XDPFW_MAP_V6F[idx >> 3] >> ((idx & 7) * 8)) & 0xff;
 }
 
 /* The flags (XDPFW_V6F_*) of every IPv6 entry of /32 or longer that may

@@ -21,11 +21,15 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 8
+#define XDPFW_LAYOUT_VERSION 9
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
  * space finds each map by the name the BPF side declares.  At most 15 chars.
+ * Two filters are global data since layout 9 (xdpfw_ports, xdpfw_v6_flags):
+ * arrays the program reads by address (no lookup, no bounds branch), which
+ * libbpf makes internal maps named after their ELF sections (XDPFW_SEC_*);
+ * they are pinned under their XDPFW_MAP_* names all the same (agent/pins.c).
  */
 #define XDPFW_MAP_CFG       xdpfw_cfg      /* [1] struct xdpfw_cfg */
 #define XDPFW_MAP_V4        xdpfw_v4       /* hash: v4 /32, no port */
@@ -36,7 +40,7 @@
 #define XDPFW_MAP_V6_PORT   xdpfw_v6_port  /* hash: v6 /128 + port */
 #define XDPFW_MAP_V4_PLPM   xdpfw_v4_plpm  /* trie: port + v4 prefix */
 #define XDPFW_MAP_V6_PLPM   xdpfw_v6_plpm  /* trie: port + v6 prefix */
-#define XDPFW_MAP_PORTS     xdpfw_ports    /* [4096] u64: port filter bits */
+#define XDPFW_MAP_PORTS     xdpfw_ports    /* global [4096] u64: port filter bits */
 #define XDPFW_MAP_RULES     xdpfw_rules    /* [max_rules] slot -> rule */
 #define XDPFW_MAP_RSTATS    xdpfw_rstats   /* [ncpus * max_rules] counters */
 #define XDPFW_MAP_TOTALS    xdpfw_totals   /* percpu [XDPFW_TOTAL_MAX] */
@@ -46,7 +50,7 @@
 #define XDPFW_MAP_V4_XCPT   xdpfw_v4_xcpt  /* trie: v4 exceptions */
 #define XDPFW_MAP_V6_XCPT   xdpfw_v6_xcpt  /* trie: v6 exceptions */
 #define XDPFW_MAP_X_BITMAP  xdpfw_x_bmap   /* hashed bits: exceptions */
-#define XDPFW_MAP_V6F      xdpfw_v6_flags /* hashed bytes: IPv6 flags */
+#define XDPFW_MAP_V6F       xdpfw_v6_flags /* global hashed bytes: IPv6 flags */
 #define XDPFW_MAP_V4_OA     xdpfw_v4_oa    /* open addressing: v4 /32 */
 #define XDPFW_MAP_V4P_OA    xdpfw_v4p_oa   /* open addressing: v4 /32 + port */
 #define XDPFW_MAP_V6_OA     xdpfw_v6_oa    /* open addressing: v6 /128 */
@@ -54,6 +58,11 @@
 #define XDPFW_MAP_V6C_OA    xdpfw_v6c_oa   /* open addressing: v6 /32 /48 /56 /64 */
 #define XDPFW_MAP_V4_TBL    xdpfw_v4_tbl   /* [2^24] u32: per /24 slot + flags */
 #define XDPFW_MAP_V4_L2     xdpfw_v4_l2    /* blocks of 256 u32: a /24's addresses */
+
+/* Their sections.  (Debian 12's bpftool cannot read .bss.<x> ones: the
+ * flags fill .bss, the ports a .data.<x> section.) */
+#define XDPFW_SEC_PORTS ".data.ports"
+#define XDPFW_SEC_V6F   ".bss"
 
 #define XDPFW_STR_(x) #x
 #define XDPFW_STR(x) XDPFW_STR_(x)
@@ -116,7 +125,7 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_cfg, 16);
  * that family/proto with a prefix too short for xdpfw_pp_bmap (IPv4 < /16,
  * IPv6 < /32, e.g. 0.0.0.0/0:11211/udp) uses the port.
  * Word = port >> 4, bit = (port & 15) * 4 + kind.
- * (u64 values: array maps round values up to 8 bytes, also in mmap.)
+ * (u64 words, read the same way on both sides in either byte order.)
  */
 #define XDPFW_PORTS_WORDS 4096
 #define XDPFW_PORT_BITS 4
@@ -209,10 +218,11 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_l2_blk, 1024);
 #define XDPFW_BITMAP_WORDS(log) (1u << ((log) - 6))
 
 /*
- * xdpfw_v6_flags (layout 7), the first and often only IPv6 probe: 2^23
- * bytes, hashed by xdpfw_v6s_hash, packed 8 to a u64 element (array maps
- * space values 8 bytes apart; byte b of the table is byte b & 7 of element
- * b >> 3, little-endian order of the u64).  Every blocking IPv6 entry
+ * xdpfw_v6_flags (layout 7; global data and 2^22 bytes, the most a 6.1
+ * kernel takes in one map value, since layout 9), the first and often only
+ * IPv6 probe: bytes hashed by xdpfw_v6s_hash, packed 8 to a u64 (byte b
+ * of the table is byte b & 7 of word b >> 3, little-endian order of the
+ * u64).  Every blocking IPv6 entry
  * (not an exception) sets one flag in the byte of its address cut at /48
  * if it is /48 or longer, else at /32 (XDPFW_F_V6_SUM32); shorter ones:
  * XDPFW_F_V6_PREFIX_WILD, or xdpfw_ports for prefix:port
@@ -234,7 +244,7 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_l2_blk, 1024);
  * may be stale (set for an entry since removed) until the next full build:
  * a stale flag costs a lookup, never a wrong verdict.
  */
-#define XDPFW_V6F_LOG 23
+#define XDPFW_V6F_LOG 22
 #define XDPFW_V6F_WORDS (1u << (XDPFW_V6F_LOG - 3))
 enum {
 	/* in the /48 byte */
