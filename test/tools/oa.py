@@ -10,6 +10,11 @@ Usage: oa.py CMD MAPS_DIR ADDR[:PORT/PROTO] [SLOT]
           (a tombstone, key 0; exit 1: not in the table)
   put     print the same that inserts it with SLOT at the first free
           entry of its probe window (exit 1: none free)
+Or: oa.py first MAPS_DIR < ADDRS (one IPv4 address a line)
+  first   print the address whose home entry in xdpfw_v4_oa comes first:
+          a load or large reload writes the keys of added addresses in the
+          order of their table windows (agent/kmaps_bulk.c), so its key is
+          among the first written
 """
 import ipaddress
 import json
@@ -74,7 +79,17 @@ def args(idx, key, state):
                     hexs(key | state << 64, 16))
 
 
+def first(maps, specs):
+    path = os.path.join(maps, "xdpfw_v4_oa")
+    mask = bpftool("map", "show", "pinned", path)["max_entries"] - 1
+    homes = ((oa_hash(packed(s)[1]) & mask, s) for s in specs if s)
+    print(min(homes)[1])
+    return 0
+
+
 def main(argv):
+    if argv[1] == "first":
+        return first(argv[2], sys.stdin.read().split())
     cmd, maps, spec = argv[1], argv[2], argv[3]
     name, key = packed(spec)
     path = os.path.join(maps, name)
