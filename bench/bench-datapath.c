@@ -73,9 +73,14 @@ struct bcase {
 };
 
 /* The sources are documentation prefixes; gen-rules.py puts the entries
- * hit here in every generated file and keeps the miss sources clear. */
+ * hit here in every generated file and keeps the miss sources clear.
+ * v4-miss's /24 holds no entry (a true miss: the /24 word is 0);
+ * v4-miss-ep's holds the endpoint 198.51.100.10:30000/udp, so its word
+ * sends the packet to the endpoint table; v4-miss-near's holds a /25. */
 static const struct bcase cases[] = {
-	{ "v4-miss", 4, "198.51.100.77", IPPROTO_TCP, 443, "203.0.113.7",
+	{ "v4-miss", 4, "198.18.7.77", IPPROTO_TCP, 443, "203.0.113.7",
+	  "203.0.113.7", 0 },
+	{ "v4-miss-ep", 4, "198.51.100.77", IPPROTO_TCP, 443, "203.0.113.7",
 	  "203.0.113.7", 0 },
 	{ "v4-miss-near", 4, "192.0.2.7", IPPROTO_TCP, 443, "192.0.2.128/25",
 	  "192.0.2.200", 0 },
