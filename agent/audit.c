@@ -32,25 +32,34 @@ static void skip_maps(struct audit *a)
 		a->phase = 1;
 }
 
+static const struct xdpfw_rule *slot_run(void *km, uint32_t s, uint32_t *n)
+{
+	return kmaps_slot_run(km, s, n);
+}
+
 int audit_begin(struct audit *a, struct kmaps *km, uint32_t maps, int collect)
 {
-	int err;
-
 	memset(a, 0, sizeof(*a));
 	a->collect = collect;
 	a->maps = maps & AUDIT_ALL_MAPS;
 	skip_maps(a);
 	a->capacity = km->capacity;
+	a->run = slot_run;
+	a->run_ctx = km;
+	a->seen_max = AUDIT_SEEN;
 	a->marks = calloc(km->capacity ? km->capacity : 1, 1);
 	if (!a->marks)
 		return -ENOMEM;
-	/* Keys name slots in any order: the table mapped whole while the
-	 * audit runs (kmaps.h). */
-	err = kmaps_table_hold(km);
-	if (err)
-		return err;
-	a->held = km;
 	return read_generation(km, &a->generation);
+}
+
+static void seen_free(struct audit *a)
+{
+	free(a->seen);
+	free(a->order);
+	a->seen = NULL;
+	a->order = NULL;
+	a->n_seen = 0;
 }
 
 void audit_free(struct audit *a)
@@ -59,9 +68,7 @@ void audit_free(struct audit *a)
 		return;
 	free(a->marks);
 	a->marks = NULL;
-	if (a->held)
-		kmaps_table_release(a->held);
-	a->held = NULL;
+	seen_free(a);
 	if (a->v4ix)
 		v4tbl_ix_free(a->v4ix);
 	free(a->v4ix);
@@ -72,40 +79,88 @@ void audit_free(struct audit *a)
 	memset(&a->deletes, 0, sizeof(a->deletes));
 }
 
-int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
-			 const void *key)
+int audit_rule_key_index(const struct xdpfw_rule *r, int m, const void *key)
 {
 	struct kkey k[2];
 	int n;
 
-	if (slot >= km->capacity || !km->table[slot].family)
+	if (!r->family)
 		return -1;
-	n = rule_kkeys(&km->table[slot], k);
+	n = rule_kkeys(r, k);
 	for (int i = 0; i < n; i++)
 		if (k[i].map == m && !memcmp(k[i].b, key, kmap_key_size[m]))
 			return i;
 	return -1;
 }
 
-/* One key the kernel holds, leading to slot. */
-static int audit_key(struct audit *a, const struct kmaps *km, const void *key,
-		     uint32_t slot)
+static int foreign(struct audit *a, const struct kkey *k)
 {
-	int i = audit_slot_key_index(km, slot, a->map, key);
+	a->foreign++;
+	return a->collect ? kop_list_push(&a->deletes, k, 0) : 0;
+}
+
+/* The keys seen, against the rules of their slots: grouped by window of
+ * the slot table (a counting sort), so that each window is mapped about
+ * once per flush. */
+static int seen_flush(struct audit *a)
+{
+	uint32_t nwin = a->capacity / KMAPS_SLOT_WINDOW + 1, first = 0, rn = 0;
+	const struct xdpfw_rule *t = NULL;
+	uint32_t *pos = calloc(nwin + 1, sizeof(*pos));
+	int err = 0;
+
+	if (!pos)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->n_seen; i++)
+		pos[a->seen[i].slot / KMAPS_SLOT_WINDOW + 1]++;
+	for (uint32_t w = 0; w < nwin; w++)
+		pos[w + 1] += pos[w];
+	for (size_t i = 0; i < a->n_seen; i++)
+		a->order[pos[a->seen[i].slot / KMAPS_SLOT_WINDOW]++] = (uint32_t)i;
+	free(pos);
+	for (size_t j = 0; j < a->n_seen && !err; j++) {
+		const struct audit_seen *e = &a->seen[a->order[j]];
+		int i;
+
+		if (!t || e->slot < first || e->slot - first >= rn) {
+			t = a->run(a->run_ctx, e->slot, &rn);
+			if (!t)
+				return errno ? -errno : -EIO;
+			first = e->slot;
+		}
+		i = audit_rule_key_index(&t[e->slot - first], e->k.map, e->k.b);
+		if (i >= 0)
+			a->marks[e->slot] |= (uint8_t)(1u << i);
+		else
+			err = foreign(a, &e->k);
+	}
+	a->n_seen = 0;
+	return err;
+}
+
+/* One key the kernel holds, leading to slot: compared when the keys seen
+ * are flushed (a slot out of the table is foreign at once). */
+static int audit_key(struct audit *a, const void *key, uint32_t slot)
+{
+	struct audit_seen *e;
 	struct kkey k;
 
 	a->keys++;
-	if (i >= 0) {
-		a->marks[slot] |= (uint8_t)(1u << i);
-		return 0;
-	}
-	a->foreign++;
-	if (!a->collect)
-		return 0;
 	memset(&k, 0, sizeof(k));
 	k.map = (uint8_t)a->map;
 	memcpy(k.b, key, kmap_key_size[a->map]);
-	return kop_list_push(&a->deletes, &k, 0);
+	if (slot >= a->capacity)
+		return foreign(a, &k);
+	if (!a->seen) {
+		a->seen = malloc(a->seen_max * sizeof(*a->seen));
+		a->order = malloc(a->seen_max * sizeof(*a->order));
+		if (!a->seen || !a->order)
+			return -ENOMEM;
+	}
+	e = &a->seen[a->n_seen++];
+	e->slot = slot;
+	e->k = k;
+	return a->n_seen < a->seen_max ? 0 : seen_flush(a);
 }
 
 static void next_map(struct audit *a)
@@ -129,19 +184,12 @@ static int audit_map_key(struct audit *a, struct kmaps *km, const void *key,
 		if (kmaps_oa_index(km, &k) >= 0)
 			return 0;
 	}
-	return audit_key(a, km, key, slot);
+	return audit_key(a, key, slot);
 }
-
-struct oa_visit {
-	struct audit *a;
-	const struct kmaps *km;
-};
 
 static int audit_oa_key(void *ctx, const struct kop *op)
 {
-	struct oa_visit *v = ctx;
-
-	return audit_key(v->a, v->km, op->key.b, op->slot);
+	return audit_key(ctx, op->key.b, op->slot);
 }
 
 /* Phase 0 for a hash map: one batch, resumable by its token. */
@@ -205,15 +253,18 @@ static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 
 /* A key of the rule in slot that phase 0 did not see under it: fine only
  * when it leads to another rule that produces it (a shared key). */
-static int owned_elsewhere(const struct audit *a, const struct kmaps *km,
+static int owned_elsewhere(const struct audit *a, struct kmaps *km,
 			   uint32_t slot, const struct kkey *k)
 {
+	struct xdpfw_rule r;
 	uint32_t v;
 	int i;
 
-	if (kmaps_lookup_key((struct kmaps *)km, k, &v) != 1 || v == slot)
+	/* That rule read on its own: the run in use stays mapped. */
+	if (kmaps_lookup_key(km, k, &v) != 1 || v == slot || v >= a->capacity ||
+	    bpf_map_lookup_elem(km->fd[XMAP_RULES], &v, &r))
 		return 0;
-	i = audit_slot_key_index(km, v, k->map, k->b);
+	i = audit_rule_key_index(&r, k->map, k->b);
 	return i >= 0 && (a->marks[v] & (1u << i));
 }
 
@@ -233,29 +284,46 @@ static int audit_missing(struct audit *a, uint32_t slot, const struct kkey *k,
 	return kop_list_push(&a->upserts, k, slot);
 }
 
-/* Phase 1: the keys of slots [next_slot, next_slot + budget). */
-static int audit_slots(struct audit *a, const struct kmaps *km, size_t budget)
+/* Phase 1 for the rule r in slot s. */
+static int audit_rule(struct audit *a, struct kmaps *km, uint32_t s,
+		      const struct xdpfw_rule *r)
 {
-	int err;
+	struct kkey k[2];
+	int n, err;
 
-	uint32_t end = a->next_slot + (uint32_t)budget;
+	if (!r->family)
+		return 0;
+	a->rules++;
+	n = rule_kkeys(r, k);
+	for (int i = 0; i < n; i++) {
+		if (!(a->maps & (1u << k[i].map)) || (a->marks[s] & (1u << i)) ||
+		    owned_elsewhere(a, km, s, &k[i]))
+			continue;
+		err = audit_missing(a, s, &k[i], n);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Phase 1: the keys of slots [next_slot, next_slot + budget), a run of
+ * the table at a time. */
+static int audit_slots(struct audit *a, struct kmaps *km, size_t budget)
+{
+	uint32_t end = a->next_slot + (uint32_t)budget, rn;
+	int err;
 
 	if (end > a->capacity || end < a->next_slot)
 		end = a->capacity;
-	for (uint32_t s = a->next_slot; s < end; s++) {
-		struct kkey k[2];
-		int n;
+	for (uint32_t s = a->next_slot; s < end; s += rn) {
+		const struct xdpfw_rule *t = a->run(a->run_ctx, s, &rn);
 
-		if (!km->table[s].family)
-			continue;
-		a->rules++;
-		n = rule_kkeys(&km->table[s], k);
-		for (int i = 0; i < n; i++) {
-			if (!(a->maps & (1u << k[i].map)) ||
-			    (a->marks[s] & (1u << i)) ||
-			    owned_elsewhere(a, km, s, &k[i]))
-				continue;
-			err = audit_missing(a, s, &k[i], n);
+		if (!t)
+			return errno ? -errno : -EIO;
+		if (rn > end - s)
+			rn = end - s;
+		for (uint32_t i = 0; i < rn; i++) {
+			err = audit_rule(a, km, s + i, &t[i]);
 			if (err)
 				return err;
 		}
@@ -277,7 +345,8 @@ static int audit_v4tbl(struct audit *a, struct kmaps *km)
 		a->v4ix = malloc(sizeof(*a->v4ix));
 		if (!a->v4ix)
 			return -ENOMEM;
-		err = v4tbl_ix_build(a->v4ix, km->table, NULL, km->capacity);
+		err = v4tbl_ix_build_runs(a->v4ix, a->run, a->run_ctx,
+					  km->capacity);
 		if (err) {
 			free(a->v4ix);
 			a->v4ix = NULL;
@@ -308,7 +377,16 @@ static int audit_filters(struct audit *a, struct kmaps *km)
 			return -ENOMEM;
 	}
 	filters_use(&f, km->fbuf);
-	filters_from_table(&f, km->table, km->capacity);
+	filters_from_table(&f, NULL, 0); /* cleared */
+	for (uint32_t s = 0, rn; s < a->capacity; s += rn) {
+		const struct xdpfw_rule *t = a->run(a->run_ctx, s, &rn);
+
+		if (!t)
+			return errno ? -errno : -EIO;
+		for (uint32_t i = 0; i < rn && i < a->capacity - s; i++)
+			if (t[i].family)
+				filters_add(&f, &t[i]);
+	}
 	err = kmaps_filters_compare(km, &f, NULL, NULL, &a->filter_bad);
 	if (a->filter_bad)
 		a->needs_full = 1;
@@ -325,10 +403,8 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		return -ESTALE;
 	if (a->phase == 0 && !a->oa_done) {
 		/* The keys of the map's open addressing table first. */
-		struct oa_visit v = { a, km };
-
 		a->oa_done = 1;
-		err = kmaps_oa_dump(km, a->map, audit_oa_key, &v);
+		err = kmaps_oa_dump(km, a->map, audit_oa_key, a);
 	} else if (a->phase == 0) {
 		if (kmaps_can_batch(km, a->map)) {
 			err = audit_hash_batch(a, km);
@@ -340,7 +416,10 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		} else {
 			err = audit_iter(a, km, AUDIT_ITER);
 		}
+	} else if (a->phase == 1 && a->n_seen) {
+		err = seen_flush(a); /* the last keys of phase 0 */
 	} else if (a->phase == 1) {
+		seen_free(a);
 		err = audit_slots(a, km, budget);
 	} else if (a->phase == 3) {
 		err = audit_v4tbl(a, km);

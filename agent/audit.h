@@ -6,8 +6,11 @@
  *   1. every key of every lookup map (an open addressing table in one
  *      memory scan, then its map), read in batches: it must lead to a
  *      rule in use that produces exactly that key (else it is foreign);
- *      the key is marked as seen for that rule;
- *   2. every rule of the slot table (no syscalls): each of its keys must
+ *      the key is marked as seen for that rule.  Keys name slots in any
+ *      order: they are kept (AUDIT_SEEN at a time, 2 MB) and compared
+ *      window by window of the slot table, which is never mapped whole
+ *      (24.5 MB resident at 1M);
+ *   2. every rule of the slot table, a run at a time: each of its keys must
  *      have been seen, except a key another rule owns (an any-protocol
  *      port entry shares its key with the protocol-specific one), which is
  *      looked up;
@@ -28,8 +31,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compile.h"
 #include "kmaps.h"
 #include "kchange.h"
+#include "v4tbl.h"
+
+/* Phase 0's keys this many at a time (32 bytes each). */
+#define AUDIT_SEEN 65536
+
+struct audit_seen {
+	uint32_t slot;
+	struct kkey k;
+};
 
 struct audit {
 	int phase;              /* 0: keys, 1: slots, 3: /24 table,
@@ -43,7 +56,13 @@ struct audit {
 	uint8_t *marks;         /* per slot: bit i = key i of the rule seen */
 	uint32_t capacity;
 	uint32_t next_slot;
-	struct kmaps *held;     /* its slot table, held until audit_free */
+	/* The slot table a run at a time (kmaps_slot_run; tests may read it
+	 * in smaller runs), and phase 0's keys not yet compared. */
+	v4tbl_run_fn run;
+	void *run_ctx;
+	struct audit_seen *seen;
+	uint32_t *order;        /* seen's indexes by window */
+	size_t n_seen, seen_max;
 	uint64_t generation;    /* xdpfw_cfg.generation when it began */
 	int void_run;           /* a reload happened meanwhile */
 	size_t missing;         /* keys of rules absent or leading elsewhere */
@@ -69,9 +88,8 @@ void audit_free(struct audit *a); /* NULL-safe, idempotent */
  * void_run), 0: call again, -errno on failure. */
 int audit_step(struct audit *a, struct kmaps *km, size_t budget);
 
-/* Index of the key (map m, bytes key) among the keys of the rule in
- * slot, or -1 when that rule does not produce it (or the slot is free). */
-int audit_slot_key_index(const struct kmaps *km, uint32_t slot, int m,
-			 const void *key);
+/* Index of the key (map m, bytes key) among the keys of rule r, or -1
+ * when r does not produce it (or is a free slot). */
+int audit_rule_key_index(const struct xdpfw_rule *r, int m, const void *key);
 
 #endif

@@ -76,27 +76,64 @@ static int long_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* The /25-/31 address prefixes, for the blocks: by /24, then length. */
-static int long_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
-		      const uint32_t *slots, size_t n)
+/* The /25-/31 address prefixes of rules [0, n) (at slots[i], or base + i
+ * with slots NULL), appended to ix->lng, room for k. */
+static void long_add(struct v4tbl_ix *ix, size_t k,
+		     const struct xdpfw_rule *rules, const uint32_t *slots,
+		     uint32_t base, size_t n)
 {
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		k += v4tbl_kind(&rules[i]) == V4T_LONG;
-	ix->lng = malloc((k ? k : 1) * sizeof(*ix->lng));
-	if (!ix->lng)
-		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (v4tbl_kind(&rules[i]) != V4T_LONG)
+		if (v4tbl_kind(&rules[i]) != V4T_LONG || ix->n_lng >= k)
 			continue;
 		ix->lng[ix->n_lng].addr = v4tbl_addr(&rules[i]);
 		ix->lng[ix->n_lng].plen = rules[i].prefixlen;
-		ix->lng[ix->n_lng++].s1 = (slots ? slots[i] : (uint32_t)i) + 1;
+		ix->lng[ix->n_lng++].s1 = (slots ? slots[i] : base + (uint32_t)i) + 1;
 	}
-	if (k)
-		qsort(ix->lng, k, sizeof(*ix->lng), long_cmp);
-	return 0;
+}
+
+/* Rules [0, n) counted into next (per bucket + 1) and *k (the /25-/31s);
+ * the number that touch the table. */
+static size_t count_rules(uint32_t *next, size_t *k,
+			  const struct xdpfw_rule *rules, size_t n)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum v4tbl_kind kind = v4tbl_kind(&rules[i]);
+
+		if (kind == V4T_NONE)
+			continue;
+		next[bucket_of(&rules[i]) + 1]++;
+		*k += kind == V4T_LONG;
+		m++;
+	}
+	return m;
+}
+
+/* Each entry of rules [0, n) straight to its place (room for m: a table
+ * another process rewrote between the passes cannot overflow it).  The
+ * entries placed. */
+static size_t place_rules(struct v4tbl_ix *ix, uint32_t *next, size_t m,
+			  const struct xdpfw_rule *rules, const uint32_t *slots,
+			  uint32_t base, size_t n)
+{
+	size_t placed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct xdpfw_rule *r = &rules[i];
+		enum v4tbl_kind k = v4tbl_kind(r);
+		uint32_t b = bucket_of(r);
+		struct v4t_ent *e;
+
+		if (k == V4T_NONE || next[b] >= m)
+			continue;
+		e = &ix->ent[next[b]++];
+		placed++;
+		e->key = v4tbl_addr(r) >> 8 | (uint32_t)r->prefixlen << 24;
+		e->val = k == V4T_PAINT ? (slots ? slots[i] : base + (uint32_t)i) + 1 :
+					  v4tbl_flag(r);
+	}
+	return placed;
 }
 
 uint32_t v4tbl_block_in(const struct v4t_long *lng, size_t n, uint32_t idx,
@@ -191,51 +228,106 @@ int v4tbl_long_merge(struct v4t_long **lng, size_t *n, struct v4t_long *gone,
 	return 0;
 }
 
+/* The arrays of a build counted (m entries, k of them /25-/31). */
+static int ix_alloc(struct v4tbl_ix *ix, size_t m, size_t k)
+{
+	ix->ent = malloc((m ? m : 1) * sizeof(*ix->ent));
+	ix->lng = malloc((k ? k : 1) * sizeof(*ix->lng));
+	return ix->ent && ix->lng ? 0 : -ENOMEM;
+}
+
+/* Counted into next: the groups' starts. */
+static void ix_starts(struct v4tbl_ix *ix, uint32_t *next)
+{
+	for (uint32_t b = 0; b < V4T_BUCKETS; b++)
+		next[b + 1] += next[b];
+	for (uint32_t c = 0; c <= V4TBL_CHUNKS + 1; c++)
+		ix->start[c] = next[c * 33 < V4T_BUCKETS ? c * 33 : V4T_BUCKETS];
+}
+
+static void ix_done(struct v4tbl_ix *ix)
+{
+	if (ix->n_lng)
+		qsort(ix->lng, ix->n_lng, sizeof(*ix->lng), long_cmp);
+}
+
 /* Two passes over the rules, in order: count per (group, length), then
  * each entry straight to its place. */
 int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 		   const uint32_t *slots, size_t n)
 {
 	uint32_t *next = calloc(V4T_BUCKETS + 1, sizeof(*next));
-	size_t m = 0;
+	size_t m, k = 0;
+
+	memset(ix, 0, sizeof(*ix));
+	if (!next)
+		return -ENOMEM;
+	m = count_rules(next, &k, rules, n);
+	if (ix_alloc(ix, m, k)) {
+		free(next);
+		v4tbl_ix_free(ix);
+		return -ENOMEM;
+	}
+	long_add(ix, k, rules, slots, 0, n);
+	ix_done(ix);
+	ix_starts(ix, next);
+	place_rules(ix, next, m, rules, slots, 0, n);
+	free(next);
+	return 0;
+}
+
+/* One pass of a build over the slot table a run at a time: count into
+ * *m, *k (placed NULL), or place (room for *m, *k; *placed counts). */
+static int runs_pass(struct v4tbl_ix *ix, uint32_t *next, size_t *m,
+		     size_t *k, size_t *placed, v4tbl_run_fn run, void *ctx,
+		     uint32_t capacity)
+{
+	uint32_t rn;
+
+	for (uint32_t s = 0; s < capacity; s += rn) {
+		const struct xdpfw_rule *t = run(ctx, s, &rn);
+
+		if (!t)
+			return errno ? -errno : -EIO;
+		if (rn > capacity - s)
+			rn = capacity - s;
+		if (placed) {
+			long_add(ix, *k, t, NULL, s, rn);
+			*placed += place_rules(ix, next, *m, t, NULL, s, rn);
+		} else {
+			*m += count_rules(next, k, t, rn);
+		}
+	}
+	return 0;
+}
+
+int v4tbl_ix_build_runs(struct v4tbl_ix *ix, v4tbl_run_fn run, void *ctx,
+			uint32_t capacity)
+{
+	uint32_t *next = calloc(V4T_BUCKETS + 1, sizeof(*next));
+	size_t m = 0, k = 0, placed = 0;
 	int err;
 
 	memset(ix, 0, sizeof(*ix));
 	if (!next)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (v4tbl_kind(&rules[i]) != V4T_NONE) {
-			next[bucket_of(&rules[i]) + 1]++;
-			m++;
-		}
-	ix->ent = malloc((m ? m : 1) * sizeof(*ix->ent));
-	if (!ix->ent) {
-		free(next);
-		return -ENOMEM;
+	err = runs_pass(ix, next, &m, &k, NULL, run, ctx, capacity);
+	if (!err)
+		err = ix_alloc(ix, m, k);
+	if (!err) {
+		ix_starts(ix, next);
+		err = runs_pass(ix, next, &m, &k, &placed, run, ctx, capacity);
 	}
-	err = long_build(ix, rules, slots, n);
+	/* The table written between the passes (by another process: the
+	 * daemon's loop does not): what does not add up is an error. */
+	if (!err && (ix->n_lng != k || placed != m))
+		err = -EAGAIN;
+	free(next);
 	if (err) {
-		free(next);
 		v4tbl_ix_free(ix);
 		return err;
 	}
-	for (uint32_t b = 0; b < V4T_BUCKETS; b++)
-		next[b + 1] += next[b];
-	for (uint32_t c = 0; c <= V4TBL_CHUNKS + 1; c++)
-		ix->start[c] = next[c * 33 < V4T_BUCKETS ? c * 33 : V4T_BUCKETS];
-	for (size_t i = 0; i < n; i++) {
-		const struct xdpfw_rule *r = &rules[i];
-		enum v4tbl_kind k = v4tbl_kind(r);
-		struct v4t_ent *e;
-
-		if (k == V4T_NONE)
-			continue;
-		e = &ix->ent[next[bucket_of(r)]++];
-		e->key = v4tbl_addr(r) >> 8 | (uint32_t)r->prefixlen << 24;
-		e->val = k == V4T_PAINT ? (slots ? slots[i] : (uint32_t)i) + 1 :
-					  v4tbl_flag(r);
-	}
-	free(next);
+	ix_done(ix);
 	return 0;
 }
 

@@ -64,6 +64,14 @@ struct v4tbl_ix {
  * in the slot table). */
 int v4tbl_ix_build(struct v4tbl_ix *ix, const struct xdpfw_rule *rules,
 		   const uint32_t *slots, size_t n);
+/* The same from a slot table of capacity entries read a run at a time:
+ * run(ctx, s, &n) gives entries [s, s + n), n >= 1, valid until its next
+ * call, or NULL with errno set.  -EAGAIN when the table changed between
+ * the two passes. */
+typedef const struct xdpfw_rule *(*v4tbl_run_fn)(void *ctx, uint32_t s,
+						 uint32_t *n);
+int v4tbl_ix_build_runs(struct v4tbl_ix *ix, v4tbl_run_fn run, void *ctx,
+			uint32_t capacity);
 void v4tbl_ix_free(struct v4tbl_ix *ix);
 
 /* The words of chunk c (V4TBL_CHUNK of them) into out.  A /24 with a
