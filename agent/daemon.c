@@ -184,13 +184,13 @@ static void stats_sinks(struct daemon *d, struct stats_snapshot *cur,
 	}
 	if (d->cfg->prometheus_textfile) {
 		err = daemon_metrics_write_textfile(d->cfg->prometheus_textfile, cur,
-					   &d->metrics);
+						    &d->km, &d->metrics);
 		if (err)
 			log_warn("stats: cannot write %s: %s",
 				 d->cfg->prometheus_textfile, strerror(-err));
 	}
 	/* The next delta only needs the rules that have counted something:
-	 * keep those (a million idle rules would hold ~48 MB). */
+	 * keep those (cur also has the previous ones gone idle). */
 	stats_keep_counted(cur);
 	stats_free(&d->stats_prev);
 	d->stats_prev = *cur;
@@ -202,39 +202,39 @@ static void on_stats_step(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	struct daemon *d = container_of(w, struct daemon, stats_idle);
 	struct stats_snapshot cur;
+	size_t in_force = 0;
 	int r;
 
 	(void)revents;
-	r = stats_collect_step(&d->collector, &d->km, STATS_STEP_SLOTS);
+	r = stats_counted_step(&d->collector, &d->km, STATS_STEP_SLOTS);
 	if (r == 0)
 		return; /* more next iteration */
 	ev_idle_stop(loop, w);
 	d->collecting = 0;
-	if (r < 0 || (r = stats_collect_end(&d->collector, &d->km, &cur))) {
-		stats_collect_abort(&d->collector);
+	if (r < 0 ||
+	    (r = stats_counted_end(&d->collector, &d->km, &cur, &in_force))) {
+		stats_counted_abort(&d->collector);
 		log_error("stats: cannot read counters: %s", strerror(-r));
 		return;
 	}
-	log_debug("stats: collected %zu rules in %.1f ms", cur.n,
-		  daemon_mono_ms() - d->collect_start_ms);
+	log_debug("stats: collected %zu rules (%zu kept) in %.1f ms", in_force,
+		  cur.n, daemon_mono_ms() - d->collect_start_ms);
 	stats_sinks(d, &cur, daemon_mono_ms());
 }
 
 static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct daemon *d = container_of(t, struct daemon, stats_timer);
-	int err;
 
 	(void)revents;
 	if (d->collecting) {
 		log_debug("stats: previous collection still running; skipping");
 		return;
 	}
-	err = stats_collect_begin(&d->collector, &d->km);
-	if (err) {
-		log_error("stats: %s", strerror(-err));
-		return;
-	}
+	/* Rows kept: the rules that counted, and the previous delta's
+	 * base (the rules of stats_prev, which stays until the end). */
+	stats_counted_begin(&d->collector,
+			    d->have_stats_prev ? &d->stats_prev : NULL);
 	d->collecting = 1;
 	d->collect_start_ms = daemon_mono_ms();
 	ev_idle_start(loop, &d->stats_idle);
@@ -322,7 +322,7 @@ out:
 	metrics_http_stop(&d);
 	integrity_stop(&d);
 	stats_free(&d.stats_prev);
-	stats_collect_abort(&d.collector);
+	stats_counted_abort(&d.collector);
 	if (d.ifmon_fd >= 0)
 		close(d.ifmon_fd);
 	if (d.pidfile[0])

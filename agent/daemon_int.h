@@ -45,7 +45,7 @@ struct daemon {
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer stats_timer;
 	ev_idle stats_idle;        /* runs a collection a piece at a time */
-	struct stats_collector collector;
+	struct stats_counted collector;
 	int collecting;
 	double collect_start_ms;
 	struct stats_snapshot stats_prev;

@@ -36,22 +36,33 @@ void daemon_metrics_print(FILE *f, const struct daemon_metrics *m)
 
 struct textfile_ctx {
 	const struct stats_snapshot *s;
+	struct kmaps *km;
 	const struct daemon_metrics *m;
 };
+
+static const struct xdpfw_rule *slot_run(void *km, uint32_t s, uint32_t *n)
+{
+	return kmaps_slot_run(km, s, n);
+}
 
 static int fill_textfile(FILE *f, void *ctx)
 {
 	const struct textfile_ctx *t = ctx;
+	int err = stats_print_prometheus_runs(f, t->s, slot_run, t->km,
+					      t->km->capacity);
 
-	daemon_metrics_print_all(f, t->s, t->m);
+	if (err)
+		return err;
+	daemon_metrics_print(f, t->m);
 	return ferror(f) ? -EIO : 0;
 }
 
 int daemon_metrics_write_textfile(const char *path,
 				  const struct stats_snapshot *s,
+				  struct kmaps *km,
 				  const struct daemon_metrics *m)
 {
-	struct textfile_ctx t = { s, m };
+	struct textfile_ctx t = { s, km, m };
 
 	/* node_exporter runs as another user: the file must be readable. */
 	return safefile_write(path, 0644, fill_textfile, &t);

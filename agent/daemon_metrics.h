@@ -30,9 +30,11 @@ void daemon_metrics_print_all(FILE *f, const struct stats_snapshot *s,
 			      const struct daemon_metrics *m);
 
 /* Write the full exposition to path atomically (mode 0644: node_exporter
- * runs as another user).  0 or -errno. */
+ * runs as another user): every rule in force of km's slot table, counted
+ * by s's rows (stats_print_prometheus_runs).  0 or -errno. */
 int daemon_metrics_write_textfile(const char *path,
 				  const struct stats_snapshot *s,
+				  struct kmaps *km,
 				  const struct daemon_metrics *m);
 
 #endif

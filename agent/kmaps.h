@@ -205,6 +205,9 @@ int kmaps_read_totals(struct kmaps *km, struct xdpfw_counter *totals);
 /* Slots [first, first + n) into slots[first...], a piece at a time. */
 int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			     uint32_t first, uint32_t n);
+/* The same into out[0, n). */
+int kmaps_read_slot_counters_to(struct kmaps *km, struct xdpfw_counter *out,
+				uint32_t first, uint32_t n);
 
 /* The XDPFW_F_* flags in force (which lookups the program makes): 0 and
  * *flags set, or -errno (*flags 0) when the cfg map cannot be read. */

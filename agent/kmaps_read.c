@@ -211,7 +211,7 @@ static uint32_t used_in(const struct xdpfw_rule *tab, uint32_t n)
 }
 
 /*
- * Counters of CPU cpu for slots [first, first + n), added into slots[].
+ * Counters of CPU cpu for slots [first, first + n), added into slots[0, n).
  * A batch lookup continues *after* its in_batch key (it walks with
  * get_next_key), so a range starting at key K passes K - 1, or nothing for
  * key 0; the keys it returns say where each value goes.
@@ -221,7 +221,6 @@ static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
 			 struct xdpfw_counter *buf, uint32_t *keys)
 {
 	uint32_t base = (uint32_t)cpu * km->capacity + first;
-	uint32_t lo = (uint32_t)cpu * km->capacity;
 	__u32 count = n, prev = base - 1, outb;
 	struct xdpfw_counter one;
 
@@ -234,8 +233,8 @@ static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
 			for (__u32 i = 0; i < count; i++) {
 				if (keys[i] < base || keys[i] >= base + n)
 					continue;
-				slots[keys[i] - lo].packets += buf[i].packets;
-				slots[keys[i] - lo].bytes += buf[i].bytes;
+				slots[keys[i] - base].packets += buf[i].packets;
+				slots[keys[i] - base].bytes += buf[i].bytes;
 			}
 			return 0;
 		}
@@ -250,13 +249,14 @@ static int add_cpu_range(struct kmaps *km, int cpu, uint32_t first,
 
 		if (bpf_map_lookup_elem(km->fd[XMAP_RSTATS], &k, &one))
 			return -errno;
-		slots[first + i].packets += one.packets;
-		slots[first + i].bytes += one.bytes;
+		slots[i].packets += one.packets;
+		slots[i].bytes += one.bytes;
 	}
 	return 0;
 }
 
-/* The same from mmaps of xdpfw_rstats: a scan of memory, no syscall per
+/* The same (slots[0, n) for slots [first, first + n)) from mmaps of
+ * xdpfw_rstats: a scan of memory, no syscall per
  * counter.  Each CPU's window of the map is mapped for the scan and
  * unmapped after it: a BPF array's mmap is resident in full at once, and
  * the whole map is ncpus x 16 MB at 1M slots. */
@@ -266,7 +266,7 @@ static int read_mapped(const struct kmaps *km, const struct xdpfw_rule *tab,
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
-	memset(&slots[first], 0, n * sizeof(*slots));
+	memset(slots, 0, n * sizeof(*slots));
 	for (int c = 0; c < km->ncpus && n; c++) {
 		size_t off = ((size_t)c * km->capacity + first) *
 			     sizeof(struct xdpfw_counter);
@@ -283,16 +283,16 @@ static int read_mapped(const struct kmaps *km, const struct xdpfw_rule *tab,
 		for (uint32_t i = 0; i < n; i++) {
 			if (!tab[i].family)
 				continue;
-			slots[first + i].packets += one[i].packets;
-			slots[first + i].bytes += one[i].bytes;
+			slots[i].packets += one[i].packets;
+			slots[i].bytes += one[i].bytes;
 		}
 		munmap(p, len);
 	}
 	for (uint32_t s = first; bases && s < first + n; s++) {
 		if (!tab[s - first].family)
 			continue;
-		slots[s].packets += km->rbase[s].packets;
-		slots[s].bytes += km->rbase[s].bytes;
+		slots[s - first].packets += km->rbase[s].packets;
+		slots[s - first].bytes += km->rbase[s].bytes;
 	}
 	return 0;
 }
@@ -320,7 +320,7 @@ static int read_slot_counters(struct kmaps *km, const struct xdpfw_rule *tab,
 								 KMAPS_BATCH_CHUNK;
 		uint32_t used = used_in(&tab[base - first], count);
 
-		memset(&slots[base], 0, count * sizeof(*slots));
+		memset(&slots[base - first], 0, count * sizeof(*slots));
 		if (used < count / 16) {
 			/* Sparse: only the slots in use, one by one. */
 			for (uint32_t s = base; s < base + count; s++) {
@@ -334,22 +334,22 @@ static int read_slot_counters(struct kmaps *km, const struct xdpfw_rule *tab,
 						err = -errno;
 						goto out;
 					}
-					slots[s].packets += one.packets;
-					slots[s].bytes += one.bytes;
+					slots[s - first].packets += one.packets;
+					slots[s - first].bytes += one.bytes;
 				}
 			}
 		} else {
 			for (int c = 0; c < km->ncpus; c++) {
-				err = add_cpu_range(km, c, base, count, slots, buf,
-						    keys);
+				err = add_cpu_range(km, c, base, count,
+						    &slots[base - first], buf, keys);
 				if (err)
 					goto out;
 			}
 		}
 		if (bases) {
 			for (uint32_t s = base; s < base + count; s++) {
-				slots[s].packets += km->rbase[s].packets;
-				slots[s].bytes += km->rbase[s].bytes;
+				slots[s - first].packets += km->rbase[s].packets;
+				slots[s - first].bytes += km->rbase[s].bytes;
 			}
 		}
 		base += count;
@@ -361,8 +361,8 @@ out:
 }
 
 /* A run of the slot table at a time (kmaps_slot_run). */
-int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
-			     uint32_t first, uint32_t n)
+int kmaps_read_slot_counters_to(struct kmaps *km, struct xdpfw_counter *out,
+				uint32_t first, uint32_t n)
 {
 	uint32_t rn;
 
@@ -376,11 +376,19 @@ int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
 			return -errno;
 		if (rn > first + n - s)
 			rn = first + n - s;
-		err = read_slot_counters(km, tab, slots, s, rn);
+		err = read_slot_counters(km, tab, &out[s - first], s, rn);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int kmaps_read_slot_counters(struct kmaps *km, struct xdpfw_counter *slots,
+			     uint32_t first, uint32_t n)
+{
+	if (first > km->capacity || n > km->capacity - first)
+		return -EINVAL;
+	return kmaps_read_slot_counters_to(km, &slots[first], first, n);
 }
 
 int kmaps_read_counters(struct kmaps *km, struct xdpfw_counter *slots,

@@ -278,13 +278,9 @@ void stats_print_prometheus(FILE *f, const struct stats_snapshot *s)
 	stats_print_prometheus_part(f, s, s->n);
 }
 
-void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
-				 size_t in_force)
+/* Everything after the per-rule counters. */
+static void prom_tail(FILE *f, const struct stats_snapshot *s, size_t in_force)
 {
-	prom_per_rule(f, s, "xdpfw_rule_dropped_packets_total",
-		      "Packets dropped by each rule in force.", 0);
-	prom_per_rule(f, s, "xdpfw_rule_dropped_bytes_total",
-		      "Bytes dropped by each rule in force.", 1);
 	prom_total(f, "xdpfw_dropped_packets_total", "Packets dropped by xdpfw.",
 		   s->totals[XDPFW_T_DROPPED].packets);
 	prom_total(f, "xdpfw_dropped_bytes_total", "Bytes dropped by xdpfw.",
@@ -303,4 +299,65 @@ void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
 	prom_header(f, "xdpfw_rules_in_force", "gauge",
 		    "Rules enforced in the kernel.");
 	fprintf(f, "xdpfw_rules_in_force %zu\n", in_force);
+}
+
+void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
+				 size_t in_force)
+{
+	prom_per_rule(f, s, "xdpfw_rule_dropped_packets_total",
+		      "Packets dropped by each rule in force.", 0);
+	prom_per_rule(f, s, "xdpfw_rule_dropped_bytes_total",
+		      "Bytes dropped by each rule in force.", 1);
+	prom_tail(f, s, in_force);
+}
+
+/* prom_per_rule() for every rule of the table's runs, its count from s's
+ * row of its slot (none: zero).  The rules in force, or -errno. */
+static long prom_per_rule_runs(FILE *f, const struct stats_snapshot *s,
+			       stats_run_fn run, void *ctx, uint32_t capacity,
+			       const char *name, const char *help, int bytes)
+{
+	char rule[RULE_FMT_MAX], esc[2 * RULE_FMT_MAX];
+	size_t j = 0, in_force = 0;
+	uint32_t rn;
+
+	prom_header(f, name, "counter", help);
+	for (uint32_t slot = 0; slot < capacity; slot += rn) {
+		const struct xdpfw_rule *t = run(ctx, slot, &rn);
+
+		if (!t)
+			return errno ? -errno : -EIO;
+		for (uint32_t i = 0; i < rn && i < capacity - slot; i++) {
+			uint64_t v = 0;
+
+			if (!t[i].family)
+				continue;
+			in_force++;
+			while (j < s->n && s->rows[j].slot < slot + i)
+				j++;
+			if (j < s->n && s->rows[j].slot == slot + i)
+				v = bytes ? s->rows[j].c.bytes : s->rows[j].c.packets;
+			rule_format(&t[i], rule, sizeof(rule));
+			stats_prom_escape(esc, sizeof(esc), rule);
+			fprintf(f, "%s{rule=\"%s\"} %" PRIu64 "\n", name, esc, v);
+		}
+	}
+	return (long)in_force;
+}
+
+int stats_print_prometheus_runs(FILE *f, const struct stats_snapshot *s,
+				stats_run_fn run, void *ctx, uint32_t capacity)
+{
+	long n = prom_per_rule_runs(f, s, run, ctx, capacity,
+				    "xdpfw_rule_dropped_packets_total",
+				    "Packets dropped by each rule in force.", 0);
+
+	if (n >= 0)
+		n = prom_per_rule_runs(f, s, run, ctx, capacity,
+				       "xdpfw_rule_dropped_bytes_total",
+				       "Bytes dropped by each rule in force.", 1);
+	if (n < 0)
+		return (int)n;
+	prom_tail(f, s, (size_t)n);
+	return 0;
 }

@@ -51,6 +51,33 @@ int stats_collect_end(struct stats_collector *c, struct kmaps *km,
 void stats_collect_abort(struct stats_collector *c); /* NULL-safe */
 void stats_free(struct stats_snapshot *s); /* NULL-safe */
 
+/*
+ * The daemon's collection, in the same pieces, without the per-slot array
+ * (16 MB at 1M) or a row per idle rule (48 MB): each step reads the
+ * counters of at most max slots and joins them with the slot table there
+ * and then, keeping the rows that counted something and those of the
+ * slots keep has rows for (the base of the next delta: rules gone idle
+ * still show there); in_force counts the rest.  Begin (keep may be NULL
+ * and must outlive the collection), step until 1, end (the snapshot's
+ * rows are only those kept; *in_force: the rules in force seen).
+ */
+struct stats_counted {
+	struct xdpfw_counter *buf; /* a step's counters */
+	uint32_t buf_n, next;
+	struct stat_row *rows;
+	size_t n_rows, cap_rows, in_force;
+	const struct stats_snapshot *keep;
+	size_t keep_i;
+};
+
+void stats_counted_begin(struct stats_counted *c,
+			 const struct stats_snapshot *keep);
+int stats_counted_step(struct stats_counted *c, struct kmaps *km,
+		       uint32_t max);
+int stats_counted_end(struct stats_counted *c, struct kmaps *km,
+		      struct stats_snapshot *out, size_t *in_force);
+void stats_counted_abort(struct stats_counted *c); /* NULL-safe */
+
 /* Drop the rows that never counted anything (slot order is kept), e.g. to
  * keep a snapshot as the base of the next delta: a missing row counts as
  * zero there. */
@@ -67,6 +94,16 @@ void stats_print_prometheus(FILE *f, const struct stats_snapshot *s);
  * exposition leaves out rules that never counted). */
 void stats_print_prometheus_part(FILE *f, const struct stats_snapshot *s,
 				 size_t in_force);
+
+/* stats_print_prometheus() of every rule in force, the rules read from a
+ * slot table of capacity entries a run at a time (run(ctx, s, &n):
+ * entries [s, s + n), n >= 1, or NULL with errno set), each counted by
+ * s's row of its slot, or zero without one (s: rows in slot order, e.g.
+ * from stats_counted).  0 or -errno (a run that could not be read). */
+typedef const struct xdpfw_rule *(*stats_run_fn)(void *ctx, uint32_t s,
+						 uint32_t *n);
+int stats_print_prometheus_runs(FILE *f, const struct stats_snapshot *s,
+				stats_run_fn run, void *ctx, uint32_t capacity);
 
 /* 1234567 -> "1.23M"; below 10000 the number itself.  For tables. */
 void stats_human_count(uint64_t v, char *buf, size_t len);

@@ -38,6 +38,41 @@ static void addr_of(uint32_t k, char *buf, size_t len)
 	snprintf(buf, len, "10.9.%u.%u", k >> 8, k & 255);
 }
 
+/* The daemon's collection (stats_counted), pieces of 1000 slots: the rows
+ * of the slots that counted and of the slots keep names (5: idle, 4096:
+ * counted), in slot order, each with its count. */
+static void check_counted(struct kmaps *km, const uint64_t *want,
+			  const char *how)
+{
+	struct stat_row keep_rows[2] = { { .slot = 5 }, { .slot = 4096 } };
+	struct stats_snapshot keep = { .rows = keep_rows, .n = 2 }, snap;
+	struct stats_counted c;
+	size_t in_force = 0, n = 0;
+	int r;
+
+	stats_counted_begin(&c, &keep);
+	while ((r = stats_counted_step(&c, km, 1000)) == 0)
+		;
+	CHECK_INT(r, 1);
+	CHECK_INT(stats_counted_end(&c, km, &snap, &in_force), 0);
+	CHECK_INT(in_force, N_RULES);
+	for (uint32_t k = 0, i = 0; k < N_RULES; k++) {
+		if (!want[k] && k != 5)
+			continue;
+		n++;
+		CHECK_MSG(i < snap.n && snap.rows[i].slot == k &&
+				  snap.rows[i].c.packets == want[k] &&
+				  snap.rows[i].rule.family,
+			  "%s: row %u: slot %u, %llu packets; expected slot %u, "
+			  "%llu", how, i, i < snap.n ? snap.rows[i].slot : 0,
+			  i < snap.n ? (unsigned long long)snap.rows[i].c.packets : 0,
+			  k, (unsigned long long)want[k]);
+		i++;
+	}
+	CHECK_INT(snap.n, n);
+	stats_free(&snap);
+}
+
 int main(void)
 {
 	struct xdpfw_rule *rules;
@@ -127,6 +162,20 @@ int main(void)
 			  (unsigned long long)piecewise[k].packets,
 			  (unsigned long long)want[k]);
 	stats_free(&snap);
+
+	/* The same without the whole table mapped (the daemon's windows),
+	 * through mmap windows and then through batch reads. */
+	kmaps_table_lazy(&km);
+	check_counted(&km, want, "counted, mapped");
+	km.rstats_mmapable = 0;
+	check_counted(&km, want, "counted, batch");
+	memset(got, 0, N_RULES * sizeof(*got));
+	CHECK_INT(kmaps_read_counters(&km, got, NULL), 0);
+	for (uint32_t k = 0; k < N_RULES; k++)
+		CHECK_MSG(got[k].packets == want[k],
+			  "batch slot %u: %llu packets, expected %llu", k,
+			  (unsigned long long)got[k].packets,
+			  (unsigned long long)want[k]);
 
 	free(piecewise);
 	free(rules);

@@ -12,7 +12,6 @@
 #include "config.h"
 #include "listen_addr.h"
 #include "metrics_expo.h"
-#include "rstats_mmap.h"
 #include "rules.h"
 #include "testlib.h"
 
@@ -199,46 +198,8 @@ static void test_config(void)
 	config_free(&c);
 }
 
-/* The one-pass scan of the mapped counters: per-CPU sums, the migration
- * base, free slots skipped, rows appended across steps. */
-static void test_scan(void)
-{
-	enum { SLOTS = 1000, CPUS = 3 };
-	static struct xdpfw_counter c[CPUS * SLOTS], rbase[SLOTS];
-	static struct xdpfw_rule table[SLOTS];
-	struct rstats_mmap m = { .c = c, .capacity = SLOTS, .ncpus = CPUS };
-	struct stat_row *rows = NULL;
-	size_t in_force = 0, n = 0, cap = 0;
-
-	for (uint32_t s = 0; s < SLOTS; s += 3)
-		table[s].family = XDPFW_FAMILY_V4;
-	c[0 * SLOTS + 9].packets = 1;	/* slot 9: 1 + 2 + 4 on three CPUs */
-	c[1 * SLOTS + 9].packets = 2;
-	c[2 * SLOTS + 9].packets = 4;
-	c[2 * SLOTS + 9].bytes = 100;
-	c[1 * SLOTS + 10].packets = 50; /* slot 10 is free: not a rule */
-	rbase[999].bytes = 7;           /* carried over by a migration */
-	c[0 * SLOTS + 600].packets = 3;
-	CHECK_INT(rstats_mmap_scan(&m, rbase, table, 0, 500, &in_force, &rows,
-				   &n, &cap), 0);
-	CHECK_INT(rstats_mmap_scan(&m, rbase, table, 500, 500, &in_force, &rows,
-				   &n, &cap), 0);
-	CHECK_INT(in_force, 334);
-	CHECK_INT(n, 3);
-	if (n == 3) {
-		CHECK_INT(rows[0].slot, 9);
-		CHECK_INT(rows[0].c.packets, 7);
-		CHECK_INT(rows[0].c.bytes, 100);
-		CHECK_INT(rows[1].slot, 600);
-		CHECK_INT(rows[2].slot, 999);
-		CHECK_INT(rows[2].c.bytes, 7);
-	}
-	free(rows);
-}
-
 int main(void)
 {
-	test_scan();
 	test_listen();
 	test_config();
 	test_view();

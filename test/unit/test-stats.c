@@ -287,6 +287,70 @@ static void test_prometheus(void)
 	stats_free(&s);
 }
 
+/* A table of 10 slots (free: 1, 4, 8) read in runs of 3. */
+static struct xdpfw_rule runs_table[10];
+
+static const struct xdpfw_rule *runs3(void *ctx, uint32_t s, uint32_t *n)
+{
+	(void)ctx;
+	*n = 10 - s < 3 ? 10 - s : 3;
+	return &runs_table[s];
+}
+
+static char *print_full(const struct stats_snapshot *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	stats_print_prometheus(f, s);
+	fclose(f);
+	return buf;
+}
+
+/* The exposition streamed from the table's runs and only the counted
+ * rows is the one of the full snapshot, byte for byte. */
+static void test_prometheus_runs(void)
+{
+	struct stats_snapshot full, counted;
+	char name[32], *a, *b = NULL;
+	size_t len = 0, k = 0;
+	FILE *f;
+
+	snap_init(&full, 7);
+	snap_init(&counted, 3);
+	full.n = counted.n = 0;
+	for (uint32_t s = 0; s < 10; s++) {
+		struct stat_row r = { s, { 0 }, { 0, 0 } };
+
+		if (s == 1 || s == 4 || s == 8)
+			continue;
+		snprintf(name, sizeof(name), "203.0.113.%u", s);
+		runs_table[s] = v4(name, s == 6 ? 80 : 0);
+		r.rule = runs_table[s];
+		if (s == 0 || s == 5 || s == 9)
+			r.c = (struct xdpfw_counter){ s + 1, 100 * s + 7 };
+		full.rows[full.n++] = r;
+		if (r.c.packets)
+			counted.rows[counted.n++] = r;
+	}
+	full.totals[XDPFW_T_DROPPED] = (struct xdpfw_counter){ 18, 1421 };
+	full.totals[XDPFW_T_BAD_L4].packets = 3;
+	memcpy(counted.totals, full.totals, sizeof(full.totals));
+	a = print_full(&full);
+	f = open_memstream(&b, &len);
+	CHECK_INT(stats_print_prometheus_runs(f, &counted, runs3, NULL, 10), 0);
+	fclose(f);
+	CHECK_STR(b, a);
+	for (char *p = strstr(b, "{rule="); p; p = strstr(p + 1, "{rule="))
+		k++;
+	CHECK_INT(k, 14); /* 7 rules in force, two families */
+	free(a);
+	free(b);
+	stats_free(&full);
+	stats_free(&counted);
+}
+
 static void test_json(void)
 {
 	struct stats_snapshot s;
@@ -330,6 +394,7 @@ static void test_json(void)
 
 int main(void)
 {
+	test_prometheus_runs();
 	test_delta();
 	test_human();
 	test_escape();
