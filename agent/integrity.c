@@ -183,7 +183,7 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 {
 	struct sync_result res = { 0 };
 	struct xdpfw_rule *rules;
-	size_t n = 0;
+	size_t n = 0, max;
 	int err;
 
 	if (from_file) {
@@ -195,16 +195,24 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 			return (long)(res.writes.key_writes + res.writes.slot_writes +
 				      (filters ? res.writes.filter_writes : 0));
 	}
-	err = kmaps_table_hold(&d->km);
-	if (err)
-		return err;
-	rules = malloc((sync_count_in_force(&d->km) + 1) * sizeof(*rules));
-	for (uint32_t s = 0; rules && s < d->km.capacity; s++)
-		if (d->km.table[s].family)
-			rules[n++] = d->km.table[s];
-	kmaps_table_release(&d->km);
+	/* The table's rules a window at a time (never mapped whole); no more
+	 * than counted, should another process write it meanwhile. */
+	max = sync_count_in_force(&d->km) + 1;
+	rules = malloc(max * sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
+	for (uint32_t s = 0, rn; s < d->km.capacity; s += rn) {
+		const struct xdpfw_rule *t = kmaps_slot_run(&d->km, s, &rn);
+
+		if (!t) {
+			err = -errno;
+			free(rules);
+			return err;
+		}
+		for (uint32_t i = 0; i < rn && n < max; i++)
+			if (t[i].family)
+				rules[n++] = t[i];
+	}
 	memset(&res, 0, sizeof(res));
 	err = sync_apply(&d->km, rules, n, NULL, SYNC_FULL, &res);
 	free(rules);
