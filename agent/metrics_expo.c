@@ -7,36 +7,6 @@
 
 #include "build_config.h"
 
-int metrics_view_build(const struct xdpfw_rule *table,
-		       const struct xdpfw_counter *per_slot, uint32_t capacity,
-		       const struct xdpfw_counter *totals, size_t top,
-		       struct metrics_view *v)
-{
-	struct stat_row *rows;
-	size_t n = 0;
-
-	memset(v, 0, sizeof(*v));
-	memcpy(v->top.totals, totals, sizeof(v->top.totals));
-	for (uint32_t s = 0; s < capacity; s++) {
-		if (!table[s].family)
-			continue;
-		v->in_force++;
-		v->counted += per_slot[s].packets || per_slot[s].bytes;
-	}
-	rows = calloc(v->counted ? v->counted : 1, sizeof(*rows));
-	if (!rows)
-		return -ENOMEM;
-	for (uint32_t s = 0; s < capacity && n < v->counted; s++) {
-		if (!table[s].family || !(per_slot[s].packets || per_slot[s].bytes))
-			continue;
-		rows[n].slot = s;
-		rows[n].rule = table[s];
-		rows[n].c = per_slot[s];
-		n++;
-	}
-	return metrics_view_take(rows, n, v->in_force, totals, top, v);
-}
-
 int metrics_view_take(struct stat_row *rows, size_t n, size_t in_force,
 		      const struct xdpfw_counter *totals, size_t top,
 		      struct metrics_view *v)

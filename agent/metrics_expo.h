@@ -28,15 +28,9 @@ struct metrics_view {
 	size_t counted;            /* of them, with a non-zero count */
 };
 
-/* From per-slot counters (capacity entries) and the slot table: keep the
- * rules that counted, the top most packets first (top 0: none).  0 or
- * -ENOMEM.  totals are copied into v->top.totals. */
-int metrics_view_build(const struct xdpfw_rule *table,
-		       const struct xdpfw_counter *per_slot, uint32_t capacity,
-		       const struct xdpfw_counter *totals, size_t top,
-		       struct metrics_view *v);
-/* The same from the counted rows already found (rows: n of them, taken
- * over by v, freed by metrics_view_free even on error). */
+/* From the rows of the rules that counted (rows: n of them, in slot order,
+ * taken over by v, freed by metrics_view_free): the top most packets
+ * first (top 0: none).  totals are copied into v->top.totals.  0. */
 int metrics_view_take(struct stat_row *rows, size_t n, size_t in_force,
 		      const struct xdpfw_counter *totals, size_t top,
 		      struct metrics_view *v);
