@@ -157,8 +157,8 @@ struct {
 const volatile __u32 xdpfw_max_rules = XDPFW_BPF_DEFAULT_ENTRIES;
 const volatile __u32 xdpfw_ncpus = 1;
 
-/* Mmapable so that user space sums a million slots as a memory scan
- * (agent/rstats_mmap.c), not an element-by-element batch copy. */
+/* Mmapable so that user space sums a million slots as a memory scan, a
+ * window at a time (kmaps_read.c), not an element-by-element batch copy. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
