@@ -41,6 +41,18 @@ static void addr_of(uint32_t k, char *buf, size_t len)
 /* The daemon's collection (stats_counted), pieces of 1000 slots: the rows
  * of the slots that counted and of the slots keep names (5: idle, 4096:
  * counted), in slot order, each with its count. */
+/* Every slot's packets in c (N_RULES of them) as want says; what: the
+ * way they were read. */
+static void check_packets(const struct xdpfw_counter *c, const uint64_t *want,
+			  const char *what)
+{
+	for (uint32_t k = 0; k < N_RULES; k++)
+		CHECK_MSG(c[k].packets == want[k],
+			  "%s: slot %u: %llu packets, expected %llu", what, k,
+			  (unsigned long long)c[k].packets,
+			  (unsigned long long)want[k]);
+}
+
 static void check_counted(struct kmaps *km, const uint64_t *want,
 			  const char *how)
 {
@@ -139,11 +151,7 @@ int main(void)
 	/* This layout's counters are mmapable: read as memory, not bpf(). */
 	CHECK(km.rstats_mmapable);
 	CHECK_INT(kmaps_read_counters(&km, got, totals), 0);
-	for (uint32_t k = 0; k < N_RULES; k++)
-		CHECK_MSG(got[k].packets == want[k],
-			  "slot %u: %llu packets, expected %llu", k,
-			  (unsigned long long)got[k].packets,
-			  (unsigned long long)want[k]);
+	check_packets(got, want, "mmap");
 	CHECK_INT(totals[XDPFW_T_DROPPED].packets, want_total);
 
 	/* The daemon's way: a piece at a time, odd piece sizes. */
@@ -156,11 +164,7 @@ int main(void)
 	piecewise = calloc(N_RULES, sizeof(*piecewise));
 	for (size_t i = 0; i < snap.n; i++)
 		piecewise[snap.rows[i].slot] = snap.rows[i].c;
-	for (uint32_t k = 0; k < N_RULES; k++)
-		CHECK_MSG(piecewise[k].packets == want[k],
-			  "piecewise slot %u: %llu packets, expected %llu", k,
-			  (unsigned long long)piecewise[k].packets,
-			  (unsigned long long)want[k]);
+	check_packets(piecewise, want, "piecewise");
 	stats_free(&snap);
 
 	/* The same without the whole table mapped (the daemon's windows),
@@ -171,11 +175,7 @@ int main(void)
 	check_counted(&km, want, "counted, batch");
 	memset(got, 0, N_RULES * sizeof(*got));
 	CHECK_INT(kmaps_read_counters(&km, got, NULL), 0);
-	for (uint32_t k = 0; k < N_RULES; k++)
-		CHECK_MSG(got[k].packets == want[k],
-			  "batch slot %u: %llu packets, expected %llu", k,
-			  (unsigned long long)got[k].packets,
-			  (unsigned long long)want[k]);
+	check_packets(got, want, "batch");
 
 	free(piecewise);
 	free(rules);
