@@ -90,6 +90,13 @@ struct kmaps {
 	int oa_bulk;                /* windows of KMAPS_OA_BULK_WINDOW */
 	size_t oa_head_len[OA_N], oa_win_off[OA_N], oa_win_len[OA_N];
 	int oa_err;                 /* a window could not be mapped */
+	/* Each overflow hash's fdinfo memlock and map id when a walk last
+	 * found it empty (0: not known), and whether this kernel's memlock
+	 * of a hash counts its elements (0 not probed, 1 yes, -1 no): the
+	 * same memlock then says empty without a walk (kmaps_ovf.c). */
+	uint64_t ovf_empty_memlock[KMAP_N];
+	uint32_t ovf_empty_id[KMAP_N];
+	int ovf_memlock_counts;
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */

@@ -47,6 +47,14 @@ void kmaps_oa_bucket_bases(const struct kmaps *km, uint32_t base[OA_N + 1]);
 uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
 			 const struct kkey *k);
 
+/* kmaps_ovf.c: is lookup map m's hash empty (1), or not (0); -errno. */
+int kmaps_ovf_empty(struct kmaps *km, enum kmap m);
+/* The ops done[] (deleted from m's table) deleted from m's hash too, where
+ * another process put a copy (none is expected, none is counted).  0 or
+ * -errno. */
+int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,
+		    const uint8_t *done, size_t n);
+
 /* kmaps_write.c: ops written (grouped by map here), upserts or deletes. */
 int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 		     struct apply_stats *st);

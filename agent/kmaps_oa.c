@@ -441,28 +441,6 @@ out:
 	return order;
 }
 
-/* Deletes done in the table: a copy of the key that another process put
- * in the hash would outlive them (and, once its home overflows, be read);
- * delete it there too, not counted (none is expected).  Only when the hash
- * holds anything: one syscall per key then. */
-static int purge_hash(struct kmaps *km, enum kmap m, const struct kop *ops,
-		      const uint8_t *done, size_t n)
-{
-	uint8_t next[KKEY_MAX], any = 0;
-
-	for (size_t i = 0; i < n; i++)
-		any |= done[i];
-	if (!any)
-		return 0;
-	if (bpf_map_get_next_key(km->fd[m], NULL, next))
-		return errno == ENOENT ? 0 : -errno;
-	for (size_t i = 0; i < n; i++)
-		if (done[i] && bpf_map_delete_elem(km->fd[m], ops[i].key.b) &&
-		    errno != ENOENT)
-			return -errno;
-	return 0;
-}
-
 /* One side of kmaps_oa_write_pair: ops, their order by bucket, each
  * one's bucket and whether it was done in the table. */
 struct pair_ops {
@@ -609,7 +587,7 @@ int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
 	km->oa_bulk = 0;
 	err = km->oa_err;
 	if (!err && nd)
-		err = purge_hash(km, m, dels, d.done, nd);
+		err = kmaps_ovf_purge(km, m, dels, d.done, nd);
 	*rest_u = pair_rest(&u, count);
 	*rest_d = pair_rest(&d, count);
 out:
@@ -631,13 +609,10 @@ int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m)
 {
-	uint8_t next[KKEY_MAX];
-	int t = kmaps_oa_of(m);
+	int t = kmaps_oa_of(m), err = kmaps_ovf_empty(km, m);
 
-	if (!bpf_map_get_next_key(km->fd[m], NULL, next))
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
+	if (err <= 0)
+		return err;
 	km->oa_err = 0;
 	for (uint32_t i = 0; i <= km->oa_mask[t]; i++) {
 		uint32_t st = load_state(km, t, i);

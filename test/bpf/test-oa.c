@@ -583,6 +583,59 @@ static void test_foreign_in_hash(void)
 		fail("the copy of 10.78.0.1 in xdpfw_v4 outlived its rule");
 }
 
+static void plant_v4(const char *host, uint32_t slot)
+{
+	struct xdpfw_v4_key b;
+	struct kkey k;
+
+	inet_pton(AF_INET, host, &b.addr);
+	kkey_from_bytes(&k, KMAP_V4, &b);
+	xr_checks++;
+	if (bpf_map_update_elem(km.fd[KMAP_V4], k.b, &slot, BPF_ANY))
+		fail("cannot plant %s in xdpfw_v4: %s", host, strerror(errno));
+}
+
+static int in_hash_v4(const char *host)
+{
+	struct xdpfw_v4_key b;
+	struct kkey k;
+	uint32_t v;
+
+	inet_pton(AF_INET, host, &b.addr);
+	kkey_from_bytes(&k, KMAP_V4, &b);
+	return !bpf_map_lookup_elem(km.fd[KMAP_V4], k.b, &v);
+}
+
+/* The hash known empty (kmaps_ovf.c: its memlock remembered where the
+ * kernel counts elements in it), then a copy of a rule's key planted:
+ * the rule's delete still finds the copy and deletes it.  With more keys
+ * in the hash than deletes, the deletes go to the hash one by one. */
+static void test_purge_after_empty(void)
+{
+	apply_or_die("three hosts", "10.78.1.1\n10.78.1.2\n10.78.1.3\n", 0, NULL);
+	apply_or_die("a host deleted, the hash empty", "10.78.1.1\n10.78.1.3\n",
+		     0, NULL);
+	xr_checks++;
+	if (km.ovf_memlock_counts > 0 && !km.ovf_empty_memlock[KMAP_V4])
+		fail("the empty xdpfw_v4's memlock was not remembered");
+	plant_v4("10.78.1.1", 9);
+	apply_or_die("the host with a copy deleted", "10.78.1.3\n", 0, NULL);
+	xr_checks++;
+	if (in_hash_v4("10.78.1.1"))
+		fail("the copy of 10.78.1.1 outlived its rule (hash seen empty)");
+	plant_v4("10.78.1.3", 9);
+	plant_v4("10.78.1.8", 1);
+	plant_v4("10.78.1.9", 1);
+	apply_or_die("a host deleted, three keys in the hash", "", 0, NULL);
+	xr_checks++;
+	if (in_hash_v4("10.78.1.3") || !in_hash_v4("10.78.1.8"))
+		fail("10.78.1.3's copy not purged, or a foreign key deleted");
+	apply_or_die("empty, full", "", 1, NULL);
+	xr_checks++;
+	if (in_hash_v4("10.78.1.8") || in_hash_v4("10.78.1.9"))
+		fail("a full re-sync left foreign keys in xdpfw_v4");
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-oa", argc, argv);
@@ -596,5 +649,6 @@ int main(int argc, char **argv)
 	test_windows();
 	test_added_chunks();
 	test_foreign_in_hash();
+	test_purge_after_empty();
 	return xr_finish();
 }
