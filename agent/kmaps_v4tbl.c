@@ -438,15 +438,20 @@ static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
  * 349 samples over 8 churns). */
 #define RUN_GAP 16u
 
+/* Bytes of the table a run maps at most: as much as a bulk window of the
+ * exact-key tables (a first load's narrowing writes words all over it:
+ * unbounded runs mapped up to 64 MiB, VmHWM +21 MB).  A 1 % churn at 1M
+ * widens words in 13,600 of the table's 16k pages: runs of a chunk
+ * (256 KiB) took 219 mmaps of ~7 us each besides the pages. */
+#define RUN_MAX_BYTES KMAPS_OA_BULK_WINDOW
+
 /* The run of pages from ops[i]'s: its first page and length, and the op
- * after it (*end).  No longer than a chunk: no more of the table is
- * mapped at once than before (a first load's narrowing writes words all
- * over it: unbounded runs mapped up to 64 MiB, VmHWM +21 MB). */
+ * after it (*end).  No longer than RUN_MAX_BYTES. */
 static uint32_t page_run(const struct v4t_op *ops, size_t n, size_t i,
 			 uint32_t page_words, size_t *end, uint32_t *pages)
 {
 	uint32_t first = (ops[i].idx & ~V4T_OP_SET) / page_words, last = first;
-	const uint32_t most = (uint32_t)(WIN_BYTES / sizeof(uint32_t)) / page_words;
+	const uint32_t most = (uint32_t)(RUN_MAX_BYTES / sizeof(uint32_t)) / page_words;
 
 	for (i++; i < n; i++) {
 		uint32_t pg = (ops[i].idx & ~V4T_OP_SET) / page_words;
