@@ -209,22 +209,25 @@ static int push_removed(struct plan *p, uint32_t s, size_t *cap)
 }
 
 /* The removed slots' rules copied (removed[] ascending: one run of the
- * table after another), and indexed. */
+ * table after another; unless match_gone took them from its delta), and
+ * indexed. */
 static int index_removed(struct plan *p, const struct kview *old)
 {
 	struct kv_cursor c = { 0 };
 	int err;
 
-	p->removed_rules = malloc((p->n_removed ? p->n_removed : 1) *
-				  sizeof(*p->removed_rules));
-	if (!p->removed_rules)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_removed; i++) {
-		const struct xdpfw_rule *r = kv_at(old, &c, p->removed[i]);
-
-		if (!r)
+	if (!p->removed_rules) {
+		p->removed_rules = malloc((p->n_removed ? p->n_removed : 1) *
+					  sizeof(*p->removed_rules));
+		if (!p->removed_rules)
 			return -ENOMEM;
-		p->removed_rules[i] = *r;
+		for (size_t i = 0; i < p->n_removed; i++) {
+			const struct xdpfw_rule *r = kv_at(old, &c, p->removed[i]);
+
+			if (!r)
+				return -ENOMEM;
+			p->removed_rules[i] = *r;
+		}
 	}
 	err = ruleidx_init(&p->removed_ix, p->n_removed);
 	for (size_t i = 0; !err && i < p->n_removed; i++)
@@ -356,13 +359,6 @@ int plan_build(struct plan *p, const struct kview *old,
 	return err;
 }
 
-static int slot_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -399,32 +395,42 @@ static int gone_in_place(const struct kview *old, const struct plan_delta *d)
 }
 
 /* The rules that left: back in the set (moved), or removed; the table
- * must hold each where d says. */
+ * must hold each where d says (gone_in_place compares every byte), so
+ * the removed ones' rules are d's (removed[] ascending): index_removed
+ * reads no window of the table again (a 1 % churn: 10,000 slots spread
+ * over all of its 32 windows, 6,000 pages mapped). */
 static int match_gone(struct plan *p, const struct kview *old,
 		      const struct xdpfw_rule *rules,
 		      const struct ruleidx *new_ix, const struct plan_delta *d)
 {
-	size_t cap = 0;
-	int ok = gone_in_place(old, d);
+	uint64_t *at = malloc((d->n_gone ? d->n_gone : 1) * sizeof(*at));
+	size_t n = 0;
+	int ok = at ? gone_in_place(old, d) : -ENOMEM;
 
-	if (ok <= 0)
-		return ok < 0 ? ok : -ESTALE;
-	for (size_t i = 0; i < d->n_gone; i++) {
+	for (size_t i = 0; ok > 0 && i < d->n_gone; i++) {
 		uint32_t s = d->gone_slots[i], pos;
 
 		pos = ruleidx_find(new_ix, rules, &d->gone[i]);
-		if (pos != RULEIDX_NONE && d->tags[pos] == RULEIDX_NONE) {
+		if (pos != RULEIDX_NONE && d->tags[pos] == RULEIDX_NONE)
 			d->tags[pos] = s;
-			continue;
-		}
-		if (pos != RULEIDX_NONE)
-			return -ESTALE;
-		if (push_removed(p, s, &cap))
-			return -ENOMEM;
+		else if (pos != RULEIDX_NONE)
+			ok = 0;
+		else
+			at[n++] = (uint64_t)s << 32 | i; /* slot, then gone[i] */
 	}
-	if (p->n_removed)
-		qsort(p->removed, p->n_removed, sizeof(*p->removed), slot_cmp);
-	return 0;
+	if (ok > 0) {
+		qsort(at, n, sizeof(*at), u64_cmp);
+		p->removed = malloc((n ? n : 1) * sizeof(*p->removed));
+		p->removed_rules = malloc((n ? n : 1) * sizeof(*p->removed_rules));
+		ok = p->removed && p->removed_rules ? 1 : -ENOMEM;
+	}
+	for (size_t k = 0; ok > 0 && k < n; k++) {
+		p->removed[k] = (uint32_t)(at[k] >> 32);
+		p->removed_rules[k] = d->gone[(uint32_t)at[k]];
+	}
+	p->n_removed = ok > 0 ? n : 0;
+	free(at);
+	return ok < 0 ? ok : ok ? 0 : -ESTALE;
 }
 
 /* The lowest slot at or after from that is free in busy (and the table). */
