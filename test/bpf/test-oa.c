@@ -618,6 +618,9 @@ static void test_purge_after_empty(void)
 	xr_checks++;
 	if (km.ovf_memlock_counts > 0 && !km.ovf_empty_memlock[KMAP_V4])
 		fail("the empty xdpfw_v4's memlock was not remembered");
+	if (km.ovf_memlock_counts <= 0)
+		printf("test-oa: this kernel's memlock does not count a hash's "
+		       "elements: emptiness by walks only\n");
 	plant_v4("10.78.1.1", 9);
 	apply_or_die("the host with a copy deleted", "10.78.1.3\n", 0, NULL);
 	xr_checks++;
