@@ -42,6 +42,8 @@
 #include "compile.h"
 #include "pkt.h"
 #include "benchlib.h"
+#include "bench-variant.h"
+#include "bench-xf.h"
 #include "kmaps.h"
 #include "loader.h"
 #include "log.h"
@@ -54,12 +56,9 @@
 
 #define MAX_SETS 8
 #define MAX_XF 8
-#define MAX_VARIANTS 4
 #define MAX_PROGS (1 + MAX_SETS * (1 + MAX_VARIANTS) + MAX_XF)
 #define MAX_ROUNDS 64
 
-/* xdp-filter's map layout (xdp-tools, xdp-filter/common_kern_user.h). */
-#define XF_MAP_FLAG_SRC 1
 
 struct bcase {
 	const char *name;
@@ -104,28 +103,6 @@ static const struct bcase cases[] = {
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 enum pkind { P_FLOOR, P_XDPFW, P_VARIANT, P_XF };
-
-struct xset {
-	char label[32];
-	const char *file; /* NULL: the per-case single entry */
-	struct xdpfw_bpf *skel;
-	struct kmaps km;
-	struct bpf_object *var_obj[MAX_VARIANTS];
-	int var_fd[MAX_VARIANTS];
-	int var_cfg_fd[MAX_VARIANTS]; /* its .data.cfg global, or -1 */
-	size_t n_rules;
-	double parse_ms, apply_ms;
-	size_t key_writes;
-};
-
-struct xfinst {
-	char label[32];
-	char root[512];
-	const char *file; /* NULL: per-case single address */
-	int deny;         /* policy deny: verdicts inverted */
-	int prog_fd, v4_fd, v6_fd;
-	size_t n_v4, n_v6;
-};
 
 struct prog {
 	char label[64];
@@ -220,8 +197,6 @@ static void set_load(struct xset *s)
 	}
 }
 
-static void var_cfg_sync(struct xset *s);
-
 static void set_single(struct xset *s, const char *text)
 {
 	struct xdpfw_rule r;
@@ -234,267 +209,6 @@ static void set_single(struct xset *s, const char *text)
 		xb_die("applying %s: %s", text, strerror(-err));
 	s->n_rules = 1;
 	var_cfg_sync(s);
-}
-
-/* The reference object's .rodata (the loader's sizes and masks: max_rules,
- * ncpus, the open addressing masks) into a variant's, when they have the
- * same layout: else the variant would probe its tables with the compiled-in
- * placeholders and miss every exact key. */
-static void variant_rodata(struct xset *s, struct bpf_map *m, const char *path)
-{
-	struct bpf_map *ref;
-	const char *dot = strrchr(bpf_map__name(m), '.');
-	size_t vsz, rsz;
-
-	if (!dot || strcmp(dot, ".rodata") || !bpf_map__initial_value(m, &vsz))
-		return;
-	bpf_object__for_each_map(ref, s->skel->obj) {
-		const char *rdot = strrchr(bpf_map__name(ref), '.');
-		const void *data;
-
-		if (!rdot || strcmp(rdot, ".rodata"))
-			continue;
-		data = bpf_map__initial_value(ref, &rsz);
-		if (data && rsz == vsz && !bpf_map__set_initial_value(m, data, rsz))
-			return;
-	}
-	fprintf(stderr, "bench-datapath: %s: .rodata differs from xdpfw's, "
-		"its constants stay compiled-in\n", path);
-}
-
-/* The name to find m by in xdpfw's object: an internal map's section (its
- * name past the object's prefix: "x.bss" -> ".bss"), else its own. */
-static const char *variant_section(const struct bpf_map *m)
-{
-	const char *name = bpf_map__name(m), *dot = strchr(name, '.');
-
-	return bpf_map__is_internal(m) && dot ? dot : name;
-}
-
-/* Is m one of xdpfw's filters in global data (shared like the maps)? */
-static int variant_global(const struct bpf_map *m)
-{
-	const char *sec = variant_section(m);
-
-	return !strcmp(sec, XDPFW_SEC_V6F) || !strcmp(sec, XDPFW_SEC_PORTS);
-}
-
-/* A prototype that reads the flags from a global (SEC(".data.cfg"), a
- * struct xdpfw_cfg) instead of the xdpfw_cfg map: its copy of the set's
- * xdpfw_cfg, at load and after each change of the set (var_cfg_sync). */
-static int is_cfg_global(const struct bpf_map *m)
-{
-	const char *dot = strrchr(bpf_map__name(m), '.');
-
-	return bpf_map__is_internal(m) && dot && !strcmp(dot, ".cfg") &&
-	       bpf_map__value_size(m) == sizeof(struct xdpfw_cfg);
-}
-
-static void var_cfg_sync(struct xset *s)
-{
-	struct xdpfw_cfg cfg;
-	uint32_t zero = 0;
-
-	if (bpf_map_lookup_elem(s->km.fd[XMAP_CFG], &zero, &cfg))
-		xb_die("reading xdpfw_cfg: %s", strerror(errno));
-	for (int v = 0; v < n_variants; v++)
-		if (s->var_obj[v] && s->var_cfg_fd[v] >= 0 &&
-		    bpf_map_update_elem(s->var_cfg_fd[v], &zero, &cfg, BPF_ANY))
-			xb_die("writing a variant's cfg global: %s",
-			    strerror(errno));
-}
-
-/* A prototype object run over the maps of set s: every map with the same
- * name is shared; the others are created empty. */
-static void variant_load(struct xset *s, int v)
-{
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_map *m;
-	int err;
-
-	obj = bpf_object__open_file(variants[v].path, NULL);
-	if (!obj)
-		xb_die("opening %s: %s", variants[v].path, strerror(errno));
-	bpf_object__for_each_map(m, obj) {
-		struct bpf_map *ref;
-
-		if (bpf_map__is_internal(m) && !variant_global(m)) {
-			variant_rodata(s, m, variants[v].path);
-			continue;
-		}
-		ref = bpf_object__find_map_by_name(s->skel->obj,
-						   variant_section(m));
-		if (!ref)
-			continue;
-		err = bpf_map__reuse_fd(m, bpf_map__fd(ref));
-		if (err)
-			xb_die("%s: reusing map %s: %s", variants[v].path,
-			    bpf_map__name(m), strerror(-err));
-	}
-	err = bpf_object__load(obj);
-	if (err)
-		xb_die("loading %s: %s", variants[v].path, strerror(-err));
-	prog = bpf_object__next_program(obj, NULL);
-	if (!prog)
-		xb_die("%s has no program", variants[v].path);
-	s->var_obj[v] = obj;
-	s->var_fd[v] = bpf_program__fd(prog);
-	s->var_cfg_fd[v] = -1;
-	bpf_object__for_each_map(m, obj)
-		if (is_cfg_global(m))
-			s->var_cfg_fd[v] = bpf_map__fd(m);
-	var_cfg_sync(s);
-}
-
-/* ---- xdp-filter ---- */
-
-static int xf_find_prog(struct xfinst *x)
-{
-	char dir[700], path[1200];
-	struct dirent *de;
-	DIR *d;
-	int fd = -1;
-
-	snprintf(dir, sizeof(dir), "%s/xdp-filter/programs", x->root);
-	d = opendir(dir);
-	if (!d)
-		xb_die("xdp-filter@%s: %s: %s (is xdp-filter loaded with that "
-		    "bpffs at /sys/fs/bpf?)", x->label, dir, strerror(errno));
-	while ((de = readdir(d)) && fd < 0) {
-		DIR *d2;
-		struct dirent *de2;
-		char sub[1000];
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(sub))
-			continue;
-		d2 = opendir(sub);
-		if (!d2)
-			continue;
-		while ((de2 = readdir(d2))) {
-			if (strncmp(de2->d_name, "xdpfilt_", 8))
-				continue;
-			if (snprintf(path, sizeof(path), "%s/%s", sub,
-				     de2->d_name) >= (int)sizeof(path))
-				continue;
-			fd = bpf_obj_get(path);
-			if (fd >= 0) {
-				x->deny = strstr(de2->d_name, "_dny_") != NULL;
-				info("xdp-filter@%s: program %s\n", x->label, path);
-			}
-			break;
-		}
-		closedir(d2);
-	}
-	closedir(d);
-	if (fd < 0)
-		xb_die("xdp-filter@%s: no pinned program under %s", x->label, dir);
-	return fd;
-}
-
-static int xf_map(struct xfinst *x, const char *name)
-{
-	char path[700];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/xdp-filter/%s", x->root, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		xb_die("xdp-filter@%s: %s: %s", x->label, path, strerror(errno));
-	return fd;
-}
-
-static void xf_clear(int fd, size_t ks)
-{
-	uint8_t key[16], next[16];
-
-	while (!bpf_map_get_next_key(fd, NULL, next)) {
-		memcpy(key, next, ks);
-		if (bpf_map_delete_elem(fd, key))
-			xb_die("xdp-filter: cannot delete: %s", strerror(errno));
-	}
-}
-
-/* What `xdp-filter ip ADDR --mode src` writes: MAP_FLAG_SRC on every CPU. */
-static int xf_add(struct xfinst *x, int family, const uint8_t *addr)
-{
-	static uint64_t *val;
-	static int ncpus;
-	int fd = family == 6 ? x->v6_fd : x->v4_fd;
-
-	if (!val) {
-		ncpus = libbpf_num_possible_cpus();
-		val = calloc((size_t)ncpus, sizeof(*val));
-		for (int i = 0; i < ncpus; i++)
-			val[i] = XF_MAP_FLAG_SRC;
-	}
-	if ((family == 6 ? x->n_v6 : x->n_v4) >= 10000)
-		return -ENOSPC; /* xdp-filter's maps hold 10000 per family */
-	if (bpf_map_update_elem(fd, addr, val, BPF_NOEXIST)) {
-		if (errno == EEXIST)
-			return 0;
-		return -errno;
-	}
-	if (family == 6)
-		x->n_v6++;
-	else
-		x->n_v4++;
-	return 0;
-}
-
-static void xf_add_text(struct xfinst *x, const char *text)
-{
-	uint8_t a[16];
-	int fam = strchr(text, ':') ? 6 : 4;
-
-	if (inet_pton(fam == 6 ? AF_INET6 : AF_INET, text, a) != 1)
-		xb_die("bad address %s", text);
-	if (xf_add(x, fam, a))
-		xb_die("xdp-filter@%s: cannot add %s", x->label, text);
-}
-
-static void xf_set_single(struct xfinst *x, const char *text)
-{
-	xf_clear(x->v4_fd, 4);
-	xf_clear(x->v6_fd, 16);
-	x->n_v4 = x->n_v6 = 0;
-	xf_add_text(x, text);
-}
-
-static void xf_load(struct xfinst *x)
-{
-	x->prog_fd = xf_find_prog(x);
-	x->v4_fd = xf_map(x, "filter_ipv4");
-	x->v6_fd = xf_map(x, "filter_ipv6");
-	xf_clear(x->v4_fd, 4);
-	xf_clear(x->v6_fd, 16);
-	x->n_v4 = x->n_v6 = 0;
-	if (x->file) {
-		struct ruleset rs;
-		size_t skipped = 0;
-		int err;
-
-		/* The hit addresses of the cases first, so they always fit. */
-		for (size_t c = 0; c < N_CASES; c++)
-			if (cases[c].hit)
-				xf_add_text(x, cases[c].xf1);
-		ruleset_init(&rs);
-		err = rules_parse_file(&rs, x->file, NULL);
-		if (err || rs.n_errors)
-			xb_die("%s: cannot parse", x->file);
-		/* Closest equivalent: every entry becomes its address (an
-		 * ip:port its host, a prefix its first address). */
-		for (size_t i = 0; i < rs.n; i++)
-			if (xf_add(x, rs.rules[i].family, rs.rules[i].addr))
-				skipped++;
-		info("xdp-filter@%s: %zu IPv4 + %zu IPv6 addresses from %s "
-		     "(%zu entries did not fit its 10000-per-family maps)\n",
-		     x->label, x->n_v4, x->n_v6, x->file, skipped);
-		ruleset_free(&rs);
-	}
 }
 
 /* ---- timing ---- */
@@ -749,6 +463,8 @@ static void build_frames(struct frameset *fr, const char *case_list)
 /* The floor, then per set xdpfw and its variants, then the xdp-filters. */
 static struct xb_pass *load_progs(void)
 {
+	const char *hits[N_CASES];
+	size_t n_hits = 0;
 	struct xb_pass *pass;
 
 	pass = xb_pass__open_and_load();
@@ -766,7 +482,7 @@ static struct xb_pass *load_progs(void)
 		add_prog(label, P_XDPFW,
 			 bpf_program__fd(sets[s].skel->progs.xdpfw_xdp), s, 0);
 		for (int v = 0; v < n_variants; v++) {
-			variant_load(&sets[s], v);
+			variant_load(&sets[s], v, variants[v].path);
 			if (snprintf(label, sizeof(label), "%s@%s",
 				     variants[v].label, sets[s].label) >=
 			    (int)sizeof(label))
@@ -774,10 +490,13 @@ static struct xb_pass *load_progs(void)
 			add_prog(label, P_VARIANT, sets[s].var_fd[v], s, 0);
 		}
 	}
+	for (size_t c = 0; c < N_CASES; c++)
+		if (cases[c].hit)
+			hits[n_hits++] = cases[c].xf1;
 	for (int x = 0; x < n_xf; x++) {
 		char label[64];
 
-		xf_load(&xfs[x]);
+		xf_load(&xfs[x], hits, n_hits, quiet);
 		if (snprintf(label, sizeof(label), "xf%s@%s",
 			     xfs[x].deny ? "-deny" : "", xfs[x].label) >=
 		    (int)sizeof(label))
