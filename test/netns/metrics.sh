@@ -68,7 +68,14 @@ for r in j['rules']:
         diff.append('a series for %s, which never counted' % r['rule'])
 want('xdpfw_dropped_packets_total', '', j['total']['dropped_packets'])
 want('xdpfw_dropped_bytes_total', '', j['total']['dropped_bytes'])
-want('xdpfw_passed_packets_total', '', j['total']['passed_packets'])
+# Passes only grow, and not only by the test's packets: the kernel's own
+# IPv6 router and neighbour solicitations on the link pass too, and one
+# that lands between the scrape and the stats call (a CI run saw 6 then 7)
+# is not a difference.  Drops are exact: nothing else is dropped.
+got = samples.get(('xdpfw_passed_packets_total', ''))
+v = j['total']['passed_packets']
+if got is None or not got <= v <= got + 3:
+    diff.append('xdpfw_passed_packets_total{}: scrape %s, json %s' % (got, v))
 want('xdpfw_rules_in_force', '', j['rules_in_force'])
 print('; '.join(diff) if diff else 'ok')
 EOF
