@@ -17,11 +17,6 @@
 #include "pins.h"
 #include "skel.h"
 
-int loader_map_shared(const struct bpf_map *m)
-{
-	return !bpf_map__is_internal(m) || pins_map_global(bpf_map__name(m));
-}
-
 /* Would libbpf reuse every pinned map?  (Same checks as its own: type,
  * key and value size, max_entries, flags.)  No pins at all: compatible. */
 static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
@@ -34,7 +29,7 @@ static int pins_compatible(struct xdpfw_bpf *skel, const char *pin_dir)
 		__u32 len = sizeof(info);
 		int fd, ok;
 
-		if (!loader_map_shared(map) ||
+		if (!pins_map_shared(map) ||
 		    pins_map_path(path, sizeof(path), pin_dir, bpf_map__name(map)))
 			continue;
 		fd = bpf_obj_get(path);
@@ -64,7 +59,7 @@ int loader_repin_maps(struct xdpfw_bpf *skel, const char *pin_dir)
 	int err;
 
 	bpf_object__for_each_map(map, skel->obj) {
-		if (!loader_map_shared(map))
+		if (!pins_map_shared(map))
 			continue;
 		err = pins_map_path(path, sizeof(path), pin_dir, bpf_map__name(map));
 		if (err)
@@ -193,7 +188,7 @@ int loader_load(struct xdpfw_bpf **out, const char *pin_dir, uint32_t max_rules)
 	}
 	if (pin_dir) {
 		bpf_object__for_each_map(map, skel->obj) {
-			if (!loader_map_shared(map))
+			if (!pins_map_shared(map))
 				continue;
 			err = pins_map_path(path, sizeof(path), pin_dir,
 					     bpf_map__name(map));

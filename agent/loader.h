@@ -12,13 +12,7 @@
 
 #include "config.h"
 
-struct bpf_map;
 struct xdpfw_bpf;
-
-/* Is m one of the maps the rule set lives in (pinned, shared by every
- * copy of the program): all but the loader's constants (.rodata), the
- * filters in global data included?  1 or 0. */
-int loader_map_shared(const struct bpf_map *m);
 
 /* Open and load the program; maps come from their pins when compatible,
  * else are created and pinned.  -EEXIST: pinned maps of another size or

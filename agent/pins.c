@@ -2,6 +2,7 @@
 #include "pins.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -167,9 +168,11 @@ static const char *pin_name(const char *kname)
 	return kname;
 }
 
-int pins_map_global(const char *kname)
+int pins_map_shared(const struct bpf_map *m)
 {
-	return pin_name(kname) != kname;
+	const char *name = bpf_map__name(m);
+
+	return !bpf_map__is_internal(m) || pin_name(name) != name;
 }
 
 int pins_map_name_is(const char *kname, const char *pin)

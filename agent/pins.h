@@ -35,8 +35,11 @@ int pins_prog_path(char *buf, size_t len, const char *pin_dir);
  * pin_name?  1 or 0. */
 int pins_map_name_is(const char *kname, const char *pin_name);
 
-/* Is kname the kernel name of a filter in global data?  1 or 0. */
-int pins_map_global(const char *kname);
+/* Is m one of the maps the rule set lives in (pinned, shared by every
+ * copy of the program): all but the loader's constants (.rodata), the
+ * filters in global data included?  1 or 0. */
+struct bpf_map;
+int pins_map_shared(const struct bpf_map *m);
 
 /* Make sure pin_dir is on a bpffs (mounting one on /sys/fs/bpf when that
  * is where it lives and nothing is mounted there), holds nothing xdpfw did

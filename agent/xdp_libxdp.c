@@ -110,8 +110,7 @@ static struct xdpfw_bpf *open_copy(struct xdpfw_bpf *skel)
 	bpf_object__for_each_map(m, ext->obj) {
 		struct bpf_map *src;
 
-		/* all but the constants (.rodata): loader_map_shared() */
-		if (bpf_map__is_internal(m) && !pins_map_global(bpf_map__name(m)))
+		if (!pins_map_shared(m))
 			continue;
 		src = bpf_object__find_map_by_name(skel->obj, bpf_map__name(m));
 		err = src ? bpf_map__reuse_fd(m, bpf_map__fd(src)) : -ENOENT;
