@@ -154,24 +154,16 @@ struct preread {
 	double ms; /* how long it took */
 };
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void *preread_main(void *arg)
 {
 	struct preread *pr = arg;
 	char label[4096 + 64], why[4096 + 320];
-	double t0 = mono_ms();
+	double t0 = daemon_mono_ms();
 	size_t parsed;
 
 	ruleset_load_cached(pr->c, pr->cfg, (int64_t)time(NULL), label,
 			    sizeof(label), why, sizeof(why), &parsed);
-	pr->ms = mono_ms() - t0;
+	pr->ms = daemon_mono_ms() - t0;
 	return NULL;
 }
 
