@@ -32,7 +32,6 @@
 #include <linux/if_link.h>
 #include <math.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,19 +127,6 @@ static int n_variants;
 static struct prog progs[MAX_PROGS];
 static int n_progs;
 static uint32_t max_rules = 1048576;
-static int quiet;
-
-__attribute__((format(printf, 1, 2)))
-static void info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
 
 static double now_ms(void)
 {
@@ -191,7 +177,7 @@ static void set_load(struct xset *s)
 		s->n_rules = rs.n;
 		s->key_writes = st.key_writes;
 		ruleset_free(&rs);
-		info("xdpfw@%s: %zu rules from %s (parse %.0f ms, apply %.0f ms, "
+		xb_info("xdpfw@%s: %zu rules from %s (parse %.0f ms, apply %.0f ms, "
 		     "%zu key writes)\n", s->label, s->n_rules, s->file,
 		     s->parse_ms, s->apply_ms, s->key_writes);
 	}
@@ -408,7 +394,7 @@ static void parse_opts(int argc, char **argv, struct bopts *o)
 			o->json = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			xb_quiet = 1;
 			break;
 		default:
 			usage();
@@ -430,7 +416,7 @@ static int pin_cpu(int cpu)
 	CPU_ZERO(&cs);
 	CPU_SET(cpu, &cs);
 	if (sched_setaffinity(0, sizeof(cs), &cs))
-		info("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+		xb_info("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
 	return cpu;
 }
 
@@ -496,7 +482,7 @@ static struct xb_pass *load_progs(void)
 	for (int x = 0; x < n_xf; x++) {
 		char label[64];
 
-		xf_load(&xfs[x], hits, n_hits, quiet);
+		xf_load(&xfs[x], hits, n_hits);
 		if (snprintf(label, sizeof(label), "xf%s@%s",
 			     xfs[x].deny ? "-deny" : "", xfs[x].label) >=
 		    (int)sizeof(label))
@@ -591,12 +577,12 @@ static int time_all(const struct bopts *o, const struct frameset *fr)
 {
 	int failures = 0;
 
-	info("timing %d programs x %d cases x %d rounds, repeat %lu, CPU %d\n",
+	xb_info("timing %d programs x %d cases x %d rounds, repeat %lu, CPU %d\n",
 	     n_progs, fr->n_sel, o->rounds, o->repeat, o->cpu);
 	for (int r = 0; r < o->rounds; r++) {
 		for (int k = 0; k < fr->n_sel; k++)
 			failures += time_case(fr, fr->sel[k], r, o->repeat);
-		info("round %d/%d done\n", r + 1, o->rounds);
+		xb_info("round %d/%d done\n", r + 1, o->rounds);
 	}
 	return failures;
 }

@@ -11,7 +11,6 @@
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,6 @@
 
 /* xdp-filter's map layout (xdp-tools, xdp-filter/common_kern_user.h). */
 #define XF_MAP_FLAG_SRC 1
-
-static int xf_quiet;
-
-__attribute__((format(printf, 1, 2)))
-static void info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (xf_quiet)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
 
 static int xf_find_prog(struct xfinst *x)
 {
@@ -71,7 +56,7 @@ static int xf_find_prog(struct xfinst *x)
 			fd = bpf_obj_get(path);
 			if (fd >= 0) {
 				x->deny = strstr(de2->d_name, "_dny_") != NULL;
-				info("xdp-filter@%s: program %s\n", x->label, path);
+				xb_info("xdp-filter@%s: program %s\n", x->label, path);
 			}
 			break;
 		}
@@ -152,10 +137,8 @@ void xf_set_single(struct xfinst *x, const char *text)
 	xf_add_text(x, text);
 }
 
-void xf_load(struct xfinst *x, const char *const *hits, size_t n_hits,
-	     int quiet)
+void xf_load(struct xfinst *x, const char *const *hits, size_t n_hits)
 {
-	xf_quiet = quiet;
 	x->prog_fd = xf_find_prog(x);
 	x->v4_fd = xf_map(x, "filter_ipv4");
 	x->v6_fd = xf_map(x, "filter_ipv6");
@@ -179,7 +162,7 @@ void xf_load(struct xfinst *x, const char *const *hits, size_t n_hits,
 		for (size_t i = 0; i < rs.n; i++)
 			if (xf_add(x, rs.rules[i].family, rs.rules[i].addr))
 				skipped++;
-		info("xdp-filter@%s: %zu IPv4 + %zu IPv6 addresses from %s "
+		xb_info("xdp-filter@%s: %zu IPv4 + %zu IPv6 addresses from %s "
 		     "(%zu entries did not fit its 10000-per-family maps)\n",
 		     x->label, x->n_v4, x->n_v6, x->file, skipped);
 		ruleset_free(&rs);

@@ -17,9 +17,8 @@ struct xfinst {
 /* Find x's program and its maps under x->root, empty them, and fill them:
  * the hit addresses hits[0..n_hits) first (so they always fit), then the
  * address of every entry of x->file, when set.  Dies on error; says what
- * it loaded unless quiet. */
-void xf_load(struct xfinst *x, const char *const *hits, size_t n_hits,
-	     int quiet);
+ * it loaded (xb_info). */
+void xf_load(struct xfinst *x, const char *const *hits, size_t n_hits);
 
 /* x's maps emptied, then holding text's address alone. */
 void xf_set_single(struct xfinst *x, const char *text);

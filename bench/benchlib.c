@@ -29,6 +29,19 @@ void xb_die(const char *fmt, ...)
 	exit(1);
 }
 
+int xb_quiet;
+
+void xb_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (xb_quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 void xb_get_mac(const char *ifname, uint8_t mac[6])
 {
 	struct ifreq ifr = { 0 };

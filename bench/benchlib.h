@@ -18,6 +18,11 @@ struct xdpfw_rule;
 __attribute__((format(printf, 1, 2), noreturn))
 void xb_die(const char *fmt, ...);
 
+/* Progress on stderr, unless xb_quiet (--quiet). */
+extern int xb_quiet;
+__attribute__((format(printf, 1, 2)))
+void xb_info(const char *fmt, ...);
+
 /* The MAC address of ifname (dies when it cannot be read). */
 void xb_get_mac(const char *ifname, uint8_t mac[6]);
 
