@@ -117,11 +117,5 @@ void stats_counted_abort(struct stats_counted *c)
 		return;
 	free(c->buf);
 	free(c->rows);
-	c->buf = NULL;
-	c->rows = NULL;
-	c->buf_n = 0;
-	c->n_rows = c->cap_rows = 0;
-	c->next = 0;
-	c->in_force = 0;
-	c->keep_i = 0;
+	memset(c, 0, sizeof(*c)); /* as stats_counted_begin(c, NULL) leaves it */
 }
