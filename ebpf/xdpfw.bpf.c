@@ -79,7 +79,6 @@ XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V4_XCPT, struct xdpfw_v4_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_XCPT, struct xdpfw_v6_plpm_key);
 
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
