@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The IPv4 /24 table's part of a reload: from a plan, what the table
+ * (kmaps_v4tbl.c) must change.  A full build indexes the whole set; an
+ * incremental one recomputes only the ranges of the prefixes the plan
+ * changed, helped by km's index of the set's prefixes (v4t_deep, kept
+ * between reloads) and list of /25-/31 (v4t_lng).
+ */
+#ifndef XDPFW_SYNC_V4TBL_H
+#define XDPFW_SYNC_V4TBL_H
+
+#include <stddef.h>
+
+#include "kmaps.h"
+#include "plan.h"
+#include "v4tbl.h"
+
+/* The /24 table's change into c: a full build into vix (full, or when
+ * the change is too large for the ranges), or the ranges of the changed
+ * prefixes recomputed and the flags of the added entries.  A full build
+ * reads only rules and p's slots; an incremental one also the plan's key
+ * lists.  0 or -ENOMEM. */
+int sync_v4tbl_build(struct kmaps *km, struct v4tbl_change *c,
+		     struct v4tbl_ix *vix, const struct xdpfw_rule *rules,
+		     size_t n, const struct ruleidx *ix, const struct plan *p,
+		     int full);
+
+#endif
