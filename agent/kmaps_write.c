@@ -83,11 +83,12 @@ out:
  * count, then each op swapped straight into its map's range).  No memory
  * and no comparisons: glibc's qsort is a merge sort, and sorting a first
  * load's 1.06M key writes (32 B each) allocated a 34 MB copy at the
- * daemon's peak. */
-static void group_by_map(struct kop *ops, size_t n)
+ * daemon's peak.  start[m]..start[m + 1]: map m's range. */
+static void group_by_map(struct kop *ops, size_t n, size_t start[KMAP_N + 1])
 {
-	size_t start[KMAP_N + 1] = { 0 }, next[KMAP_N];
+	size_t next[KMAP_N];
 
+	memset(start, 0, (KMAP_N + 1) * sizeof(*start));
 	for (size_t i = 0; i < n; i++)
 		start[ops[i].key.map + 1]++;
 	for (int m = 0; m < KMAP_N; m++) {
@@ -117,29 +118,25 @@ static int on_thread(enum kmap m)
 	return kmap_is_trie(m) && kmaps_oa_of(m) < 0;
 }
 
-/* The maps of ops (grouped by map) on_thread (tries), or the others. */
-static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
-		      int tries, struct apply_stats *st)
+/* The maps of ops (grouped by map: start, group_by_map) on_thread
+ * (tries), or the others.  Each side reads only its maps' ranges: the
+ * other thread compacts its own (kmaps_oa_write) meanwhile. */
+static int write_maps(struct kmaps *km, struct kop *ops,
+		      const size_t *start, int del, int tries,
+		      struct apply_stats *st)
 {
-	size_t i = 0;
 	int err;
 
-	while (i < n) {
-		size_t j = i, left;
-		enum kmap m;
+	for (int mi = 0; mi < KMAP_N; mi++) {
+		enum kmap m = (enum kmap)mi;
+		size_t i = start[m], n = start[m + 1] - i, left = n;
 
-		while (j < n && ops[j].key.map == ops[i].key.map)
-			j++;
-		m = ops[i].key.map;
-		if (on_thread(m) != tries) {
-			i = j;
+		if (!n || on_thread(m) != tries)
 			continue;
-		}
 		/* An open addressing table takes what fits; its hash the
 		 * overflow. */
-		left = j - i;
 		err = kmaps_oa_of(m) < 0 ? 0 :
-					   kmaps_oa_write(km, m, ops + i, j - i, del,
+					   kmaps_oa_write(km, m, ops + i, n, del,
 							  &left, &st->key_writes);
 		if (!err)
 			err = write_ops(km, m, ops + i, left, del,
@@ -150,7 +147,6 @@ static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
 			st->failed_map = xmap_name[m];
 			return err;
 		}
-		i = j;
 	}
 	return 0;
 }
@@ -165,7 +161,7 @@ static int write_maps(struct kmaps *km, struct kop *ops, size_t n, int del,
 struct trie_writer {
 	struct kmaps km;
 	struct kop *ops;
-	size_t n;
+	const size_t *start;
 	int del, err;
 	struct apply_stats st;
 };
@@ -177,7 +173,7 @@ static void *trie_writer_main(void *arg)
 {
 	struct trie_writer *w = arg;
 
-	w->err = write_maps(&w->km, w->ops, w->n, w->del, 1, &w->st);
+	w->err = write_maps(&w->km, w->ops, w->start, w->del, 1, &w->st);
 	return NULL;
 }
 
@@ -197,23 +193,23 @@ static int start_writer(pthread_t *th, struct trie_writer *w)
 int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 		     struct apply_stats *st)
 {
-	struct trie_writer w = { .ops = ops, .n = n, .del = del };
-	size_t n_trie = 0;
+	size_t start[KMAP_N + 1], n_trie = 0;
+	struct trie_writer w = { .ops = ops, .start = start, .del = del };
 	pthread_t th;
 	int err;
 
 	/* Group by map; order within a map, and between maps, does not
 	 * matter. */
-	group_by_map(ops, n);
-	for (size_t i = 0; i < n; i++)
-		n_trie += on_thread(ops[i].key.map);
+	group_by_map(ops, n, start);
+	for (int m = 0; m < KMAP_N; m++)
+		n_trie += on_thread((enum kmap)m) ? start[m + 1] - start[m] : 0;
 	w.km = *km;
 	if (n_trie < PARALLEL_MIN || n - n_trie < PARALLEL_MIN ||
 	    start_writer(&th, &w)) {
-		err = write_maps(km, ops, n, del, 0, st);
-		return err ? err : write_maps(km, ops, n, del, 1, st);
+		err = write_maps(km, ops, start, del, 0, st);
+		return err ? err : write_maps(km, ops, start, del, 1, st);
 	}
-	err = write_maps(km, ops, n, del, 0, st);
+	err = write_maps(km, ops, start, del, 0, st);
 	pthread_join(th, NULL);
 	st->key_writes += w.st.key_writes;
 	km->no_batch |= w.km.no_batch;
@@ -387,6 +383,7 @@ static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
 				size_t *n, size_t *n_other)
 {
 	size_t cap = up->n + (p->addr_upserts_implicit ? p->n_added : 0), k = 0;
+	size_t groups[KMAP_N + 1];
 	struct kop *v = malloc((cap ? cap : 1) * sizeof(*v));
 
 	*n = *n_other = 0;
@@ -419,7 +416,7 @@ static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
 				(*n)++;
 		}
 	}
-	group_by_map(v, *n);
+	group_by_map(v, *n, groups);
 	return v;
 }
 
@@ -439,10 +436,10 @@ static void map_range(const struct kop *ops, size_t n, enum kmap m, size_t *a,
 static int write_pairs(struct kmaps *km, struct kop *ups, size_t nu,
 		       struct kop_list *del, struct apply_stats *st)
 {
-	size_t keep = 0, a, b, c, d, ru, rd;
+	size_t keep = 0, a, b, c, d, ru, rd, groups[KMAP_N + 1];
 	int err = 0;
 
-	group_by_map(del->v, del->n);
+	group_by_map(del->v, del->n, groups);
 	for (size_t i = 0; i < sizeof(pair_maps) / sizeof(pair_maps[0]); i++) {
 		enum kmap m = pair_maps[i];
 
