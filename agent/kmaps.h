@@ -170,7 +170,6 @@ int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot);
  * map without one.  A memory scan, no syscall. */
 int kmaps_oa_dump(struct kmaps *km, enum kmap m,
 		  int (*push)(void *ctx, const struct kop *op), void *ctx);
-
 /* The open addressing table of lookup map m (enum oa), or -1; and the
  * lookup map of table t. */
 int kmaps_oa_of(enum kmap m);
@@ -190,6 +189,14 @@ uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i);
  * batch at a time): nothing is kept.  Stops at push's first error. */
 int kmaps_scan_keys(struct kmaps *km,
 		    int (*push)(void *ctx, const struct kop *op), void *ctx);
+/* The two halves of it, for a scan on two threads: the keys in the open
+ * addressing tables (memory reads of km's tables), and those in the maps
+ * themselves (the overflow hashes and the tries: syscalls; may turn
+ * km's batch operations off, on a kernel without them). */
+int kmaps_scan_oa_keys(struct kmaps *km,
+		       int (*push)(void *ctx, const struct kop *op), void *ctx);
+int kmaps_scan_map_keys(struct kmaps *km,
+			int (*push)(void *ctx, const struct kop *op), void *ctx);
 
 /* The same into an array (*out, freed by the caller). */
 int kmaps_dump_keys(struct kmaps *km, struct kop **out, size_t *n);

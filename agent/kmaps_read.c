@@ -104,18 +104,24 @@ static int scan_iter(struct scan *s)
 	}
 }
 
-int kmaps_scan_keys(struct kmaps *km,
-		    int (*push)(void *ctx, const struct kop *op), void *ctx)
+int kmaps_scan_oa_keys(struct kmaps *km,
+		       int (*push)(void *ctx, const struct kop *op), void *ctx)
+{
+	int err = 0;
+
+	for (int m = 0; m < KMAP_N && !err; m++)
+		err = kmaps_oa_dump(km, m, push, ctx);
+	return err;
+}
+
+int kmaps_scan_map_keys(struct kmaps *km,
+			int (*push)(void *ctx, const struct kop *op), void *ctx)
 {
 	int err = 0;
 
 	for (int m = 0; m < KMAP_N && !err; m++) {
 		struct scan s = { km, (enum kmap)m, push, ctx, 0 };
 
-		/* A table's keys, then its hash's (the overflow). */
-		err = kmaps_oa_dump(km, m, push, ctx);
-		if (err)
-			break;
 		if (!kmaps_can_batch(km, m)) {
 			err = scan_iter(&s);
 			continue;
@@ -131,6 +137,14 @@ int kmaps_scan_keys(struct kmaps *km,
 		}
 	}
 	return err;
+}
+
+int kmaps_scan_keys(struct kmaps *km,
+		    int (*push)(void *ctx, const struct kop *op), void *ctx)
+{
+	int err = kmaps_scan_oa_keys(km, push, ctx);
+
+	return err ? err : kmaps_scan_map_keys(km, push, ctx);
 }
 
 struct dump_ctx {

@@ -106,6 +106,9 @@ int plan_build_delta(struct plan *p, const struct kview *old,
  * removed slots freed, the added ones taken. */
 void plan_mark_busy(const struct plan *p, uint64_t *busy);
 
+/* Was the rule at position pos of the new set added by p? */
+int plan_is_added(const struct plan *p, uint32_t pos);
+
 /*
  * Replace the key writes by a full comparison against the keys the kernel
  * maps really hold, with their slots: writes whatever is missing or wrong
@@ -135,6 +138,9 @@ struct plan_full {
 	struct kop blk[PLAN_FULL_BLOCK]; /* held keys looked at together */
 	size_t nb;
 	int err;
+	/* The key writes found: p's, or a fork's own (plan_full_fork). */
+	struct kop_list *upserts, *deletes;
+	struct kop_list own_upserts, own_deletes;
 };
 
 int plan_full_begin(struct plan_full *f, struct plan *p,
@@ -142,6 +148,14 @@ int plan_full_begin(struct plan_full *f, struct plan *p,
 		    size_t n, const struct ruleidx *new_ix);
 int plan_full_held(struct plan_full *f, const struct kop *op);
 int plan_full_end(struct plan_full *f);
+
+/* For held keys read on another thread beside f: c shares f's plan,
+ * rules and per-slot positions (all only read) and has its own seen bits
+ * and key writes; plan_full_held(c, ...) on that thread, then, after it
+ * ended and before plan_full_end(f), plan_full_join(f, c) folds c into f
+ * and frees it (always; an error of c's becomes f's).  0 or -ENOMEM. */
+int plan_full_fork(struct plan_full *c, const struct plan_full *f);
+int plan_full_join(struct plan_full *f, struct plan_full *c);
 
 /* The same over an array of held keys. */
 int plan_full_keys(struct plan *p, const struct kview *old,

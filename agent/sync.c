@@ -265,6 +265,44 @@ static int held_key(void *ctx, const struct kop *op)
 	return plan_full_held(ctx, op);
 }
 
+/* The maps' own keys (the tries' and overflow hashes'), read on a thread
+ * of their own into a fork of the comparison. */
+struct scan_half {
+	struct kmaps *km;
+	struct plan_full c;
+	int err;
+};
+
+static void *scan_half_main(void *arg)
+{
+	struct scan_half *h = arg;
+
+	h->err = kmaps_scan_map_keys(h->km, held_key, &h->c);
+	return NULL;
+}
+
+/* The keys of km into f, read on two threads: the open addressing tables'
+ * here, the maps' on the other (at 1M: ~120 ms of memory reads and
+ * ~180 ms of syscalls, most of them the IPv4 trie's 100k prefixes at
+ * ~1.4 us each); on one if a thread cannot be had. */
+static int scan_held(struct kmaps *km, struct plan_full *f)
+{
+	struct scan_half h = { .km = km };
+	pthread_t th;
+	int err;
+
+	if (plan_full_fork(&h.c, f) ||
+	    pthread_create(&th, NULL, scan_half_main, &h)) {
+		plan_full_join(f, &h.c);
+		return kmaps_scan_keys(km, held_key, f);
+	}
+	err = kmaps_scan_oa_keys(km, held_key, f);
+	pthread_join(th, NULL);
+	if (h.err && !h.c.err)
+		h.c.err = h.err;
+	return plan_full_join(f, &h.c) ? f->err : err;
+}
+
 /* A full sync: p's key writes from the keys the maps hold, compared as
  * they are read.  Maps created by this start (or migration) and a slot
  * table with nothing in it hold nothing: the rule diff has every key to
@@ -284,7 +322,7 @@ static int compare_keys(struct kmaps *km, struct plan *p,
 	}
 	err = plan_full_begin(&f, p, &old, rules, n, ix);
 	if (!err)
-		err = kmaps_scan_keys(km, held_key, &f);
+		err = scan_held(km, &f);
 	if (err)
 		f.err = err; /* plan_full_end only frees */
 	err = plan_full_end(&f);
