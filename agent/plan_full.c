@@ -203,13 +203,10 @@ static size_t seen_words(const struct plan_full *f)
 
 int plan_full_fork(struct plan_full *c, const struct plan_full *f)
 {
-	memset(c, 0, sizeof(*c));
-	c->p = f->p;
-	c->old = f->old;
-	c->rules = f->rules;
-	c->n = f->n;
-	c->ix = f->ix;
-	c->kept = f->kept;
+	*c = *f; /* the plan, the rules, their index and kept: shared */
+	c->nb = 0;
+	memset(&c->own_upserts, 0, sizeof(c->own_upserts));
+	memset(&c->own_deletes, 0, sizeof(c->own_deletes));
 	c->upserts = &c->own_upserts;
 	c->deletes = &c->own_deletes;
 	c->seen = calloc(seen_words(f), sizeof(*c->seen));
