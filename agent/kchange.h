@@ -54,6 +54,12 @@ struct kchange {
 	const struct ruleidx *ix;
 	/* The IPv4 /24 table's change (NULL: none; the caller's). */
 	struct v4tbl_change *v4t;
+	/* NULL, or called before the filters and v4t are first read: they
+	 * may still be being built on another thread while the keys are
+	 * written (a load into maps just created).  Non-zero: an error,
+	 * which kmaps_apply returns. */
+	int (*derived)(void *ctx);
+	void *derived_ctx;
 };
 
 #endif

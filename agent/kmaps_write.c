@@ -559,6 +559,8 @@ static int write_new_keys(struct kmaps *km, const struct kchange *p,
 		err = kmaps_write_kops(km, pups + n_pups, n_other, 0, st);
 	if (!err && p->addr_upserts_implicit && !pups)
 		err = kmaps_write_added(km, p, st);
+	if (!err && p->derived)
+		err = p->derived(p->derived_ctx);
 	if (!err)
 		err = widen_filters(km, p, f, old_flags | f->flags, narrow, st);
 	if (!err && pups)

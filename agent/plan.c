@@ -61,6 +61,7 @@ static const struct xdpfw_rule *kv_at(const struct kview *v,
 void plan_kchange(const struct plan *p, const struct xdpfw_rule *rules,
 		  struct kchange *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->upserts = p->upserts;
 	c->deletes = p->deletes;
 	c->rules = rules;

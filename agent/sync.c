@@ -209,32 +209,44 @@ static int maps_just_created(const struct kmaps *km, const struct plan *p)
 	return km->counters_fresh && !p->n_unchanged && !p->n_removed;
 }
 
-/* The filters for kmaps_apply into f.  Rebuilding them walks every rule
- * with random writes into megabytes of bitmaps: done at start-up, on
- * SIGHUP and once the bits left by removed rules reach 1/8 of the set;
- * otherwise only the added rules are OR-ed in, and the flags come from
- * counts (delta: the cache keeps them, a plan of the change only) or a
- * pass over the set (counted into cache, when there is one).  The added
- * bits go straight into the kernel's bitmaps (a bit set early costs a
- * lookup, never a verdict), and so does a first build into bitmaps just
- * created; only a rebuild of bitmaps in use needs words of its own
- * (km->fbuf). */
-static int build_filters(struct kmaps *km, struct filters *f,
-			 const struct xdpfw_rule *rules, size_t n,
-			 const struct plan *p, enum sync_mode mode,
-			 struct rules_cache *delta, struct rules_cache *cache)
+/* Where the filters for kmaps_apply go, and whether they are rebuilt
+ * (1) or only widened (0).  Rebuilding walks every rule with random writes
+ * into megabytes of bitmaps: done at start-up, on SIGHUP and once the bits
+ * left by removed rules reach 1/8 of the set; otherwise only the added
+ * rules are OR-ed in.  The added bits go straight into the kernel's
+ * bitmaps (a bit set early costs a lookup, never a verdict), and so does a
+ * first build into bitmaps just created (fresh: maps_just_created, read
+ * before kmaps_apply clears it); only a rebuild of bitmaps in use needs
+ * words of its own (km->fbuf).  km is written here only: the build itself
+ * (build_filters) may run on another thread. */
+static int filters_prepare(struct kmaps *km, struct filters *f, size_t n,
+			   const struct plan *p, enum sync_mode mode,
+			   int fresh)
 {
 	int full;
 
 	km->stale_filter_rules += p->n_removed;
 	full = mode == SYNC_FULL || km->stale_filter_rules * 8 > n;
-	if (!full || maps_just_created(km, p))
+	if (full)
+		km->stale_filter_rules = 0;
+	if (!full || fresh)
 		filters_in_place(f, km->filter);
 	else if (km->fbuf || (km->fbuf = malloc(filters_words_total() *
 						 sizeof(uint64_t))))
 		filters_use(f, km->fbuf);
 	else
 		return -ENOMEM;
+	f->widen_only = !full;
+	return full;
+}
+
+/* The filters into f as filters_prepare set it up; the flags from counts
+ * (delta: the cache keeps them, a plan of the change only) or a pass over
+ * the set (counted into cache, when there is one). */
+static void build_filters(struct filters *f, const struct xdpfw_rule *rules,
+			  size_t n, const struct plan *p,
+			  struct rules_cache *delta, struct rules_cache *cache)
+{
 	if (delta) {
 		f->flags = count_flags(delta, rules, p);
 	} else {
@@ -248,16 +260,13 @@ static int build_filters(struct kmaps *km, struct filters *f,
 				cache->flag_n[b] += fl & 1;
 		}
 	}
-	if (full) {
+	if (!f->widen_only) {
 		for (size_t i = 0; i < n; i++)
 			filters_add(f, &rules[i]);
-		km->stale_filter_rules = 0;
-		return 0;
+		return;
 	}
 	for (size_t i = 0; i < p->n_added; i++)
 		filters_add(f, &rules[p->added[i]]);
-	f->widen_only = 1;
-	return 0;
 }
 
 static int held_key(void *ctx, const struct kop *op)
@@ -344,20 +353,41 @@ struct derive {
 	const struct plan *p;
 	enum sync_mode mode;
 	struct rules_cache *delta, *cache;
+	int fresh;  /* maps_just_created */
+	int full;   /* filters and /24 table rebuilt (derive_prepare) */
 	int err;
 	int beside; /* built on a thread beside the key comparison */
+	int writes; /* on a thread beside the key writes, not joined yet */
+	pthread_t th;
 	double ms;
 };
+
+/* km's part, on the thread that owns km: after it, a full build
+ * (d->full) reads km only for the filters' pointers and may run on
+ * another thread while km is read or copied (kmaps_write_kops). */
+static int derive_prepare(struct derive *d)
+{
+	int full = filters_prepare(d->km, d->f, d->n, d->p, d->mode, d->fresh);
+
+	if (full < 0)
+		return full;
+	d->full = full;
+	if (full)
+		sync_v4tbl_reset(d->km);
+	return 0;
+}
 
 static void derive(struct derive *d)
 {
 	double t0 = now_ms();
 
-	d->err = build_filters(d->km, d->f, d->rules, d->n, d->p, d->mode,
-			       d->delta, d->cache);
-	if (!d->err)
-		d->err = sync_v4tbl_build(d->km, d->v4t, d->vix, d->rules,
-					  d->n, d->ix, d->p, !d->f->widen_only);
+	build_filters(d->f, d->rules, d->n, d->p, d->delta, d->cache);
+	/* Not full: an incremental /24 table build reads and writes km (and
+	 * the plan's key lists): only ever on km's own thread. */
+	d->err = d->full ? sync_v4tbl_build_full(d->v4t, d->vix, d->rules,
+						 d->n, d->p) :
+			   sync_v4tbl_build(d->km, d->v4t, d->vix, d->rules,
+					    d->n, d->ix, d->p, 0);
 	d->ms = now_ms() - t0;
 }
 
@@ -388,6 +418,31 @@ static int compare_and_derive(struct plan *p, struct derive *d)
 	return err ? err : d->err;
 }
 
+/* A load into maps just created: nothing reads them yet but kmaps_apply,
+ * which reads the filters and the /24 table only after writing the keys
+ * (a first load at 1M: ~500 ms of key writes, ~70 ms of building), so the
+ * build runs on a thread meanwhile and kmaps_apply waits for it there
+ * (kchange.derived).  The build writes the filters in place: a bit set
+ * early costs a lookup, never a verdict. */
+static void derive_beside_writes(struct derive *d)
+{
+	d->writes = !pthread_create(&d->th, NULL, derive_main, d);
+	if (!d->writes)
+		derive(d);
+}
+
+static int derive_wait(void *ctx)
+{
+	struct derive *d = ctx;
+
+	if (d->writes) {
+		pthread_join(d->th, NULL);
+		d->writes = 0;
+		d->beside = 1;
+	}
+	return d->err;
+}
+
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 			      size_t n, const struct ruleidx *ix,
 			      enum sync_mode mode, struct sync_result *res,
@@ -396,8 +451,9 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	struct v4tbl_change v4t = { 0 };
 	struct v4tbl_ix vix = { 0 };
 	struct filters f = { 0 };
-	struct derive d = { km, &f, &v4t, &vix, rules, n, ix, NULL, mode,
-			    NULL, c, 0, 0, 0 };
+	struct derive d = { .km = km, .f = &f, .v4t = &v4t, .vix = &vix,
+			    .rules = rules, .n = n, .ix = ix, .mode = mode,
+			    .cache = c };
 	struct kchange change;
 	struct plan p;
 	double t[4];
@@ -409,8 +465,14 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	t[1] = now_ms();
 	d.p = &p;
 	d.delta = delta ? c : NULL;
-	if (!err && mode == SYNC_FULL && !maps_just_created(km, &p))
+	d.fresh = maps_just_created(km, &p);
+	if (!err)
+		err = derive_prepare(&d);
+	/* (a full sync's build is always full) */
+	if (!err && mode == SYNC_FULL && !d.fresh)
 		err = compare_and_derive(&p, &d);
+	else if (!err && d.fresh && d.full)
+		derive_beside_writes(&d);
 	else if (!err)
 		derive(&d), err = d.err;
 	/* Planned: the old slots are not looked at again (4 MB at 1M, at
@@ -427,7 +489,13 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	plan_kchange(&p, rules, &change);
 	change.ix = ix;
 	change.v4t = &v4t;
+	if (d.writes) {
+		change.derived = derive_wait;
+		change.derived_ctx = &d;
+	}
 	err = kmaps_apply(km, &change, &f, &res->writes);
+	if (!err)
+		err = derive_wait(&d);
 	if (err)
 		goto out;
 	t[3] = now_ms();
@@ -435,13 +503,15 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters %.1f ms%s, "
 		  "apply %.1f ms", delta ? " (the change only)" : "", t[1] - t[0],
 		  t[2] - t[1] - (d.beside ? 0 : d.ms), d.ms,
-		  d.beside ? " (beside the compare)" : "", t[3] - t[2]);
+		  !d.beside ? "" : d.fresh ? " (beside the key writes)" :
+					     " (beside the compare)", t[3] - t[2]);
 	res->applied = 1;
 	res->added = p.n_added;
 	res->removed = p.n_removed;
 	res->unchanged = p.n_unchanged;
 	res->in_force = n;
 out:
+	derive_wait(&d); /* before what it builds is freed */
 	if (err && c)
 		c->tags_ok = 0; /* they may name slots not written */
 	v4tbl_change_free(&v4t);

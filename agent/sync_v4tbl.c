@@ -227,6 +227,24 @@ static void merge_long(struct kmaps *km, const struct xdpfw_rule *rules,
 	free(add);
 }
 
+void sync_v4tbl_reset(struct kmaps *km)
+{
+	km->v4t_trie_words = 0;
+	/* rebuilt when next needed: the bits of removed rules go */
+	free(km->v4t_deep);
+	km->v4t_deep = NULL;
+}
+
+int sync_v4tbl_build_full(struct v4tbl_change *c, struct v4tbl_ix *vix,
+			  const struct xdpfw_rule *rules, size_t n,
+			  const struct plan *p)
+{
+	int err = v4tbl_ix_build(vix, rules, p->slots, n);
+
+	c->full = err ? NULL : vix;
+	return err;
+}
+
 /* Past this many /24s to recompute, a full build is cheaper. */
 #define V4TBL_INCREMENTAL_MAX (1u << 20)
 
@@ -256,14 +274,9 @@ int sync_v4tbl_build(struct kmaps *km, struct v4tbl_change *c,
 		full = !err && words > V4TBL_INCREMENTAL_MAX;
 	}
 	if (!err && full) {
-		km->v4t_trie_words = 0;
-		/* rebuilt when next needed: the bits of removed rules go */
-		free(km->v4t_deep);
-		km->v4t_deep = NULL;
 		free(v);
-		err = v4tbl_ix_build(vix, rules, p->slots, n);
-		c->full = err ? NULL : vix;
-		return err;
+		sync_v4tbl_reset(km);
+		return sync_v4tbl_build_full(c, vix, rules, n, p);
 	}
 	merge_long(km, rules, p);
 	/* The walks look up no length the set does not have, and do not

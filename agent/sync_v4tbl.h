@@ -25,4 +25,12 @@ int sync_v4tbl_build(struct kmaps *km, struct v4tbl_change *c,
 		     size_t n, const struct ruleidx *ix, const struct plan *p,
 		     int full);
 
+/* Its two halves when the build is known to be full: km's state of the
+ * incremental builds reset (on the thread that owns km), then the build
+ * from the rules and p's slots only (any thread). */
+void sync_v4tbl_reset(struct kmaps *km);
+int sync_v4tbl_build_full(struct v4tbl_change *c, struct v4tbl_ix *vix,
+			  const struct xdpfw_rule *rules, size_t n,
+			  const struct plan *p);
+
 #endif

@@ -319,6 +319,23 @@ static void test_first_load(void)
 		     a.key_writes);
 	apply_or_die("empty", "", 0, &a);
 	check_plan("twins -> empty", &a, 0, RULES_TWINS_N, 0);
+
+	/* A start-up's: a full sync into maps that hold nothing, whose
+	 * filters and /24 table are built on a thread beside the key writes
+	 * (sync.c). */
+	km.counters_fresh = 1;
+	apply_or_die("twins, first load (full)", rules_twins, 1, &a);
+	check_plan("first load of twins (full)", &a, RULES_TWINS_N, 0, 0);
+	xr_checks++;
+	if (a.key_writes != RULES_TWINS_N)
+		fail("a full first load of %d entries wrote %zu keys",
+		     RULES_TWINS_N, a.key_writes);
+	check_flags("twins, full first load", XDPFW_F_V4_PORT_EXACT |
+		    XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V6_PORT_EXACT);
+	check_targets_against_oracle(targets_twins, 3);
+	test_targets_light(targets_twins, 3);
+	apply_or_die("empty again", "", 0, &a);
+	check_plan("twins -> empty again", &a, 0, RULES_TWINS_N, 0);
 }
 
 /* Lookups of absent kinds are skipped: v6-only and v4-only sets, then
