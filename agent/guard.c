@@ -89,27 +89,6 @@ int guard_set_id(struct guard *g, uint32_t id, enum xdpfw_guard_kind kind)
 	return bpf_map_update_elem(fd, &id, &v, BPF_ANY) ? -errno : 0;
 }
 
-int guard_fdinfo(uint32_t pid, int fd, uint32_t *map_id, uint32_t *link_id)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	*map_id = 0;
-	*link_id = 0;
-	snprintf(path, sizeof(path), "/proc/%u/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "map_id:", 7))
-			*map_id = (uint32_t)strtoul(line + 7, NULL, 10);
-		else if (!strncmp(line, "link_id:", 8))
-			*link_id = (uint32_t)strtoul(line + 8, NULL, 10);
-	}
-	fclose(f);
-	return 0;
-}
-
 const char *guard_cmd_name(uint32_t cmd, char *buf, size_t len)
 {
 	static const struct {

@@ -39,10 +39,6 @@ int guard_consume(struct guard *g);
 /* Register (or forget, kind NONE) the id of one of the daemon's objects. */
 int guard_set_id(struct guard *g, uint32_t id, enum xdpfw_guard_kind kind);
 
-/* Which object fd of process pid is, from /proc/PID/fdinfo/FD: *map_id or
- * *link_id set (the other 0).  -ENOENT when the process or fd is gone. */
-int guard_fdinfo(uint32_t pid, int fd, uint32_t *map_id, uint32_t *link_id);
-
 /* The name of a bpf() command ("BPF_MAP_DELETE_ELEM"), or "bpf cmd N". */
 const char *guard_cmd_name(uint32_t cmd, char *buf, size_t len);
 

@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "daemon_int.h"
 #include "exitcode.h"
+#include "fdinfo.h"
 #include "guard.h"
 #include "kmaps.h"
 #include "log.h"
@@ -398,20 +399,22 @@ static void on_guard_event(void *ctx, const struct xdpfw_guard_event *e)
 {
 	struct daemon *d = ctx;
 	struct integrity *in = d->integ;
-	uint32_t kind = e->kind, id = e->obj_id, map_id, link_id;
+	uint32_t kind = e->kind, id = e->obj_id;
 	struct tamper_writer *w;
 	char target[32];
 	int ours;
 
 	if (kind == XDPFW_GUARD_NONE) {
-		if (guard_fdinfo(e->pid, e->fd, &map_id, &link_id)) {
+		struct fdinfo_bpf fi;
+
+		if (fdinfo_bpf_read(e->pid, e->fd, &fi)) {
 			/* Gone before we looked: check everything. */
 			in->want_unresolved = 1;
 			snprintf(target, sizeof(target), "?");
 			ours = 1;
 		} else {
-			kind = map_id ? XDPFW_GUARD_MAP : XDPFW_GUARD_LINK;
-			id = map_id ? map_id : link_id;
+			kind = fi.map_id ? XDPFW_GUARD_MAP : XDPFW_GUARD_LINK;
+			id = fi.map_id ? fi.map_id : fi.link_id;
 			ours = id && classify(d, kind, id, target, sizeof(target));
 		}
 	} else if (kind == XDPFW_GUARD_IFACE) {

@@ -27,31 +27,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdinfo.h"
 #include "kmaps_int.h"
 
 /* fdinfo's memlock and map_id of fd; 0 when unknown. */
 static uint64_t memlock_of(int fd, uint32_t *id)
 {
-	char path[64], buf[512];
-	const char *p;
-	ssize_t n;
-	int f;
+	struct fdinfo_bpf fi;
 
 	*id = 0;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
+	if (fdinfo_bpf_read(0, fd, &fi))
 		return 0;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "map_id:");
-	if (p)
-		*id = (uint32_t)strtoul(p + 7, NULL, 10);
-	p = strstr(buf, "memlock:");
-	return p && *id ? strtoull(p + 8, NULL, 10) : 0;
+	*id = fi.map_id;
+	return fi.map_id ? fi.memlock : 0;
 }
 
 /* Does this kernel's memlock of a hash without preallocation count its
