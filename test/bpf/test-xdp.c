@@ -298,19 +298,33 @@ static const struct target targets_twins[] = {
 	  NULL },
 };
 
-static void test_first_load(void)
+/* The twins loaded into maps that hold nothing (full: as a start-up's
+ * full sync, whose filters and /24 table are built on a thread beside
+ * the key writes, sync.c): every key written once, the flags, the
+ * verdicts. */
+static void first_load(int full)
 {
 	struct applied a;
 
 	km.counters_fresh = 1;
-	apply_or_die("twins, first load", rules_twins, 0, &a);
+	apply_or_die(full ? "twins, first load (full)" : "twins, first load",
+		     rules_twins, full, &a);
 	check_plan("first load of twins", &a, RULES_TWINS_N, 0, 0);
 	xr_checks++;
 	if (a.key_writes != RULES_TWINS_N)
-		fail("a first load of %d entries (%d keys) wrote %zu keys",
-		     RULES_TWINS_N, RULES_TWINS_N, a.key_writes);
+		fail("a first load (full %d) of %d entries (%d keys) wrote %zu "
+		     "keys", full, RULES_TWINS_N, RULES_TWINS_N, a.key_writes);
+	check_flags("twins, first load", XDPFW_F_V4_PORT_EXACT |
+		    XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V6_PORT_EXACT);
 	check_targets_against_oracle(targets_twins, 3);
 	test_targets_light(targets_twins, 3);
+}
+
+static void test_first_load(void)
+{
+	struct applied a;
+
+	first_load(0);
 	apply_or_die("twins full", rules_twins, 1, &a);
 	check_plan("twins -> twins (full)", &a, 0, 0, RULES_TWINS_N);
 	xr_checks++;
@@ -319,21 +333,7 @@ static void test_first_load(void)
 		     a.key_writes);
 	apply_or_die("empty", "", 0, &a);
 	check_plan("twins -> empty", &a, 0, RULES_TWINS_N, 0);
-
-	/* A start-up's: a full sync into maps that hold nothing, whose
-	 * filters and /24 table are built on a thread beside the key writes
-	 * (sync.c). */
-	km.counters_fresh = 1;
-	apply_or_die("twins, first load (full)", rules_twins, 1, &a);
-	check_plan("first load of twins (full)", &a, RULES_TWINS_N, 0, 0);
-	xr_checks++;
-	if (a.key_writes != RULES_TWINS_N)
-		fail("a full first load of %d entries wrote %zu keys",
-		     RULES_TWINS_N, a.key_writes);
-	check_flags("twins, full first load", XDPFW_F_V4_PORT_EXACT |
-		    XDPFW_F_V4_PORT_PREFIX | XDPFW_F_V6_PORT_EXACT);
-	check_targets_against_oracle(targets_twins, 3);
-	test_targets_light(targets_twins, 3);
+	first_load(1);
 	apply_or_die("empty again", "", 0, &a);
 	check_plan("twins -> empty again", &a, 0, RULES_TWINS_N, 0);
 }
