@@ -377,13 +377,13 @@ static int is_pair_map(enum kmap m)
 
 /* The upserts of the pair maps, moved out of up (the rest compacted) and
  * with the added address entries' keys: those of the pair maps first
- * (*n, grouped by map), then the others (*n_other: a prefix's key is its
- * own too); NULL: no memory. */
+ * (*n, grouped by map: groups, as group_by_map), then the others
+ * (*n_other: a prefix's key is its own too); NULL: no memory. */
 static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
-				size_t *n, size_t *n_other)
+				size_t *n, size_t *n_other,
+				size_t groups[KMAP_N + 1])
 {
 	size_t cap = up->n + (p->addr_upserts_implicit ? p->n_added : 0), k = 0;
-	size_t groups[KMAP_N + 1];
 	struct kop *v = malloc((cap ? cap : 1) * sizeof(*v));
 
 	*n = *n_other = 0;
@@ -420,31 +420,23 @@ static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
 	return v;
 }
 
-/* [*a, *b): the ops of map m in ops grouped by map. */
-static void map_range(const struct kop *ops, size_t n, enum kmap m, size_t *a,
-		      size_t *b)
-{
-	for (*a = 0; *a < n && ops[*a].key.map != m; (*a)++)
-		;
-	for (*b = *a; *b < n && ops[*b].key.map == m; (*b)++)
-		;
-}
-
-/* Each pair map's upserts and deletes in one pass over its table; its
- * overflow upserts to the hash at once, its overflow deletes left in del
- * (compacted) for step 4. */
-static int write_pairs(struct kmaps *km, struct kop *ups, size_t nu,
+/* Each pair map's upserts (ups, grouped: ug) and deletes in one pass over
+ * its table; its overflow upserts to the hash at once, its overflow
+ * deletes left in del (compacted) for step 4. */
+static int write_pairs(struct kmaps *km, struct kop *ups, const size_t *ug,
 		       struct kop_list *del, struct apply_stats *st)
 {
-	size_t keep = 0, a, b, c, d, ru, rd, groups[KMAP_N + 1];
+	size_t keep = 0, a, b, c, d, ru, rd, dg[KMAP_N + 1];
 	int err = 0;
 
-	group_by_map(del->v, del->n, groups);
+	group_by_map(del->v, del->n, dg);
 	for (size_t i = 0; i < sizeof(pair_maps) / sizeof(pair_maps[0]); i++) {
 		enum kmap m = pair_maps[i];
 
-		map_range(ups, nu, m, &a, &b);
-		map_range(del->v, del->n, m, &c, &d);
+		a = ug[m];
+		b = ug[m + 1];
+		c = dg[m];
+		d = dg[m + 1];
 		err = kmaps_oa_write_pair(km, m, ups + a, b - a, del->v + c,
 					  d - c, &ru, &rd, &st->key_writes);
 		if (!err)
@@ -543,14 +535,14 @@ static int write_new_keys(struct kmaps *km, const struct kchange *p,
 {
 	struct kop_list up = p->upserts;
 	struct kop *pups = NULL;
-	size_t n_pups = 0, n_other = 0;
+	size_t n_pups = 0, n_other = 0, ug[KMAP_N + 1];
 	int err;
 
 	/* (a change whose port entries' keys are implicit too is a first
 	 * load's: no deletes) */
 	if (del->n && !p->port_upserts_implicit &&
 	    up.n + (p->addr_upserts_implicit ? p->n_added : 0) <= PAIR_MAX) {
-		pups = pair_upserts(p, &up, &n_pups, &n_other);
+		pups = pair_upserts(p, &up, &n_pups, &n_other, ug);
 		if (!pups)
 			return -ENOMEM;
 	}
@@ -564,7 +556,7 @@ static int write_new_keys(struct kmaps *km, const struct kchange *p,
 	if (!err)
 		err = widen_filters(km, p, f, old_flags | f->flags, narrow, st);
 	if (!err && pups)
-		err = write_pairs(km, pups, n_pups, del, st);
+		err = write_pairs(km, pups, ug, del, st);
 	free(pups);
 	return err;
 }
