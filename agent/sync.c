@@ -356,8 +356,8 @@ struct derive {
 	int fresh;  /* maps_just_created */
 	int full;   /* filters and /24 table rebuilt (derive_prepare) */
 	int err;
-	int beside; /* built on a thread beside the key comparison */
-	int writes; /* on a thread beside the key writes, not joined yet */
+	int running; /* on a thread of its own, not joined yet */
+	int beside;  /* was built on a thread (derive_wait) */
 	pthread_t th;
 	double ms;
 };
@@ -387,7 +387,7 @@ static void derive(struct derive *d)
 	d->err = d->full ? sync_v4tbl_build_full(d->v4t, d->vix, d->rules,
 						 d->n, d->p) :
 			   sync_v4tbl_build(d->km, d->v4t, d->vix, d->rules,
-					    d->n, d->ix, d->p, 0);
+					    d->n, d->ix, d->p);
 	d->ms = now_ms() - t0;
 }
 
@@ -397,50 +397,44 @@ static void *derive_main(void *d)
 	return NULL;
 }
 
-/* A full sync's key comparison with the filters and the /24 table built
- * beside it, on a thread (a no-op SIGHUP at 1M: ~200 ms of reading keys
- * and ~65 ms of building, one after the other before).  Neither touches
- * what the other writes: the comparison fills the plan's key lists and
- * reads only the maps; a full build of the filters (into km->fbuf) and
- * of the /24 table reads the rules and the plan's slots (sync_v4tbl.h).
- * Without a thread, one after the other. */
-static int compare_and_derive(struct plan *p, struct derive *d)
+/* A full build (d->full) on a thread of its own, beside what this one
+ * does next; without a thread, here and now (then its error, if any).
+ * derive_wait joins it. */
+static int derive_start(struct derive *d)
 {
-	pthread_t th;
-	int err;
-
-	d->beside = !pthread_create(&th, NULL, derive_main, d);
-	err = compare_keys(d->km, p, d->rules, d->n, d->ix);
-	if (d->beside)
-		pthread_join(th, NULL);
-	else if (!err)
-		derive(d);
-	return err ? err : d->err;
-}
-
-/* A load into maps just created: nothing reads them yet but kmaps_apply,
- * which reads the filters and the /24 table only after writing the keys
- * (a first load at 1M: ~500 ms of key writes, ~70 ms of building), so the
- * build runs on a thread meanwhile and kmaps_apply waits for it there
- * (kchange.derived).  The build writes the filters in place: a bit set
- * early costs a lookup, never a verdict. */
-static void derive_beside_writes(struct derive *d)
-{
-	d->writes = !pthread_create(&d->th, NULL, derive_main, d);
-	if (!d->writes)
-		derive(d);
+	d->running = !pthread_create(&d->th, NULL, derive_main, d);
+	if (d->running)
+		return 0;
+	derive(d);
+	return d->err;
 }
 
 static int derive_wait(void *ctx)
 {
 	struct derive *d = ctx;
 
-	if (d->writes) {
+	if (d->running) {
 		pthread_join(d->th, NULL);
-		d->writes = 0;
+		d->running = 0;
 		d->beside = 1;
 	}
 	return d->err;
+}
+
+/* A full sync's key comparison with the filters and the /24 table built
+ * beside it (a no-op SIGHUP at 1M: ~200 ms of reading keys and ~65 ms of
+ * building, one after the other before).  Neither touches what the other
+ * writes: the comparison fills the plan's key lists and reads only the
+ * maps; a full build of the filters (into km->fbuf) and of the /24 table
+ * reads the rules and the plan's slots (sync_v4tbl.h). */
+static int compare_and_derive(struct plan *p, struct derive *d)
+{
+	int err;
+
+	derive_start(d);
+	err = compare_keys(d->km, p, d->rules, d->n, d->ix);
+	derive_wait(d);
+	return err ? err : d->err;
 }
 
 static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
@@ -471,8 +465,14 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	/* (a full sync's build is always full) */
 	if (!err && mode == SYNC_FULL && !d.fresh)
 		err = compare_and_derive(&p, &d);
+	/* Maps just created: nothing reads them yet but kmaps_apply, which
+	 * reads the filters and the /24 table only after writing the keys
+	 * (a first load at 1M: ~500 ms of key writes, ~70 ms of building),
+	 * so the build runs beside the key writes and kmaps_apply waits for
+	 * it there (kchange.derived).  It writes the filters in place: a bit
+	 * set early costs a lookup, never a verdict. */
 	else if (!err && d.fresh && d.full)
-		derive_beside_writes(&d);
+		err = derive_start(&d);
 	else if (!err)
 		derive(&d), err = d.err;
 	/* Planned: the old slots are not looked at again (4 MB at 1M, at
@@ -489,7 +489,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	plan_kchange(&p, rules, &change);
 	change.ix = ix;
 	change.v4t = &v4t;
-	if (d.writes) {
+	if (d.running) {
 		change.derived = derive_wait;
 		change.derived_ctx = &d;
 	}

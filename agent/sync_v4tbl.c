@@ -250,18 +250,16 @@ int sync_v4tbl_build_full(struct v4tbl_change *c, struct v4tbl_ix *vix,
 
 int sync_v4tbl_build(struct kmaps *km, struct v4tbl_change *c,
 		     struct v4tbl_ix *vix, const struct xdpfw_rule *rules,
-		     size_t n, const struct ruleidx *ix, const struct plan *p,
-		     int full)
+		     size_t n, const struct ruleidx *ix, const struct plan *p)
 {
 	struct v4_lookup l = { rules, ix, p->slots, 0, NULL };
 	struct v4t_prefix *v = NULL;
 	size_t nv = 0;
 	uint64_t words = 0;
-	int err = 0;
+	int err = 0, full = 0;
 
-	if (!full && km->v4t_trie_words >= (km->v4t_trie_max ?
-						   km->v4t_trie_max :
-						   KMAPS_V4T_TRIE_MAX)) {
+	if (km->v4t_trie_words >= (km->v4t_trie_max ? km->v4t_trie_max :
+						      KMAPS_V4T_TRIE_MAX)) {
 		log_info("the IPv4 /24 table built in full: %u /24s were sent "
 			 "to the trie by reloads since the last full build",
 			 km->v4t_trie_words);

@@ -15,19 +15,19 @@
 #include "plan.h"
 #include "v4tbl.h"
 
-/* The /24 table's change into c: a full build into vix (full, or when
- * the change is too large for the ranges), or the ranges of the changed
- * prefixes recomputed and the flags of the added entries.  A full build
- * reads only rules and p's slots; an incremental one also the plan's key
- * lists.  0 or -ENOMEM. */
+/* The /24 table's change into c for a reload whose filters are only
+ * widened: the ranges of the changed prefixes recomputed (they read the
+ * plan's key lists) and the flags of the added entries; or, when the
+ * change is too large for the ranges or reloads sent too many /24s to
+ * the trie, a full build into vix as below.  Reads and writes km's state
+ * of the incremental builds: on km's own thread.  0 or -ENOMEM. */
 int sync_v4tbl_build(struct kmaps *km, struct v4tbl_change *c,
 		     struct v4tbl_ix *vix, const struct xdpfw_rule *rules,
-		     size_t n, const struct ruleidx *ix, const struct plan *p,
-		     int full);
+		     size_t n, const struct ruleidx *ix, const struct plan *p);
 
-/* Its two halves when the build is known to be full: km's state of the
- * incremental builds reset (on the thread that owns km), then the build
- * from the rules and p's slots only (any thread). */
+/* A full build, in two halves: km's state of the incremental builds reset
+ * (on the thread that owns km), then the build from the rules and p's
+ * slots only (any thread). */
 void sync_v4tbl_reset(struct kmaps *km);
 int sync_v4tbl_build_full(struct v4tbl_change *c, struct v4tbl_ix *vix,
 			  const struct xdpfw_rule *rules, size_t n,
