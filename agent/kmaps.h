@@ -170,6 +170,7 @@ int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot);
  * map without one.  A memory scan, no syscall. */
 int kmaps_oa_dump(struct kmaps *km, enum kmap m,
 		  int (*push)(void *ctx, const struct kop *op), void *ctx);
+
 /* The open addressing table of lookup map m (enum oa), or -1; and the
  * lookup map of table t. */
 int kmaps_oa_of(enum kmap m);

@@ -146,12 +146,16 @@ static int full_block(struct plan_full *f, size_t n)
 	return err;
 }
 
+/* Words of seen: 2 bits per slot of the table. */
+static size_t seen_words(const struct plan_full *f)
+{
+	return 2 * ((f->old->capacity + 63) / 64 + 1);
+}
+
 int plan_full_begin(struct plan_full *f, struct plan *p,
 		    const struct kview *old, const struct xdpfw_rule *rules,
 		    size_t n, const struct ruleidx *new_ix)
 {
-	size_t words = (old->capacity + 63) / 64 + 1;
-
 	memset(f, 0, sizeof(*f));
 	f->p = p;
 	f->old = old;
@@ -162,7 +166,7 @@ int plan_full_begin(struct plan_full *f, struct plan *p,
 	p->deletes.n = 0;
 	f->upserts = &p->upserts;
 	f->deletes = &p->deletes;
-	f->seen = calloc(2 * words, sizeof(*f->seen));
+	f->seen = calloc(seen_words(f), sizeof(*f->seen));
 	f->kept = malloc((old->capacity ? old->capacity : 1) * sizeof(*f->kept));
 	f->err = f->seen && f->kept ? 0 : -ENOMEM;
 	if (f->err)
@@ -194,11 +198,6 @@ int plan_full_held(struct plan_full *f, const struct kop *op)
 	if (f->nb == PLAN_FULL_BLOCK)
 		f->err = full_block(f, PLAN_FULL_BLOCK / 2);
 	return f->err;
-}
-
-static size_t seen_words(const struct plan_full *f)
-{
-	return 2 * ((f->old->capacity + 63) / 64 + 1);
 }
 
 int plan_full_fork(struct plan_full *c, const struct plan_full *f)
