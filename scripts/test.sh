@@ -61,9 +61,9 @@ fi
 # The daemon's threads (the tries written beside the tables; a full
 # sync's keys read on two, its filters built beside them or beside a
 # first load's key writes) under ThreadSanitizer: a third build of the
-# bpf tests that drive them.  -Dwerror=false: gcc warns
-# that TSan does not model the release fence the /24 table's writer
-# needs.  Skipped like the fuzz build.
+# bpf tests that drive them.  -Dwerror=false: gcc warns that TSan does
+# not model the release fence the /24 table's writer needs.  Skipped like
+# the fuzz build.
 TSAN_BUILD=${TSAN_BUILD_DIR:-build-tsan}
 if [ $# -eq 0 ] && [ "${XDPFW_TSAN:-1}" != 0 ]; then
 	echo "== threads ($TSAN_BUILD, ThreadSanitizer)"

@@ -10,8 +10,8 @@
 
 DURATION=15
 RATE=2000
-# At least this many rewrites, each applied before the next (about 90 in
-# 15 s on an idle VM, fewer on a loaded one).
+# At least this many rewrites, each applied before the next (71 in 15 s
+# on an idle VM, fewer on a loaded one).
 MIN_WRITES=30
 
 need_root_and_bpf
