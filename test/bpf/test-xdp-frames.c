@@ -9,18 +9,11 @@
  * Needs root (BPF); exits 77 when it is not, or when loading is refused with
  * EPERM.
  */
-#include <arpa/inet.h>
-#include <bpf/bpf.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "kmaps.h"
 #include "pkt.h"
-#include "rules.h"
 #include "xdp-set-a.h"
 #include "xdprun.h"
 
