@@ -15,6 +15,7 @@ DP_LIMITS = {"v4-miss": 1.4, "v6-miss": 1.4,
 DP_LIMIT_OTHER = 2.0  # prefix hits and misses next to a prefix
 RELOAD_DELAY_MS = 100  # the default, which part 3's config keeps
 
+
 def targets(results):
     """Each target: (name, value, limit, met); value None: not
     measured in this run (counted as missed)."""
