@@ -250,7 +250,6 @@ static void test_malformed(void)
 		  (size_t)len, "10.3.0.1:1000", 0);
 }
 
-
 int main(int argc, char **argv)
 {
 	struct applied a;
