@@ -312,6 +312,7 @@ void kmaps_close(struct kmaps *km)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);
 	free(km->v4t_deep);
+	kmaps_ovf_forget(km);
 	kmaps_v4tbl_forget(km);
 	kmaps_init(km);
 }

@@ -91,12 +91,21 @@ struct kmaps {
 	size_t oa_head_len[OA_N], oa_win_off[OA_N], oa_win_len[OA_N];
 	int oa_err;                 /* a window could not be mapped */
 	/* Each overflow hash's fdinfo memlock and map id when a walk last
-	 * found it empty (0: not known), and whether this kernel's memlock
-	 * of a hash counts its elements (0 not probed, 1 yes, -1 no): the
-	 * same memlock then says empty without a walk (kmaps_ovf.c). */
-	uint64_t ovf_empty_memlock[KMAP_N];
-	uint32_t ovf_empty_id[KMAP_N];
+	 * read all its keys (memlock 0: not known), and those keys (sorted);
+	 * whether this kernel's memlock of a hash counts its elements (0 not
+	 * probed, 1 yes, -1 no): the same memlock then says the same count,
+	 * and the keys found there say the same keys, without a walk
+	 * (kmaps_ovf.c). */
+	struct kmaps_ovf_known {
+		uint64_t memlock;
+		uint32_t id;
+		size_t n;
+		uint8_t *keys;
+	} ovf_known[KMAP_N];
 	int ovf_memlock_counts;
+	uint64_t ovf_elem[KMAP_N];  /* memlock of one element (0: not known) */
+	uint64_t ovf_many[KMAP_N];  /* memlock when too many keys to keep */
+	size_t ovf_walks;           /* walks of a hash's buckets (tests) */
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
@@ -264,6 +273,12 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * deleted: a lookup map is not xdpfw's own, its pin replaced by another
  * program's map, or an open addressing table's); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
+/* Read the overflow hashes' keys where nothing is known of them (a walk
+ * of all buckets each, ~1-10 ms at 1M rules), and keep them, so that the
+ * next reload's deletes read them without a walk (kmaps_ovf.c): called
+ * after a reload, where the daemon would idle.  Nothing where this
+ * kernel's memlock does not count a hash's elements. */
+void kmaps_ovf_refresh(struct kmaps *km);
 /* The drain's pace.  What a delete from a trie (or a hash) lets go, the
  * kernel frees after an RCU Tasks Trace grace period, and those came
  * about a second apart on Linux 6.18 (lazy): one callback frees all that

@@ -49,6 +49,15 @@ uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
 
 /* kmaps_ovf.c: is lookup map m's hash empty (1), or not (0); -errno. */
 int kmaps_ovf_empty(struct kmaps *km, enum kmap m);
+/* Around writes of n ops to lookup map m (del: deletes): what
+ * kmaps_ovf.c keeps of m's hash follows them when it held before (1 from
+ * kmaps_ovf_before) and the memlock moved by exactly the keys added or
+ * taken out; else it is forgotten. */
+int kmaps_ovf_before(struct kmaps *km, enum kmap m);
+void kmaps_ovf_after(struct kmaps *km, enum kmap m, const struct kop *ops,
+		     size_t n, int del, int held);
+/* What kmaps_ovf.c remembers of the hashes' keys, freed. */
+void kmaps_ovf_forget(struct kmaps *km);
 /* The ops done[] (deleted from m's table) deleted from m's hash too, where
  * another process put a copy (none is expected, none is counted).  0 or
  * -errno. */

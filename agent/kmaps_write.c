@@ -36,7 +36,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 	size_t ks = kmap_key_size[m], i = 0;
 	uint8_t *keys = NULL;
 	uint32_t *vals = NULL;
-	int err = 0;
+	int err = 0, held = n ? kmaps_ovf_before(km, m) : 0;
 
 	if (n && kmaps_can_batch(km, m)) {
 		size_t chunk = n < KMAPS_BATCH_CHUNK ? n : KMAPS_BATCH_CHUNK;
@@ -74,6 +74,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 		(*count)++;
 	}
 out:
+	kmaps_ovf_after(km, m, ops, n, del, held && !err);
 	free(keys);
 	free(vals);
 	return err;

@@ -595,6 +595,18 @@ static void plant_v4(const char *host, uint32_t slot)
 		fail("cannot plant %s in xdpfw_v4: %s", host, strerror(errno));
 }
 
+static void unplant_v4(const char *host)
+{
+	struct xdpfw_v4_key b;
+	struct kkey k;
+
+	inet_pton(AF_INET, host, &b.addr);
+	kkey_from_bytes(&k, KMAP_V4, &b);
+	xr_checks++;
+	if (bpf_map_delete_elem(km.fd[KMAP_V4], k.b))
+		fail("cannot take %s out of xdpfw_v4: %s", host, strerror(errno));
+}
+
 static int in_hash_v4(const char *host)
 {
 	struct xdpfw_v4_key b;
@@ -616,7 +628,7 @@ static void test_purge_after_empty(void)
 	apply_or_die("a host deleted, the hash empty", "10.78.1.1\n10.78.1.3\n",
 		     0, NULL);
 	xr_checks++;
-	if (km.ovf_memlock_counts > 0 && !km.ovf_empty_memlock[KMAP_V4])
+	if (km.ovf_memlock_counts > 0 && !km.ovf_known[KMAP_V4].memlock)
 		fail("the empty xdpfw_v4's memlock was not remembered");
 	if (km.ovf_memlock_counts <= 0)
 		printf("test-oa: this kernel's memlock does not count a hash's "
@@ -639,6 +651,115 @@ static void test_purge_after_empty(void)
 		fail("a full re-sync left foreign keys in xdpfw_v4");
 }
 
+/* 1 when the purges since walks were counted walked no hash (always 1
+ * where the memlock does not count elements: nothing is kept there). */
+static int walked_none(size_t walks)
+{
+	return km.ovf_memlock_counts <= 0 || km.ovf_walks == walks;
+}
+
+/* A hash holding a key the daemon did not put there: a walk reads it once
+ * and keeps it; later purges read the kept key, not the buckets, while
+ * the hash's count and that key hold; a copy planted beside it (the count
+ * grows), or in its place (the count the same, the kept key gone), is
+ * still found and deleted with its rule. */
+static void test_purge_kept_keys(void)
+{
+	size_t walks;
+
+	apply_or_die("four hosts", "10.78.2.1\n10.78.2.2\n10.78.2.3\n10.78.2.4\n",
+		     0, NULL);
+	plant_v4("10.78.2.8", 1);
+	walks = km.ovf_walks;
+	apply_or_die("a host deleted, a foreign key in the hash",
+		     "10.78.2.2\n10.78.2.3\n10.78.2.4\n", 0, NULL);
+	xr_checks++;
+	if (km.ovf_walks == walks)
+		fail("the first purge beside a foreign key did not walk the hash");
+	xr_checks++;
+	if (km.ovf_memlock_counts > 0 &&
+	    (km.ovf_known[KMAP_V4].n != 1 || !km.ovf_known[KMAP_V4].memlock))
+		fail("xdpfw_v4's one key was not kept after the walk");
+	walks = km.ovf_walks;
+	apply_or_die("another host deleted", "10.78.2.3\n10.78.2.4\n", 0, NULL);
+	xr_checks++;
+	if (!walked_none(walks))
+		fail("a purge walked the hash though its count and key held");
+	xr_checks++;
+	if (!in_hash_v4("10.78.2.8"))
+		fail("a purge deleted the foreign key 10.78.2.8");
+	plant_v4("10.78.2.3", 9);
+	apply_or_die("a host with a copy beside the kept key deleted",
+		     "10.78.2.4\n", 0, NULL);
+	xr_checks++;
+	if (in_hash_v4("10.78.2.3") || !in_hash_v4("10.78.2.8"))
+		fail("10.78.2.3's copy (the count grown) not purged");
+	/* The kept key swapped for a copy: the same count. */
+	apply_or_die("a host again", "10.78.2.4\n10.78.2.5\n", 0, NULL);
+	apply_or_die("a host deleted, the kept key read again", "10.78.2.4\n",
+		     0, NULL);
+	unplant_v4("10.78.2.8");
+	plant_v4("10.78.2.4", 9);
+	apply_or_die("the host whose copy took the kept key's place deleted",
+		     "", 0, NULL);
+	xr_checks++;
+	if (in_hash_v4("10.78.2.4"))
+		fail("10.78.2.4's copy (in the kept key's place) not purged");
+}
+
+/* The rules: chain keys [0, n) and the hosts given. */
+static const char *chain_and(int n, const char *more)
+{
+	static char text[1024];
+	size_t at = 0;
+
+	for (int i = 0; i < n; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s\n",
+				       rule[i]);
+	snprintf(text + at, sizeof(text) - at, "%s", more);
+	return text;
+}
+
+/* What is kept of xdpfw_v4 follows the daemon's own writes to it: two
+ * keys of a full probe window overflow into the hash and are kept with
+ * it; the deletes after read them, not the buckets; one deleted from the
+ * hash leaves the other kept. */
+static void test_kept_follows_writes(void)
+{
+	size_t walks;
+
+	fam = 4;
+	table = OA_V4;
+	find_chain(0);
+	apply_or_die("a full window", chain_and(8, "10.78.3.1\n10.78.3.2\n"),
+		     1, NULL);
+	apply_or_die("a host deleted (a walk)", chain_and(8, "10.78.3.2\n"), 0,
+		     NULL);
+	apply_or_die("two keys over the window", chain_and(CHAIN, "10.78.3.2\n"),
+		     0, NULL);
+	xr_checks++;
+	if (km.ovf_memlock_counts > 0 && km.ovf_known[KMAP_V4].n != 2)
+		fail("the two keys the daemon put in xdpfw_v4 are not kept (%zu)",
+		     km.ovf_known[KMAP_V4].n);
+	walks = km.ovf_walks;
+	apply_or_die("a host deleted beside them", chain_and(CHAIN, ""), 0, NULL);
+	xr_checks++;
+	if (!walked_none(walks))
+		fail("a delete walked the hash the daemon's writes were kept for");
+	apply_or_die("a key in the hash deleted", chain_and(CHAIN - 1, ""), 0,
+		     NULL);
+	apply_or_die("a key in the table deleted", chain_and(CHAIN - 1, "") +
+		     strlen(rule[0]) + 1, 0, NULL);
+	xr_checks++;
+	if (!walked_none(walks))
+		fail("deletes walked the hash after the daemon's own delete there");
+	xr_checks++;
+	if (km.ovf_memlock_counts > 0 && km.ovf_known[KMAP_V4].n != 1)
+		fail("xdpfw_v4's one key left is not what is kept (%zu)",
+		     km.ovf_known[KMAP_V4].n);
+	apply_or_die("empty, full", "", 1, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-oa", argc, argv);
@@ -653,5 +774,7 @@ int main(int argc, char **argv)
 	test_added_chunks();
 	test_foreign_in_hash();
 	test_purge_after_empty();
+	test_purge_kept_keys();
+	test_kept_follows_writes();
 	return xr_finish();
 }
