@@ -8,6 +8,8 @@
 #include "filediff.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -182,31 +184,89 @@ static size_t chunk_len(size_t len, size_t i)
 	return len - at < FILEDIFF_FIXED ? len - at : FILEDIFF_FIXED;
 }
 
-/* The 1 KiB chunks of buf: their hashes and the '\n' before each. */
 /* Chunks between two calls of a reader's done(): 4 MiB of text. */
 #define DONE_EVERY 4096
 
+size_t filediff_thread_min = (size_t)4 << 20;
+
+/* fn(a) here and fn(b) on a thread of its own that takes no signal (a
+ * daemon's loop takes them); both here, one after the other, when no
+ * thread can be made. */
+static void on_two(void *(*fn)(void *), void *a, void *b)
+{
+	sigset_t all, old;
+	pthread_t th;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&th, NULL, fn, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fn(a);
+	if (r)
+		fn(b);
+	else
+		pthread_join(th, NULL);
+}
+
+/* A part of a text for one thread: chunks [lo, hi), or lines [lo, hi)
+ * into out; done() told of bytes [from, upto) read through. */
+struct part {
+	struct filediff_sum *s;
+	const char *buf;
+	size_t lo, hi;
+	uint64_t *out;
+	filediff_done_fn done;
+	void *ctx;
+	size_t every; /* chunks between two calls of done() */
+};
+
+/* Chunks [lo, hi): their hashes, and each one's '\n' count into
+ * fixed_nl[i + 1] (summed after). */
+static void *fixed_part(void *arg)
+{
+	const struct part *f = arg;
+	struct filediff_sum *s = f->s;
+
+	for (size_t i = f->lo; i < f->hi; i++) {
+		const char *p = f->buf + i * FILEDIFF_FIXED;
+		size_t n = chunk_len(s->len, i);
+
+		s->fixed[i] = hash_bytes(p, n);
+		s->fixed_nl[i + 1] = (uint32_t)count_nl(p, n);
+		if (f->done && (i + 1 - f->lo) % f->every == 0)
+			f->done(f->ctx, f->lo * FILEDIFF_FIXED,
+				(i + 1) * FILEDIFF_FIXED);
+	}
+	return NULL;
+}
+
+/* The 1 KiB chunks of buf: their hashes and the '\n' before each; a text
+ * of filediff_thread_min bytes or more in two halves on two threads. */
 static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len,
-		     void (*done)(void *ctx, size_t upto), void *ctx)
+		     filediff_done_fn done, void *ctx)
 {
 	size_t n = (len + FILEDIFF_FIXED - 1) / FILEDIFF_FIXED;
+	struct part a = { s, buf, 0, n, NULL, done, ctx, DONE_EVERY }, b;
 
 	s->fixed = malloc((n ? n : 1) * sizeof(*s->fixed));
 	s->fixed_nl = malloc((n + 1) * sizeof(*s->fixed_nl));
 	if (!s->fixed || !s->fixed_nl)
 		return -ENOMEM;
-	s->fixed_nl[0] = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *p = buf + i * FILEDIFF_FIXED;
-
-		s->fixed[i] = hash_bytes(p, chunk_len(len, i));
-		s->fixed_nl[i + 1] = s->fixed_nl[i] +
-				     (uint32_t)count_nl(p, chunk_len(len, i));
-		if (done && (i + 1) % DONE_EVERY == 0)
-			done(ctx, (i + 1) * FILEDIFF_FIXED);
-	}
-	s->n_fixed = n;
 	s->len = len;
+	s->fixed_nl[0] = 0;
+	if (len >= filediff_thread_min) {
+		/* as much of the text resident as on one thread */
+		a.every /= 2;
+		b = a;
+		a.hi = b.lo = n / 2;
+		on_two(fixed_part, &a, &b);
+	} else {
+		fixed_part(&a);
+	}
+	for (size_t i = 0; i < n; i++)
+		s->fixed_nl[i + 1] += s->fixed_nl[i];
+	s->n_fixed = n;
 	s->lines = s->fixed_nl[n] + (len && buf[len - 1] != '\n');
 	return 0;
 }
@@ -346,10 +406,10 @@ size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
 /* Hash lines [p, q) of buf (bytes [from, to)) into s->line, where their
  * '\n' are found first (2 more slots may be written: the caller fills
  * them after). */
-static void hash_lines(struct filediff_sum *s, const char *buf, size_t p,
-		       size_t q, size_t from, size_t to)
+static void hash_lines(const struct filediff_sum *s, const char *buf,
+		       size_t p, size_t q, size_t from, size_t to,
+		       uint64_t *line)
 {
-	uint64_t *line = s->line + p;
 	const char *e = buf + s->len;
 	size_t at = from, n = q - p, nls = n;
 
@@ -364,31 +424,63 @@ static void hash_lines(struct filediff_sum *s, const char *buf, size_t p,
 	}
 }
 
-/* hash_lines() over lines [p, q), about DONE_EVERY chunks of text at a
- * time, done() told after each: a churn of 1 % changes lines all over a
- * file, and its text read again whole stayed resident (22 MB at 1M
+/* hash_lines() over the part's lines, about l->every chunks of text at
+ * a time, done() told after each: a churn of 1 % changes lines all over
+ * a file, and its text read again whole stayed resident (22 MB at 1M
  * lines). */
-static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
-			  size_t q, void (*done)(void *ctx, size_t upto),
-			  void *ctx)
+static void *lines_part(void *arg)
 {
-	size_t from = filediff_line_start(s, buf, p);
+	const struct part *l = arg;
+	const struct filediff_sum *s = l->s;
+	size_t p = l->lo, q = l->hi, from = filediff_line_start(s, l->buf, p);
+	size_t from0 = from;
 
 	while (p < q) {
-		/* the first line that starts in the chunk DONE_EVERY on */
-		size_t c = from / FILEDIFF_FIXED + DONE_EVERY, e = q, to;
+		/* the first line that starts in the chunk l->every on */
+		size_t c = from / FILEDIFF_FIXED + l->every, e = q, to;
 
-		if (done && c < s->n_fixed && s->fixed_nl[c] > p &&
+		if (l->done && c < s->n_fixed && s->fixed_nl[c] > p &&
 		    s->fixed_nl[c] < q)
 			e = s->fixed_nl[c];
-		to = filediff_line_start(s, buf, e);
+		to = filediff_line_start(s, l->buf, e);
 
-		hash_lines(s, buf, p, e, from, to);
-		if (done)
-			done(ctx, to);
+		hash_lines(s, l->buf, p, e, from, to, l->out + (p - l->lo));
+		if (l->done)
+			l->done(l->ctx, from0, to);
 		p = e;
 		from = to;
 	}
+	return NULL;
+}
+
+/* Lines [p, q) hashed into s->line; from filediff_thread_min bytes of
+ * text on, in two halves on two threads, the second half into s->hash
+ * (free until sum_pieces, lines + 1 long) and copied: hash_lines()
+ * writes two slots past its lines, which would be the other half's. */
+static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
+			  size_t q, filediff_done_fn done, void *ctx)
+{
+	struct part a = { s, buf, p, q, s->line + p, done, ctx, DONE_EVERY }, b;
+	size_t mid = q;
+
+	if (s->len >= filediff_thread_min && q > p) {
+		size_t c = (filediff_line_start(s, buf, p) +
+			    filediff_line_start(s, buf, q)) /
+			   2 / FILEDIFF_FIXED;
+
+		if (c < s->n_fixed && s->fixed_nl[c] > p && s->fixed_nl[c] < q)
+			mid = s->fixed_nl[c];
+	}
+	if (mid == q) {
+		lines_part(&a);
+		return;
+	}
+	a.every /= 2;
+	b = a;
+	a.hi = b.lo = mid;
+	b.out = s->hash;
+	on_two(lines_part, &a, &b);
+	memcpy(s->line + mid, s->hash, (q - mid) * sizeof(*s->line));
 }
 
 /* The pieces, from the lines' hashes.  Locals only in the loop: through
@@ -439,8 +531,8 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 
 int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 			   size_t len, const struct filediff_sum *old,
-			   struct filediff_sum *spare,
-			   void (*done)(void *ctx, size_t upto), void *ctx)
+			   struct filediff_sum *spare, filediff_done_fn done,
+			   void *ctx)
 {
 	size_t p, q, tail;
 

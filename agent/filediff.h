@@ -37,6 +37,14 @@ struct filediff_sum {
 	int bom;             /* the text starts with a byte order mark */
 };
 
+/* A reader told that bytes [from, upto) of the text were read through:
+ * it may let their pages go (they may still be read again). */
+typedef void (*filediff_done_fn)(void *ctx, size_t from, size_t upto);
+
+/* Texts of this many bytes or more are hashed in two halves on two
+ * threads (4 MiB; a test may change it). */
+extern size_t filediff_thread_min;
+
 /* The summary of buf.  0 or -ENOMEM (s is then empty). */
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len);
 void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
@@ -52,14 +60,15 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			const struct filediff_sum *old,
 			struct filediff_sum *spare);
 
-/* The same, calling done(ctx, upto) each time the first upto bytes of buf
- * were read through (every 4 MiB hashed, twice over in an edit all over the text): a reader of a mapped file may let
- * their pages go (they may still be read again, at the ends and around
- * what changed). */
+/* The same, calling done() each time about 4 MiB of buf were read
+ * through (hashed; twice over in an edit all over the text), from two
+ * threads at once for a text of filediff_thread_min bytes or more: a
+ * reader of a mapped file may let their pages go (they may still be read
+ * again, at the ends and around what changed). */
 int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 			   size_t len, const struct filediff_sum *old,
-			   struct filediff_sum *spare,
-			   void (*done)(void *ctx, size_t upto), void *ctx);
+			   struct filediff_sum *spare, filediff_done_fn done,
+			   void *ctx);
 
 /* Where line n (0-based; n == lines: the end) of the text s summarises
  * starts. */
@@ -90,12 +99,11 @@ struct filediff {
 int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 		     const struct filediff_sum *now, const char *buf,
 		     struct filediff *d);
-/* The same, calling done(ctx, upto) as the windows found pass each 4 MiB
- * of buf (they are found in order; the text is read around each). */
+/* The same, calling done(ctx, 0, upto) as the windows found pass each
+ * 4 MiB of buf (they are found in order; the text is read around each). */
 int filediff_windows_cb(const struct filediff_sum *old, size_t old_lines,
 			const struct filediff_sum *now, const char *buf,
-			struct filediff *d,
-			void (*done)(void *ctx, size_t upto), void *ctx);
+			struct filediff *d, filediff_done_fn done, void *ctx);
 void filediff_free(struct filediff *d); /* NULL-safe */
 
 #endif

@@ -64,7 +64,7 @@ static uint32_t piece_find(const struct piece_ix *x,
 
 /* A reader to tell the text read through (filediff_windows_cb). */
 struct walk_done {
-	void (*done)(void *ctx, size_t upto);
+	filediff_done_fn done;
 	void *ctx;
 	size_t told;
 };
@@ -112,7 +112,7 @@ static int add_one(struct filediff *d, size_t *cap, struct walk_done *wd,
 		w->begin = w->end >= 3 ? 3 : w->end;
 	if (wd->done && w->begin >= wd->told + WALK_DONE_EVERY) {
 		wd->told = w->begin;
-		wd->done(wd->ctx, w->begin);
+		wd->done(wd->ctx, 0, w->begin);
 	}
 	w->first_line = n0;
 	w->new_lines = n1 - n0;
@@ -208,8 +208,7 @@ int filediff_windows(const struct filediff_sum *old, size_t old_lines,
 
 int filediff_windows_cb(const struct filediff_sum *old, size_t old_lines,
 			const struct filediff_sum *now, const char *buf,
-			struct filediff *d,
-			void (*done)(void *ctx, size_t upto), void *ctx)
+			struct filediff *d, filediff_done_fn done, void *ctx)
 {
 	struct walk_done wd = { done, ctx, 0 };
 	struct piece_ix x = { 0 };

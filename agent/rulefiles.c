@@ -517,12 +517,12 @@ static int parse_windows(struct ruleset *w, const char *path,
 	return err;
 }
 
-/* The hash has read the mapped text up to upto: its pages go from the
+/* The hash has read the mapped text [from, upto): its pages go from the
  * daemon's RSS (a million-line file is 22 MB; hashed whole it stayed
  * resident until the end of the read). */
-static void drop_read(void *ctx, size_t upto)
+static void drop_read(void *ctx, size_t from, size_t upto)
 {
-	safefile_map_drop(ctx, upto);
+	safefile_map_drop_range(ctx, from, upto);
 }
 
 /* Parse only the lines of file k that changed and splice them into the

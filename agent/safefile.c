@@ -290,15 +290,23 @@ int safefile_map(const char *path, size_t max, struct safefile_map *m,
 
 void safefile_map_drop(const struct safefile_map *m, size_t upto)
 {
+	safefile_map_drop_range(m, 0, upto);
+}
+
+void safefile_map_drop_range(const struct safefile_map *m, size_t from,
+			     size_t upto)
+{
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
 	if (m->fd < 0 || upto > m->len)
 		return;
+	/* whole pages only: the ones around may be another reader's */
+	from = (from + pg - 1) / pg * pg;
 	upto = upto / pg * pg;
 	/* Clean pages of a file never written through this mapping: they
 	 * stay in the page cache, and fault in again if read again. */
-	if (upto)
-		madvise((void *)m->buf, upto, MADV_DONTNEED);
+	if (upto > from)
+		madvise((char *)m->buf + from, upto - from, MADV_DONTNEED);
 }
 
 void safefile_unmap(struct safefile_map *m)

@@ -82,6 +82,9 @@ void safefile_unmap(struct safefile_map *m); /* NULL-safe */
 /* Let the pages of the mapped file below byte upto go from the process
  * (they stay valid: read again, they come back); nothing for a copy. */
 void safefile_map_drop(const struct safefile_map *m, size_t upto);
+/* The same for the whole pages of bytes [from, upto). */
+void safefile_map_drop_range(const struct safefile_map *m, size_t from,
+			     size_t upto);
 
 /*
  * Write path atomically with the given mode: fill(f, ctx) writes the

@@ -491,6 +491,80 @@ static void test_window(void)
 	free(b);
 }
 
+/* Bytes [from, upto) told read through: each within the text (told
+ * from both threads at once). */
+static size_t told_bad, told_calls;
+
+static void told(void *ctx, size_t from, size_t upto)
+{
+	__atomic_fetch_add(&told_calls, 1, __ATOMIC_RELAXED);
+	if (from > upto || upto > *(const size_t *)ctx)
+		__atomic_fetch_add(&told_bad, 1, __ATOMIC_RELAXED);
+}
+
+/* The summary of s made on two threads (filediff_thread_min low) is the
+ * one made on one, from nothing and from an older text (lines changed
+ * all over, as a churn): every hash, count and piece the same. */
+static void sum_threads(const char *a, size_t la, const char *b, size_t lb)
+{
+	struct filediff_sum one[2], two[2];
+	size_t keep = filediff_thread_min;
+
+	for (int k = 0; k < 2; k++) {
+		struct filediff_sum *s = k ? two : one;
+
+		filediff_thread_min = k ? 4096 : SIZE_MAX;
+		CHECK_INT(filediff_sum_of(&s[0], a, la), 0);
+		CHECK_INT(filediff_sum_update_cb(&s[1], b, lb, &s[0], NULL, told,
+						 &lb),
+			  0);
+	}
+	filediff_thread_min = keep;
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(two[i].lines, one[i].lines);
+		CHECK_INT(two[i].n_fixed, one[i].n_fixed);
+		CHECK_INT(two[i].n_chunks, one[i].n_chunks);
+		CHECK(!memcmp(two[i].fixed, one[i].fixed,
+			      one[i].n_fixed * sizeof(*one[i].fixed)));
+		CHECK(!memcmp(two[i].fixed_nl, one[i].fixed_nl,
+			      (one[i].n_fixed + 1) * sizeof(*one[i].fixed_nl)));
+		CHECK(!memcmp(two[i].line, one[i].line,
+			      one[i].lines * sizeof(*one[i].line)));
+		CHECK(!memcmp(two[i].hash, one[i].hash,
+			      one[i].n_chunks * sizeof(*one[i].hash)));
+		CHECK(!memcmp(two[i].first, one[i].first,
+			      (one[i].n_chunks + 1) * sizeof(*one[i].first)));
+		filediff_sum_free(&one[i]);
+		filediff_sum_free(&two[i]);
+	}
+}
+
+/* Texts of ~100k lines (several 4 MiB blocks with a low threshold: both
+ * halves tell done()), the second with a line in 100 changed; and one
+ * without a last '\n'. */
+static void test_threads(void)
+{
+	enum { N = 100000 };
+	char *a = malloc(N * 24), *b = malloc(N * 24);
+	size_t la = 0, lb = 0;
+
+	for (int i = 0; i < N; i++) {
+		la += (size_t)sprintf(a + la, "10.%d.%d.%d\n", i >> 16,
+				      (i >> 8) & 255, i & 255);
+		lb += (size_t)sprintf(b + lb, i % 100 == 7 ? "192.0.2.%d:%d\n" :
+					      "10.%d.%d.%d\n",
+				      i % 100 == 7 ? i & 255 : i >> 16,
+				      (i >> 8) & 255, i & 255);
+	}
+	told_bad = told_calls = 0;
+	sum_threads(a, la, b, lb);
+	sum_threads(a, la, b, lb - 1);
+	CHECK(told_calls > 0);
+	CHECK_INT(told_bad, 0);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/xdpfw-test-rulesplice-XXXXXX");
@@ -501,6 +575,7 @@ int main(void)
 	snprintf(paths[0], sizeof(paths[0]), "%s/rules.txt", dir);
 	snprintf(paths[1], sizeof(paths[1]), "%s/x.txt", rdir);
 	test_window();
+	test_threads();
 	run(1, 3000, 300);
 	run(2, 400, 300);
 	run(3, 5000, 150);
