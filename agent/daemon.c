@@ -79,8 +79,8 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 	 * existed: read once more. */
 	if (watch_refresh(&d->watch) == 1)
 		schedule_reload(d);
-	/* Off the reload's path: the next one's deletes read these. */
-	kmaps_ovf_refresh(&d->km);
+	if (!err && res.applied)
+		sync_prepare_next(&d->km, &d->rcache);
 	/* A reload of a large file used tens of MB for a moment: give them
 	 * back, the daemon idles between reloads. */
 	malloc_trim(0);
@@ -316,7 +316,8 @@ int daemon_run(struct xdpfw_config *cfg)
 		goto out;
 	}
 	daemon_record_reload(&d, &first, 0);
-	kmaps_ovf_refresh(&d.km);
+	if (first.applied)
+		sync_prepare_next(&d.km, &d.rcache);
 	start_watchers(&d);
 	integrity_start(&d); /* signals handled from here on */
 	metrics_http_start(&d);

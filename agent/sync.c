@@ -595,6 +595,18 @@ static int read_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	return err;
 }
 
+void sync_prepare_next(struct kmaps *km, struct rules_cache *cache)
+{
+	double t0 = now_ms();
+
+	kmaps_ovf_refresh(km);
+	if (cache && cache->valid &&
+	    sync_v4tbl_prepare(km, cache->rs.rules, cache->rs.n))
+		log_debug("sync: no memory for the IPv4 prefixes' index: the "
+			  "next reload makes it");
+	log_debug("sync: the next reload prepared in %.1f ms", now_ms() - t0);
+}
+
 int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	       struct rules_cache *cache, const char *trigger,
 	       enum sync_mode mode, struct sync_result *res)

@@ -61,6 +61,12 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 	       struct rules_cache *cache, const char *trigger,
 	       enum sync_mode mode, struct sync_result *res);
 
+/* After a reload that applied cache's set (sync_rules, res->applied),
+ * where the daemon would idle: what the next reload would otherwise make
+ * first, made now (the overflow hashes' keys read, kmaps_ovf_refresh; the
+ * IPv4 prefixes' index, sync_v4tbl_prepare). */
+void sync_prepare_next(struct kmaps *km, struct rules_cache *cache);
+
 /* Rules currently in the slot table. */
 size_t sync_count_in_force(struct kmaps *km);
 

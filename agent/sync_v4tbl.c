@@ -235,6 +235,12 @@ void sync_v4tbl_reset(struct kmaps *km)
 	km->v4t_deep = NULL;
 }
 
+int sync_v4tbl_prepare(struct kmaps *km, const struct xdpfw_rule *rules,
+		       size_t n)
+{
+	return km->v4t_deep ? 0 : v4_lookup_update(km, rules, n, NULL, 1);
+}
+
 int sync_v4tbl_build_full(struct v4tbl_change *c, struct v4tbl_ix *vix,
 			  const struct xdpfw_rule *rules, size_t n,
 			  const struct plan *p)

@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "kmaps.h"
 #include "kverdict.h"
+#include "sync_v4tbl.h"
 #include "testlib.h"
 #include "v4tbl.h"
 #include "xdprun.h"
@@ -213,6 +214,17 @@ static void test_random(void)
 			}
 		snprintf(what, sizeof(what), "random set %d", round);
 		step(what, set, round % 16 == 15);
+		/* As the daemon after a reload: the prefixes' index a full
+		 * build let go made from the set in force, not by the next
+		 * reload (sync_prepare_next). */
+		if (round % 16 == 15) {
+			xr_checks++;
+			if (km.v4t_deep ||
+			    sync_v4tbl_prepare(&km, cur.rules, cur.n) ||
+			    !km.v4t_deep)
+				fail("%s: the prefixes' index not made after a "
+				     "full build", what);
+		}
 	}
 }
 
