@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kmaps_int.h"
+#include "kwrite.h"
 #include "log.h"
 #include "pins.h"
 #include "skel.h"
@@ -313,6 +314,7 @@ void kmaps_close(struct kmaps *km)
 			close(km->fd[i]);
 	free(km->v4t_deep);
 	kmaps_ovf_forget(km);
+	kwrite_free(km->kw);
 	kmaps_v4tbl_forget(km);
 	kmaps_init(km);
 }

@@ -47,6 +47,11 @@ enum xmap {
 #define KMAPS_OA_WINDOW (16u * 12288u)
 /* ... and a dump, or a write of many keys, at a time (1.5 MB). */
 #define KMAPS_OA_BULK_WINDOW (8u * KMAPS_OA_WINDOW)
+/* Keys of one table past which a write goes through bulk windows, not the
+ * kernel writer (kwrite.h): a first load's. */
+#define KMAPS_KW_MAX_KEYS 65536u
+/* ... and below which one not loaded yet is not loaded for it. */
+#define KMAPS_KW_LOAD_MIN 1024u
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
  * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind
@@ -90,6 +95,11 @@ struct kmaps {
 	int oa_bulk;                /* windows of KMAPS_OA_BULK_WINDOW */
 	size_t oa_head_len[OA_N], oa_win_off[OA_N], oa_win_len[OA_N];
 	int oa_err;                 /* a window could not be mapped */
+	/* The kernel writer of the tables (kwrite.h), loaded on first use;
+	 * kw_off: none here (not tried again); oa_kw: the one a pass lists
+	 * its keys for, or NULL (through windows). */
+	struct kwrite *kw, *oa_kw;
+	int kw_off;
 	/* Each overflow hash's fdinfo memlock and map id when a walk last
 	 * read all its keys (memlock 0: not known), and those keys (sorted);
 	 * whether this kernel's memlock of a hash counts its elements (0 not
@@ -273,6 +283,9 @@ int kmaps_flags(struct kmaps *km, uint32_t *flags);
  * deleted: a lookup map is not xdpfw's own, its pin replaced by another
  * program's map, or an open addressing table's); *deleted: keys gone. */
 int kmaps_drain(struct kmaps *km, size_t *deleted);
+/* km's kernel writer of the open addressing tables (kwrite.h), loaded
+ * on first use; NULL when there is none here (then not tried again). */
+struct kwrite *kmaps_kwrite(struct kmaps *km);
 /* Read the overflow hashes' keys where nothing is known of them (a walk
  * of all buckets each, ~1-10 ms at 1M rules), and keep them, so that the
  * next reload's deletes read them without a walk (kmaps_ovf.c): called

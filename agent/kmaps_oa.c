@@ -33,9 +33,10 @@
 #include <unistd.h>
 
 #include "kmaps_int.h"
+#include "kmaps_oa_int.h"
 #include "log.h"
+#include "xdpfw_kwrite.h"
 
-#define OA_KEY_MAX 20
 #define OA_WIN KMAPS_OA_WINDOW
 #define OA_EXTRA (3u << 12)
 _Static_assert(OA_WIN % OA_EXTRA == 0, "windows of whole entries and pages");
@@ -53,7 +54,7 @@ static const struct {
 
 /* Does table t take key k at all?  The class table only the prefixes of
  * the class lengths; the trie has the others. */
-static int oa_takes(int t, const struct kkey *k)
+int kmaps_oa_takes(int t, const struct kkey *k)
 {
 	return t != OA_V6C || xdpfw_v6_is_class(k->v6_lpm.prefixlen);
 }
@@ -79,13 +80,12 @@ size_t kmaps_oa_esize(enum oa t)
 	return oa_desc[t].esize;
 }
 
-/* A key as table t holds it; its home's hash. */
-struct packed {
-	uint8_t b[OA_KEY_MAX];
-	uint32_t hash;
-};
+size_t kmaps_oa_klen(int t)
+{
+	return oa_desc[t].klen;
+}
 
-static void pack(int t, const struct kkey *k, struct packed *p)
+void kmaps_oa_pack(int t, const struct kkey *k, struct oa_packed *p)
 {
 	uint64_t v;
 	uint32_t a[4], tail;
@@ -156,7 +156,7 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 	}
 }
 
-static size_t table_len(const struct kmaps *km, int t)
+size_t kmaps_oa_table_len(const struct kmaps *km, int t)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 	size_t n = ((size_t)km->oa_mask[t] + 1) * oa_desc[t].esize;
@@ -177,7 +177,7 @@ static int map_window(struct kmaps *km, int t, size_t b)
 {
 	size_t w = km->oa_bulk ? KMAPS_OA_BULK_WINDOW : OA_WIN;
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t tl = table_len(km, t), base = b / w * w, len;
+	size_t tl = kmaps_oa_table_len(km, t), base = b / w * w, len;
 	/* and the page before: a delete near the end of the window before
 	 * (kmaps_oa_write_pair) waits for this window's upserts */
 	size_t off = base >= pg ? base - pg : base;
@@ -207,18 +207,18 @@ void kmaps_oa_bucket_bases(const struct kmaps *km, uint32_t base[OA_N + 1])
 {
 	base[0] = 0;
 	for (int t = 0; t < OA_N; t++)
-		base[t + 1] = base[t] + (uint32_t)(table_len(km, t) / OA_WIN + 1);
+		base[t + 1] = base[t] + (uint32_t)(kmaps_oa_table_len(km, t) / OA_WIN + 1);
 }
 
 uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
 			 const struct kkey *k)
 {
 	int t = kmaps_oa_of(k->map);
-	struct packed p;
+	struct oa_packed p;
 
-	if (t < 0 || !oa_takes(t, k))
+	if (t < 0 || !kmaps_oa_takes(t, k))
 		return UINT32_MAX;
-	pack(t, k, &p);
+	kmaps_oa_pack(t, k, &p);
 	return base[t] + (uint32_t)((size_t)(p.hash & km->oa_mask[t]) *
 				    oa_desc[t].esize / OA_WIN);
 }
@@ -232,14 +232,14 @@ uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
  * each, the class table's 340 mapped 64, each twice). */
 #define OA_BULK_MIN 4096
 
-static size_t bulk_min(const struct kmaps *km, int t)
+size_t kmaps_oa_bulk_min(const struct kmaps *km, int t)
 {
-	size_t two_a_window = 2 * (table_len(km, t) / OA_WIN + 1);
+	size_t two_a_window = 2 * (kmaps_oa_table_len(km, t) / OA_WIN + 1);
 
 	return two_a_window < OA_BULK_MIN ? two_a_window : OA_BULK_MIN;
 }
 
-static void unmap_window(struct kmaps *km, int t)
+void kmaps_oa_unmap_window(struct kmaps *km, int t)
 {
 	if (km->oa_win[t])
 		munmap(km->oa_win[t], km->oa_win_len[t]);
@@ -319,7 +319,7 @@ static void store_key(struct kmaps *km, int t, uint32_t i, const uint8_t *b)
 
 /* Index of the key's entry in table t, or -1; *free_at: the first deleted
  * or empty entry of its probe window, or -1 when the window is full. */
-static long oa_find(struct kmaps *km, int t, const struct packed *p,
+static long oa_find(struct kmaps *km, int t, const struct oa_packed *p,
 		    long *free_at)
 {
 	uint32_t home = p->hash & km->oa_mask[t];
@@ -342,18 +342,21 @@ static long oa_find(struct kmaps *km, int t, const struct packed *p,
 }
 
 static int home_overflowed(struct kmaps *km, int t,
-			   const struct packed *p)
+			   const struct oa_packed *p)
 {
 	return !!(load_state(km, t, p->hash) & XDPFW_OA_OVF);
 }
 
 /* Entries idx, idx - 1, ... deleted and followed by an empty one go back
- * to empty: no probe window passes through them any more. */
+ * to empty: no probe window passes through them any more.  At most
+ * XDPFW_OA_RECLAIM_MAX of them, as the kernel writer (a longer run stays
+ * deleted: probes pass it). */
 static void oa_reclaim(struct kmaps *km, int t, uint32_t idx)
 {
 	if (XDPFW_OA_STATE(load_state(km, t, idx + 1)))
 		return;
-	for (uint32_t i = 0; i <= km->oa_mask[t]; i++) {
+	for (uint32_t i = 0; i <= km->oa_mask[t] && i < XDPFW_OA_RECLAIM_MAX;
+	     i++) {
 		uint32_t st = load_state(km, t, idx - i);
 
 		if (XDPFW_OA_STATE(st) != XDPFW_OA_TOMB)
@@ -363,15 +366,15 @@ static void oa_reclaim(struct kmaps *km, int t, uint32_t idx)
 }
 
 /* One upsert: 1 done in the table, 0 the hash must take it. */
-static int oa_upsert(struct kmaps *km, int t, const struct kop *op)
+int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op)
 {
-	struct packed p;
+	struct oa_packed p;
 	long free_at, at;
 	uint32_t i;
 
-	if (!oa_takes(t, &op->key))
+	if (!kmaps_oa_takes(t, &op->key))
 		return 0;
-	pack(t, &op->key, &p);
+	kmaps_oa_pack(t, &op->key, &p);
 	at = oa_find(km, t, &p, &free_at);
 	if (at >= 0) {
 		i = (uint32_t)at;
@@ -396,16 +399,16 @@ static int oa_upsert(struct kmaps *km, int t, const struct kop *op)
 /* One delete: 1 done in the table, 0 the hash must (also without an
  * overflow mark: a key another process put in the hash is deleted there,
  * though the program never reads it, so that the dump agrees). */
-static int oa_delete(struct kmaps *km, int t, const struct kop *op)
+int kmaps_oa_delete(struct kmaps *km, int t, const struct kop *op)
 {
 	static const uint8_t zero[OA_KEY_MAX];
-	struct packed p;
+	struct oa_packed p;
 	long free_at, at;
 	uint32_t i;
 
-	if (!oa_takes(t, &op->key))
+	if (!kmaps_oa_takes(t, &op->key))
 		return 0;
-	pack(t, &op->key, &p);
+	kmaps_oa_pack(t, &op->key, &p);
 	at = oa_find(km, t, &p, &free_at);
 	if (at < 0)
 		return 0;
@@ -414,210 +417,6 @@ static int oa_delete(struct kmaps *km, int t, const struct kop *op)
 	store_key(km, t, i, zero);
 	oa_reclaim(km, t, i);
 	return 1;
-}
-
-/* The order in which to write ops: window by window of their homes, so
- * that each window is mapped once; NULL when out of memory.  *home: each
- * op's home entry. */
-static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
-			     size_t n, uint32_t **bucket, uint32_t **home)
-{
-	size_t nw = table_len(km, t) / OA_WIN + 1;
-	size_t *start = calloc(nw + 1, sizeof(*start));
-	uint32_t *win = malloc((n ? n : 1) * sizeof(*win));
-	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
-
-	*home = malloc((n ? n : 1) * sizeof(**home));
-	if (!start || !win || !order || !*home) {
-		free(order);
-		order = NULL;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct packed p;
-
-		pack(t, &ops[i].key, &p);
-		(*home)[i] = p.hash & km->oa_mask[t];
-		win[i] = (uint32_t)((size_t)(*home)[i] * oa_desc[t].esize / OA_WIN);
-		start[win[i] + 1]++;
-	}
-	for (size_t w = 0; w < nw; w++)
-		start[w + 1] += start[w];
-	for (size_t i = 0; i < n; i++)
-		order[start[win[i]]++] = (uint32_t)i;
-out:
-	free(start);
-	if (bucket && order)
-		*bucket = win;
-	else
-		free(win);
-	return order;
-}
-
-/* One side of kmaps_oa_write_pair: ops, their order by bucket, each
- * one's bucket and whether it was done in the table. */
-struct pair_ops {
-	struct kop *ops;
-	size_t n;
-	uint32_t *order, *bucket, *home;
-	uint8_t *done;
-};
-
-/* Upserts looked ahead: the home entry of the one this many later is
- * loaded while this one is written (its window is the one mapped). */
-#define OA_AHEAD 8
-
-static void prefetch_home(const struct kmaps *km, int t, uint32_t home)
-{
-	size_t b = (size_t)home * oa_desc[t].esize;
-
-	if (km->oa_win[t] && b >= km->oa_win_off[t] &&
-	    b + oa_desc[t].esize <= km->oa_win_off[t] + km->oa_win_len[t])
-		__builtin_prefetch(km->oa_win[t] + (b - km->oa_win_off[t]), 1);
-}
-
-static uint32_t home_of(struct kmaps *km, int t, const struct kop *op);
-static int near_edge(int t, uint32_t home);
-
-/* The delete at d->order[k], in pass 0 (its bucket's turn: unless near
- * an edge), 1 (after the next bucket's upserts: near the bucket's end
- * only) or 2 (after every upsert: near the table's start). */
-static void pair_delete(struct kmaps *km, int t, struct pair_ops *d, size_t k,
-			int pass)
-{
-	uint32_t i = d->order[k], home = home_of(km, t, &d->ops[i]);
-	int edge = near_edge(t, home), wrap = home < XDPFW_OA_PROBES;
-
-	if (pass != (wrap ? 2 : edge ? 1 : 0))
-		return;
-	d->done[i] = (uint8_t)oa_delete(km, t, &d->ops[i]);
-}
-
-/* A delete whose home lies within a probe window of its bucket's end
- * (or of the table's start, for the probes that wrap) could free an entry
- * that a later bucket's upsert probes: it waits for those upserts (within
- * one apply a freed entry is not reused: docs/DESIGN.md). */
-static int near_edge(int t, uint32_t home)
-{
-	uint32_t per = (uint32_t)(OA_WIN / oa_desc[t].esize);
-
-	return home < XDPFW_OA_PROBES || home % per + XDPFW_OA_PROBES > per;
-}
-
-static uint32_t home_of(struct kmaps *km, int t, const struct kop *op)
-{
-	struct packed p;
-
-	pack(t, &op->key, &p);
-	return p.hash & km->oa_mask[t];
-}
-
-/* One pass over the buckets (windows) of table t: a bucket's upserts, then
- * the deletes left from the bucket before, then its own deletes; those
- * near an edge (near_edge) after the next bucket's upserts, or at the end
- * (the table's start).  done[] per op: 1 done in the table. */
-static void pair_pass(struct kmaps *km, int t, struct pair_ops *u,
-		      struct pair_ops *d)
-{
-	size_t j = 0, k = 0, pend = 0, pend_end = 0;
-
-	while (j < u->n || k < d->n) {
-		uint32_t w = j < u->n ? u->bucket[u->order[j]] : UINT32_MAX;
-
-		if (k < d->n && d->bucket[d->order[k]] < w)
-			w = d->bucket[d->order[k]];
-		for (; j < u->n && u->bucket[u->order[j]] == w; j++) {
-			if (j + OA_AHEAD < u->n)
-				prefetch_home(km, t,
-					      u->home[u->order[j + OA_AHEAD]]);
-			u->done[u->order[j]] = (uint8_t)oa_upsert(
-				km, t, &u->ops[u->order[j]]);
-		}
-		for (; pend < pend_end; pend++)
-			pair_delete(km, t, d, pend, 1);
-		pend = k;
-		for (; k < d->n && d->bucket[d->order[k]] == w; k++)
-			pair_delete(km, t, d, k, 0);
-		pend_end = k;
-	}
-	for (; pend < pend_end; pend++)
-		pair_delete(km, t, d, pend, 1);
-	for (k = 0; k < d->n; k++)
-		pair_delete(km, t, d, k, 2);
-}
-
-static int pair_alloc(struct kmaps *km, int t, struct pair_ops *x)
-{
-	x->order = write_order(km, t, x->ops, x->n, &x->bucket, &x->home);
-	x->done = calloc(x->n ? x->n : 1, 1);
-	return x->order && x->done ? 0 : -ENOMEM;
-}
-
-static void pair_free(struct pair_ops *x)
-{
-	free(x->order);
-	free(x->bucket);
-	free(x->home);
-	free(x->done);
-}
-
-/* The ops of x not done in the table, moved to its front; their count. */
-static size_t pair_rest(struct pair_ops *x, size_t *count)
-{
-	size_t rest = 0;
-
-	for (size_t i = 0; i < x->n; i++) {
-		*count += x->done[i];
-		if (!x->done[i])
-			x->ops[rest++] = x->ops[i];
-	}
-	return rest;
-}
-
-int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
-			size_t nu, struct kop *dels, size_t nd, size_t *rest_u,
-			size_t *rest_d, size_t *count)
-{
-	int t = kmaps_oa_of(m), err;
-	struct pair_ops u = { .ops = ups, .n = nu }, d = { .ops = dels, .n = nd };
-
-	*rest_u = *rest_d = 0;
-	err = pair_alloc(km, t, &u);
-	if (!err)
-		err = pair_alloc(km, t, &d);
-	if (err)
-		goto out;
-	km->oa_err = 0;
-	/* Many keys: larger windows, each mapped once (a first load's 540k
-	 * IPv4 hosts mapped 2,400 windows of 192 KB, 85 ms), and unmapped
-	 * after (mapped, they count in the RSS). */
-	km->oa_bulk = nu + nd >= bulk_min(km, t);
-	if (km->oa_bulk)
-		unmap_window(km, t);
-	pair_pass(km, t, &u, &d);
-	if (km->oa_bulk)
-		unmap_window(km, t);
-	km->oa_bulk = 0;
-	err = km->oa_err;
-	if (!err && nd)
-		err = kmaps_ovf_purge(km, m, dels, d.done, nd);
-	*rest_u = pair_rest(&u, count);
-	*rest_d = pair_rest(&d, count);
-out:
-	pair_free(&u);
-	pair_free(&d);
-	return err;
-}
-
-int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
-		   int del, size_t *rest, size_t *count)
-{
-	size_t none;
-
-	return del ? kmaps_oa_write_pair(km, m, NULL, 0, ops, n, &none, rest,
-					 count) :
-		     kmaps_oa_write_pair(km, m, ops, n, NULL, 0, rest, &none,
-					 count);
 }
 
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m)
@@ -675,7 +474,7 @@ int kmaps_oa_dump(struct kmaps *km, enum kmap m,
 		return 0;
 	es = oa_desc[t].esize;
 	total = ((size_t)km->oa_mask[t] + 1) * es;
-	tl = table_len(km, t);
+	tl = kmaps_oa_table_len(km, t);
 	_Static_assert(OA_DUMP_WIN % sizeof(struct xdpfw_oa_ent) == 0 &&
 		       OA_DUMP_WIN % sizeof(struct xdpfw_oa6_ent) == 0,
 		       "pieces of whole entries");
@@ -705,12 +504,12 @@ int kmaps_oa_dump(struct kmaps *km, enum kmap m,
 long kmaps_oa_index(struct kmaps *km, const struct kkey *k)
 {
 	int t = kmaps_oa_of(k->map);
-	struct packed p;
+	struct oa_packed p;
 	long free_at;
 
-	if (t < 0 || !oa_takes(t, k))
+	if (t < 0 || !kmaps_oa_takes(t, k))
 		return -1;
-	pack(t, k, &p);
+	kmaps_oa_pack(t, k, &p);
 	return oa_find(km, t, &p, &free_at);
 }
 
@@ -723,14 +522,14 @@ int kmaps_oa_probe(struct kmaps *km, const struct kkey *k, uint32_t *slot,
 		   int *ovf)
 {
 	int t = kmaps_oa_of(k->map);
-	struct packed p;
+	struct oa_packed p;
 	long free_at, at;
 
 	*ovf = 0;
-	if (t < 0 || !oa_takes(t, k))
+	if (t < 0 || !kmaps_oa_takes(t, k))
 		return 0;
 	km->oa_err = 0;
-	pack(t, k, &p);
+	kmaps_oa_pack(t, k, &p);
 	at = oa_find(km, t, &p, &free_at);
 	if (at >= 0)
 		*slot = XDPFW_OA_STATE(load_state(km, t, (uint32_t)at)) - 1;
@@ -744,7 +543,7 @@ int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot)
 {
 	int t = kmaps_oa_of(k->map);
 
-	if (t >= 0 && oa_takes(t, k)) {
+	if (t >= 0 && kmaps_oa_takes(t, k)) {
 		int ovf, r = kmaps_oa_probe(km, k, slot, &ovf);
 
 		if (r || !ovf)

@@ -600,6 +600,7 @@ void sync_prepare_next(struct kmaps *km, struct rules_cache *cache)
 	double t0 = now_ms();
 
 	kmaps_ovf_refresh(km);
+	kmaps_kwrite(km); /* the verifier's ~40 ms, not in the next reload */
 	if (cache && cache->valid &&
 	    sync_v4tbl_prepare(km, cache->rs.rules, cache->rs.n))
 		log_debug("sync: no memory for the IPv4 prefixes' index: the "

@@ -27,7 +27,8 @@ import subprocess
 import sys
 
 # Headers that are a part of another module, not a module of their own.
-PRIVATE = {"kmaps_int": "kmaps", "config_keys": "config",
+PRIVATE = {"kmaps_int": "kmaps", "kmaps_oa_int": "kmaps",
+           "config_keys": "config",
            "daemon_int": "daemon", "integrity": "daemon", "ifattach": "daemon",
            "metrics_http": "daemon"}
 # The top layers, and who alone may depend on them.

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The open addressing tables' upserts and deletes made in the kernel
+ * (shared/xdpfw_kwrite.h, ebpf/kwrite.bpf.c): kmaps_oa.c lists them in its
+ * order and they are made in runs of the program, instead of through
+ * windows of the tables mapped here.  Only where plain stores are seen in
+ * program order (x86-64): elsewhere, or where the program does not load
+ * (no syscall programs or bpf_loop: before Linux 5.17), kmaps_oa.c maps
+ * the tables as before.
+ */
+#ifndef XDPFW_KWRITE_H_AGENT
+#define XDPFW_KWRITE_H_AGENT
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xdpfw_kwrite.h"
+
+struct kwrite;
+
+/* The writer of the five tables: their descriptors and entries - 1, in
+ * the order of enum oa (kmaps.h).  NULL with *err (-errno, or -ENOTSUP
+ * where plain stores may be seen out of order). */
+struct kwrite *kwrite_open(const int *fds, const uint32_t *masks, int *err);
+void kwrite_free(struct kwrite *kw); /* NULL-safe */
+
+/* One upsert (del 0) or delete of a key of table t (its words key[kw],
+ * home entry home), whose outcome goes to *done once made (1 in the
+ * table, 0 the hash takes it): made in the order added, at the latest by
+ * kwrite_flush().  0 or -errno (of a run this add made). */
+int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
+	       uint32_t slot1, const uint8_t *key, size_t klen, uint8_t *done);
+int kwrite_flush(struct kwrite *kw);
+
+/* Records made, and runs of the program, since km's writer was loaded. */
+void kwrite_counts(const struct kwrite *kw, size_t *recs, size_t *runs);
+
+#endif

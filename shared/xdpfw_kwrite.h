@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The open addressing tables' writes done in the kernel (ebpf/kwrite.bpf.c,
+ * agent/kwrite.c): user space lists the upserts and deletes in the order
+ * kmaps_oa.c would make them, the program makes them through map value
+ * pointers with kmaps_oa.c's logic and store order, and says which were
+ * done in the table.  No table is mapped for it: mapping a window of a
+ * BPF array inserts every page of it (a 1 % churn at 1M mapped 70k pages
+ * of the five tables, ~30 ms).
+ */
+#ifndef XDPFW_KWRITE_H
+#define XDPFW_KWRITE_H
+
+#include <linux/types.h>
+
+/* The tables, in the order of enum oa (agent/kmaps.h). */
+#define XDPFW_KW_TABLES 5
+/* Records a run of the program takes at most. */
+#define XDPFW_KW_MAX 4096
+/* Entries a delete gives back to empty at most (kmaps_oa.c too): a run
+ * of deleted entries ending at an empty one, walked back. */
+#define XDPFW_OA_RECLAIM_MAX 64
+
+/* One upsert or delete of a key of table `table` (enum oa: IPv4 hosts,
+ * IPv4 endpoints, IPv6 hosts, IPv6 endpoints, IPv6 classes). */
+struct xdpfw_kw_rec {
+	__u8 table;
+	__u8 del;
+	__u16 pad;
+	__u32 home;   /* the key's home entry (its hash & the mask) */
+	__u32 slot1;  /* an upsert's slot + 1 */
+	__u32 key[5]; /* the key as the table holds it: 2 words or 5 */
+};
+
+/* The program's one map value: n records in, done[i] out (1: made in the
+ * table; 0: the overflow hash takes it). */
+struct xdpfw_kw_stage {
+	__u32 n;
+	__u32 mask[XDPFW_KW_TABLES]; /* each table's entries - 1 */
+	__u32 pad[2];
+	struct xdpfw_kw_rec rec[XDPFW_KW_MAX];
+	__u8 done[XDPFW_KW_MAX];
+};
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The kernel writer of the open addressing tables (kwrite.h,
+ * ebpf/kwrite.bpf.c) against kmaps_oa.c's own writes through mmap: the
+ * same random steps of upserts and deletes, from the same table bytes,
+ * leave the same bytes, the same keys for the hash, in the same order.
+ * Keys drawn from a pool of 48 in tables of 64-128 entries: chains,
+ * overflow marks, tombstones, their reuse and reclaim all happen.  Then
+ * the whole pipeline with the writer: frames against the oracle.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "kmaps.h"
+#include "kmaps_int.h"
+#include "kwrite.h"
+#include "testlib.h"
+#include "xdprun.h"
+
+enum { POOL = 48, ROUNDS = 300 };
+
+static struct kop pool[2][POOL]; /* [0] IPv4 hosts, [1] IPv6 endpoints */
+
+static void make_pool(void)
+{
+	for (int i = 0; i < POOL; i++) {
+		struct xdpfw_v4_key a = { .addr = htonl(0x0a5a0000u | (uint32_t)i) };
+		struct xdpfw_v6_port_key b = { .port = htons(53), .proto = 17 };
+
+		b.addr[0] = 0x20;
+		b.addr[1] = 0x01;
+		b.addr[15] = (uint8_t)i;
+		kkey_from_bytes(&pool[0][i].key, KMAP_V4, &a);
+		kkey_from_bytes(&pool[1][i].key, KMAP_V6_PORT, &b);
+	}
+}
+
+/* Table t's bytes: the whole table mapped (a few pages here). */
+static uint8_t *table(int t, size_t *len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)km.oa_mask[t] + 1) * kmaps_oa_esize((enum oa)t);
+	p = mmap(NULL, (*len + pg - 1) / pg * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, km.fd[XMAP_OA + t], 0);
+	if (p == MAP_FAILED) {
+		fail("cannot map %s: %s", xmap_name[XMAP_OA + t], strerror(errno));
+		exit(xr_finish());
+	}
+	return p;
+}
+
+struct step {
+	struct kop ups[8], dels[8];
+	size_t nu, nd, ru, rd, count;
+	int err;
+};
+
+/* The step written by the kernel writer (kw) or through mmap. */
+static void write_step(enum kmap m, struct step *s, int kw)
+{
+	struct kwrite *w = km.kw;
+
+	if (!kw) {
+		km.kw = NULL;
+		km.kw_off = 1;
+	}
+	s->count = 0;
+	s->err = kmaps_oa_write_pair(&km, m, s->ups, s->nu, s->dels, s->nd,
+				     &s->ru, &s->rd, &s->count);
+	km.kw = w;
+	km.kw_off = 0;
+}
+
+static void same(enum kmap m, int round)
+{
+	static unsigned seed = 2024;
+	int t = kmaps_oa_of(m), side = m == KMAP_V4 ? 0 : 1;
+	struct step a = { 0 }, b;
+	size_t len;
+	uint8_t *tab = table(t, &len), *start = malloc(len), *done = malloc(len);
+	uint8_t used[POOL] = { 0 };
+
+	seed = seed * 1103515245u + 12345u;
+	a.nu = (seed >> 16) % 7;
+	seed = seed * 1103515245u + 12345u;
+	a.nd = (seed >> 16) % 7;
+	for (size_t i = 0; i < a.nu + a.nd; i++) {
+		int k;
+
+		do {
+			seed = seed * 1103515245u + 12345u;
+			k = (int)((seed >> 16) % POOL);
+		} while (used[k]);
+		used[k] = 1;
+		if (i < a.nu) {
+			a.ups[i] = pool[side][k];
+			a.ups[i].slot = (seed >> 8) % 64;
+		} else {
+			a.dels[i - a.nu] = pool[side][k];
+		}
+	}
+	b = a;
+	memcpy(start, tab, len);
+	write_step(m, &a, 0);
+	memcpy(done, tab, len);
+	memcpy(tab, start, len);
+	write_step(m, &b, 1);
+	xr_checks++;
+	if (a.err || b.err || memcmp(done, tab, len) || a.ru != b.ru ||
+	    a.rd != b.rd || a.count != b.count ||
+	    memcmp(a.ups, b.ups, a.ru * sizeof(a.ups[0])) ||
+	    memcmp(a.dels, b.dels, a.rd * sizeof(a.dels[0])))
+		fail("%s round %d (%zu upserts, %zu deletes): the kernel writer "
+		     "differs from the mmap writes (err %d/%d, rest %zu/%zu and "
+		     "%zu/%zu, table %s)",
+		     xmap_name[m], round, a.nu, a.nd, a.err, b.err, a.ru, b.ru,
+		     a.rd, b.rd, memcmp(done, tab, len) ? "differs" : "same");
+	munmap(tab, len);
+	free(start);
+	free(done);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = xr_setup("test-kwrite", argc, argv);
+	size_t recs, runs;
+
+	if (rc >= 0)
+		return rc;
+	make_pool();
+	if (!kmaps_kwrite(&km)) {
+		struct utsname u;
+		int major = 0, minor = 0;
+
+		/* bpf_loop (5.17) and syscall programs (5.14) */
+		uname(&u);
+		sscanf(u.release, "%d.%d", &major, &minor);
+#if defined(__x86_64__)
+		if (major > 5 || (major == 5 && minor >= 17)) {
+			xr_checks++;
+			fail("the kernel writer did not load on %s", u.release);
+			return xr_finish();
+		}
+#endif
+		printf("test-kwrite: no kernel writer here (%s): skipped\n",
+		       u.release);
+		return 77;
+	}
+	for (int r = 0; r < ROUNDS; r++) {
+		same(KMAP_V4, r);
+		same(KMAP_V6_PORT, r);
+	}
+	kwrite_counts(km.kw, &recs, &runs);
+	printf("test-kwrite: %zu keys made by the kernel writer in %zu runs\n",
+	       recs, runs);
+	xr_checks++;
+	if (recs < ROUNDS)
+		fail("the kernel writer made only %zu keys", recs);
+	return xr_finish();
+}
