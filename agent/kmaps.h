@@ -48,7 +48,8 @@ enum xmap {
 /* ... and a dump, or a write of many keys, at a time (1.5 MB). */
 #define KMAPS_OA_BULK_WINDOW (8u * KMAPS_OA_WINDOW)
 /* Keys of one table past which a write goes through bulk windows, not the
- * kernel writer (kwrite.h): a first load's. */
+ * kernel writer (kwrite.h): a 1M -> 0 reload's deletes (a first load's
+ * keys come in chunks of 65,536). */
 #define KMAPS_KW_MAX_KEYS 65536u
 /* ... and below which one not loaded yet is not loaded for it. */
 #define KMAPS_KW_LOAD_MIN 1024u

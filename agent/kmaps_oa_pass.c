@@ -243,10 +243,11 @@ int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
 	if (err)
 		goto out;
 	km->oa_err = 0;
-	/* A reload's keys are made by the kernel writer (no window mapped:
-	 * a 1 % churn at 1M mapped all 70k pages of the five tables); a
-	 * first load's through bulk windows; a few keys where the writer is
-	 * not loaded yet (the CLI) through windows, not a 40 ms load. */
+	/* Keys are made by the kernel writer (no window mapped: a 1 % churn
+	 * at 1M mapped all 70k pages of the five tables); more than
+	 * KMAPS_KW_MAX_KEYS at once through bulk windows; a few where the
+	 * writer is not loaded yet (the CLI) through windows, not a 40 ms
+	 * load. */
 	km->oa_kw = nu + nd <= KMAPS_KW_MAX_KEYS &&
 				    (km->kw || nu + nd >= KMAPS_KW_LOAD_MIN) ?
 			    kmaps_kwrite(km) :
