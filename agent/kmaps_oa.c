@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The open addressing tables of the exact keys (xdpfw_v4_oa, xdpfw_v4p_oa,
- * xdpfw_v6_oa, xdpfw_v6p_oa; layout in shared/xdpfw_shared.h), written and
- * read through their mmaps.  Above this file an exact key is simply "in the
+ * xdpfw_v6_oa, xdpfw_v6p_oa; layout in shared/xdpfw_shared.h), read
+ * through their mmaps, and written through them or by the kernel writer
+ * (kmaps_oa_pass.c, kwrite.h).  Above this file an exact key is simply "in the
  * kernel" whether its entry sits in the table or, having overflowed its
  * probe window, in the hash map of the same kind: writes, dumps and
  * lookups go through here.

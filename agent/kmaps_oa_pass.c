@@ -59,8 +59,8 @@ static void oa_do(struct kmaps *km, int t, const struct kop *op, int del,
 		return;
 	}
 	*done = 0;
-	if (!kmaps_oa_takes(t, &op->key))
-		return;
+	if (km->oa_err || !kmaps_oa_takes(t, &op->key))
+		return; /* (after a failed run, no more runs: the error stands) */
 	kmaps_oa_pack(t, &op->key, &p);
 	err = kwrite_add(km->oa_kw, t, del, p.hash & km->oa_mask[t],
 			 del ? 0 : op->slot + 1, p.b, kmaps_oa_klen(t), done);

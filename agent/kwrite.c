@@ -91,7 +91,6 @@ int kwrite_flush(struct kwrite *kw)
 
 	if (!n)
 		return 0;
-	kw->st->n = n;
 	if (bpf_map_update_elem(kw->stage_fd, &zero, kw->st, BPF_ANY))
 		return -errno;
 	err = bpf_prog_test_run_opts(kw->prog_fd, &opts);
