@@ -64,6 +64,16 @@ void kmaps_ovf_forget(struct kmaps *km);
 int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,
 		    const uint8_t *done, size_t n);
 
+/* kmaps_slots.c: the counters of slots zeroed on every CPU (*count: the
+ * counters); the removed slots' entries zeroed; the added rules' entries
+ * written (p->slots of p->added).  0 or -errno (st->failed_map named). */
+int kmaps_reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
+			 size_t *count);
+int kmaps_clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
+		      struct apply_stats *st);
+int kmaps_write_slots(struct kmaps *km, const struct kchange *p,
+		      struct apply_stats *st);
+
 /* kmaps_write.c: ops written (grouped by map here), upserts or deletes. */
 int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 		     struct apply_stats *st);

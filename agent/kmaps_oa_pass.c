@@ -21,17 +21,22 @@ _Static_assert(OA_N == XDPFW_KW_TABLES, "the kernel writer's tables");
 
 struct kwrite *kmaps_kwrite(struct kmaps *km)
 {
-	int fds[OA_N], err;
+	struct kwrite_maps maps = { .rules = km->fd[XMAP_RULES],
+				    .rstats = km->fd[XMAP_RSTATS] };
+	int err;
 
 	if (km->kw || km->kw_off || !km->writable)
 		return km->kw;
 	km->kw_off = 1;
 	for (int t = 0; t < OA_N; t++) {
-		fds[t] = km->fd[XMAP_OA + t];
-		if (fds[t] < 0)
+		maps.oa[t] = km->fd[XMAP_OA + t];
+		maps.mask[t] = km->oa_mask[t];
+		if (maps.oa[t] < 0)
 			return NULL;
 	}
-	km->kw = kwrite_open(fds, km->oa_mask, &err);
+	if (maps.rules < 0 || maps.rstats < 0)
+		return NULL;
+	km->kw = kwrite_open(&maps, &err);
 	if (!km->kw) {
 		log_info("the open addressing tables are written through "
 			 "mmap: the kernel writer did not load (%s)",

@@ -222,58 +222,6 @@ int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	return err;
 }
 
-/* Zero the counters of slots on every CPU: batched where the kernel can. */
-static int reset_counters(struct kmaps *km, const uint32_t *slots, size_t n,
-			  size_t *count)
-{
-	struct xdpfw_counter *zero = calloc(KMAPS_BATCH_CHUNK, sizeof(*zero));
-	uint32_t *keys = calloc(KMAPS_BATCH_CHUNK, sizeof(*keys));
-	size_t total = n * (size_t)km->ncpus, done = 0;
-	int err = 0;
-
-	if (!zero || !keys) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (done < total) {
-		__u32 cnt = 0, want;
-
-		/* Keys cpu-major: CPU c's counter of slots[i] is c * cap + slot. */
-		for (; done + cnt < total && cnt < KMAPS_BATCH_CHUNK; cnt++) {
-			size_t x = done + cnt;
-
-			keys[cnt] = (uint32_t)(x / n) * km->capacity + slots[x % n];
-		}
-		want = cnt;
-		if (!km->no_batch &&
-		    !bpf_map_update_batch(km->fd[XMAP_RSTATS], keys, zero, &cnt,
-					  NULL)) {
-			done += cnt;
-			*count += cnt;
-			continue;
-		}
-		if (!km->no_batch) {
-			if (!kmaps_batch_refused(errno)) {
-				err = -errno;
-				goto out;
-			}
-			kmaps_no_batch(km);
-		}
-		for (cnt = 0; cnt < want; cnt++) {
-			if (bpf_map_update_elem(km->fd[XMAP_RSTATS], &keys[cnt],
-						zero, BPF_ANY)) {
-				err = -errno;
-				goto out;
-			}
-		}
-		done += want;
-		*count += want;
-	}
-out:
-	free(zero);
-	free(keys);
-	return err;
-}
 
 static int write_cfg(struct kmaps *km, uint32_t flags, size_t *count)
 {
@@ -315,48 +263,6 @@ static void write_filters(struct kmaps *km, const struct filters *f,
 		write_words(km->filter[m],
 			    filters_words((struct filters *)f, (enum fmap)m),
 			    fmap_words[m], widen, count);
-}
-
-/* Slot table entry s, through the whole mapping or a window (slots in
- * ascending order map each window once), or NULL with the map named. */
-static struct xdpfw_rule *slot_entry(struct kmaps *km, uint32_t s,
-				     struct apply_stats *st)
-{
-	uint32_t n;
-	struct xdpfw_rule *r = kmaps_slot_run(km, s, &n);
-
-	if (!r)
-		st->failed_map = xmap_name[XMAP_RULES];
-	return r;
-}
-
-static int clear_slots(struct kmaps *km, const uint32_t *slots, size_t n,
-		       struct apply_stats *st)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct xdpfw_rule *r = slot_entry(km, slots[i], st);
-
-		if (!r)
-			return -errno;
-		memset(r, 0, sizeof(*r));
-		st->slot_writes++;
-	}
-	return 0;
-}
-
-/* The table names the added rules. */
-static int write_slots(struct kmaps *km, const struct kchange *p,
-		       struct apply_stats *st)
-{
-	for (size_t i = 0; i < p->n_added; i++) {
-		struct xdpfw_rule *r = slot_entry(km, p->slots[p->added[i]], st);
-
-		if (!r)
-			return -errno;
-		*r = p->rules[p->added[i]];
-		st->slot_writes++;
-	}
-	return 0;
 }
 
 /* The exact-key tables written in one pass each (kmaps_oa_write_pair), in
@@ -519,7 +425,7 @@ static int reset_added(struct kmaps *km, const struct kchange *p, int fresh,
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_added; i++)
 		slots[i] = p->slots[p->added[i]];
-	err = reset_counters(km, slots, p->n_added, &st->slot_writes);
+	err = kmaps_reset_counters(km, slots, p->n_added, &st->slot_writes);
 	free(slots);
 	return err;
 }
@@ -589,7 +495,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		if (err)
 			return err;
 		del.n = 0;
-		err = clear_slots(km, p->removed, p->n_removed, st);
+		err = kmaps_clear_slots(km, p->removed, p->n_removed, st);
 		if (err)
 			return err;
 	}
@@ -606,7 +512,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	err = write_new_keys(km, p, f, old_flags, &narrow, &del, st);
 	if (err)
 		goto out;
-	err = write_slots(km, p, st);
+	err = kmaps_write_slots(km, p, st);
 	if (err)
 		goto out;
 
@@ -618,7 +524,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (err)
 		goto out;
 	if (!p->delete_first)
-		err = clear_slots(km, p->removed, p->n_removed, st);
+		err = kmaps_clear_slots(km, p->removed, p->n_removed, st);
 out:
 	if (err) /* blocks may have been given and not pointed at */
 		kmaps_v4tbl_forget(km);

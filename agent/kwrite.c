@@ -12,8 +12,9 @@
 
 struct kwrite {
 	struct xdpfw_kwrite_bpf *skel;
-	int stage_fd, prog_fd;
+	int stage_fd, prog_fd, puts_fd, puts_prog_fd;
 	struct xdpfw_kw_stage *st; /* the records being listed */
+	struct xdpfw_kw_puts *puts; /* the puts being listed */
 	uint8_t *done[XDPFW_KW_MAX];
 	size_t recs, runs;
 };
@@ -24,10 +25,11 @@ void kwrite_free(struct kwrite *kw)
 		return;
 	xdpfw_kwrite_bpf__destroy(kw->skel);
 	free(kw->st);
+	free(kw->puts);
 	free(kw);
 }
 
-static int load(struct kwrite *kw, const int *fds, const uint32_t *masks)
+static int load(struct kwrite *kw, const struct kwrite_maps *maps)
 {
 	struct bpf_map *tables[XDPFW_KW_TABLES];
 	int err;
@@ -41,10 +43,15 @@ static int load(struct kwrite *kw, const int *fds, const uint32_t *masks)
 	tables[3] = kw->skel->maps.xdpfw_v6p_oa;
 	tables[4] = kw->skel->maps.xdpfw_v6c_oa;
 	for (int t = 0; t < XDPFW_KW_TABLES; t++) {
-		err = bpf_map__reuse_fd(tables[t], fds[t]);
+		err = bpf_map__reuse_fd(tables[t], maps->oa[t]);
 		if (err)
 			return err;
 	}
+	err = bpf_map__reuse_fd(kw->skel->maps.xdpfw_rules, maps->rules);
+	if (!err)
+		err = bpf_map__reuse_fd(kw->skel->maps.xdpfw_rstats, maps->rstats);
+	if (err)
+		return err;
 	log_libbpf_quiet(1);
 	err = xdpfw_kwrite_bpf__load(kw->skel);
 	log_libbpf_quiet(0);
@@ -52,15 +59,18 @@ static int load(struct kwrite *kw, const int *fds, const uint32_t *masks)
 		return err;
 	kw->stage_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_stage);
 	kw->prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite);
+	kw->puts_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_puts);
+	kw->puts_prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite_puts);
 	kw->st = calloc(1, sizeof(*kw->st));
-	if (!kw->st)
+	kw->puts = calloc(1, sizeof(*kw->puts));
+	if (!kw->st || !kw->puts)
 		return -ENOMEM;
 	for (int t = 0; t < XDPFW_KW_TABLES; t++)
-		kw->st->mask[t] = masks[t];
+		kw->st->mask[t] = maps->mask[t];
 	return 0;
 }
 
-struct kwrite *kwrite_open(const int *fds, const uint32_t *masks, int *err)
+struct kwrite *kwrite_open(const struct kwrite_maps *maps, int *err)
 {
 #if defined(__x86_64__)
 	struct kwrite *kw = calloc(1, sizeof(*kw));
@@ -69,35 +79,31 @@ struct kwrite *kwrite_open(const int *fds, const uint32_t *masks, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = load(kw, fds, masks);
+	*err = load(kw, maps);
 	if (*err) {
 		kwrite_free(kw);
 		return NULL;
 	}
 	return kw;
 #else
-	(void)fds;
-	(void)masks;
+	(void)maps;
 	*err = -ENOTSUP; /* plain stores may be seen out of order */
 	return NULL;
 #endif
 }
 
+static int run(int prog_fd, int fd, const void *v);
+
 int kwrite_flush(struct kwrite *kw)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint32_t zero = 0, n = kw->st->n;
 	int err;
 
 	if (!n)
 		return 0;
-	if (bpf_map_update_elem(kw->stage_fd, &zero, kw->st, BPF_ANY))
-		return -errno;
-	err = bpf_prog_test_run_opts(kw->prog_fd, &opts);
+	err = run(kw->prog_fd, kw->stage_fd, kw->st);
 	if (err)
-		return -errno;
-	if (opts.retval)
-		return -EIO;
+		return err;
 	if (bpf_map_lookup_elem(kw->stage_fd, &zero, kw->st))
 		return -errno;
 	for (uint32_t i = 0; i < n; i++)
@@ -127,6 +133,54 @@ int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
 	r->slot1 = slot1;
 	memcpy(r->key, key, klen);
 	kw->done[kw->st->n++] = done;
+	return 0;
+}
+
+/* Run program prog_fd on the value of map fd v (one entry, len bytes). */
+static int run(int prog_fd, int fd, const void *v)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
+		return -errno;
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	return opts.retval ? -EIO : 0;
+}
+
+int kwrite_put_flush(struct kwrite *kw)
+{
+	int err;
+
+	if (!kw->puts->n)
+		return 0;
+	err = run(kw->puts_prog_fd, kw->puts_fd, kw->puts);
+	if (err)
+		return err;
+	kw->recs += kw->puts->n;
+	kw->runs++;
+	kw->puts->n = 0;
+	return 0;
+}
+
+int kwrite_put(struct kwrite *kw, int table, uint32_t index,
+	       const uint32_t *w)
+{
+	struct xdpfw_kw_put *r;
+
+	if (kw->puts->n == XDPFW_KW_MAX) {
+		int err = kwrite_put_flush(kw);
+
+		if (err)
+			return err;
+	}
+	r = &kw->puts->put[kw->puts->n++];
+	memset(r, 0, sizeof(*r));
+	r->table = (uint8_t)table;
+	r->index = index;
+	if (w)
+		memcpy(r->w, w, sizeof(r->w));
 	return 0;
 }
 

@@ -18,10 +18,17 @@
 
 struct kwrite;
 
-/* The writer of the five tables: their descriptors and entries - 1, in
- * the order of enum oa (kmaps.h).  NULL with *err (-errno, or -ENOTSUP
- * where plain stores may be seen out of order). */
-struct kwrite *kwrite_open(const int *fds, const uint32_t *masks, int *err);
+/* The maps the writer writes: the five tables (descriptors, entries - 1,
+ * in the order of enum oa, kmaps.h), the slot table, the counters. */
+struct kwrite_maps {
+	int oa[XDPFW_KW_TABLES];
+	uint32_t mask[XDPFW_KW_TABLES];
+	int rules, rstats;
+};
+
+/* NULL with *err (-errno, or -ENOTSUP where plain stores may be seen out
+ * of order). */
+struct kwrite *kwrite_open(const struct kwrite_maps *maps, int *err);
 void kwrite_free(struct kwrite *kw); /* NULL-safe */
 
 /* One upsert (del 0) or delete of a key of table t (its words key[kw],
@@ -31,6 +38,13 @@ void kwrite_free(struct kwrite *kw); /* NULL-safe */
 int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
 	       uint32_t slot1, const uint8_t *key, size_t klen, uint8_t *done);
 int kwrite_flush(struct kwrite *kw);
+
+/* An entry of the slot table written whole (table XDPFW_KW_RULES, the
+ * rule's 6 words), or counter index zeroed (XDPFW_KW_RSTATS, w NULL): by
+ * kwrite_put_flush() at the latest, in the order put.  0 or -errno. */
+int kwrite_put(struct kwrite *kw, int table, uint32_t index,
+	       const uint32_t *w);
+int kwrite_put_flush(struct kwrite *kw);
 
 /* Records made, and runs of the program, since km's writer was loaded. */
 void kwrite_counts(const struct kwrite *kw, size_t *recs, size_t *runs);

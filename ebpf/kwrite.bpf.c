@@ -32,12 +32,22 @@ KW_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
 KW_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
 KW_TABLE(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
 
+KW_TABLE(XDPFW_MAP_RULES, struct xdpfw_rule);
+KW_TABLE(XDPFW_MAP_RSTATS, struct xdpfw_counter);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xdpfw_kw_stage);
 } xdpfw_kw_stage SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpfw_kw_puts);
+} xdpfw_kw_puts SEC(".maps");
 
 /* Entry idx of a table as words: the key's kw words, then the state. */
 static __always_inline __u32 *ent(void *map, __u32 idx)
@@ -219,6 +229,56 @@ int xdpfw_kwrite(void *ctx)
 		return -1;
 	lc.st = st;
 	return bpf_loop(st->n, step, &lc, 0) == (long)st->n ? 0 : -1;
+}
+
+/* The puts: an entry of the slot table whole, or a counter zeroed. */
+struct puts_ctx {
+	struct xdpfw_kw_puts *p;
+};
+
+static long put_one(__u64 i, void *ctx)
+{
+	struct xdpfw_kw_puts *p = ((struct puts_ctx *)ctx)->p;
+	const struct xdpfw_kw_put *r;
+	__u32 idx;
+
+	if (i >= XDPFW_KW_MAX)
+		return 1;
+	r = &p->put[i];
+	idx = r->index;
+	if (r->table == XDPFW_KW_RULES) {
+		__u32 *e = bpf_map_lookup_elem(&XDPFW_MAP_RULES, &idx);
+
+		if (!e)
+			return 1;
+#pragma unroll
+		for (int w = 0; w < 6; w++)
+			e[w] = r->w[w];
+	} else if (r->table == XDPFW_KW_RSTATS) {
+		struct xdpfw_counter *c =
+			bpf_map_lookup_elem(&XDPFW_MAP_RSTATS, &idx);
+
+		if (!c)
+			return 1;
+		c->packets = 0;
+		c->bytes = 0;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int xdpfw_kwrite_puts(void *ctx)
+{
+	__u32 zero = 0;
+	struct xdpfw_kw_puts *p = bpf_map_lookup_elem(&xdpfw_kw_puts, &zero);
+	struct puts_ctx pc;
+
+	if (!p || p->n > XDPFW_KW_MAX)
+		return -1;
+	pc.p = p;
+	return bpf_loop(p->n, put_one, &pc, 0) == (long)p->n ? 0 : -1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -42,4 +42,23 @@ struct xdpfw_kw_stage {
 	__u8 done[XDPFW_KW_MAX];
 };
 
+/* Whole entries of the slot table (xdpfw_rules, 6 words) or zeroed
+ * counters (xdpfw_rstats, index cpu * max_rules + slot): stores only, of
+ * entries no key refers to (a slot is written before its keys and
+ * cleared after them).  XDPFW_KW_MAX of them a run. */
+#define XDPFW_KW_RULES 0
+#define XDPFW_KW_RSTATS 1
+struct xdpfw_kw_put {
+	__u8 table;
+	__u8 pad[3];
+	__u32 index;
+	__u32 w[6];
+};
+
+struct xdpfw_kw_puts {
+	__u32 n;
+	__u32 pad;
+	struct xdpfw_kw_put put[XDPFW_KW_MAX];
+};
+
 #endif
