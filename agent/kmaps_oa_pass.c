@@ -38,13 +38,13 @@ struct kwrite *kmaps_kwrite(struct kmaps *km)
 		return NULL;
 	km->kw = kwrite_open(&maps, &err);
 	if (!km->kw) {
-		log_info("the open addressing tables are written through "
-			 "mmap: the kernel writer did not load (%s)",
-			 strerror(-err));
+		log_info("the exact-key tables, slots and counters are "
+			 "written through mmap and bpf(): the kernel writer "
+			 "did not load (%s)", strerror(-err));
 		return NULL;
 	}
-	log_debug("the open addressing tables' reload writes are made in "
-		  "the kernel (kwrite.bpf.c)");
+	log_debug("the exact-key tables, slots and counters are written "
+		  "by the kernel writer (kwrite.bpf.c)");
 	km->kw_off = 0;
 	return km->kw;
 }
@@ -98,7 +98,9 @@ static uint32_t *write_order(struct kmaps *km, int t, const struct kop *ops,
 
 		kmaps_oa_pack(t, &ops[i].key, &p);
 		(*home)[i] = p.hash & km->oa_mask[t];
-		win[i] = (uint32_t)((size_t)(*home)[i] * kmaps_oa_esize((enum oa)t) / KMAPS_OA_WINDOW);
+		win[i] = (uint32_t)((size_t)(*home)[i] *
+				    kmaps_oa_esize((enum oa)t) /
+				    KMAPS_OA_WINDOW);
 		start[win[i] + 1]++;
 	}
 	for (size_t w = 0; w < nw; w++)
