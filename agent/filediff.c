@@ -8,13 +8,13 @@
 #include "filediff.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+
+#include "twothreads.h"
 
 #define P1 0x9E3779B185EBCA87ULL
 #define P2 0xC2B2AE3D27D4EB4FULL
@@ -189,26 +189,6 @@ static size_t chunk_len(size_t len, size_t i)
 
 size_t filediff_thread_min = (size_t)4 << 20;
 
-/* fn(a) here and fn(b) on a thread of its own that takes no signal (a
- * daemon's loop takes them); both here, one after the other, when no
- * thread can be made. */
-static void on_two(void *(*fn)(void *), void *a, void *b)
-{
-	sigset_t all, old;
-	pthread_t th;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&th, NULL, fn, b);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	fn(a);
-	if (r)
-		fn(b);
-	else
-		pthread_join(th, NULL);
-}
-
 /* A part of a text for one thread: chunks [lo, hi), or lines [lo, hi)
  * into out; done() told of bytes [from, upto) read through. */
 struct part {
@@ -260,7 +240,7 @@ static int sum_fixed(struct filediff_sum *s, const char *buf, size_t len,
 		a.every /= 2;
 		b = a;
 		a.hi = b.lo = n / 2;
-		on_two(fixed_part, &a, &b);
+		two_threads(fixed_part, &a, &b);
 	} else {
 		fixed_part(&a);
 	}
@@ -479,7 +459,7 @@ static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
 	b = a;
 	a.hi = b.lo = mid;
 	b.out = s->hash;
-	on_two(lines_part, &a, &b);
+	two_threads(lines_part, &a, &b);
 	memcpy(s->line + mid, s->hash, (q - mid) * sizeof(*s->line));
 }
 

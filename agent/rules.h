@@ -172,6 +172,9 @@ struct ruleset_splice {
 };
 int ruleset_splice(struct ruleset *rs, struct ruleset *w,
 		   struct ruleset_splice *sp);
+/* A set whose index has this many slots or more has it renumbered in two
+ * halves on two threads (2^18; a test may change it). */
+extern size_t ruleset_splice_thread_min;
 
 /* Room for want entries in rs's arrays.  0 or -ENOMEM. */
 int ruleset_reserve(struct ruleset *rs, size_t want);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "twothreads.h"
+
 /* One window, located in rs (old lines) and in w (new lines). */
 struct cut {
 	uint32_t first, last;   /* old lines (first, last] */
@@ -284,25 +286,25 @@ static void renum_blocks(struct renum *m, size_t base, size_t n_win)
 	}
 }
 
-/* The index: the windows' entries leave, those after the first window
- * are renumbered (one pass over the table). */
-static void reindex(struct job *j, const struct renum *m)
-{
-	struct ruleset *rs = j->rs;
-	struct ruleidx *ix = &rs->ix;
-	uint32_t base = (uint32_t)j->base;
+/* A part of the index table renumbered: slots [lo, hi). */
+struct renum_part {
+	uint32_t *tab;
+	const struct renum *m;
+	uint32_t base, lo, hi;
+};
 
-	for (size_t t = 0; t < j->n; t++)
-		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
-			ruleidx_remove(ix, rs->rules, (uint32_t)i);
-	if (!j->moved) /* an edit at the end: no pass over the table */
-		return;
-	/* No branch on whether an entry moves (half the slots are empty,
-	 * the other half spread over the set: a branch mispredicted every
-	 * other slot), and two steps within a block before the loop (a
-	 * block holds a window's edge 1 time in 3 at 1 %). */
-	for (uint32_t i = 0; i <= ix->mask; i++) {
-		uint32_t v = ix->tab[i], in = 0u - (uint32_t)(v > base);
+/* No branch on whether an entry moves (half the slots are empty, the
+ * other half spread over the set: a branch mispredicted every other
+ * slot), and two steps within a block before the loop (a block holds a
+ * window's edge 1 time in 3 at 1 %). */
+static void *renum_part(void *arg)
+{
+	const struct renum_part *r = arg;
+	const struct renum *m = r->m;
+	uint32_t base = r->base;
+
+	for (uint32_t i = r->lo; i < r->hi; i++) {
+		uint32_t v = r->tab[i], in = 0u - (uint32_t)(v > base);
 		uint32_t p = (v - 1) & in, t;
 
 		t = m->blk[((p - base) >> RENUM_BLK) & in];
@@ -310,8 +312,34 @@ static void reindex(struct job *j, const struct renum *m)
 		t += m->bound[t] <= p;
 		while (m->bound[t] <= p)
 			t++;
-		ix->tab[i] = v + ((uint32_t)m->shift[t] & in);
+		r->tab[i] = v + ((uint32_t)m->shift[t] & in);
 	}
+	return NULL;
+}
+
+size_t ruleset_splice_thread_min = (size_t)1 << 18;
+
+/* The index: the windows' entries leave, those after the first window
+ * are renumbered (one pass over the table). */
+static void reindex(struct job *j, const struct renum *m)
+{
+	struct ruleset *rs = j->rs;
+	struct ruleidx *ix = &rs->ix;
+	struct renum_part a = { ix->tab, m, (uint32_t)j->base, 0,
+				ix->mask + 1 },
+			  b = a;
+
+	for (size_t t = 0; t < j->n; t++)
+		for (size_t i = j->cut[t].a; i < j->cut[t].b; i++)
+			ruleidx_remove(ix, rs->rules, (uint32_t)i);
+	if (!j->moved) /* an edit at the end: no pass over the table */
+		return;
+	if (a.hi < ruleset_splice_thread_min) {
+		renum_part(&a);
+		return;
+	}
+	a.hi = b.lo = a.hi / 2;
+	two_threads(renum_part, &a, &b);
 }
 
 /* rs's entries [src, src + n) to dst, in place, their lines moved by dl

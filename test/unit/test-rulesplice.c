@@ -579,6 +579,10 @@ int main(void)
 	run(1, 3000, 300);
 	run(2, 400, 300);
 	run(3, 5000, 150);
+	/* the index renumbered in two halves on two threads */
+	ruleset_splice_thread_min = 64;
+	run(4, 5000, 150);
+	ruleset_splice_thread_min = (size_t)1 << 18;
 	{
 		char cmd[160];
 
