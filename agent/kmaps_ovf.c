@@ -48,28 +48,37 @@ static uint64_t memlock_of(int fd, uint32_t *id)
 	return fi.map_id ? fi.memlock : 0;
 }
 
+/* What one element adds to the memlock of a hash without preallocation
+ * of these key and value sizes (bytes), on a hash of our own with one
+ * element put in; 0 when it adds nothing (the memlock does not count
+ * elements: 6.1) or this cannot be told. */
+static uint64_t probe_elem_memlock(uint32_t key_size, uint32_t value_size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	uint8_t zero[KKEY_MAX + 64] = { 0 };
+	uint64_t empty, one = 0;
+	uint32_t id;
+	int fd;
+
+	if (key_size > KKEY_MAX || value_size > 64)
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xdpfw_probe", key_size,
+			    value_size, 2, &opts);
+	if (fd < 0)
+		return 0;
+	empty = memlock_of(fd, &id);
+	if (empty && !bpf_map_update_elem(fd, zero, zero + KKEY_MAX, BPF_ANY))
+		one = memlock_of(fd, &id);
+	close(fd);
+	return one > empty ? one - empty : 0;
+}
+
 /* Does this kernel's memlock of a hash without preallocation count its
  * elements?  1 yes, -1 no (or not known), probed once. */
 static int memlock_counts(struct kmaps *km)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	uint32_t k = 0, v = 0, id;
-	uint64_t empty, one;
-	int fd;
-
-	if (km->ovf_memlock_counts)
-		return km->ovf_memlock_counts;
-	km->ovf_memlock_counts = -1;
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xdpfw_probe", 4, 4, 2, &opts);
-	if (fd < 0)
-		return -1;
-	empty = memlock_of(fd, &id);
-	if (empty && !bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
-		one = memlock_of(fd, &id);
-		if (one > empty)
-			km->ovf_memlock_counts = 1;
-	}
-	close(fd);
+	if (!km->ovf_memlock_counts)
+		km->ovf_memlock_counts = probe_elem_memlock(4, 4) ? 1 : -1;
 	return km->ovf_memlock_counts;
 }
 
@@ -145,27 +154,11 @@ static int is_ovf_hash(enum kmap m)
  * of the same key and value sizes; 0 when not known. */
 static uint64_t elem_memlock(struct kmaps *km, enum kmap m)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	uint8_t zero[KKEY_MAX + 64] = { 0 };
 	struct bpf_map_info info;
-	uint64_t empty, one;
-	uint32_t id;
-	int fd;
 
-	if (km->ovf_elem[m] || kmaps_map_info(km->fd[m], &info) ||
-	    info.key_size > KKEY_MAX || info.value_size > 64)
-		return km->ovf_elem[m];
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xdpfw_probe", info.key_size,
-			    info.value_size, 2, &opts);
-	if (fd < 0)
-		return 0;
-	empty = memlock_of(fd, &id);
-	if (empty && !bpf_map_update_elem(fd, zero, zero + KKEY_MAX, BPF_ANY)) {
-		one = memlock_of(fd, &id);
-		if (one > empty)
-			km->ovf_elem[m] = one - empty;
-	}
-	close(fd);
+	if (!km->ovf_elem[m] && !kmaps_map_info(km->fd[m], &info))
+		km->ovf_elem[m] = probe_elem_memlock(info.key_size,
+						     info.value_size);
 	return km->ovf_elem[m];
 }
 
