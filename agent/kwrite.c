@@ -92,7 +92,18 @@ struct kwrite *kwrite_open(const struct kwrite_maps *maps, int *err)
 #endif
 }
 
-static int run(int prog_fd, int fd, const void *v);
+/* Program prog_fd run on v, the value of map fd's one entry. */
+static int run(int prog_fd, int fd, const void *v)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
+		return -errno;
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	return opts.retval ? -EIO : 0;
+}
 
 int kwrite_flush(struct kwrite *kw)
 {
@@ -134,19 +145,6 @@ int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
 	memcpy(r->key, key, klen);
 	kw->done[kw->st->n++] = done;
 	return 0;
-}
-
-/* Run program prog_fd on the value of map fd v (one entry, len bytes). */
-static int run(int prog_fd, int fd, const void *v)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	uint32_t zero = 0;
-
-	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
-		return -errno;
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		return -errno;
-	return opts.retval ? -EIO : 0;
 }
 
 int kwrite_put_flush(struct kwrite *kw)

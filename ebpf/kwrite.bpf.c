@@ -16,24 +16,16 @@
 
 #include "xdpfw_shared.h"
 #include "xdpfw_kwrite.h"
+#include "maps.bpf.h"
 
-#define KW_TABLE(name, ent_t)                            \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY);        \
-		__uint(map_flags, BPF_F_MMAPABLE);       \
-		__uint(max_entries, 1);                  \
-		__type(key, __u32);                      \
-		__type(value, ent_t);                    \
-	} name SEC(".maps")
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
 
-KW_TABLE(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
-KW_TABLE(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
-KW_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
-KW_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
-KW_TABLE(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
-
-KW_TABLE(XDPFW_MAP_RULES, struct xdpfw_rule);
-KW_TABLE(XDPFW_MAP_RSTATS, struct xdpfw_counter);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_RULES, struct xdpfw_rule);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_RSTATS, struct xdpfw_counter);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

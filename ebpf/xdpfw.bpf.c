@@ -32,15 +32,13 @@
 #include <bpf/bpf_helpers.h>
 
 #include "xdpfw_shared.h"
+#include "maps.bpf.h"
 #include "parse.bpf.h"
 
 /* A u64 that may alias any type: IPv6 addresses, stored as bytes or u32
  * words, are read and copied as two u64 (8-byte aligned).  Through a plain
  * __u64 pointer that would break strict aliasing. */
 typedef __u64 __attribute__((may_alias)) u64_alias;
-
-/* Sizes are placeholders: the loader sets them from max_rules. */
-#define XDPFW_BPF_DEFAULT_ENTRIES 1024
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -121,35 +119,20 @@ XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
 __u64 XDPFW_MAP_V6F[XDPFW_V6F_WORDS];
 __u64 XDPFW_MAP_PORTS[XDPFW_PORTS_WORDS] SEC(XDPFW_SEC_PORTS);
 
-/* Open addressing tables for exact IPv4 keys (xdpfw_shared.h); the loader
- * sizes them to a power of two and sets xdpfw_oa_mask. */
-#define XDPFW_OA_TABLE(name, ent_t)                      \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY);        \
-		__uint(map_flags, BPF_F_MMAPABLE);       \
-		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
-		__type(key, __u32);                      \
-		__type(value, ent_t);                    \
-	} name SEC(".maps")
-
-XDPFW_OA_TABLE(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
-XDPFW_OA_TABLE(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
-XDPFW_OA_TABLE(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
-XDPFW_OA_TABLE(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
-XDPFW_OA_TABLE(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
+/* Open addressing tables for exact keys (xdpfw_shared.h); the loader
+ * sizes them to a power of two and sets the masks. */
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
+XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
 const volatile __u32 xdpfw_oa_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 const volatile __u32 xdpfw_oa6_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 const volatile __u32 xdpfw_oa6c_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 
-/* Only user space reads this one; it lives here so it is created, sized and
- * pinned with the others. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct xdpfw_rule);
-} XDPFW_MAP_RULES SEC(".maps");
+/* The slot table: the program reads a rule's prefix length; it lives here
+ * so it is created, sized and pinned with the others. */
+XDPFW_MMAP_ARRAY(XDPFW_MAP_RULES, struct xdpfw_rule);
 
 /* Per-rule counters, one per (CPU, slot): index cpu * max_rules + slot.
  * The loader sizes the map to ncpus * max_rules and sets these two. */
@@ -158,13 +141,7 @@ const volatile __u32 xdpfw_ncpus = 1;
 
 /* Mmapable so that user space sums a million slots as a memory scan, a
  * window at a time (kmaps_read.c), not an element-by-element batch copy. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct xdpfw_counter);
-} XDPFW_MAP_RSTATS SEC(".maps");
+XDPFW_MMAP_ARRAY(XDPFW_MAP_RSTATS, struct xdpfw_counter);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -174,13 +151,7 @@ struct {
 } XDPFW_MAP_TOTALS SEC(".maps");
 
 /* Counts carried over by a migration; only user space touches them. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct xdpfw_counter);
-} XDPFW_MAP_RBASE SEC(".maps");
+XDPFW_MMAP_ARRAY(XDPFW_MAP_RBASE, struct xdpfw_counter);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Map definitions the XDP program and the kernel writer (kwrite.bpf.c)
+ * both declare: the writer's are the program's maps, their descriptors
+ * reused when it loads.
+ */
+#ifndef XDPFW_MAPS_BPF_H
+#define XDPFW_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* Sizes are placeholders: the loader sets them from max_rules. */
+#define XDPFW_BPF_DEFAULT_ENTRIES 1024
+
+/* An mmapable array of entries of value_t, one per u32 index, sized by the
+ * loader: the open addressing tables, the slot table, the counters. */
+#define XDPFW_MMAP_ARRAY(name, value_t)                  \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);        \
+		__uint(map_flags, BPF_F_MMAPABLE);       \
+		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
+		__type(key, __u32);                      \
+		__type(value, value_t);                  \
+	} name SEC(".maps")
+
+#endif
