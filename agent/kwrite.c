@@ -113,15 +113,17 @@ int kwrite_flush(struct kwrite *kw)
 	if (!n)
 		return 0;
 	err = run(kw->prog_fd, kw->stage_fd, kw->st);
+	if (!err && bpf_map_lookup_elem(kw->stage_fd, &zero, kw->st))
+		err = -errno;
+	/* Made or failed, the records are gone: never run again with a
+	 * later pass's (their done pointers are this pass's). */
+	kw->st->n = 0;
 	if (err)
 		return err;
-	if (bpf_map_lookup_elem(kw->stage_fd, &zero, kw->st))
-		return -errno;
 	for (uint32_t i = 0; i < n; i++)
 		*kw->done[i] = kw->st->done[i];
 	kw->recs += n;
 	kw->runs++;
-	kw->st->n = 0;
 	return 0;
 }
 
@@ -154,12 +156,14 @@ int kwrite_put_flush(struct kwrite *kw)
 	if (!kw->puts->n)
 		return 0;
 	err = run(kw->puts_prog_fd, kw->puts_fd, kw->puts);
-	if (err)
-		return err;
-	kw->recs += kw->puts->n;
-	kw->runs++;
+	if (!err) {
+		kw->recs += kw->puts->n;
+		kw->runs++;
+	}
+	/* Made or failed, never again: a slot's entry written by a later
+	 * apply could be another rule's by then. */
 	kw->puts->n = 0;
-	return 0;
+	return err;
 }
 
 int kwrite_put(struct kwrite *kw, int table, uint32_t index,

@@ -34,14 +34,16 @@ void kwrite_free(struct kwrite *kw); /* NULL-safe */
 /* One upsert (del 0) or delete of a key of table t (its words key[kw],
  * home entry home), whose outcome goes to *done once made (1 in the
  * table, 0 the hash takes it): made in the order added, at the latest by
- * kwrite_flush().  0 or -errno (of a run this add made). */
+ * kwrite_flush().  0 or -errno (of a run this add made).  A run that
+ * failed is not run again: its records are dropped, their outcomes 0. */
 int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
 	       uint32_t slot1, const uint8_t *key, size_t klen, uint8_t *done);
 int kwrite_flush(struct kwrite *kw);
 
 /* An entry of the slot table written whole (table XDPFW_KW_RULES, the
  * rule's 6 words), or counter index zeroed (XDPFW_KW_RSTATS, w NULL): by
- * kwrite_put_flush() at the latest, in the order put.  0 or -errno. */
+ * kwrite_put_flush() at the latest, in the order put.  0 or -errno; the
+ * puts of a run that failed are dropped, not run again. */
 int kwrite_put(struct kwrite *kw, int table, uint32_t index,
 	       const uint32_t *w);
 int kwrite_put_flush(struct kwrite *kw);

@@ -173,19 +173,28 @@ static __always_inline int one(void *map, __u32 mask, __u32 kw,
 	return r->del ? delete(map, mask, kw, r) : upsert(map, mask, kw, r);
 }
 
-/* bpf_loop's context: on the stack (the helper takes no map value). */
+/* bpf_loop's context, on the stack (the helper takes no map value): the
+ * list, and whether a step stopped the loop (bpf_loop counts the step that
+ * stops it, so a stop at the last one would pass for a whole run). */
 struct loop_ctx {
-	struct xdpfw_kw_stage *st;
+	void *list;
+	int stopped;
 };
+
+static long stop(void *ctx)
+{
+	((struct loop_ctx *)ctx)->stopped = 1;
+	return 1;
+}
 
 static long step(__u64 i, void *ctx)
 {
-	struct xdpfw_kw_stage *st = ((struct loop_ctx *)ctx)->st;
+	struct xdpfw_kw_stage *st = ((struct loop_ctx *)ctx)->list;
 	const struct xdpfw_kw_rec *r;
 	int done;
 
 	if (i >= XDPFW_KW_MAX)
-		return 1;
+		return stop(ctx);
 	r = &st->rec[i];
 	switch (r->table) {
 	case 0:
@@ -204,7 +213,7 @@ static long step(__u64 i, void *ctx)
 		done = one(&XDPFW_MAP_V6C_OA, st->mask[4], 5, r);
 		break;
 	default:
-		return 1;
+		return stop(ctx);
 	}
 	st->done[i] = (__u8)done;
 	return 0;
@@ -215,34 +224,31 @@ int xdpfw_kwrite(void *ctx)
 {
 	__u32 zero = 0;
 	struct xdpfw_kw_stage *st = bpf_map_lookup_elem(&xdpfw_kw_stage, &zero);
-	struct loop_ctx lc;
+	struct loop_ctx lc = { st, 0 };
 
 	if (!st || st->n > XDPFW_KW_MAX)
 		return -1;
-	lc.st = st;
-	return bpf_loop(st->n, step, &lc, 0) == (long)st->n ? 0 : -1;
+	return bpf_loop(st->n, step, &lc, 0) == (long)st->n && !lc.stopped ?
+		       0 :
+		       -1;
 }
 
 /* The puts: an entry of the slot table whole, or a counter zeroed. */
-struct puts_ctx {
-	struct xdpfw_kw_puts *p;
-};
-
 static long put_one(__u64 i, void *ctx)
 {
-	struct xdpfw_kw_puts *p = ((struct puts_ctx *)ctx)->p;
+	struct xdpfw_kw_puts *p = ((struct loop_ctx *)ctx)->list;
 	const struct xdpfw_kw_put *r;
 	__u32 idx;
 
 	if (i >= XDPFW_KW_MAX)
-		return 1;
+		return stop(ctx);
 	r = &p->put[i];
 	idx = r->index;
 	if (r->table == XDPFW_KW_RULES) {
 		__u32 *e = bpf_map_lookup_elem(&XDPFW_MAP_RULES, &idx);
 
 		if (!e)
-			return 1;
+			return stop(ctx);
 #pragma unroll
 		for (int w = 0; w < 6; w++)
 			e[w] = r->w[w];
@@ -251,11 +257,11 @@ static long put_one(__u64 i, void *ctx)
 			bpf_map_lookup_elem(&XDPFW_MAP_RSTATS, &idx);
 
 		if (!c)
-			return 1;
+			return stop(ctx);
 		c->packets = 0;
 		c->bytes = 0;
 	} else {
-		return 1;
+		return stop(ctx);
 	}
 	return 0;
 }
@@ -265,12 +271,13 @@ int xdpfw_kwrite_puts(void *ctx)
 {
 	__u32 zero = 0;
 	struct xdpfw_kw_puts *p = bpf_map_lookup_elem(&xdpfw_kw_puts, &zero);
-	struct puts_ctx pc;
+	struct loop_ctx lc = { p, 0 };
 
 	if (!p || p->n > XDPFW_KW_MAX)
 		return -1;
-	pc.p = p;
-	return bpf_loop(p->n, put_one, &pc, 0) == (long)p->n ? 0 : -1;
+	return bpf_loop(p->n, put_one, &lc, 0) == (long)p->n && !lc.stopped ?
+		       0 :
+		       -1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

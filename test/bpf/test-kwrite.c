@@ -211,6 +211,38 @@ static void test_pipeline(void)
 	}
 }
 
+/* A run the program refuses (a table it does not know) fails, and its
+ * records are not run again with the next ones: those are made. */
+static void test_failed_run(void)
+{
+	static const uint8_t key[20];
+	uint8_t bad = 7, good = 7;
+	uint32_t w[6] = { 0 };
+	int err;
+
+	xr_checks++;
+	if (kwrite_add(km.kw, 9, 1, 0, 0, key, 8, &bad) ||
+	    kwrite_flush(km.kw) != -EIO)
+		fail("a record of an unknown table was not refused");
+	err = kwrite_add(km.kw, OA_V4, 1, 0, 0, key, 8, &good);
+	if (!err)
+		err = kwrite_flush(km.kw);
+	xr_checks++;
+	if (err || good != 0)
+		fail("a run after a refused one failed (%d): the refused "
+		     "record ran again", err);
+	xr_checks++;
+	if (kwrite_put(km.kw, 9, 0, w) || kwrite_put_flush(km.kw) != -EIO)
+		fail("a put to an unknown table was not refused");
+	err = kwrite_put(km.kw, XDPFW_KW_RSTATS, 0, NULL);
+	if (!err)
+		err = kwrite_put_flush(km.kw);
+	xr_checks++;
+	if (err)
+		fail("a put after a refused one failed (%d): the refused put "
+		     "ran again", err);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-kwrite", argc, argv);
@@ -241,6 +273,7 @@ int main(int argc, char **argv)
 		same(KMAP_V4, r);
 		same(KMAP_V6_PORT, r);
 	}
+	test_failed_run();
 	/* the rounds wrote the tables behind the pipeline's back */
 	apply_or_die("a full re-sync", "", 1, NULL);
 	test_pipeline();
