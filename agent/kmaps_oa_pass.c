@@ -22,7 +22,8 @@ _Static_assert(OA_N == XDPFW_KW_TABLES, "the kernel writer's tables");
 struct kwrite *kmaps_kwrite(struct kmaps *km)
 {
 	struct kwrite_maps maps = { .rules = km->fd[XMAP_RULES],
-				    .rstats = km->fd[XMAP_RSTATS] };
+				    .rstats = km->fd[XMAP_RSTATS],
+				    .v4tbl = km->fd[XMAP_V4_TBL] };
 	int err;
 
 	if (km->kw || km->kw_off || !km->writable)
@@ -34,17 +35,17 @@ struct kwrite *kmaps_kwrite(struct kmaps *km)
 		if (maps.oa[t] < 0)
 			return NULL;
 	}
-	if (maps.rules < 0 || maps.rstats < 0)
+	if (maps.rules < 0 || maps.rstats < 0 || maps.v4tbl < 0)
 		return NULL;
 	km->kw = kwrite_open(&maps, &err);
 	if (!km->kw) {
-		log_info("the exact-key tables, slots and counters are "
-			 "written through mmap and bpf(): the kernel writer "
-			 "did not load (%s)", strerror(-err));
+		log_info("the exact-key tables, slots, counters and /24 "
+			 "table are written through mmap and bpf(): the "
+			 "kernel writer did not load (%s)", strerror(-err));
 		return NULL;
 	}
-	log_debug("the exact-key tables, slots and counters are written "
-		  "by the kernel writer (kwrite.bpf.c)");
+	log_debug("the exact-key tables, slots, counters and /24 table are "
+		  "written by the kernel writer (kwrite.bpf.c)");
 	km->kw_off = 0;
 	return km->kw;
 }

@@ -5,7 +5,9 @@
  * whole (a BPF array's mmap is resident in full at once).  What to write
  * comes from v4tbl.c; the order (kmaps_apply): slots of the new set and
  * every new flag after the key upserts, the words that lose something
- * after the key deletes.
+ * after the key deletes.  A reload's words are written by the kernel
+ * writer where it is loaded (kwrite.h: no page mapped), else through
+ * runs of pages.
  */
 #include "kmaps.h"
 
@@ -18,6 +20,7 @@
 
 #include "grow.h"
 #include "kmaps_int.h"
+#include "kwrite.h"
 #include "log.h"
 
 #define WIN_BYTES (V4TBL_CHUNK * sizeof(uint32_t))
@@ -366,32 +369,20 @@ static int op_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* The word old widened by op val: flags OR-ed in, a non-zero slot
- * written; a word with a block whose slot changes or that gets a /25-/31
- * goes to the trie (its block no longer answers).  *zero: val is a zero
- * slot where old has one, to clear after the key deletes. */
+/* The word old widened by op val (xdpfw_v4t_widen).  *zero: val is a
+ * zero slot where old has one, to clear after the key deletes. */
 static uint32_t widen_word(uint32_t old, uint32_t val, int *zero)
 {
-	*zero = 0;
-	if ((old & XDPFW_V4T_L2) && !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
-		return (old & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
-		       (val & XDPFW_V4T_SLOT);
-	if (val & XDPFW_V4T_FLAGS)
-		return old | val;
-	if (val)
-		return (old & XDPFW_V4T_FLAGS) | val;
-	*zero = !!(old & XDPFW_V4T_SLOT);
-	return old;
+	*zero = !val && !(old & XDPFW_V4T_L2) && (old & XDPFW_V4T_SLOT);
+	return xdpfw_v4t_widen(old, val);
 }
 
-/* The word old narrowed by op (idx with V4T_OP_SET: val is the new slot
- * part and L2 bit, the old TRIE and L2 go), keep: the bits of old kept. */
-static uint32_t narrow_word(uint32_t old, uint32_t idx, uint32_t val,
-			    uint32_t keep)
+/* The bits of the old word a narrowing op (idx with V4T_OP_SET: val is
+ * the new slot part and L2 bit, the old TRIE and L2 go) keeps of keep. */
+static uint32_t narrow_keep(uint32_t idx, uint32_t keep)
 {
-	if (idx & V4T_OP_SET)
-		keep &= ~(XDPFW_V4T_TRIE | XDPFW_V4T_L2);
-	return (old & keep) | val;
+	return idx & V4T_OP_SET ? keep & ~(XDPFW_V4T_TRIE | XDPFW_V4T_L2) :
+				  keep;
 }
 
 static int gone_push(struct kmaps *km, uint32_t b)
@@ -408,16 +399,18 @@ static int gone_push(struct kmaps *km, uint32_t b)
 
 #define V4T_NEED_NEW (1u << 31) /* in a need op's val */
 
-/* After widening word idx (old before, w after): its block let go of
- * if it went to the trie, and, if it is there, noted in need with its
+/* After widening word idx (old before, w after; zero: a zero slot to
+ * clear after the key deletes, which goes to narrow): its block let go
+ * of if it went to the trie, and, if it is there, noted in need with its
  * new base (0 if a zero slot waits for the key deletes). */
 static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
-			uint32_t w, int zero, struct v4tbl_change *need)
+			uint32_t w, int zero, struct v4tbl_change *narrow,
+			struct v4tbl_change *need)
 {
 	uint32_t now = w & ~old & XDPFW_V4T_TRIE;
-	int err = 0;
+	int err = zero ? v4tbl_change_push(narrow, idx, 0) : 0;
 
-	if (now) {
+	if (!err && now) {
 		km->v4t_trie_words++;
 		if ((old & XDPFW_V4T_L2) && km->v4l2_used)
 			err = gone_push(km, old & XDPFW_V4T_L2_BLK);
@@ -426,6 +419,55 @@ static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
 		err = v4tbl_change_push(need, idx,
 					(zero ? 0 : w & XDPFW_V4T_SLOT) |
 						(now ? V4T_NEED_NEW : 0));
+	return err;
+}
+
+/* The kernel writer for n ops: where it is loaded (or worth loading), and
+ * not for a full build's narrowing, all over the table (page runs). */
+static struct kwrite *v4t_writer(struct kmaps *km, size_t n)
+{
+	if (n > KMAPS_KW_MAX_KEYS || (!km->kw && n < KMAPS_KW_LOAD_MIN))
+		return NULL;
+	return kmaps_kwrite(km);
+}
+
+/* write_ops by the kernel writer: the words written there, and from the
+ * old word it returns for each op, the bookkeeping as write_ops's. */
+static int write_ops_kw(struct kmaps *km, struct kwrite *kw,
+			const struct v4t_op *ops, size_t n, int widen,
+			uint32_t keep, struct v4tbl_change *narrow,
+			struct v4tbl_change *need, size_t *count)
+{
+	struct xdpfw_kw_v4t_op *k = calloc(n, sizeof(*k));
+	size_t i = 0;
+	int err;
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		k[j].idx = ops[j].idx & ~V4T_OP_SET;
+		k[j].val = ops[j].val;
+		k[j].keep = narrow_keep(ops[j].idx, keep);
+	}
+	err = kwrite_v4t(kw, widen, k, n);
+	while (!err && i < n) {
+		uint32_t idx = k[i].idx, first = k[i].old, w = first, v;
+		int zero = 0, z;
+
+		if (!widen) {
+			*count += ((first & k[i].keep) | k[i].val) != first;
+			i++;
+			continue;
+		}
+		for (; i < n && k[i].idx == idx; i++) {
+			v = widen_word(w, k[i].val, &z);
+			*count += v != w;
+			w = v;
+			zero |= z;
+		}
+		err = widened_word(km, idx, first, w, zero, narrow, need);
+	}
+	free(k);
 	return err;
 }
 
@@ -466,18 +508,23 @@ static uint32_t page_run(const struct v4t_op *ops, size_t n, size_t i,
 }
 
 /* ops (sorted by word when widening; V4T_OP_SET marks in idx allowed
- * when narrowing) applied a run of pages at a time: widen (widen_word, a zero
- * slot to narrow) or narrow (narrow_word).  Widening, each word left on
- * the trie goes to need (if not NULL) with its slot part (the /24's new
- * base) and V4T_NEED_NEW if it went there just now. */
+ * when narrowing) applied by the kernel writer or a run of pages at a
+ * time: widen (widen_word, a zero slot to narrow) or narrow ((old &
+ * narrow_keep) | val).  Widening, each word left on the trie goes to need
+ * (if not NULL) with its slot part (the /24's new base) and V4T_NEED_NEW
+ * if it went there just now. */
 static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 		     int widen, uint32_t keep, struct v4tbl_change *narrow,
 		     struct v4tbl_change *need, size_t *count)
 {
 	size_t i = 0, end, pg = (size_t)sysconf(_SC_PAGESIZE);
 	uint32_t pw = (uint32_t)(pg / sizeof(uint32_t)); /* words a page */
+	struct kwrite *kw = v4t_writer(km, n);
 	int err = 0;
 
+	if (kw)
+		return write_ops_kw(km, kw, ops, n, widen, keep, narrow, need,
+				    count);
 	while (i < n && !err) {
 		uint32_t pages, base = page_run(ops, n, i, pw, &end, &pages);
 		uint32_t *win = mmap(NULL, pages * pg, PROT_READ |
@@ -493,8 +540,8 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 			int zero = 0, z;
 
 			if (!widen) {
-				set_word(w, narrow_word(*w, ops[i].idx,
-							ops[i].val, keep),
+				set_word(w, (*w & narrow_keep(ops[i].idx, keep)) |
+						    ops[i].val,
 					 count);
 				i++;
 				continue;
@@ -503,10 +550,8 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 				set_word(w, widen_word(*w, ops[i].val, &z), count);
 				zero |= z;
 			}
-			if (zero)
-				err = v4tbl_change_push(narrow, idx, 0);
-			if (!err)
-				err = widened_word(km, idx, first, *w, zero, need);
+			err = widened_word(km, idx, first, *w, zero, narrow,
+					   need);
 		}
 		munmap(win, pages * pg);
 	}

@@ -12,9 +12,10 @@
 
 struct kwrite {
 	struct xdpfw_kwrite_bpf *skel;
-	int stage_fd, prog_fd, puts_fd, puts_prog_fd;
+	int stage_fd, prog_fd, puts_fd, puts_prog_fd, v4t_fd, v4t_prog_fd;
 	struct xdpfw_kw_stage *st; /* the records being listed */
 	struct xdpfw_kw_puts *puts; /* the puts being listed */
+	struct xdpfw_kw_v4t *v4t; /* a run of the /24 table's words */
 	uint8_t *done[XDPFW_KW_MAX];
 	size_t recs, runs;
 };
@@ -26,6 +27,7 @@ void kwrite_free(struct kwrite *kw)
 	xdpfw_kwrite_bpf__destroy(kw->skel);
 	free(kw->st);
 	free(kw->puts);
+	free(kw->v4t);
 	free(kw);
 }
 
@@ -50,6 +52,8 @@ static int load(struct kwrite *kw, const struct kwrite_maps *maps)
 	err = bpf_map__reuse_fd(kw->skel->maps.xdpfw_rules, maps->rules);
 	if (!err)
 		err = bpf_map__reuse_fd(kw->skel->maps.xdpfw_rstats, maps->rstats);
+	if (!err)
+		err = bpf_map__reuse_fd(kw->skel->maps.xdpfw_v4_tbl, maps->v4tbl);
 	if (err)
 		return err;
 	log_libbpf_quiet(1);
@@ -61,9 +65,12 @@ static int load(struct kwrite *kw, const struct kwrite_maps *maps)
 	kw->prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite);
 	kw->puts_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_puts);
 	kw->puts_prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite_puts);
+	kw->v4t_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_v4t);
+	kw->v4t_prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite_v4t);
 	kw->st = calloc(1, sizeof(*kw->st));
 	kw->puts = calloc(1, sizeof(*kw->puts));
-	if (!kw->st || !kw->puts)
+	kw->v4t = calloc(1, sizeof(*kw->v4t));
+	if (!kw->st || !kw->puts || !kw->v4t)
 		return -ENOMEM;
 	for (int t = 0; t < XDPFW_KW_TABLES; t++)
 		kw->st->mask[t] = maps->mask[t];
@@ -183,6 +190,31 @@ int kwrite_put(struct kwrite *kw, int table, uint32_t index,
 	r->index = index;
 	if (w)
 		memcpy(r->w, w, sizeof(r->w));
+	return 0;
+}
+
+int kwrite_v4t(struct kwrite *kw, int widen, struct xdpfw_kw_v4t_op *ops,
+	       size_t n)
+{
+	uint32_t zero = 0;
+
+	for (size_t at = 0; at < n; at += XDPFW_KW_MAX) {
+		uint32_t m = (uint32_t)(n - at < XDPFW_KW_MAX ? n - at :
+								XDPFW_KW_MAX);
+		int err;
+
+		kw->v4t->n = m;
+		kw->v4t->widen = !!widen;
+		memcpy(kw->v4t->op, ops + at, m * sizeof(ops[0]));
+		err = run(kw->v4t_prog_fd, kw->v4t_fd, kw->v4t);
+		if (!err && bpf_map_lookup_elem(kw->v4t_fd, &zero, kw->v4t))
+			err = -errno;
+		if (err)
+			return err;
+		memcpy(ops + at, kw->v4t->op, m * sizeof(ops[0]));
+		kw->recs += m;
+		kw->runs++;
+	}
 	return 0;
 }
 

@@ -6,7 +6,9 @@
  * windows of the tables mapped here.  Only where plain stores are seen in
  * program order (x86-64): elsewhere, or where the program does not load
  * (no syscall programs or bpf_loop: before Linux 5.17), kmaps_oa.c maps
- * the tables as before.
+ * the tables as before.  Likewise the slot table's entries, the added
+ * rules' counters (kmaps_slots.c) and the /24 table's words
+ * (kmaps_v4tbl.c).
  */
 #ifndef XDPFW_KWRITE_H_AGENT
 #define XDPFW_KWRITE_H_AGENT
@@ -19,11 +21,12 @@
 struct kwrite;
 
 /* The maps the writer writes: the five tables (descriptors, entries - 1,
- * in the order of enum oa, kmaps.h), the slot table, the counters. */
+ * in the order of enum oa, kmaps.h), the slot table, the counters, the
+ * /24 table. */
 struct kwrite_maps {
 	int oa[XDPFW_KW_TABLES];
 	uint32_t mask[XDPFW_KW_TABLES];
-	int rules, rstats;
+	int rules, rstats, v4tbl;
 };
 
 /* NULL with *err (-errno, or -ENOTSUP where plain stores may be seen out
@@ -47,6 +50,13 @@ int kwrite_flush(struct kwrite *kw);
 int kwrite_put(struct kwrite *kw, int table, uint32_t index,
 	       const uint32_t *w);
 int kwrite_put_flush(struct kwrite *kw);
+
+/* The /24 table's words ops[0, n) widened (widen: xdpfw_v4t_widen of
+ * each op's val) or narrowed ((old & keep) | val), in order, each op's
+ * old set to the word before it: in runs of XDPFW_KW_MAX, made before
+ * this returns.  0 or -errno; after an error some runs may be made. */
+int kwrite_v4t(struct kwrite *kw, int widen, struct xdpfw_kw_v4t_op *ops,
+	       size_t n);
 
 /* Records made, and runs of the program, since km's writer was loaded. */
 void kwrite_counts(const struct kwrite *kw, size_t *recs, size_t *runs);

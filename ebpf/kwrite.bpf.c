@@ -9,7 +9,9 @@
  * zero key; a slot change the state alone.  Plain stores, in program
  * order: the daemon uses this only where stores are seen in that order
  * (x86-64).  The five tables are the daemon's (their descriptors reused
- * at load).
+ * at load).  Two more programs: the slot table's entries and counters
+ * (stores only), and the /24 table's words (each read, changed, written,
+ * its old value returned).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -26,6 +28,7 @@ XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
 
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RULES, struct xdpfw_rule);
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RSTATS, struct xdpfw_counter);
+XDPFW_V4_TBL_MAP(XDPFW_MAP_V4_TBL);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -40,6 +43,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpfw_kw_puts);
 } xdpfw_kw_puts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpfw_kw_v4t);
+} xdpfw_kw_v4t SEC(".maps");
 
 /* Entry idx of a table as words: the key's kw words, then the state. */
 static __always_inline __u32 *ent(void *map, __u32 idx)
@@ -187,6 +197,25 @@ static long stop(void *ctx)
 	return 1;
 }
 
+/* bpf_loop of fn over the n entries of list, the one value of a stage
+ * map: 0 when every step ran and none stopped. */
+static __always_inline int run_list(void *list, __u32 n,
+				    long (*fn)(__u64, void *))
+{
+	struct loop_ctx lc = { list, 0 };
+
+	if (n > XDPFW_KW_MAX)
+		return -1;
+	return bpf_loop(n, fn, &lc, 0) == (long)n && !lc.stopped ? 0 : -1;
+}
+
+static __always_inline void *stage_of(void *map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(map, &zero);
+}
+
 static long step(__u64 i, void *ctx)
 {
 	struct xdpfw_kw_stage *st = ((struct loop_ctx *)ctx)->list;
@@ -222,15 +251,9 @@ static long step(__u64 i, void *ctx)
 SEC("syscall")
 int xdpfw_kwrite(void *ctx)
 {
-	__u32 zero = 0;
-	struct xdpfw_kw_stage *st = bpf_map_lookup_elem(&xdpfw_kw_stage, &zero);
-	struct loop_ctx lc = { st, 0 };
+	struct xdpfw_kw_stage *st = stage_of(&xdpfw_kw_stage);
 
-	if (!st || st->n > XDPFW_KW_MAX)
-		return -1;
-	return bpf_loop(st->n, step, &lc, 0) == (long)st->n && !lc.stopped ?
-		       0 :
-		       -1;
+	return st ? run_list(st, st->n, step) : -1;
 }
 
 /* The puts: an entry of the slot table whole, or a counter zeroed. */
@@ -269,15 +292,40 @@ static long put_one(__u64 i, void *ctx)
 SEC("syscall")
 int xdpfw_kwrite_puts(void *ctx)
 {
-	__u32 zero = 0;
-	struct xdpfw_kw_puts *p = bpf_map_lookup_elem(&xdpfw_kw_puts, &zero);
-	struct loop_ctx lc = { p, 0 };
+	struct xdpfw_kw_puts *p = stage_of(&xdpfw_kw_puts);
 
-	if (!p || p->n > XDPFW_KW_MAX)
-		return -1;
-	return bpf_loop(p->n, put_one, &lc, 0) == (long)p->n && !lc.stopped ?
-		       0 :
-		       -1;
+	return p ? run_list(p, p->n, put_one) : -1;
+}
+
+/* One word of the /24 table: widened or narrowed, its old value kept. */
+static long v4t_one(__u64 i, void *ctx)
+{
+	struct xdpfw_kw_v4t *t = ((struct loop_ctx *)ctx)->list;
+	struct xdpfw_kw_v4t_op *op;
+	struct xdpfw_v4t_pair *p;
+	__u32 key, old;
+
+	if (i >= XDPFW_KW_MAX)
+		return stop(ctx);
+	op = &t->op[i];
+	key = op->idx >> 1;
+	p = bpf_map_lookup_elem(&XDPFW_MAP_V4_TBL, &key);
+	if (!p)
+		return stop(ctx);
+	old = p->w[op->idx & 1];
+	op->old = old;
+	*(volatile __u32 *)&p->w[op->idx & 1] =
+		t->widen ? xdpfw_v4t_widen(old, op->val) :
+			   (old & op->keep) | op->val;
+	return 0;
+}
+
+SEC("syscall")
+int xdpfw_kwrite_v4t(void *ctx)
+{
+	struct xdpfw_kw_v4t *t = stage_of(&xdpfw_kw_v4t);
+
+	return t ? run_list(t, t->n, v4t_one) : -1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -24,4 +24,14 @@
 		__type(value, value_t);                  \
 	} name SEC(".maps")
 
+/* The /24 table (xdpfw_shared.h, "xdpfw_v4_tbl"): a fixed size. */
+#define XDPFW_V4_TBL_MAP(name)                           \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);        \
+		__uint(map_flags, BPF_F_MMAPABLE);       \
+		__uint(max_entries, XDPFW_V4_TBL_PAIRS); \
+		__type(key, __u32);                      \
+		__type(value, struct xdpfw_v4t_pair);    \
+	} name SEC(".maps")
+
 #endif

@@ -77,13 +77,7 @@ XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V4_XCPT, struct xdpfw_v4_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_XCPT, struct xdpfw_v6_plpm_key);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_V4_TBL_PAIRS);
-	__type(key, __u32);
-	__type(value, struct xdpfw_v4t_pair);
-} XDPFW_MAP_V4_TBL SEC(".maps");
+XDPFW_V4_TBL_MAP(XDPFW_MAP_V4_TBL);
 
 /* The /24 table's second level; the loader sets its size (blocks). */
 struct {

@@ -6,12 +6,15 @@
  * pointers with kmaps_oa.c's logic and store order, and says which were
  * done in the table.  No table is mapped for it: mapping a window of a
  * BPF array inserts every page of it (a 1 % churn at 1M mapped 70k pages
- * of the five tables, ~30 ms).
+ * of the five tables, ~30 ms).  Also the /24 table's words, whose old
+ * values the daemon's bookkeeping needs back.
  */
 #ifndef XDPFW_KWRITE_H
 #define XDPFW_KWRITE_H
 
 #include <linux/types.h>
+
+#include "xdpfw_shared.h"
 
 /* The tables, in the order of enum oa (agent/kmaps.h). */
 #define XDPFW_KW_TABLES 5
@@ -60,5 +63,40 @@ struct xdpfw_kw_puts {
 	__u32 pad;
 	struct xdpfw_kw_put put[XDPFW_KW_MAX];
 };
+
+/* The /24 table's words (xdpfw_v4_tbl), read, changed and written back
+ * one op at a time, the word before each op returned in old: a reload's
+ * widening (xdpfw_v4t_widen) or narrowing ((old & keep) | val), as
+ * agent/kmaps_v4tbl.c makes them through its page runs, without mapping
+ * them (a 1 % churn at 1M touched words in 13,600 of the table's 16k
+ * pages).  XDPFW_KW_MAX of them a run, all of one kind. */
+struct xdpfw_kw_v4t_op {
+	__u32 idx;  /* the word: element idx >> 1, w[idx & 1] */
+	__u32 val;
+	__u32 keep; /* narrowing: the bits of the old word kept */
+	__u32 old;  /* out: the word before this op */
+};
+
+struct xdpfw_kw_v4t {
+	__u32 n;
+	__u32 widen; /* 1 widening, 0 narrowing */
+	struct xdpfw_kw_v4t_op op[XDPFW_KW_MAX];
+};
+
+/* The word old widened by val: flags OR-ed in, a non-zero slot written;
+ * a word with a block whose slot changes, or that gets a /25-/31, goes
+ * to the trie (its block no longer answers: xdpfw_shared.h, "xdpfw_v4_tbl").
+ * The daemon's page runs and the kernel writer both use it. */
+static inline __u32 xdpfw_v4t_widen(__u32 old, __u32 val)
+{
+	if ((old & XDPFW_V4T_L2) && !(val & XDPFW_V4T_FLAGS & ~XDPFW_V4T_TRIE))
+		return (old & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
+		       (val & XDPFW_V4T_SLOT);
+	if (val & XDPFW_V4T_FLAGS)
+		return old | val;
+	if (val)
+		return (old & XDPFW_V4T_FLAGS) | val;
+	return old;
+}
 
 #endif

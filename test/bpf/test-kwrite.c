@@ -7,7 +7,11 @@
  * Keys drawn from a pool of 48 in tables of 64-128 entries: chains,
  * overflow marks, tombstones, their reuse and reclaim all happen.  Then
  * the whole pipeline with the writer (the keys, the slot table, the
- * counters): frames against the oracle.
+ * counters): frames against the oracle.  The /24 table's words likewise:
+ * random widening and narrowing ops on two pages of words, through the
+ * program and through page runs, leave the same words and the same
+ * bookkeeping (what to narrow after the deletes, blocks let go, words on
+ * the trie, writes counted).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -243,6 +247,164 @@ static void test_failed_run(void)
 		     "ran again", err);
 }
 
+/* The /24 table: words 0-2047 (two pages), from random start words. */
+enum { V4T_WORDS = 2048 };
+
+static unsigned v4t_seed = 77;
+
+static uint32_t v4t_rand(uint32_t n)
+{
+	v4t_seed = v4t_seed * 1103515245u + 12345u;
+	return (v4t_seed >> 8) % n;
+}
+
+/* A word or op value as a reload makes them: flags, a slot part, an L2
+ * word (a block and its halves), nothing. */
+static uint32_t v4t_value(int l2)
+{
+	static const uint32_t flags[] = {
+		XDPFW_V4T_HOSTS, XDPFW_V4T_TRIE, XDPFW_V4T_EP, XDPFW_V4T_PP,
+		XDPFW_V4T_HOSTS | XDPFW_V4T_EP,
+	};
+
+	switch (v4t_rand(l2 ? 5 : 4)) {
+	case 0:
+		return flags[v4t_rand(5)];
+	case 1:
+		return 1 + v4t_rand(100);
+	case 2:
+		return 0;
+	case 3:
+		return (flags[v4t_rand(5)] & ~XDPFW_V4T_TRIE) | (1 + v4t_rand(9));
+	default:
+		return XDPFW_V4T_L2 | (XDPFW_V4T_L2_LO << v4t_rand(2)) | v4t_rand(16);
+	}
+}
+
+/* What a widening or narrowing left: the words, and km's bookkeeping. */
+struct v4t_out {
+	uint32_t words[V4T_WORDS];
+	struct v4tbl_change narrow;
+	uint32_t gone[64];
+	size_t n_gone, count;
+	uint32_t trie_words;
+	int err;
+};
+
+static void v4t_write(uint32_t *tab, const uint32_t *start,
+		      const struct v4tbl_change *c, int widen, int full,
+		      struct v4t_out *o, int kw)
+{
+	struct v4tbl_change cc = *c;
+	struct kwrite *w = km.kw;
+	static int ix;
+
+	cc.full = full ? (const struct v4tbl_ix *)&ix : NULL;
+	cc.ops = malloc(c->n * sizeof(*c->ops) + 1);
+	memcpy(cc.ops, c->ops, c->n * sizeof(*c->ops));
+	memcpy(tab, start, sizeof(o->words));
+	km.n_v4l2_gone = 0;
+	km.v4t_trie_words = 0;
+	if (!kw) {
+		km.kw = NULL;
+		km.kw_off = 1;
+	}
+	memset(o, 0, sizeof(*o));
+	o->err = widen ? kmaps_v4tbl_widen(&km, &cc, &o->narrow, &o->count) :
+			 kmaps_v4tbl_narrow(&km, &cc, c, &o->count);
+	km.kw = w;
+	km.kw_off = 0;
+	memcpy(o->words, tab, sizeof(o->words));
+	for (size_t i = 0; i < km.n_v4l2_gone && i < 64; i++)
+		o->gone[o->n_gone++] = km.v4l2_gone[i];
+	o->trie_words = km.v4t_trie_words;
+	free(cc.ops);
+}
+
+static int v4t_same(const struct v4t_out *a, const struct v4t_out *b)
+{
+	return a->err == b->err && !memcmp(a->words, b->words, sizeof(a->words)) &&
+	       a->count == b->count && a->trie_words == b->trie_words &&
+	       a->n_gone == b->n_gone &&
+	       !memcmp(a->gone, b->gone, a->n_gone * sizeof(a->gone[0])) &&
+	       a->narrow.n == b->narrow.n &&
+	       !memcmp(a->narrow.ops, b->narrow.ops,
+		       a->narrow.n * sizeof(a->narrow.ops[0]));
+}
+
+static void test_v4t(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = V4T_WORDS * 4;
+	uint32_t *tab = mmap(NULL, (len + pg - 1) / pg * pg,
+			     PROT_READ | PROT_WRITE, MAP_SHARED,
+			     km.fd[XMAP_V4_TBL], 0);
+	static uint32_t start[V4T_WORDS];
+	static struct v4t_out a, b;
+	uint64_t *used = km.v4l2_used;
+	struct v4t_long *lng = km.v4t_lng;
+	size_t diff = 0, words = 0;
+
+	if (tab == MAP_FAILED) {
+		fail("cannot map the /24 table: %s", strerror(errno));
+		return;
+	}
+	km.v4l2_used = calloc(km.v4l2_blocks / 64 + 1, sizeof(uint64_t));
+	km.v4t_lng = NULL; /* no blocks given here: need stays empty */
+	for (int r = 0; r < ROUNDS; r++) {
+		struct v4tbl_change c = { 0 };
+		int widen = r % 3 != 2, full = !widen && r % 2;
+		size_t n = 1 + v4t_rand(40);
+
+		for (uint32_t i = 0; i < V4T_WORDS; i++)
+			start[i] = v4t_rand(3) ? 0 : v4t_value(1);
+		for (size_t i = 0; i < n; i++) {
+			/* few words, so that ops meet on one */
+			uint32_t idx = v4t_rand(24) * 89 % V4T_WORDS;
+
+			if (widen)
+				v4tbl_change_push(&c, idx, v4t_value(0));
+			else if (v4t_rand(2))
+				v4tbl_change_push(&c, idx | V4T_OP_SET,
+						  v4t_value(1) & (XDPFW_V4T_SLOT |
+								  XDPFW_V4T_L2));
+			else
+				v4tbl_change_push(&c, idx, v4t_value(0) &
+								   XDPFW_V4T_SLOT);
+		}
+		v4t_write(tab, start, &c, widen, full, &a, 0);
+		v4t_write(tab, start, &c, widen, full, &b, 1);
+		xr_checks++;
+		if (!v4t_same(&a, &b))
+			fail("/24 table round %d (%s, %zu ops): the kernel "
+			     "writer differs from the page runs (err %d/%d, "
+			     "count %zu/%zu, words %s, narrow %zu/%zu, gone "
+			     "%zu/%zu, trie %u/%u)", r,
+			     widen ? "widen" : full ? "full narrow" : "narrow",
+			     n, a.err, b.err, a.count, b.count,
+			     memcmp(a.words, b.words, sizeof(a.words)) ?
+				     "differ" : "same",
+			     a.narrow.n, b.narrow.n, a.n_gone, b.n_gone,
+			     a.trie_words, b.trie_words);
+		for (uint32_t i = 0; i < V4T_WORDS; i++)
+			diff += a.words[i] != start[i];
+		words += a.count;
+		v4tbl_change_free(&c);
+		v4tbl_change_free(&a.narrow);
+		v4tbl_change_free(&b.narrow);
+	}
+	/* the rounds changed words, and not only by widening nothing */
+	xr_checks++;
+	if (!diff || !words)
+		fail("the /24 table rounds changed no word (%zu, %zu)", diff,
+		     words);
+	memset(tab, 0, len);
+	free(km.v4l2_used);
+	km.v4l2_used = used;
+	km.v4t_lng = lng;
+	km.n_v4l2_gone = 0;
+	munmap(tab, (len + pg - 1) / pg * pg);
+}
+
 int main(int argc, char **argv)
 {
 	int rc = xr_setup("test-kwrite", argc, argv);
@@ -274,6 +436,7 @@ int main(int argc, char **argv)
 		same(KMAP_V6_PORT, r);
 	}
 	test_failed_run();
+	test_v4t();
 	/* the rounds wrote the tables behind the pipeline's back */
 	apply_or_die("a full re-sync", "", 1, NULL);
 	test_pipeline();
