@@ -255,7 +255,8 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 
 /* Block content e written into the first block from *b on that avoid
  * does not mark, and marked in mark (the caller points a word at it after
- * the key deletes).  0 (*b: that block), 1 when none is left, or -errno. */
+ * the key deletes): through window w, or by a bpf() update where w is
+ * NULL.  0 (*b: that block), 1 when none is left, or -errno. */
 static int put_block(struct kmaps *km, struct l2_win *w, const uint64_t *avoid,
 		     uint64_t *mark, uint32_t *b, const uint32_t *e,
 		     size_t *count)
@@ -266,10 +267,15 @@ static int put_block(struct kmaps *km, struct l2_win *w, const uint64_t *avoid,
 		(*b)++;
 	if (*b >= km->v4l2_blocks)
 		return 1;
-	dst = l2_at(km, w, *b);
-	if (!dst)
-		return -errno;
-	memcpy(dst, e, 256 * sizeof(*e));
+	if (!w) {
+		if (bpf_map_update_elem(km->fd[XMAP_V4_L2], b, e, BPF_ANY))
+			return -errno;
+	} else {
+		dst = l2_at(km, w, *b);
+		if (!dst)
+			return -errno;
+		memcpy(dst, e, 256 * sizeof(*e));
+	}
 	(*count)++;
 	bit_test_set(mark, *b);
 	return 0;
@@ -564,14 +570,16 @@ static void bit_clear(uint64_t *v, uint32_t b)
 }
 
 /* Incremental: each /24 the widening left on the trie gets what the new
- * set gives it (km->v4t_lng, merged by sync): a free block, written now,
- * that its word points at after the key deletes (as a full build's); or
- * no block when it has no /25-/31 any more.  Without a free block it
- * stays on the trie. */
+ * set gives it (km->v4t_lng, merged by sync): a free block, written now
+ * by a bpf() update, in the kernel before any word points at it after the
+ * key deletes; or no block when it has no /25-/31 any more.  Without a
+ * free block it stays on the trie.  (The blocks a churn gives, ~250 at
+ * 1M, lie all over the free ones: each window mapped for one or two of
+ * them cost an mmap and a munmap, whose TLB flush reaches every CPU the
+ * daemon's threads ran on, ~13 ms a churn on this VM.) */
 static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
 			      struct v4tbl_change *narrow, size_t *count)
 {
-	struct l2_win win = { 0 };
 	uint32_t e[256], b = 0, val;
 	size_t given = 0, trie = 0;
 	int err = 0;
@@ -583,7 +591,7 @@ static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
 		if (!v4tbl_block_in(km->v4t_lng, km->n_v4t_lng, idx, base, e)) {
 			val = base;
 		} else {
-			err = put_block(km, &win, km->v4l2_used, km->v4l2_used,
+			err = put_block(km, NULL, km->v4l2_used, km->v4l2_used,
 					&b, e, count);
 			if (err < 0)
 				break;
@@ -599,9 +607,6 @@ static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
 		if ((need->ops[i].val & V4T_NEED_NEW) && km->v4t_trie_words)
 			km->v4t_trie_words--;
 	}
-	/* The blocks are in memory before a word points at them. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	l2_unmap(&win);
 	log_debug("the IPv4 /24 table: %zu /24s off the trie, %zu blocks given, "
 		  "%zu left on the trie (no free block)", need->n, given, trie);
 	return err;
