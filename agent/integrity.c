@@ -192,9 +192,12 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 		daemon_record_reload(d, &res, err);
 		if (err)
 			return err;
-		if (res.applied)
+		if (res.applied) {
+			/* as after a reload: the next one is not the slower */
+			sync_prepare_next(&d->km, &d->rcache);
 			return (long)(res.writes.key_writes + res.writes.slot_writes +
 				      (filters ? res.writes.filter_writes : 0));
+		}
 	}
 	/* The table's rules a window at a time (never mapped whole); no more
 	 * than counted, should another process write it meanwhile. */
@@ -219,6 +222,8 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 	free(rules);
 	if (err)
 		return err;
+	/* the set in force is the table's: no prefix index from the file */
+	sync_prepare_next(&d->km, NULL);
 	return (long)(res.writes.key_writes +
 		      (filters ? res.writes.filter_writes : 0));
 }
