@@ -332,42 +332,6 @@ static void keep_state(struct kmaps *km, const struct v4tbl_ix *ix,
 	lb->kept = NULL;
 }
 
-/* Full build, first half: each word gets the new slot (or keeps its old
- * one where the new set has none) and old | new flags; the words that
- * differ from the new set's go to narrow, for after the key deletes. */
-static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix,
-		      struct v4tbl_change *narrow, size_t *count)
-{
-	size_t words = (km->v4l2_blocks + 63) / 64;
-	struct l2_build *lb = calloc(1, sizeof(*lb));
-	uint32_t *buf = malloc(WIN_BYTES);
-	int err = 0;
-
-	if (lb) {
-		lb->used = calloc(words, sizeof(uint64_t));
-		lb->kept = calloc(words, sizeof(uint64_t));
-	}
-	if (!buf || !lb || !lb->used || !lb->kept)
-		err = -ENOMEM;
-	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
-		v4tbl_paint(ix, c, buf);
-		err = widen_chunk(km, ix, lb, c, buf, narrow, count);
-	}
-	if (!err)
-		err = give_blocks(km, ix, lb, narrow, count);
-	if (!err) /* what incremental reloads give blocks from */
-		keep_state(km, ix, lb);
-	if (lb) {
-		l2_unmap(&lb->win);
-		free(lb->used);
-		free(lb->kept);
-		free(lb->pend);
-	}
-	free(lb);
-	free(buf);
-	return err;
-}
-
 static int op_cmp(const void *a, const void *b)
 {
 	const struct v4t_op *x = a, *y = b;
@@ -564,6 +528,73 @@ static int write_ops(struct kmaps *km, const struct v4t_op *ops, size_t n,
 	return err;
 }
 
+/* widen_chunk into a table just created: every old word is 0, so none is
+ * read; the chunk's non-zero words (set, reused) are written as they are
+ * (the kernel writer where loaded: mapping the table to read it touched
+ * its 16k pages, ~300 ms of a first load at 1M on a VM with
+ * paravirtualised page tables). */
+static int fresh_chunk(struct kmaps *km, struct l2_build *lb, uint32_t c,
+		       const uint32_t *buf, struct v4tbl_change *set,
+		       struct v4tbl_change *narrow, size_t *count)
+{
+	int err = 0;
+
+	set->n = 0;
+	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
+		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, want = buf[i], v;
+
+		if (!want)
+			continue;
+		v = widened(0, want, want & XDPFW_V4T_SLOT);
+		err = v4tbl_change_push(set, idx, v);
+		if (!err && (v != want || (want & XDPFW_V4T_TRIE)))
+			err = v4tbl_change_push(narrow, idx, want);
+		if (!err && (want & XDPFW_V4T_TRIE))
+			err = pend_push(lb, narrow->n - 1);
+	}
+	/* (old & 0) | v: each word set */
+	return err ? err : write_ops(km, set->ops, set->n, 0, 0, NULL, NULL, count);
+}
+
+/* Full build, first half: each word gets the new slot (or keeps its old
+ * one where the new set has none) and old | new flags; the words that
+ * differ from the new set's go to narrow, for after the key deletes. */
+static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix, int fresh,
+		      struct v4tbl_change *narrow, size_t *count)
+{
+	struct v4tbl_change set = { 0 };
+	size_t words = (km->v4l2_blocks + 63) / 64;
+	struct l2_build *lb = calloc(1, sizeof(*lb));
+	uint32_t *buf = malloc(WIN_BYTES);
+	int err = 0;
+
+	if (lb) {
+		lb->used = calloc(words, sizeof(uint64_t));
+		lb->kept = calloc(words, sizeof(uint64_t));
+	}
+	if (!buf || !lb || !lb->used || !lb->kept)
+		err = -ENOMEM;
+	for (uint32_t c = 0; c < V4TBL_CHUNKS && !err; c++) {
+		v4tbl_paint(ix, c, buf);
+		err = fresh ? fresh_chunk(km, lb, c, buf, &set, narrow, count) :
+			      widen_chunk(km, ix, lb, c, buf, narrow, count);
+	}
+	v4tbl_change_free(&set);
+	if (!err)
+		err = give_blocks(km, ix, lb, narrow, count);
+	if (!err) /* what incremental reloads give blocks from */
+		keep_state(km, ix, lb);
+	if (lb) {
+		l2_unmap(&lb->win);
+		free(lb->used);
+		free(lb->kept);
+		free(lb->pend);
+	}
+	free(lb);
+	free(buf);
+	return err;
+}
+
 static void bit_clear(uint64_t *v, uint32_t b)
 {
 	v[b / 64] &= ~(1ull << (b % 64));
@@ -639,7 +670,7 @@ int kmaps_v4tbl_widen(struct kmaps *km, struct v4tbl_change *c,
 	int err;
 
 	if (c->full)
-		return full_widen(km, c->full, narrow, count);
+		return full_widen(km, c->full, c->fresh, narrow, count);
 	blocks_gone(km);
 	if (c->n)
 		qsort(c->ops, c->n, sizeof(*c->ops), op_cmp);

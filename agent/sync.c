@@ -460,6 +460,7 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	d.p = &p;
 	d.delta = delta ? c : NULL;
 	d.fresh = maps_just_created(km, &p);
+	v4t.fresh = d.fresh;
 	if (!err)
 		err = derive_prepare(&d);
 	/* (a full sync's build is always full) */

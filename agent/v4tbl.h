@@ -128,6 +128,9 @@ struct v4t_op {
 
 struct v4tbl_change {
 	const struct v4tbl_ix *full;
+	/* With full: the table is all zero (maps just created), so only its
+	 * non-zero words are written, none read. */
+	int fresh;
 	struct v4t_op *ops;
 	size_t n, cap;
 };

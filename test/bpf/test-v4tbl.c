@@ -292,6 +292,30 @@ static void l2_step(const char *what, const char *rules, int full)
 		    sizeof(l2_probes) / sizeof(l2_probes[0]));
 }
 
+/* A first load into maps just created (as a start, or a migration's new
+ * maps): the table's non-zero words written without reading it
+ * (kmaps_v4tbl.c, fresh_chunk), blocks given; the same table and
+ * verdicts as a build that reads it. */
+static void test_fresh(void)
+{
+	const char *set = "10.1.0.0/16\n10.1.5.128/25\n10.1.5.4/30\n"
+			  "10.1.5.6/31\n10.1.5.5\n10.1.9.0/24\n"
+			  "192.0.2.128/25\n10.1.9.77:53/udp\n0.0.0.0/3\n";
+
+	km.counters_fresh = 1;
+	l2_step("first load into maps just created", set, 1);
+	want_kind("first load", "10.1.5.1", 'B');
+	want_kind("first load", "192.0.2.1", 'B');
+	want_kind("first load", "10.1.6.1", '-');
+	xr_checks++;
+	if ((word_of("10.1.9.1") & XDPFW_V4T_SLOT) == 0 ||
+	    !(word_of("10.1.9.1") & XDPFW_V4T_EP))
+		fail("first load: the word of 10.1.9.0/24 is 0x%08x",
+		     word_of("10.1.9.1"));
+	/* and back to nothing, through the usual paths */
+	l2_step("first load, then nothing", "", 1);
+}
+
 /* The block of the /24 of addr (its word must have one). */
 static uint32_t block_of(const char *what, const char *addr)
 {
@@ -464,6 +488,7 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	test_fresh(); /* first: the maps hold nothing yet */
 	test_edits();
 	test_random();
 	test_tamper();
