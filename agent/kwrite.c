@@ -6,28 +6,54 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kwrite.skel.h"
 #include "log.h"
 
 struct kwrite {
 	struct xdpfw_kwrite_bpf *skel;
-	int stage_fd, prog_fd, puts_fd, puts_prog_fd, v4t_fd, v4t_prog_fd;
-	struct xdpfw_kw_stage *st; /* the records being listed */
-	struct xdpfw_kw_puts *puts; /* the puts being listed */
-	struct xdpfw_kw_v4t *v4t; /* a run of the /24 table's words */
+	int prog_fd, puts_prog_fd, v4t_prog_fd;
+	/* The lists' map values, mapped: the records being listed, the
+	 * puts being listed, a run of the /24 table's words. */
+	struct xdpfw_kw_stage *st;
+	struct xdpfw_kw_puts *puts;
+	struct xdpfw_kw_v4t *v4t;
 	uint8_t *done[XDPFW_KW_MAX];
 	size_t recs, runs;
 };
+
+static size_t page_up(size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + pg - 1) / pg * pg;
+}
+
+/* A list map's one value, mapped (NULL if it cannot be). */
+static void *list_map(struct bpf_map *m, size_t len)
+{
+	void *p = mmap(NULL, page_up(len), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(m), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void list_unmap(void *p, size_t len)
+{
+	if (p)
+		munmap(p, page_up(len));
+}
 
 void kwrite_free(struct kwrite *kw)
 {
 	if (!kw)
 		return;
+	list_unmap(kw->st, sizeof(*kw->st));
+	list_unmap(kw->puts, sizeof(*kw->puts));
+	list_unmap(kw->v4t, sizeof(*kw->v4t));
 	xdpfw_kwrite_bpf__destroy(kw->skel);
-	free(kw->st);
-	free(kw->puts);
-	free(kw->v4t);
 	free(kw);
 }
 
@@ -61,17 +87,14 @@ static int load(struct kwrite *kw, const struct kwrite_maps *maps)
 	log_libbpf_quiet(0);
 	if (err)
 		return err;
-	kw->stage_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_stage);
 	kw->prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite);
-	kw->puts_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_puts);
 	kw->puts_prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite_puts);
-	kw->v4t_fd = bpf_map__fd(kw->skel->maps.xdpfw_kw_v4t);
 	kw->v4t_prog_fd = bpf_program__fd(kw->skel->progs.xdpfw_kwrite_v4t);
-	kw->st = calloc(1, sizeof(*kw->st));
-	kw->puts = calloc(1, sizeof(*kw->puts));
-	kw->v4t = calloc(1, sizeof(*kw->v4t));
+	kw->st = list_map(kw->skel->maps.xdpfw_kw_stage, sizeof(*kw->st));
+	kw->puts = list_map(kw->skel->maps.xdpfw_kw_puts, sizeof(*kw->puts));
+	kw->v4t = list_map(kw->skel->maps.xdpfw_kw_v4t, sizeof(*kw->v4t));
 	if (!kw->st || !kw->puts || !kw->v4t)
-		return -ENOMEM;
+		return -errno;
 	for (int t = 0; t < XDPFW_KW_TABLES; t++)
 		kw->st->mask[t] = maps->mask[t];
 	return 0;
@@ -99,14 +122,11 @@ struct kwrite *kwrite_open(const struct kwrite_maps *maps, int *err)
 #endif
 }
 
-/* Program prog_fd run on v, the value of map fd's one entry. */
-static int run(int prog_fd, int fd, const void *v)
+/* Program prog_fd run on its list (written in place, kw->st & co.). */
+static int run(int prog_fd)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	uint32_t zero = 0;
 
-	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
-		return -errno;
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
 	return opts.retval ? -EIO : 0;
@@ -114,14 +134,12 @@ static int run(int prog_fd, int fd, const void *v)
 
 int kwrite_flush(struct kwrite *kw)
 {
-	uint32_t zero = 0, n = kw->st->n;
+	uint32_t n = kw->st->n;
 	int err;
 
 	if (!n)
 		return 0;
-	err = run(kw->prog_fd, kw->stage_fd, kw->st);
-	if (!err && bpf_map_lookup_elem(kw->stage_fd, &zero, kw->st))
-		err = -errno;
+	err = run(kw->prog_fd);
 	/* Made or failed, the records are gone: never run again with a
 	 * later pass's (their done pointers are this pass's). */
 	kw->st->n = 0;
@@ -162,7 +180,7 @@ int kwrite_put_flush(struct kwrite *kw)
 
 	if (!kw->puts->n)
 		return 0;
-	err = run(kw->puts_prog_fd, kw->puts_fd, kw->puts);
+	err = run(kw->puts_prog_fd);
 	if (!err) {
 		kw->recs += kw->puts->n;
 		kw->runs++;
@@ -196,8 +214,6 @@ int kwrite_put(struct kwrite *kw, int table, uint32_t index,
 int kwrite_v4t(struct kwrite *kw, int widen, struct xdpfw_kw_v4t_op *ops,
 	       size_t n)
 {
-	uint32_t zero = 0;
-
 	for (size_t at = 0; at < n; at += XDPFW_KW_MAX) {
 		uint32_t m = (uint32_t)(n - at < XDPFW_KW_MAX ? n - at :
 								XDPFW_KW_MAX);
@@ -206,9 +222,7 @@ int kwrite_v4t(struct kwrite *kw, int widen, struct xdpfw_kw_v4t_op *ops,
 		kw->v4t->n = m;
 		kw->v4t->widen = !!widen;
 		memcpy(kw->v4t->op, ops + at, m * sizeof(ops[0]));
-		err = run(kw->v4t_prog_fd, kw->v4t_fd, kw->v4t);
-		if (!err && bpf_map_lookup_elem(kw->v4t_fd, &zero, kw->v4t))
-			err = -errno;
+		err = run(kw->v4t_prog_fd);
 		if (err)
 			return err;
 		memcpy(ops + at, kw->v4t->op, m * sizeof(ops[0]));

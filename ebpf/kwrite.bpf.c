@@ -2,7 +2,8 @@
 /*
  * The open addressing tables' upserts and deletes, made in the kernel
  * (shared/xdpfw_kwrite.h): a BPF_PROG_TYPE_SYSCALL program the daemon runs
- * with BPF_PROG_TEST_RUN on a list of records in its one map value.  The
+ * with BPF_PROG_TEST_RUN on a list of records in its one map value (mapped
+ * by the daemon).  The
  * logic and the store order are kmaps_oa.c's (oa_find, oa_upsert,
  * oa_delete, oa_reclaim), entry by entry through map value pointers: an
  * insert stores the key, then the state; a delete the tombstone, then a
@@ -30,26 +31,11 @@ XDPFW_MMAP_ARRAY(XDPFW_MAP_RULES, struct xdpfw_rule);
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RSTATS, struct xdpfw_counter);
 XDPFW_V4_TBL_MAP(XDPFW_MAP_V4_TBL);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdpfw_kw_stage);
-} xdpfw_kw_stage SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdpfw_kw_puts);
-} xdpfw_kw_puts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdpfw_kw_v4t);
-} xdpfw_kw_v4t SEC(".maps");
+/* The lists, one value each, mapped by the daemon: it writes a run's
+ * records there and reads the outcomes back, no copy through bpf(). */
+XDPFW_MMAP_ARRAY_N(xdpfw_kw_stage, struct xdpfw_kw_stage, 1);
+XDPFW_MMAP_ARRAY_N(xdpfw_kw_puts, struct xdpfw_kw_puts, 1);
+XDPFW_MMAP_ARRAY_N(xdpfw_kw_v4t, struct xdpfw_kw_v4t, 1);
 
 /* Entry idx of a table as words: the key's kw words, then the state. */
 static __always_inline __u32 *ent(void *map, __u32 idx)
@@ -197,7 +183,7 @@ static long stop(void *ctx)
 	return 1;
 }
 
-/* bpf_loop of fn over the n entries of list, the one value of a stage
+/* bpf_loop of fn over the n entries of list, the one value of a list
  * map: 0 when every step ran and none stopped. */
 static __always_inline int run_list(void *list, __u32 n,
 				    long (*fn)(__u64, void *))

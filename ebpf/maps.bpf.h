@@ -13,25 +13,23 @@
 /* Sizes are placeholders: the loader sets them from max_rules. */
 #define XDPFW_BPF_DEFAULT_ENTRIES 1024
 
-/* An mmapable array of entries of value_t, one per u32 index, sized by the
- * loader: the open addressing tables, the slot table, the counters. */
-#define XDPFW_MMAP_ARRAY(name, value_t)                  \
+/* An mmapable array of n entries of value_t, one per u32 index. */
+#define XDPFW_MMAP_ARRAY_N(name, value_t, n)             \
 	struct {                                         \
 		__uint(type, BPF_MAP_TYPE_ARRAY);        \
 		__uint(map_flags, BPF_F_MMAPABLE);       \
-		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
+		__uint(max_entries, n);                  \
 		__type(key, __u32);                      \
 		__type(value, value_t);                  \
 	} name SEC(".maps")
 
+/* One sized by the loader: the open addressing tables, the slot table,
+ * the counters. */
+#define XDPFW_MMAP_ARRAY(name, value_t) \
+	XDPFW_MMAP_ARRAY_N(name, value_t, XDPFW_BPF_DEFAULT_ENTRIES)
+
 /* The /24 table (xdpfw_shared.h, "xdpfw_v4_tbl"): a fixed size. */
-#define XDPFW_V4_TBL_MAP(name)                           \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY);        \
-		__uint(map_flags, BPF_F_MMAPABLE);       \
-		__uint(max_entries, XDPFW_V4_TBL_PAIRS); \
-		__type(key, __u32);                      \
-		__type(value, struct xdpfw_v4t_pair);    \
-	} name SEC(".maps")
+#define XDPFW_V4_TBL_MAP(name) \
+	XDPFW_MMAP_ARRAY_N(name, struct xdpfw_v4t_pair, XDPFW_V4_TBL_PAIRS)
 
 #endif
