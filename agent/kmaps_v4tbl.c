@@ -392,8 +392,9 @@ static int widened_word(struct kmaps *km, uint32_t idx, uint32_t old,
 	return err;
 }
 
-/* The kernel writer for n ops: where it is loaded (or worth loading), and
- * not for a full build's narrowing, all over the table (page runs). */
+/* The kernel writer for n ops: where it is loaded (or worth loading for
+ * this many), and for at most KMAPS_KW_MAX_KEYS of them (more, as a full
+ * build's narrowing of a large set, all over the table: page runs). */
 static struct kwrite *v4t_writer(struct kmaps *km, size_t n)
 {
 	if (n > KMAPS_KW_MAX_KEYS || (!km->kw && n < KMAPS_KW_LOAD_MIN))
@@ -731,6 +732,12 @@ int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
 	for (uint32_t c = first; c < first + n && c < V4TBL_CHUNKS && !err; c++) {
 		v4tbl_paint(ix, c, buf);
 		err = kmaps_v4tbl_map(km, c, &win);
+		/* most chunks are as painted: one memcmp, not 65,536 words */
+		if (!err && !memcmp(win, buf, WIN_BYTES)) {
+			kmaps_v4tbl_unmap(win);
+			win = NULL;
+			continue;
+		}
 		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
 			uint32_t idx = (c << V4TBL_CHUNK_BITS) + i;
 			uint32_t want = buf[i];
