@@ -3,16 +3,15 @@
  * The open addressing tables' upserts and deletes, made in the kernel
  * (shared/xdpfw_kwrite.h): a BPF_PROG_TYPE_SYSCALL program the daemon runs
  * with BPF_PROG_TEST_RUN on a list of records in its one map value (mapped
- * by the daemon).  The
- * logic and the store order are kmaps_oa.c's (oa_find, oa_upsert,
- * oa_delete, oa_reclaim), entry by entry through map value pointers: an
- * insert stores the key, then the state; a delete the tombstone, then a
- * zero key; a slot change the state alone.  Plain stores, in program
- * order: the daemon uses this only where stores are seen in that order
- * (x86-64).  The five tables are the daemon's (their descriptors reused
- * at load).  Two more programs: the slot table's entries and counters
- * (stores only), and the /24 table's words (each read, changed, written,
- * its old value returned).
+ * by the daemon).  The logic and the store order are kmaps_oa.c's
+ * (oa_find, oa_upsert, oa_delete, oa_reclaim), entry by entry through map
+ * value pointers: an insert stores the key, then the state; a delete the
+ * tombstone, then a zero key; a slot change the state alone.  Plain
+ * stores, in program order: the daemon uses this only where stores are
+ * seen in that order (x86-64).  The five tables are the daemon's (their
+ * descriptors reused at load).  Two more programs: the slot table's
+ * entries and counters (stores only), and the /24 table's words (each
+ * read, changed, written, its old value returned).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
