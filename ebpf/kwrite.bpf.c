@@ -20,11 +20,7 @@
 #include "xdpfw_kwrite.h"
 #include "maps.bpf.h"
 
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
+XDPFW_OA_TABLES();
 
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RULES, struct xdpfw_rule);
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RSTATS, struct xdpfw_counter);

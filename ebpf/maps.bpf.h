@@ -28,6 +28,16 @@
 #define XDPFW_MMAP_ARRAY(name, value_t) \
 	XDPFW_MMAP_ARRAY_N(name, value_t, XDPFW_BPF_DEFAULT_ENTRIES)
 
+/* The open addressing tables for exact keys (xdpfw_shared.h), in the
+ * order of enum oa (agent/kmaps.h); the loader sizes each to a power of
+ * two. */
+#define XDPFW_OA_TABLES()                                         \
+	XDPFW_MMAP_ARRAY(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);   \
+	XDPFW_MMAP_ARRAY(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);  \
+	XDPFW_MMAP_ARRAY(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);  \
+	XDPFW_MMAP_ARRAY(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent); \
+	XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent)
+
 /* The /24 table (xdpfw_shared.h, "xdpfw_v4_tbl"): a fixed size. */
 #define XDPFW_V4_TBL_MAP(name) \
 	XDPFW_MMAP_ARRAY_N(name, struct xdpfw_v4t_pair, XDPFW_V4_TBL_PAIRS)

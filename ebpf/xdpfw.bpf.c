@@ -80,22 +80,10 @@ XDPFW_TRIE(XDPFW_MAP_V6_XCPT, struct xdpfw_v6_plpm_key);
 XDPFW_V4_TBL_MAP(XDPFW_MAP_V4_TBL);
 
 /* The /24 table's second level; the loader sets its size (blocks). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, struct xdpfw_v4_l2_blk);
-} XDPFW_MAP_V4_L2 SEC(".maps");
+XDPFW_MMAP_ARRAY_N(XDPFW_MAP_V4_L2, struct xdpfw_v4_l2_blk, 64);
 
-#define XDPFW_HASHED_BITMAP(name, log)                   \
-	struct {                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY);        \
-		__uint(map_flags, BPF_F_MMAPABLE);       \
-		__uint(max_entries, XDPFW_BITMAP_WORDS(log)); \
-		__type(key, __u32);                      \
-		__type(value, __u64);                    \
-	} name SEC(".maps")
+#define XDPFW_HASHED_BITMAP(name, log) \
+	XDPFW_MMAP_ARRAY_N(name, __u64, XDPFW_BITMAP_WORDS(log))
 
 XDPFW_HASHED_BITMAP(XDPFW_MAP_PP_BITMAP, XDPFW_PP_BITMAP_LOG);
 XDPFW_HASHED_BITMAP(XDPFW_MAP_X_BITMAP, XDPFW_X_BITMAP_LOG);
@@ -115,11 +103,7 @@ __u64 XDPFW_MAP_PORTS[XDPFW_PORTS_WORDS] SEC(XDPFW_SEC_PORTS);
 
 /* Open addressing tables for exact keys (xdpfw_shared.h); the loader
  * sizes them to a power of two and sets the masks. */
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V4_OA, struct xdpfw_oa_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V4P_OA, struct xdpfw_oa_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6_OA, struct xdpfw_oa6_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6P_OA, struct xdpfw_oa6_ent);
-XDPFW_MMAP_ARRAY(XDPFW_MAP_V6C_OA, struct xdpfw_oa6_ent);
+XDPFW_OA_TABLES();
 const volatile __u32 xdpfw_oa_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 const volatile __u32 xdpfw_oa6_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
 const volatile __u32 xdpfw_oa6c_mask = XDPFW_BPF_DEFAULT_ENTRIES - 1;
@@ -147,13 +131,7 @@ struct {
 /* Counts carried over by a migration; only user space touches them. */
 XDPFW_MMAP_ARRAY(XDPFW_MAP_RBASE, struct xdpfw_counter);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, XDPFW_TOTAL_MAX);
-	__type(key, __u32);
-	__type(value, struct xdpfw_counter);
-} XDPFW_MAP_TBASE SEC(".maps");
+XDPFW_MMAP_ARRAY_N(XDPFW_MAP_TBASE, struct xdpfw_counter, XDPFW_TOTAL_MAX);
 
 static __always_inline void count(void *map, __u32 idx, __u64 bytes)
 {
