@@ -542,18 +542,20 @@ static int fresh_chunk(struct kmaps *km, struct l2_build *lb, uint32_t c,
 
 	set->n = 0;
 	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, want = buf[i], v;
+		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, want = buf[i];
 
 		if (!want)
 			continue;
-		v = widened(0, want, want & XDPFW_V4T_SLOT);
-		err = v4tbl_change_push(set, idx, v);
-		if (!err && (v != want || (want & XDPFW_V4T_TRIE)))
+		/* widened(0, want) is want (the painting has no L2): only a
+		 * /24 on the trie, which may get a block, is narrowed after */
+		err = v4tbl_change_push(set, idx, want);
+		if (!err && (want & XDPFW_V4T_TRIE)) {
 			err = v4tbl_change_push(narrow, idx, want);
-		if (!err && (want & XDPFW_V4T_TRIE))
-			err = pend_push(lb, narrow->n - 1);
+			if (!err)
+				err = pend_push(lb, narrow->n - 1);
+		}
 	}
-	/* (old & 0) | v: each word set */
+	/* (old & 0) | want: each word set */
 	return err ? err : write_ops(km, set->ops, set->n, 0, 0, NULL, NULL, count);
 }
 
