@@ -300,7 +300,11 @@ static void v4t_write(uint32_t *tab, const uint32_t *start,
 	static int ix;
 
 	cc.full = full ? (const struct v4tbl_ix *)&ix : NULL;
-	cc.ops = malloc(c->n * sizeof(*c->ops) + 1);
+	cc.ops = malloc(c->n * sizeof(*c->ops)); /* the rounds make n >= 1 */
+	if (!cc.ops) {
+		fail("no memory for a /24 table round");
+		exit(xr_finish());
+	}
 	memcpy(cc.ops, c->ops, c->n * sizeof(*c->ops));
 	memcpy(tab, start, sizeof(o->words));
 	km.n_v4l2_gone = 0;
