@@ -8,8 +8,8 @@
 
 #include "compile.h"
 
-/* Keys read per batch call in phase 0 (hash maps), and per step key by
- * key (tries: two syscalls per key). */
+/* Keys read per batch call in phase 0, and per step key by key (kernels
+ * without batch operations on tries: two syscalls per key). */
 #define AUDIT_BATCH 1024
 #define AUDIT_ITER 256
 
@@ -192,8 +192,8 @@ static int audit_oa_key(void *ctx, const struct kop *op)
 	return audit_key(ctx, op->key.b, op->slot);
 }
 
-/* Phase 0 for a hash map: one batch, resumable by its token. */
-static int audit_hash_batch(struct audit *a, struct kmaps *km)
+/* Phase 0 for a lookup map: one batch, resumable by its token. */
+static int audit_batch(struct audit *a, struct kmaps *km)
 {
 	size_t ks = kmap_key_size[a->map];
 	uint8_t keys[AUDIT_BATCH * KKEY_MAX], out[32];
@@ -220,7 +220,7 @@ static int audit_hash_batch(struct audit *a, struct kmaps *km)
 	return 0;
 }
 
-/* Phase 0 one key at a time (tries, kernels without batch ops).  A key
+/* Phase 0 one key at a time (kernels without batch ops on tries).  A key
  * deleted under the cursor restarts the walk: bounded. */
 static int audit_iter(struct audit *a, struct kmaps *km, size_t budget)
 {
@@ -407,7 +407,7 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		err = kmaps_oa_dump(km, a->map, audit_oa_key, a);
 	} else if (a->phase == 0) {
 		if (kmaps_can_batch(km, a->map)) {
-			err = audit_hash_batch(a, km);
+			err = audit_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
 				errno = -err;
 				kmaps_batch_off(km, a->map);

@@ -19,27 +19,24 @@ const uint8_t kmap_key_size[KMAP_N] = {
 	[KMAP_V6_XCPT] = sizeof(struct xdpfw_v6_plpm_key),
 };
 
-int kmap_is_trie(enum kmap m)
-{
-	return m == KMAP_V4_LPM || m == KMAP_V6_LPM || m == KMAP_V4_PLPM ||
-	       m == KMAP_V6_PLPM || m == KMAP_V4_XCPT || m == KMAP_V6_XCPT;
-}
-
 static int is_host(const struct xdpfw_rule *r)
 {
 	return r->prefixlen == (r->family == XDPFW_FAMILY_V4 ? 32 : 128);
 }
 
-/* Without a port: the exact hash for a host, the trie for a prefix. */
+/* Without a port: the exact key for a host (its open addressing table, or
+ * the overflow trie), the prefix trie for a prefix. */
 static void build_addr_key(const struct xdpfw_rule *r, struct kkey *k)
 {
 	int v4 = r->family == XDPFW_FAMILY_V4;
 
 	if (is_host(r) && v4) {
 		k->map = KMAP_V4;
+		k->v4.prefixlen = XDPFW_V4_KEY_PLEN;
 		memcpy(&k->v4.addr, r->addr, sizeof(k->v4.addr));
 	} else if (is_host(r)) {
 		k->map = KMAP_V6;
+		k->v6.prefixlen = XDPFW_V6_KEY_PLEN;
 		memcpy(k->v6.addr, r->addr, sizeof(k->v6.addr));
 	} else if (v4) {
 		k->map = KMAP_V4_LPM;
@@ -52,7 +49,7 @@ static void build_addr_key(const struct xdpfw_rule *r, struct kkey *k)
 	}
 }
 
-/* With a port: the endpoint hash for a host, the port + prefix trie for a
+/* With a port: the endpoint key for a host, the port + prefix trie for a
  * prefix (its prefixlen counts the port, proto and pad bits too). */
 static void build_port_key(const struct xdpfw_rule *r, uint8_t proto,
 			   struct kkey *k)
@@ -63,11 +60,13 @@ static void build_port_key(const struct xdpfw_rule *r, uint8_t proto,
 
 	if (is_host(r) && v4) {
 		k->map = KMAP_V4_PORT;
+		k->v4_port.prefixlen = XDPFW_V4P_KEY_PLEN;
 		k->v4_port.port = port;
 		k->v4_port.proto = proto;
 		memcpy(&k->v4_port.addr, r->addr, sizeof(k->v4_port.addr));
 	} else if (is_host(r)) {
 		k->map = KMAP_V6_PORT;
+		k->v6_port.prefixlen = XDPFW_V6P_KEY_PLEN;
 		k->v6_port.port = port;
 		k->v6_port.proto = proto;
 		memcpy(k->v6_port.addr, r->addr, sizeof(k->v6_port.addr));
@@ -409,14 +408,14 @@ void kkey_rule(const struct kkey *k, struct xdpfw_rule *r)
 {
 	memset(r, 0, sizeof(*r));
 	switch (k->map) {
-	case KMAP_V4:
+	case KMAP_V4: /* the key's length: another process's may be shorter */
 		r->family = XDPFW_FAMILY_V4;
-		r->prefixlen = 32;
+		r->prefixlen = (uint8_t)k->v4.prefixlen;
 		memcpy(r->addr, &k->v4.addr, 4);
 		break;
 	case KMAP_V6:
 		r->family = XDPFW_FAMILY_V6;
-		r->prefixlen = 128;
+		r->prefixlen = (uint8_t)k->v6.prefixlen;
 		memcpy(r->addr, k->v6.addr, 16);
 		break;
 	case KMAP_V4_LPM:
@@ -431,14 +430,14 @@ void kkey_rule(const struct kkey *k, struct xdpfw_rule *r)
 		break;
 	case KMAP_V4_PORT:
 		r->family = XDPFW_FAMILY_V4;
-		r->prefixlen = 32;
+		r->prefixlen = (uint8_t)(k->v4_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
 		r->port = ntohs(k->v4_port.port);
 		r->proto = k->v4_port.proto;
 		memcpy(r->addr, &k->v4_port.addr, 4);
 		break;
 	case KMAP_V6_PORT:
 		r->family = XDPFW_FAMILY_V6;
-		r->prefixlen = 128;
+		r->prefixlen = (uint8_t)(k->v6_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
 		r->port = ntohs(k->v6_port.port);
 		r->proto = k->v6_port.proto;
 		memcpy(r->addr, k->v6_port.addr, 16);

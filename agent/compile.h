@@ -63,7 +63,6 @@ _Static_assert(sizeof(struct xdpfw_v6_plpm_key) == KKEY_MAX,
 	       "KKEY_MAX is the largest key");
 
 extern const uint8_t kmap_key_size[KMAP_N];
-int kmap_is_trie(enum kmap m);
 
 /* A key of map m as the kernel holds it (kmap_key_size[m] bytes). */
 void kkey_from_bytes(struct kkey *k, enum kmap m, const void *bytes);

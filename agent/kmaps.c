@@ -313,7 +313,6 @@ void kmaps_close(struct kmaps *km)
 		if (km->fd[i] >= 0)
 			close(km->fd[i]);
 	free(km->v4t_deep);
-	kmaps_ovf_forget(km);
 	kwrite_free(km->kw);
 	kmaps_v4tbl_forget(km);
 	kmaps_init(km);
@@ -345,18 +344,17 @@ void kmaps_no_batch(struct kmaps *km)
 }
 
 /* LPM tries got the generic batch operations later than hashes (Linux 6.0),
- * so a refusal on a trie turns off only the tries' batches. */
+ * so a refusal on a trie (since layout 10 every lookup map is one) turns
+ * off only the tries' batches. */
 int kmaps_can_batch(const struct kmaps *km, enum kmap m)
 {
-	return !km->no_batch && !(kmap_is_trie(m) && km->no_trie_batch);
+	(void)m;
+	return !km->no_batch && !km->no_trie_batch;
 }
 
 void kmaps_batch_off(struct kmaps *km, enum kmap m)
 {
-	if (!kmap_is_trie(m)) {
-		kmaps_no_batch(km);
-		return;
-	}
+	(void)m;
 	if (!km->no_trie_batch)
 		log_info("this kernel refuses batch operations on LPM tries (%s); "
 			 "reading and writing them one entry at a time",

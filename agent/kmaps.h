@@ -55,7 +55,7 @@ enum xmap {
 #define KMAPS_KW_LOAD_MIN 1024u
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
- * KMAP_V6, KMAP_V6_PORT) live there, and in the hash map of the same kind
+ * KMAP_V6, KMAP_V6_PORT) live there, and in the overflow trie of the same kind
  * only when they overflowed their probe window (xdpfw_shared.h); so do
  * the IPv6 prefixes of the class lengths (KMAP_V6_LPM keys of /32, /48,
  * /56, /64: OA_V6C), the trie keeping the overflow and the other lengths.
@@ -101,22 +101,6 @@ struct kmaps {
 	 * its keys for, or NULL (through windows). */
 	struct kwrite *kw, *oa_kw;
 	int kw_off;
-	/* Each overflow hash's fdinfo memlock and map id when a walk last
-	 * read all its keys (memlock 0: not known), and those keys (sorted);
-	 * whether this kernel's memlock of a hash counts its elements (0 not
-	 * probed, 1 yes, -1 no): the same memlock then says the same count,
-	 * and the keys found there say the same keys, without a walk
-	 * (kmaps_ovf.c). */
-	struct kmaps_ovf_known {
-		uint64_t memlock;
-		uint32_t id;
-		size_t n;
-		uint8_t *keys;
-	} ovf_known[KMAP_N];
-	int ovf_memlock_counts;
-	uint64_t ovf_elem[KMAP_N];  /* memlock of one element (0: not known) */
-	uint64_t ovf_many[KMAP_N];  /* memlock when too many keys to keep */
-	size_t ovf_walks;           /* walks of a hash's buckets (tests) */
 	int ncpus;                  /* libbpf_num_possible_cpus() */
 	int writable;
 	int no_batch;               /* the kernel refused batch ops once */
@@ -182,7 +166,7 @@ void kmaps_close(struct kmaps *km); /* NULL-safe */
 int kmaps_finish(struct kmaps *km, int writable);
 
 /* 1 and *slot when key k is in force in the kernel (for an exact key: in
- * the open addressing table or its overflow hash), 0 when not, or -errno. */
+ * the open addressing table or its overflow trie), 0 when not, or -errno. */
 int kmaps_lookup_key(struct kmaps *km, const struct kkey *k, uint32_t *slot);
 
 /* push(ctx, op) for every key of lookup map m that sits in its open
@@ -206,13 +190,13 @@ long kmaps_oa_index(struct kmaps *km, const struct kkey *k);
 uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i);
 
 /* push(ctx, op) for every key of every lookup map with its slot, map by
- * map (an open addressing table a window at a time, a hash or trie a
+ * map (an open addressing table a window at a time, a trie a
  * batch at a time): nothing is kept.  Stops at push's first error. */
 int kmaps_scan_keys(struct kmaps *km,
 		    int (*push)(void *ctx, const struct kop *op), void *ctx);
 /* The two halves of it, for a scan on two threads: the keys in the open
  * addressing tables (memory reads of km's tables), and those in the maps
- * themselves (the overflow hashes and the tries: syscalls; may turn
+ * themselves (the tries: syscalls; may turn
  * km's batch operations off, on a kernel without them). */
 int kmaps_scan_oa_keys(struct kmaps *km,
 		       int (*push)(void *ctx, const struct kop *op), void *ctx);
@@ -287,12 +271,6 @@ int kmaps_drain(struct kmaps *km, size_t *deleted);
 /* km's kernel writer of the open addressing tables (kwrite.h), loaded
  * on first use; NULL when there is none here (then not tried again). */
 struct kwrite *kmaps_kwrite(struct kmaps *km);
-/* Read the overflow hashes' keys where nothing is known of them (a walk
- * of all buckets each, ~1-10 ms at 1M rules), and keep them, so that the
- * next reload's deletes read them without a walk (kmaps_ovf.c): called
- * after a reload, where the daemon would idle.  Nothing where this
- * kernel's memlock does not count a hash's elements. */
-void kmaps_ovf_refresh(struct kmaps *km);
 /* The drain's pace.  What a delete from a trie (or a hash) lets go, the
  * kernel frees after an RCU Tasks Trace grace period, and those came
  * about a second apart on Linux 6.18 (lazy): one callback frees all that

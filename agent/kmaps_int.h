@@ -27,18 +27,18 @@ size_t kmaps_oa_esize(enum oa t);
 /* Unmap the tables' windows. */
 void kmaps_oa_unmap(struct kmaps *km);
 /* Upserts or deletes of m (which has a table) done in its table; the ones
- * left for its hash (overflow) are moved to ops[0..*rest).  0 or -errno. */
+ * left for its overflow trie are moved to ops[0..*rest).  0 or -errno. */
 int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 		   int del, size_t *rest, size_t *count);
 /* Upserts and deletes of m (which has a table) in one pass over its
  * windows, the upserts of a window before the deletes that could free an
- * entry they probe; the ones left for the hash are moved to the front
+ * entry they probe; the ones left for the overflow trie are moved to the front
  * (*rest_u, *rest_d).  0 or -errno. */
 int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
 			size_t nu, struct kop *dels, size_t nd, size_t *rest_u,
 			size_t *rest_d, size_t *count);
-/* After deletes from m's hash: once it is empty, clear the table's
- * overflow marks so that no lookup goes to the hash for nothing. */
+/* After deletes from m's overflow map: once it is empty, clear the table's
+ * overflow marks so that no lookup goes there for nothing. */
 int kmaps_oa_sweep(struct kmaps *km, enum kmap m);
 /* The write buckets of the tables (a window of OA_WIN bytes each, as
  * kmaps_oa_write orders its writes): table t's are [base[t], base[t + 1]).
@@ -47,18 +47,11 @@ void kmaps_oa_bucket_bases(const struct kmaps *km, uint32_t base[OA_N + 1]);
 uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
 			 const struct kkey *k);
 
-/* kmaps_ovf.c: is lookup map m's hash empty (1), or not (0); -errno. */
+/* kmaps_ovf.c: is lookup map m's overflow map empty (1), or not (0);
+ * -errno. */
 int kmaps_ovf_empty(struct kmaps *km, enum kmap m);
-/* Around writes of n ops to lookup map m (del: deletes): what
- * kmaps_ovf.c keeps of m's hash follows them when it held before (1 from
- * kmaps_ovf_before) and the memlock moved by exactly the keys added or
- * taken out; else it is forgotten. */
-int kmaps_ovf_before(struct kmaps *km, enum kmap m);
-void kmaps_ovf_after(struct kmaps *km, enum kmap m, const struct kop *ops,
-		     size_t n, int del, int held);
-/* What kmaps_ovf.c remembers of the hashes' keys, freed. */
-void kmaps_ovf_forget(struct kmaps *km);
-/* The ops done[] (deleted from m's table) deleted from m's hash too, where
+/* The ops done[] (deleted from m's table) deleted from m's overflow map
+ * too, where
  * another process put a copy (none is expected, none is counted).  0 or
  * -errno. */
 int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,

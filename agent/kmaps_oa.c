@@ -5,7 +5,7 @@
  * through their mmaps, and written through them or by the kernel writer
  * (kmaps_oa_pass.c, kwrite.h).  Above this file an exact key is simply "in the
  * kernel" whether its entry sits in the table or, having overflowed its
- * probe window, in the hash map of the same kind: writes, dumps and
+ * probe window, in the overflow trie of the same kind: writes, dumps and
  * lookups go through here.
  *
  * An entry is the packed key (8 bytes for IPv4, 20 for IPv6) followed by
@@ -125,7 +125,7 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 
 	if (t == OA_V4 || t == OA_V4P) {
 		struct xdpfw_v4_port_key pk;
-		struct xdpfw_v4_key hk;
+		struct xdpfw_v4_key hk = { .prefixlen = XDPFW_V4_KEY_PLEN };
 
 		memcpy(&v, b, 8);
 		if (t == OA_V4) {
@@ -133,12 +133,16 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 			kkey_from_bytes(k, KMAP_V4, &hk);
 			return;
 		}
-		pk = (struct xdpfw_v4_port_key){ .port = (__u16)(v >> 32),
+		pk = (struct xdpfw_v4_port_key){ .prefixlen = XDPFW_V4P_KEY_PLEN,
+						  .port = (__u16)(v >> 32),
 						  .proto = (__u8)(v >> 48),
 						  .addr = (__u32)v };
 		kkey_from_bytes(k, KMAP_V4_PORT, &pk);
 	} else if (t == OA_V6) {
-		kkey_from_bytes(k, KMAP_V6, b);
+		struct xdpfw_v6_key hk = { .prefixlen = XDPFW_V6_KEY_PLEN };
+
+		memcpy(hk.addr, b, 16);
+		kkey_from_bytes(k, KMAP_V6, &hk);
 	} else if (t == OA_V6C) {
 		struct xdpfw_v6_lpm_key lk = { 0 };
 
@@ -147,7 +151,7 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 		memcpy(lk.addr, b, 16);
 		kkey_from_bytes(k, KMAP_V6_LPM, &lk);
 	} else {
-		struct xdpfw_v6_port_key pk = { 0 };
+		struct xdpfw_v6_port_key pk = { .prefixlen = XDPFW_V6P_KEY_PLEN };
 
 		memcpy(&tail, b + 16, 4);
 		pk.port = (__u16)tail;
@@ -366,7 +370,7 @@ static void oa_reclaim(struct kmaps *km, int t, uint32_t idx)
 	}
 }
 
-/* One upsert: 1 done in the table, 0 the hash must take it. */
+/* One upsert: 1 done in the table, 0 the overflow trie must take it. */
 int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op)
 {
 	struct oa_packed p;
@@ -383,7 +387,8 @@ int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op)
 			    (load_state(km, t, i) & XDPFW_OA_OVF) | (op->slot + 1));
 		return 1;
 	}
-	/* Its home overflowed: the key may be in the hash, keep it there. */
+	/* Its home overflowed: the key may be in the overflow trie, keep it
+	 * there. */
 	if (home_overflowed(km, t, &p))
 		return 0;
 	if (free_at >= 0) {
@@ -397,8 +402,8 @@ int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op)
 	return 0;
 }
 
-/* One delete: 1 done in the table, 0 the hash must (also without an
- * overflow mark: a key another process put in the hash is deleted there,
+/* One delete: 1 done in the table, 0 the overflow trie must (also without an
+ * overflow mark: a key another process put in the trie is deleted there,
  * though the program never reads it, so that the dump agrees). */
 int kmaps_oa_delete(struct kmaps *km, int t, const struct kop *op)
 {

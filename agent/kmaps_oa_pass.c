@@ -4,7 +4,7 @@
  * (kmaps_oa_write_pair): their order, window by window of their homes, a
  * table's upserts before its deletes; each made through kmaps_oa.c's
  * windows, or listed for the kernel writer (kwrite.h) in that order.  The
- * keys not made in the table are left for the overflow hash.
+ * keys not made in the table are left for the overflow trie.
  */
 #include "kmaps.h"
 

@@ -19,7 +19,7 @@
 #include "log.h"
 
 /* Where the keys of a scan go: push(ctx, op) for each, except a key of
- * an open addressing table's hash that the table also holds: it is not
+ * an open addressing table's overflow trie that the table also holds: it is not
  * in force (the program finds the table's entry first), another process
  * put it there.  Listed, the plan would delete the key, and the table's
  * entry with it; left out, it goes with the rule (kmaps_oa.c purges
@@ -29,7 +29,7 @@ struct scan {
 	enum kmap m;
 	int (*push)(void *ctx, const struct kop *op);
 	void *ctx;
-	size_t pushed; /* from m's hash */
+	size_t pushed; /* from m's overflow trie */
 };
 
 static int scan_one(struct scan *s, const void *key, uint32_t slot)

@@ -36,7 +36,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 	size_t ks = kmap_key_size[m], i = 0;
 	uint8_t *keys = NULL;
 	uint32_t *vals = NULL;
-	int err = 0, held = n ? kmaps_ovf_before(km, m) : 0;
+	int err = 0;
 
 	if (n && kmaps_can_batch(km, m)) {
 		size_t chunk = n < KMAPS_BATCH_CHUNK ? n : KMAPS_BATCH_CHUNK;
@@ -74,7 +74,6 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 		(*count)++;
 	}
 out:
-	kmaps_ovf_after(km, m, ops, n, del, held && !err);
 	free(keys);
 	free(vals);
 	return err;
@@ -116,7 +115,7 @@ static void group_by_map(struct kop *ops, size_t n, size_t start[KMAP_N + 1])
  * addressing table (a table's windows are km's, and stay on its thread). */
 static int on_thread(enum kmap m)
 {
-	return kmap_is_trie(m) && kmaps_oa_of(m) < 0;
+	return kmaps_oa_of(m) < 0;
 }
 
 /* The maps of ops (grouped by map: start, group_by_map) on_thread
@@ -134,7 +133,7 @@ static int write_maps(struct kmaps *km, struct kop *ops,
 
 		if (!n || on_thread(m) != tries)
 			continue;
-		/* An open addressing table takes what fits; its hash the
+		/* An open addressing table takes what fits; its overflow trie the
 		 * overflow. */
 		err = kmaps_oa_of(m) < 0 ? 0 :
 					   kmaps_oa_write(km, m, ops + i, n, del,
@@ -328,7 +327,7 @@ static struct kop *pair_upserts(const struct kchange *p, struct kop_list *up,
 }
 
 /* Each pair map's upserts (ups, grouped: ug) and deletes in one pass over
- * its table; its overflow upserts to the hash at once, its overflow
+ * its table; its overflow upserts to the trie at once, its overflow
  * deletes left in del (compacted) for step 4. */
 static int write_pairs(struct kmaps *km, struct kop *ups, const size_t *ug,
 		       struct kop_list *del, struct apply_stats *st)

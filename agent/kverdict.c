@@ -38,7 +38,8 @@ static int match_v4_port(struct kmaps *km, uint32_t flags, uint32_t t,
 	int r;
 
 	if ((t & XDPFW_V4T_EP) && (flags & XDPFW_F_V4_PORT_EXACT)) {
-		struct xdpfw_v4_port_key k = { .port = htons(p->sport),
+		struct xdpfw_v4_port_key k = { .prefixlen = XDPFW_V4P_KEY_PLEN,
+					       .port = htons(p->sport),
 					       .proto = p->proto,
 					       .addr = a };
 
@@ -77,7 +78,8 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 			return r;
 	}
 	if (t & XDPFW_V4T_HOSTS) {
-		struct xdpfw_v4_key k = { .addr = a };
+		struct xdpfw_v4_key k = { .prefixlen = XDPFW_V4_KEY_PLEN,
+					  .addr = a };
 
 		r = lookup(km, KMAP_V4, &k, slot);
 		if (r)
@@ -173,7 +175,8 @@ static int match_v6_port(struct kmaps *km, uint32_t flags, uint32_t f,
 	if ((f & (p->proto == IPPROTO_TCP ? XDPFW_V6F_EP_TCP :
 					    XDPFW_V6F_EP_UDP)) &&
 	    (flags & XDPFW_F_V6_PORT_EXACT)) {
-		struct xdpfw_v6_port_key k = { .port = htons(p->sport),
+		struct xdpfw_v6_port_key k = { .prefixlen = XDPFW_V6P_KEY_PLEN,
+					       .port = htons(p->sport),
 					       .proto = p->proto };
 
 		memcpy(k.addr, p->addr, 16);
@@ -215,7 +218,7 @@ static int match_v6(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 			return r;
 	}
 	if ((f & XDPFW_V6F_EXACT) && (flags & XDPFW_F_V6_EXACT)) {
-		struct xdpfw_v6_key k;
+		struct xdpfw_v6_key k = { .prefixlen = XDPFW_V6_KEY_PLEN };
 
 		memcpy(k.addr, p->addr, 16);
 		r = lookup(km, KMAP_V6, &k, slot);

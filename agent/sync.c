@@ -274,7 +274,7 @@ static int held_key(void *ctx, const struct kop *op)
 	return plan_full_held(ctx, op);
 }
 
-/* The maps' own keys (the tries' and overflow hashes'), read on a thread
+/* The maps' own keys (the tries'), read on a thread
  * of their own into a fork of the comparison. */
 struct scan_half {
 	struct kmaps *km;
@@ -600,7 +600,6 @@ void sync_prepare_next(struct kmaps *km, struct rules_cache *cache)
 {
 	double t0 = now_ms();
 
-	kmaps_ovf_refresh(km);
 	kmaps_kwrite(km); /* the verifier's ~40 ms, not in the next reload */
 	if (cache && cache->valid &&
 	    sync_v4tbl_prepare(km, cache->rs.rules, cache->rs.n))

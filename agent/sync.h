@@ -63,7 +63,7 @@ int sync_rules(struct kmaps *km, const struct xdpfw_config *cfg,
 
 /* After a reload that applied cache's set (sync_rules, res->applied),
  * where the daemon would idle: what the next reload would otherwise make
- * first, made now (the overflow hashes' keys read, kmaps_ovf_refresh; the
+ * first, made now (the
  * kernel writer of the open addressing tables loaded, kmaps_kwrite; the
  * IPv4 prefixes' index, sync_v4tbl_prepare). */
 void sync_prepare_next(struct kmaps *km, struct rules_cache *cache);

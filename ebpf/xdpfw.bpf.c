@@ -47,15 +47,6 @@ struct {
 	__type(value, struct xdpfw_cfg);
 } XDPFW_MAP_CFG SEC(".maps");
 
-#define XDPFW_HASH(name, key_t)                            \
-	struct {                                           \
-		__uint(type, BPF_MAP_TYPE_HASH);           \
-		__uint(map_flags, BPF_F_NO_PREALLOC);      \
-		__uint(max_entries, XDPFW_BPF_DEFAULT_ENTRIES); \
-		__type(key, key_t);                        \
-		__type(value, xdpfw_slot_t);               \
-	} name SEC(".maps")
-
 #define XDPFW_TRIE(name, key_t)                            \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);       \
@@ -65,12 +56,14 @@ struct {
 		__type(value, xdpfw_slot_t);               \
 	} name SEC(".maps")
 
-XDPFW_HASH(XDPFW_MAP_V4, struct xdpfw_v4_key);
-XDPFW_HASH(XDPFW_MAP_V6, struct xdpfw_v6_key);
+/* The exact keys that overflowed their open addressing table, at full
+ * length (layout 10: tries, no bucket array for keys that never come). */
+XDPFW_TRIE(XDPFW_MAP_V4, struct xdpfw_v4_key);
+XDPFW_TRIE(XDPFW_MAP_V6, struct xdpfw_v6_key);
 XDPFW_TRIE(XDPFW_MAP_V4_LPM, struct xdpfw_v4_lpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_LPM, struct xdpfw_v6_lpm_key);
-XDPFW_HASH(XDPFW_MAP_V4_PORT, struct xdpfw_v4_port_key);
-XDPFW_HASH(XDPFW_MAP_V6_PORT, struct xdpfw_v6_port_key);
+XDPFW_TRIE(XDPFW_MAP_V4_PORT, struct xdpfw_v4_port_key);
+XDPFW_TRIE(XDPFW_MAP_V6_PORT, struct xdpfw_v6_port_key);
 XDPFW_TRIE(XDPFW_MAP_V4_PLPM, struct xdpfw_v4_plpm_key);
 XDPFW_TRIE(XDPFW_MAP_V6_PLPM, struct xdpfw_v6_plpm_key);
 /* Exceptions: the port + prefix key, port = proto = 0 without a port. */
@@ -225,21 +218,15 @@ static __always_inline __u32 oa6_lookup(void *map, __u32 mask, const __u32 *a,
 	return 0;
 }
 
-/* Slot + 1 of key in the hash map of the keys that overflowed their open
- * addressing table, or 0.  The callers make the key only on overflow: it
- * is some 50 instructions for an IPv6 one, for nothing on every hit. */
-static __always_inline __u32 hash_slot(void *hash, const void *key)
+/* Slot + 1 of key (full length) in the trie of the keys that overflowed
+ * their open addressing table, or 0.  The callers make the key only on
+ * overflow: it is some 50 instructions for an IPv6 one, for nothing on
+ * every hit. */
+static __always_inline __u32 ovf_slot(void *trie, const void *key)
 {
-	xdpfw_slot_t *slot = bpf_map_lookup_elem(hash, key);
+	xdpfw_slot_t *slot = bpf_map_lookup_elem(trie, key);
 
 	return slot ? *slot + 1 : 0;
-}
-
-/* The packet's IPv6 source into dst (16 bytes, 8-byte aligned). */
-static __always_inline void copy_v6(void *dst, const struct xdpfw_pkt *p)
-{
-	((u64_alias *)dst)[0] = ((const u64_alias *)p->saddr.v6)[0];
-	((u64_alias *)dst)[1] = ((const u64_alias *)p->saddr.v6)[1];
 }
 
 /* The IPv4 source's word of xdpfw_v4_tbl (xdpfw_shared.h). */
@@ -267,12 +254,13 @@ static __always_inline __u32 match_v4_port(__u32 flags, __u32 t,
 			       &ovf);
 		if (!s1 && ovf) {
 			struct xdpfw_v4_port_key k = {
+				.prefixlen = XDPFW_V4P_KEY_PLEN,
 				.port = p->sport,
 				.proto = p->l4proto,
 				.pad = 0,
 				.addr = p->saddr.v4,
 			};
-			s1 = hash_slot(&XDPFW_MAP_V4_PORT, &k);
+			s1 = ovf_slot(&XDPFW_MAP_V4_PORT, &k);
 		}
 		if (s1)
 			return s1;
@@ -314,9 +302,12 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 
 		s1 = oa_lookup(&XDPFW_MAP_V4_OA, xdpfw_oa_key4(p->saddr.v4), &ovf);
 		if (!s1 && ovf) {
-			struct xdpfw_v4_key k = { .addr = p->saddr.v4 };
+			struct xdpfw_v4_key k = {
+				.prefixlen = XDPFW_V4_KEY_PLEN,
+				.addr = p->saddr.v4,
+			};
 
-			s1 = hash_slot(&XDPFW_MAP_V4, &k);
+			s1 = ovf_slot(&XDPFW_MAP_V4, &k);
 		}
 		if (s1)
 			return s1;
@@ -443,12 +434,13 @@ static __always_inline __u32 match_v6_port(__u32 flags, __u32 f,
 				xdpfw_oa6_tail(p->sport, p->l4proto), &ovf);
 		if (!s1 && ovf) {
 			struct xdpfw_v6_port_key k = {
+				.prefixlen = XDPFW_V6P_KEY_PLEN,
 				.port = p->sport,
 				.proto = p->l4proto,
 				.pad = 0,
 			};
 			__builtin_memcpy(k.addr, p->saddr.v6, 16);
-			s1 = hash_slot(&XDPFW_MAP_V6_PORT, &k);
+			s1 = ovf_slot(&XDPFW_MAP_V6_PORT, &k);
 		}
 		if (s1)
 			return s1;
@@ -501,10 +493,12 @@ static __always_inline __u32 match_v6(__u32 flags, const struct xdpfw_pkt *p)
 		s1 = oa6_lookup(&XDPFW_MAP_V6_OA, xdpfw_oa6_mask, a,
 				xdpfw_oa6_tail(0, 0), &ovf);
 		if (!s1 && ovf) {
-			struct xdpfw_v6_key k __attribute__((aligned(8)));
+			struct xdpfw_v6_key k = {
+				.prefixlen = XDPFW_V6_KEY_PLEN,
+			};
 
-			copy_v6(k.addr, p);
-			s1 = hash_slot(&XDPFW_MAP_V6, &k);
+			__builtin_memcpy(k.addr, p->saddr.v6, 16);
+			s1 = ovf_slot(&XDPFW_MAP_V6, &k);
 		}
 		if (s1)
 			return s1;

@@ -21,7 +21,7 @@
 #endif
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
-#define XDPFW_LAYOUT_VERSION 9
+#define XDPFW_LAYOUT_VERSION 10
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user
@@ -32,12 +32,12 @@
  * they are pinned under their XDPFW_MAP_* names all the same (agent/pins.c).
  */
 #define XDPFW_MAP_CFG       xdpfw_cfg      /* [1] struct xdpfw_cfg */
-#define XDPFW_MAP_V4        xdpfw_v4       /* hash: v4 /32, no port */
-#define XDPFW_MAP_V6        xdpfw_v6       /* hash: v6 /128, no port */
+#define XDPFW_MAP_V4        xdpfw_v4       /* trie: v4 /32 overflow, no port */
+#define XDPFW_MAP_V6        xdpfw_v6       /* trie: v6 /128 overflow, no port */
 #define XDPFW_MAP_V4_LPM    xdpfw_v4_lpm   /* trie: v4 prefix, no port */
 #define XDPFW_MAP_V6_LPM    xdpfw_v6_lpm   /* trie: v6 prefix, no port */
-#define XDPFW_MAP_V4_PORT   xdpfw_v4_port  /* hash: v4 /32 + port */
-#define XDPFW_MAP_V6_PORT   xdpfw_v6_port  /* hash: v6 /128 + port */
+#define XDPFW_MAP_V4_PORT   xdpfw_v4_port  /* trie: v4 /32 + port overflow */
+#define XDPFW_MAP_V6_PORT   xdpfw_v6_port  /* trie: v6 /128 + port overflow */
 #define XDPFW_MAP_V4_PLPM   xdpfw_v4_plpm  /* trie: port + v4 prefix */
 #define XDPFW_MAP_V6_PLPM   xdpfw_v6_plpm  /* trie: port + v6 prefix */
 #define XDPFW_MAP_PORTS     xdpfw_ports    /* global [4096] u64: port filter bits */
@@ -401,9 +401,13 @@ static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
  * xdpfw_oa6_mask = 2^k - 1), probed
  * linearly from the key's home entry (hash & mask) for at most
  * XDPFW_OA_PROBES entries: inlined array reads, no helper call.  A key
- * that finds no free entry in its probe window goes to the hash map of its
- * kind (xdpfw_v4, xdpfw_v4_port), and its home entry gets XDPFW_OA_OVF:
- * the program looks in the hash only for a key whose home has that bit.
+ * that finds no free entry in its probe window goes to the overflow map of
+ * its kind (xdpfw_v4, xdpfw_v4_port), and its home entry gets XDPFW_OA_OVF:
+ * the program looks there only for a key whose home has that bit.  Since
+ * layout 10 the overflow maps are LPM tries holding only full-length keys
+ * (an exact match): a trie allocates per key, where a hash allocated a
+ * bucket array for max_rules keys that almost never come (96 B a rule of
+ * kernel memory, and the slowest part of creating the maps).
  *
  * An entry: key = the packed key (xdpfw_oa_key4*, bit 63 always set, so
  * the 0 of an unused entry never equals a key); state = slot + 1 (used),
@@ -503,15 +507,33 @@ static inline __u32 xdpfw_oa6_hash(const __u32 *a, __u32 tail)
 /* Values of every lookup map: the rule's counter slot. */
 typedef __u32 xdpfw_slot_t;
 
+/* Port + prefix tries: the port, proto and pad (32 bits) always match in
+ * full, so prefixlen = 32 + the address prefix length. */
+#define XDPFW_PLPM_FIXED_BITS 32
+
+/*
+ * The exact keys (the overflow tries' keys, layout 10): the LPM key of the
+ * full length, prefixlen always XDPFW_*_KEY_PLEN, so the trie's longest
+ * match is an exact match.  Each has the layout of its prefix key below.
+ */
+#define XDPFW_V4_KEY_PLEN 32
+#define XDPFW_V6_KEY_PLEN 128
+#define XDPFW_V4P_KEY_PLEN (XDPFW_PLPM_FIXED_BITS + 32)
+#define XDPFW_V6P_KEY_PLEN (XDPFW_PLPM_FIXED_BITS + 128)
+
 struct xdpfw_v4_key {
+	__u32 prefixlen; /* XDPFW_V4_KEY_PLEN */
 	__be32 addr;
 };
-XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_key, 4);
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_key, 8);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_key, addr, 4);
 
 struct xdpfw_v6_key {
+	__u32 prefixlen; /* XDPFW_V6_KEY_PLEN */
 	__u8 addr[16];
 };
-XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_key, 16);
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_key, 20);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_key, addr, 4);
 
 struct xdpfw_v4_lpm_key {
 	__u32 prefixlen; /* 0..32 */
@@ -528,26 +550,26 @@ XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_lpm_key, 20);
 XDPFW_ASSERT_OFFSET(struct xdpfw_v6_lpm_key, addr, 4);
 
 struct xdpfw_v4_port_key {
+	__u32 prefixlen; /* XDPFW_V4P_KEY_PLEN */
 	__be16 port;
 	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP, never 0 */
 	__u8 pad;   /* always 0 */
 	__be32 addr;
 };
-XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_port_key, 8);
-XDPFW_ASSERT_OFFSET(struct xdpfw_v4_port_key, addr, 4);
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_port_key, 12);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_port_key, port, 4);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v4_port_key, addr, 8);
 
 struct xdpfw_v6_port_key {
+	__u32 prefixlen; /* XDPFW_V6P_KEY_PLEN */
 	__be16 port;
 	__u8 proto;
 	__u8 pad;
 	__u8 addr[16];
 };
-XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_port_key, 20);
-XDPFW_ASSERT_OFFSET(struct xdpfw_v6_port_key, addr, 4);
-
-/* Port + prefix tries: the port, proto and pad (32 bits) always match in
- * full, so prefixlen = 32 + the address prefix length. */
-#define XDPFW_PLPM_FIXED_BITS 32
+XDPFW_ASSERT_LAYOUT(struct xdpfw_v6_port_key, 24);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_port_key, port, 4);
+XDPFW_ASSERT_OFFSET(struct xdpfw_v6_port_key, addr, 8);
 
 /*
  * Exception tries (xdpfw_v4_xcpt, xdpfw_v6_xcpt) use the port + prefix key

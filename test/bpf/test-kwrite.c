@@ -38,8 +38,10 @@ static struct kop pool[2][POOL]; /* [0] IPv4 hosts, [1] IPv6 endpoints */
 static void make_pool(void)
 {
 	for (int i = 0; i < POOL; i++) {
-		struct xdpfw_v4_key a = { .addr = htonl(0x0a5a0000u | (uint32_t)i) };
-		struct xdpfw_v6_port_key b = { .port = htons(53), .proto = 17 };
+		struct xdpfw_v4_key a = { .prefixlen = XDPFW_V4_KEY_PLEN,
+					  .addr = htonl(0x0a5a0000u | (uint32_t)i) };
+		struct xdpfw_v6_port_key b = { .prefixlen = XDPFW_V6P_KEY_PLEN,
+					       .port = htons(53), .proto = 17 };
 
 		b.addr[0] = 0x20;
 		b.addr[1] = 0x01;

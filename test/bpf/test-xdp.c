@@ -248,7 +248,8 @@ static void test_precedence_and_changes(void)
 	 * the slot table and writes nothing, the full re-sync (SIGHUP) puts
 	 * it back. */
 	{
-		struct xdpfw_v4_port_key b = { .port = htons(53),
+		struct xdpfw_v4_port_key b = { .prefixlen = XDPFW_V4P_KEY_PLEN,
+					       .port = htons(53),
 					       .proto = IPPROTO_UDP };
 		struct kkey k;
 		int r;
@@ -530,7 +531,8 @@ static void test_capacity_transition(void)
 static void test_unreadable_flags(void)
 {
 	int saved = km.fd[XMAP_CFG];
-	struct xdpfw_v4_key key = { htonl(0xcb007163) }; /* 203.0.113.99 */
+	struct xdpfw_v4_key key = { .prefixlen = XDPFW_V4_KEY_PLEN,
+				    .addr = htonl(0xcb007163) }; /* 203.0.113.99 */
 	struct kkey k;
 	uint32_t slot;
 	int err;

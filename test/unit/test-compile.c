@@ -27,21 +27,24 @@ struct key_case {
 };
 
 static const struct key_case cases[] = {
-	{ "203.0.113.7", 1, KMAP_V4, { 0 }, { { 203, 0, 113, 7 } } },
+	/* a host: the full length, then the address */
+	{ "203.0.113.7", 1, KMAP_V4, { 0 }, { { 32, 0, 0, 0, 203, 0, 113, 7 } } },
 	{ "2001:db8::1", 1, KMAP_V6, { 0 },
-	  { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } },
+	  { { 128, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, [19] = 1 } } },
 	{ "198.51.100.0/24", 1, KMAP_V4_LPM, { 0 },
 	  { { 24, 0, 0, 0, 198, 51, 100, 0 } } },
 	{ "2001:db8::/32", 1, KMAP_V6_LPM, { 0 },
 	  { { 32, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8 } } },
-	/* port 30000 = 0x7530, network order; proto, then a zero pad */
+	/* the full length 32 + 32; port 30000 = 0x7530, network order;
+	 * proto, then a zero pad */
 	{ "10.0.2.2:30000/udp", 1, KMAP_V4_PORT, { IPPROTO_UDP },
-	  { { 0x75, 0x30, IPPROTO_UDP, 0, 10, 0, 2, 2 } } },
+	  { { 64, 0, 0, 0, 0x75, 0x30, IPPROTO_UDP, 0, 10, 0, 2, 2 } } },
 	{ "10.0.2.2:30000", 2, KMAP_V4_PORT, { IPPROTO_TCP, IPPROTO_UDP },
-	  { { 0x75, 0x30, IPPROTO_TCP, 0, 10, 0, 2, 2 },
-	    { 0x75, 0x30, IPPROTO_UDP, 0, 10, 0, 2, 2 } } },
+	  { { 64, 0, 0, 0, 0x75, 0x30, IPPROTO_TCP, 0, 10, 0, 2, 2 },
+	    { 64, 0, 0, 0, 0x75, 0x30, IPPROTO_UDP, 0, 10, 0, 2, 2 } } },
 	{ "[2001:db8::53]:53/udp", 1, KMAP_V6_PORT, { IPPROTO_UDP },
-	  { { 0, 53, IPPROTO_UDP, 0, 0x20, 0x01, 0x0d, 0xb8, [19] = 0x53 } } },
+	  { { 160, 0, 0, 0, 0, 53, IPPROTO_UDP, 0, 0x20, 0x01, 0x0d, 0xb8,
+	      [23] = 0x53 } } },
 	/* prefixlen 32 (port, proto, pad) + 24 */
 	{ "198.51.100.0/24:443/tcp", 1, KMAP_V4_PLPM, { IPPROTO_TCP },
 	  { { 56, 0, 0, 0, 0x01, 0xbb, IPPROTO_TCP, 0, 198, 51, 100, 0 } } },
