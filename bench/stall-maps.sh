@@ -46,8 +46,8 @@ mk() { # mk NAME TYPE KEY VALUE ENTRIES FLAGS BYTES
 	rm -f "$out"
 }
 
-hb=$(p2 "$M")         # hash buckets (16 B each; BPF_F_NO_PREALLOC)
-hb2=$(p2 $((2 * M)))
+# (The overflow maps are LPM tries since layout 10: nothing allocated at
+# creation, so not among these.)
 oa4=$(p2 $((2 * M)))  # oa_entries(max_rules, 2)
 oa6=$(p2 "$M")
 oa6c=$(p2 $((M / 4 + 1)))
@@ -55,10 +55,6 @@ l2=$((M / 32 > 16 ? M / 32 : 16))
 echo "max_rules $M, $C CPUs"
 echo "| map | entries | area | create | longest gap |"
 echo "|---|---:|---:|---:|---:|"
-mk v4 hash 8 4 "$M" 1 $((hb * 16))
-mk v6 hash 20 4 "$M" 1 $((hb * 16))
-mk v4_port hash 8 4 $((2 * M)) 1 $((hb2 * 16))
-mk v6_port hash 20 4 $((2 * M)) 1 $((hb2 * 16))
 mk rules array 4 24 "$M" 1024 $((24 * M))
 mk rbase array 4 16 "$M" 1024 $((16 * M))
 mk rstats array 4 16 $((C * M)) 1024 $((16 * C * M))
