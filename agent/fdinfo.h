@@ -2,7 +2,7 @@
 /*
  * What /proc/PID/fdinfo/FD says of a descriptor of a BPF map or link: the
  * one reader of it for the guard (whose object a foreign bpf() call named)
- * and the overflow hashes (a map's memlock, kmaps_ovf.c).
+ * and the tests (a map's memlock).
  */
 #ifndef XDPFW_FDINFO_H
 #define XDPFW_FDINFO_H

@@ -156,8 +156,9 @@ static __always_inline int hashed_bit(void *map, __u32 h, __u32 log)
 
 /*
  * Slot + 1 of key in an open addressing table, or 0; *ovf: the key's home
- * entry says some key of that home overflowed into the hash.  The state is
- * loaded before the key, each exactly once (the writer's order, DESIGN.md).
+ * entry says some key of that home overflowed into the overflow trie.  The
+ * state is loaded before the key, each exactly once (the writer's order,
+ * DESIGN.md).
  */
 static __always_inline __u32 oa_lookup(void *map, __u64 key, int *ovf)
 {

@@ -36,7 +36,7 @@ struct xdpfw_kw_rec {
 };
 
 /* The program's one map value: n records in, done[i] out (1: made in the
- * table; 0: the overflow hash takes it). */
+ * table; 0: the overflow trie takes it). */
 struct xdpfw_kw_stage {
 	__u32 n;
 	__u32 mask[XDPFW_KW_TABLES]; /* each table's entries - 1 */

@@ -204,7 +204,7 @@ struct xdpfw_v4_l2_blk {
 XDPFW_ASSERT_LAYOUT(struct xdpfw_v4_l2_blk, 1024);
 
 /*
- * Hashed one-probe filters in front of the hash and trie lookups (array maps:
+ * Hashed one-probe filters in front of the table and trie lookups (array maps:
  * the verifier inlines them, no helper call).  A clear bit proves that no
  * entry of that kind can match; a set bit (or a hash collision) sends the
  * packet on to the real lookup.  Bit index = top LOG bits of the hash.
