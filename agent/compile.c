@@ -430,14 +430,16 @@ void kkey_rule(const struct kkey *k, struct xdpfw_rule *r)
 		break;
 	case KMAP_V4_PORT:
 		r->family = XDPFW_FAMILY_V4;
-		r->prefixlen = (uint8_t)(k->v4_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
+		r->prefixlen =
+			(uint8_t)(k->v4_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
 		r->port = ntohs(k->v4_port.port);
 		r->proto = k->v4_port.proto;
 		memcpy(r->addr, &k->v4_port.addr, 4);
 		break;
 	case KMAP_V6_PORT:
 		r->family = XDPFW_FAMILY_V6;
-		r->prefixlen = (uint8_t)(k->v6_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
+		r->prefixlen =
+			(uint8_t)(k->v6_port.prefixlen - XDPFW_PLPM_FIXED_BITS);
 		r->port = ntohs(k->v6_port.port);
 		r->proto = k->v6_port.proto;
 		memcpy(r->addr, k->v6_port.addr, 16);

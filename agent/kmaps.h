@@ -55,8 +55,8 @@ enum xmap {
 #define KMAPS_KW_LOAD_MIN 1024u
 
 /* The open addressing tables: the exact keys (KMAP_V4, KMAP_V4_PORT,
- * KMAP_V6, KMAP_V6_PORT) live there, and in the overflow trie of the same kind
- * only when they overflowed their probe window (xdpfw_shared.h); so do
+ * KMAP_V6, KMAP_V6_PORT) live there, and in the overflow trie of the same
+ * kind only when they overflowed their probe window (xdpfw_shared.h); so do
  * the IPv6 prefixes of the class lengths (KMAP_V6_LPM keys of /32, /48,
  * /56, /64: OA_V6C), the trie keeping the overflow and the other lengths.
  * kmaps_oa.c hides the split. */
@@ -190,14 +190,14 @@ long kmaps_oa_index(struct kmaps *km, const struct kkey *k);
 uint32_t *kmaps_oa_state(struct kmaps *km, int t, uint32_t i);
 
 /* push(ctx, op) for every key of every lookup map with its slot, map by
- * map (an open addressing table a window at a time, a trie a
- * batch at a time): nothing is kept.  Stops at push's first error. */
+ * map (an open addressing table a window at a time, a trie a batch at a
+ * time): nothing is kept.  Stops at push's first error. */
 int kmaps_scan_keys(struct kmaps *km,
 		    int (*push)(void *ctx, const struct kop *op), void *ctx);
 /* The two halves of it, for a scan on two threads: the keys in the open
  * addressing tables (memory reads of km's tables), and those in the maps
- * themselves (the tries: syscalls; may turn
- * km's batch operations off, on a kernel without them). */
+ * themselves (the tries: syscalls; may turn km's batch operations off, on
+ * a kernel without them). */
 int kmaps_scan_oa_keys(struct kmaps *km,
 		       int (*push)(void *ctx, const struct kop *op), void *ctx);
 int kmaps_scan_map_keys(struct kmaps *km,

@@ -32,8 +32,8 @@ int kmaps_oa_write(struct kmaps *km, enum kmap m, struct kop *ops, size_t n,
 		   int del, size_t *rest, size_t *count);
 /* Upserts and deletes of m (which has a table) in one pass over its
  * windows, the upserts of a window before the deletes that could free an
- * entry they probe; the ones left for the overflow trie are moved to the front
- * (*rest_u, *rest_d).  0 or -errno. */
+ * entry they probe; the ones left for the overflow trie are moved to the
+ * front (*rest_u, *rest_d).  0 or -errno. */
 int kmaps_oa_write_pair(struct kmaps *km, enum kmap m, struct kop *ups,
 			size_t nu, struct kop *dels, size_t nd, size_t *rest_u,
 			size_t *rest_d, size_t *count);
@@ -51,9 +51,8 @@ uint32_t kmaps_oa_bucket(const struct kmaps *km, const uint32_t *base,
  * -errno. */
 int kmaps_ovf_empty(struct kmaps *km, enum kmap m);
 /* The ops done[] (deleted from m's table) deleted from m's overflow map
- * too, where
- * another process put a copy (none is expected, none is counted).  0 or
- * -errno. */
+ * too, where another process put a copy (none is expected, none is
+ * counted).  0 or -errno. */
 int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,
 		    const uint8_t *done, size_t n);
 

@@ -133,10 +133,12 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 			kkey_from_bytes(k, KMAP_V4, &hk);
 			return;
 		}
-		pk = (struct xdpfw_v4_port_key){ .prefixlen = XDPFW_V4P_KEY_PLEN,
-						  .port = (__u16)(v >> 32),
-						  .proto = (__u8)(v >> 48),
-						  .addr = (__u32)v };
+		pk = (struct xdpfw_v4_port_key){
+			.prefixlen = XDPFW_V4P_KEY_PLEN,
+			.port = (__u16)(v >> 32),
+			.proto = (__u8)(v >> 48),
+			.addr = (__u32)v,
+		};
 		kkey_from_bytes(k, KMAP_V4_PORT, &pk);
 	} else if (t == OA_V6) {
 		struct xdpfw_v6_key hk = { .prefixlen = XDPFW_V6_KEY_PLEN };
@@ -151,7 +153,9 @@ static void unpack(int t, const uint8_t *b, struct kkey *k)
 		memcpy(lk.addr, b, 16);
 		kkey_from_bytes(k, KMAP_V6_LPM, &lk);
 	} else {
-		struct xdpfw_v6_port_key pk = { .prefixlen = XDPFW_V6P_KEY_PLEN };
+		struct xdpfw_v6_port_key pk = {
+			.prefixlen = XDPFW_V6P_KEY_PLEN,
+		};
 
 		memcpy(&tail, b + 16, 4);
 		pk.port = (__u16)tail;
@@ -402,8 +406,8 @@ int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op)
 	return 0;
 }
 
-/* One delete: 1 done in the table, 0 the overflow trie must (also without an
- * overflow mark: a key another process put in the trie is deleted there,
+/* One delete: 1 done in the table, 0 the overflow trie must (also without
+ * an overflow mark: a key another process put in the trie is deleted there,
  * though the program never reads it, so that the dump agrees). */
 int kmaps_oa_delete(struct kmaps *km, int t, const struct kop *op)
 {

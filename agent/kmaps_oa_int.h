@@ -26,8 +26,8 @@ size_t kmaps_oa_table_len(const struct kmaps *km, int t);
 /* Keys of a write past which it maps bulk windows. */
 size_t kmaps_oa_bulk_min(const struct kmaps *km, int t);
 void kmaps_oa_unmap_window(struct kmaps *km, int t);
-/* One key made through the windows: 1 done in the table, 0 the overflow trie must
- * take it; a window that cannot be mapped sets km->oa_err. */
+/* One key made through the windows: 1 done in the table, 0 the overflow
+ * trie must take it; a window that cannot be mapped sets km->oa_err. */
 int kmaps_oa_upsert(struct kmaps *km, int t, const struct kop *op);
 int kmaps_oa_delete(struct kmaps *km, int t, const struct kop *op);
 

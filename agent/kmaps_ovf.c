@@ -108,13 +108,15 @@ int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,
 		n_done += done[i];
 	if (!n_done)
 		return 0;
-	keys = map_keys(km, m, n_done < PURGE_READ_MAX ? n_done : PURGE_READ_MAX,
-			&nk, &err);
+	keys = map_keys(km, m,
+			n_done < PURGE_READ_MAX ? n_done : PURGE_READ_MAX, &nk,
+			&err);
 	if (!keys && !nk)
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
 		if (done[i] && (!keys || key_in(ops[i].key.b, keys, nk, ks)) &&
-		    bpf_map_delete_elem(km->fd[m], ops[i].key.b) && errno != ENOENT)
+		    bpf_map_delete_elem(km->fd[m], ops[i].key.b) &&
+		    errno != ENOENT)
 			err = -errno;
 	free(keys);
 	return err;

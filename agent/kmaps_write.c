@@ -133,8 +133,8 @@ static int write_maps(struct kmaps *km, struct kop *ops,
 
 		if (!n || on_thread(m) != tries)
 			continue;
-		/* An open addressing table takes what fits; its overflow trie the
-		 * overflow. */
+		/* An open addressing table takes what fits; its overflow trie
+		 * the overflow. */
 		err = kmaps_oa_of(m) < 0 ? 0 :
 					   kmaps_oa_write(km, m, ops + i, n, del,
 							  &left, &st->key_writes);

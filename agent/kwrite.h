@@ -36,8 +36,8 @@ void kwrite_free(struct kwrite *kw); /* NULL-safe */
 
 /* One upsert (del 0) or delete of a key of table t (its words key[kw],
  * home entry home), whose outcome goes to *done once made (1 in the
- * table, 0 the overflow trie takes it): made in the order added, at the latest by
- * kwrite_flush().  0 or -errno (of a run this add made).  A run that
+ * table, 0 the overflow trie takes it): made in the order added, at the
+ * latest by kwrite_flush().  0 or -errno (of a run this add made).  A run that
  * failed is not run again: its records are dropped, their outcomes 0. */
 int kwrite_add(struct kwrite *kw, int t, int del, uint32_t home,
 	       uint32_t slot1, const uint8_t *key, size_t klen, uint8_t *done);
