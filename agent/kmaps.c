@@ -266,14 +266,16 @@ int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel)
 	return kmaps_finish(km, 1);
 }
 
-int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
+int kmaps_open_pinned_v(struct kmaps *km, const char *pin_dir, int layout,
+			int writable)
 {
 	char path[4096];
 	int err;
 
 	kmaps_init(km);
 	for (int i = 0; i < XMAP_N; i++) {
-		err = pins_map_path(path, sizeof(path), pin_dir, xmap_name[i]);
+		err = pins_map_path_v(path, sizeof(path), pin_dir, layout,
+				      xmap_name[i]);
 		if (err)
 			goto fail;
 		km->fd[i] = bpf_obj_get(path);
@@ -288,6 +290,11 @@ int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
 fail:
 	kmaps_close(km);
 	return err;
+}
+
+int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable)
+{
+	return kmaps_open_pinned_v(km, pin_dir, XDPFW_LAYOUT_VERSION, writable);
 }
 
 void kmaps_close(struct kmaps *km)

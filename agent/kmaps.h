@@ -160,6 +160,11 @@ void kmaps_init(struct kmaps *km);
 int kmaps_from_skel(struct kmaps *km, struct xdpfw_bpf *skel);
 /* Open the pinned maps under pin_dir.  -ENOENT when none are pinned. */
 int kmaps_open_pinned(struct kmaps *km, const char *pin_dir, int writable);
+/* The same from an older layout's maps directory (maps-v<layout>): what
+ * kmaps_finish checks must read as this layout's (XDPFW_COUNTERS_SINCE_
+ * LAYOUT says whose slot table and counters do). */
+int kmaps_open_pinned_v(struct kmaps *km, const char *pin_dir, int layout,
+			int writable);
 void kmaps_close(struct kmaps *km); /* NULL-safe */
 /* km->fd[] filled by the caller (every map, e.g. found by id): finish
  * opening (mmap, sizes).  On failure the caller closes km. */

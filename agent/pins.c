@@ -180,13 +180,19 @@ int pins_map_name_is(const char *kname, const char *pin)
 	return !strcmp(pin_name(kname), pin);
 }
 
+int pins_map_path_v(char *buf, size_t len, const char *pin_dir, int layout,
+		    const char *name)
+{
+	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir, layout,
+			 pin_name(name));
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int pins_map_path(char *buf, size_t len, const char *pin_dir,
 		  const char *name)
 {
-	int n = snprintf(buf, len, "%s/maps-v%d/%s", pin_dir,
-			 XDPFW_LAYOUT_VERSION, pin_name(name));
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return pins_map_path_v(buf, len, pin_dir, XDPFW_LAYOUT_VERSION, name);
 }
 
 int pins_link_path(char *buf, size_t len, const char *pin_dir,
@@ -396,14 +402,30 @@ static int sweep(const char *dir, int in_maps)
 	return w.err;
 }
 
-int pins_remove_old_layouts(const char *pin_dir)
+int pins_old_layout(const char *pin_dir, int min)
 {
-	char cur[32], dir[4096];
+	char dir[4096];
+	struct stat st;
+
+	for (int v = XDPFW_LAYOUT_VERSION - 1; v >= min && v > 0; v--) {
+		int n = snprintf(dir, sizeof(dir), "%s/maps-v%d", pin_dir, v);
+
+		if (n > 0 && (size_t)n < sizeof(dir) && !lstat(dir, &st) &&
+		    S_ISDIR(st.st_mode))
+			return v;
+	}
+	return 0;
+}
+
+int pins_remove_old_layouts(const char *pin_dir, int carried)
+{
+	char cur[32], old[32], dir[4096];
 	struct dirent *de;
 	int removed = 0;
 	DIR *d;
 
 	snprintf(cur, sizeof(cur), "maps-v%d", XDPFW_LAYOUT_VERSION);
+	snprintf(old, sizeof(old), "maps-v%d", carried);
 	d = opendir(pin_dir);
 	if (!d)
 		return -errno;
@@ -415,7 +437,8 @@ int pins_remove_old_layouts(const char *pin_dir)
 		sweep(dir, 1);
 		if (access(dir, F_OK)) {
 			log_info("removed the maps of an older layout (%s); their "
-				 "counters are gone", dir);
+				 "counters %s", dir, strcmp(de->d_name, old) ?
+				 "are gone" : "were carried over");
 			removed++;
 		}
 	}

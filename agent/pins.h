@@ -27,6 +27,9 @@ int pins_maps_dir(char *buf, size_t len, const char *pin_dir);
  * data differs). */
 int pins_map_path(char *buf, size_t len, const char *pin_dir,
 		  const char *name);
+/* The same path under layout's maps directory (maps-v<layout>). */
+int pins_map_path_v(char *buf, size_t len, const char *pin_dir, int layout,
+		    const char *name);
 int pins_link_path(char *buf, size_t len, const char *pin_dir,
 		   const char *ifname);
 int pins_prog_path(char *buf, size_t len, const char *pin_dir);
@@ -52,9 +55,14 @@ int pins_dir_empty(const char *pin_dir);
 /* Are this layout's maps pinned under pin_dir (from an earlier run)? */
 int pins_have_maps(const char *pin_dir);
 
+/* The newest older layout N (min <= N < XDPFW_LAYOUT_VERSION) whose maps
+ * directory <pin_dir>/maps-v<N> is there, or 0. */
+int pins_old_layout(const char *pin_dir, int min);
+
 /* Drop the maps of other layout versions (<pin_dir>/maps-v<N>): call once
- * every link runs this build.  How many were removed, or -errno. */
-int pins_remove_old_layouts(const char *pin_dir);
+ * every link runs this build; carried: the layout whose counts were
+ * carried over (0: none), for the log.  How many were removed, or -errno. */
+int pins_remove_old_layouts(const char *pin_dir, int carried);
 
 /* Remove every pin xdpfw created under pin_dir, every layout's maps
  * included, and pin_dir itself when nothing else is left (a warning names

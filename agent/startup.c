@@ -138,6 +138,34 @@ static int finish_migration(struct daemon *d)
 	return err;
 }
 
+/* An upgrade from an older layout whose slot table and counters read as
+ * this one's (XDPFW_COUNTERS_SINCE_LAYOUT): the links run the new program
+ * now, so the old maps count no more: carry their counts over, once,
+ * before they are removed.  The layout carried from, or 0. */
+static int carry_old_layout(struct daemon *d)
+{
+	int v = pins_old_layout(d->cfg->pin_dir, XDPFW_COUNTERS_SINCE_LAYOUT);
+	size_t carried = 0;
+	struct kmaps old;
+	int err;
+
+	if (!v)
+		return 0;
+	err = kmaps_open_pinned_v(&old, d->cfg->pin_dir, v, 0);
+	if (!err) {
+		err = kmaps_carry_counters(&d->km, &old, &carried);
+		kmaps_close(&old);
+	}
+	if (err) {
+		log_warn("the counters of layout %d's maps under %s not carried "
+			 "over: %s", v, d->cfg->pin_dir, strerror(-err));
+		return 0;
+	}
+	log_info("upgrade from layout %d: carried the counters of %zu rules "
+		 "over", v, carried);
+	return v;
+}
+
 /*
  * The rules read and parsed on a thread of their own while the maps are
  * created and the program loaded (each a few hundred ms at 1M entries, on
@@ -216,7 +244,8 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 		return EXIT_RUNTIME;
 	if (migrate && finish_migration(d))
 		return EXIT_RUNTIME;
-	pins_remove_old_layouts(d->cfg->pin_dir);
+	pins_remove_old_layouts(d->cfg->pin_dir,
+				migrate ? 0 : carry_old_layout(d));
 	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
 	if (err)
 		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,

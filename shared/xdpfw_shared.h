@@ -22,6 +22,11 @@
 
 /* Version of the pinned layout below; a change bumps it (docs/DESIGN.md). */
 #define XDPFW_LAYOUT_VERSION 10
+/* The oldest layout whose slot table (struct xdpfw_rule) and counter maps
+ * (xdpfw_rstats, xdpfw_rbase, xdpfw_totals, xdpfw_tbase) read as this
+ * one's: an upgrade from it carries the counts over.  A change to any of
+ * those raises it to the new layout. */
+#define XDPFW_COUNTERS_SINCE_LAYOUT 9
 
 /*
  * Map names.  They double as pin names under <pin_dir>/maps-v<N>/, so user

@@ -89,6 +89,42 @@ settle
 assert_eq "$(rule_packets 203.0.113.71)" 10 "203.0.113.71 dropped after the reload"
 assert_eq "$(nft_count open)" "$o0" "203.0.113.71 behind XDP"
 
+# An upgrade from the previous layout (this layout's maps directory renamed
+# to stand for it): the counts carry over.  From a layout older than
+# XDPFW_COUNTERS_SINCE_LAYOUT (whose slot table or counters read otherwise)
+# they start from zero, and the log says so.
+HDR=$(dirname "$0")/../../shared/xdpfw_shared.h
+LAYOUT=${MAPS##*maps-v}
+SINCE=$(sed -n 's/^#define XDPFW_COUNTERS_SINCE_LAYOUT \([0-9]*\).*/\1/p' "$HDR")
+log "--- an upgrade from layout $((LAYOUT - 1)), then from layout $((SINCE - 1))"
+c70=$(rule_packets 203.0.113.70)
+assert_ge "$c70" 1 "203.0.113.70 has a count to carry"
+stop_daemon TERM
+mv "$MAPS" "$PIN/maps-v$((LAYOUT - 1))" || fail "cannot rename $MAPS"
+MARK=$(log_lines)
+start_daemon
+line=$(wait_log "$MARK" "upgrade from layout $((LAYOUT - 1)): carried the counters of [0-9]+ rules over" 1) &&
+	pass "log: $line" || fail "no carry line: $(log_since "$MARK" | head -5)"
+wait_log "$MARK" "removed the maps of an older layout .*maps-v$((LAYOUT - 1))\); their counters were carried over" 1 >/dev/null &&
+	pass "the old layout's maps removed, the log says the counters went along" ||
+	fail "no removal line for maps-v$((LAYOUT - 1))"
+assert_eq "$(rule_packets 203.0.113.70)" "$c70" "203.0.113.70's count carried over the upgrade"
+assert_eq "$(rule_packets 203.0.113.71)" 10 "203.0.113.71's count carried over the upgrade"
+assert_eq "$(xdpfw verify -c "$CONF" >/dev/null 2>&1; echo $?)" 0 "verify after the upgrade"
+stop_daemon TERM
+mv "$MAPS" "$PIN/maps-v$((SINCE - 1))" || fail "cannot rename $MAPS"
+MARK=$(log_lines)
+start_daemon
+wait_log "$MARK" "maps-v$((SINCE - 1))\); their counters are gone" 1 >/dev/null &&
+	pass "from layout $((SINCE - 1)): the log says the counters are gone" ||
+	fail "no 'counters are gone' line: $(log_since "$MARK" | head -5)"
+if log_since "$MARK" | qgrep "upgrade from layout"; then
+	fail "counters carried from layout $((SINCE - 1)), older than $SINCE"
+else
+	pass "nothing carried from layout $((SINCE - 1))"
+fi
+assert_eq "$(rule_packets 203.0.113.70)" 0 "203.0.113.70 counts from zero"
+
 stop_daemon TERM
 assert_eq "$DAEMON_RC" 0 "daemon exit status on SIGTERM"
 
