@@ -141,7 +141,10 @@ static int finish_migration(struct daemon *d)
 /* An upgrade from an older layout whose slot table and counters read as
  * this one's (XDPFW_COUNTERS_SINCE_LAYOUT): the links run the new program
  * now, so the old maps count no more: carry their counts over, once,
- * before they are removed.  The layout carried from, or 0. */
+ * before they are removed.  Only into maps this start created: a start
+ * that found this layout's maps pinned (a crash between the carry and the
+ * removal) must not add the old counts twice.  The layout carried from,
+ * or 0. */
 static int carry_old_layout(struct daemon *d)
 {
 	int v = pins_old_layout(d->cfg->pin_dir, XDPFW_COUNTERS_SINCE_LAYOUT);
@@ -216,12 +219,13 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 {
 	struct preread pr = { .started = 0 };
 	size_t attached;
-	int err, migrate;
+	int err, migrate, fresh;
 
 	memset(res, 0, sizeof(*res));
 	kfeatures_log();
 	if (take_pin_dir(d))
 		return EXIT_RUNTIME;
+	fresh = !pins_have_maps(d->cfg->pin_dir);
 	preread_start(&pr, d);
 	err = load_maps(d, &migrate);
 	preread_join(&pr);
@@ -245,7 +249,7 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 	if (migrate && finish_migration(d))
 		return EXIT_RUNTIME;
 	pins_remove_old_layouts(d->cfg->pin_dir,
-				migrate ? 0 : carry_old_layout(d));
+				fresh && !migrate ? carry_old_layout(d) : 0);
 	err = loader_pin_prog(d->skel, d->cfg->pin_dir);
 	if (err)
 		log_warn("cannot pin the program under %s: %s", d->cfg->pin_dir,

@@ -111,6 +111,21 @@ wait_log "$MARK" "removed the maps of an older layout .*maps-v$((LAYOUT - 1))\);
 assert_eq "$(rule_packets 203.0.113.70)" "$c70" "203.0.113.70's count carried over the upgrade"
 assert_eq "$(rule_packets 203.0.113.71)" 10 "203.0.113.71's count carried over the upgrade"
 assert_eq "$(xdpfw verify -c "$CONF" >/dev/null 2>&1; echo $?)" 0 "verify after the upgrade"
+# A crash between the carry and the removal leaves the old directory
+# beside this layout's maps (here: the same maps pinned there too): the
+# next start adopts the pinned maps and carries nothing twice.
+stop_daemon TERM
+mkdir "$PIN/maps-v$((LAYOUT - 1))" || fail "cannot create maps-v$((LAYOUT - 1))"
+for f in "$MAPS"/*; do
+	bpftool map pin pinned "$f" "$PIN/maps-v$((LAYOUT - 1))/${f##*/}" ||
+		fail "cannot pin ${f##*/} again"
+done
+MARK=$(log_lines)
+start_daemon
+wait_log "$MARK" "maps-v$((LAYOUT - 1))\); their counters are gone" 1 >/dev/null &&
+	pass "a start on pinned maps removes the old directory without a carry" ||
+	fail "no removal line: $(log_since "$MARK" | head -5)"
+assert_eq "$(rule_packets 203.0.113.70)" "$c70" "203.0.113.70's count not carried twice"
 stop_daemon TERM
 mv "$MAPS" "$PIN/maps-v$((SINCE - 1))" || fail "cannot rename $MAPS"
 MARK=$(log_lines)
