@@ -139,11 +139,16 @@ int pins_prepare(const char *pin_dir)
 }
 
 
-int pins_maps_dir(char *buf, size_t len, const char *pin_dir)
+int pins_maps_dir_v(char *buf, size_t len, const char *pin_dir, int layout)
 {
-	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, XDPFW_LAYOUT_VERSION);
+	int n = snprintf(buf, len, "%s/maps-v%d", pin_dir, layout);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_maps_dir(char *buf, size_t len, const char *pin_dir)
+{
+	return pins_maps_dir_v(buf, len, pin_dir, XDPFW_LAYOUT_VERSION);
 }
 
 /*
@@ -407,13 +412,10 @@ int pins_old_layout(const char *pin_dir, int min)
 	char dir[4096];
 	struct stat st;
 
-	for (int v = XDPFW_LAYOUT_VERSION - 1; v >= min && v > 0; v--) {
-		int n = snprintf(dir, sizeof(dir), "%s/maps-v%d", pin_dir, v);
-
-		if (n > 0 && (size_t)n < sizeof(dir) && !lstat(dir, &st) &&
-		    S_ISDIR(st.st_mode))
+	for (int v = XDPFW_LAYOUT_VERSION - 1; v >= min && v > 0; v--)
+		if (!pins_maps_dir_v(dir, sizeof(dir), pin_dir, v) &&
+		    !lstat(dir, &st) && S_ISDIR(st.st_mode))
 			return v;
-	}
 	return 0;
 }
 

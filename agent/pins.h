@@ -23,6 +23,8 @@
  * fit in len: never a shorter path, which would name another file. */
 int pins_join(char *buf, size_t len, const char *dir, const char *name);
 int pins_maps_dir(char *buf, size_t len, const char *pin_dir);
+/* The same for layout's maps directory (maps-v<layout>). */
+int pins_maps_dir_v(char *buf, size_t len, const char *pin_dir, int layout);
 /* name: the map's pin name or its kernel name (that of a filter in global
  * data differs). */
 int pins_map_path(char *buf, size_t len, const char *pin_dir,

@@ -84,10 +84,10 @@ static int take_pin_dir(struct daemon *d)
 }
 
 /* Load the program with the pinned maps, or beside them when they differ
- * (*migrate); map the slot table.  0 or -errno, said. */
-static int load_maps(struct daemon *d, int *migrate)
+ * (*migrate); map the slot table.  fresh: none of this layout's maps were
+ * pinned.  0 or -errno, said. */
+static int load_maps(struct daemon *d, int fresh, int *migrate)
 {
-	int counters_fresh = !pins_have_maps(d->cfg->pin_dir);
 	int err = loader_load(&d->skel, d->cfg->pin_dir, d->cfg->max_rules);
 
 	*migrate = 0;
@@ -107,7 +107,7 @@ static int load_maps(struct daemon *d, int *migrate)
 	/* Reloads read and write the slot table a window at a time; only
 	 * the audit, stats and migration map it whole while they run. */
 	kmaps_table_lazy(&d->km);
-	d->km.counters_fresh = counters_fresh || *migrate;
+	d->km.counters_fresh = fresh || *migrate;
 	return 0;
 }
 
@@ -227,7 +227,7 @@ int daemon_start(struct daemon *d, struct sync_result *res)
 		return EXIT_RUNTIME;
 	fresh = !pins_have_maps(d->cfg->pin_dir);
 	preread_start(&pr, d);
-	err = load_maps(d, &migrate);
+	err = load_maps(d, fresh, &migrate);
 	preread_join(&pr);
 	if (err)
 		return EXIT_RUNTIME;
