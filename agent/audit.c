@@ -406,11 +406,11 @@ int audit_step(struct audit *a, struct kmaps *km, size_t budget)
 		a->oa_done = 1;
 		err = kmaps_oa_dump(km, a->map, audit_oa_key, a);
 	} else if (a->phase == 0) {
-		if (kmaps_can_batch(km, a->map)) {
+		if (kmaps_can_batch(km)) {
 			err = audit_batch(a, km);
 			if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
 				errno = -err;
-				kmaps_batch_off(km, a->map);
+				kmaps_batch_off(km);
 				err = 0;
 			}
 		} else {

@@ -353,15 +353,13 @@ void kmaps_no_batch(struct kmaps *km)
 /* LPM tries got the generic batch operations later than hashes (Linux 6.0),
  * so a refusal on a trie (since layout 10 every lookup map is one) turns
  * off only the tries' batches. */
-int kmaps_can_batch(const struct kmaps *km, enum kmap m)
+int kmaps_can_batch(const struct kmaps *km)
 {
-	(void)m;
 	return !km->no_batch && !km->no_trie_batch;
 }
 
-void kmaps_batch_off(struct kmaps *km, enum kmap m)
+void kmaps_batch_off(struct kmaps *km)
 {
-	(void)m;
 	if (!km->no_trie_batch)
 		log_info("this kernel refuses batch operations on LPM tries (%s); "
 			 "reading and writing them one entry at a time",

@@ -235,10 +235,11 @@ int kmaps_read_slot_counters_to(struct kmaps *km, struct xdpfw_counter *out,
 
 /* The XDPFW_F_* flags in force (which lookups the program makes): 0 and
  * *flags set, or -errno (*flags 0) when the cfg map cannot be read. */
-/* May batch operations be tried on map m (tries: since Linux 6.0)?  After
- * a refusal (errno says why) kmaps_batch_off says once which path is left. */
-int kmaps_can_batch(const struct kmaps *km, enum kmap m);
-void kmaps_batch_off(struct kmaps *km, enum kmap m);
+/* May batch operations be tried on the lookup maps (all tries since
+ * layout 10: batches since Linux 6.0)?  After a refusal (errno says why)
+ * kmaps_batch_off says once which path is left. */
+int kmaps_can_batch(const struct kmaps *km);
+void kmaps_batch_off(struct kmaps *km);
 
 /* Map xdpfw_rbase (km->rbase) if it is not yet: 0 or -errno. */
 int kmaps_map_rbase(struct kmaps *km);

@@ -122,7 +122,7 @@ int kmaps_scan_map_keys(struct kmaps *km,
 	for (int m = 0; m < KMAP_N && !err; m++) {
 		struct scan s = { km, (enum kmap)m, push, ctx, 0 };
 
-		if (!kmaps_can_batch(km, m)) {
+		if (!kmaps_can_batch(km)) {
 			err = scan_iter(&s);
 			continue;
 		}
@@ -132,7 +132,7 @@ int kmaps_scan_map_keys(struct kmaps *km,
 		if ((err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) &&
 		    !s.pushed) {
 			errno = -err;
-			kmaps_batch_off(km, m);
+			kmaps_batch_off(km);
 			err = scan_iter(&s);
 		}
 	}

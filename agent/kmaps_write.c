@@ -38,7 +38,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 	uint32_t *vals = NULL;
 	int err = 0;
 
-	if (n && kmaps_can_batch(km, m)) {
+	if (n && kmaps_can_batch(km)) {
 		size_t chunk = n < KMAPS_BATCH_CHUNK ? n : KMAPS_BATCH_CHUNK;
 
 		keys = malloc(chunk * ks);
@@ -62,7 +62,7 @@ static int write_ops(struct kmaps *km, enum kmap m, const struct kop *ops,
 			*count += cnt;
 			if (r) {
 				if (kmaps_batch_refused(errno))
-					kmaps_batch_off(km, m);
+					kmaps_batch_off(km);
 				break;
 			}
 		}
