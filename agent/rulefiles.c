@@ -244,16 +244,18 @@ static void keep_id(struct rules_cache *c, size_t i,
 		c->ids[i].size = -1;
 }
 
-/* The parse is past upto: the pages of the buffer before it go, as the
- * set grows (a million-line file is 22 MB, which stayed resident beside
- * the set it became: a start's peak).  Only whole pages of the buffer,
- * which nothing reads again (freeing it is all that is left). */
-static void drop_parsed(void *ctx, const char *upto)
+/* The parse is done with [from, upto): those pages of the buffer go, as
+ * the set grows (a million-line file is 22 MB, which stayed resident
+ * beside the set it became: a start's peak).  Only whole pages, which
+ * nothing reads again (freeing the buffer is all that is left; both
+ * threads of a parse may call this, each for its own part). */
+static void drop_parsed(void *ctx, const char *from, const char *upto)
 {
 	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)ctx + pg - 1) & ~(pg - 1);
+	uintptr_t a = ((uintptr_t)from + pg - 1) & ~(pg - 1);
 	uintptr_t b = (uintptr_t)upto & ~(pg - 1);
 
+	(void)ctx;
 	if (b > a)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
@@ -278,7 +280,7 @@ static int parse_file(struct rules_cache *c, size_t i, const char *path,
 	err = filediff_sum_update(&c->sums[i], buf, len, NULL, &c->spare);
 	if (!err)
 		err = rules_parse_buffer_cb(&c->rs, path, buf, len, drop_parsed,
-					    buf);
+					    NULL);
 	free(buf);
 	if (err) {
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));

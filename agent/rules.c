@@ -17,10 +17,10 @@
 
 #include "grow.h"
 #include "ruleidx.h"
+#include "rules_int.h"
 #include "safefile.h"
 
 #define DIAG_MSG_MAX 320     /* longest message kept per diagnostic */
-#define RESERVE_MAX (1UL << 20)    /* entries reserved before parsing */
 
 static inline bool is_blank(char ch)
 {
@@ -178,19 +178,23 @@ static int add_file(struct ruleset *rs, const char *path)
 	return 0;
 }
 
-static size_t count_lines(const char *p, const char *end)
+/* Newlines counted a block at a time (the compiler makes it vector code):
+ * a million-line file in a few milliseconds, where a memchr per line
+ * took tens. */
+size_t rules_count_lines(const char *p, const char *end)
 {
-	size_t n = 0;
+	size_t len = (size_t)(end - p), n = 0, i = 0;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	for (; i + 64 <= len; i += 64) {
+		unsigned char c = 0;
 
-		n++;
-		if (!nl)
-			break;
-		p = nl + 1;
+		for (unsigned k = 0; k < 64; k++)
+			c += p[i + k] == '\n';
+		n += c;
 	}
-	return n;
+	for (; i < len; i++)
+		n += p[i] == '\n';
+	return n + (len && end[-1] != '\n');
 }
 
 /*
@@ -203,16 +207,13 @@ static size_t count_lines(const char *p, const char *end)
  */
 #define PENDING 8
 
-struct pending {
-	struct xdpfw_rule rule;
-	uint32_t line, col;
-	int64_t expires; /* 0: none */
-};
-
+/* Into a set (rs, the queue) or, when stage is set, into a stage only
+ * (rules_int.h: no set, no index). */
 struct parser {
 	struct ruleset *rs;
 	struct ruleidx *ix; /* &rs->ix */
-	struct pending q[PENDING];
+	struct rules_stage *stage;
+	struct rules_pending q[PENDING];
 	unsigned head, count;
 };
 
@@ -248,7 +249,7 @@ static int note_expired(struct ruleset *rs, uint32_t line)
 static int index_one(struct parser *ps)
 {
 	struct ruleset *rs = ps->rs;
-	struct pending *pd = &ps->q[ps->head];
+	struct rules_pending *pd = &ps->q[ps->head];
 	char msg[DIAG_MSG_MAX], canon[RULE_FMT_MAX];
 	size_t before;
 	uint32_t dup;
@@ -303,12 +304,48 @@ static int drain(struct parser *ps)
 	return 0;
 }
 
+/* A diagnostic of a line: after those of the lines before it (the
+ * duplicates still queued go first). */
+static int emit_diag(struct parser *ps, uint32_t line, uint32_t col,
+		     enum rules_severity sev, const char *msg)
+{
+	int err;
+
+	if (ps->stage)
+		return rules_stage_diag(ps->stage, line, col, sev, msg);
+	err = drain(ps);
+	return err ? err : add_diag(ps->rs, line, col, sev, msg);
+}
+
 static int line_error(struct parser *ps, uint32_t line, uint32_t col,
 		      const char *msg)
 {
-	int err = drain(ps);
+	return emit_diag(ps, line, col, RULES_ERROR, msg);
+}
 
-	return err ? err : add_diag(ps->rs, line, col, RULES_ERROR, msg);
+/* A valid entry: queued for the index (its bucket loading meanwhile), or
+ * staged. */
+static int emit_entry(struct parser *ps, const struct rules_pending *p)
+{
+	if (ps->stage)
+		return rules_stage_entry(ps->stage, p);
+	if (ps->count == PENDING) {
+		int err = index_one(ps);
+
+		if (err)
+			return err;
+	}
+	ps->q[(ps->head + ps->count) % PENDING] = *p;
+	ruleidx_prefetch(ps->ix, &p->rule);
+	ps->count++;
+	/* Half a queue later the bucket is in: load the entry it names, which
+	 * the duplicate check compares with (a second miss, 16% of a parse
+	 * at 1M when left to the check itself). */
+	if (ps->count > PENDING / 2)
+		ruleidx_prefetch_entry(ps->ix, ps->rs->rules,
+				       &ps->q[(ps->head + ps->count - 1 -
+					       PENDING / 2) % PENDING].rule);
+	return 0;
 }
 
 /* '#' anywhere, or a ';' at the start of the line or after a blank, as in
@@ -378,7 +415,7 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 {
 	const char *s, *e;
 	char msg[DIAG_MSG_MAX];
-	struct pending *pd;
+	struct rules_pending pd;
 	uint32_t col;
 	int err;
 
@@ -391,44 +428,20 @@ static int parse_line(struct parser *ps, uint32_t lineno, const char *ls,
 	}
 	if (!entry_text(ls, le, &s, &e))
 		return 0;
-
-	if (ps->count == PENDING) {
-		err = index_one(ps);
-		if (err)
-			return err;
-	}
-	pd = &ps->q[(ps->head + ps->count) % PENDING];
-	err = split_expiry(&s, &e, &pd->expires, msg, sizeof(msg), &col);
+	err = split_expiry(&s, &e, &pd.expires, msg, sizeof(msg), &col);
 	if (err)
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
-	if (rule_parse(s, (size_t)(e - s), &pd->rule, msg, sizeof(msg), &col))
+	if (rule_parse(s, (size_t)(e - s), &pd.rule, msg, sizeof(msg), &col))
 		return line_error(ps, lineno, (uint32_t)(s - ls) + col, msg);
-	if (rule_warning(s, (size_t)(e - s), &pd->rule, msg, sizeof(msg))) {
-		struct pending keep = *pd;
-
-		/* Diagnostics stay in line order: those of earlier lines
-		 * (duplicates) go first. */
-		err = drain(ps);
-		if (!err)
-			err = add_diag(ps->rs, lineno, (uint32_t)(s - ls) + 1,
-				       RULES_WARNING, msg);
+	if (rule_warning(s, (size_t)(e - s), &pd.rule, msg, sizeof(msg))) {
+		err = emit_diag(ps, lineno, (uint32_t)(s - ls) + 1,
+				RULES_WARNING, msg);
 		if (err)
 			return err;
-		pd = &ps->q[(ps->head + ps->count) % PENDING];
-		*pd = keep;
 	}
-	pd->line = lineno;
-	pd->col = (uint32_t)(s - ls) + 1;
-	ruleidx_prefetch(ps->ix, &pd->rule);
-	ps->count++;
-	/* Half a queue later the bucket is in: load the entry it names, which
-	 * the duplicate check compares with (a second miss, 16% of a parse
-	 * at 1M when left to the check itself). */
-	if (ps->count > PENDING / 2)
-		ruleidx_prefetch_entry(ps->ix, ps->rs->rules,
-				       &ps->q[(ps->head + ps->count - 1 -
-					       PENDING / 2) % PENDING].rule);
-	return 0;
+	pd.line = lineno;
+	pd.col = (uint32_t)(s - ls) + 1;
+	return emit_entry(ps, &pd);
 }
 
 int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
@@ -452,24 +465,48 @@ int rules_line_entry(const char *line, size_t len, struct xdpfw_rule *r,
 /* Between two calls of a parse's done callback: this much text. */
 #define PARSE_DONE_STEP (4u << 20)
 
-/* Lines [p, end) numbered from lineno + 1 into the set's last file.  done
- * (if not NULL) is told, every PARSE_DONE_STEP bytes or so, before which
- * byte the parse will not read again. */
-static int parse_lines_cb(struct ruleset *rs, const char *p, const char *end,
-			  uint32_t lineno, rules_parse_done_fn done, void *ctx)
+/* Lines [p, end) numbered from lineno + 1, through ps: what of them is
+ * past, [p, upto), told to done every PARSE_DONE_STEP bytes or so (the
+ * entries queued first indexed: only then is their text no longer read).
+ * *lineno is the last line's. */
+static int parse_range(struct parser *ps, const char *p, const char *end,
+		       uint32_t *lineno, rules_parse_done_fn done, void *ctx)
+{
+	const char *from = p, *next_done = p + PARSE_DONE_STEP;
+	bool may_have_nul = p < end && memchr(p, '\0', (size_t)(end - p));
+	int err;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		err = parse_line(ps, ++*lineno, p, le, may_have_nul);
+		if (err)
+			return err;
+		p = nl ? nl + 1 : end;
+		if (done && p >= next_done && p < end) {
+			err = drain(ps);
+			if (err)
+				return err;
+			done(ctx, from, p);
+			next_done = p + PARSE_DONE_STEP;
+		}
+	}
+	return drain(ps);
+}
+
+int rules_parse_lines(struct ruleset *rs, const char *p, const char *end,
+		      uint32_t lineno, size_t est, rules_parse_done_fn done,
+		      void *ctx)
 {
 	struct parser ps = { .rs = rs, .ix = &rs->ix };
-	const char *next_done = p + PARSE_DONE_STEP;
 	uint32_t first = lineno;
-	bool may_have_nul;
-	size_t est;
 	int err;
 
 	/* Size the arrays once for an ordinary file; a file of millions of
 	 * blank lines must not reserve room for millions of entries. */
-	est = count_lines(p, end);
-	if (est > RESERVE_MAX)
-		est = RESERVE_MAX;
+	if (est > RULES_RESERVE_MAX)
+		est = RULES_RESERVE_MAX;
 	err = ruleset_reserve(rs, rs->n + est);
 	if (err)
 		return err;
@@ -480,36 +517,63 @@ static int parse_lines_cb(struct ruleset *rs, const char *p, const char *end,
 		if (err)
 			return err;
 	}
-
-	may_have_nul = p < end && memchr(p, '\0', (size_t)(end - p));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		err = parse_line(&ps, ++lineno, p, le, may_have_nul);
-		if (err)
-			goto out;
-		p = nl ? nl + 1 : end;
-		if (done && p >= next_done && p < end) {
-			/* The entries waiting in the queue are done with
-			 * their text only once indexed. */
-			err = drain(&ps);
-			if (err)
-				goto out;
-			done(ctx, p);
-			next_done = p + PARSE_DONE_STEP;
-		}
-	}
-	err = drain(&ps);
-out:
+	err = parse_range(&ps, p, end, &lineno, done, ctx);
 	rs->n_lines += lineno - first;
+	return err;
+}
+
+int rules_stage_lines(struct rules_stage *st, const char *p, const char *end,
+		      rules_parse_done_fn done, void *ctx)
+{
+	struct parser ps = { .stage = st };
+	uint32_t lineno = 0;
+	int err = parse_range(&ps, p, end, &lineno, done, ctx);
+
+	st->n_lines = lineno;
+	return err;
+}
+
+/* The stage's entries are read from the set's arrays past the first
+ * part's entries, and the first part's and theirs are written before
+ * them: position rs->n is never past the entry read last. */
+int rules_unstage(struct ruleset *rs, const struct rules_stage *st,
+		  uint32_t base)
+{
+	struct parser ps = { .rs = rs, .ix = &rs->ix };
+	size_t i = 0, x = 0;
+	int err = 0;
+
+	for (size_t k = 0; !err && k <= st->n_d; k++) {
+		size_t upto = k < st->n_d ? st->d[k].before : st->n;
+
+		for (; !err && i < upto; i++) {
+			struct rules_pending pd = {
+				.rule = st->rules[i], .line = base + st->lines[i],
+				.col = st->cols[i],
+			};
+
+			if (x < st->n_x && st->x[x].i == i)
+				pd.expires = st->x[x++].expires;
+			err = emit_entry(&ps, &pd);
+		}
+		if (!err && k < st->n_d)
+			err = emit_diag(&ps, base + st->d[k].line, st->d[k].col,
+					st->d[k].sev, st->d[k].msg);
+	}
+	if (!err)
+		err = drain(&ps);
+	/* Those past the cap: the set's diagnostics are full by now. */
+	rs->n_errors += st->more_errors;
+	rs->n_warnings += st->more_warnings;
+	rs->n_lines += st->n_lines;
 	return err;
 }
 
 static int parse_lines(struct ruleset *rs, const char *p, const char *end,
 		       uint32_t lineno)
 {
-	return parse_lines_cb(rs, p, end, lineno, NULL, NULL);
+	return rules_parse_lines(rs, p, end, lineno, rules_count_lines(p, end),
+				 NULL, NULL);
 }
 
 int rules_parse_buffer_cb(struct ruleset *rs, const char *path,
@@ -523,7 +587,7 @@ int rules_parse_buffer_cb(struct ruleset *rs, const char *path,
 		return err;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	return parse_lines_cb(rs, p, buf + len, 0, done, ctx);
+	return rules_parse_text(rs, p, buf + len, done, ctx);
 }
 
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,

@@ -90,9 +90,13 @@ void ruleset_free(struct ruleset *rs); /* NULL-safe */
 int rules_parse_buffer(struct ruleset *rs, const char *path, const char *buf,
 		       size_t len);
 
-/* The same, telling done(ctx, upto) now and then that the parse will not
- * read the text before upto again (the caller may let those pages go). */
-typedef void (*rules_parse_done_fn)(void *ctx, const char *upto);
+/* The same, telling done(ctx, from, upto) now and then that the parse
+ * will not read the text [from, upto) again (the caller may let those
+ * pages go).  A large buffer is parsed on two threads (the set is what
+ * one thread makes): done is then called from both, each with its own
+ * part of the text. */
+typedef void (*rules_parse_done_fn)(void *ctx, const char *from,
+				    const char *upto);
 int rules_parse_buffer_cb(struct ruleset *rs, const char *path,
 			  const char *buf, size_t len, rules_parse_done_fn done,
 			  void *ctx);
@@ -172,6 +176,9 @@ struct ruleset_splice {
 };
 int ruleset_splice(struct ruleset *rs, struct ruleset *w,
 		   struct ruleset_splice *sp);
+/* A buffer of this many bytes or more is parsed on two threads (4 MiB;
+ * a test may change it). */
+extern size_t rules_parse_thread_min;
 /* A set whose index has this many slots or more has it renumbered in two
  * halves on two threads (2^18; a test may change it). */
 extern size_t ruleset_splice_thread_min;

@@ -7,7 +7,7 @@ file belongs to the header that declares most of the functions it
 exports: rules_entry.c to rules.h).  Module A depends on B when a file of
 A includes B's header, or an object of A calls a function an object of B
 defines (nm).  A private header belongs to the module it serves
-(kmaps_int.h to kmaps, config_keys.h to config), and the daemon's parts
+(kmaps_int.h to kmaps, config_keys.h to config, rules_int.h to rules), and the daemon's parts
 (daemon_int.h's struct daemon: daemon.c, startup.c, daemon_state.c,
 ifattach.c, integrity.c, metrics_http.c) are one module, the top layer: nothing else may
 include daemon_int.h or call into them.
@@ -28,7 +28,7 @@ import sys
 
 # Headers that are a part of another module, not a module of their own.
 PRIVATE = {"kmaps_int": "kmaps", "kmaps_oa_int": "kmaps",
-           "config_keys": "config",
+           "config_keys": "config", "rules_int": "rules",
            "daemon_int": "daemon", "integrity": "daemon", "ifattach": "daemon",
            "metrics_http": "daemon"}
 # The top layers, and who alone may depend on them.

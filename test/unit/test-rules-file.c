@@ -303,6 +303,117 @@ static void test_two_buffers(void)
 	ruleset_free(&rs);
 }
 
+/* Everything two parses give is the same. */
+static void check_same_set(const struct ruleset *rs, const struct ruleset *want,
+			   const char *what)
+{
+	size_t n_expires = rs->expires && want->expires ? rs->n : 0;
+
+	CHECK_INT(rs->n, want->n);
+	CHECK_INT(rs->n_lines, want->n_lines);
+	CHECK_INT(rs->n_errors, want->n_errors);
+	CHECK_INT(rs->n_warnings, want->n_warnings);
+	CHECK_INT(rs->n_diags, want->n_diags);
+	CHECK_INT(rs->n_expired, want->n_expired);
+	CHECK_INT(rs->next_expiry, want->next_expiry);
+	CHECK_INT(!rs->expires, !want->expires);
+	if (rs->n == want->n) {
+		CHECK_MSG(!memcmp(rs->rules, want->rules, rs->n * sizeof(*rs->rules)) &&
+			  !memcmp(rs->lines, want->lines, rs->n * sizeof(*rs->lines)) &&
+			  !memcmp(rs->file_of, want->file_of,
+				  rs->n * sizeof(*rs->file_of)) &&
+			  !memcmp(rs->expires, want->expires,
+				  n_expires * sizeof(*rs->expires)),
+			  "%s: the entries differ", what);
+		for (size_t i = 0; i < rs->n; i++)
+			if (ruleidx_find(&rs->ix, rs->rules, &want->rules[i]) != i) {
+				CHECK_MSG(0, "%s: entry %zu not indexed", what, i);
+				break;
+			}
+	}
+	if (rs->n_expired == want->n_expired)
+		CHECK_MSG(!memcmp(rs->expired_at, want->expired_at,
+				  rs->n_expired * sizeof(*rs->expired_at)),
+			  "%s: the expired entries differ", what);
+	for (size_t i = 0; i < rs->n_diags && i < want->n_diags; i++) {
+		const struct rules_diag *a = &rs->diags[i], *b = &want->diags[i];
+
+		if (a->file != b->file || a->line != b->line || a->col != b->col ||
+		    a->severity != b->severity || a->dup_file != b->dup_file ||
+		    a->dup_line != b->dup_line || strcmp(a->msg, b->msg)) {
+			CHECK_MSG(0, "%s: diagnostic %zu differs: line %u %s, not line %u %s",
+				  what, i, a->line, a->msg, b->line, b->msg);
+			break;
+		}
+	}
+}
+
+/* A file parsed on two threads gives what one gives, wherever the cut
+ * falls (rules_split.c cuts at two fifths of the text: a comment of
+ * growing length at the end moves the cut over every line): duplicates
+ * across the cut and of another file, expired entries, errors and
+ * warnings on both sides, in order. */
+static void test_split(void)
+{
+	static const char body[] =
+		"10.0.0.1\n"
+		"10.0.0.2:53/udp\n"
+		"10.0.0.9 expires=2000-01-01T00:00:00Z\n"
+		"10.0.0.3 expires=2099-01-01T00:00:00Z\n"
+		"9.9.9.9\n"
+		"bad line\n"
+		"::/0\n"
+		"\n"
+		"# a comment\n"
+		"10.0.0.1\n"
+		"10.0.0.4\r\n"
+		"10.0.0.2:53/udp\n"
+		"2001:db8::1\n"
+		"10.0.0.4\n"
+		"300.1.1.1\n"
+		"10.0.0.5 expires=2098-01-01T00:00:00Z\n"
+		"10.0.0.8 expires=2001-01-01T00:00:00Z\n"
+		"9.9.9.9\n"
+		"2001:db8::1\n"
+		"0.0.0.0/0\n"
+		"10.0.0.1\n"
+		"  10.0.0.6   # end\n";
+	size_t keep = rules_parse_thread_min;
+	char text[sizeof(body) + 200];
+
+	n_cases++;
+	for (size_t pad = 0; pad < 160; pad++) {
+		struct ruleset one, two;
+		size_t n = sizeof(body) - 1;
+		char what[64];
+
+		memcpy(text, body, n);
+		text[n++] = '#';
+		memset(text + n, 'x', pad);
+		n += pad;
+		ruleset_init(&one);
+		ruleset_init(&two);
+		one.now = two.now = 1700000000;
+		rules_parse_thread_min = SIZE_MAX;
+		CHECK_INT(rules_parse_buffer(&one, "a", "9.9.9.9\n", 8), 0);
+		CHECK_INT(rules_parse_buffer(&one, "b", text, n), 0);
+		rules_parse_thread_min = 1;
+		CHECK_INT(rules_parse_buffer(&two, "a", "9.9.9.9\n", 8), 0);
+		CHECK_INT(rules_parse_buffer(&two, "b", text, n), 0);
+		snprintf(what, sizeof(what), "cut with %zu bytes after", pad);
+		check_same_set(&two, &one, what);
+		if (!pad) {
+			CHECK_INT(one.n, 10);
+			CHECK_INT(one.n_expired, 2);
+			CHECK_INT(one.n_errors, 2);
+			CHECK_INT(one.n_warnings, 9);
+		}
+		ruleset_free(&one);
+		ruleset_free(&two);
+	}
+	rules_parse_thread_min = keep;
+}
+
 /* ---- files on disk -------------------------------------------------------- */
 
 static int write_file(const char *path, const char *data, size_t len)
@@ -426,30 +537,32 @@ static size_t scale_line(char *p, unsigned i)
 }
 
 /* What rules_parse_buffer_cb said it is done with: garbled at once (as
- * if its pages had gone), so that reading it again changes the set. */
+ * if its pages had gone), so that reading it again changes the set.  The
+ * two threads of a parse each tell their own part. */
 struct garble {
-	char *buf, *upto;
+	char *buf;
 	size_t calls, len;
-	int backwards;
+	int outside;
 };
 
-static void garble_done(void *ctx, const char *upto)
+static void garble_done(void *ctx, const char *from, const char *upto)
 {
 	struct garble *g = ctx;
 
-	g->calls++;
-	if (upto < g->upto || upto > g->buf + g->len)
-		g->backwards = 1;
+	__atomic_fetch_add(&g->calls, 1, __ATOMIC_RELAXED);
+	if (from > upto || from < g->buf || upto > g->buf + g->len)
+		__atomic_store_n(&g->outside, 1, __ATOMIC_RELAXED);
 	else
-		memset(g->upto, '9', (size_t)(upto - g->upto));
-	g->upto = (char *)upto;
+		memset((char *)from, '9', (size_t)(upto - from));
 }
 
-/* The same set from a parse whose text goes as it is parsed. */
+/* The set of a parse on one thread (want) from parses on two, the text
+ * going as it is parsed, then not: cut where rules_split.c cuts. */
 static void check_parse_dropping(const struct ruleset *want, const char *buf,
 				 size_t n)
 {
-	struct garble g = { malloc(n ? n : 1), NULL, 0, n, 0 };
+	struct garble g = { malloc(n ? n : 1), 0, n, 0 };
+	size_t keep = rules_parse_thread_min;
 	struct ruleset rs;
 
 	if (!g.buf) {
@@ -457,29 +570,19 @@ static void check_parse_dropping(const struct ruleset *want, const char *buf,
 		return;
 	}
 	memcpy(g.buf, buf, n);
-	g.upto = g.buf;
+	rules_parse_thread_min = 4096;
 	ruleset_init(&rs);
 	CHECK_INT(rules_parse_buffer_cb(&rs, "big.txt", g.buf, n, garble_done,
 					&g), 0);
-	CHECK_MSG(g.calls >= 4 && !g.backwards,
+	CHECK_MSG(g.calls >= 3 && !g.outside,
 		  "%zu calls of done over %zu bytes%s", g.calls, n,
-		  g.backwards ? ", one going back" : "");
-	CHECK_INT(rs.n, want->n);
-	CHECK_INT(rs.n_lines, want->n_lines);
-	CHECK_INT(rs.n_errors, want->n_errors);
-	CHECK_INT(rs.n_warnings, want->n_warnings);
-	CHECK_INT(rs.n_diags, want->n_diags);
-	if (rs.n == want->n) {
-		CHECK(!memcmp(rs.rules, want->rules, rs.n * sizeof(*rs.rules)));
-		CHECK(!memcmp(rs.lines, want->lines, rs.n * sizeof(*rs.lines)));
-	}
-	for (size_t i = 0; i < rs.n_diags && i < want->n_diags; i++)
-		if (rs.diags[i].line != want->diags[i].line ||
-		    strcmp(rs.diags[i].msg, want->diags[i].msg)) {
-			CHECK_MSG(0, "diagnostic %zu differs: line %u %s", i,
-				  rs.diags[i].line, rs.diags[i].msg);
-			break;
-		}
+		  g.outside ? ", one outside the text" : "");
+	check_same_set(&rs, want, "two threads, the text going");
+	ruleset_free(&rs);
+	ruleset_init(&rs);
+	CHECK_INT(rules_parse_buffer(&rs, "big.txt", buf, n), 0);
+	check_same_set(&rs, want, "two threads");
+	rules_parse_thread_min = keep;
 	ruleset_free(&rs);
 	free(g.buf);
 }
@@ -492,6 +595,7 @@ static void test_scale(void)
 	size_t blocks = SCALE_LINES / SCALE_KINDS;
 	char first[RULE_FMT_MAX];
 	double t0, t1;
+	size_t keep;
 
 	n_cases++;
 	if (!buf) {
@@ -501,9 +605,13 @@ static void test_scale(void)
 	for (unsigned i = 0; i < SCALE_LINES; i++)
 		n += scale_line(buf + n, i);
 	ruleset_init(&rs);
+	/* The reference: one thread. */
+	keep = rules_parse_thread_min;
+	rules_parse_thread_min = SIZE_MAX;
 	t0 = now_ms();
 	CHECK_INT(rules_parse_buffer(&rs, "big.txt", buf, n), 0);
 	t1 = now_ms();
+	rules_parse_thread_min = keep;
 	printf("test-rules: parsed %u lines (%zu bytes) in %.1f ms\n",
 	       SCALE_LINES, n, t1 - t0);
 	CHECK_INT(rs.n_lines, SCALE_LINES);
@@ -597,6 +705,7 @@ int main(void)
 	test_diag_format();
 	test_diag_cap();
 	test_two_buffers();
+	test_split();
 	test_parse_file();
 	test_scale();
 	printf("test-rules-file: %d cases\n", n_cases);
