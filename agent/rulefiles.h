@@ -60,6 +60,12 @@ struct rules_cache {
 	 * caught, and an unchanged million-line file is hashed, not parsed.
 	 * Cleared by the read. */
 	int recheck;
+	/* The set was read moments ago (the start's read beside the maps'
+	 * creation, startup.c): the next full sync trusts the ids, as an
+	 * incremental one does (a file changed within racy_s is read again
+	 * all the same), instead of hashing every file once more.  Cleared
+	 * by that sync. */
+	int read_now;
 	/*
 	 * The caller's number for each entry (sync: its slot in the kernel's
 	 * table), kept as entries move: tags[i] for entry i of rs (tag_n of

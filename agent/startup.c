@@ -173,8 +173,8 @@ static int carry_old_layout(struct daemon *d)
  * The rules read and parsed on a thread of their own while the maps are
  * created and the program loaded (each a few hundred ms at 1M entries, on
  * different CPUs when there are two).  The start-up sync then finds the
- * set parsed: its full read checks every file's text again and parses
- * only what changed meanwhile.  What fails here is the sync's to report:
+ * set parsed: its read checks every file's identity, as an incremental
+ * sync's does, and parses only what changed meanwhile.  What fails here is the sync's to report:
  * it reads again.
  */
 struct preread {
@@ -192,8 +192,10 @@ static void *preread_main(void *arg)
 	double t0 = daemon_mono_ms();
 	size_t parsed;
 
-	ruleset_load_cached(pr->c, pr->cfg, (int64_t)time(NULL), label,
-			    sizeof(label), why, sizeof(why), &parsed);
+	pr->c->read_now = !ruleset_load_cached(pr->c, pr->cfg,
+					       (int64_t)time(NULL), label,
+					       sizeof(label), why, sizeof(why),
+					       &parsed);
 	pr->ms = daemon_mono_ms() - t0;
 	return NULL;
 }
