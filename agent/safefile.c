@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "prefault.h"
+
 __attribute__((format(printf, 3, 4)))
 static int refuse(struct safefile_result *res, enum safefile_refusal why,
 		  const char *fmt, ...)
@@ -85,6 +87,7 @@ static int read_bounded(int fd, size_t size_hint, size_t max, char **out,
 	buf = malloc(cap + 1);
 	if (!buf)
 		return fail(res, -ENOMEM, "allocate memory");
+	prefault(buf, cap); /* read() writes it whole */
 	for (;;) {
 		ssize_t r;
 
