@@ -54,7 +54,7 @@ static int match_v4_port(struct kmaps *km, uint32_t flags, uint32_t t,
 						XDPFW_PORT_V4_TCP :
 						XDPFW_PORT_V4_UDP)))) {
 		struct xdpfw_v4_plpm_key k = {
-			.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+			.prefixlen = XDPFW_V4P_KEY_PLEN,
 			.port = htons(p->sport), .proto = p->proto, .addr = a };
 
 		return lookup(km, KMAP_V4_PLPM, &k, slot);
@@ -86,7 +86,8 @@ static int match_v4(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 			return r;
 	}
 	if (t & XDPFW_V4T_TRIE) {
-		struct xdpfw_v4_lpm_key k = { .prefixlen = 32, .addr = a };
+		struct xdpfw_v4_lpm_key k = { .prefixlen = XDPFW_V4_KEY_PLEN,
+						 .addr = a };
 
 		return lookup(km, KMAP_V4_LPM, &k, slot);
 	}
@@ -131,7 +132,7 @@ static int prefix_v6(struct kmaps *km, uint32_t flags, uint32_t f,
 	static const uint32_t cls[4] = { XDPFW_V6F_C64, XDPFW_V6F_C56,
 					 XDPFW_V6F_C48, XDPFW_V6F_C32 };
 	int ovf = 0, r = 0;
-	struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+	struct xdpfw_v6_lpm_key k = { .prefixlen = XDPFW_V6_KEY_PLEN };
 	uint32_t ts;
 
 	for (int i = 0; i < 4 && !r; i++)
@@ -190,7 +191,7 @@ static int match_v6_port(struct kmaps *km, uint32_t flags, uint32_t f,
 	      bit(km->filter[FMAP_PP], xdpfw_pp_hash6(pw, a[0]),
 		  XDPFW_PP_BITMAP_LOG)))) {
 		struct xdpfw_v6_plpm_key k = {
-			.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+			.prefixlen = XDPFW_V6P_KEY_PLEN,
 			.port = htons(p->sport), .proto = p->proto };
 
 		memcpy(k.addr, p->addr, 16);
@@ -257,10 +258,10 @@ static int saved_by(struct kmaps *km, uint32_t flags, const struct kv_pkt *p,
 	}
 	memset(&k, 0, sizeof(k));
 	if (v4) {
-		k.v4_plpm.prefixlen = XDPFW_PLPM_FIXED_BITS + 32;
+		k.v4_plpm.prefixlen = XDPFW_V4P_KEY_PLEN;
 		memcpy(&k.v4_plpm.addr, p->addr, 4);
 	} else {
-		k.v6_plpm.prefixlen = XDPFW_PLPM_FIXED_BITS + 128;
+		k.v6_plpm.prefixlen = XDPFW_V6P_KEY_PLEN;
 		memcpy(k.v6_plpm.addr, p->addr, 16);
 	}
 	if (p->has_l4 && (flags & f_port)) {

@@ -273,7 +273,7 @@ static __always_inline __u32 match_v4_port(__u32 flags, __u32 t,
 					    XDPFW_PORT_V4_TCP :
 					    XDPFW_PORT_V4_UDP)))) {
 		struct xdpfw_v4_plpm_key k = {
-			.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+			.prefixlen = XDPFW_V4P_KEY_PLEN,
 			.port = p->sport,
 			.proto = p->l4proto,
 			.pad = 0,
@@ -315,7 +315,7 @@ static __always_inline __u32 match_v4(__u32 flags, const struct xdpfw_pkt *p)
 	}
 	if (t & XDPFW_V4T_TRIE) {
 		struct xdpfw_v4_lpm_key k = {
-			.prefixlen = 32,
+			.prefixlen = XDPFW_V4_KEY_PLEN,
 			.addr = p->saddr.v4,
 		};
 		slot = bpf_map_lookup_elem(&XDPFW_MAP_V4_LPM, &k);
@@ -386,7 +386,7 @@ static __always_inline __u32 prefix_v6(__u32 flags, __u32 f, const __u32 *a,
 	    !((flags & XDPFW_F_V6_ODD) && (f & XDPFW_V6F_ODD)))
 		return s1;
 	{
-		struct xdpfw_v6_lpm_key k = { .prefixlen = 128 };
+		struct xdpfw_v6_lpm_key k = { .prefixlen = XDPFW_V6_KEY_PLEN };
 
 		__builtin_memcpy(k.addr, p->saddr.v6, 16);
 		slot = bpf_map_lookup_elem(&XDPFW_MAP_V6_LPM, &k);
@@ -456,7 +456,7 @@ static __always_inline __u32 match_v6_port(__u32 flags, __u32 f,
 					a[0]),
 			 XDPFW_PP_BITMAP_LOG)))) {
 		struct xdpfw_v6_plpm_key k = {
-			.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+			.prefixlen = XDPFW_V6P_KEY_PLEN,
 			.port = p->sport,
 			.proto = p->l4proto,
 			.pad = 0,
@@ -516,7 +516,7 @@ static __always_inline xdpfw_slot_t *except_v4(__u32 flags,
 						const struct xdpfw_pkt *p)
 {
 	struct xdpfw_v4_plpm_key k = {
-		.prefixlen = XDPFW_PLPM_FIXED_BITS + 32,
+		.prefixlen = XDPFW_V4P_KEY_PLEN,
 		.addr = p->saddr.v4,
 	};
 	xdpfw_slot_t *slot;
@@ -545,7 +545,7 @@ static __always_inline xdpfw_slot_t *except_v6(__u32 flags,
 						const struct xdpfw_pkt *p)
 {
 	struct xdpfw_v6_plpm_key k = {
-		.prefixlen = XDPFW_PLPM_FIXED_BITS + 128,
+		.prefixlen = XDPFW_V6P_KEY_PLEN,
 	};
 	const __u32 *a = (const __u32 *)p->saddr.v6;
 	xdpfw_slot_t *slot;

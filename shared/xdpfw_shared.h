@@ -520,6 +520,7 @@ typedef __u32 xdpfw_slot_t;
  * The exact keys (the overflow tries' keys, layout 10): the LPM key of the
  * full length, prefixlen always XDPFW_*_KEY_PLEN, so the trie's longest
  * match is an exact match.  Each has the layout of its prefix key below.
+ * A packet's look-up in a prefix trie uses the same full length.
  */
 #define XDPFW_V4_KEY_PLEN 32
 #define XDPFW_V6_KEY_PLEN 128
