@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "prefault.h"
 #include "rules_int.h"
 #include "twothreads.h"
 
@@ -85,12 +86,33 @@ struct part {
 	rules_parse_done_fn done;
 	void *ctx;
 	int err;
+	size_t room_a;
 };
+
+/* The room of n entries at rules and lines, and at more (their columns
+ * or files, more_size bytes each), faulted in first, one call each
+ * (prefault.h: `xdpfw check` of 1M entries 0.29 -> 0.26 s).  The room is
+ * a line's: a comment line costs its 30 bytes. */
+static void prefault_room(struct xdpfw_rule *rules, uint32_t *lines,
+			  void *more, size_t more_size, size_t n)
+{
+	prefault(rules, n * sizeof(*rules));
+	prefault(lines, n * sizeof(*lines));
+	prefault(more, n * more_size);
+}
 
 static void *part_main(void *arg)
 {
 	struct part *t = arg;
+	struct ruleset *rs = t->rs;
 
+	if (t->st)
+		prefault_room(t->st->rules, t->st->lines, t->st->cols,
+			      sizeof(*t->st->cols), t->st->room);
+	else
+		prefault_room(rs->rules + rs->n, rs->lines + rs->n,
+			      rs->file_of + rs->n, sizeof(*rs->file_of),
+			      t->room_a);
 	/* (The set's room is made: no more than its lines' entries.) */
 	t->err = t->st ? rules_stage_lines(t->st, t->p, t->end, t->done, t->ctx) :
 			 rules_parse_lines(t->rs, t->p, t->end, 0, 0, t->done,
@@ -154,6 +176,7 @@ int rules_parse_text(struct ruleset *rs, const char *p, const char *end,
 					 done, ctx);
 	err = make_room(rs, &st, lines_a, lines_b);
 	if (!err) {
+		a.room_a = lines_a;
 		two_threads(part_main, &a, &b);
 		err = a.err ? a.err : b.err;
 	}
