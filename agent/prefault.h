@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -26,10 +27,14 @@
 
 static inline void prefault(void *p, size_t len)
 {
-	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t b = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+	uintptr_t pg, a, b;
 
-	if (len >= PREFAULT_MIN && b > a)
+	if (len < PREFAULT_MIN)
+		return;
+	pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	b = ((uintptr_t)p + len) & ~(pg - 1);
+	if (b > a)
 		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
 }
 

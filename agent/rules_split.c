@@ -19,7 +19,8 @@ size_t rules_parse_thread_min = (size_t)4 << 20;
 
 /* The caller's thread takes this share of the text, as it also indexes
  * the rest: `xdpfw check` of 1M entries took as long with a third to a
- * half (docs/BENCHMARKS.md, "First load: the parse on two threads"). */
+ * half (docs/BENCHMARKS.md, "Session 12: the first load's parse on two
+ * threads"). */
 #define FIRST_NUM 2
 #define FIRST_DEN 5
 
@@ -113,7 +114,8 @@ static void *part_main(void *arg)
 		prefault_room(rs->rules + rs->n, rs->lines + rs->n,
 			      rs->file_of + rs->n, sizeof(*rs->file_of),
 			      t->room_a);
-	/* (The set's room is made: no more than its lines' entries.) */
+	/* make_room reserved the set's arrays and index: the first part
+	 * asks for no more (est 0). */
 	t->err = t->st ? rules_stage_lines(t->st, t->p, t->end, t->done, t->ctx) :
 			 rules_parse_lines(t->rs, t->p, t->end, 0, 0, t->done,
 					   t->ctx);

@@ -174,8 +174,8 @@ static int carry_old_layout(struct daemon *d)
  * created and the program loaded (each a few hundred ms at 1M entries, on
  * different CPUs when there are two).  The start-up sync then finds the
  * set parsed: its read checks every file's identity, as an incremental
- * sync's does, and parses only what changed meanwhile.  What fails here is the sync's to report:
- * it reads again.
+ * sync's does, and parses only what changed meanwhile.  What fails here
+ * is the sync's to report: it reads again.
  */
 struct preread {
 	struct rules_cache *c;
