@@ -109,16 +109,18 @@ static size_t count_nl(const char *buf, size_t len)
 	return c;
 }
 
-/* Where each '\n' of buf is, into at[] (room for every one, and 2
- * more): a block at a time, its first two '\n' written whatever (most
- * blocks have none or one: no branch), the rest one by one. */
+/* Where each '\n' of buf is, into at[] (room for cap, as many as there
+ * are): a block at a time, its first two '\n' written whatever (most
+ * blocks have none or one: no branch) while two slots are left, the rest
+ * one by one.  Nothing is written past at[cap - 1]: two threads fill the
+ * two halves of one array. */
 #ifdef __SSE2__
-static void find_nl(const char *buf, size_t len, uint64_t *at)
+static void find_nl(const char *buf, size_t len, uint64_t *at, size_t cap)
 {
 	const __m128i nl = _mm_set1_epi8('\n');
 	size_t k = 0, i = 0;
 
-	for (; i + 16 <= len; i += 16) {
+	for (; i + 16 <= len && k + 2 <= cap; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
 		unsigned m1 = m & (m - 1), m2 = m1 & (m1 - 1);
@@ -134,10 +136,11 @@ static void find_nl(const char *buf, size_t len, uint64_t *at)
 			at[k++] = i;
 }
 #else
-static void find_nl(const char *buf, size_t len, uint64_t *at)
+static void find_nl(const char *buf, size_t len, uint64_t *at, size_t cap)
 {
 	size_t k = 0;
 
+	(void)cap; /* one slot a '\n' */
 	for (size_t i = 0; i < len; i++)
 		if (buf[i] == '\n')
 			at[k++] = i;
@@ -383,9 +386,8 @@ size_t filediff_line_start(const struct filediff_sum *s, const char *buf,
 	return (size_t)(p - buf);
 }
 
-/* Hash lines [p, q) of buf (bytes [from, to)) into s->line, where their
- * '\n' are found first (2 more slots may be written: the caller fills
- * them after). */
+/* Hash lines [p, q) of buf (bytes [from, to)) into line[0, q - p),
+ * where their '\n' are found first. */
 static void hash_lines(const struct filediff_sum *s, const char *buf,
 		       size_t p, size_t q, size_t from, size_t to,
 		       uint64_t *line)
@@ -395,7 +397,7 @@ static void hash_lines(const struct filediff_sum *s, const char *buf,
 
 	if (q == s->lines && s->len && buf[s->len - 1] != '\n')
 		nls--; /* the last line, without a '\n' */
-	find_nl(buf + from, to - from, line);
+	find_nl(buf + from, to - from, line, n);
 	for (size_t k = 0; k < n; k++) {
 		size_t end = k < nls ? from + line[k] : s->len;
 
@@ -434,9 +436,7 @@ static void *lines_part(void *arg)
 }
 
 /* Lines [p, q) hashed into s->line; from filediff_thread_min bytes of
- * text on, in two halves on two threads, the second half into s->hash
- * (free until sum_pieces, lines + 1 long) and copied: hash_lines()
- * writes two slots past its lines, which would be the other half's. */
+ * text on, in two halves on two threads, each into its own slots. */
 static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
 			  size_t q, filediff_done_fn done, void *ctx)
 {
@@ -458,9 +458,8 @@ static void hash_lines_cb(struct filediff_sum *s, const char *buf, size_t p,
 	a.every /= 2;
 	b = a;
 	a.hi = b.lo = mid;
-	b.out = s->hash;
+	b.out = s->line + mid;
 	two_threads(lines_part, &a, &b);
-	memcpy(s->line + mid, s->hash, (q - mid) * sizeof(*s->line));
 }
 
 /* The pieces, from the lines' hashes.  Locals only in the loop: through

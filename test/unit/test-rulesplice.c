@@ -565,6 +565,40 @@ static void test_threads(void)
 	free(b);
 }
 
+/* Where the two threads' halves meet, in every alignment of the text's
+ * 16-byte blocks: lines of 20 bytes (at most one '\n' in a block) after a
+ * first line of 1 to 64.  The first half's '\n' search must not write
+ * into the second half's first slots (it did, by one slot, when its last
+ * block held only its last '\n'). */
+static void test_threads_meet(void)
+{
+	enum { N = 2000 };
+	char *a = malloc(N * 21 + 80), *b = malloc(N * 21 + 80);
+
+	CHECK(a && b);
+	if (!a || !b)
+		abort();
+	for (int shift = 1; shift <= 64; shift++) {
+		size_t la = 0, lb = 0;
+
+		la += (size_t)sprintf(a, "%.*s\n", shift - 1,
+				      "################################"
+				      "################################");
+		memcpy(b, a, la);
+		lb = la;
+		for (int i = 0; i < N; i++) {
+			la += (size_t)sprintf(a + la, "10.10.%03d.%03d:%04d\n",
+					      i >> 8, i & 255, 1000 + i % 9000);
+			lb += (size_t)sprintf(b + lb, "10.10.%03d.%03d:%04d\n",
+					      i >> 8, i & 255,
+					      i % 50 == 3 ? 2000 : 1000 + i % 9000);
+		}
+		sum_threads(a, la, b, lb);
+	}
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/xdpfw-test-rulesplice-XXXXXX");
@@ -576,6 +610,7 @@ int main(void)
 	snprintf(paths[1], sizeof(paths[1]), "%s/x.txt", rdir);
 	test_window();
 	test_threads();
+	test_threads_meet();
 	run(1, 3000, 300);
 	run(2, 400, 300);
 	run(3, 5000, 150);
