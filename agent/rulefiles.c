@@ -359,30 +359,66 @@ static void tags_drop_tail(struct rules_cache *c, size_t from)
 	c->tag_n = from;
 }
 
+/* Piece t (0 .. n_segs) of the old tags, between two windows: [*src,
+ * *to), and where it starts in the new set. */
+static size_t tags_piece(const struct rules_cache *c,
+			 const struct splice_seg *segs, size_t n_segs,
+			 size_t t, size_t *src, size_t *to)
+{
+	*src = t ? segs[t - 1].b : n_segs ? segs[0].a : c->tag_n;
+	*to = t < n_segs ? segs[t].a : c->tag_n;
+	return t < n_segs ? segs[t].at - (*to - *src) :
+			    c->rs.n - (c->tag_n - *src);
+}
+
+/* The pieces moved in place, no copy aside (4 MB of fresh pages a churn
+ * at 1M): both the pieces and their new places are in order and apart,
+ * so those that move down go first, from the first, then those that
+ * move up, from the last; none lands on one not yet moved. */
+static void tags_move(struct rules_cache *c, const struct splice_seg *segs,
+		      size_t n_segs)
+{
+	size_t src, to, dst;
+
+	for (size_t t = 0; t <= n_segs; t++) {
+		dst = tags_piece(c, segs, n_segs, t, &src, &to);
+		if (dst < src)
+			memmove(&c->tags[dst], &c->tags[src],
+				(to - src) * sizeof(*c->tags));
+	}
+	for (size_t t = n_segs + 1; t-- > 0;) {
+		dst = tags_piece(c, segs, n_segs, t, &src, &to);
+		if (dst > src)
+			memmove(&c->tags[dst], &c->tags[src],
+				(to - src) * sizeof(*c->tags));
+	}
+	for (size_t t = 0; t < n_segs; t++)
+		for (size_t i = 0; i < segs[t].added; i++)
+			c->tags[segs[t].at + i] = RULES_TAG_NONE;
+}
+
 /* The windows' entries (their rules: removed, in order) left and others
  * arrived (segs: where; rs: already), everything between them moved.
- * The tags before the first window stay; the rest is built aside. */
+ * The tags before the first window stay. */
 static void tags_splice(struct rules_cache *c, const struct splice_seg *segs,
 			size_t n_segs, const struct xdpfw_rule *removed)
 {
-	size_t added = 0, r = 0, k = 0, na = 0;
-	size_t base = n_segs ? segs[0].a : c->tag_n, src = base;
-	uint32_t *tags, *arr;
+	size_t added = 0, r = 0, k = 0, na = 0, src, to, dst;
+	uint32_t *arr;
 
 	if (!c->tags_ok)
 		return;
 	for (size_t t = 0; t < n_segs; t++)
 		added += segs[t].added;
-	tags = malloc((c->rs.n - base + 1) * sizeof(*tags));
 	arr = malloc((c->n_arrived + added + 64) * sizeof(*arr));
-	if (!tags || !arr || c->n_arrived + added > tags_bound(c))
+	if (!arr || c->n_arrived + added > tags_bound(c) ||
+	    tags_room(c, c->rs.n, 0))
 		c->tags_ok = 0;
+	/* Who left and who arrived, from the tags before they move. */
 	for (size_t t = 0; t <= n_segs && c->tags_ok; t++) {
 		const struct splice_seg *g = t < n_segs ? &segs[t] : NULL;
-		size_t to = g ? g->a : c->tag_n, dst = g ? g->at - (g->a - src) :
-			c->rs.n - (c->tag_n - src);
 
-		memcpy(&tags[dst - base], &c->tags[src], (to - src) * sizeof(*tags));
+		dst = tags_piece(c, segs, n_segs, t, &src, &to);
 		/* the arrived of [src, to) move; those of the window leave */
 		for (; k < c->n_arrived && c->arrived[k] < to; k++)
 			arr[na++] = (uint32_t)(c->arrived[k] >= src ?
@@ -391,24 +427,18 @@ static void tags_splice(struct rules_cache *c, const struct splice_seg *segs,
 			;
 		for (size_t pos = g ? g->a : 0; g && pos < g->b; pos++)
 			tags_gone(c, pos, &removed[r++]);
-		for (size_t i = 0; g && i < g->added; i++) {
-			tags[g->at + i - base] = RULES_TAG_NONE;
+		for (size_t i = 0; g && i < g->added; i++)
 			arr[na++] = (uint32_t)(g->at + i);
-		}
-		src = g ? g->b : src;
 	}
-	if (c->tags_ok && !tags_room(c, c->rs.n, 0)) {
-		memcpy(&c->tags[base], tags, (c->rs.n - base) * sizeof(*tags));
+	if (c->tags_ok) {
+		tags_move(c, segs, n_segs);
 		free(c->arrived);
 		c->arrived = arr;
 		c->cap_arrived = c->n_arrived + added + 64;
 		c->n_arrived = na;
 		c->tag_n = c->rs.n;
 		arr = NULL;
-	} else {
-		c->tags_ok = 0;
 	}
-	free(tags);
 	free(arr);
 }
 
