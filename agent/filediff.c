@@ -496,6 +496,16 @@ static void sum_shrink(struct filediff_sum *s)
 	s->first = f ? f : s->first;
 }
 
+/* Every 1 KiB chunk of the text s is being made of is old's (a no-op
+ * SIGHUP's read again): its summary would be old's, line for line. */
+static int same_text(const struct filediff_sum *old,
+		     const struct filediff_sum *s)
+{
+	return old && old->line && old->fixed && old->len == s->len &&
+	       old->n_fixed == s->n_fixed &&
+	       !memcmp(old->fixed, s->fixed, s->n_fixed * sizeof(*s->fixed));
+}
+
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len)
 {
 	return filediff_sum_update(s, buf, len, NULL, NULL);
@@ -516,8 +526,16 @@ int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 	size_t p, q, tail;
 
 	memset(s, 0, sizeof(*s));
-	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len, done, ctx) ||
-	    sum_alloc(s, spare)) {
+	if (len > UINT32_MAX - 1 || sum_fixed(s, buf, len, done, ctx)) {
+		filediff_sum_free(s);
+		filediff_sum_free(spare);
+		return -ENOMEM;
+	}
+	if (same_text(old, s)) {
+		filediff_sum_free(s);
+		return 1;
+	}
+	if (sum_alloc(s, spare)) {
 		filediff_sum_free(s);
 		filediff_sum_free(spare);
 		return -ENOMEM;

@@ -54,7 +54,9 @@ void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
  * the lines in the 1 KiB chunks both texts start and end with keep their
  * hashes, only those between are hashed (an edit costs a hash of each
  * KiB, not of each line).  In the memory of spare (a summary no longer
- * needed, or NULL: taken, emptied), already faulted in.
+ * needed, or NULL: taken, emptied), already faulted in.  1 when every
+ * chunk is old's: old is the summary (s is left empty, spare as it was;
+ * at 1M lines that spares copying 8 MB of line hashes into fresh pages).
  */
 int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			const struct filediff_sum *old,

@@ -573,7 +573,7 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	struct safefile_map m;
 	size_t lines;
 	double t[5];
-	int err;
+	int err, kept;
 
 	t[0] = mono_ms();
 	err = safefile_map(path, RULES_FILE_MAX, &m, &res);
@@ -591,9 +591,13 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	err = filediff_sum_update_cb(&sum, m.buf, m.len, &c->sums[k],
 				     &c->spare, drop_read, &m);
 	t[2] = mono_ms();
-	if (!err)
+	if (err == 1) /* the text read again is the one summed: kept */
+		d.same = 1;
+	else if (!err)
 		err = filediff_windows_cb(&c->sums[k], lines, &sum, m.buf, &d,
 					  drop_read, &m);
+	kept = err == 1;
+	err = kept ? 0 : err;
 	if (!err && !d.same)
 		err = parse_windows(&w, path, &m, &d, lines, &sp, &sw);
 	/* Everything needed is in w and sum: the lease goes (the map is
@@ -627,8 +631,10 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 		c->spare = sum;
 		return err == -EAGAIN ? 0 : err;
 	}
-	c->spare = c->sums[k];
-	c->sums[k] = sum;
+	if (!kept) {
+		c->spare = c->sums[k];
+		c->sums[k] = sum;
+	}
 	keep_id(c, k, &res.id, now);
 	c->rs.now = now;
 	return 1;
