@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "prefault.h"
 
 void plan_init(struct plan *p)
 {
@@ -350,6 +351,9 @@ int plan_build(struct plan *p, const struct kview *old,
 	p->added = malloc((n ? n : 1) * sizeof(*p->added));
 	if (!p->slots || !p->old_slots || !p->added)
 		return -ENOMEM;
+	/* both written whole, in order (fresh: 4 MB each at 1M) */
+	prefault(p->slots, n * sizeof(*p->slots));
+	prefault(p->old_slots, n * sizeof(*p->old_slots));
 	memset(p->old_slots, 0xff, (n ? n : 1) * sizeof(*p->old_slots));
 
 	err = match_old_slots(p, old, rules, new_ix);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefault.h"
+
 /* An added address entry's key is written by kmaps_apply anyway. */
 static int key_implicit(const struct plan_full *f, uint32_t pos)
 {
@@ -172,6 +174,7 @@ int plan_full_begin(struct plan_full *f, struct plan *p,
 	if (f->err)
 		return f->err;
 	/* The slots whose rule stays where it is, and that rule. */
+	prefault(f->kept, old->capacity * sizeof(*f->kept));
 	memset(f->kept, 0xff, (old->capacity ? old->capacity : 1) *
 				      sizeof(*f->kept));
 	for (size_t pos = 0; pos < n; pos++)

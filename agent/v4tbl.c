@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "grow.h"
+#include "prefault.h"
 
 /* The slot part holds slot + 1 of any slot the configuration allows. */
 _Static_assert(CONFIG_MAX_RULES_LIMIT < XDPFW_V4T_SLOT,
@@ -233,6 +234,8 @@ static int ix_alloc(struct v4tbl_ix *ix, size_t m, size_t k)
 {
 	ix->ent = malloc((m ? m : 1) * sizeof(*ix->ent));
 	ix->lng = malloc((k ? k : 1) * sizeof(*ix->lng));
+	if (ix->ent) /* every entry is written, bucket by bucket */
+		prefault(ix->ent, m * sizeof(*ix->ent));
 	return ix->ent && ix->lng ? 0 : -ENOMEM;
 }
 
