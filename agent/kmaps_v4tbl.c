@@ -58,8 +58,10 @@ static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
 /* A full build reads and writes the blocks through an mmap of
  * L2_WIN_BLOCKS at a time (a syscall a block cost ~2 us, 40 ms at 1M):
  * the blocks are handed out in the order of their /24s, and the build
- * walks the /24s in order. */
-#define L2_WIN_BLOCKS 64u
+ * walks the /24s in order.  512 KiB a window: each munmap flushes the
+ * other CPUs' TLBs (an IPI, dear in a VM); 64 KiB windows made ~160 a
+ * no-op SIGHUP at 1M. */
+#define L2_WIN_BLOCKS 512u
 #define L2_BLK_BYTES sizeof(struct xdpfw_v4_l2_blk)
 
 struct l2_win {
@@ -152,10 +154,48 @@ static uint32_t l2_part(uint32_t b, const uint32_t *e)
 	       (hi ? XDPFW_V4T_L2_HI : 0);
 }
 
+/* A full build walks the table's chunks in order through an mmap of
+ * TBL_WIN_CHUNKS of them (2 MiB): a window a chunk made 256 munmaps, and
+ * TLB flushes, a full sync. */
+#define TBL_WIN_CHUNKS 8u
+
+struct tbl_win {
+	uint32_t *p;
+	uint32_t first, n;
+};
+
+static void tbl_unmap(struct tbl_win *w)
+{
+	if (w->p)
+		munmap(w->p, w->n * WIN_BYTES);
+	w->p = NULL;
+}
+
+/* Chunk c's words, mapped (writable if km is), or NULL (errno). */
+static uint32_t *tbl_at(struct kmaps *km, struct tbl_win *w, uint32_t c)
+{
+	void *p;
+
+	if (w->p && c >= w->first && c < w->first + w->n)
+		return w->p + (size_t)(c - w->first) * V4TBL_CHUNK;
+	tbl_unmap(w);
+	w->first = c & ~(TBL_WIN_CHUNKS - 1);
+	w->n = V4TBL_CHUNKS - w->first < TBL_WIN_CHUNKS ?
+		       V4TBL_CHUNKS - w->first : TBL_WIN_CHUNKS;
+	p = mmap(NULL, w->n * WIN_BYTES,
+		 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
+		 km->fd[XMAP_V4_TBL], (off_t)w->first * WIN_BYTES);
+	if (p == MAP_FAILED)
+		return NULL;
+	w->p = p;
+	return w->p + (size_t)(c - w->first) * V4TBL_CHUNK;
+}
+
 /* A full build's blocks: the ones old words point at (not to be handed
  * out this time), the ones kept, and the narrow ops that want a new one. */
 struct l2_build {
 	struct l2_win win;
+	struct tbl_win tw;
 	uint64_t *used, *kept;
 	size_t *pend;
 	size_t n_pend, cap_pend;
@@ -228,8 +268,8 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 		       struct l2_build *lb, uint32_t c, const uint32_t *buf,
 		       struct v4tbl_change *narrow, size_t *count)
 {
-	uint32_t *win = NULL;
-	int err = kmaps_v4tbl_map(km, c, &win);
+	uint32_t *win = tbl_at(km, &lb->tw, c);
+	int err = win ? 0 : -errno;
 
 	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
 		uint32_t idx = (c << V4TBL_CHUNK_BITS) + i, old = win[i], v;
@@ -249,7 +289,6 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 		if (!err && (want & XDPFW_V4T_TRIE))
 			err = pend_push(lb, narrow->n - 1);
 	}
-	kmaps_v4tbl_unmap(win);
 	return err;
 }
 
@@ -589,6 +628,7 @@ static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix, int fresh,
 		keep_state(km, ix, lb);
 	if (lb) {
 		l2_unmap(&lb->win);
+		tbl_unmap(&lb->tw);
 		free(lb->used);
 		free(lb->kept);
 		free(lb->pend);
