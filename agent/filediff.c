@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "prefault.h"
 #include "twothreads.h"
 
 #define P1 0x9E3779B185EBCA87ULL
@@ -551,6 +552,20 @@ int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 	sum_pieces(s);
 	sum_shrink(s);
 	s->bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3);
+	return 0;
+}
+
+int filediff_sum_reserve(struct filediff_sum *s, size_t lines)
+{
+	if (s->line || s->hash || s->first || s->fixed)
+		return 0;
+	s->line = malloc((lines + 2) * sizeof(*s->line));
+	if (!s->line)
+		return -ENOMEM;
+	/* Touched, not only populated: on this VM the first access to each
+	 * page costs a fault in the host's page tables too. */
+	prefault(s->line, (lines + 2) * sizeof(*s->line));
+	memset(s->line, 0, (lines + 2) * sizeof(*s->line));
 	return 0;
 }
 

@@ -49,6 +49,13 @@ extern size_t filediff_thread_min;
 int filediff_sum_of(struct filediff_sum *s, const char *buf, size_t len);
 void filediff_sum_free(struct filediff_sum *s); /* NULL-safe */
 
+/* An empty s (a spare) gets room for the line hashes of a text of this
+ * many lines, faulted in, for filediff_sum_update to fill: made while the
+ * daemon idles, not by the first edit after a start or a SIGHUP (8 MB at
+ * 1M lines, ~2,000 page faults).  0 (also when s is not empty) or
+ * -ENOMEM. */
+int filediff_sum_reserve(struct filediff_sum *s, size_t lines);
+
 /*
  * The same, from the summary of the text buf replaced (old, or NULL):
  * the lines in the 1 KiB chunks both texts start and end with keep their

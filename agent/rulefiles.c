@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "prefault.h"
 #include "safefile.h"
 
 struct rule_files {
@@ -209,6 +210,22 @@ void rules_cache_free(struct rules_cache *c)
 	rules_cache_init(c);
 	c->racy_s = racy_s;
 	c->splice_min = splice_min;
+}
+
+void rules_cache_warm(struct rules_cache *c)
+{
+	size_t most = 0;
+
+	if (!c->valid || c->spare.line)
+		return;
+	for (size_t k = 0; k < c->n_ids; k++)
+		if (c->sums[k].line && c->sums[k].len >= c->splice_min &&
+		    c->sums[k].lines > most)
+			most = c->sums[k].lines;
+	/* (below ~130,000 lines the faults cost less than the memory) */
+	if (most * sizeof(uint64_t) >= PREFAULT_MIN &&
+	    filediff_sum_reserve(&c->spare, most))
+		log_debug("rules: no memory to keep ready for the next edit");
 }
 
 /* How many leading files of f are as the cache read them, provided that

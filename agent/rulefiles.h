@@ -109,6 +109,9 @@ int rules_cache_tags_reserve(struct rules_cache *c);
  * left or arrived since. */
 void rules_cache_tags_settled(struct rules_cache *c);
 void rules_cache_free(struct rules_cache *c); /* NULL-safe */
+/* While the daemon idles: the spare summary's room, for the largest file
+ * a reload may splice (filediff_sum_reserve), when there is none. */
+void rules_cache_warm(struct rules_cache *c);
 
 /*
  * rules_read_set() into c->rs (with now for the expiry), re-using the

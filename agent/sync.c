@@ -605,6 +605,8 @@ void sync_prepare_next(struct kmaps *km, struct rules_cache *cache)
 	    sync_v4tbl_prepare(km, cache->rs.rules, cache->rs.n))
 		log_debug("sync: no memory for the IPv4 prefixes' index: the "
 			  "next reload makes it");
+	if (cache)
+		rules_cache_warm(cache);
 	log_debug("sync: the next reload prepared in %.1f ms", now_ms() - t0);
 }
 

@@ -572,6 +572,41 @@ static void test_threads(void)
 	free(b);
 }
 
+/* A spare made ready (filediff_sum_reserve) serves the next summary as
+ * one left by a reload: the same hashes as made afresh, and taken. */
+static void test_reserve(void)
+{
+	enum { N = 5000 };
+	char *a = malloc(N * 16), *b = malloc(N * 16);
+	struct filediff_sum sa, sb, spare = { 0 }, u;
+	size_t la = 0, lb = 0;
+
+	CHECK(a && b);
+	if (!a || !b)
+		abort();
+	for (int i = 0; i < N; i++) {
+		la += (size_t)sprintf(a + la, "10.1.%d.%d\n", i >> 8, i & 255);
+		lb += (size_t)sprintf(b + lb, "10.%d.%d.%d\n", i % 97 ? 1 : 2,
+				      i >> 8, i & 255);
+	}
+	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
+	CHECK_INT(filediff_sum_of(&sb, b, lb), 0);
+	CHECK_INT(filediff_sum_reserve(&spare, sb.lines), 0);
+	CHECK(spare.line != NULL);
+	CHECK_INT(filediff_sum_reserve(&spare, 3), 0); /* not empty: kept */
+	CHECK_INT(filediff_sum_update(&u, b, lb, &sa, &spare), 0);
+	CHECK(!spare.line);
+	CHECK_INT(u.lines, sb.lines);
+	CHECK(!memcmp(u.line, sb.line, sb.lines * sizeof(*u.line)));
+	CHECK_INT(u.n_chunks, sb.n_chunks);
+	CHECK(!memcmp(u.hash, sb.hash, sb.n_chunks * sizeof(*u.hash)));
+	filediff_sum_free(&u);
+	filediff_sum_free(&sa);
+	filediff_sum_free(&sb);
+	free(a);
+	free(b);
+}
+
 /* Where the two threads' halves meet, in every alignment of the text's
  * 16-byte blocks: lines of 20 bytes (at most one '\n' in a block) after a
  * first line of 1 to 64.  The first half's '\n' search must not write
@@ -618,6 +653,7 @@ int main(void)
 	test_window();
 	test_threads();
 	test_threads_meet();
+	test_reserve();
 	run(1, 3000, 300);
 	run(2, 400, 300);
 	run(3, 5000, 150);
