@@ -64,37 +64,50 @@ static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
 #define L2_WIN_BLOCKS 512u
 #define L2_BLK_BYTES sizeof(struct xdpfw_v4_l2_blk)
 
-struct l2_win {
+/* A window of a map's mmap, per units of unit bytes (per_win of them a
+ * window; total in the map): walked in order, each mapped once. */
+struct map_win {
 	uint32_t *p;
 	uint32_t first, n;
+	int map;
+	uint32_t unit, per_win, total;
 };
 
-static void l2_unmap(struct l2_win *w)
+static void map_win_unmap(struct map_win *w)
 {
 	if (w->p)
-		munmap(w->p, w->n * L2_BLK_BYTES);
+		munmap(w->p, (size_t)w->n * w->unit);
 	w->p = NULL;
 }
 
-/* Block b's 256 entries, mapped (writable if km is), or NULL. */
-static uint32_t *l2_at(struct kmaps *km, struct l2_win *w, uint32_t b)
+/* Unit u's words, mapped (writable if km is), or NULL (errno). */
+static uint32_t *map_win_at(struct kmaps *km, struct map_win *w, uint32_t u)
 {
 	void *p;
 
-	if (w->p && b >= w->first && b < w->first + w->n)
-		return w->p + (size_t)(b - w->first) * 256;
-	l2_unmap(w);
-	w->first = b & ~(L2_WIN_BLOCKS - 1);
-	w->n = km->v4l2_blocks - w->first < L2_WIN_BLOCKS ?
-		       km->v4l2_blocks - w->first :
-		       L2_WIN_BLOCKS;
-	p = mmap(NULL, w->n * L2_BLK_BYTES,
+	if (w->p && u >= w->first && u < w->first + w->n)
+		return w->p + (size_t)(u - w->first) * (w->unit / 4);
+	map_win_unmap(w);
+	w->first = u & ~(w->per_win - 1);
+	w->n = w->total - w->first < w->per_win ? w->total - w->first :
+						   w->per_win;
+	p = mmap(NULL, (size_t)w->n * w->unit,
 		 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
-		 km->fd[XMAP_V4_L2], (off_t)w->first * L2_BLK_BYTES);
+		 km->fd[w->map], (off_t)w->first * w->unit);
 	if (p == MAP_FAILED)
 		return NULL;
 	w->p = p;
-	return w->p + (size_t)(b - w->first) * 256;
+	return w->p + (size_t)(u - w->first) * (w->unit / 4);
+}
+
+/* Block b's 256 entries. */
+static uint32_t *l2_at(struct kmaps *km, struct map_win *w, uint32_t b)
+{
+	w->map = XMAP_V4_L2;
+	w->unit = L2_BLK_BYTES;
+	w->per_win = L2_WIN_BLOCKS;
+	w->total = km->v4l2_blocks;
+	return map_win_at(km, w, b);
 }
 
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
@@ -159,43 +172,21 @@ static uint32_t l2_part(uint32_t b, const uint32_t *e)
  * TLB flushes, a full sync. */
 #define TBL_WIN_CHUNKS 8u
 
-struct tbl_win {
-	uint32_t *p;
-	uint32_t first, n;
-};
-
-static void tbl_unmap(struct tbl_win *w)
+/* Chunk c's words. */
+static uint32_t *tbl_at(struct kmaps *km, struct map_win *w, uint32_t c)
 {
-	if (w->p)
-		munmap(w->p, w->n * WIN_BYTES);
-	w->p = NULL;
-}
-
-/* Chunk c's words, mapped (writable if km is), or NULL (errno). */
-static uint32_t *tbl_at(struct kmaps *km, struct tbl_win *w, uint32_t c)
-{
-	void *p;
-
-	if (w->p && c >= w->first && c < w->first + w->n)
-		return w->p + (size_t)(c - w->first) * V4TBL_CHUNK;
-	tbl_unmap(w);
-	w->first = c & ~(TBL_WIN_CHUNKS - 1);
-	w->n = V4TBL_CHUNKS - w->first < TBL_WIN_CHUNKS ?
-		       V4TBL_CHUNKS - w->first : TBL_WIN_CHUNKS;
-	p = mmap(NULL, w->n * WIN_BYTES,
-		 PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
-		 km->fd[XMAP_V4_TBL], (off_t)w->first * WIN_BYTES);
-	if (p == MAP_FAILED)
-		return NULL;
-	w->p = p;
-	return w->p + (size_t)(c - w->first) * V4TBL_CHUNK;
+	w->map = XMAP_V4_TBL;
+	w->unit = WIN_BYTES;
+	w->per_win = TBL_WIN_CHUNKS;
+	w->total = V4TBL_CHUNKS;
+	return map_win_at(km, w, c);
 }
 
 /* A full build's blocks: the ones old words point at (not to be handed
  * out this time), the ones kept, and the narrow ops that want a new one. */
 struct l2_build {
-	struct l2_win win;
-	struct tbl_win tw;
+	struct map_win win;
+	struct map_win tw;
 	uint64_t *used, *kept;
 	size_t *pend;
 	size_t n_pend, cap_pend;
@@ -296,7 +287,7 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
  * does not mark, and marked in mark (the caller points a word at it after
  * the key deletes): through window w, or by a bpf() update where w is
  * NULL.  0 (*b: that block), 1 when none is left, or -errno. */
-static int put_block(struct kmaps *km, struct l2_win *w, const uint64_t *avoid,
+static int put_block(struct kmaps *km, struct map_win *w, const uint64_t *avoid,
 		     uint64_t *mark, uint32_t *b, const uint32_t *e,
 		     size_t *count)
 {
@@ -347,7 +338,7 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 	/* The blocks are in memory before a word points at them (the
 	 * narrow half, after the key deletes: syscalls in between). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	l2_unmap(&lb->win);
+	map_win_unmap(&lb->win);
 	if (i < lb->n_pend && !err)
 		log_warn("the IPv4 /24 table's second level is full: %zu /24s "
 			 "with a /25-/31 prefix ask the trie (slower, not wrong)",
@@ -627,8 +618,8 @@ static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix, int fresh,
 	if (!err) /* what incremental reloads give blocks from */
 		keep_state(km, ix, lb);
 	if (lb) {
-		l2_unmap(&lb->win);
-		tbl_unmap(&lb->tw);
+		map_win_unmap(&lb->win);
+		map_win_unmap(&lb->tw);
 		free(lb->used);
 		free(lb->kept);
 		free(lb->pend);
