@@ -100,15 +100,6 @@ static uint32_t *map_win_at(struct kmaps *km, struct map_win *w, uint32_t u)
 	return w->p + (size_t)(u - w->first) * (w->unit / 4);
 }
 
-/* Block b's 256 entries. */
-static uint32_t *l2_at(struct kmaps *km, struct map_win *w, uint32_t b)
-{
-	w->map = XMAP_V4_L2;
-	w->unit = L2_BLK_BYTES;
-	w->per_win = L2_WIN_BLOCKS;
-	w->total = km->v4l2_blocks;
-	return map_win_at(km, w, b);
-}
 
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
 {
@@ -172,21 +163,11 @@ static uint32_t l2_part(uint32_t b, const uint32_t *e)
  * TLB flushes, a full sync. */
 #define TBL_WIN_CHUNKS 8u
 
-/* Chunk c's words. */
-static uint32_t *tbl_at(struct kmaps *km, struct map_win *w, uint32_t c)
-{
-	w->map = XMAP_V4_TBL;
-	w->unit = WIN_BYTES;
-	w->per_win = TBL_WIN_CHUNKS;
-	w->total = V4TBL_CHUNKS;
-	return map_win_at(km, w, c);
-}
-
 /* A full build's blocks: the ones old words point at (not to be handed
  * out this time), the ones kept, and the narrow ops that want a new one. */
 struct l2_build {
-	struct map_win win;
-	struct map_win tw;
+	struct map_win win; /* the blocks, L2_WIN_BLOCKS a window */
+	struct map_win tw;  /* the table's chunks, TBL_WIN_CHUNKS a window */
 	uint64_t *used, *kept;
 	size_t *pend;
 	size_t n_pend, cap_pend;
@@ -218,7 +199,7 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 	if (!(want & XDPFW_V4T_TRIE))
 		return want;
 	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, lb->want);
-	got = l2_at(km, &lb->win, ob);
+	got = map_win_at(km, &lb->win, ob);
 	if (!got || memcmp(lb->want, got, sizeof(lb->want)) ||
 	    bit_test_set(lb->kept, ob))
 		return want;
@@ -259,7 +240,7 @@ static int widen_chunk(struct kmaps *km, const struct v4tbl_ix *ix,
 		       struct l2_build *lb, uint32_t c, const uint32_t *buf,
 		       struct v4tbl_change *narrow, size_t *count)
 {
-	uint32_t *win = tbl_at(km, &lb->tw, c);
+	uint32_t *win = map_win_at(km, &lb->tw, c);
 	int err = win ? 0 : -errno;
 
 	for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
@@ -301,7 +282,7 @@ static int put_block(struct kmaps *km, struct map_win *w, const uint64_t *avoid,
 		if (bpf_map_update_elem(km->fd[XMAP_V4_L2], b, e, BPF_ANY))
 			return -errno;
 	} else {
-		dst = l2_at(km, w, *b);
+		dst = map_win_at(km, w, *b);
 		if (!dst)
 			return -errno;
 		memcpy(dst, e, 256 * sizeof(*e));
@@ -604,6 +585,14 @@ static int full_widen(struct kmaps *km, const struct v4tbl_ix *ix, int fresh,
 	if (lb) {
 		lb->used = calloc(words, sizeof(uint64_t));
 		lb->kept = calloc(words, sizeof(uint64_t));
+		lb->win = (struct map_win){ .map = XMAP_V4_L2,
+					    .unit = L2_BLK_BYTES,
+					    .per_win = L2_WIN_BLOCKS,
+					    .total = km->v4l2_blocks };
+		lb->tw = (struct map_win){ .map = XMAP_V4_TBL,
+					   .unit = WIN_BYTES,
+					   .per_win = TBL_WIN_CHUNKS,
+					   .total = V4TBL_CHUNKS };
 	}
 	if (!buf || !lb || !lb->used || !lb->kept)
 		err = -ENOMEM;

@@ -608,13 +608,14 @@ static int splice_file(struct rules_cache *c, size_t k, const char *path,
 	err = filediff_sum_update_cb(&sum, m.buf, m.len, &c->sums[k],
 				     &c->spare, drop_read, &m);
 	t[2] = mono_ms();
-	if (err == 1) /* the text read again is the one summed: kept */
+	kept = err == 1; /* the text read again is the one summed */
+	if (kept) {
 		d.same = 1;
-	else if (!err)
+		err = 0;
+	} else if (!err) {
 		err = filediff_windows_cb(&c->sums[k], lines, &sum, m.buf, &d,
 					  drop_read, &m);
-	kept = err == 1;
-	err = kept ? 0 : err;
+	}
 	if (!err && !d.same)
 		err = parse_windows(&w, path, &m, &d, lines, &sp, &sw);
 	/* Everything needed is in w and sum: the lease goes (the map is
