@@ -320,6 +320,14 @@ int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
  * apply failed half-way, the list did not merge): only a full build
  * gives blocks again. */
 void kmaps_v4tbl_forget(struct kmaps *km);
+/* The first half of a fresh full build (c->full and c->fresh: maps just
+ * created, which nothing reads yet) written now, on a thread of its own
+ * while km's thread writes the keys: what kmaps_apply would write after
+ * them.  It reads km's descriptors and kernel writer (load it first, with
+ * kmaps_kwrite on km's thread) and sets km's state of the blocks, which
+ * km's thread leaves alone until then; the narrowing half waits in c for
+ * kmaps_apply.  0 or -errno. */
+int kmaps_v4tbl_widen_early(struct kmaps *km, struct v4tbl_change *c);
 /* Compare the table with ix's recomputation: bad(ctx, word, got, want)
  * for each word whose slot differs or that lacks a flag it needs (a stale
  * flag is no error); *n_bad: how many.  0 or -errno. */

@@ -686,12 +686,44 @@ static void blocks_gone(struct kmaps *km)
 	km->n_v4l2_gone = 0;
 }
 
+int kmaps_v4tbl_widen_early(struct kmaps *km, struct v4tbl_change *c)
+{
+	struct v4tbl_change *narrow;
+	size_t count = 0;
+	int err;
+
+	/* (the writer not tried yet: it would be loaded on this thread) */
+	if (!c->full || !c->fresh || c->early ||
+	    (km->writable && !km->kw && !km->kw_off))
+		return -EINVAL;
+	narrow = calloc(1, sizeof(*narrow));
+	if (!narrow)
+		return -ENOMEM;
+	err = full_widen(km, c->full, 1, narrow, &count);
+	if (err) {
+		v4tbl_change_free(narrow);
+		free(narrow);
+		return err;
+	}
+	c->early = narrow;
+	c->early_writes = count;
+	return 0;
+}
+
 int kmaps_v4tbl_widen(struct kmaps *km, struct v4tbl_change *c,
 		      struct v4tbl_change *narrow, size_t *count)
 {
 	struct v4tbl_change need = { 0 };
 	int err;
 
+	if (c->early) { /* written by kmaps_v4tbl_widen_early: handed over */
+		v4tbl_change_free(narrow);
+		*narrow = *c->early;
+		free(c->early);
+		c->early = NULL;
+		*count += c->early_writes;
+		return 0;
+	}
 	if (c->full)
 		return full_widen(km, c->full, c->fresh, narrow, count);
 	blocks_gone(km);

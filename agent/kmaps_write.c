@@ -154,10 +154,10 @@ static int write_maps(struct kmaps *km, struct kop *ops,
 /* The tries' writes, on a thread of their own: inserting into a trie is
  * kernel work (1.4 us a key at 1M), the open addressing tables are
  * memory writes here; a first load's 135k prefixes took 190 of its
- * 490 ms of writes.  The thread has a copy of km: the descriptors and
- * the batch flags, all write_ops reads or sets for a map without an open
- * addressing table (nothing is shared; a trie with a table, the IPv6
- * prefixes', is written here). */
+ * 490 ms of writes.  The thread has a km of its own (trie_view): the
+ * descriptors and the batch flags, all write_ops reads or sets for a map
+ * without an open addressing table (nothing is shared; a trie with a
+ * table, the IPv6 prefixes', is written here). */
 struct trie_writer {
 	struct kmaps km;
 	struct kop *ops;
@@ -168,6 +168,17 @@ struct trie_writer {
 
 /* Writes of at least this many keys of each kind go on two threads. */
 #define PARALLEL_MIN 4096
+
+/* Only what the trie writer reads of km, copied: a first load writes
+ * km's /24 table state on a third thread meanwhile (sync.c), so km is
+ * not copied whole. */
+static void trie_view(struct kmaps *v, const struct kmaps *km)
+{
+	memset(v, 0, sizeof(*v));
+	memcpy(v->fd, km->fd, sizeof(v->fd));
+	v->no_batch = km->no_batch;
+	v->no_trie_batch = km->no_trie_batch;
+}
 
 static void *trie_writer_main(void *arg)
 {
@@ -203,7 +214,7 @@ int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 	group_by_map(ops, n, start);
 	for (int m = 0; m < KMAP_N; m++)
 		n_trie += on_thread((enum kmap)m) ? start[m + 1] - start[m] : 0;
-	w.km = *km;
+	trie_view(&w.km, km);
 	if (n_trie < PARALLEL_MIN || n - n_trie < PARALLEL_MIN ||
 	    start_writer(&th, &w)) {
 		err = write_maps(km, ops, start, del, 0, st);
@@ -525,6 +536,10 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	if (!p->delete_first)
 		err = kmaps_clear_slots(km, p->removed, p->n_removed, st);
 out:
+	/* (what is built beside the keys may set the blocks' state: done
+	 * with it first; derived is the wait, again a no-op) */
+	if (err && p->derived)
+		p->derived(p->derived_ctx);
 	if (err) /* blocks may have been given and not pointed at */
 		kmaps_v4tbl_forget(km);
 	v4tbl_change_free(&narrow);

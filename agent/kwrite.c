@@ -21,8 +21,16 @@ struct kwrite {
 	struct xdpfw_kw_puts *puts;
 	struct xdpfw_kw_v4t *v4t;
 	uint8_t *done[XDPFW_KW_MAX];
-	size_t recs, runs;
+	size_t recs, runs; /* counted (tally) from any of the lists' threads */
 };
+
+/* n records made in one run.  The three lists may be used by two threads
+ * at once (kwrite.h): the counts are the only thing they share. */
+static void tally(struct kwrite *kw, size_t n)
+{
+	__atomic_fetch_add(&kw->recs, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&kw->runs, 1, __ATOMIC_RELAXED);
+}
 
 static size_t page_up(size_t len)
 {
@@ -147,8 +155,7 @@ int kwrite_flush(struct kwrite *kw)
 		return err;
 	for (uint32_t i = 0; i < n; i++)
 		*kw->done[i] = kw->st->done[i];
-	kw->recs += n;
-	kw->runs++;
+	tally(kw, n);
 	return 0;
 }
 
@@ -181,10 +188,8 @@ int kwrite_put_flush(struct kwrite *kw)
 	if (!kw->puts->n)
 		return 0;
 	err = run(kw->puts_prog_fd);
-	if (!err) {
-		kw->recs += kw->puts->n;
-		kw->runs++;
-	}
+	if (!err)
+		tally(kw, kw->puts->n);
 	/* Made or failed, never again: a slot's entry written by a later
 	 * apply could be another rule's by then. */
 	kw->puts->n = 0;
@@ -226,14 +231,13 @@ int kwrite_v4t(struct kwrite *kw, int widen, struct xdpfw_kw_v4t_op *ops,
 		if (err)
 			return err;
 		memcpy(ops + at, kw->v4t->op, m * sizeof(ops[0]));
-		kw->recs += m;
-		kw->runs++;
+		tally(kw, m);
 	}
 	return 0;
 }
 
 void kwrite_counts(const struct kwrite *kw, size_t *recs, size_t *runs)
 {
-	*recs = kw ? kw->recs : 0;
-	*runs = kw ? kw->runs : 0;
+	*recs = kw ? __atomic_load_n(&kw->recs, __ATOMIC_RELAXED) : 0;
+	*runs = kw ? __atomic_load_n(&kw->runs, __ATOMIC_RELAXED) : 0;
 }

@@ -9,6 +9,10 @@
  * the tables as before.  Likewise the slot table's entries, the added
  * rules' counters (kmaps_slots.c) and the /24 table's words
  * (kmaps_v4tbl.c).
+ *
+ * Each of its three lists (records, puts, the /24 table's words) is used
+ * by one thread at a time, but two lists may be on two threads at once:
+ * a first load writes the /24 table beside the tables' keys (sync.c).
  */
 #ifndef XDPFW_KWRITE_H_AGENT
 #define XDPFW_KWRITE_H_AGENT

@@ -355,6 +355,7 @@ struct derive {
 	struct rules_cache *delta, *cache;
 	int fresh;  /* maps_just_created */
 	int full;   /* filters and /24 table rebuilt (derive_prepare) */
+	int early;  /* the /24 table written here too (kmaps_v4tbl_widen_early) */
 	int err;
 	int running; /* on a thread of its own, not joined yet */
 	int beside;  /* was built on a thread (derive_wait) */
@@ -388,6 +389,8 @@ static void derive(struct derive *d)
 						 d->n, d->p) :
 			   sync_v4tbl_build(d->km, d->v4t, d->vix, d->rules,
 					    d->n, d->ix, d->p);
+	if (!d->err && d->early)
+		d->err = kmaps_v4tbl_widen_early(d->km, d->v4t);
 	d->ms = now_ms() - t0;
 }
 
@@ -468,12 +471,21 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		err = compare_and_derive(&p, &d);
 	/* Maps just created: nothing reads them yet but kmaps_apply, which
 	 * reads the filters and the /24 table only after writing the keys
-	 * (a first load at 1M: ~500 ms of key writes, ~70 ms of building),
+	 * (a first load at 1M: ~470 ms of key writes, ~85 ms of building),
 	 * so the build runs beside the key writes and kmaps_apply waits for
 	 * it there (kchange.derived).  It writes the filters in place: a bit
-	 * set early costs a lookup, never a verdict. */
-	else if (!err && d.fresh && d.full)
+	 * set early costs a lookup, never a verdict.  It writes the /24
+	 * table's words and blocks too (~200 ms at 1M, after the key writes
+	 * before): into maps nothing reads, the order does not matter.  Only
+	 * for a load large enough for the kernel writer, loaded here, on
+	 * km's thread, for both. */
+	else if (!err && d.fresh && d.full) {
+		if (n >= KMAPS_KW_LOAD_MIN) {
+			kmaps_kwrite(km);
+			d.early = 1;
+		}
 		err = derive_start(&d);
+	}
 	else if (!err)
 		derive(&d), err = d.err;
 	/* Planned: the old slots are not looked at again (4 MB at 1M, at
@@ -501,9 +513,10 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		goto out;
 	t[3] = now_ms();
 	keep_slots(km, c, &p, n, delta);
-	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters %.1f ms%s, "
+	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters%s %.1f ms%s, "
 		  "apply %.1f ms", delta ? " (the change only)" : "", t[1] - t[0],
-		  t[2] - t[1] - (d.beside ? 0 : d.ms), d.ms,
+		  t[2] - t[1] - (d.beside ? 0 : d.ms),
+		  d.early ? " and /24 table" : "", d.ms,
 		  !d.beside ? "" : d.fresh ? " (beside the key writes)" :
 					     " (beside the compare)", t[3] - t[2]);
 	res->applied = 1;
@@ -513,6 +526,8 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	res->in_force = n;
 out:
 	derive_wait(&d); /* before what it builds is freed */
+	if (err && d.early) /* blocks given that no word points at */
+		kmaps_v4tbl_forget(km);
 	if (err && c)
 		c->tags_ok = 0; /* they may name slots not written */
 	v4tbl_change_free(&v4t);

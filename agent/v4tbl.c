@@ -429,6 +429,9 @@ int v4tbl_change_push(struct v4tbl_change *c, uint32_t idx, uint32_t val)
 
 void v4tbl_change_free(struct v4tbl_change *c)
 {
+	if (c->early)
+		v4tbl_change_free(c->early);
+	free(c->early);
 	free(c->ops);
 	memset(c, 0, sizeof(*c));
 }

@@ -133,6 +133,10 @@ struct v4tbl_change {
 	int fresh;
 	struct v4t_op *ops;
 	size_t n, cap;
+	/* Widened already (kmaps_v4tbl_widen_early): the narrowing half and
+	 * the words written, for kmaps_v4tbl_widen to hand over. */
+	struct v4tbl_change *early;
+	size_t early_writes;
 };
 
 /* An op of the narrowing half whose val is the word's new slot part and

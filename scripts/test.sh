@@ -60,8 +60,8 @@ fi
 
 # The daemon's threads (the tries written beside the tables; a full
 # sync's keys read on two, its filters built beside them or beside a
-# first load's key writes; a large file hashed in two halves and parsed
-# on two threads) under
+# first load's key writes, with the /24 table; a large file hashed in two
+# halves and parsed on two threads) under
 # ThreadSanitizer: a third build of the tests that drive them.  -Dwerror=false: gcc warns that TSan does
 # not model the release fence the /24 table's writer needs.  Skipped like
 # the fuzz build.
@@ -73,10 +73,10 @@ if [ $# -eq 0 ] && [ "${XDPFW_TSAN:-1}" != 0 ]; then
 	if xdpfw_configure "$TSAN_BUILD" -Db_sanitize=thread -Db_lundef=false \
 		-Dwerror=false &&
 		ninja -C "$TSAN_BUILD" test/bpf/test-xdp test/bpf/test-dump \
-			test/bpf/test-oa test/unit/test-rulesplice \
-			test/unit/test-rules-file; then
+			test/bpf/test-oa test/bpf/test-fresh \
+			test/unit/test-rulesplice test/unit/test-rules-file; then
 		meson test -C "$TSAN_BUILD" --no-rebuild --suite bpf --suite unit \
-			xdp dump oa rulesplice rules-file --print-errorlogs ||
+			xdp dump oa fresh rulesplice rules-file --print-errorlogs ||
 			{ [ "$rc" = 0 ] && rc=1; }
 	else
 		echo "xdpfw: the ThreadSanitizer build failed" >&2

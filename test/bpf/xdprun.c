@@ -473,13 +473,15 @@ void check_fresh_counters(const char *what, const char *rule)
 
 /* ---- set-up ---- */
 
+uint32_t xr_max_rules = MAX_RULES;
+
 int xr_setup(const char *name, int argc, char **argv)
 {
 	int err;
 
 	xr_name = name;
 	verbose = argc > 1 && !strcmp(argv[1], "-v");
-	err = tl_bpf_load(name, LOG_LVL_WARNING, MAX_RULES, &skel, &km);
+	err = tl_bpf_load(name, LOG_LVL_WARNING, xr_max_rules, &skel, &km);
 	if (err)
 		return err; /* TL_SKIP or 1 */
 	prog_fd = bpf_program__fd(skel->progs.xdpfw_xdp);

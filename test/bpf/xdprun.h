@@ -49,8 +49,11 @@ struct snap {
 };
 extern struct snap before, after;
 
+/* The slots xr_setup loads the maps with: MAX_RULES unless set before. */
+extern uint32_t xr_max_rules;
+
 /*
- * Load the program and its maps (MAX_RULES slots).  Returns -1 when ready,
+ * Load the program and its maps (xr_max_rules slots).  Returns -1 when ready,
  * else the exit status main() must return: TL_SKIP (testlib.h) when not
  * root or when loading is refused with EPERM, 1 on another error.  name:
  * the program's name in messages.

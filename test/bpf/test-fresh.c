@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A first load into maps just created (a start, or a migration's new
+ * maps), large enough for the kernel writer (KMAPS_KW_LOAD_MIN entries):
+ * the /24 table's words and second-level blocks are written on the build's
+ * thread while this one writes the keys (sync.c, kmaps_v4tbl_widen_early),
+ * and the narrowing half is handed over to kmaps_apply.  Then every key,
+ * word and block is as a recomputation finds them (the audit, as `xdpfw
+ * verify`), frames from each kind of entry get the oracle's verdict, and
+ * the blocks' state that thread left serves the next reload: an edit
+ * that brings /25-/31 prefixes into new /24s gives them blocks on the
+ * incremental path.  A re-sync then changes nothing.  Under ThreadSanitizer
+ * (scripts/test.sh) the two threads' shared kernel writer too.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "kmaps.h"
+#include "testlib.h"
+#include "v4tbl.h"
+#include "xdprun.h"
+
+/* At least PARALLEL_MIN (kmaps_write.c) keys in tables and in tries: the
+ * tries' writes on a thread of their own too. */
+#define HOSTS 4200
+#define NARROW 400 /* /24s with a /25-/31 (blocks: one per 32 slots) */
+#define WIDE 40    /* /16s */
+#define MID 4200   /* /24s */
+#define MOVED 50   /* /25-/31 moved to new /24s by the edit */
+
+/* The rule set; moved: MOVED of the narrow prefixes in other /24s. */
+static char *rules_text(int moved, size_t *n)
+{
+	size_t cap = 64 * (HOSTS + NARROW + WIDE + MID + 16), at = 0;
+	char *t = malloc(cap);
+
+	*n = 0;
+	if (!t)
+		return NULL;
+	for (int i = 0; i < HOSTS; i++, (*n)++)
+		at += (size_t)snprintf(t + at, cap - at, "10.%d.%d.%d\n",
+				       i / 1000, i / 4 % 250, i % 4 * 60 + 1);
+	for (int i = 0; i < NARROW; i++, (*n)++) {
+		int b = moved && i < MOVED ? NARROW + MOVED + i : i;
+
+		at += (size_t)snprintf(t + at, cap - at, "172.%d.%d.%d/%d\n",
+				       16 + b / 256, b % 256, i % 2 * 128,
+				       25 + i % 7);
+	}
+	for (int i = 0; i < WIDE; i++, (*n)++)
+		at += (size_t)snprintf(t + at, cap - at, "100.%d.0.0/16\n",
+				       64 + i);
+	for (int i = 0; i < MID; i++, (*n)++)
+		at += (size_t)snprintf(t + at, cap - at, "50.%d.%d.0/24\n",
+				       i / 256, i % 256);
+	for (int i = 0; i < 8; i++, (*n)++)
+		at += (size_t)snprintf(t + at, cap - at, "10.200.%d.1:53/udp\n",
+				       i);
+	return t;
+}
+
+static uint32_t word_of(const char *addr)
+{
+	struct in_addr a;
+	uint32_t w = 0;
+
+	inet_pton(AF_INET, addr, &a);
+	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
+		fail("reading the word of %s", addr);
+	return w;
+}
+
+/* Every word of the table as a recomputation from the slot table. */
+static void check_table(const char *what)
+{
+	struct v4tbl_ix ix;
+	size_t bad = 0;
+	int err = v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
+
+	if (!err)
+		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, &bad);
+	v4tbl_ix_free(&ix);
+	xr_checks++;
+	if (err || bad)
+		fail("%s: the /24 table: error %d, %zu words wrong", what, err,
+		     bad);
+}
+
+/* A UDP frame from src: the program's verdict and counter as the
+ * oracle's. */
+static void probe(const char *what, const char *src)
+{
+	struct pkt_spec s = spec(4, src, IPPROTO_UDP, 999);
+	uint8_t frame[FRAME_MAX], a[4];
+	char desc[DESC_MAX];
+	int len = build(&s, frame);
+
+	inet_pton(AF_INET, src, a);
+	snprintf(desc, sizeof(desc), "%s: udp from %s", what, src);
+	run_frame(desc, frame, (size_t)len, oracle(4, a, 1, IPPROTO_UDP, 999),
+		  0);
+}
+
+static const char *const probes[] = {
+	"10.0.0.1", "10.0.0.2", "10.2.249.181", "172.16.0.1",
+	"172.16.0.127", "172.16.1.129", "172.16.1.1", "172.16.6.0",
+	"172.16.6.2", "172.17.143.129", "100.64.3.3", "100.103.255.255",
+	"100.104.0.1", "10.200.3.1", "11.1.1.1", "172.16.99.1",
+	"172.16.100.1", "50.0.0.9", "50.16.103.1", "50.17.0.1", "172.17.194.1", "172.17.195.129", "172.17.243.1",
+};
+
+static void probe_all(const char *what)
+{
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		probe(what, probes[i]);
+}
+
+/* The /24s of narrow prefixes [from, to) (moved or not) with a block. */
+static int with_block(int moved, int from, int to)
+{
+	int n = 0;
+
+	for (int i = from; i < to; i++) {
+		int b = moved && i < MOVED ? NARROW + MOVED + i : i;
+		char a[32];
+
+		snprintf(a, sizeof(a), "172.%d.%d.1", 16 + b / 256, b % 256);
+		n += !!(word_of(a) & XDPFW_V4T_L2);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct applied ap;
+	struct audit au;
+	size_t n, n2;
+	char *text, *edit;
+	int rc, r;
+
+	xr_max_rules = 32768;
+	rc = xr_setup("test-fresh", argc, argv);
+	if (rc >= 0)
+		return rc;
+	text = rules_text(0, &n);
+	edit = rules_text(1, &n2);
+	if (!text || !edit) {
+		fail("out of memory");
+		return xr_finish();
+	}
+
+	km.counters_fresh = 1; /* as a start that created the maps */
+	apply_or_die("first load", text, 1, &ap);
+	xr_checks++;
+	if (ap.added != n || ap.removed || ap.unchanged || n < KMAPS_KW_LOAD_MIN)
+		fail("first load: %zu added of %zu (%zu removed, %zu unchanged)",
+		     ap.added, n, ap.removed, ap.unchanged);
+	check_table("first load");
+	r = audit_all(&au);
+	xr_checks++;
+	if (r != 1 || au.missing || au.foreign || au.needs_full || au.v4_bad ||
+	    au.filter_bad)
+		fail("first load: audit %d, %zu missing, %zu foreign, %zu /24 "
+		     "words, %zu filter words", r, au.missing, au.foreign,
+		     au.v4_bad, au.filter_bad);
+	audit_free(&au);
+	xr_checks++;
+	if (with_block(0, 0, NARROW) != NARROW)
+		fail("first load: %d of %d /24s with a /25-/31 have a block",
+		     with_block(0, 0, NARROW), NARROW);
+	probe_all("first load");
+
+	/* Incremental, right after: blocks for the new /24s only from what
+	 * the first load's thread recorded as in use. */
+	apply_or_die("prefixes moved", edit, 0, &ap);
+	xr_checks++;
+	if (ap.added != MOVED || ap.removed != MOVED)
+		fail("prefixes moved: %zu added, %zu removed", ap.added,
+		     ap.removed);
+	check_table("prefixes moved");
+	xr_checks++;
+	if (with_block(1, 0, MOVED) != MOVED)
+		fail("prefixes moved: %d of %d new /24s have a block",
+		     with_block(1, 0, MOVED), MOVED);
+	probe_all("prefixes moved");
+
+	apply_or_die("re-sync", edit, 1, &ap);
+	xr_checks++;
+	if (ap.added || ap.removed || ap.unchanged != n2)
+		fail("re-sync: %zu added, %zu removed, %zu unchanged of %zu",
+		     ap.added, ap.removed, ap.unchanged, n2);
+	check_table("re-sync");
+
+	free(text);
+	free(edit);
+	return xr_finish();
+}
