@@ -513,8 +513,11 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 		goto out;
 	t[3] = now_ms();
 	keep_slots(km, c, &p, n, delta);
-	log_debug("sync: plan%s %.1f ms, compare keys %.1f ms, filters%s %.1f ms%s, "
+	/* (a load into maps just created compares nothing: the time is the
+	 * kernel writer's loading) */
+	log_debug("sync: plan%s %.1f ms, %s %.1f ms, filters%s %.1f ms%s, "
 		  "apply %.1f ms", delta ? " (the change only)" : "", t[1] - t[0],
+		  d.early ? "kernel writer loaded" : "compare keys",
 		  t[2] - t[1] - (d.beside ? 0 : d.ms),
 		  d.early ? " and /24 table" : "", d.ms,
 		  !d.beside ? "" : d.fresh ? " (beside the key writes)" :
