@@ -63,17 +63,6 @@ static char *rules_text(int moved, size_t *n)
 	return t;
 }
 
-static uint32_t word_of(const char *addr)
-{
-	struct in_addr a;
-	uint32_t w = 0;
-
-	inet_pton(AF_INET, addr, &a);
-	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
-		fail("reading the word of %s", addr);
-	return w;
-}
-
 /* Every word of the table as a recomputation from the slot table. */
 static void check_table(const char *what)
 {
@@ -129,7 +118,7 @@ static int with_block(int moved, int from, int to)
 		char a[32];
 
 		snprintf(a, sizeof(a), "172.%d.%d.1", 16 + b / 256, b % 256);
-		n += !!(word_of(a) & XDPFW_V4T_L2);
+		n += !!(v4t_word_of(a) & XDPFW_V4T_L2);
 	}
 	return n;
 }

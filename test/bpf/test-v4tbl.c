@@ -254,22 +254,10 @@ static void test_tamper(void)
 	step("after tamper, full re-sync", set, 1);
 }
 
-/* The word of the /24 of addr. */
-static uint32_t word_of(const char *addr)
-{
-	struct in_addr a;
-	uint32_t w = 0;
-
-	inet_pton(AF_INET, addr, &a);
-	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
-		fail("reading the word of %s", addr);
-	return w;
-}
-
 /* Its kind: 'B' block, 'T' trie, '-' neither. */
 static char kind_of(const char *addr)
 {
-	uint32_t w = word_of(addr);
+	uint32_t w = v4t_word_of(addr);
 
 	if ((w & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) == XDPFW_V4T_L2)
 		return 'B';
@@ -314,10 +302,10 @@ static void test_fresh(void)
 	want_kind("first load", "192.0.2.1", 'B');
 	want_kind("first load", "10.1.6.1", '-');
 	xr_checks++;
-	if ((word_of("10.1.9.1") & XDPFW_V4T_SLOT) == 0 ||
-	    !(word_of("10.1.9.1") & XDPFW_V4T_EP))
+	if ((v4t_word_of("10.1.9.1") & XDPFW_V4T_SLOT) == 0 ||
+	    !(v4t_word_of("10.1.9.1") & XDPFW_V4T_EP))
 		fail("first load: the word of 10.1.9.0/24 is 0x%08x",
-		     word_of("10.1.9.1"));
+		     v4t_word_of("10.1.9.1"));
 	/* and back to nothing, through the usual paths */
 	l2_step("first load, then nothing", "", 1);
 }
@@ -326,7 +314,7 @@ static void test_fresh(void)
 static uint32_t block_of(const char *what, const char *addr)
 {
 	want_kind(what, addr, 'B');
-	return word_of(addr) & XDPFW_V4T_L2_BLK;
+	return v4t_word_of(addr) & XDPFW_V4T_L2_BLK;
 }
 
 /*
@@ -353,9 +341,9 @@ static void test_l2(void)
 	/* Nothing over 192.0.2.0-127: its half bit clear, the other set. */
 	want_kind("blocks", "192.0.2.1", 'B');
 	xr_checks++;
-	if ((word_of("192.0.2.1") & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)) !=
+	if ((v4t_word_of("192.0.2.1") & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)) !=
 	    XDPFW_V4T_L2_HI)
-		fail("192.0.2.0/24: half bits 0x%08x", word_of("192.0.2.1"));
+		fail("192.0.2.0/24: half bits 0x%08x", v4t_word_of("192.0.2.1"));
 	b0 = block_of("blocks", "10.1.5.1");
 	/* The /25 goes: 10.1.5.128-255 fall back to the /16 at once. */
 	l2_step("the /25 removed", less, 0);
@@ -474,7 +462,7 @@ static void test_l2_tamper(void)
 	int err;
 
 	l2_step("before block tamper", set, 1);
-	b = word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
+	b = v4t_word_of("10.1.5.1") & XDPFW_V4T_L2_BLK;
 	err = kmaps_v4tbl_block(&km, b, e);
 	e[200] = e[0]; /* 10.1.5.200: the /16, not the /25 */
 	if (!err)

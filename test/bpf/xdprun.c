@@ -136,6 +136,17 @@ static int audit_run(struct audit *a, int small)
 	return r;
 }
 
+uint32_t v4t_word_of(const char *addr)
+{
+	struct in_addr a;
+	uint32_t w = 0;
+
+	inet_pton(AF_INET, addr, &a);
+	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
+		fail("reading the word of %s", addr);
+	return w;
+}
+
 int audit_all(struct audit *a)
 {
 	struct audit s;

@@ -93,6 +93,10 @@ const char *fmt_slot(uint32_t s, char *buf, size_t len);
 const struct xdpfw_rule *oracle(int family, const uint8_t *src, int has_l4,
 				uint8_t proto, uint16_t sport);
 
+/* The IPv4 /24 table's word of the /24 of addr (a failed check if it
+ * cannot be read). */
+uint32_t v4t_word_of(const char *addr);
+
 /* The daemon's audit of every map of km, run to its end (one pass, as
  * the periodic audit's steps): 1 when it finished, or audit_begin's or
  * audit_step's error.  Read a's counts, then audit_free(a). */
