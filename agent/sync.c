@@ -475,8 +475,8 @@ static int sync_apply_indexed(struct kmaps *km, const struct xdpfw_rule *rules,
 	 * so the build runs beside the key writes and kmaps_apply waits for
 	 * it there (kchange.derived).  It writes the filters in place: a bit
 	 * set early costs a lookup, never a verdict.  It writes the /24
-	 * table's words and blocks too (~200 ms at 1M, after the key writes
-	 * before): into maps nothing reads, the order does not matter.  Only
+	 * table's words and blocks too (~200 ms at 1M, which came after the
+	 * key writes): into maps nothing reads, the order does not matter.  Only
 	 * for a load large enough for the kernel writer, loaded here, on
 	 * km's thread, for both. */
 	else if (!err && d.fresh && d.full) {
