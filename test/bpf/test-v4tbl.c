@@ -30,20 +30,6 @@
 #include "v4tbl.h"
 #include "xdprun.h"
 
-/* The words of the table that a recomputation from the slot table finds
- * wrong into *bad (as `xdpfw verify`); 0 or -errno. */
-static int words_wrong(size_t *bad)
-{
-	struct v4tbl_ix ix;
-	int err = v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
-
-	*bad = 0;
-	if (!err)
-		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, bad);
-	v4tbl_ix_free(&ix);
-	return err;
-}
-
 /* After one word or block was changed behind the daemon's back: the
  * comparison finds exactly one word wrong, and so does the daemon's
  * periodic audit, which asks for the full sync that rewrites it. */
@@ -51,7 +37,7 @@ static void want_one_wrong(const char *what)
 {
 	struct audit a;
 	size_t bad;
-	int err = words_wrong(&bad), r;
+	int err = v4t_words_wrong(&bad), r;
 
 	xr_checks++;
 	if (err || bad != 1)
@@ -64,50 +50,6 @@ static void want_one_wrong(const char *what)
 		     "needs_full %d, %zu missing, %zu foreign", what, r,
 		     a.v4_bad, a.needs_full, a.missing, a.foreign);
 	audit_free(&a);
-}
-
-/* The table against the slot table: no word wrong. */
-static void check_table(const char *what)
-{
-	size_t bad;
-	int err = words_wrong(&bad);
-
-	xr_checks++;
-	if (err || bad)
-		fail("%s: the /24 table: %s, %zu words wrong", what,
-		     strerror(-err), bad);
-}
-
-/* A UDP frame and an ICMP one from src: oracle, program and kverdict
- * agree. */
-static void probe(const char *what, const char *src)
-{
-	struct kv_pkt kp = { .family = 4, .has_l4 = 1, .proto = IPPROTO_UDP,
-			     .sport = 999 };
-	const struct xdpfw_rule *want;
-	struct kv_result res;
-	uint8_t frame[FRAME_MAX];
-	char desc[DESC_MAX];
-	struct pkt_spec s;
-	size_t len;
-	int r;
-
-	inet_pton(AF_INET, src, kp.addr);
-	want = oracle(4, kp.addr, 1, IPPROTO_UDP, 999);
-	s = spec(4, src, IPPROTO_UDP, 999);
-	len = (size_t)build(&s, frame);
-	snprintf(desc, sizeof(desc), "%s: udp from %s", what, src);
-	run_frame(desc, frame, len, want, 0);
-	s = spec(4, src, IPPROTO_ICMP, 0);
-	len = (size_t)build(&s, frame);
-	snprintf(desc, sizeof(desc), "%s: icmp from %s", what, src);
-	run_frame(desc, frame, len, oracle(4, kp.addr, 0, 0, 0), 0);
-	r = kverdict(&km, &kp, &res);
-	xr_checks++;
-	if (r || res.matched != !!want ||
-	    (want && (int)res.slot != slot_of(want)))
-		fail("%s: kverdict on %s: %d, matched %d slot %u", what, src, r,
-		     res.matched, res.slot);
 }
 
 static const char *const probes[] = {
@@ -136,9 +78,9 @@ static void step_probes(const char *what, const char *rules, int full,
 	snprintf(text + off, sizeof(text) - off, "%s", rules);
 	km.stale_filter_rules = 0;
 	apply_or_die(what, text, full, NULL);
-	check_table(what);
+	check_v4t_table(what);
 	for (size_t i = 0; i < n; i++)
-		probe(what, probe_set[i]);
+		probe_v4(what, probe_set[i]);
 }
 
 static void step(const char *what, const char *rules, int full)
@@ -353,7 +295,7 @@ static void test_l2(void)
 		fail("the block 10.1.5.0/24 let go of was given again in the "
 		     "same reload");
 	l2_step("a /26 added", more, 0);
-	probe("a /26 added", "10.1.5.193");
+	probe_v4("a /26 added", "10.1.5.193");
 	xr_checks++;
 	if (block_of("a /26 added", "10.1.5.1") != b0)
 		fail("the block let go of a reload before was not given again");
@@ -395,21 +337,21 @@ static void l2_no_free_block(uint32_t n)
 	km.stale_filter_rules = 0;
 	km.v4t_trie_words = 0;
 	apply_or_die("no free block", text, 0, NULL);
-	check_table("no free block");
+	check_v4t_table("no free block");
 	want_kind("no free block", "20.0.0.1", 'T');
 	want_kind("no free block", "20.0.1.1", '-');
-	probe("no free block", "20.0.0.1");
-	probe("no free block", "20.0.0.129");
-	probe("no free block", "20.0.1.129");
+	probe_v4("no free block", "20.0.0.1");
+	probe_v4("no free block", "20.0.0.129");
+	probe_v4("no free block", "20.0.1.129");
 	xr_checks++;
 	if (km.v4t_trie_words != 1)
 		fail("%u /24s counted on the trie, expected 1", km.v4t_trie_words);
 	km.v4t_trie_max = 1;
 	apply_or_die("at the limit", text, 0, NULL);
 	km.v4t_trie_max = 0;
-	check_table("at the limit");
+	check_v4t_table("at the limit");
 	want_kind("at the limit", "20.0.0.1", 'B');
-	probe("at the limit", "20.0.0.1");
+	probe_v4("at the limit", "20.0.0.1");
 	free(text);
 }
 
@@ -434,16 +376,16 @@ static void test_l2_full(void)
 	km.stale_filter_rules = 0;
 	apply_or_die("more /25s than blocks", text, 1, NULL);
 	free(text);
-	check_table("more /25s than blocks");
+	check_v4t_table("more /25s than blocks");
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(a, sizeof(a), "20.%u.%u.1", i >> 8, i & 255);
 		blocks += kind_of(a) == 'B';
 		trie += kind_of(a) == 'T';
 		if (i % 16 && i + 2 < n)
 			continue;
-		probe("more /25s than blocks", a);
+		probe_v4("more /25s than blocks", a);
 		snprintf(a, sizeof(a), "20.%u.%u.129", i >> 8, i & 255);
-		probe("more /25s than blocks", a);
+		probe_v4("more /25s than blocks", a);
 	}
 	xr_checks++;
 	if (blocks != km.v4l2_blocks || trie != 8)
@@ -473,7 +415,7 @@ static void test_l2_tamper(void)
 	want_one_wrong("block tamper");
 	l2_step("after block tamper, full re-sync", set, 1);
 	want_kind("after block tamper", "10.1.5.1", 'B');
-	probe("after block tamper", "10.1.5.200");
+	probe_v4("after block tamper", "10.1.5.200");
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "compile.h"
+#include "kverdict.h"
 #include "loader.h"
 #include "log.h"
 #include "oracle.h"
@@ -29,6 +30,7 @@
 #include "stats.h"
 #include "sync.h"
 #include "testlib.h"
+#include "v4tbl.h"
 #include "xdpfw.skel.h"
 
 #define ETH_HLEN_ 14
@@ -145,6 +147,61 @@ uint32_t v4t_word_of(const char *addr)
 	if (kmaps_v4tbl_word(&km, ntohl(a.s_addr) >> 8, &w))
 		fail("reading the word of %s", addr);
 	return w;
+}
+
+/* A UDP frame and an ICMP one from src: oracle, program and kverdict
+ * agree. */
+void probe_v4(const char *what, const char *src)
+{
+	struct kv_pkt kp = { .family = 4, .has_l4 = 1, .proto = IPPROTO_UDP,
+			     .sport = 999 };
+	const struct xdpfw_rule *want;
+	struct kv_result res;
+	uint8_t frame[FRAME_MAX];
+	char desc[DESC_MAX];
+	struct pkt_spec s;
+	size_t len;
+	int r;
+
+	inet_pton(AF_INET, src, kp.addr);
+	want = oracle(4, kp.addr, 1, IPPROTO_UDP, 999);
+	s = spec(4, src, IPPROTO_UDP, 999);
+	len = (size_t)build(&s, frame);
+	snprintf(desc, sizeof(desc), "%s: udp from %s", what, src);
+	run_frame(desc, frame, len, want, 0);
+	s = spec(4, src, IPPROTO_ICMP, 0);
+	len = (size_t)build(&s, frame);
+	snprintf(desc, sizeof(desc), "%s: icmp from %s", what, src);
+	run_frame(desc, frame, len, oracle(4, kp.addr, 0, 0, 0), 0);
+	r = kverdict(&km, &kp, &res);
+	xr_checks++;
+	if (r || res.matched != !!want ||
+	    (want && (int)res.slot != slot_of(want)))
+		fail("%s: kverdict on %s: %d, matched %d slot %u", what, src, r,
+		     res.matched, res.slot);
+}
+
+int v4t_words_wrong(size_t *bad)
+{
+	struct v4tbl_ix ix;
+	int err = v4tbl_ix_build(&ix, km.table, NULL, km.capacity);
+
+	*bad = 0;
+	if (!err)
+		err = kmaps_v4tbl_compare(&km, &ix, NULL, NULL, bad);
+	v4tbl_ix_free(&ix);
+	return err;
+}
+
+void check_v4t_table(const char *what)
+{
+	size_t bad;
+	int err = v4t_words_wrong(&bad);
+
+	xr_checks++;
+	if (err || bad)
+		fail("%s: the /24 table: %s, %zu words wrong", what,
+		     strerror(-err), bad);
 }
 
 int audit_all(struct audit *a)

@@ -93,9 +93,17 @@ const char *fmt_slot(uint32_t s, char *buf, size_t len);
 const struct xdpfw_rule *oracle(int family, const uint8_t *src, int has_l4,
 				uint8_t proto, uint16_t sport);
 
+/* A UDP frame and an ICMP one from the IPv4 address src: oracle, program
+ * and kverdict (`xdpfw explain`) agree. */
+void probe_v4(const char *what, const char *src);
 /* The IPv4 /24 table's word of the /24 of addr (a failed check if it
  * cannot be read). */
 uint32_t v4t_word_of(const char *addr);
+/* The words of the table that a recomputation from the slot table finds
+ * wrong into *bad (as `xdpfw verify`); 0 or -errno.  check_v4t_table: a
+ * failed check unless none is. */
+int v4t_words_wrong(size_t *bad);
+void check_v4t_table(const char *what);
 
 /* The daemon's audit of every map of km, run to its end (one pass, as
  * the periodic audit's steps): 1 when it finished, or audit_begin's or
