@@ -91,6 +91,7 @@ summary=$("$PY" - "${LOGS[@]}" <<'PYEOF'
 import collections, json, sys
 counts = collections.Counter()
 skipped = []
+failures = []
 missing = False
 for path in sys.argv[1:]:
     try:
@@ -103,6 +104,8 @@ for path in sys.argv[1:]:
                 counts[t["result"]] += 1
                 if t["result"] == "SKIP":
                     skipped.append(t["name"])
+                elif t["result"] not in ("OK", "EXPECTEDFAIL"):
+                    failures.append(t)
     except OSError as e:
         print("no test log: %s" % e)
         missing = True
@@ -112,6 +115,15 @@ failed = sum(n for r, n in counts.items() if r not in ("OK", "EXPECTEDFAIL", "SK
 print("tests: %d passed, %d failed, %d skipped" % (passed, failed, counts["SKIP"]))
 if skipped:
     print("skipped: " + " ".join(skipped))
+# A CI log is often read from its end: name each failure there, with the
+# last lines it printed.
+for t in failures:
+    print("failed: %s (%s)" % (t["name"], t["result"]))
+    out = (t.get("stdout") or "").rstrip("\n").split("\n")
+    for line in out[-25:]:
+        print("  | " + line)
+if failures:
+    print("failed: " + " ".join(t["name"] for t in failures))
 sys.exit(2 if missing else 1 if skipped else 0)
 PYEOF
 ) && skips=0 || skips=$?
