@@ -309,16 +309,16 @@ typedef void (*filters_bad_fn)(void *ctx, int m, uint32_t word, uint64_t got,
 int kmaps_filters_compare(struct kmaps *km, const struct filters *f,
 			  filters_bad_fn bad, void *ctx, size_t *n_bad);
 
-/* The IPv4 /24 table (kmaps_v4tbl.c): chunk c (V4TBL_CHUNK words) mapped
- * at *win (writable if km is) until kmaps_v4tbl_unmap; one word read. */
+/* The IPv4 /24 table (kmaps_v4tbl_read.c): chunk c (V4TBL_CHUNK words)
+ * mapped at *win (writable if km is) until kmaps_v4tbl_unmap; one word read. */
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);
 void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
 /* Block b of the table's second level (xdpfw_v4_l2, 256 entries) into e. */
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
-/* Which blocks are in use and the /25-/31 list are no longer known (an
- * apply failed half-way, the list did not merge): only a full build
- * gives blocks again. */
+/* kmaps_v4tbl.c: which blocks are in use and the /25-/31 list are no
+ * longer known (an apply failed half-way, the list did not merge): only a
+ * full build gives blocks again. */
 void kmaps_v4tbl_forget(struct kmaps *km);
 /* The first half of a fresh full build (c->full and c->fresh: maps just
  * created, which nothing reads yet) written now, on a thread of its own
@@ -328,7 +328,7 @@ void kmaps_v4tbl_forget(struct kmaps *km);
  * km's thread leaves alone until then; the narrowing half waits in c for
  * kmaps_apply.  0 or -errno. */
 int kmaps_v4tbl_widen_early(struct kmaps *km, struct v4tbl_change *c);
-/* Compare the table with ix's recomputation: bad(ctx, word, got, want)
+/* kmaps_v4tbl_read.c: compare the table with ix's recomputation: bad(ctx, word, got, want)
  * for each word whose slot differs or that lacks a flag it needs (a stale
  * flag is no error); *n_bad: how many.  0 or -errno. */
 typedef void (*v4tbl_bad_fn)(void *ctx, uint32_t idx, uint32_t got,

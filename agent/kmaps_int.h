@@ -74,10 +74,11 @@ int kmaps_write_kops(struct kmaps *km, struct kop *ops, size_t n, int del,
 int kmaps_write_added(struct kmaps *km, const struct kchange *p,
 		      struct apply_stats *st);
 
-/* kmaps_v4tbl.c: is the table the one of layout 5?  Then the two halves
- * of a change (kmaps_apply): after the key upserts (what the second half
- * must do goes to narrow), after the key deletes. */
+/* kmaps_v4tbl_read.c: is the table the one of layout 5? */
 int kmaps_v4tbl_check(struct kmaps *km);
+/* kmaps_v4tbl.c: the two halves of a change (kmaps_apply): after the key
+ * upserts (what the second half must do goes to narrow), after the key
+ * deletes. */
 int kmaps_v4tbl_widen(struct kmaps *km, struct v4tbl_change *c,
 		      struct v4tbl_change *narrow, size_t *count);
 int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The IPv4 /24 table in the kernel (xdpfw_v4_tbl, 64 MiB): read and written
- * through an mmap of one chunk (a /8: 256 KiB) at a time, never mapped
- * whole (a BPF array's mmap is resident in full at once).  What to write
+ * The IPv4 /24 table in the kernel (xdpfw_v4_tbl, 64 MiB) written
+ * (kmaps_v4tbl_read.c reads it back): through an mmap of one chunk (a /8:
+ * 256 KiB) at a time, never mapped whole (a BPF array's mmap is resident
+ * in full at once).  What to write
  * comes from v4tbl.c; the order (kmaps_apply): slots of the new set and
  * every new flag after the key upserts, the words that lose something
  * after the key deletes.  A reload's words are written by the kernel
@@ -24,36 +25,6 @@
 #include "log.h"
 
 #define WIN_BYTES (V4TBL_CHUNK * sizeof(uint32_t))
-
-int kmaps_v4tbl_check(struct kmaps *km)
-{
-	struct bpf_map_info info;
-	int err = kmaps_map_info(km->fd[XMAP_V4_TBL], &info);
-
-	if (err)
-		return err;
-	if (info.type != BPF_MAP_TYPE_ARRAY ||
-	    info.value_size != sizeof(struct xdpfw_v4t_pair) ||
-	    info.max_entries != XDPFW_V4_TBL_PAIRS ||
-	    !(info.map_flags & BPF_F_MMAPABLE))
-		return -EPROTO;
-	err = kmaps_map_info(km->fd[XMAP_V4_L2], &info);
-	if (err)
-		return err;
-	if (info.type != BPF_MAP_TYPE_ARRAY ||
-	    info.value_size != sizeof(struct xdpfw_v4_l2_blk) ||
-	    !(info.map_flags & BPF_F_MMAPABLE) || !info.max_entries ||
-	    info.max_entries > XDPFW_V4T_L2_BLK + 1)
-		return -EPROTO;
-	km->v4l2_blocks = info.max_entries;
-	return 0;
-}
-
-/* Block b of xdpfw_v4_l2 (256 entries) read into e. */
-static int l2_read(struct kmaps *km, uint32_t b, uint32_t *e)
-{
-	return bpf_map_lookup_elem(km->fd[XMAP_V4_L2], &b, e) ? -errno : 0;
-}
 
 /* A full build reads and writes the blocks through an mmap of
  * L2_WIN_BLOCKS at a time (a syscall a block cost ~2 us, 40 ms at 1M):
@@ -100,62 +71,12 @@ static uint32_t *map_win_at(struct kmaps *km, struct map_win *w, uint32_t u)
 	return w->p + (size_t)(u - w->first) * (w->unit / 4);
 }
 
-
-int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e)
-{
-	return b < km->v4l2_blocks ? l2_read(km, b, e) : -ERANGE;
-}
-
-int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win)
-{
-	void *p = mmap(NULL, WIN_BYTES,
-		       PROT_READ | (km->writable ? PROT_WRITE : 0), MAP_SHARED,
-		       km->fd[XMAP_V4_TBL], (off_t)chunk * WIN_BYTES);
-
-	if (p == MAP_FAILED)
-		return -errno;
-	*win = p;
-	return 0;
-}
-
-void kmaps_v4tbl_unmap(uint32_t *win)
-{
-	if (win)
-		munmap(win, WIN_BYTES);
-}
-
-int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w)
-{
-	struct xdpfw_v4t_pair pair = { { 0, 0 } };
-	uint32_t key = idx >> 1;
-
-	*w = 0;
-	if (bpf_map_lookup_elem(km->fd[XMAP_V4_TBL], &key, &pair))
-		return -errno;
-	*w = pair.w[idx & 1];
-	return 0;
-}
-
 static void set_word(volatile uint32_t *w, uint32_t v, size_t *count)
 {
 	if (*w != v) {
 		*w = v;
 		(*count)++;
 	}
-}
-
-/* The L2 word's slot part for block b with entries e: b and the bit of
- * each half that has a non-zero entry. */
-static uint32_t l2_part(uint32_t b, const uint32_t *e)
-{
-	uint32_t lo = 0, hi = 0;
-
-	for (uint32_t i = 0; i < 128; i++) {
-		lo |= e[i];
-		hi |= e[128 + i];
-	}
-	return XDPFW_V4T_L2 | b | (lo ? XDPFW_V4T_L2_LO : 0) |
-	       (hi ? XDPFW_V4T_L2_HI : 0);
 }
 
 /* A full build walks the table's chunks in order through an mmap of
@@ -203,7 +124,7 @@ static uint32_t keep_block(struct kmaps *km, const struct v4tbl_ix *ix,
 	if (!got || memcmp(lb->want, got, sizeof(lb->want)) ||
 	    bit_test_set(lb->kept, ob))
 		return want;
-	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | l2_part(ob, lb->want);
+	return (want & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) | v4tbl_l2_word(ob, lb->want);
 }
 
 /* The word while old and want are both in force: old | new flags, the
@@ -312,7 +233,7 @@ static int give_blocks(struct kmaps *km, const struct v4tbl_ix *ix,
 		if (err)
 			break;
 		op->val = (op->val & ~(XDPFW_V4T_TRIE | XDPFW_V4T_SLOT)) |
-			  l2_part(b++, lb->want);
+			  v4tbl_l2_word(b++, lb->want);
 	}
 	if (err > 0) /* no free block left: not an error */
 		err = 0;
@@ -654,7 +575,7 @@ static int give_blocks_listed(struct kmaps *km, const struct v4tbl_change *need,
 				trie++; /* no free block: stays on the trie */
 				continue;
 			}
-			val = l2_part(b, e);
+			val = v4tbl_l2_word(b, e);
 			given++;
 		}
 		err = v4tbl_change_push(narrow, idx | V4T_OP_SET, val);
@@ -745,74 +666,4 @@ int kmaps_v4tbl_narrow(struct kmaps *km, const struct v4tbl_change *c,
 	 * the flags kept (stale ones go at the next full build). */
 	return write_ops(km, narrow->ops, narrow->n, 0,
 			 c->full ? 0 : XDPFW_V4T_FLAGS, NULL, NULL, count);
-}
-
-int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,
-			v4tbl_bad_fn bad, void *ctx, size_t *n_bad)
-{
-	*n_bad = 0;
-	return kmaps_v4tbl_compare_chunks(km, ix, 0, V4TBL_CHUNKS, bad, ctx,
-					  n_bad);
-}
-
-/* got as compare_chunks judges it: a word with a block (L2) whose block
- * holds what the new set gives (and whose half bits cover the halves
- * with a non-zero entry) counts as TRIE with the right slot; -1 if not. */
-static int64_t normal_word(struct kmaps *km, const struct v4tbl_ix *ix,
-			   uint32_t idx, uint32_t got, uint32_t want)
-{
-	uint32_t e[256], w[256];
-
-	if ((got & (XDPFW_V4T_L2 | XDPFW_V4T_TRIE)) != XDPFW_V4T_L2)
-		return got;
-	v4tbl_block(ix, idx, want & XDPFW_V4T_SLOT, w);
-	if (kmaps_v4tbl_block(km, got & XDPFW_V4T_L2_BLK, e) ||
-	    memcmp(e, w, sizeof(e)) ||
-	    (l2_part(0, w) & ~got & (XDPFW_V4T_L2_LO | XDPFW_V4T_L2_HI)))
-		return -1;
-	return (got & XDPFW_V4T_FLAGS & ~XDPFW_V4T_L2) | XDPFW_V4T_TRIE |
-	       (want & XDPFW_V4T_SLOT);
-}
-
-int kmaps_v4tbl_compare_chunks(struct kmaps *km, const struct v4tbl_ix *ix,
-			       uint32_t first, uint32_t n, v4tbl_bad_fn bad,
-			       void *ctx, size_t *n_bad)
-{
-	uint32_t *buf = malloc(WIN_BYTES), *win = NULL;
-	int err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (uint32_t c = first; c < first + n && c < V4TBL_CHUNKS && !err; c++) {
-		v4tbl_paint(ix, c, buf);
-		err = kmaps_v4tbl_map(km, c, &win);
-		/* most chunks are as painted: one memcmp, not 65,536 words */
-		if (!err && !memcmp(win, buf, WIN_BYTES)) {
-			kmaps_v4tbl_unmap(win);
-			win = NULL;
-			continue;
-		}
-		for (uint32_t i = 0; !err && i < V4TBL_CHUNK; i++) {
-			uint32_t idx = (c << V4TBL_CHUNK_BITS) + i;
-			uint32_t want = buf[i];
-			int64_t got;
-
-			if (win[i] == want)
-				continue;
-			got = normal_word(km, ix, idx, win[i], want);
-
-			/* A stale flag is allowed, a missing one is not. */
-			if (got >= 0 &&
-			    (got & XDPFW_V4T_SLOT) == (want & XDPFW_V4T_SLOT) &&
-			    !(want & XDPFW_V4T_FLAGS & ~got))
-				continue;
-			(*n_bad)++;
-			if (bad)
-				bad(ctx, idx, win[i], want);
-		}
-		kmaps_v4tbl_unmap(win);
-		win = NULL;
-	}
-	free(buf);
-	return err;
 }

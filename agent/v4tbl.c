@@ -163,6 +163,18 @@ uint32_t v4tbl_block_in(const struct v4t_long *lng, size_t n, uint32_t idx,
 	return (uint32_t)k;
 }
 
+uint32_t v4tbl_l2_word(uint32_t b, const uint32_t *e)
+{
+	uint32_t lo = 0, hi = 0;
+
+	for (uint32_t i = 0; i < 128; i++) {
+		lo |= e[i];
+		hi |= e[128 + i];
+	}
+	return XDPFW_V4T_L2 | b | (lo ? XDPFW_V4T_L2_LO : 0) |
+	       (hi ? XDPFW_V4T_L2_HI : 0);
+}
+
 uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
 		     uint32_t *out)
 {

@@ -84,6 +84,11 @@ void v4tbl_paint(const struct v4tbl_ix *ix, uint32_t chunk, uint32_t *out);
 uint32_t v4tbl_block(const struct v4tbl_ix *ix, uint32_t idx, uint32_t base,
 		     uint32_t *out);
 
+/* The /24's word when it points at block b holding entries e (256 of
+ * them): XDPFW_V4T_L2, b, and the half bit of each half with a non-zero
+ * entry. */
+uint32_t v4tbl_l2_word(uint32_t b, const uint32_t *e);
+
 /* The same from lng (n of them, in the order of v4tbl_ix.lng). */
 uint32_t v4tbl_block_in(const struct v4t_long *lng, size_t n, uint32_t idx,
 			uint32_t base, uint32_t *out);
