@@ -186,8 +186,9 @@ static void check_zero(const char *what, const char *text)
 static void test_pipeline(void)
 {
 	static const char *const sets[] = {
-		"10.91.0.1\n10.91.0.2:53/udp\n2001:db8:91::1\n"
-		"[2001:db8:91::2]:53/udp\n10.92.0.0/16\n",
+		/* parenthesised: one element, not a missing comma */
+		("10.91.0.1\n10.91.0.2:53/udp\n2001:db8:91::1\n"
+		 "[2001:db8:91::2]:53/udp\n10.92.0.0/16\n"),
 		"10.91.0.2:53/udp\n2001:db8:91::1\n10.91.0.3\n",
 		"10.91.0.1\n10.91.0.3\n[2001:db8:91::2]:53/udp\n10.91.0.2:53/udp\n",
 		"",
