@@ -19,8 +19,8 @@ size_t rules_parse_thread_min = (size_t)4 << 20;
 
 /* The caller's thread takes this share of the text, as it also indexes
  * the rest: `xdpfw check` of 1M entries took as long with a third to a
- * half (docs/BENCHMARKS.md, "Session 12: the first load's parse on two
- * threads"). */
+ * half (docs/bench/round2-sessions-10-14.md, "Session 12: the first
+ * load's parse on two threads"). */
 #define FIRST_NUM 2
 #define FIRST_DEN 5
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # A one-line `xdpfw add` into rules_dir/dynamic.txt beside a 1M-entry
-# rules.txt, against a one-line edit of rules.txt itself (docs/BENCHMARKS.md):
+# rules.txt, against a one-line edit of rules.txt itself (docs/bench/round1.md):
 # for each, ROUNDS times, the time from the command (or the save) to the
 # daemon's reload line, and the daemon's own reload time.  LOG_LEVEL=debug
 # KEEP_LOG=FILE keep the daemon's log with the stages of each reload.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The cost of "never silently off" at 1M rules (docs/BENCHMARKS.md):
+# The cost of "never silently off" at 1M rules (docs/bench/round1.md, 5):
 # the audit's time per run and its longest event-loop step, the repair of
 # one key deleted by another process, the daemon's CPU while another
 # process floods bpf() with 100k updates of its own map, and at idle.

@@ -256,7 +256,8 @@ static __always_inline void xdpfw_parse_full(void *data, void *data_end,
  * became a value merged over every early return of the parse, and the
  * program set them all again on each way out, some 150 instructions on a
  * common TCP frame.  Measured with bench-datapath --variant: both changes
- * together 5-10 ns a packet off every case (docs/BENCHMARKS.md).
+ * together 5-10 ns a packet off every case (docs/bench/round2-sessions.md,
+ * session 5).
  */
 static __always_inline void xdpfw_parse(void *data, void *data_end,
 					struct xdpfw_pkt *p)
