@@ -498,6 +498,70 @@ static void test_window(void)
 	free(b);
 }
 
+/* Text of lines [from, to) of the address list test_blocks uses (tag:
+ * its second octet) at out: the bytes. */
+static size_t block_lines(char *out, int tag, int from, int to)
+{
+	size_t n = 0;
+
+	for (int i = from; i < to; i++)
+		n += (size_t)sprintf(out + n, "10.%d.%d.%d\n", tag, i / 250,
+				     i % 250);
+	return n;
+}
+
+/* One window of old lines [first, first + old_lines) that became
+ * new_lines lines. */
+static void one_window(const char *a, size_t la, const char *b, size_t lb,
+		       size_t n, uint32_t first, uint32_t old_lines,
+		       uint32_t new_lines, const char *what)
+{
+	struct filediff d;
+
+	CHECK_INT(windows(a, la, b, lb, n, &d), 0);
+	CHECK_MSG(d.n == 1, "%s: %zu windows", what, d.n);
+	if (d.n == 1) {
+		CHECK_INT(d.win[0].old_first, first);
+		CHECK_INT(d.win[0].first_line, first);
+		CHECK_INT(d.win[0].old_lines, old_lines);
+		CHECK_INT(d.win[0].new_lines, new_lines);
+	}
+	filediff_free(&d);
+}
+
+/* Blocks of hundreds of pieces (each found where they end without the
+ * index of the old pieces), a block replaced by new lines (the index
+ * finds where the old text goes on), and a change in the last lines
+ * (the few pieces left compared pair by pair). */
+static void test_blocks(void)
+{
+	enum { N = 20000, B = 3000 };
+	char *a = malloc(N * 16), *b = malloc((N + B) * 16);
+	size_t la = block_lines(a, 1, 0, N), lb;
+
+	/* lines [5000, 8000) removed */
+	lb = block_lines(b, 1, 0, 5000);
+	lb += block_lines(b + lb, 1, 5000 + B, N);
+	one_window(a, la, b, lb, N, 5000, B, 0, "block removed");
+	/* 3000 new lines before line 5000 */
+	lb = block_lines(b, 1, 0, 5000);
+	lb += block_lines(b + lb, 2, 0, B);
+	lb += block_lines(b + lb, 1, 5000, N);
+	one_window(a, la, b, lb, N, 5000, 0, B, "block added");
+	/* lines [5000, 8000) replaced by 2000 new ones */
+	lb = block_lines(b, 1, 0, 5000);
+	lb += block_lines(b + lb, 2, 0, 2000);
+	lb += block_lines(b + lb, 1, 5000 + B, N);
+	one_window(a, la, b, lb, N, 5000, B, 2000, "block replaced");
+	/* 3000 new lines before the last one */
+	lb = block_lines(b, 1, 0, N - 1);
+	lb += block_lines(b + lb, 2, 0, B);
+	lb += block_lines(b + lb, 1, N - 1, N);
+	one_window(a, la, b, lb, N, N - 1, 0, B, "added before the last line");
+	free(a);
+	free(b);
+}
+
 /* Bytes [from, upto) told read through: each within the text (told
  * from both threads at once). */
 static size_t told_bad, told_calls;
@@ -651,6 +715,7 @@ int main(void)
 	snprintf(paths[0], sizeof(paths[0]), "%s/rules.txt", dir);
 	snprintf(paths[1], sizeof(paths[1]), "%s/x.txt", rdir);
 	test_window();
+	test_blocks();
 	test_threads();
 	test_threads_meet();
 	test_reserve();
