@@ -41,6 +41,7 @@ struct daemon {
 	ev_timer debounce;
 	ev_periodic expiry;        /* the earliest expires= in force */
 	ev_timer watchdog;         /* WATCHDOG=1 at half systemd's period */
+	ev_timer sweep;            /* free slots' counters zeroed (kmaps_clean.c) */
 	int64_t next_expiry;       /* its time (Unix s), 0: none */
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer stats_timer;
@@ -63,6 +64,11 @@ struct daemon {
 double daemon_mono_ms(void);
 void daemon_record_reload(struct daemon *d, const struct sync_result *res,
 			  int err);
+
+/* daemon.c: after a sync that applied (and the next reload was
+ * prepared): the free slots' counters zeroed a second after the last
+ * one, a batch at a time, while the loop idles. */
+void daemon_arm_sweep(struct daemon *d);
 
 /* startup.c: take pin_dir, load or migrate, the first sync (its result in
  * res), attach.  An exit code of exitcode.h. */

@@ -322,6 +322,7 @@ void kmaps_close(struct kmaps *km)
 	free(km->v4t_deep);
 	kwrite_free(km->kw);
 	kmaps_v4tbl_forget(km);
+	kmaps_clean_forget(km);
 	kmaps_init(km);
 }
 

@@ -107,6 +107,12 @@ struct kmaps {
 	int no_trie_batch;          /* ... on an LPM trie (before Linux 6.0) */
 	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
 	int counters_fresh;         /* counter maps just created: all zero */
+	/* The free slots whose counters are known zero (a bit each; NULL:
+	 * not known, every added slot is zeroed), and the slots freed since
+	 * the last sweep (kmaps_clean.c): a bit each, and their list. */
+	uint64_t *clean, *sweep_bits;
+	uint32_t *sweep;
+	size_t n_sweep, cap_sweep;
 	/* sync's filter words for a rebuild of the bitmaps in use (SIGHUP),
 	 * kept once made: a fresh one (9.2 MB) costs ~2,300 page faults,
 	 * 60-260 ms on a busy VM.  Widening reloads and a first load write
@@ -316,6 +322,21 @@ void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
 /* Block b of the table's second level (xdpfw_v4_l2, 256 entries) into e. */
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
+/* kmaps_clean.c: zero the counters of up to max slots freed since they
+ * last were (the last ones to join) and still free, so that the reloads
+ * that take them need not; call it while the daemon idles, a second or
+ * more after the last reload that freed any (a packet may count on a
+ * slot for a moment after its rule went).  *count: counters zeroed.  0 or
+ * -errno (those slots stay unclean: a reload that takes one zeroes it). */
+int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count);
+/* When nothing is known of the free slots (maps found pinned): every
+ * slot not in busy (a bit each, capacity of them) joins the sweep. */
+void kmaps_clean_start(struct kmaps *km, const uint64_t *busy);
+/* Slots waiting for the sweep. */
+static inline size_t kmaps_sweep_pending(const struct kmaps *km)
+{
+	return km->clean ? km->n_sweep : 0;
+}
 /* kmaps_v4tbl.c: which blocks are in use and the /25-/31 list are no
  * longer known (an apply failed half-way, the list did not merge): only a
  * full build gives blocks again. */

@@ -56,6 +56,14 @@ int kmaps_ovf_empty(struct kmaps *km, enum kmap m);
 int kmaps_ovf_purge(struct kmaps *km, enum kmap m, const struct kop *ops,
 		    const uint8_t *done, size_t n);
 
+/* kmaps_clean.c: every slot's counters known zero (maps just created);
+ * slot s taken by a rule (1: its counters were known zero, 0: zero them);
+ * slots freed by a reload, for the sweep; nothing known any more. */
+void kmaps_clean_all(struct kmaps *km);
+int kmaps_clean_take(struct kmaps *km, uint32_t s);
+void kmaps_clean_freed(struct kmaps *km, const uint32_t *slots, size_t n);
+void kmaps_clean_forget(struct kmaps *km);
+
 /* kmaps_slots.c: the counters of slots zeroed on every CPU (*count: the
  * counters); the removed slots' entries zeroed; the added rules' entries
  * written (p->slots of p->added).  0 or -errno (st->failed_map named). */

@@ -413,11 +413,13 @@ static int narrow_filters(struct kmaps *km, const struct kchange *p,
 
 /* The counters of the added slots from zero, and their bases.  Maps just
  * created (fresh) are zero: a first start skips a million writes (and the
- * list of their slots, 4 MB at its peak). */
+ * list of their slots, 4 MB at its peak); so are slots a sweep zeroed
+ * since they were freed (kmaps_clean.c). */
 static int reset_added(struct kmaps *km, const struct kchange *p, int fresh,
 		       struct apply_stats *st)
 {
 	uint32_t *slots;
+	size_t n = 0;
 	int err = 0;
 
 	if (kmaps_have_bases(km)) {
@@ -428,14 +430,22 @@ static int reset_added(struct kmaps *km, const struct kchange *p, int fresh,
 			memset(&km->rbase[p->slots[p->added[i]]], 0,
 			       sizeof(km->rbase[0]));
 	}
-	if (fresh)
+	if (fresh) {
+		kmaps_clean_all(km);
+		for (size_t i = 0; i < p->n_added; i++)
+			kmaps_clean_take(km, p->slots[p->added[i]]);
 		return 0;
+	}
 	slots = malloc((p->n_added ? p->n_added : 1) * sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_added; i++)
-		slots[i] = p->slots[p->added[i]];
-	err = kmaps_reset_counters(km, slots, p->n_added, &st->slot_writes);
+	for (size_t i = 0; i < p->n_added; i++) {
+		uint32_t s = p->slots[p->added[i]];
+
+		if (!kmaps_clean_take(km, s))
+			slots[n++] = s;
+	}
+	err = kmaps_reset_counters(km, slots, n, &st->slot_writes);
 	free(slots);
 	return err;
 }
@@ -508,6 +518,7 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 		err = kmaps_clear_slots(km, p->removed, p->n_removed, st);
 		if (err)
 			return err;
+		kmaps_clean_freed(km, p->removed, p->n_removed);
 	}
 
 	/* 1. counters of added slots from zero (also what a migration
@@ -533,8 +544,11 @@ int kmaps_apply(struct kmaps *km, const struct kchange *p,
 	err = narrow_filters(km, p, f, &narrow, st);
 	if (err)
 		goto out;
-	if (!p->delete_first)
+	if (!p->delete_first) {
 		err = kmaps_clear_slots(km, p->removed, p->n_removed, st);
+		if (!err)
+			kmaps_clean_freed(km, p->removed, p->n_removed);
+	}
 out:
 	/* (what is built beside the keys may set the blocks' state: done
 	 * with it first; derived is the wait, again a no-op) */

@@ -174,6 +174,9 @@ static void keep_slots(struct kmaps *km, struct rules_cache *c,
 	c->tag_space = km->table_gen;
 	c->tag_space_n = km->capacity;
 	rules_cache_tags_settled(c);
+	/* maps found pinned: their free slots' counters are not known zero
+	 * until swept (kmaps_clean.c) */
+	kmaps_clean_start(km, c->busy);
 }
 
 /* The flags of the set from the cache's count of rules per flag: the

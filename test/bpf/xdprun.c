@@ -91,6 +91,7 @@ int apply_rules(const char *text, int full, struct applied *res)
 		res->removed = sr.removed;
 		res->unchanged = sr.unchanged;
 		res->key_writes = sr.writes.key_writes;
+		res->slot_writes = sr.writes.slot_writes;
 	}
 	ruleset_free(&cur);
 	cur = rs;

@@ -70,6 +70,7 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct applied {
 	size_t added, removed, unchanged;
 	size_t key_writes;
+	size_t slot_writes; /* table entries and counters */
 };
 
 /*
