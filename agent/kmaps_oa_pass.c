@@ -159,7 +159,7 @@ static void pair_delete(struct kmaps *km, int t, struct pair_ops *d, size_t k,
 /* A delete whose home lies within a probe window of its bucket's end
  * (or of the table's start, for the probes that wrap) could free an entry
  * that a later bucket's upsert probes: it waits for those upserts (within
- * one apply a freed entry is not reused: docs/DESIGN.md). */
+ * one apply a freed entry is not reused: docs/TABLES.md). */
 static int near_edge(int t, uint32_t home)
 {
 	uint32_t per = (uint32_t)(KMAPS_OA_WINDOW / kmaps_oa_esize((enum oa)t));

@@ -419,7 +419,7 @@ static inline __u32 xdpfw_x4_hash(__u32 a, __u32 cls)
  * 0 (empty: ends every probe), XDPFW_OA_TOMB (deleted: probes go on),
  * plus XDPFW_OA_OVF.  The single writer (the daemon, through mmap) orders
  * its stores so that a reader that loads state, then key, never gives a
- * key that is not being changed a wrong answer (docs/DESIGN.md, "Open
+ * key that is not being changed a wrong answer (docs/TABLES.md, "Open
  * addressing").
  */
 struct xdpfw_oa_ent {
