@@ -108,11 +108,12 @@ struct kmaps {
 	size_t stale_filter_rules;  /* removed since the filters were rebuilt */
 	int counters_fresh;         /* counter maps just created: all zero */
 	/* The free slots whose counters are known zero (a bit each; NULL:
-	 * not known, every added slot is zeroed), and the slots freed since
-	 * the last sweep (kmaps_clean.c): a bit each, and their list. */
+	 * not known, every added slot is zeroed), and the free slots to
+	 * sweep (kmaps_clean.c): a bit each, how many, where the last sweep
+	 * stopped (a word). */
 	uint64_t *clean, *sweep_bits;
-	uint32_t *sweep;
-	size_t n_sweep, cap_sweep;
+	size_t n_sweep;
+	uint32_t sweep_from;
 	/* sync's filter words for a rebuild of the bitmaps in use (SIGHUP),
 	 * kept once made: a fresh one (9.2 MB) costs ~2,300 page faults,
 	 * 60-260 ms on a busy VM.  Widening reloads and a first load write
@@ -323,10 +324,10 @@ int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
 /* Block b of the table's second level (xdpfw_v4_l2, 256 entries) into e. */
 int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
 /* kmaps_clean.c: zero the counters of up to max slots freed since they
- * last were (the last ones to join) and still free, so that the reloads
- * that take them need not; call it while the daemon idles, a second or
- * more after the last reload that freed any (a packet may count on a
- * slot for a moment after its rule went).  *count: counters zeroed.  0 or
+ * last were and still free, so that the reloads that take them need not;
+ * call it while the daemon idles, a second or more after the last reload
+ * that freed any (a packet may count on a slot for a moment after its
+ * rule went).  *count: counters zeroed.  0 or
  * -errno (those slots stay unclean: a reload that takes one zeroes it). */
 int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count);
 /* When nothing is known of the free slots (maps found pinned): every

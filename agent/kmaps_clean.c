@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grow.h"
 #include "kmaps_int.h"
 
 static size_t bit_words(const struct kmaps *km)
@@ -40,24 +39,31 @@ void kmaps_clean_forget(struct kmaps *km)
 {
 	free(km->clean);
 	free(km->sweep_bits);
-	free(km->sweep);
 	km->clean = km->sweep_bits = NULL;
-	km->sweep = NULL;
-	km->n_sweep = km->cap_sweep = 0;
+	km->n_sweep = 0;
+	km->sweep_from = 0;
 }
 
-void kmaps_clean_all(struct kmaps *km)
+/* Both bitmaps, zero (nothing known, nothing to sweep); 0 or -ENOMEM
+ * (then nothing is kept). */
+static int clean_alloc(struct kmaps *km)
 {
 	size_t words = bit_words(km);
 
 	kmaps_clean_forget(km);
-	km->clean = malloc(words * sizeof(*km->clean));
+	km->clean = calloc(words, sizeof(*km->clean));
 	km->sweep_bits = calloc(words, sizeof(*km->sweep_bits));
 	if (!km->clean || !km->sweep_bits) {
 		kmaps_clean_forget(km); /* not known: every slot is zeroed */
-		return;
+		return -ENOMEM;
 	}
-	memset(km->clean, 0xff, words * sizeof(*km->clean));
+	return 0;
+}
+
+void kmaps_clean_all(struct kmaps *km)
+{
+	if (!clean_alloc(km))
+		memset(km->clean, 0xff, bit_words(km) * sizeof(*km->clean));
 }
 
 int kmaps_clean_take(struct kmaps *km, uint32_t s)
@@ -68,7 +74,10 @@ int kmaps_clean_take(struct kmaps *km, uint32_t s)
 		return 0;
 	was = bit_get(km->clean, s);
 	bit_put(km->clean, s, 0);
-	bit_put(km->sweep_bits, s, 0); /* in use: the sweep leaves it */
+	if (bit_get(km->sweep_bits, s)) { /* in use: the sweep leaves it */
+		bit_put(km->sweep_bits, s, 0);
+		km->n_sweep--;
+	}
 	return was;
 }
 
@@ -77,57 +86,55 @@ void kmaps_clean_freed(struct kmaps *km, const uint32_t *slots, size_t n)
 	if (!km->clean)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t s = slots[i], *v;
+		uint32_t s = slots[i];
 
 		if (s >= km->capacity || bit_get(km->sweep_bits, s))
 			continue;
 		bit_put(km->clean, s, 0);
-		v = grow(km->sweep, &km->cap_sweep, km->n_sweep + 1,
-			 sizeof(*v), 1024);
-		if (!v)
-			continue; /* it stays unclean: zeroed when taken */
-		km->sweep = v;
-		km->sweep[km->n_sweep++] = s;
 		bit_put(km->sweep_bits, s, 1);
+		km->n_sweep++;
 	}
 }
 
 void kmaps_clean_start(struct kmaps *km, const uint64_t *busy)
 {
-	size_t words = bit_words(km);
-
-	if (km->clean || !busy)
+	if (km->clean || !busy || clean_alloc(km))
 		return;
-	km->clean = calloc(words, sizeof(*km->clean));
-	km->sweep_bits = calloc(words, sizeof(*km->sweep_bits));
-	if (!km->clean || !km->sweep_bits) {
-		kmaps_clean_forget(km);
-		return;
-	}
 	for (uint32_t s = 0; s < km->capacity; s++)
-		if (!bit_get(busy, s))
-			kmaps_clean_freed(km, &s, 1);
+		if (!bit_get(busy, s)) {
+			bit_put(km->sweep_bits, s, 1);
+			km->n_sweep++;
+		}
 }
 
 int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count)
 {
-	size_t n = 0, from;
+	size_t words = bit_words(km), n = 0, cap;
+	uint32_t *slots, w = km->sweep_from;
 	int err;
 
 	*count = 0;
-	if (!km->clean || !km->n_sweep)
+	if (!km->clean || !km->n_sweep || !max)
 		return 0;
-	/* The last max joined, those still free since (taken ones left). */
-	from = km->n_sweep > max ? km->n_sweep - max : 0;
-	for (size_t i = from; i < km->n_sweep; i++)
-		if (bit_get(km->sweep_bits, km->sweep[i]))
-			km->sweep[from + n++] = km->sweep[i];
-	err = kmaps_reset_counters(km, km->sweep + from, n, count);
-	for (size_t i = from; i < from + n; i++) {
-		bit_put(km->sweep_bits, km->sweep[i], 0);
-		if (!err)
-			bit_put(km->clean, km->sweep[i], 1);
+	cap = km->n_sweep < max ? km->n_sweep : max;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	/* The next set bits from where the last sweep stopped, round. */
+	for (size_t k = 0; k < words && n < cap; k++, w = (w + 1) % words) {
+		for (uint64_t v = km->sweep_bits[w]; v && n < cap; v &= v - 1)
+			slots[n++] = w * 64 + (uint32_t)__builtin_ctzll(v);
+		if (n == cap)
+			break;
 	}
-	km->n_sweep = from;
+	km->sweep_from = w;
+	err = kmaps_reset_counters(km, slots, n, count);
+	for (size_t i = 0; i < n; i++) {
+		bit_put(km->sweep_bits, slots[i], 0);
+		if (!err)
+			bit_put(km->clean, slots[i], 1);
+	}
+	km->n_sweep -= n;
+	free(slots);
 	return err;
 }
