@@ -92,8 +92,9 @@ static void on_sweep(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-void daemon_arm_sweep(struct daemon *d)
+void daemon_prepare_next(struct daemon *d, struct rules_cache *cache)
 {
+	sync_prepare_next(&d->km, cache);
 	if (!kmaps_sweep_pending(&d->km))
 		return;
 	ev_timer_stop(d->loop, &d->sweep);
@@ -119,10 +120,8 @@ static void reload(struct daemon *d, const char *trigger, enum sync_mode mode)
 	 * existed: read once more. */
 	if (watch_refresh(&d->watch) == 1)
 		schedule_reload(d);
-	if (!err && res.applied) {
-		sync_prepare_next(&d->km, &d->rcache);
-		daemon_arm_sweep(d);
-	}
+	if (!err && res.applied)
+		daemon_prepare_next(d, &d->rcache);
 	/* A reload of a large file used tens of MB for a moment: give them
 	 * back, the daemon idles between reloads. */
 	malloc_trim(0);
@@ -301,8 +300,6 @@ static void start_watchers(struct daemon *d)
 	ev_io_start(d->loop, &d->watch_io);
 	ev_init(&d->debounce, on_debounce);
 	ev_init(&d->expiry, on_expiry);
-	ev_init(&d->sweep, on_sweep);
-	daemon_arm_sweep(d);
 	arm_expiry(d, d->next_expiry);
 	start_watchdog(d);
 	ev_signal_init(&d->sig_hup, on_hup, SIGHUP);
@@ -338,6 +335,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	kmaps_init(&d.km);
 	rules_cache_init(&d.rcache);
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
+	ev_init(&d.sweep, on_sweep); /* armed by daemon_prepare_next */
 
 	/* Watch before the first read so no save is missed in between. */
 	err = watch_init(&d.watch, cfg->rules_path, cfg->rules_dir);
@@ -361,7 +359,7 @@ int daemon_run(struct xdpfw_config *cfg)
 	}
 	daemon_record_reload(&d, &first, 0);
 	if (first.applied)
-		sync_prepare_next(&d.km, &d.rcache);
+		daemon_prepare_next(&d, &d.rcache);
 	start_watchers(&d);
 	integrity_start(&d); /* signals handled from here on */
 	metrics_http_start(&d);

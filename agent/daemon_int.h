@@ -65,10 +65,10 @@ double daemon_mono_ms(void);
 void daemon_record_reload(struct daemon *d, const struct sync_result *res,
 			  int err);
 
-/* daemon.c: after a sync that applied (and the next reload was
- * prepared): the free slots' counters zeroed a second after the last
- * one, a batch at a time, while the loop idles. */
-void daemon_arm_sweep(struct daemon *d);
+/* daemon.c: after a sync that applied: the next reload prepared
+ * (sync_prepare_next, with cache or NULL), and the free slots' counters
+ * to be zeroed a second later, a batch at a time, while the loop idles. */
+void daemon_prepare_next(struct daemon *d, struct rules_cache *cache);
 
 /* startup.c: take pin_dir, load or migrate, the first sync (its result in
  * res), attach.  An exit code of exitcode.h. */

@@ -194,8 +194,7 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 			return err;
 		if (res.applied) {
 			/* as after a reload: the next one is not the slower */
-			sync_prepare_next(&d->km, &d->rcache);
-			daemon_arm_sweep(d);
+			daemon_prepare_next(d, &d->rcache);
 			return (long)(res.writes.key_writes + res.writes.slot_writes +
 				      (filters ? res.writes.filter_writes : 0));
 		}
@@ -224,8 +223,7 @@ static long repair_rules(struct daemon *d, int from_file, int filters)
 	if (err)
 		return err;
 	/* the set in force is the table's: no prefix index from the file */
-	sync_prepare_next(&d->km, NULL);
-	daemon_arm_sweep(d);
+	daemon_prepare_next(d, NULL);
 	return (long)(res.writes.key_writes +
 		      (filters ? res.writes.filter_writes : 0));
 }

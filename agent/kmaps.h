@@ -317,7 +317,8 @@ int kmaps_filters_compare(struct kmaps *km, const struct filters *f,
 			  filters_bad_fn bad, void *ctx, size_t *n_bad);
 
 /* The IPv4 /24 table (kmaps_v4tbl_read.c): chunk c (V4TBL_CHUNK words)
- * mapped at *win (writable if km is) until kmaps_v4tbl_unmap; one word read. */
+ * mapped at *win (writable if km is) until kmaps_v4tbl_unmap; one word
+ * read. */
 int kmaps_v4tbl_map(struct kmaps *km, uint32_t chunk, uint32_t **win);
 void kmaps_v4tbl_unmap(uint32_t *win);
 int kmaps_v4tbl_word(struct kmaps *km, uint32_t idx, uint32_t *w);
@@ -327,8 +328,8 @@ int kmaps_v4tbl_block(struct kmaps *km, uint32_t b, uint32_t *e);
  * last were and still free, so that the reloads that take them need not;
  * call it while the daemon idles, a second or more after the last reload
  * that freed any (a packet may count on a slot for a moment after its
- * rule went).  *count: counters zeroed.  0 or
- * -errno (those slots stay unclean: a reload that takes one zeroes it). */
+ * rule went).  *count: counters zeroed.  0 or -errno (those slots stay
+ * unclean: a reload that takes one zeroes it). */
 int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count);
 /* When nothing is known of the free slots (maps found pinned): every
  * slot not in busy (a bit each, capacity of them) joins the sweep. */
@@ -350,9 +351,10 @@ void kmaps_v4tbl_forget(struct kmaps *km);
  * km's thread leaves alone until then; the narrowing half waits in c for
  * kmaps_apply.  0 or -errno. */
 int kmaps_v4tbl_widen_early(struct kmaps *km, struct v4tbl_change *c);
-/* kmaps_v4tbl_read.c: compare the table with ix's recomputation: bad(ctx, word, got, want)
- * for each word whose slot differs or that lacks a flag it needs (a stale
- * flag is no error); *n_bad: how many.  0 or -errno. */
+/* kmaps_v4tbl_read.c: compare the table with ix's recomputation:
+ * bad(ctx, word, got, want) for each word whose slot differs or that lacks
+ * a flag it needs (a stale flag is no error); *n_bad: how many.  0 or
+ * -errno. */
 typedef void (*v4tbl_bad_fn)(void *ctx, uint32_t idx, uint32_t got,
 			     uint32_t want);
 int kmaps_v4tbl_compare(struct kmaps *km, const struct v4tbl_ix *ix,

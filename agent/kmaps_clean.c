@@ -98,13 +98,18 @@ void kmaps_clean_freed(struct kmaps *km, const uint32_t *slots, size_t n)
 
 void kmaps_clean_start(struct kmaps *km, const uint64_t *busy)
 {
+	size_t words = bit_words(km);
+
 	if (km->clean || !busy || clean_alloc(km))
 		return;
-	for (uint32_t s = 0; s < km->capacity; s++)
-		if (!bit_get(busy, s)) {
-			bit_put(km->sweep_bits, s, 1);
-			km->n_sweep++;
-		}
+	for (size_t w = 0; w < words; w++) {
+		uint64_t free_bits = ~busy[w];
+
+		if (w == words - 1 && km->capacity % 64)
+			free_bits &= ~0ULL >> (64 - km->capacity % 64);
+		km->sweep_bits[w] = free_bits;
+		km->n_sweep += (size_t)__builtin_popcountll(free_bits);
+	}
 }
 
 int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count)

@@ -148,16 +148,6 @@ static int has_slot(const int *v, size_t n, uint32_t s)
 	return 0;
 }
 
-/* Slots waiting for the sweep and still free (their bit set). */
-static size_t to_sweep(void)
-{
-	size_t n = 0;
-
-	for (uint32_t s = 0; s < km.capacity; s++)
-		n += km.sweep_bits && (km.sweep_bits[s / 64] >> (s % 64) & 1);
-	return n;
-}
-
 /* A set replaced by more other rules than the table has free slots: the
  * removed rules' slots go first and are taken by the added ones in the
  * same reload (delete_first); the sweep leaves those. */
@@ -177,7 +167,7 @@ static void test_delete_first(void)
 		snprintf(r, sizeof(r), "10.2.0.%d", i + 1);
 		old[i] = slot_of_text(r);
 	}
-	sweep_now("before", SIZE_MAX, to_sweep() * (size_t)km.ncpus);
+	sweep_now("before", SIZE_MAX, kmaps_sweep_pending(&km) * (size_t)km.ncpus);
 	apply_or_die("40 others", y, 0, NULL);
 	for (int i = 0; i < N; i++) {
 		snprintf(r, sizeof(r), "10.3.0.%d", i + 1);
