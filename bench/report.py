@@ -3,6 +3,13 @@
 report printed at the end of a run (bench.py holds the harness)."""
 
 
+def churn_ms(ch):
+    """The churn's daemon time: the median of its rounds (a single figure
+    in results from before the churn was repeated)."""
+    v = ch.get("reload_ms")
+    return v.get("median") if isinstance(v, dict) else v
+
+
 def fmt(x, spec="%.1f"):
     return "n/a" if x is None else spec % x
 
@@ -52,8 +59,9 @@ def targets(results):
     lim = RELOAD_DELAY_MS + 50
     add("one-line edit enforced <= reload_delay_ms + 50 ms (observed)", v, lim,
         v is not None and v <= lim)
-    v = c.get("churn", {}).get("reload_ms")
-    add("1% churn <= 100 ms daemon time", v, 100, v is not None and v <= 100)
+    v = churn_ms(c.get("churn", {}))
+    add("1% churn <= 100 ms daemon time (median)", v, 100,
+        v is not None and v <= 100)
     v = c.get("initial", {}).get("observed_ms")
     add("first load <= 1.0 s (observed)", v, 1000, v is not None and v <= 1000)
     v = c.get("sighup", {}).get("reload_ms", {}).get("median")
@@ -68,6 +76,7 @@ def targets(results):
         ok = all(e["key_writes"] == e["expected_key_writes"]
                  for e in c["one_line"]["edits"]) and \
             c["churn"]["key_writes"] == c["churn"]["expected_key_writes"] and \
+            c["churn"].get("all_key_writes_as_expected", True) and \
             c["sighup"]["key_writes"]["max"] == 0
         add("map writes = change size (edits, churn, SIGHUP)",
             c["churn"]["key_writes"], c["churn"]["expected_key_writes"], ok)
@@ -136,12 +145,25 @@ def report(results, quick):
                   fmt(o["median"]), fmt(o["min"]), fmt(o["max"]),
                   fmt(c["one_line"]["reload_ms"]["median"]),
                   sorted(set(c["one_line"]["key_writes"]["values"]))))
-        print("  1%% churn (%d out, %d in): enforced %s ms after save, reload %s ms, "
-              "%d key writes (expected %d)" % (
-                  c["churn"]["removed"], c["churn"]["added"],
-                  fmt(c["churn"]["observed_ms"], "%.0f"),
-                  fmt(c["churn"]["reload_ms"], "%.0f"), c["churn"]["key_writes"],
-                  c["churn"]["expected_key_writes"]))
+        ch = c["churn"]
+        if isinstance(ch["reload_ms"], dict):
+            r, o = ch["reload_ms"], ch["observed_ms"]
+            print("  1%% churn (%d out, %d in, %d times, back and forth): "
+                  "enforced %s ms after save (median), reload %s ms (median; "
+                  "min %s, max %s; the first %s), %d key writes each "
+                  "(expected %d)" % (
+                      ch["removed"], ch["added"], r["n"],
+                      fmt(o["median"], "%.0f"), fmt(r["median"], "%.0f"),
+                      fmt(r["min"], "%.0f"), fmt(r["max"], "%.0f"),
+                      fmt(ch["first_reload_ms"], "%.0f"), ch["key_writes"],
+                      ch["expected_key_writes"]))
+        else:  # results of a run before the churn was repeated
+            print("  1%% churn (%d out, %d in): enforced %s ms after save, "
+                  "reload %s ms, %d key writes (expected %d)" % (
+                      ch["removed"], ch["added"],
+                      fmt(ch["observed_ms"], "%.0f"),
+                      fmt(ch["reload_ms"], "%.0f"), ch["key_writes"],
+                      ch["expected_key_writes"]))
         print("  no-op SIGHUP: %s ms (median), %d key writes" % (
             fmt(c["sighup"]["reload_ms"]["median"], "%.0f"),
             c["sighup"]["key_writes"]["max"]))
