@@ -303,13 +303,16 @@ static size_t common_prefix(const struct filediff_sum *old,
 
 /* Where the bytes both texts share at the end start in the new text:
  * the old chunks, from the last, found at the same distance from the end
- * of the new one, and never into the first pb bytes of either. */
+ * of the new one, and never into the first pb bytes of either.  done()
+ * told as it goes back: after an edit at the top, this reads the whole
+ * text a second time, which stayed mapped to the end (a 22 MB file at 1M
+ * lines: VmHWM 102 MB against 89, and its edit 36 ms against 24). */
 static size_t common_suffix(const struct filediff_sum *old,
 			    const struct filediff_sum *now, const char *buf,
-			    size_t pb)
+			    size_t pb, filediff_done_fn done, void *ctx)
 {
 	long long delta = (long long)now->len - (long long)old->len;
-	size_t s = old->len;
+	size_t s = old->len, told = now->len;
 
 	for (size_t j = old->n_fixed; j-- > 0;) {
 		size_t at = j * FILEDIFF_FIXED, n = chunk_len(old->len, j);
@@ -318,7 +321,14 @@ static size_t common_suffix(const struct filediff_sum *old,
 		    hash_bytes(buf + (long long)at + delta, n) != old->fixed[j])
 			break;
 		s = at;
+		if (done && told - (size_t)((long long)s + delta) >=
+				    (size_t)DONE_EVERY * FILEDIFF_FIXED) {
+			done(ctx, (size_t)((long long)s + delta), told);
+			told = (size_t)((long long)s + delta);
+		}
 	}
+	if (done && told > (size_t)((long long)s + delta))
+		done(ctx, (size_t)((long long)s + delta), told);
 	return (size_t)((long long)s + delta);
 }
 
@@ -327,7 +337,7 @@ static size_t common_suffix(const struct filediff_sum *old,
  * there is no old text. */
 static void unchanged(const struct filediff_sum *old,
 		      const struct filediff_sum *s, const char *buf,
-		      size_t *p, size_t *q)
+		      size_t *p, size_t *q, filediff_done_fn done, void *ctx)
 {
 	size_t pb, sn, a, b;
 
@@ -336,7 +346,7 @@ static void unchanged(const struct filediff_sum *old,
 	if (!old || !old->fixed || !old->line || old->len < 8 || s->len < 8)
 		return;
 	pb = common_prefix(old, s);
-	sn = common_suffix(old, s, buf, pb);
+	sn = common_suffix(old, s, buf, pb, done, ctx);
 	a = nl_before(s, buf, pb);              /* lines ending before pb */
 	b = sn ? nl_before(s, buf, sn - 1) + 1 : 0; /* the first from sn */
 	if (b > s->lines)
@@ -541,7 +551,7 @@ int filediff_sum_update_cb(struct filediff_sum *s, const char *buf,
 		filediff_sum_free(spare);
 		return -ENOMEM;
 	}
-	unchanged(old, s, buf, &p, &q);
+	unchanged(old, s, buf, &p, &q, done, ctx);
 	tail = s->lines - q;
 	if (p)
 		memcpy(s->line, old->line, p * sizeof(*s->line));

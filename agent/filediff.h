@@ -70,7 +70,8 @@ int filediff_sum_update(struct filediff_sum *s, const char *buf, size_t len,
 			struct filediff_sum *spare);
 
 /* The same, calling done() each time about 4 MiB of buf were read
- * through (hashed; twice over in an edit all over the text), from two
+ * through (hashed; twice over in an edit all over the text, and from the
+ * end back as far as both texts end alike), from two
  * threads at once for a text of filediff_thread_min bytes or more: a
  * reader of a mapped file may let their pages go (they may still be read
  * again, at the ends and around what changed). */

@@ -389,7 +389,10 @@ static void same_sum(const struct filediff_sum *sa, const char *b, size_t lb,
 {
 	struct filediff_sum u, spare;
 
-	CHECK_INT(filediff_sum_of(&spare, b, lb), 0);
+	/* a spare of junk: a line not hashed shows */
+	memset(&spare, 0, sizeof(spare));
+	CHECK_INT(filediff_sum_reserve(&spare, sb->lines + 1), 0);
+	memset(spare.line, 0x5a, (sb->lines + 1) * sizeof(*spare.line));
 	CHECK_INT(filediff_sum_update(&u, b, lb, sa, &spare), same);
 	if (same) {
 		CHECK(!u.line && !u.fixed && spare.line);
@@ -610,6 +613,50 @@ static void sum_threads(const char *a, size_t la, const char *b, size_t lb)
 	}
 }
 
+/* Texts that differ from the old one only past its end or after the
+ * new one's end, in whole 1 KiB chunks (every chunk is old's up to the
+ * shorter one's end): cut at a chunk's end in the middle of a line and at
+ * a line's end, grown past an old text of whole chunks, and the old text
+ * again (1: kept, the spare as it was), of whole chunks or not. */
+static void test_sum_ends(void)
+{
+	enum { N = 600 };
+	char *a = malloc(N * 16 + 1), *b = malloc(N * 32);
+	struct filediff_sum sa, sb, sc;
+	size_t la = 0, cut;
+
+	CHECK(a && b);
+	if (!a || !b)
+		abort();
+	for (int i = 0; i < N; i++)
+		la += (size_t)sprintf(a + la, "10.9.%d.%d\n", i >> 8, i & 255);
+	CHECK_INT(filediff_sum_of(&sa, a, la), 0);
+	/* cut mid-line at 2 KiB, and just after the last '\n' of 3 KiB */
+	for (int k = 0; k < 2; k++) {
+		cut = k ? 3072 : 2048;
+		if (k)
+			while (a[cut - 1] != '\n')
+				cut--;
+		CHECK(k || a[cut - 1] != '\n');
+		CHECK_INT(filediff_sum_of(&sb, a, cut), 0);
+		same_sum(&sa, a, cut, &sb, 0);
+		filediff_sum_free(&sb);
+	}
+	/* the old text 4 KiB, the new one that and more lines */
+	memcpy(b, a, 4096);
+	memcpy(b + 4096, a, la);
+	CHECK_INT(filediff_sum_of(&sc, b, 4096), 0);
+	CHECK_INT(filediff_sum_of(&sb, b, 4096 + la), 0);
+	same_sum(&sc, b, 4096 + la, &sb, 0);
+	same_sum(&sc, b, 4096, &sc, 1);
+	same_sum(&sa, a, la, &sa, 1);
+	filediff_sum_free(&sa);
+	filediff_sum_free(&sb);
+	filediff_sum_free(&sc);
+	free(a);
+	free(b);
+}
+
 /* Texts of ~100k lines (several 4 MiB blocks with a low threshold: both
  * halves tell done()), the second with a line in 100 changed; and one
  * without a last '\n'. */
@@ -716,6 +763,7 @@ int main(void)
 	snprintf(paths[1], sizeof(paths[1]), "%s/x.txt", rdir);
 	test_window();
 	test_blocks();
+	test_sum_ends();
 	test_threads();
 	test_threads_meet();
 	test_reserve();
