@@ -442,18 +442,22 @@ class Harness:
         self.write_rules(rules, lines)
         return ns, conf, rules, lines
 
-    def one_line_edits(self, ns, d, idx, rules, lines, n, observe=True):
-        """n edits, alternately adding a new host entry and removing it again.
+    def one_line_edits(self, ns, d, idx, rules, lines, n, observe=True,
+                       top=False):
+        """n edits, alternately adding a new host entry and removing it again
+        (at the end of the file, or with top at its start).
         Returns (list of per-edit dicts, idx)."""
         edits = []
         for i in range(n):
-            host = "203.0.113.%d" % (100 + i // 2)
+            host = "203.0.113.%d" % ((150 if top else 100) + i // 2)
             adding = i % 2 == 0
             p = None
             if observe:
                 p = self.probe(ns, host, 40000, "dropped" if adding else "passing",
                                15000)
-            if adding:
+            if adding and top:
+                lines.insert(0, host)
+            elif adding:
                 lines.append(host)
             else:
                 lines.remove(host)
@@ -467,9 +471,10 @@ class Harness:
                 "reload_ms": g["ms"], "key_writes": g["key_writes"],
                 "expected_key_writes": 1, "added": g["added"],
                 "removed": g["removed"]})
-            log("one-line edit (%s %s): enforced %.1f ms after save (observed), "
+            log("one-line edit (%s %s%s): enforced %.1f ms after save (observed), "
                 "reload %.1f ms, %d key writes" % (
                     "add" if adding else "remove", host,
+                    " at the top" if top else "",
                     edits[-1]["observed_ms"] or -1, g["ms"], g["key_writes"]))
         return edits, idx
 
@@ -504,6 +509,14 @@ class Harness:
             "observed_ms": stats([e["observed_ms"] for e in edits]),
             "reload_ms": stats([e["reload_ms"] for e in edits]),
             "key_writes": stats([e["key_writes"] for e in edits])}
+        # Two at the top of the file: the summary then reads the whole
+        # text again from the end back (the daemon's peak RSS, below).
+        top, idx = self.one_line_edits(ns, d, idx, rules, lines, 2, top=True)
+        res["one_line_top"] = {
+            "edits": top,
+            "observed_ms": stats([e["observed_ms"] for e in top]),
+            "reload_ms": stats([e["reload_ms"] for e in top]),
+            "key_writes": stats([e["key_writes"] for e in top])}
         # 1% churn: 10,000 entries out, 10,000 new ones in (one of them
         # observed).
         n = len(lines) // 100
