@@ -32,6 +32,7 @@ import threading
 import time
 
 import report
+import scaling
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -63,17 +64,6 @@ def stats(values):
         return {"median": None, "min": None, "max": None, "n": 0, "values": []}
     return {"median": statistics.median(v), "min": min(v), "max": max(v),
             "n": len(v), "values": v}
-
-
-def axes_style(ax, ylabel, title):
-    """a scaling plot's panel: log-log against the number of entries."""
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("entries")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
 
 
 class Harness:
@@ -670,7 +660,7 @@ class Harness:
                 "nft_reapply_rss_kb": (n.get("reapply", {}).get("rss_kb") or {}).get("median")})
         points.sort(key=lambda p: p["entries"])
         self.results["scaling"] = points
-        self.plot(points)
+        scaling.plot(points, self.args.plot, self.quick, log)
 
     def part_stalls(self):
         log("part 5: CPU stalls at 1M (bench/stalls.sh)")
@@ -704,48 +694,6 @@ class Harness:
         if runs:
             log("stalls (longest kernel run of one task): " +
                 ", ".join("%s %.1f ms" % kv for kv in runs.items()))
-
-    def plot(self, points):
-        try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            log("python3-matplotlib missing: no plot")
-            return
-        x = [p["entries"] for p in points]
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
-        a1.plot(x, [p["until_running_ms"] for p in points], "D-",
-                label="xdpfw start -> running (process, maps, sync, attach)")
-        a1.plot(x, [p["initial_ms"] for p in points], "o-",
-                label="xdpfw initial sync (log line)")
-        a1.plot(x, [p["one_line_ms"]["median"] for p in points], "s-",
-                label="xdpfw one-line edit (reload)")
-        a1.plot(x, [p["sighup_ms"] for p in points], "^-", label="xdpfw no-op SIGHUP")
-        nx = [p["entries"] for p in points if p.get("nft_reapply_s")]
-        if nx:
-            a1.plot(nx, [p["nft_reapply_s"] * 1000 for p in points
-                         if p.get("nft_reapply_s")], "x--", label="nft -f (re-apply)")
-        axes_style(a1, "ms", "reload time")
-        a2.plot(x, [p["rss_kb"]["VmHWM"] / 1024 for p in points], "o-",
-                label="xdpfw daemon VmHWM")
-        a2.plot(x, [p["rss_kb"]["VmRSS"] / 1024 for p in points], "s-",
-                label="xdpfw daemon VmRSS")
-        kx = [p["entries"] for p in points if p.get("kernel_kb")]
-        if kx:
-            a2.plot(kx, [p["kernel_kb"] / 1024 for p in points if p.get("kernel_kb")],
-                    "d-", label="kernel: the maps (fdinfo memlock)")
-        if nx:
-            a2.plot(nx, [p["nft_reapply_rss_kb"] / 1024 for p in points
-                         if p.get("nft_reapply_s")], "x--", label="nft -f peak RSS")
-        axes_style(a2, "MB", "memory")
-        fig.suptitle("xdpfw control plane scaling (%s, %s)" % (
-            platform.release(), "quick" if self.quick else "full"))
-        fig.tight_layout()
-        out = self.args.plot
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        fig.savefig(out, dpi=100)
-        log("plot: %s" % out)
 
     # ---- report ----
 
