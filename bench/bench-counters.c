@@ -36,17 +36,21 @@
 #define MAX_CPUS 64
 #define MAX_ROUNDS 64
 
+/* Each layout: its program, and for the proposal whether every slot's
+ * hot index is set (1) or cleared (0) before it runs (-1: not read). */
 struct layout {
-	const char *name, *what;
-	int hot_set; /* xc_hot: every slot has a hot counter */
+	const char *name, *prog, *what;
+	int hot;
 };
 
 static const struct layout layouts[] = {
-	{ "none", "no counter (the floor)", 0 },
-	{ "percpu", "per (CPU, slot): today's", 0 },
-	{ "shared", "one per slot, atomic adds", 0 },
-	{ "hot-cold", "proposal, rule not yet hot: index read + atomic", 0 },
-	{ "hot", "proposal, rule hot: index read + per-CPU hot counter", 1 },
+	{ "none", "xc_none", "no counter (the floor)", -1 },
+	{ "percpu", "xc_percpu", "per (CPU, slot): today's", -1 },
+	{ "shared", "xc_shared", "one per slot, atomic adds", -1 },
+	{ "hot-cold", "xc_hot",
+	  "proposal, rule not yet hot: index read + atomic", 0 },
+	{ "hot", "xc_hot",
+	  "proposal, rule hot: index read + per-CPU hot counter", 1 },
 };
 #define N_LAYOUTS (sizeof(layouts) / sizeof(layouts[0]))
 
@@ -110,18 +114,14 @@ static double run_on(int prog_fd, int ncpu, int repeat)
 	return sum / ncpu;
 }
 
-static int prog_of(struct xb_counters *s, size_t l)
+static int prog_of(struct xb_counters *s, const struct layout *l)
 {
-	switch (l) {
-	case 0:
-		return bpf_program__fd(s->progs.xc_none);
-	case 1:
-		return bpf_program__fd(s->progs.xc_percpu);
-	case 2:
-		return bpf_program__fd(s->progs.xc_shared);
-	default:
-		return bpf_program__fd(s->progs.xc_hot);
-	}
+	struct bpf_program *p =
+		bpf_object__find_program_by_name(s->obj, l->prog);
+
+	if (!p)
+		xb_die("counters.bpf.o has no program %s", l->prog);
+	return bpf_program__fd(p);
 }
 
 /* Every slot's hot index: 1..hot-1 (set), or 0 (cleared). */
@@ -204,11 +204,11 @@ int main(int argc, char **argv)
 	s = load(slots, hot, cpus, spread);
 	for (int r = 0; r < rounds; r++) {
 		for (size_t l = 0; l < N_LAYOUTS; l++) {
-			if (l == 3 || l == 4)
-				set_hot(s, slots, hot, layouts[l].hot_set);
+			if (layouts[l].hot >= 0)
+				set_hot(s, slots, hot, layouts[l].hot);
 			for (int n = 0; n < 2; n++)
-				v[l][n][r] = run_on(prog_of(s, l), n ? cpus : 1,
-						    repeat);
+				v[l][n][r] = run_on(prog_of(s, &layouts[l]),
+						    n ? cpus : 1, repeat);
 		}
 	}
 	printf("per-rule counters, ns a drop (median of %d rounds, repeat %d, "
