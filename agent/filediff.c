@@ -312,7 +312,7 @@ static size_t common_suffix(const struct filediff_sum *old,
 			    size_t pb, filediff_done_fn done, void *ctx)
 {
 	long long delta = (long long)now->len - (long long)old->len;
-	size_t s = old->len, told = now->len;
+	size_t sn = now->len, told = now->len; /* in the new text */
 
 	for (size_t j = old->n_fixed; j-- > 0;) {
 		size_t at = j * FILEDIFF_FIXED, n = chunk_len(old->len, j);
@@ -320,16 +320,15 @@ static size_t common_suffix(const struct filediff_sum *old,
 		if (at < pb || (long long)at + delta < (long long)pb ||
 		    hash_bytes(buf + (long long)at + delta, n) != old->fixed[j])
 			break;
-		s = at;
-		if (done && told - (size_t)((long long)s + delta) >=
-				    (size_t)DONE_EVERY * FILEDIFF_FIXED) {
-			done(ctx, (size_t)((long long)s + delta), told);
-			told = (size_t)((long long)s + delta);
+		sn = (size_t)((long long)at + delta);
+		if (done && told - sn >= (size_t)DONE_EVERY * FILEDIFF_FIXED) {
+			done(ctx, sn, told);
+			told = sn;
 		}
 	}
-	if (done && told > (size_t)((long long)s + delta))
-		done(ctx, (size_t)((long long)s + delta), told);
-	return (size_t)((long long)s + delta);
+	if (done && told > sn)
+		done(ctx, sn, told);
+	return sn;
 }
 
 /* The lines [p, q) of the new text s keep their old hashes: the lines

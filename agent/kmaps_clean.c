@@ -126,7 +126,7 @@ int kmaps_sweep_counters(struct kmaps *km, size_t max, size_t *count)
 	if (!slots)
 		return -ENOMEM;
 	/* The next set bits from where the last sweep stopped, round. */
-	for (size_t k = 0; k < words && n < cap; k++, w = (w + 1) % words) {
+	for (size_t k = 0; k < words; k++, w = (w + 1) % words) {
 		for (uint64_t v = km->sweep_bits[w]; v && n < cap; v &= v - 1)
 			slots[n++] = w * 64 + (uint32_t)__builtin_ctzll(v);
 		if (n == cap)
