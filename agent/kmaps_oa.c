@@ -18,10 +18,11 @@
  * table) plus OA_EXTRA, so that the probe window of any home inside
  * it is too; the first OA_EXTRA bytes stay mapped for the probes that wrap
  * around the end.  Writes go window by window (bucketed by home), dumps
- * and sweeps in order; a pointer from ent() is valid until the next ent().  Store order (docs/TABLES.md, "Open addressing"): an
- * insert stores the key, then the state; a delete stores the tombstone,
- * then a zero key; a slot change stores the state alone; an entry goes back
- * to empty only when the entry after it is empty (no probe window then
+ * and sweeps in order; a pointer from ent() is valid until the next
+ * ent().  Store order (docs/TABLES.md, "Open addressing"): an insert
+ * stores the key, then the state; a delete stores the tombstone, then a
+ * zero key; a slot change stores the state alone; an entry goes back to
+ * empty only when the entry after it is empty (no probe window then
  * passes through it).
  */
 #include "kmaps.h"

@@ -6,9 +6,9 @@
  * ~15 us each here, 64 MB touched in 240-313 ms against 100-160 ms
  * populated first) that halves what a large buffer's faults cost.  Not
  * for a table written at random over a parse (the index: populating it
- * first was slower, docs/bench/round2-sessions-10-14.md, session 12).  Only whole pages inside
- * [p, p + len); nothing on a kernel without it (the faults come as
- * before).
+ * first was slower, docs/bench/round2-sessions-10-14.md, session 12).
+ * Only whole pages inside [p, p + len); nothing on a kernel without it
+ * (the faults come as before).
  */
 #ifndef XDPFW_PREFAULT_H
 #define XDPFW_PREFAULT_H
